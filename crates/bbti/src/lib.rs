@@ -1,0 +1,1 @@
+//! The bbti crate of partner-sdk.

@@ -1,0 +1,1 @@
+//! The brighte crate of partner-sdk.

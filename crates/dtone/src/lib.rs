@@ -1,0 +1,1 @@
+//! The dtone crate of partner-sdk.

@@ -1,0 +1,441 @@
+//! Serde helpers for what providers really send: numbers as strings, strings
+//! as numbers, booleans as `1`/`"0"`, empty strings for "absent", and enum
+//! values nobody documented.
+//!
+//! Use them with `#[serde(deserialize_with = "...")]` (or `with = "..."` for
+//! the modules that also serialize):
+//!
+//! ```
+//! use rust_decimal::Decimal;
+//! use serde::Deserialize;
+//!
+//! #[derive(Deserialize)]
+//! struct Price {
+//!     #[serde(deserialize_with = "http_core::decode::decimal")]
+//!     wholesale: Decimal,
+//!     #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+//!     count: Option<i64>,
+//!     #[serde(default, deserialize_with = "http_core::decode::flag")]
+//!     active: bool,
+//! }
+//! let p: Price = serde_json::from_str(r#"{"wholesale":"0.14","count":"7","active":"1"}"#).unwrap();
+//! assert_eq!(p.wholesale.to_string(), "0.14");
+//! assert_eq!(p.count, Some(7));
+//! assert!(p.active);
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::Deserialize as _;
+use serde::de::{self, Deserializer, Unexpected, Visitor};
+
+/// A JSON scalar seen as text: numbers keep their shortest exact spelling.
+enum Scalar {
+    Text(String),
+    Bool(bool),
+    Null,
+}
+
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Scalar;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number, string, boolean or null")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+        Ok(Scalar::Text(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar, E> {
+        Ok(Scalar::Text(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+        Ok(Scalar::Text(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+        Ok(Scalar::Text(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+        if !v.is_finite() {
+            return Err(E::invalid_value(Unexpected::Float(v), &self));
+        }
+        // Rust prints the shortest text that round-trips, i.e. what was on the wire.
+        Ok(Scalar::Text(v.to_string()))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+        Ok(Scalar::Bool(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
+        Ok(Scalar::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Scalar, E> {
+        Ok(Scalar::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Scalar, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
+    d.deserialize_any(ScalarVisitor)
+}
+
+fn parse_decimal<E: de::Error>(text: &str) -> Result<Decimal, E> {
+    let t = text.trim();
+    Decimal::from_str(t)
+        .or_else(|_| Decimal::from_scientific(t))
+        .map_err(|_| E::invalid_value(Unexpected::Str(text), &"a decimal number"))
+}
+
+fn parse_i64<E: de::Error>(text: &str) -> Result<i64, E> {
+    let t = text.trim();
+    if let Ok(v) = t.parse::<i64>() {
+        return Ok(v);
+    }
+    // "12.0" is an integer written as a float; "12.5" is not.
+    match Decimal::from_str(t) {
+        Ok(d) if d.fract().is_zero() => {
+            i64::try_from(d).map_err(|_| E::invalid_value(Unexpected::Str(text), &"an integer"))
+        }
+        _ => Err(E::invalid_value(Unexpected::Str(text), &"an integer")),
+    }
+}
+
+fn parse_flag<E: de::Error>(text: &str) -> Result<bool, E> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "y" => Ok(true),
+        "0" | "false" | "no" | "n" | "" => Ok(false),
+        _ => Err(E::invalid_value(
+            Unexpected::Str(text),
+            &"1/0, true/false or yes/no",
+        )),
+    }
+}
+
+/// Decimal from a JSON number or string (`12.5`, `"0.14"`, `"1e3"`).
+pub fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    match scalar(d)? {
+        Scalar::Text(t) => parse_decimal(&t),
+        Scalar::Bool(b) => Err(de::Error::invalid_type(Unexpected::Bool(b), &"a decimal")),
+        Scalar::Null => Err(de::Error::invalid_type(Unexpected::Unit, &"a decimal")),
+    }
+}
+
+/// Optional decimal: `null`, `""` and a missing field (with `#[serde(default)]`) are `None`.
+pub fn opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    match scalar(d)? {
+        Scalar::Text(t) if t.trim().is_empty() => Ok(None),
+        Scalar::Text(t) => parse_decimal(&t).map(Some),
+        Scalar::Bool(b) => Err(de::Error::invalid_type(Unexpected::Bool(b), &"a decimal")),
+        Scalar::Null => Ok(None),
+    }
+}
+
+/// `i64` from a JSON number or string (`7`, `"7"`, `"7.0"`).
+pub fn i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    match scalar(d)? {
+        Scalar::Text(t) => parse_i64(&t),
+        Scalar::Bool(b) => Err(de::Error::invalid_type(
+            Unexpected::Bool(b),
+            &"an integer",
+        )),
+        Scalar::Null => Err(de::Error::invalid_type(Unexpected::Unit, &"an integer")),
+    }
+}
+
+/// `i64` where absent, `null` and `""` mean 0 (protobuf/JSON omit-if-default).
+pub fn i64_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    opt_i64(d).map(Option::unwrap_or_default)
+}
+
+/// Optional `i64`: `null` and `""` are `None`.
+pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    match scalar(d)? {
+        Scalar::Text(t) if t.trim().is_empty() => Ok(None),
+        Scalar::Text(t) => parse_i64(&t).map(Some),
+        Scalar::Bool(b) => Err(de::Error::invalid_type(
+            Unexpected::Bool(b),
+            &"an integer",
+        )),
+        Scalar::Null => Ok(None),
+    }
+}
+
+/// Boolean from `true`/`false`, `1`/`0`, `"1"`/`"0"`, `"true"`/`"false"`,
+/// `"yes"`/`"no"`; `null` and `""` are `false`.
+pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    match scalar(d)? {
+        Scalar::Bool(b) => Ok(b),
+        Scalar::Text(t) => parse_flag(&t),
+        Scalar::Null => Ok(false),
+    }
+}
+
+/// Optional boolean with the same spellings as [`flag`]; `null` and `""` are `None`.
+pub fn opt_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    match scalar(d)? {
+        Scalar::Bool(b) => Ok(Some(b)),
+        Scalar::Text(t) if t.trim().is_empty() => Ok(None),
+        Scalar::Text(t) => parse_flag(&t).map(Some),
+        Scalar::Null => Ok(None),
+    }
+}
+
+/// String from a JSON string or number (ids that arrive as `64` or `"64"`).
+pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match scalar(d)? {
+        Scalar::Text(t) => Ok(t),
+        Scalar::Bool(b) => Ok(b.to_string()),
+        Scalar::Null => Ok(String::new()),
+    }
+}
+
+/// Optional string from a string or number; `null` and `""` are `None`.
+pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match scalar(d)? {
+        Scalar::Text(t) if t.is_empty() => Ok(None),
+        Scalar::Text(t) => Ok(Some(t)),
+        Scalar::Bool(b) => Ok(Some(b.to_string())),
+        Scalar::Null => Ok(None),
+    }
+}
+
+/// `null` as the type's default (e.g. `"items": null` as an empty `Vec`).
+pub fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::Deserialize<'de> + Default,
+{
+    Option::<T>::deserialize(d).map(Option::unwrap_or_default)
+}
+
+/// Defines a string enum that keeps values it does not know.
+///
+/// Generates the enum with the listed variants plus `Other(String)`, and
+/// `as_str`, `Display`, `FromStr` (infallible), `From<&str>`, `Serialize` and
+/// `Deserialize` (which also accepts numbers, kept as their text). Matching is
+/// exact first, then ASCII case-insensitive, so `"invoice"` still finds
+/// `INVOICE`; `Other` keeps the text as received so it round-trips.
+///
+/// ```
+/// http_core::open_enum! {
+///     /// Device grade.
+///     pub enum Grade {
+///         /// Best condition.
+///         A => "GRADE_A",
+///         /// Worn.
+///         B => "GRADE_B",
+///     }
+/// }
+/// let g: Grade = serde_json::from_str("\"GRADE_Z\"").unwrap();
+/// assert_eq!(g, Grade::Other("GRADE_Z".into()));
+/// assert_eq!(serde_json::to_string(&g).unwrap(), "\"GRADE_Z\"");
+/// assert_eq!("grade_a".parse::<Grade>().unwrap(), Grade::A);
+/// ```
+#[macro_export]
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $(
+                $(#[$vmeta:meta])*
+                $variant:ident => $wire:literal $(| $alias:literal)*
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        $vis enum $name {
+            $(
+                $(#[$vmeta])*
+                $variant,
+            )*
+            /// A value this SDK version does not know, kept as received.
+            Other(::std::string::String),
+        }
+
+        impl $name {
+            /// Every known variant, in declaration order.
+            pub const KNOWN: &'static [$name] = &[$($name::$variant),*];
+
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $wire,)*
+                    $name::Other(s) => s.as_str(),
+                }
+            }
+
+            /// True for a value this SDK version does not know.
+            pub fn is_other(&self) -> bool {
+                matches!(self, $name::Other(_))
+            }
+
+            fn from_wire(s: &str) -> Self {
+                $(
+                    if s == $wire $(|| s == $alias)* {
+                        return $name::$variant;
+                    }
+                )*
+                $(
+                    if s.eq_ignore_ascii_case($wire) $(|| s.eq_ignore_ascii_case($alias))* {
+                        return $name::$variant;
+                    }
+                )*
+                $name::Other(s.to_owned())
+            }
+        }
+
+        impl ::std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match self {
+                    $($name::$variant => f.write_str(stringify!($variant)),)*
+                    $name::Other(s) => f.debug_tuple("Other").field(s).finish(),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
+                Ok($name::from_wire(s))
+            }
+        }
+
+        impl ::std::convert::From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name::from_wire(s)
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                let text = $crate::decode::string(d)?;
+                Ok($name::from_wire(&text))
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+#[allow(unreachable_pub)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Debug)]
+    struct Doc {
+        #[serde(default, deserialize_with = "opt_decimal")]
+        d: Option<Decimal>,
+        #[serde(default, deserialize_with = "opt_i64")]
+        i: Option<i64>,
+        #[serde(default, deserialize_with = "opt_flag")]
+        b: Option<bool>,
+        #[serde(default, deserialize_with = "opt_string")]
+        s: Option<String>,
+    }
+
+    fn doc(json: &str) -> Result<Doc, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    #[test]
+    fn decimals_from_numbers_and_strings_keep_their_digits() {
+        for (json, want) in [
+            (r#"{"d":"0.14"}"#, "0.14"),
+            (r#"{"d":12.5}"#, "12.5"),
+            (r#"{"d":165.47}"#, "165.47"),
+            (r#"{"d":"81.0"}"#, "81.0"),
+            (r#"{"d":7000}"#, "7000"),
+            (r#"{"d":" 3.10 "}"#, "3.10"),
+            (r#"{"d":"1e3"}"#, "1000"),
+        ] {
+            assert_eq!(doc(json).unwrap().d.unwrap().to_string(), want, "{json}");
+        }
+        assert_eq!(doc(r#"{"d":""}"#).unwrap().d, None);
+        assert_eq!(doc(r#"{"d":null}"#).unwrap().d, None);
+        assert_eq!(doc("{}").unwrap().d, None);
+        let err = doc(r#"{"d":"abc"}"#).unwrap_err().to_string();
+        assert!(err.contains("decimal"), "{err}");
+        assert!(doc(r#"{"d":true}"#).is_err());
+    }
+
+    #[test]
+    fn integers_from_numbers_and_strings() {
+        assert_eq!(doc(r#"{"i":"9007199254740993"}"#).unwrap().i, Some(9007199254740993));
+        assert_eq!(doc(r#"{"i":42}"#).unwrap().i, Some(42));
+        assert_eq!(doc(r#"{"i":"12.0"}"#).unwrap().i, Some(12));
+        assert!(doc(r#"{"i":"12.5"}"#).is_err());
+        assert!(doc(r#"{"i":"x"}"#).is_err());
+        assert_eq!(doc(r#"{"i":""}"#).unwrap().i, None);
+    }
+
+    #[test]
+    fn flags_in_every_spelling() {
+        for (json, want) in [
+            (r#"{"b":1}"#, Some(true)),
+            (r#"{"b":0}"#, Some(false)),
+            (r#"{"b":"1"}"#, Some(true)),
+            (r#"{"b":"0"}"#, Some(false)),
+            (r#"{"b":"true"}"#, Some(true)),
+            (r#"{"b":"FALSE"}"#, Some(false)),
+            (r#"{"b":true}"#, Some(true)),
+            (r#"{"b":null}"#, None),
+            (r#"{"b":""}"#, None),
+        ] {
+            assert_eq!(doc(json).unwrap().b, want, "{json}");
+        }
+        assert!(doc(r#"{"b":"maybe"}"#).is_err());
+        assert!(doc(r#"{"b":2}"#).is_err());
+    }
+
+    #[test]
+    fn strings_from_numbers_and_empty_as_none() {
+        assert_eq!(doc(r#"{"s":64}"#).unwrap().s.as_deref(), Some("64"));
+        assert_eq!(doc(r#"{"s":"E435"}"#).unwrap().s.as_deref(), Some("E435"));
+        assert_eq!(doc(r#"{"s":""}"#).unwrap().s, None);
+    }
+
+    open_enum! {
+        /// Test enum.
+        pub enum Colour {
+            /// Red.
+            Red => "RED" | "rouge",
+            /// Team member (wire value has a space).
+            TeamMember => "TEAM MEMBER",
+        }
+    }
+
+    #[test]
+    fn open_enum_round_trips_known_aliases_and_unknown_values() {
+        let c: Colour = serde_json::from_str("\"rouge\"").unwrap();
+        assert_eq!(c, Colour::Red);
+        assert_eq!(serde_json::to_string(&c).unwrap(), "\"RED\"");
+        let c: Colour = serde_json::from_str("\"team member\"").unwrap();
+        assert_eq!(c, Colour::TeamMember);
+        let c: Colour = serde_json::from_str("\"Mauve\"").unwrap();
+        assert_eq!(c, Colour::Other("Mauve".into()));
+        assert_eq!(serde_json::to_string(&c).unwrap(), "\"Mauve\"");
+        let c: Colour = serde_json::from_str("7").unwrap();
+        assert_eq!(c.as_str(), "7");
+        assert!(c.is_other());
+        assert_eq!(Colour::KNOWN.len(), 2);
+        assert_eq!(format!("{:?}", Colour::Red), "Red");
+    }
+}

@@ -1,0 +1,499 @@
+//! The one error type every provider crate layers its own error on.
+//!
+//! The error path never fails: a body that is not the provider's error shape
+//! still becomes [`Error::Api`] with the raw bytes kept, never a decode error.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+
+/// How many bytes of a response body an error keeps.
+pub const MAX_ERROR_BODY: usize = 4096;
+
+/// Result alias used throughout the SDK.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong between `client.method()` and a typed result.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request could not be sent or the response could not be read
+    /// (DNS, refused connection, reset, TLS).
+    #[error("{provider} {operation}: transport error: {source}")]
+    Transport {
+        /// Provider name, e.g. `bbti`.
+        provider: &'static str,
+        /// Operation name, e.g. `list_prices`.
+        operation: &'static str,
+        /// The underlying reqwest error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// An idempotent request did not complete within its timeout.
+    #[error("{provider} {operation}: timed out after {elapsed:?}")]
+    Timeout {
+        /// Provider name.
+        provider: &'static str,
+        /// Operation name.
+        operation: &'static str,
+        /// Time spent on the last attempt.
+        elapsed: Duration,
+    },
+    /// The provider answered with an error status or an error body.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// A success response whose body does not match the documented shape.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+    /// The caller's input was refused before anything was sent.
+    #[error("invalid input `{field}`: {reason}")]
+    InvalidInput {
+        /// The offending field (dotted path for nested fields).
+        field: Cow<'static, str>,
+        /// Why it was refused.
+        reason: Cow<'static, str>,
+    },
+    /// Credentials were rejected or a token/session could not be obtained.
+    #[error("{provider}: authentication failed: {message}")]
+    Auth {
+        /// Provider name.
+        provider: &'static str,
+        /// What failed; never contains a secret.
+        message: String,
+        /// The token/session endpoint's answer, when there was one.
+        #[source]
+        source: Option<Box<ApiError>>,
+    },
+    /// A signature, checksum or HMAC did not verify.
+    #[error("signature mismatch: {reason}")]
+    Signature {
+        /// What did not match (never the expected value).
+        reason: Cow<'static, str>,
+    },
+    /// A non-idempotent request was sent but no answer arrived: it may or may
+    /// not have taken effect. Reconcile with the key before trying again.
+    #[error(
+        "{provider} {operation}: outcome unknown ({cause}){}",
+        key.as_ref().map(|(f, v)| format!("; reconcile with {f}={v}")).unwrap_or_default()
+    )]
+    OutcomeUnknown {
+        /// Provider name.
+        provider: &'static str,
+        /// Operation name.
+        operation: &'static str,
+        /// The caller-supplied identifier to look the outcome up with, as
+        /// `(field name, value)`, e.g. `("submissionId", "order-1")`.
+        key: Option<(&'static str, String)>,
+        /// Why the outcome is unknown (timeout, connection reset, ...).
+        cause: Cow<'static, str>,
+    },
+    /// The client was configured with an invalid value.
+    #[error("configuration error: {0}")]
+    Config(Cow<'static, str>),
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidInput`].
+    pub fn invalid_input(
+        field: impl Into<Cow<'static, str>>,
+        reason: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Error::InvalidInput {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::Signature`].
+    pub fn signature(reason: impl Into<Cow<'static, str>>) -> Self {
+        Error::Signature {
+            reason: reason.into(),
+        }
+    }
+
+    /// HTTP status of an API error.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status()),
+            Error::Decode(e) => Some(e.status()),
+            Error::Auth {
+                source: Some(e), ..
+            } => Some(e.status()),
+            _ => None,
+        }
+    }
+
+    /// The API error, if this is one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// True for [`Error::Timeout`].
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+
+    /// True when trying again later may succeed (timeouts, connection errors,
+    /// 429/502/503/504). Never true for [`Error::OutcomeUnknown`]: reconcile first.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Timeout { .. } | Error::Transport { .. } => true,
+            Error::Api(e) => crate::retry::is_retryable_status(e.status()),
+            _ => false,
+        }
+    }
+}
+
+/// An error answer from a provider: HTTP status, provider code and message,
+/// request id, `Retry-After` and the raw body.
+#[derive(Clone)]
+pub struct ApiError {
+    pub(crate) provider: &'static str,
+    pub(crate) operation: &'static str,
+    pub(crate) method: reqwest::Method,
+    pub(crate) path: Cow<'static, str>,
+    pub(crate) status: StatusCode,
+    pub(crate) code: Option<String>,
+    pub(crate) message: Option<String>,
+    pub(crate) request_id: Option<String>,
+    pub(crate) retry_after: Option<Duration>,
+    pub(crate) body: Bytes,
+}
+
+impl ApiError {
+    /// Builds an API error; provider crates use it for errors they detect in
+    /// otherwise successful responses.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        provider: &'static str,
+        operation: &'static str,
+        method: reqwest::Method,
+        path: impl Into<Cow<'static, str>>,
+        status: StatusCode,
+        fields: ProviderError,
+        body: Bytes,
+    ) -> Self {
+        ApiError {
+            provider,
+            operation,
+            method,
+            path: path.into(),
+            status,
+            code: fields.code,
+            message: fields.message,
+            request_id: None,
+            retry_after: None,
+            body: truncate(body),
+        }
+    }
+
+    /// Provider name.
+    pub fn provider(&self) -> &'static str {
+        self.provider
+    }
+    /// Operation name, e.g. `get_transaction`.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+    /// HTTP method.
+    pub fn method(&self) -> &reqwest::Method {
+        &self.method
+    }
+    /// Path template of the call, e.g. `/v1/transactions/{}`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    /// HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    /// Provider error code as sent (gRPC code, `4402`, `1000304`, ...).
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+    /// Provider message, when the body had one.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+    /// Request id from the response headers, when the provider sends one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+    /// `Retry-After` from the response, when present.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+    /// Raw body (at most [`MAX_ERROR_BODY`] bytes).
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+    /// Raw body as text (lossy UTF-8).
+    pub fn body_text(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
+    /// Decodes the raw body into a provider-specific error shape.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {}: {}",
+            self.provider, self.method, self.path, self.status
+        )?;
+        if let Some(code) = &self.code {
+            write!(f, " [{code}]")?;
+        }
+        match &self.message {
+            Some(m) => write!(f, ": {m}")?,
+            None if !self.body.is_empty() => {
+                let text = self.body_text();
+                let snippet: String = text.chars().take(120).collect();
+                write!(f, ": {}", snippet.replace(['\n', '\r'], " "))?;
+            }
+            None => {}
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request-id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("provider", &self.provider)
+            .field("operation", &self.operation)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("status", &self.status)
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("request_id", &self.request_id)
+            .field("retry_after", &self.retry_after)
+            .field("body", &self.body_text())
+            .finish()
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// A success response that did not decode: the status, the body (truncated)
+/// and the serde path of the field that failed.
+pub struct DecodeError {
+    pub(crate) provider: &'static str,
+    pub(crate) operation: &'static str,
+    pub(crate) status: StatusCode,
+    pub(crate) path: String,
+    pub(crate) body: Bytes,
+    pub(crate) source: serde_json::Error,
+}
+
+impl DecodeError {
+    /// Builds a decode error for a body decoded outside the transport.
+    pub fn new(
+        provider: &'static str,
+        operation: &'static str,
+        status: StatusCode,
+        body: Bytes,
+        err: serde_path_to_error::Error<serde_json::Error>,
+    ) -> Self {
+        DecodeError {
+            provider,
+            operation,
+            status,
+            path: err.path().to_string(),
+            body: truncate(body),
+            source: err.into_inner(),
+        }
+    }
+    /// HTTP status of the response.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    /// Where in the document decoding failed, e.g. `models[3].prices[0].gradePrices`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    /// The body (at most [`MAX_ERROR_BODY`] bytes).
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+    /// Operation name.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: cannot decode {} response at `{}`: {}",
+            self.provider, self.operation, self.status, self.path, self.source
+        )
+    }
+}
+
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeError")
+            .field("provider", &self.provider)
+            .field("operation", &self.operation)
+            .field("status", &self.status)
+            .field("path", &self.path)
+            .field("source", &self.source)
+            .field("body", &String::from_utf8_lossy(&self.body))
+            .finish()
+    }
+}
+
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// The provider-specific part of an error body: a code and a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProviderError {
+    /// Provider code, as text.
+    pub code: Option<String>,
+    /// Human-readable message.
+    pub message: Option<String>,
+}
+
+/// How a provider shapes its error bodies. Each provider crate implements it
+/// once; the transport calls it for every non-2xx answer and every 2xx body.
+pub trait ErrorBody: Send + Sync + 'static {
+    /// Extracts code and message from an error body. Must not fail: return
+    /// `ProviderError::default()` when the body is not the expected shape.
+    fn parse(&self, status: StatusCode, body: &[u8]) -> ProviderError;
+
+    /// Detects an error carried in a 2xx body (e.g. `{"status": 4402}` with
+    /// HTTP 200). The default says a 2xx is always a success.
+    fn error_in_success(&self, _status: StatusCode, _body: &[u8]) -> Option<ProviderError> {
+        None
+    }
+
+    /// Whether this error answer means "credentials refused", so the
+    /// transport logs in again once. The default is HTTP 401.
+    fn is_unauthorized(&self, status: StatusCode, _fields: &ProviderError) -> bool {
+        status == StatusCode::UNAUTHORIZED
+    }
+}
+
+/// An [`ErrorBody`] for providers with no documented error shape: looks for
+/// common `code`/`message` keys and otherwise keeps only the raw body.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GenericErrorBody;
+
+impl ErrorBody for GenericErrorBody {
+    fn parse(&self, _status: StatusCode, body: &[u8]) -> ProviderError {
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(body) else {
+            return ProviderError::default();
+        };
+        let text = |k: &str| {
+            map.get(k).and_then(|v| match v {
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+        };
+        ProviderError {
+            code: text("code").or_else(|| text("error")),
+            message: text("message")
+                .or_else(|| text("error_description"))
+                .or_else(|| text("reason")),
+        }
+    }
+}
+
+pub(crate) fn truncate(body: Bytes) -> Bytes {
+    if body.len() > MAX_ERROR_BODY {
+        body.slice(..MAX_ERROR_BODY)
+    } else {
+        body
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(message: Option<&str>, body: &'static str) -> ApiError {
+        ApiError::new(
+            "demo",
+            "get_thing",
+            reqwest::Method::GET,
+            "/things/{}",
+            StatusCode::NOT_FOUND,
+            ProviderError {
+                code: Some("5".into()),
+                message: message.map(str::to_owned),
+            },
+            Bytes::from_static(body.as_bytes()),
+        )
+    }
+
+    #[test]
+    fn api_error_display_is_one_line_naming_provider_method_path_status_message() {
+        let e = api(Some("not found"), "{}");
+        assert_eq!(
+            e.to_string(),
+            "demo GET /things/{}: 404 Not Found [5]: not found"
+        );
+    }
+
+    #[test]
+    fn api_error_display_falls_back_to_body_snippet() {
+        let e = api(None, "<html>\n<h1>Bad gateway</h1></html>");
+        assert!(e.to_string().contains("<html> <h1>Bad gateway</h1></html>"));
+        assert!(!e.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn bodies_are_truncated_to_the_limit() {
+        let big = Bytes::from(vec![b'x'; MAX_ERROR_BODY * 2]);
+        assert_eq!(truncate(big).len(), MAX_ERROR_BODY);
+    }
+
+    #[test]
+    fn generic_error_body_reads_common_keys_and_never_fails() {
+        let p = GenericErrorBody.parse(
+            StatusCode::BAD_REQUEST,
+            br#"{"code":"ERR400","reason":"bad","message":"Bad imei"}"#,
+        );
+        assert_eq!(p.code.as_deref(), Some("ERR400"));
+        assert_eq!(p.message.as_deref(), Some("Bad imei"));
+        assert_eq!(
+            GenericErrorBody.parse(StatusCode::BAD_GATEWAY, b"<html>"),
+            ProviderError::default()
+        );
+    }
+
+    #[test]
+    fn outcome_unknown_names_the_reconcile_key() {
+        let e = Error::OutcomeUnknown {
+            provider: "bbti",
+            operation: "price_product",
+            key: Some(("submissionId", "order-1".into())),
+            cause: "timed out after sending".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "bbti price_product: outcome unknown (timed out after sending); reconcile with submissionId=order-1"
+        );
+        assert!(!e.is_retryable());
+    }
+}

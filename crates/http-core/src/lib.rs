@@ -1,0 +1,40 @@
+//! Provider-agnostic HTTP machinery for the partner-sdk clients.
+//!
+//! This crate knows no provider. It gives every provider crate the same
+//! pipeline: a [`Transport`] that builds URLs safely, authenticates
+//! ([`auth`]), retries only what is safe to retry ([`RetryPolicy`]), maps
+//! error answers into one [`Error`] type, decodes leniently ([`decode`]),
+//! paginates lazily ([`paginate`]) and never prints a secret ([`secret`]).
+//!
+//! Defaults a client can rely on: connect timeout 10 s, per-attempt timeout
+//! 30 s, 3 attempts with full-jitter backoff (0.5 s base, 20 s cap), tokens
+//! refreshed `max(30 s, 10 % of lifetime)` before expiry, token calls bounded
+//! at 10 s, user agent `partner-sdk/<version>`.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod auth;
+pub mod decode;
+pub mod error;
+pub mod paginate;
+pub mod retry;
+pub mod secret;
+pub mod signature;
+pub mod transport;
+
+pub use auth::{
+    Auth, ClientCredentials, CredentialPlacement, HmacHeaders, HmacNonceAuth, NoAuth, Session,
+    SessionAuth,
+};
+pub use error::{ApiError, DecodeError, Error, ErrorBody, ProviderError, Result};
+pub use paginate::{Page, paginate};
+pub use retry::RetryPolicy;
+pub use secret::{ExposeSecret, SecretString};
+pub use transport::{CallInfo, Hooks, Request, Response, Transport, TransportBuilder};
+
+/// The reqwest version this SDK is built on, for injecting a configured
+/// `reqwest::Client` into a builder.
+pub use reqwest;
+/// Decimal type used for money everywhere in the SDK.
+pub use rust_decimal::Decimal;
+/// URL type used by builders.
+pub use url::Url;

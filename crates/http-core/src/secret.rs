@@ -1,0 +1,44 @@
+//! Credentials that never print.
+//!
+//! Every credential is a [`SecretString`]; its `Debug` prints `[REDACTED]` and
+//! it has no `Display`. [`Redacted`] does the same for values a provider
+//! crate wants to hide in its own `Debug` output (voucher PINs, session keys).
+
+use std::fmt;
+
+pub use secrecy::{ExposeSecret, SecretString};
+
+/// What every redacted value prints as.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Wraps a value so that `Debug` prints [`REDACTED`] instead of it.
+///
+/// ```
+/// use http_core::secret::Redacted;
+/// assert_eq!(format!("{:?}", Redacted("1234-5678")), "[REDACTED]");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct Redacted<T>(pub T);
+
+impl<T> fmt::Debug for Redacted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+/// Builds a [`SecretString`] from anything string-like.
+pub fn secret(value: impl Into<String>) -> SecretString {
+    SecretString::from(value.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_string_debug_hides_the_value() {
+        let s = secret("hunter2");
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert_eq!(s.expose_secret(), "hunter2");
+    }
+}

@@ -1,0 +1,893 @@
+//! One configured HTTP pipeline per provider client: base URL, auth, retry,
+//! timeouts, error mapping and tracing.
+//!
+//! A provider method describes its call as a [`Request`] (operation name, path
+//! template, parameters, body) and hands it to [`Transport::send`], which:
+//!
+//! 1. builds the URL by pushing each path parameter as one percent-encoded
+//!    segment under the base URL (user input can never add a segment, a query
+//!    or a fragment);
+//! 2. asks the [`Auth`] for headers (logging in if needed);
+//! 3. sends with the per-attempt timeout inside one `tracing` span;
+//! 4. on 401 invalidates the credential and tries once more with a fresh one;
+//! 5. retries what is safe to retry ([`RetryPolicy`]), honouring `Retry-After`;
+//! 6. maps error answers through the provider's [`ErrorBody`] into
+//!    [`Error::Api`], or decodes the body into the typed result.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tracing::Instrument as _;
+use url::Url;
+
+use crate::auth::{Auth, NoAuth, RequestParts, transport_error};
+use crate::error::{ApiError, DecodeError, Error, ErrorBody, GenericErrorBody, Result};
+use crate::retry::{RetryPolicy, is_retryable_status, retry_after};
+
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default per-attempt timeout (connect, send and read the whole body).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The user agent every request carries (a builder may append a suffix).
+pub const USER_AGENT_VALUE: &str = concat!("partner-sdk/", env!("CARGO_PKG_VERSION"));
+
+const REQUEST_ID_HEADERS: [&str; 6] = [
+    "x-request-id",
+    "request-id",
+    "x-correlation-id",
+    "x-amzn-requestid",
+    "x-ms-request-id",
+    "x-trace-id",
+];
+
+/// Request id from the usual response headers.
+pub fn request_id(headers: &HeaderMap) -> Option<String> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|h| headers.get(*h))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// What a [`Hooks`] implementation is told about a call attempt.
+#[derive(Debug, Clone)]
+pub struct CallInfo<'a> {
+    /// Provider name.
+    pub provider: &'static str,
+    /// Operation name, e.g. `list_prices`.
+    pub operation: &'static str,
+    /// HTTP method.
+    pub method: &'a Method,
+    /// Path template, e.g. `/v1/transactions/{transactionId}`.
+    pub path: &'static str,
+    /// Attempt number, from 1.
+    pub attempt: u32,
+}
+
+/// The extension point: observe every attempt (metrics, audit logs).
+/// Hooks cannot change requests; they see no bodies and no secrets.
+pub trait Hooks: Send + Sync + 'static {
+    /// Called before each attempt is sent.
+    fn before_send(&self, call: &CallInfo<'_>) {
+        let _ = call;
+    }
+    /// Called after each attempt with its status (`None` when no response
+    /// arrived) and how long it took.
+    fn after_response(&self, call: &CallInfo<'_>, status: Option<StatusCode>, elapsed: Duration) {
+        let _ = (call, status, elapsed);
+    }
+}
+
+/// Configures a [`Transport`].
+pub struct TransportBuilder {
+    provider: &'static str,
+    base_url: Option<String>,
+    http: Option<reqwest::Client>,
+    connect_timeout: Duration,
+    timeout: Duration,
+    retry: RetryPolicy,
+    user_agent_suffix: Option<String>,
+    default_headers: Vec<(String, String)>,
+    auth: Arc<dyn Auth>,
+    errors: Arc<dyn ErrorBody>,
+    hooks: Option<Arc<dyn Hooks>>,
+}
+
+impl fmt::Debug for TransportBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportBuilder")
+            .field("provider", &self.provider)
+            .field("base_url", &self.base_url)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TransportBuilder {
+    /// A builder for `provider` (used in errors and spans).
+    pub fn new(provider: &'static str) -> Self {
+        TransportBuilder {
+            provider,
+            base_url: None,
+            http: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            retry: RetryPolicy::default(),
+            user_agent_suffix: None,
+            default_headers: Vec::new(),
+            auth: Arc::new(NoAuth),
+            errors: Arc::new(GenericErrorBody),
+            hooks: None,
+        }
+    }
+
+    /// Base URL; its path (e.g. `/v1.1`) prefixes every request path.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Uses this `reqwest::Client` (its own connect timeout and TLS settings
+    /// apply; the per-attempt timeout is still set on every request).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Connect timeout for the client this builder creates (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Per-attempt timeout (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Retry policy (default: 3 attempts, 0.5 s base, 20 s cap).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Appended to the `partner-sdk/<version>` user agent.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// A header sent on every request (validated by `build`).
+    pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.default_headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Authentication strategy (default: none).
+    pub fn auth(self, auth: impl Auth) -> Self {
+        self.auth_shared(Arc::new(auth))
+    }
+
+    /// Authentication strategy shared with other owners.
+    pub fn auth_shared(mut self, auth: Arc<dyn Auth>) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// How the provider shapes its error bodies (default: [`GenericErrorBody`]).
+    pub fn error_body(mut self, errors: impl ErrorBody) -> Self {
+        self.errors = Arc::new(errors);
+        self
+    }
+
+    /// Observer of every attempt.
+    pub fn hooks(mut self, hooks: Arc<dyn Hooks>) -> Self {
+        self.hooks = Some(hooks);
+        self
+    }
+
+    /// Validates the configuration and builds the transport.
+    pub fn build(self) -> Result<Transport> {
+        let raw = self
+            .base_url
+            .ok_or_else(|| Error::Config(format!("{}: base_url is required", self.provider).into()))?;
+        let base = parse_base_url(&raw)?;
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .build()
+                .map_err(|e| Error::Config(format!("cannot build HTTP client: {e}").into()))?,
+        };
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let ua = match &self.user_agent_suffix {
+            Some(s) => format!("{USER_AGENT_VALUE} {s}"),
+            None => USER_AGENT_VALUE.to_owned(),
+        };
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_str(&ua)
+                .map_err(|_| Error::Config("user agent suffix is not a valid header".into()))?,
+        );
+        for (name, value) in &self.default_headers {
+            let n = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::Config(format!("bad header name {name:?}").into()))?;
+            let v = HeaderValue::from_str(value)
+                .map_err(|_| Error::Config(format!("bad value for header {name}").into()))?;
+            headers.insert(n, v);
+        }
+        self.auth.bind_http_client(&http);
+        Ok(Transport {
+            inner: Arc::new(Inner {
+                provider: self.provider,
+                base,
+                http,
+                timeout: self.timeout,
+                retry: self.retry,
+                headers,
+                auth: self.auth,
+                errors: self.errors,
+                hooks: self.hooks,
+            }),
+        })
+    }
+}
+
+/// Parses and checks a base URL: absolute http(s), able to carry a path.
+pub fn parse_base_url(raw: &str) -> Result<Url> {
+    let url = Url::parse(raw.trim())
+        .map_err(|e| Error::Config(format!("base URL {raw:?}: {e}").into()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+        return Err(Error::Config(
+            format!("base URL {raw:?} must be an absolute http(s) URL").into(),
+        ));
+    }
+    Ok(url)
+}
+
+struct Inner {
+    provider: &'static str,
+    base: Url,
+    http: reqwest::Client,
+    timeout: Duration,
+    retry: RetryPolicy,
+    headers: HeaderMap,
+    auth: Arc<dyn Auth>,
+    errors: Arc<dyn ErrorBody>,
+    hooks: Option<Arc<dyn Hooks>>,
+}
+
+/// A configured HTTP pipeline. Cheap to clone; `Send + Sync`.
+#[derive(Clone)]
+pub struct Transport {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("provider", &self.inner.provider)
+            .field("base_url", &self.inner.base.as_str())
+            .field("timeout", &self.inner.timeout)
+            .field("retry", &self.inner.retry)
+            .field("auth", &self.inner.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One API call, described before it is sent.
+///
+/// The path template uses `{name}` placeholders, filled in order by
+/// [`Request::param`]; a placeholder may share its segment with literal text
+/// (`ext-{external_id}`). Each value becomes exactly one percent-encoded path
+/// segment.
+#[derive(Clone)]
+pub struct Request {
+    method: Method,
+    operation: &'static str,
+    template: &'static str,
+    params: Vec<String>,
+    query: Vec<(String, String)>,
+    headers: HeaderMap,
+    body: Option<(Bytes, &'static str)>,
+    idempotent: Option<bool>,
+    reconcile: Option<(&'static str, String)>,
+    timeout: Option<Duration>,
+    error: Option<Arc<Error>>,
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("operation", &self.operation)
+            .field("template", &self.template)
+            .field("has_body", &self.body.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Request {
+    /// A request for `operation` at `template` (relative to the base URL).
+    pub fn new(method: Method, operation: &'static str, template: &'static str) -> Self {
+        Request {
+            method,
+            operation,
+            template,
+            params: Vec::new(),
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: None,
+            idempotent: None,
+            reconcile: None,
+            timeout: None,
+            error: None,
+        }
+    }
+    /// A GET request.
+    pub fn get(operation: &'static str, template: &'static str) -> Self {
+        Self::new(Method::GET, operation, template)
+    }
+    /// A POST request (not retried unless marked [`idempotent`](Self::idempotent)).
+    pub fn post(operation: &'static str, template: &'static str) -> Self {
+        Self::new(Method::POST, operation, template)
+    }
+    /// A PUT request.
+    pub fn put(operation: &'static str, template: &'static str) -> Self {
+        Self::new(Method::PUT, operation, template)
+    }
+    /// A DELETE request.
+    pub fn delete(operation: &'static str, template: &'static str) -> Self {
+        Self::new(Method::DELETE, operation, template)
+    }
+
+    /// Fills the next `{placeholder}` of the path template.
+    pub fn param(mut self, value: impl fmt::Display) -> Self {
+        self.params.push(value.to_string());
+        self
+    }
+
+    /// Adds the fields of `query` (serde, `None` fields skipped) to the query string.
+    pub fn query<T: Serialize + ?Sized>(mut self, query: &T) -> Self {
+        match serde_urlencoded::to_string(query) {
+            Ok(encoded) => {
+                self.query
+                    .extend(url::form_urlencoded::parse(encoded.as_bytes()).into_owned());
+            }
+            Err(e) => self.fail(Error::invalid_input("query", e.to_string())),
+        }
+        self
+    }
+
+    /// Adds one query pair.
+    pub fn query_pair(mut self, name: impl Into<String>, value: impl fmt::Display) -> Self {
+        self.query.push((name.into(), value.to_string()));
+        self
+    }
+
+    /// Adds one query pair when `value` is `Some`.
+    pub fn query_opt(self, name: impl Into<String>, value: Option<impl fmt::Display>) -> Self {
+        match value {
+            Some(v) => self.query_pair(name, v),
+            None => self,
+        }
+    }
+
+    /// JSON body.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => self.body = Some((Bytes::from(bytes), "application/json")),
+            Err(e) => self.fail(Error::invalid_input("body", e.to_string())),
+        }
+        self
+    }
+
+    /// `application/x-www-form-urlencoded` body.
+    pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        match serde_urlencoded::to_string(body) {
+            Ok(text) => {
+                self.body = Some((Bytes::from(text), "application/x-www-form-urlencoded"));
+            }
+            Err(e) => self.fail(Error::invalid_input("body", e.to_string())),
+        }
+        self
+    }
+
+    /// Raw body with its content type.
+    pub fn body(mut self, body: impl Into<Bytes>, content_type: &'static str) -> Self {
+        self.body = Some((body.into(), content_type));
+        self
+    }
+
+    /// An extra header for this request.
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// Overrides whether the request may be retried. GET/HEAD/PUT/DELETE are
+    /// idempotent by default, POST/PATCH are not. Mark a POST idempotent only
+    /// when the provider deduplicates it.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = Some(idempotent);
+        self
+    }
+
+    /// The caller's identifier for this request, reported in
+    /// [`Error::OutcomeUnknown`] so the outcome can be looked up.
+    pub fn reconcile_with(mut self, field: &'static str, value: impl Into<String>) -> Self {
+        self.reconcile = Some((field, value.into()));
+        self
+    }
+
+    /// Per-attempt timeout for this request only.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The operation name.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    fn fail(&mut self, e: Error) {
+        if self.error.is_none() {
+            self.error = Some(Arc::new(e));
+        }
+    }
+
+    fn is_idempotent(&self) -> bool {
+        self.idempotent.unwrap_or(matches!(
+            self.method,
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+        ))
+    }
+}
+
+/// A response that passed error mapping: status, headers and the whole body.
+#[derive(Clone)]
+pub struct Response {
+    provider: &'static str,
+    operation: &'static str,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("operation", &self.operation)
+            .field("status", &self.status)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl Response {
+    /// HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    /// Response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+    /// Body bytes.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+    /// Decodes the body as JSON; failures keep the body and the serde path.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        decode_json(self.provider, self.operation, self.status, &self.body)
+    }
+}
+
+/// Decodes `body` as JSON into `T`, keeping the serde path and the body on failure.
+pub fn decode_json<T: DeserializeOwned>(
+    provider: &'static str,
+    operation: &'static str,
+    status: StatusCode,
+    body: &Bytes,
+) -> Result<T> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        Error::Decode(Box::new(DecodeError::new(
+            provider,
+            operation,
+            status,
+            body.clone(),
+            e,
+        )))
+    })
+}
+
+enum Attempt {
+    Done(Result<Response>),
+    Retry(Duration),
+    Reauth,
+}
+
+impl Transport {
+    /// A builder for `provider`.
+    pub fn builder(provider: &'static str) -> TransportBuilder {
+        TransportBuilder::new(provider)
+    }
+
+    /// Provider name.
+    pub fn provider(&self) -> &'static str {
+        self.inner.provider
+    }
+
+    /// Base URL.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base
+    }
+
+    /// The URL `request` would be sent to.
+    pub fn url_for(&self, request: &Request) -> Result<Url> {
+        let mut url = self.inner.base.clone();
+        let mut params = request.params.iter();
+        {
+            let mut segments = url
+                .path_segments_mut()
+                .map_err(|_| Error::Config("base URL cannot carry a path".into()))?;
+            segments.pop_if_empty();
+            for piece in request.template.split('/').filter(|p| !p.is_empty()) {
+                match (piece.find('{'), piece.find('}')) {
+                    (Some(open), Some(close)) if open < close => {
+                        let name = &piece[open + 1..close];
+                        let value = params.next().ok_or_else(|| {
+                            Error::invalid_input(name.to_owned(), "missing path parameter")
+                        })?;
+                        check_segment(name, value)?;
+                        let segment = format!("{}{}{}", &piece[..open], value, &piece[close + 1..]);
+                        segments.push(&segment);
+                    }
+                    _ => {
+                        segments.push(piece);
+                    }
+                }
+            }
+        }
+        if params.next().is_some() {
+            return Err(Error::Config(
+                format!("{}: more parameters than placeholders", request.operation).into(),
+            ));
+        }
+        if !request.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&request.query);
+        }
+        Ok(url)
+    }
+
+    /// Sends `request` and decodes a JSON answer into `T`.
+    pub async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
+        self.execute(request).await?.json()
+    }
+
+    /// Sends `request` and ignores the body of a successful answer.
+    pub async fn send_empty(&self, request: Request) -> Result<()> {
+        self.execute(request).await.map(|_| ())
+    }
+
+    /// Sends `request` with auth, retries and error mapping; returns the raw
+    /// successful response.
+    pub async fn execute(&self, request: Request) -> Result<Response> {
+        let span = tracing::info_span!(
+            "partner_sdk.call",
+            provider = self.inner.provider,
+            operation = request.operation,
+            http.method = %request.method,
+            path = request.template,
+            http.status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        self.execute_inner(request).instrument(span).await
+    }
+
+    async fn execute_inner(&self, request: Request) -> Result<Response> {
+        if let Some(e) = &request.error {
+            return Err(clone_input_error(e));
+        }
+        let url = self.url_for(&request)?;
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        let mut reauthenticated = false;
+        let span = tracing::Span::current();
+        let result = loop {
+            attempt += 1;
+            match self.attempt(&request, &url, attempt, reauthenticated).await {
+                Attempt::Done(result) => break result,
+                Attempt::Reauth => {
+                    reauthenticated = true;
+                    attempt -= 1;
+                }
+                Attempt::Retry(wait) => {
+                    tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        };
+        span.record("attempts", attempt);
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+        if let Err(e) = &result {
+            tracing::debug!(error = %e, "call failed");
+        }
+        result
+    }
+
+    async fn attempt(
+        &self,
+        request: &Request,
+        url: &Url,
+        attempt: u32,
+        reauthenticated: bool,
+    ) -> Attempt {
+        let inner = &self.inner;
+        let provider = inner.provider;
+        let operation = request.operation;
+        let idempotent = request.is_idempotent();
+        let can_retry = attempt < inner.retry.max_attempts;
+        let body = request.body.as_ref().map(|(b, _)| b.as_ref()).unwrap_or(&[]);
+        let credentials = match inner
+            .auth
+            .authorize(RequestParts {
+                method: &request.method,
+                url,
+                body,
+            })
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => return Attempt::Done(Err(e)),
+        };
+
+        let mut builder = inner
+            .http
+            .request(request.method.clone(), url.clone())
+            .timeout(request.timeout.unwrap_or(inner.timeout))
+            .headers(inner.headers.clone())
+            .headers(request.headers.clone())
+            .headers(credentials.headers);
+        if let Some((bytes, content_type)) = &request.body {
+            builder = builder
+                .header(CONTENT_TYPE, *content_type)
+                .body(bytes.clone());
+        }
+
+        let call = CallInfo {
+            provider,
+            operation,
+            method: &request.method,
+            path: request.template,
+            attempt,
+        };
+        if let Some(h) = &inner.hooks {
+            h.before_send(&call);
+        }
+        let sent_at = Instant::now();
+        let outcome = match builder.send().await {
+            Ok(response) => {
+                let status = response.status();
+                let headers = response.headers().clone();
+                match response.bytes().await {
+                    Ok(body) => Ok((status, headers, body)),
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        };
+        let elapsed = sent_at.elapsed();
+        if let Some(h) = &inner.hooks {
+            h.after_response(&call, outcome.as_ref().ok().map(|o| o.0), elapsed);
+        }
+
+        let (status, headers, body) = match outcome {
+            Ok(o) => o,
+            Err(e) => {
+                // A failed connect means nothing was sent: always safe to retry.
+                let nothing_sent = e.is_connect();
+                if can_retry && (idempotent || nothing_sent) {
+                    tracing::debug!(attempt, error = %e, "attempt failed");
+                    return Attempt::Retry(inner.retry.backoff(attempt));
+                }
+                if idempotent || nothing_sent {
+                    return Attempt::Done(Err(transport_error(provider, operation, e, elapsed)));
+                }
+                let cause: Cow<'static, str> = if e.is_timeout() {
+                    format!("no answer within {elapsed:?} after sending").into()
+                } else {
+                    format!("connection failed after sending: {e}").into()
+                };
+                return Attempt::Done(Err(Error::OutcomeUnknown {
+                    provider,
+                    operation,
+                    key: request.reconcile.clone(),
+                    cause,
+                }));
+            }
+        };
+        tracing::Span::current().record("http.status", status.as_u16());
+
+        if status.is_success() {
+            if let Some(fields) = inner.errors.error_in_success(status, &body) {
+                let api = self.api_error(request, status, &headers, body, Some(fields));
+                return Attempt::Done(Err(Error::Api(Box::new(api))));
+            }
+            return Attempt::Done(Ok(Response {
+                provider,
+                operation,
+                status,
+                headers,
+                body,
+            }));
+        }
+
+        let fields = inner.errors.parse(status, &body);
+        if inner.errors.is_unauthorized(status, &fields) {
+            if !reauthenticated && inner.auth.on_unauthorized(credentials.generation) {
+                tracing::debug!("credentials refused; authenticating again");
+                return Attempt::Reauth;
+            }
+            let api = self.api_error(request, status, &headers, body, Some(fields));
+            if reauthenticated {
+                return Attempt::Done(Err(Error::Auth {
+                    provider,
+                    message: "credentials refused again after re-authenticating".into(),
+                    source: Some(Box::new(api)),
+                }));
+            }
+            return Attempt::Done(Err(Error::Api(Box::new(api))));
+        }
+
+        let api = self.api_error(request, status, &headers, body, Some(fields));
+        if idempotent && can_retry && is_retryable_status(status) {
+            let backoff = inner.retry.backoff(attempt);
+            match api.retry_after {
+                Some(wait) if wait > inner.retry.max_delay => {}
+                Some(wait) => return Attempt::Retry(wait.max(backoff)),
+                None => return Attempt::Retry(backoff),
+            }
+        }
+        Attempt::Done(Err(Error::Api(Box::new(api))))
+    }
+
+    fn api_error(
+        &self,
+        request: &Request,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: Bytes,
+        fields: Option<crate::error::ProviderError>,
+    ) -> ApiError {
+        let fields = fields.unwrap_or_else(|| self.inner.errors.parse(status, &body));
+        let mut api = ApiError::new(
+            self.inner.provider,
+            request.operation,
+            request.method.clone(),
+            request.template,
+            status,
+            fields,
+            body,
+        );
+        api.request_id = request_id(headers);
+        api.retry_after = retry_after(headers);
+        api
+    }
+}
+
+fn check_segment(name: &str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::invalid_input(name.to_owned(), "must not be empty"));
+    }
+    if value == "." || value == ".." {
+        return Err(Error::invalid_input(
+            name.to_owned(),
+            "must not be a relative path segment",
+        ));
+    }
+    Ok(())
+}
+
+fn clone_input_error(e: &Error) -> Error {
+    match e {
+        Error::InvalidInput { field, reason } => Error::InvalidInput {
+            field: field.clone(),
+            reason: reason.clone(),
+        },
+        other => Error::Config(other.to_string().into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transport(base: &str) -> Transport {
+        Transport::builder("demo").base_url(base).build().unwrap()
+    }
+
+    #[test]
+    fn path_parameters_are_single_encoded_segments() {
+        let t = transport("https://api.example/v1.1/");
+        let req = Request::get("op", "/items/{id}/ext-{ext}")
+            .param("a/b?c#d e")
+            .param("é%");
+        let url = t.url_for(&req).unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://api.example/v1.1/items/a%2Fb%3Fc%23d%20e/ext-%C3%A9%25"
+        );
+        assert_eq!(url.query(), None);
+        assert_eq!(url.fragment(), None);
+    }
+
+    #[test]
+    fn relative_and_empty_segments_are_refused() {
+        let t = transport("https://api.example");
+        for bad in ["..", ".", ""] {
+            let err = t
+                .url_for(&Request::get("op", "/items/{id}").param(bad))
+                .unwrap_err();
+            assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "id"), "{err}");
+        }
+        let err = t.url_for(&Request::get("op", "/items/{id}")).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { .. }));
+    }
+
+    #[test]
+    fn query_is_encoded_and_keeps_base_path() {
+        #[derive(Serialize)]
+        struct Q<'a> {
+            categories: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            page_token: Option<&'a str>,
+        }
+        let t = transport("http://127.0.0.1:9/rest/vendor/v1");
+        let req = Request::get("op", "/applications")
+            .query(&Q {
+                categories: "smartphone,note-pc",
+                page_token: None,
+            })
+            .query_pair("q", "a&b=c");
+        assert_eq!(
+            t.url_for(&req).unwrap().as_str(),
+            "http://127.0.0.1:9/rest/vendor/v1/applications?categories=smartphone%2Cnote-pc&q=a%26b%3Dc"
+        );
+    }
+
+    #[test]
+    fn base_url_must_be_absolute_http() {
+        for bad in ["ftp://x", "not a url", "mailto:a@b"] {
+            assert!(matches!(
+                Transport::builder("demo").base_url(bad).build(),
+                Err(Error::Config(_))
+            ));
+        }
+        assert!(matches!(Transport::builder("demo").build(), Err(Error::Config(_))));
+    }
+
+    #[test]
+    fn default_idempotency_follows_the_method() {
+        assert!(Request::get("a", "/").is_idempotent());
+        assert!(Request::put("a", "/").is_idempotent());
+        assert!(Request::delete("a", "/").is_idempotent());
+        assert!(!Request::post("a", "/").is_idempotent());
+        assert!(Request::post("a", "/").idempotent(true).is_idempotent());
+    }
+}

@@ -1,0 +1,1 @@
+//! Fake tradein_promo server.

@@ -1,0 +1,1 @@
+//! The tradein-promo crate of partner-sdk.

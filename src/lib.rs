@@ -1,0 +1,28 @@
+//! # partner-sdk
+//!
+//! Typed async clients for four partner APIs, one cargo feature each:
+//!
+//! | feature | module | provider |
+//! |---|---|---|
+//! | `bbti` | [`bbti`] | Belong BBTI buy-back / trade-in |
+//! | `brighte` | [`brighte`] | Brighte consumer green finance |
+//! | `tradein-promo` | [`tradein_promo`] | carrier trade-in promotion |
+//! | `dtone` | [`dtone`] | DT One Goods & Services |
+//! | `sandbox` (off by default) | [`sandbox`] | offline fake servers of all four |
+//!
+//! TLS: `rustls` (default) or `native-tls`. Shared machinery (errors, retry
+//! policy, decoding helpers) is in [`http_core`].
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub use http_core;
+
+#[cfg(feature = "bbti")]
+pub use bbti;
+#[cfg(feature = "brighte")]
+pub use brighte;
+#[cfg(feature = "dtone")]
+pub use dtone;
+#[cfg(feature = "sandbox")]
+pub use sandbox;
+#[cfg(feature = "tradein-promo")]
+pub use tradein_promo;
