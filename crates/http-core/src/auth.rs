@@ -15,13 +15,13 @@ use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::Method;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
-use crate::error::{ApiError, Error, GenericErrorBody, ErrorBody, Result};
+use crate::error::{ApiError, Error, ErrorBody, GenericErrorBody, Result};
 
 /// A boxed, `Send` future, as returned by [`Auth`] methods.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -86,9 +86,7 @@ impl Auth for NoAuth {
 
 /// Refresh margin: `max(30 s, 10 % of lifetime)`, at most half the lifetime.
 pub fn refresh_margin(lifetime: Duration) -> Duration {
-    Duration::from_secs(30)
-        .max(lifetime / 10)
-        .min(lifetime / 2)
+    Duration::from_secs(30).max(lifetime / 10).min(lifetime / 2)
 }
 
 struct Cached<C> {
@@ -332,14 +330,16 @@ impl ClientCredentials {
         let body = serde_urlencoded::to_string(&form)
             .map_err(|e| Error::Config(format!("token form: {e}").into()))?;
         let started = Instant::now();
-        let response = req.body(body).send().await.map_err(|e| {
-            transport_error(self.provider, "oauth2_token", e, started.elapsed())
-        })?;
+        let response =
+            req.body(body).send().await.map_err(|e| {
+                transport_error(self.provider, "oauth2_token", e, started.elapsed())
+            })?;
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.bytes().await.map_err(|e| {
-            transport_error(self.provider, "oauth2_token", e, started.elapsed())
-        })?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| transport_error(self.provider, "oauth2_token", e, started.elapsed()))?;
         if !status.is_success() {
             let fields = GenericErrorBody.parse(status, &bytes);
             let mut api = ApiError::new(
@@ -370,20 +370,22 @@ impl ClientCredentials {
                 source: None,
             });
         }
-        if let Some(kind) = &token.token_type {
-            if !kind.eq_ignore_ascii_case("bearer") {
-                tracing::debug!(token_type = %kind, "non-bearer token type; sending as Bearer");
-            }
+        if let Some(kind) = &token.token_type
+            && !kind.eq_ignore_ascii_case("bearer")
+        {
+            tracing::debug!(token_type = %kind, "non-bearer token type; sending as Bearer");
         }
         let lifetime = token
             .expires_in
             .filter(|s| *s > 0)
             .map(|s| Duration::from_secs(s.unsigned_abs()));
-        let value = HeaderValue::from_str(&format!("Bearer {}", token.access_token))
-            .map_err(|_| Error::Auth {
-                provider: self.provider,
-                message: "access_token contains characters not allowed in a header".into(),
-                source: None,
+        let value =
+            HeaderValue::from_str(&format!("Bearer {}", token.access_token)).map_err(|_| {
+                Error::Auth {
+                    provider: self.provider,
+                    message: "access_token contains characters not allowed in a header".into(),
+                    source: None,
+                }
             })?;
         let mut value = value;
         value.set_sensitive(true);
@@ -535,6 +537,9 @@ impl Auth for SessionAuth {
     }
 }
 
+/// A custom message layout: `(api_key, nonce) -> message`.
+pub type LayoutFn = Arc<dyn Fn(&str, &str) -> String + Send + Sync>;
+
 /// What an [`HmacNonceAuth`] signs, given the API key and the nonce.
 #[derive(Clone)]
 pub enum MessageLayout {
@@ -543,7 +548,7 @@ pub enum MessageLayout {
     /// `nonce ‖ api_key`.
     NonceThenKey,
     /// Any other layout.
-    Custom(Arc<dyn Fn(&str, &str) -> String + Send + Sync>),
+    Custom(LayoutFn),
 }
 
 impl fmt::Debug for MessageLayout {
@@ -668,8 +673,8 @@ impl HmacNonceAuth {
     pub fn headers_for(&self, nonce: &str) -> Result<HeaderMap> {
         let mut headers = HeaderMap::new();
         let bad = |what: &str| Error::Config(format!("{what} is not a valid header value").into());
-        let mut key = HeaderValue::from_str(self.api_key.expose_secret())
-            .map_err(|_| bad("API key"))?;
+        let mut key =
+            HeaderValue::from_str(self.api_key.expose_secret()).map_err(|_| bad("API key"))?;
         key.set_sensitive(true);
         let nonce_value = HeaderValue::from_str(nonce).map_err(|_| bad("nonce"))?;
         headers.insert(self.headers.api_key.clone(), key);
@@ -719,17 +724,28 @@ pub(crate) fn transport_error(
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn refresh_margin_is_max_of_30s_and_10_percent_capped_at_half() {
-        assert_eq!(refresh_margin(Duration::from_secs(3600)), Duration::from_secs(360));
-        assert_eq!(refresh_margin(Duration::from_secs(120)), Duration::from_secs(30));
-        assert_eq!(refresh_margin(Duration::from_secs(1800)), Duration::from_secs(180));
-        assert_eq!(refresh_margin(Duration::from_secs(2)), Duration::from_secs(1));
+        assert_eq!(
+            refresh_margin(Duration::from_secs(3600)),
+            Duration::from_secs(360)
+        );
+        assert_eq!(
+            refresh_margin(Duration::from_secs(120)),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            refresh_margin(Duration::from_secs(1800)),
+            Duration::from_secs(180)
+        );
+        assert_eq!(
+            refresh_margin(Duration::from_secs(2)),
+            Duration::from_secs(1)
+        );
     }
 
     #[test]
@@ -772,7 +788,10 @@ mod tests {
         assert_eq!(headers["x-transferto-nonce"], "1543000000000");
         assert_eq!(headers["x-transferto-apikey"], "1234567890");
         let dbg = format!("{auth:?}");
-        assert!(!dbg.contains("secret-abc") && !dbg.contains("1234567890"), "{dbg}");
+        assert!(
+            !dbg.contains("secret-abc") && !dbg.contains("1234567890"),
+            "{dbg}"
+        );
     }
 
     #[test]

@@ -138,10 +138,7 @@ pub fn opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D
 pub fn i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     match scalar(d)? {
         Scalar::Text(t) => parse_i64(&t),
-        Scalar::Bool(b) => Err(de::Error::invalid_type(
-            Unexpected::Bool(b),
-            &"an integer",
-        )),
+        Scalar::Bool(b) => Err(de::Error::invalid_type(Unexpected::Bool(b), &"an integer")),
         Scalar::Null => Err(de::Error::invalid_type(Unexpected::Unit, &"an integer")),
     }
 }
@@ -156,10 +153,7 @@ pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error>
     match scalar(d)? {
         Scalar::Text(t) if t.trim().is_empty() => Ok(None),
         Scalar::Text(t) => parse_i64(&t).map(Some),
-        Scalar::Bool(b) => Err(de::Error::invalid_type(
-            Unexpected::Bool(b),
-            &"an integer",
-        )),
+        Scalar::Bool(b) => Err(de::Error::invalid_type(Unexpected::Bool(b), &"an integer")),
         Scalar::Null => Ok(None),
     }
 }
@@ -378,7 +372,10 @@ mod tests {
 
     #[test]
     fn integers_from_numbers_and_strings() {
-        assert_eq!(doc(r#"{"i":"9007199254740993"}"#).unwrap().i, Some(9007199254740993));
+        assert_eq!(
+            doc(r#"{"i":"9007199254740993"}"#).unwrap().i,
+            Some(9007199254740993)
+        );
         assert_eq!(doc(r#"{"i":42}"#).unwrap().i, Some(42));
         assert_eq!(doc(r#"{"i":"12.0"}"#).unwrap().i, Some(12));
         assert!(doc(r#"{"i":"12.5"}"#).is_err());

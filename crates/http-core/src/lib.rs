@@ -10,7 +10,10 @@
 //! 30 s, 3 attempts with full-jitter backoff (0.5 s base, 20 s cap), tokens
 //! refreshed `max(30 s, 10 % of lifetime)` before expiry, token calls bounded
 //! at 10 s, user agent `partner-sdk/<version>`.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod auth;
 pub mod decode;

@@ -65,7 +65,11 @@ where
             return Ok(None);
         };
         let page = fetch(cursor).await?;
-        let next = if page.items.is_empty() { None } else { page.next };
+        let next = if page.items.is_empty() {
+            None
+        } else {
+            page.next
+        };
         Ok(Some((page.items, (next, fetch))))
     })
     .boxed()
@@ -114,7 +118,11 @@ mod tests {
 
         let calls = Arc::new(AtomicU32::new(0));
         let s = paginate(1, counting(calls.clone(), 3));
-        assert_eq!(calls.load(Ordering::SeqCst), 0, "nothing fetched before polling");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            0,
+            "nothing fetched before polling"
+        );
         let first: Vec<u32> = s.take(1).try_collect().await.unwrap();
         assert_eq!(first, vec![10]);
         assert_eq!(calls.load(Ordering::SeqCst), 1);
@@ -154,6 +162,9 @@ mod tests {
     #[test]
     fn token_pages_end_on_empty_token() {
         assert_eq!(Page::tokened(vec![1], Some(String::new())).next, None);
-        assert_eq!(Page::tokened(vec![1], Some("t".into())).next.as_deref(), Some("t"));
+        assert_eq!(
+            Page::tokened(vec![1], Some("t".into())).next.as_deref(),
+            Some("t")
+        );
     }
 }

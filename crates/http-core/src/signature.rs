@@ -92,7 +92,11 @@ mod tests {
             &sig.to_uppercase()
         ));
         assert!(!verify_hmac_sha256_hex("wrong-key", msg, sig));
-        assert!(!verify_hmac_sha256_hex("brighte-private-key", msg, &sig[..62]));
+        assert!(!verify_hmac_sha256_hex(
+            "brighte-private-key",
+            msg,
+            &sig[..62]
+        ));
         assert!(!verify_hmac_sha256_hex("brighte-private-key", msg, "zz"));
     }
 

@@ -199,9 +199,9 @@ impl TransportBuilder {
 
     /// Validates the configuration and builds the transport.
     pub fn build(self) -> Result<Transport> {
-        let raw = self
-            .base_url
-            .ok_or_else(|| Error::Config(format!("{}: base_url is required", self.provider).into()))?;
+        let raw = self.base_url.ok_or_else(|| {
+            Error::Config(format!("{}: base_url is required", self.provider).into())
+        })?;
         let base = parse_base_url(&raw)?;
         let http = match self.http {
             Some(http) => http,
@@ -643,7 +643,11 @@ impl Transport {
         let operation = request.operation;
         let idempotent = request.is_idempotent();
         let can_retry = attempt < inner.retry.max_attempts;
-        let body = request.body.as_ref().map(|(b, _)| b.as_ref()).unwrap_or(&[]);
+        let body = request
+            .body
+            .as_ref()
+            .map(|(b, _)| b.as_ref())
+            .unwrap_or(&[]);
         let credentials = match inner
             .auth
             .authorize(RequestParts {
@@ -844,7 +848,10 @@ mod tests {
             let err = t
                 .url_for(&Request::get("op", "/items/{id}").param(bad))
                 .unwrap_err();
-            assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "id"), "{err}");
+            assert!(
+                matches!(err, Error::InvalidInput { ref field, .. } if field == "id"),
+                "{err}"
+            );
         }
         let err = t.url_for(&Request::get("op", "/items/{id}")).unwrap_err();
         assert!(matches!(err, Error::InvalidInput { .. }));
@@ -879,7 +886,10 @@ mod tests {
                 Err(Error::Config(_))
             ));
         }
-        assert!(matches!(Transport::builder("demo").build(), Err(Error::Config(_))));
+        assert!(matches!(
+            Transport::builder("demo").build(),
+            Err(Error::Config(_))
+        ));
     }
 
     #[test]
