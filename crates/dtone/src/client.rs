@@ -1,0 +1,187 @@
+//! [`Client`] and its [`ClientBuilder`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_core::reqwest::header::HeaderName;
+use http_core::{ExposeSecret, HmacHeaders, HmacNonceAuth, RetryPolicy, SecretString, Transport};
+
+use crate::error::{DtoneErrorBody, Result};
+
+/// DT One's production base URL (Goods & Services API v1.1).
+pub const DEFAULT_BASE_URL: &str = "https://gs-api.dtone.com/v1.1";
+
+/// Header carrying the API key.
+pub const HEADER_API_KEY: &str = "x-transferto-apikey";
+/// Header carrying the nonce.
+pub const HEADER_NONCE: &str = "x-transferto-nonce";
+/// Header carrying `base64(HMAC-SHA256(secret, api_key ‖ nonce))`.
+pub const HEADER_HMAC: &str = "x-transferto-hmac";
+
+/// The `X-TransferTo-hmac` value for `api_key`, `api_secret` and `nonce`:
+/// standard padded base64 of HMAC-SHA256 keyed with the secret over
+/// `api_key ‖ nonce`, without line breaks.
+pub fn hmac_signature(api_key: &str, api_secret: &str, nonce: &str) -> String {
+    http_core::signature::hmac_sha256_base64(api_secret, format!("{api_key}{nonce}"))
+}
+
+pub(crate) fn hmac_headers() -> HmacHeaders {
+    HmacHeaders {
+        api_key: HeaderName::from_static(HEADER_API_KEY),
+        nonce: HeaderName::from_static(HEADER_NONCE),
+        signature: HeaderName::from_static(HEADER_HMAC),
+    }
+}
+
+/// A DT One Goods & Services API client. Cheap to clone, `Send + Sync`.
+///
+/// Every request carries the three `X-TransferTo-*` headers with a fresh
+/// nonce (milliseconds, strictly increasing and unique across concurrent
+/// calls on one client).
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) transport: Transport,
+    inner: Arc<Meta>,
+}
+
+struct Meta {
+    base_url: String,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("transport", &self.transport)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A builder with the defaults (base URL [`DEFAULT_BASE_URL`], connect
+    /// timeout 10 s, per-attempt timeout 30 s, 3 attempts for idempotent calls).
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+}
+
+/// Configures a [`Client`].
+#[derive(Default)]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    api_key: Option<SecretString>,
+    api_secret: Option<SecretString>,
+    http: Option<http_core::reqwest::Client>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    user_agent_suffix: Option<String>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |s: &Option<SecretString>| s.as_ref().map(|_| http_core::secret::REDACTED);
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("api_key", &redacted(&self.api_key))
+            .field("api_secret", &redacted(&self.api_secret))
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// Base URL including the version prefix (default [`DEFAULT_BASE_URL`];
+    /// the older host was `https://api.transferto.com/v1.1`).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// API key and API secret (required).
+    pub fn api_key(mut self, key: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.api_key = Some(SecretString::from(key.into()));
+        self.api_secret = Some(SecretString::from(secret.into()));
+        self
+    }
+
+    /// Uses this `reqwest::Client` (its connect timeout and TLS settings apply).
+    pub fn http_client(mut self, client: http_core::reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Per-attempt timeout (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Connect timeout of the HTTP client this builder creates (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Retry policy for idempotent calls (default: 3 attempts, 0.5 s base,
+    /// 20 s cap). Transaction creates are never resent, whatever the policy.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Appended to the `partner-sdk/<version>` user agent.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Validates the configuration and builds the client.
+    pub fn build(self) -> Result<Client> {
+        let config = |m: &'static str| http_core::Error::Config(m.into());
+        let (Some(key), Some(secret)) = (self.api_key, self.api_secret) else {
+            return Err(config("dtone: api_key(key, secret) is required").into());
+        };
+        if key.expose_secret().trim().is_empty() {
+            return Err(http_core::Error::invalid_input("api_key", "must not be empty").into());
+        }
+        if secret.expose_secret().is_empty() {
+            return Err(http_core::Error::invalid_input("api_secret", "must not be empty").into());
+        }
+        let base_url = self.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+        let auth = HmacNonceAuth::new(key, secret, hmac_headers());
+        let mut builder = Transport::builder("dtone")
+            .base_url(base_url.clone())
+            .auth(auth)
+            .error_body(DtoneErrorBody);
+        if let Some(http) = self.http {
+            builder = builder.http_client(http);
+        }
+        if let Some(t) = self.timeout {
+            builder = builder.timeout(t);
+        }
+        if let Some(t) = self.connect_timeout {
+            builder = builder.connect_timeout(t);
+        }
+        if let Some(r) = self.retry {
+            builder = builder.retry_policy(r);
+        }
+        if let Some(s) = self.user_agent_suffix {
+            builder = builder.user_agent_suffix(s);
+        }
+        let transport = builder.build()?;
+        Ok(Client {
+            transport,
+            inner: Arc::new(Meta { base_url }),
+        })
+    }
+}

@@ -1,0 +1,571 @@
+//! Transactions: create one per product category, look one up by your
+//! `external_id`, and resolve a create whose outcome is unknown.
+//!
+//! `external_id` is DT One's idempotency key: a second create with the same
+//! value is refused with code 1000990, and the transaction can be looked up
+//! with it. So a create is never resent by this client: when no answer
+//! arrives after sending, the call ends with
+//! [`http_core::Error::OutcomeUnknown`] carrying `("external_id", value)`, and
+//! [`Client::resolve_outcome`] (or [`Client::create_or_resolve`]) finds out
+//! what happened.
+
+use std::fmt;
+
+use http_core::{Decimal, Request};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::PrimitiveDateTime;
+use time::macros::format_description;
+
+use crate::Client;
+use crate::error::{Error, ErrorCode, Result};
+use crate::products::Category;
+
+/// A person on either side of a transaction (all fields optional).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Party {
+    /// Last name.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "http_core::decode::opt_string"
+    )]
+    pub last_name: Option<String>,
+    /// Middle name.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "http_core::decode::opt_string"
+    )]
+    pub middle_name: Option<String>,
+    /// First name.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "http_core::decode::opt_string"
+    )]
+    pub first_name: Option<String>,
+    /// Email address.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "http_core::decode::opt_string"
+    )]
+    pub email: Option<String>,
+    /// Mobile number (international format).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "http_core::decode::opt_string"
+    )]
+    pub mobile: Option<String>,
+    /// Custom field 1 (responses only).
+    #[serde(
+        default,
+        skip_serializing,
+        deserialize_with = "http_core::decode::opt_string"
+    )]
+    pub custom_field_1: Option<String>,
+    /// Custom field 2 (responses only).
+    #[serde(
+        default,
+        skip_serializing,
+        deserialize_with = "http_core::decode::opt_string"
+    )]
+    pub custom_field_2: Option<String>,
+    /// Custom field 3 (responses only).
+    #[serde(
+        default,
+        skip_serializing,
+        deserialize_with = "http_core::decode::opt_string"
+    )]
+    pub custom_field_3: Option<String>,
+}
+
+impl Party {
+    /// An empty party.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets the first name.
+    pub fn first_name(mut self, v: impl Into<String>) -> Self {
+        self.first_name = Some(v.into());
+        self
+    }
+    /// Sets the middle name.
+    pub fn middle_name(mut self, v: impl Into<String>) -> Self {
+        self.middle_name = Some(v.into());
+        self
+    }
+    /// Sets the last name.
+    pub fn last_name(mut self, v: impl Into<String>) -> Self {
+        self.last_name = Some(v.into());
+        self
+    }
+    /// Sets the email address.
+    pub fn email(mut self, v: impl Into<String>) -> Self {
+        self.email = Some(v.into());
+        self
+    }
+    /// Sets the mobile number.
+    pub fn mobile(mut self, v: impl Into<String>) -> Self {
+        self.mobile = Some(v.into());
+        self
+    }
+}
+
+fn flag_str<S: Serializer>(v: &bool, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(if *v { "1" } else { "0" })
+}
+
+fn opt_flag_str<S: Serializer>(v: &Option<bool>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    match v {
+        Some(b) => flag_str(b, s),
+        None => s.serialize_none(),
+    }
+}
+
+fn id_str<S: Serializer>(v: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+fn opt_decimal_str<S: Serializer>(
+    v: &Option<Decimal>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match v {
+        Some(d) => s.collect_str(d),
+        None => s.serialize_none(),
+    }
+}
+
+/// The body of `POST /transactions/{type}`.
+///
+/// Serialised the way DT One documents it: `product_id`, `simulation` and the
+/// notification flags as strings (`"315"`, `"1"`/`"0"`); `local_value` as a
+/// decimal string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct TransactionRequest {
+    /// Beneficiary account: MSISDN, account number or email.
+    pub account_number: String,
+    /// Product id.
+    #[serde(serialize_with = "id_str")]
+    pub product_id: i64,
+    /// Your unique id for this transaction (the idempotency key).
+    pub external_id: String,
+    /// `"1"`: simulate (no money moves); `"0"`: real transaction.
+    #[serde(serialize_with = "flag_str")]
+    pub simulation: bool,
+    /// Notify the sender by SMS.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "opt_flag_str"
+    )]
+    pub sender_sms_notification: Option<bool>,
+    /// Text of the sender SMS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender_sms_text: Option<String>,
+    /// Notify the recipient by SMS.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "opt_flag_str"
+    )]
+    pub recipient_sms_notification: Option<bool>,
+    /// Text of the recipient SMS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recipient_sms_text: Option<String>,
+    /// Sender.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender: Option<Party>,
+    /// Recipient.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<Party>,
+    /// Amount for variable value products (required for variable recharges).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "opt_decimal_str"
+    )]
+    pub local_value: Option<Decimal>,
+}
+
+impl TransactionRequest {
+    /// A real (non-simulated) transaction of `product_id` to `account_number`
+    /// identified by your `external_id`.
+    pub fn new(
+        account_number: impl Into<String>,
+        product_id: i64,
+        external_id: impl Into<String>,
+    ) -> Self {
+        TransactionRequest {
+            account_number: account_number.into(),
+            product_id,
+            external_id: external_id.into(),
+            simulation: false,
+            sender_sms_notification: None,
+            sender_sms_text: None,
+            recipient_sms_notification: None,
+            recipient_sms_text: None,
+            sender: None,
+            recipient: None,
+            local_value: None,
+        }
+    }
+    /// Simulates the transaction (`simulation: "1"`).
+    pub fn simulation(mut self, simulate: bool) -> Self {
+        self.simulation = simulate;
+        self
+    }
+    /// Amount of a variable value product.
+    pub fn local_value(mut self, value: Decimal) -> Self {
+        self.local_value = Some(value);
+        self
+    }
+    /// Sender details.
+    pub fn sender(mut self, sender: Party) -> Self {
+        self.sender = Some(sender);
+        self
+    }
+    /// Recipient details.
+    pub fn recipient(mut self, recipient: Party) -> Self {
+        self.recipient = Some(recipient);
+        self
+    }
+    /// Sender SMS: whether to send it, and its text.
+    pub fn sender_sms(mut self, notify: bool, text: Option<String>) -> Self {
+        self.sender_sms_notification = Some(notify);
+        self.sender_sms_text = text;
+        self
+    }
+    /// Recipient SMS: whether to send it, and its text.
+    pub fn recipient_sms(mut self, notify: bool, text: Option<String>) -> Self {
+        self.recipient_sms_notification = Some(notify);
+        self.recipient_sms_text = text;
+        self
+    }
+
+    /// Checks the request for `category` before anything is sent.
+    pub fn validate(&self, category: Category) -> Result<()> {
+        let bad = |field: &'static str, reason: &'static str| -> Result<()> {
+            Err(http_core::Error::invalid_input(field, reason).into())
+        };
+        if self.account_number.trim().is_empty() {
+            return bad("account_number", "must not be empty");
+        }
+        if self.product_id <= 0 {
+            return bad("product_id", "must be a positive id");
+        }
+        check_external_id(&self.external_id)?;
+        match (category.is_fixed(), self.local_value) {
+            (true, Some(_)) => {
+                return bad("local_value", "fixed value products take no local_value");
+            }
+            (false, Some(v)) if v <= Decimal::ZERO => {
+                return bad("local_value", "must be positive");
+            }
+            (false, None) if category == Category::VariableValueRecharges => {
+                return bad("local_value", "required for variable value recharges");
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+fn check_external_id(external_id: &str) -> Result<()> {
+    if external_id.trim().is_empty() {
+        return Err(http_core::Error::invalid_input("external_id", "must not be empty").into());
+    }
+    if external_id.chars().any(char::is_control) {
+        return Err(http_core::Error::invalid_input(
+            "external_id",
+            "must not contain control characters",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Voucher data of a voucher transaction. The PINs are hidden from `Debug`.
+#[derive(Clone, PartialEq, Eq, Default, Deserialize)]
+#[non_exhaustive]
+pub struct Voucher {
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pin: Option<String>,
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pin2: Option<String>,
+    /// Currency of the voucher value.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub currency: Option<String>,
+    /// Voucher value (absent or empty in simulation).
+    #[serde(default, deserialize_with = "http_core::decode::opt_decimal")]
+    pub value: Option<Decimal>,
+    /// Expiration date as sent.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub expiration_date: Option<String>,
+    /// Information 1.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub info_1: Option<String>,
+    /// Information 2.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub info_2: Option<String>,
+    /// Information 3.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub info_3: Option<String>,
+}
+
+impl Voucher {
+    /// A voucher with these PINs (for tests and fakes).
+    pub fn with_pins(pin: Option<String>, pin2: Option<String>) -> Self {
+        Voucher {
+            pin,
+            pin2,
+            ..Voucher::default()
+        }
+    }
+    /// The voucher PIN (secret: do not log it).
+    pub fn pin(&self) -> Option<&str> {
+        self.pin.as_deref()
+    }
+    /// The second PIN, when the voucher has one (secret).
+    pub fn pin2(&self) -> Option<&str> {
+        self.pin2.as_deref()
+    }
+}
+
+impl fmt::Debug for Voucher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hide = |p: &Option<String>| p.as_ref().map(|_| http_core::secret::REDACTED);
+        f.debug_struct("Voucher")
+            .field("pin", &hide(&self.pin))
+            .field("pin2", &hide(&self.pin2))
+            .field("currency", &self.currency)
+            .field("value", &self.value)
+            .field("expiration_date", &self.expiration_date)
+            .field("info_1", &self.info_1)
+            .field("info_2", &self.info_2)
+            .field("info_3", &self.info_3)
+            .finish()
+    }
+}
+
+fn opt_date<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<PrimitiveDateTime>, D::Error> {
+    let Some(text) = http_core::decode::opt_string(d)? else {
+        return Ok(None);
+    };
+    parse_date(&text).map(Some).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "invalid date {text:?}, expected YYYY-MM-DD HH:MM:SS"
+        ))
+    })
+}
+
+/// Parses DT One's `YYYY-MM-DD HH:MM:SS` (no zone; also accepts a `T`
+/// separator and fractional seconds).
+pub fn parse_date(text: &str) -> Option<PrimitiveDateTime> {
+    let t = text.trim();
+    let space = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    let tee = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let frac = format_description!("[year]-[month]-[day] [hour]:[minute]:[second].[subsecond]");
+    PrimitiveDateTime::parse(t, space)
+        .or_else(|_| PrimitiveDateTime::parse(t, tee))
+        .or_else(|_| PrimitiveDateTime::parse(t, frac))
+        .ok()
+}
+
+/// A transaction as DT One returns it (create answer or lookup).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[non_exhaustive]
+pub struct Transaction {
+    /// DT One's transaction id.
+    #[serde(default, deserialize_with = "http_core::decode::string")]
+    pub transaction_id: String,
+    /// Whether it was a simulation (`1`/`"1"`).
+    #[serde(default, deserialize_with = "http_core::decode::flag")]
+    pub simulation: bool,
+    /// Status code as sent; `"0"` is success.
+    #[serde(default, deserialize_with = "http_core::decode::string")]
+    pub status: String,
+    /// Status text, e.g. `Transaction successful`.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub status_message: Option<String>,
+    /// When DT One recorded it (`YYYY-MM-DD HH:MM:SS`, no zone given).
+    #[serde(default, deserialize_with = "opt_date")]
+    pub date: Option<PrimitiveDateTime>,
+    /// Beneficiary account.
+    #[serde(default, deserialize_with = "http_core::decode::string")]
+    pub account_number: String,
+    /// Your id.
+    #[serde(default, deserialize_with = "http_core::decode::string")]
+    pub external_id: String,
+    /// The operator's reference.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub operator_reference: Option<String>,
+    /// Product id (a string on the wire here).
+    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    pub product_id: Option<i64>,
+    /// Product name.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub product: Option<String>,
+    /// Product description.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub product_desc: Option<String>,
+    /// Currency of the product value.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub product_currency: Option<String>,
+    /// Product value.
+    #[serde(default, deserialize_with = "http_core::decode::opt_decimal")]
+    pub product_value: Option<Decimal>,
+    /// Currency of the local value.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub local_currency: Option<String>,
+    /// Value received by the beneficiary.
+    #[serde(default, deserialize_with = "http_core::decode::opt_decimal")]
+    pub local_value: Option<Decimal>,
+    /// Operator id.
+    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    pub operator_id: Option<i64>,
+    /// Operator name.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub operator: Option<String>,
+    /// Country id.
+    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    pub country_id: Option<i64>,
+    /// Country name.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub country: Option<String>,
+    /// Currency of the prices.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub account_currency: Option<String>,
+    /// What you paid DT One.
+    #[serde(default, deserialize_with = "http_core::decode::opt_decimal")]
+    pub wholesale_price: Option<Decimal>,
+    /// Retail price.
+    #[serde(default, deserialize_with = "http_core::decode::opt_decimal")]
+    pub retail_price: Option<Decimal>,
+    /// Fee.
+    #[serde(default, deserialize_with = "http_core::decode::opt_decimal")]
+    pub fee: Option<Decimal>,
+    /// Sender as recorded.
+    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    pub sender: Option<Party>,
+    /// Recipient as recorded.
+    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    pub recipient: Option<Party>,
+    /// Whether the sender was notified by SMS.
+    #[serde(default, deserialize_with = "http_core::decode::opt_flag")]
+    pub sender_sms_notification: Option<bool>,
+    /// Sender SMS text.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub sender_sms_text: Option<String>,
+    /// Whether the recipient was notified by SMS.
+    #[serde(default, deserialize_with = "http_core::decode::opt_flag")]
+    pub recipient_sms_notification: Option<bool>,
+    /// Recipient SMS text.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub recipient_sms_text: Option<String>,
+    /// Custom field 1.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub custom_field_1: Option<String>,
+    /// Custom field 2.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub custom_field_2: Option<String>,
+    /// Custom field 3.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub custom_field_3: Option<String>,
+    /// Voucher data (voucher products only).
+    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    pub voucher: Option<Voucher>,
+}
+
+impl Transaction {
+    /// True when `status` is `"0"` (success).
+    pub fn is_success(&self) -> bool {
+        self.status.trim() == "0"
+    }
+}
+
+/// What [`Client::resolve_outcome`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// DT One has a transaction with this external id.
+    Found(Box<Transaction>),
+    /// DT One knows no transaction with this external id (code 1000404).
+    NotFound,
+}
+
+impl Client {
+    /// `POST /transactions/{type}`: creates a transaction (201).
+    ///
+    /// Never resent: a timeout after sending ends with
+    /// [`http_core::Error::OutcomeUnknown`] carrying `("external_id", ..)`;
+    /// resolve it with [`Client::resolve_outcome`].
+    pub async fn create_transaction(
+        &self,
+        category: Category,
+        request: &TransactionRequest,
+    ) -> Result<Transaction> {
+        request.validate(category)?;
+        let req = Request::post("create_transaction", "/transactions/{type}")
+            .param(category.as_str())
+            .json(request)
+            .reconcile_with("external_id", request.external_id.clone());
+        Ok(self.transport.send(req).await?)
+    }
+
+    /// `GET /transactions/{type}/ext-{external_id}`: a transaction by your id.
+    /// An unknown id is an API error with code [`ErrorCode::NotFound`].
+    pub async fn transaction_by_external_id(
+        &self,
+        category: Category,
+        external_id: &str,
+    ) -> Result<Transaction> {
+        check_external_id(external_id)?;
+        let req = Request::get(
+            "transaction_by_external_id",
+            "/transactions/{type}/ext-{external_id}",
+        )
+        .param(category.as_str())
+        .param(external_id);
+        Ok(self.transport.send(req).await?)
+    }
+
+    /// Looks `external_id` up after a create whose outcome is unknown:
+    /// [`Resolution::Found`] when it went through, [`Resolution::NotFound`]
+    /// (code 1000404) when DT One has no such transaction.
+    pub async fn resolve_outcome(
+        &self,
+        category: Category,
+        external_id: &str,
+    ) -> Result<Resolution> {
+        match self.transaction_by_external_id(category, external_id).await {
+            Ok(tx) => Ok(Resolution::Found(Box::new(tx))),
+            Err(e) if e.code() == Some(ErrorCode::NotFound) => Ok(Resolution::NotFound),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Creates a transaction; when its outcome is unknown, looks it up by
+    /// `external_id` once instead of sending it again. Returns the
+    /// transaction when it exists, otherwise the original
+    /// [`http_core::Error::OutcomeUnknown`] (DT One has no record of it yet:
+    /// sending the same request again is safe, since a duplicate
+    /// `external_id` is refused with code 1000990).
+    pub async fn create_or_resolve(
+        &self,
+        category: Category,
+        request: &TransactionRequest,
+    ) -> Result<Transaction> {
+        match self.create_transaction(category, request).await {
+            Err(e @ Error::Http(http_core::Error::OutcomeUnknown { .. })) => {
+                match self.resolve_outcome(category, &request.external_id).await {
+                    Ok(Resolution::Found(tx)) => Ok(*tx),
+                    Ok(Resolution::NotFound) | Err(_) => Err(e),
+                }
+            }
+            other => other,
+        }
+    }
+}
