@@ -1,0 +1,142 @@
+//! Secrets (API key, API secret, HMAC signatures, voucher PINs) never appear
+//! in logs at TRACE level, in `Debug` output of public types, or in errors.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{KEY, SECRET};
+use dtone::{Category, Client, TransactionRequest};
+use serde_json::json;
+use tracing_subscriber::fmt::MakeWriter;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const PIN: &str = "PIN-31337-XYZ";
+const PIN2: &str = "PIN2-424242";
+
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Buffer {
+    type Writer = Buffer;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn secrets_never_appear_in_logs_debug_or_errors() {
+    let buffer = Buffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(buffer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start().await;
+    let voucher_tx = json!({
+        "transaction_id": "1", "status": "0", "external_id": "s-1", "simulation": 0,
+        "voucher": {"pin": PIN, "pin2": PIN2, "value": "10", "currency": "USD"}
+    });
+    Mock::given(method("POST"))
+        .and(path("/v1.1/transactions/fixed_value_vouchers"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(&voucher_tx))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.1/ping"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"errors":[{"code":1000401,"message":"Unauthorized"}]})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.1/countries"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("{not json", "application/json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1.1/transactions/fixed_value_recharges"))
+        .respond_with(ResponseTemplate::new(201).set_delay(Duration::from_secs(2)))
+        .mount(&server)
+        .await;
+
+    let builder = Client::builder()
+        .base_url(format!("{}/v1.1", server.uri()))
+        .api_key(KEY, SECRET)
+        .timeout(Duration::from_millis(200))
+        .retry_policy(common::fast_retry());
+    let mut debug = vec![format!("{builder:?}")];
+    let client = builder.build().unwrap();
+    debug.push(format!("{client:?}"));
+
+    let tx = client
+        .create_transaction(
+            Category::FixedValueVouchers,
+            &TransactionRequest::new("+6512345678", 1, "s-1"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(tx.voucher.as_ref().unwrap().pin(), Some(PIN));
+    debug.push(format!("{tx:?}"));
+    debug.push(format!("{:?}", tx.voucher));
+
+    let errors = vec![
+        client.ping().await.unwrap_err(),
+        client.countries(None).await.unwrap_err(),
+        client
+            .create_transaction(
+                Category::FixedValueRecharges,
+                &TransactionRequest::new("+6512345678", 1, "s-2"),
+            )
+            .await
+            .unwrap_err(),
+        client.products_by_operator(0).await.unwrap_err(),
+        Client::builder().build().unwrap_err(),
+    ];
+    for e in &errors {
+        debug.push(format!("{e:?}"));
+        debug.push(e.to_string());
+    }
+    debug.push(format!(
+        "{:?}",
+        TransactionRequest::new("1", 2, "3").sender(dtone::Party::new().first_name("A"))
+    ));
+
+    let sent_macs: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.headers["x-transferto-hmac"].to_str().unwrap().to_owned())
+        .collect();
+    assert!(!sent_macs.is_empty());
+
+    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("partner_sdk.call"),
+        "tracing captured nothing: {logs}"
+    );
+    let all = format!("{logs}\n{}", debug.join("\n"));
+    for secret in [SECRET, KEY, PIN, PIN2] {
+        assert!(!all.contains(secret), "{secret} leaked:\n{all}");
+    }
+    for mac in sent_macs {
+        assert!(!all.contains(&mac), "signature leaked");
+    }
+}
