@@ -362,10 +362,32 @@ fn opt_date<'de, D: Deserializer<'de>>(
     })
 }
 
-/// Parses DT One's `YYYY-MM-DD HH:MM:SS` (no zone; also accepts a `T`
-/// separator and fractional seconds).
+/// An object field that some responses send as `null`, `""` or `[]` when
+/// empty: anything but an object is `None`; an object must decode as `T`.
+fn opt_object<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    match serde_json::Value::deserialize(d)? {
+        v @ serde_json::Value::Object(_) => serde_json::from_value(v)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+        _ => Ok(None),
+    }
+}
+
+/// Parses DT One's `YYYY-MM-DD HH:MM:SS` (no zone). Also accepts a `T`
+/// separator, fractional seconds, and RFC 3339 with an offset (converted
+/// to UTC).
 pub fn parse_date(text: &str) -> Option<PrimitiveDateTime> {
     let t = text.trim();
+    if let Ok(with_offset) =
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+    {
+        let utc = with_offset.to_offset(time::UtcOffset::UTC);
+        return Some(PrimitiveDateTime::new(utc.date(), utc.time()));
+    }
     let space = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
     let tee = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
     let frac = format_description!("[year]-[month]-[day] [hour]:[minute]:[second].[subsecond]");
@@ -449,10 +471,10 @@ pub struct Transaction {
     #[serde(default, deserialize_with = "http_core::decode::opt_decimal")]
     pub fee: Option<Decimal>,
     /// Sender as recorded.
-    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    #[serde(default, deserialize_with = "opt_object")]
     pub sender: Option<Party>,
     /// Recipient as recorded.
-    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    #[serde(default, deserialize_with = "opt_object")]
     pub recipient: Option<Party>,
     /// Whether the sender was notified by SMS.
     #[serde(default, deserialize_with = "http_core::decode::opt_flag")]
@@ -476,7 +498,7 @@ pub struct Transaction {
     #[serde(default, deserialize_with = "http_core::decode::opt_string")]
     pub custom_field_3: Option<String>,
     /// Voucher data (voucher products only).
-    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    #[serde(default, deserialize_with = "opt_object")]
     pub voucher: Option<Voucher>,
 }
 

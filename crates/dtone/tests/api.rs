@@ -575,6 +575,21 @@ async fn voucher_transaction_keeps_pins_out_of_debug() {
     assert!(dbg.contains("[REDACTED]"));
 }
 
+#[test]
+fn empty_objects_sent_as_arrays_or_strings_and_other_date_spellings_decode() {
+    let tx: dtone::Transaction = serde_json::from_value(json!({
+        "transaction_id": 12, "status": 0, "sender": [], "recipient": "", "voucher": null,
+        "date": "2018-11-23T10:11:12+01:00"
+    }))
+    .unwrap();
+    assert_eq!(tx.transaction_id, "12");
+    assert!(tx.is_success());
+    assert_eq!((tx.sender, tx.recipient, tx.voucher), (None, None, None));
+    assert_eq!(tx.date.unwrap().hour(), 9);
+    let bad: Result<dtone::Transaction, _> = serde_json::from_value(json!({"date": "23/11/2018"}));
+    assert!(bad.unwrap_err().to_string().contains("YYYY-MM-DD"));
+}
+
 #[tokio::test]
 async fn variable_recharge_sends_local_value() {
     let server = MockServer::start().await;
