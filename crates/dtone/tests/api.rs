@@ -836,3 +836,30 @@ fn builder_requires_credentials_and_a_valid_base_url() {
     let c = dtone::Client::builder().api_key("k", "s").build().unwrap();
     assert_eq!(c.base_url(), dtone::DEFAULT_BASE_URL);
 }
+
+#[tokio::test]
+async fn user_agent_suffix_and_injected_http_client_are_used() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1.1/ping"))
+        .and(Signed)
+        .respond_with(ok_json(r#"{"status":"up"}"#))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = dtone::Client::builder()
+        .base_url(format!("{}/v1.1", server.uri()))
+        .api_key(common::KEY, common::SECRET)
+        .http_client(http_core::reqwest::Client::new())
+        .user_agent_suffix("shop/2.1")
+        .connect_timeout(std::time::Duration::from_secs(1))
+        .build()
+        .unwrap();
+    c.ping().await.unwrap();
+    let reqs = server.received_requests().await.unwrap();
+    let ua = reqs[0].headers["user-agent"].to_str().unwrap();
+    assert!(
+        ua.starts_with("partner-sdk/") && ua.ends_with(" shop/2.1"),
+        "{ua}"
+    );
+}

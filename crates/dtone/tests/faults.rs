@@ -337,3 +337,71 @@ async fn unauthorized_is_an_api_error_sent_once() {
     assert_eq!(post.code(), Some(ErrorCode::Unauthorized));
     assert_eq!((gets, posts), (1, 1));
 }
+
+/// A server that answers every request with headers promising 1000 bytes,
+/// sends 20, and closes the connection. Returns its base URL and a log of the
+/// request lines it received.
+async fn reset_mid_body_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&log);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let seen = std::sync::Arc::clone(&seen);
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                let mut request = Vec::new();
+                // Read until the end of the headers, then any body that follows.
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let text = String::from_utf8_lossy(&request).into_owned();
+                seen.lock()
+                    .unwrap()
+                    .push(text.lines().next().unwrap_or_default().to_owned());
+                let _ = socket
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"status\":\"up\",\"pad",
+                    )
+                    .await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    (format!("http://{addr}/v1.1"), log)
+}
+
+#[tokio::test]
+async fn reset_mid_body_retries_gets_and_makes_a_create_outcome_unknown_sent_once() {
+    let (base, log) = reset_mid_body_server().await;
+    let c = Client::builder()
+        .base_url(base)
+        .api_key(KEY, SECRET)
+        .retry_policy(fast_retry())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let get = c.ping().await.unwrap_err();
+    assert!(
+        matches!(get, Error::Http(http_core::Error::Transport { .. })),
+        "{get:?}"
+    );
+    let post = create(&c).await.unwrap_err();
+    assert!(
+        matches!(post, Error::Http(http_core::Error::OutcomeUnknown { .. })),
+        "{post:?}"
+    );
+    assert_eq!(post.outcome_unknown_key(), Some(("external_id", "fault-1")));
+    let lines = log.lock().unwrap().clone();
+    let gets = lines.iter().filter(|l| l.starts_with("GET ")).count();
+    let posts = lines.iter().filter(|l| l.starts_with("POST ")).count();
+    assert_eq!((gets, posts), (3, 1), "{lines:?}");
+}
