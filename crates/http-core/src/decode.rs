@@ -85,7 +85,8 @@ fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
 
 fn parse_decimal<E: de::Error>(text: &str) -> Result<Decimal, E> {
     let t = text.trim();
-    Decimal::from_str(t)
+    Decimal::from_str_exact(t)
+        .or_else(|_| Decimal::from_str(t))
         .or_else(|_| Decimal::from_scientific(t))
         .map_err(|_| E::invalid_value(Unexpected::Str(text), &"a decimal number"))
 }
@@ -115,32 +116,151 @@ fn parse_flag<E: de::Error>(text: &str) -> Result<bool, E> {
     }
 }
 
+/// Formats a finite float into a stack buffer with Rust's shortest
+/// round-trip spelling, which is what was on the wire.
+struct FloatText {
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl fmt::Write for FloatText {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        if end > self.buf.len() {
+            return Err(fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+fn with_float_text<R>(v: f64, f: impl FnOnce(&str) -> R) -> R {
+    use fmt::Write as _;
+    let mut text = FloatText {
+        buf: [0; 64],
+        len: 0,
+    };
+    if write!(text, "{v}").is_ok()
+        && let Ok(s) = std::str::from_utf8(&text.buf[..text.len])
+    {
+        return f(s);
+    }
+    f(&v.to_string())
+}
+
+/// Numbers and numeric text, without allocating. `OPTIONAL` makes `null`
+/// and blank text `None`.
+struct NumberVisitor<T, const OPTIONAL: bool>(std::marker::PhantomData<T>);
+
+trait Numeric: Sized {
+    const EXPECTING: &'static str;
+    fn from_text<E: de::Error>(text: &str) -> Result<Self, E>;
+    fn from_i64<E: de::Error>(v: i64) -> Result<Self, E>;
+    fn from_u64<E: de::Error>(v: u64) -> Result<Self, E>;
+    fn from_f64<E: de::Error>(v: f64) -> Result<Self, E>;
+}
+
+impl Numeric for Decimal {
+    const EXPECTING: &'static str = "a decimal number or numeric string";
+    fn from_text<E: de::Error>(text: &str) -> Result<Self, E> {
+        parse_decimal(text)
+    }
+    fn from_i64<E: de::Error>(v: i64) -> Result<Self, E> {
+        Ok(Decimal::from(v))
+    }
+    fn from_u64<E: de::Error>(v: u64) -> Result<Self, E> {
+        Ok(Decimal::from(v))
+    }
+    fn from_f64<E: de::Error>(v: f64) -> Result<Self, E> {
+        if !v.is_finite() {
+            return Err(E::invalid_value(Unexpected::Float(v), &Self::EXPECTING));
+        }
+        with_float_text(v, parse_decimal)
+    }
+}
+
+impl Numeric for i64 {
+    const EXPECTING: &'static str = "an integer or integer string";
+    fn from_text<E: de::Error>(text: &str) -> Result<Self, E> {
+        parse_i64(text)
+    }
+    fn from_i64<E: de::Error>(v: i64) -> Result<Self, E> {
+        Ok(v)
+    }
+    fn from_u64<E: de::Error>(v: u64) -> Result<Self, E> {
+        i64::try_from(v).map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &Self::EXPECTING))
+    }
+    fn from_f64<E: de::Error>(v: f64) -> Result<Self, E> {
+        if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.0e15 {
+            Ok(v as i64)
+        } else {
+            Err(E::invalid_value(Unexpected::Float(v), &Self::EXPECTING))
+        }
+    }
+}
+
+impl<'de, T: Numeric, const OPTIONAL: bool> Visitor<'de> for NumberVisitor<T, OPTIONAL> {
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(T::EXPECTING)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<T>, E> {
+        if OPTIONAL && v.trim().is_empty() {
+            return Ok(None);
+        }
+        T::from_text(v).map(Some)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<T>, E> {
+        T::from_i64(v).map(Some)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<T>, E> {
+        T::from_u64(v).map(Some)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<T>, E> {
+        T::from_f64(v).map(Some)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<T>, E> {
+        Err(E::invalid_type(Unexpected::Bool(v), &self))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
+        if OPTIONAL {
+            Ok(None)
+        } else {
+            Err(E::invalid_type(Unexpected::Unit, &self))
+        }
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Option<T>, E> {
+        self.visit_unit()
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+fn number<'de, D: Deserializer<'de>, T: Numeric>(d: D) -> Result<T, D::Error> {
+    d.deserialize_any(NumberVisitor::<T, false>(std::marker::PhantomData))?
+        .ok_or_else(|| de::Error::invalid_type(Unexpected::Unit, &T::EXPECTING))
+}
+
+fn opt_number<'de, D: Deserializer<'de>, T: Numeric>(d: D) -> Result<Option<T>, D::Error> {
+    d.deserialize_any(NumberVisitor::<T, true>(std::marker::PhantomData))
+}
+
 /// Decimal from a JSON number or string (`12.5`, `"0.14"`, `"1e3"`).
 pub fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-    match scalar(d)? {
-        Scalar::Text(t) => parse_decimal(&t),
-        Scalar::Bool(b) => Err(de::Error::invalid_type(Unexpected::Bool(b), &"a decimal")),
-        Scalar::Null => Err(de::Error::invalid_type(Unexpected::Unit, &"a decimal")),
-    }
+    number(d)
 }
 
 /// Optional decimal: `null`, `""` and a missing field (with `#[serde(default)]`) are `None`.
 pub fn opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
-    match scalar(d)? {
-        Scalar::Text(t) if t.trim().is_empty() => Ok(None),
-        Scalar::Text(t) => parse_decimal(&t).map(Some),
-        Scalar::Bool(b) => Err(de::Error::invalid_type(Unexpected::Bool(b), &"a decimal")),
-        Scalar::Null => Ok(None),
-    }
+    opt_number(d)
 }
 
 /// `i64` from a JSON number or string (`7`, `"7"`, `"7.0"`).
 pub fn i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    match scalar(d)? {
-        Scalar::Text(t) => parse_i64(&t),
-        Scalar::Bool(b) => Err(de::Error::invalid_type(Unexpected::Bool(b), &"an integer")),
-        Scalar::Null => Err(de::Error::invalid_type(Unexpected::Unit, &"an integer")),
-    }
+    number(d)
 }
 
 /// `i64` where absent, `null` and `""` mean 0 (protobuf/JSON omit-if-default).
@@ -150,12 +270,7 @@ pub fn i64_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
 
 /// Optional `i64`: `null` and `""` are `None`.
 pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    match scalar(d)? {
-        Scalar::Text(t) if t.trim().is_empty() => Ok(None),
-        Scalar::Text(t) => parse_i64(&t).map(Some),
-        Scalar::Bool(b) => Err(de::Error::invalid_type(Unexpected::Bool(b), &"an integer")),
-        Scalar::Null => Ok(None),
-    }
+    opt_number(d)
 }
 
 /// Boolean from `true`/`false`, `1`/`0`, `"1"`/`"0"`, `"true"`/`"false"`,
