@@ -187,8 +187,8 @@ impl ErrorBody for PromoErrorBody {
 
     /// A 2xx whose body is a TMF error (and no qualification result) is an error.
     fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ProviderError> {
-        let looks_like_result = memchr_any(body, b"potentialQualificationItem")
-            || memchr_any(body, b"qualificationType");
+        let looks_like_result =
+            contains(body, b"potentialQualificationItem") || contains(body, b"qualificationType");
         if looks_like_result {
             return None;
         }
@@ -199,7 +199,7 @@ impl ErrorBody for PromoErrorBody {
     }
 }
 
-fn memchr_any(haystack: &[u8], needle: &[u8]) -> bool {
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 

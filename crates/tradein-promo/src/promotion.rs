@@ -453,6 +453,9 @@ pub struct Promotion {
     /// Characteristics (`discount`, `promotype`, and any others, kept).
     #[serde(default, deserialize_with = "list")]
     pub promotion_characteristics: Vec<Characteristic>,
+    /// Fields this SDK version does not know, kept as received.
+    #[serde(flatten)]
+    pub other_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Promotion {
@@ -462,6 +465,7 @@ impl Promotion {
             id: Some(id.into()),
             name: Some(name.into()),
             promotion_characteristics: Vec::new(),
+            other_fields: serde_json::Map::new(),
         }
     }
 
@@ -525,6 +529,9 @@ pub struct PotentialPromotion {
     /// The promotion.
     #[serde(default)]
     pub promotion: Option<Promotion>,
+    /// Fields this SDK version does not know, kept as received.
+    #[serde(flatten)]
+    pub other_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 impl PotentialPromotion {
@@ -533,6 +540,7 @@ impl PotentialPromotion {
         PotentialPromotion {
             id: promotion.id.clone(),
             promotion: Some(promotion),
+            other_fields: serde_json::Map::new(),
         }
     }
 }
@@ -549,6 +557,9 @@ pub struct QualificationItem {
     /// Promotions the device qualifies for.
     #[serde(rename = "potentialPromotion", default, deserialize_with = "list")]
     pub potential_promotions: Vec<PotentialPromotion>,
+    /// Fields this SDK version does not know, kept as received.
+    #[serde(flatten)]
+    pub other_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 impl QualificationItem {
@@ -560,6 +571,7 @@ impl QualificationItem {
                 Characteristic::new("tradeInModel", trade_in_model),
             ],
             potential_promotions: Vec::new(),
+            other_fields: serde_json::Map::new(),
         }
     }
 
@@ -630,6 +642,9 @@ pub struct PromotionResponse {
         deserialize_with = "list"
     )]
     pub potential_qualification_items: Vec<QualificationItem>,
+    /// Fields this SDK version does not know, kept as received.
+    #[serde(flatten)]
+    pub other_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 impl PromotionResponse {
@@ -641,6 +656,7 @@ impl PromotionResponse {
         PromotionResponse {
             qualification_type: Some(qualification_type),
             potential_qualification_items: items.into_iter().collect(),
+            other_fields: serde_json::Map::new(),
         }
     }
 
@@ -689,8 +705,8 @@ impl Client {
     /// Fetches the promotions a trade-in device qualifies for.
     ///
     /// The request is validated first ([`PromotionRequest::validate`]); an
-    /// empty `potentialQualificationItem` comes back as
-    /// [`Eligibility::NotEligible`], not as an error.
+    /// empty `potentialQualificationItem` (or an empty 2xx body, e.g. 204)
+    /// comes back as [`Eligibility::NotEligible`], not as an error.
     ///
     /// This POST only looks data up and creates nothing on the provider's
     /// side, so sending it twice has no effect beyond the answer: it is
@@ -701,7 +717,12 @@ impl Client {
         let req = Request::post("fetch_promotion", PATH)
             .json(request)
             .idempotent(true);
-        Ok(self.transport().send(req).await?)
+        let response = self.transport().execute(req).await?;
+        if response.body().iter().all(u8::is_ascii_whitespace) {
+            // 204 No Content (or an empty 200): nothing qualifies.
+            return Ok(PromotionResponse::default());
+        }
+        Ok(response.json()?)
     }
 }
 

@@ -243,6 +243,24 @@ async fn lenient_decoding_keeps_unknown_values() {
     assert_eq!(promos[0].discount(), Some(Decimal::new(100000, 2)));
     assert_eq!(promos[0].promo_type().unwrap().as_str(), "bogo");
     assert_eq!(promos[0].characteristic("term").unwrap().value, "36");
+    assert_eq!(offer.other_fields["extraTopLevel"], json!({"x": 1}));
+    assert_eq!(item.potential_promotions[1].promotion, None);
+    let with_extras = serde_json::to_value(&offer).unwrap();
+    assert_eq!(with_extras["extraTopLevel"], json!({"x": 1}));
+}
+
+#[tokio::test]
+async fn an_empty_success_body_means_not_eligible() {
+    let server = MockServer::start().await;
+    mount_token(&server, 1).await;
+    Mock::given(method("POST"))
+        .and(path(API_PATH))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let offer = client(&server).fetch_promotion(&scenario1()).await.unwrap();
+    assert_eq!(offer.eligibility(), Eligibility::NotEligible);
 }
 
 #[tokio::test]
