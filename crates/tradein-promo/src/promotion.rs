@@ -242,8 +242,13 @@ impl PromotionRequest {
 
     /// Checks the request: identification values, bill code and flow type
     /// not blank; every answer named, with at least one non-blank value; no
-    /// question answered twice. The error names the wire field.
-    pub fn validate(&self) -> std::result::Result<(), http_core::Error> {
+    /// question answered twice. The error is [`http_core::Error::InvalidInput`]
+    /// naming the wire field (see [`Error::invalid_field`](crate::Error::invalid_field)).
+    pub fn validate(&self) -> Result<()> {
+        self.check().map_err(crate::Error::from)
+    }
+
+    fn check(&self) -> std::result::Result<(), http_core::Error> {
         match &self.identification {
             DeviceIdentification::Imei(imei) => {
                 not_blank("imei", imei)?;

@@ -473,3 +473,13 @@ fn error_codes_map_to_variants() {
         ErrorCode::Other("PROMO-17".into())
     );
 }
+
+#[test]
+fn validate_names_the_field_without_a_client() {
+    let err = PromotionRequest::by_device("Apple", "m", "c", " ")
+        .validate()
+        .unwrap_err();
+    assert_eq!(err.invalid_field(), Some("tradeInModelCode"));
+    assert!(err.to_string().contains("tradeInModelCode"), "{err}");
+    assert!(scenario2().validate().is_ok());
+}
