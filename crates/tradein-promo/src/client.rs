@@ -1,0 +1,249 @@
+//! The client and its builder.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_core::transport::parse_base_url;
+use http_core::{ClientCredentials, CredentialPlacement, RetryPolicy, SecretString, Transport};
+
+use crate::error::{PromoErrorBody, Result};
+
+/// Provider name used in errors and tracing spans.
+pub const PROVIDER: &str = "tradein-promo";
+
+/// Lifetime assumed for a token whose response has no `expires_in`: the
+/// provider documents 30-minute tokens.
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 60);
+
+/// A trade-in promotion API client. Cheap to clone (shared state), `Send + Sync`.
+///
+/// One bearer token is fetched on first use and shared by every call and
+/// clone until shortly before it expires; a 401 drops it and fetches a new
+/// one once.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    transport: Transport,
+    app_name: Option<String>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("transport", &self.inner.transport)
+            .field("app_name", &self.inner.app_name)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A builder; `base_url`, `token_url`, `client_credentials` and `scope`
+    /// are required.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The configured API base URL.
+    pub fn base_url(&self) -> &http_core::Url {
+        self.inner.transport.base_url()
+    }
+
+    /// The `appname` header value, when configured.
+    pub fn app_name(&self) -> Option<&str> {
+        self.inner.app_name.as_deref()
+    }
+
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner.transport
+    }
+}
+
+/// Configures a [`Client`].
+///
+/// Defaults: connect timeout 10 s, per-attempt timeout 30 s, 3 attempts with
+/// full-jitter backoff (0.5 s base, 20 s cap), token lifetime 30 minutes when
+/// the token response has no `expires_in`, token call bounded at 10 s.
+#[derive(Default)]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    token_url: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<SecretString>,
+    scope: Option<String>,
+    app_name: Option<String>,
+    token_lifetime: Option<Duration>,
+    token_timeout: Option<Duration>,
+    http: Option<http_core::reqwest::Client>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    user_agent_suffix: Option<String>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("token_url", &self.token_url)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self
+                    .client_secret
+                    .as_ref()
+                    .map(|_| http_core::secret::REDACTED),
+            )
+            .field("scope", &self.scope)
+            .field("app_name", &self.app_name)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// API base URL, path included: the carrier's omni-svcs host, e.g.
+    /// `https://<host>/omni-svcs`. Required, because the provider documents
+    /// several hosts.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// OAuth2 token endpoint (the identity provider's `.../oauth2/v2.0/token`).
+    pub fn token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = Some(url.into());
+        self
+    }
+
+    /// OAuth2 client id and secret, sent as form fields of the token request.
+    pub fn client_credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.client_id = Some(client_id.into());
+        self.client_secret = Some(SecretString::from(client_secret.into()));
+        self
+    }
+
+    /// OAuth2 scope issued with the credentials.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Application name sent in the `appname` header of every API call.
+    pub fn app_name(mut self, name: impl Into<String>) -> Self {
+        self.app_name = Some(name.into());
+        self
+    }
+
+    /// Token lifetime assumed when the token response has no `expires_in`
+    /// (default 30 minutes).
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = Some(lifetime);
+        self
+    }
+
+    /// Bound on the token call (default 10 s).
+    pub fn token_timeout(mut self, timeout: Duration) -> Self {
+        self.token_timeout = Some(timeout);
+        self
+    }
+
+    /// Uses this `reqwest::Client` for API and token calls.
+    pub fn http_client(mut self, client: http_core::reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Per-attempt timeout (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Connect timeout of the HTTP client this builder creates (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Retry policy (default: 3 attempts, 0.5 s base, 20 s cap).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Appended to the `partner-sdk/<version>` user agent.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Validates the configuration and builds the client.
+    pub fn build(self) -> Result<Client> {
+        let config = |m: &'static str| http_core::Error::Config(m.into());
+        let base_url = self
+            .base_url
+            .ok_or_else(|| config("tradein-promo: base_url is required"))?;
+        let token_url = self
+            .token_url
+            .ok_or_else(|| config("tradein-promo: token_url is required"))?;
+        let token_url = parse_base_url(&token_url)?;
+        let (Some(client_id), Some(client_secret)) = (self.client_id, self.client_secret) else {
+            return Err(config("tradein-promo: client_credentials are required").into());
+        };
+        if client_id.trim().is_empty() {
+            return Err(config("tradein-promo: client id must not be empty").into());
+        }
+        let scope = self
+            .scope
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| config("tradein-promo: scope is required"))?;
+        let mut auth = ClientCredentials::new(PROVIDER, token_url, client_id, client_secret)
+            .with_scope(scope)
+            .with_placement(CredentialPlacement::FormBody)
+            .with_default_lifetime(self.token_lifetime.unwrap_or(DEFAULT_TOKEN_LIFETIME));
+        if let Some(t) = self.token_timeout {
+            auth = auth.with_token_timeout(t);
+        }
+
+        let mut builder = Transport::builder(PROVIDER)
+            .base_url(base_url)
+            .auth(auth)
+            .error_body(PromoErrorBody);
+        if let Some(name) = &self.app_name {
+            if name.trim().is_empty() {
+                return Err(config("tradein-promo: app_name must not be empty").into());
+            }
+            builder = builder.default_header("appname", name.clone());
+        }
+        if let Some(http) = self.http {
+            builder = builder.http_client(http);
+        }
+        if let Some(t) = self.timeout {
+            builder = builder.timeout(t);
+        }
+        if let Some(t) = self.connect_timeout {
+            builder = builder.connect_timeout(t);
+        }
+        if let Some(r) = self.retry {
+            builder = builder.retry_policy(r);
+        }
+        if let Some(s) = self.user_agent_suffix {
+            builder = builder.user_agent_suffix(s);
+        }
+        Ok(Client {
+            inner: Arc::new(Inner {
+                transport: builder.build()?,
+                app_name: self.app_name,
+            }),
+        })
+    }
+}

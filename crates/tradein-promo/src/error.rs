@@ -1,0 +1,242 @@
+//! Errors of the trade-in promotion client.
+//!
+//! Every failure is an [`http_core::Error`] wrapped in [`Error::Http`]. Error
+//! answers keep their raw body; when the body is the TMF-style shape
+//! `{code, reason, message, status}` it is recognised ([`TmfError`]) and its
+//! `code` is offered as a typed [`ErrorCode`].
+
+use http_core::reqwest::StatusCode;
+use http_core::{ApiError, ErrorBody, ProviderError};
+use serde::{Deserialize, Serialize};
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in a trade-in promotion call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Transport, API, decoding, input or authentication failure.
+    #[error(transparent)]
+    Http(#[from] http_core::Error),
+}
+
+impl Error {
+    /// The shared error this wraps.
+    pub fn http(&self) -> &http_core::Error {
+        match self {
+            Error::Http(e) => e,
+        }
+    }
+
+    /// The provider's error answer, when there was one.
+    pub fn api(&self) -> Option<&ApiError> {
+        self.http().api()
+    }
+
+    /// HTTP status of the error answer, when there was one.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.http().status()
+    }
+
+    /// The TMF-style error body of the answer, when it had that shape.
+    pub fn tmf(&self) -> Option<TmfError> {
+        self.api().and_then(TmfError::from_api)
+    }
+
+    /// The provider's error code as a typed value, when the body carried one.
+    pub fn code(&self) -> Option<ErrorCode> {
+        self.api().and_then(|a| a.code()).map(ErrorCode::from)
+    }
+
+    /// True when trying again later may succeed (timeouts, connection
+    /// errors, 408/429/502/503/504).
+    pub fn is_retryable(&self) -> bool {
+        self.http().is_retryable()
+    }
+
+    /// True when the caller's input was refused before anything was sent.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self.http(), http_core::Error::InvalidInput { .. })
+    }
+
+    /// The field named by an input error.
+    pub fn invalid_field(&self) -> Option<&str> {
+        match self.http() {
+            http_core::Error::InvalidInput { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+http_core::open_enum! {
+    /// Error codes in the TMF-style error body.
+    ///
+    /// The provider publishes no code list for this operation; these are the
+    /// TMF convention (`ERR` + HTTP status, or the bare status) that its
+    /// sibling operations follow. Any other code is kept as [`ErrorCode::Other`].
+    pub enum ErrorCode {
+        /// The request is malformed or a field is missing (400).
+        BadRequest => "ERR400" | "400",
+        /// The bearer token is missing, invalid or expired (401).
+        Unauthorized => "ERR401" | "401",
+        /// The client may not call this operation (403).
+        Forbidden => "ERR403" | "403",
+        /// The device or resource is unknown (404).
+        NotFound => "ERR404" | "404",
+        /// The provider timed out answering (408).
+        RequestTimeout => "ERR408" | "408",
+        /// The request body is too large (413).
+        PayloadTooLarge => "ERR413" | "413",
+        /// A validation or business rule refused the request (422).
+        Unprocessable => "ERR422" | "422",
+        /// Too many requests (429).
+        TooManyRequests => "ERR429" | "429",
+        /// The provider failed (500).
+        Internal => "ERR500" | "500",
+        /// The provider is temporarily unavailable (503).
+        ServiceUnavailable => "ERR503" | "503",
+    }
+}
+
+/// The TMF-style error body: `{code, reason, message, status}` plus the
+/// optional `referenceError` and `@type`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct TmfError {
+    /// Application error code, e.g. `ERR400`.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub code: Option<String>,
+    /// Short explanation, e.g. `Bad Request`.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub reason: Option<String>,
+    /// Details of the error.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub message: Option<String>,
+    /// HTTP status as the body states it (text, as TMF documents it).
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub status: Option<String>,
+    /// Link to documentation of the error.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub reference_error: Option<String>,
+    /// TMF polymorphic type name.
+    #[serde(
+        rename = "@type",
+        default,
+        deserialize_with = "http_core::decode::opt_string"
+    )]
+    pub kind: Option<String>,
+}
+
+impl TmfError {
+    /// An error body with this code, reason and message.
+    pub fn new(
+        code: impl Into<String>,
+        reason: impl Into<String>,
+        message: impl Into<String>,
+        status: u16,
+    ) -> Self {
+        TmfError {
+            code: Some(code.into()),
+            reason: Some(reason.into()),
+            message: Some(message.into()),
+            status: Some(status.to_string()),
+            reference_error: None,
+            kind: None,
+        }
+    }
+
+    /// Recognises the TMF shape in a body: a JSON object with a `code` and a
+    /// `reason` or `message`. Anything else is `None`; never fails.
+    pub fn from_body(body: &[u8]) -> Option<TmfError> {
+        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let map = value.as_object()?;
+        let has = |k: &str| map.get(k).is_some_and(|v| !v.is_null());
+        if !(has("code") && (has("reason") || has("message"))) {
+            return None;
+        }
+        serde_json::from_value(value).ok()
+    }
+
+    /// Recognises the TMF shape in an API error's raw body.
+    pub fn from_api(api: &ApiError) -> Option<TmfError> {
+        Self::from_body(api.body())
+    }
+
+    /// The typed code.
+    pub fn error_code(&self) -> Option<ErrorCode> {
+        self.code.as_deref().map(ErrorCode::from)
+    }
+}
+
+/// Maps the provider's error bodies into [`ProviderError`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PromoErrorBody;
+
+impl ErrorBody for PromoErrorBody {
+    fn parse(&self, status: StatusCode, body: &[u8]) -> ProviderError {
+        match TmfError::from_body(body) {
+            Some(tmf) => ProviderError {
+                code: tmf.code,
+                message: tmf.message.or(tmf.reason),
+            },
+            None => http_core::error::GenericErrorBody.parse(status, body),
+        }
+    }
+
+    /// A 2xx whose body is a TMF error (and no qualification result) is an error.
+    fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ProviderError> {
+        let looks_like_result =
+            contains(body, b"potentialQualificationItem") || contains(body, b"qualificationType");
+        if looks_like_result {
+            return None;
+        }
+        TmfError::from_body(body).map(|tmf| ProviderError {
+            code: tmf.code.or_else(|| Some(status.as_u16().to_string())),
+            message: tmf.message.or(tmf.reason),
+        })
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tmf_body_is_recognised_and_other_bodies_are_not() {
+        let tmf = TmfError::from_body(
+            br#"{"code":"ERR400","reason":"Bad Request","message":"imei is invalid","status":"400","@type":"Error"}"#,
+        )
+        .unwrap();
+        assert_eq!(tmf.error_code(), Some(ErrorCode::BadRequest));
+        assert_eq!(tmf.message.as_deref(), Some("imei is invalid"));
+        assert_eq!(tmf.status.as_deref(), Some("400"));
+        assert_eq!(tmf.kind.as_deref(), Some("Error"));
+        let numeric = TmfError::from_body(br#"{"code":422,"reason":"x","status":422}"#).unwrap();
+        assert_eq!(numeric.error_code(), Some(ErrorCode::Unprocessable));
+        assert!(TmfError::from_body(b"<html>").is_none());
+        assert!(TmfError::from_body(br#"{"error":"x"}"#).is_none());
+        assert!(TmfError::from_body(br#"{"code":"x","reason":[1]}"#).is_none());
+    }
+
+    #[test]
+    fn success_bodies_with_results_are_not_errors() {
+        let ok = br#"{"qualificationType":"Trade-In","potentialQualificationItem":[],"code":"x","message":"y"}"#;
+        assert!(
+            PromoErrorBody
+                .error_in_success(StatusCode::OK, ok)
+                .is_none()
+        );
+        let err = br#"{"code":"ERR500","reason":"Internal","message":"boom"}"#;
+        let p = PromoErrorBody
+            .error_in_success(StatusCode::OK, err)
+            .unwrap();
+        assert_eq!(p.code.as_deref(), Some("ERR500"));
+        assert_eq!(p.message.as_deref(), Some("boom"));
+    }
+}

@@ -1,0 +1,136 @@
+//! The seed's samples: requests serialise JSON-equal, responses parse.
+
+mod common;
+
+use common::*;
+use rust_decimal::Decimal;
+use serde_json::Value;
+use tradein_promo::{
+    AnswerValue, ConditionName, DeviceIdentification, Eligibility, FlowType, PromoType,
+    PromotionRequest, PromotionResponse, QualificationType,
+};
+
+fn value(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}
+
+#[test]
+fn scenario1_request_serialises_like_the_sample() {
+    assert_eq!(
+        serde_json::to_value(scenario1()).unwrap(),
+        value(S1_REQUEST)
+    );
+}
+
+#[test]
+fn scenario2_request_serialises_like_the_sample() {
+    assert_eq!(
+        serde_json::to_value(scenario2()).unwrap(),
+        value(S2_REQUEST)
+    );
+}
+
+#[test]
+fn sample_requests_round_trip() {
+    for (text, built) in [(S1_REQUEST, scenario1()), (S2_REQUEST, scenario2())] {
+        let parsed: PromotionRequest = serde_json::from_str(text).unwrap();
+        assert_eq!(parsed, built);
+        assert_eq!(serde_json::to_value(&parsed).unwrap(), value(text));
+    }
+}
+
+#[test]
+fn scenario1_serialises_in_the_sample_field_order() {
+    let text = serde_json::to_string(&scenario1()).unwrap();
+    assert!(text.starts_with(r#"{"imei":"12345789","qualificationType":"Trade-In","deviceBillCode":"689C","flowType":"UP","deviceConditionAnswers":[{"name":"ATT_GENERIC","value":["Yes"]}"#), "{text}");
+}
+
+#[test]
+fn sample_requests_parse_into_typed_fields() {
+    let r: PromotionRequest = serde_json::from_str(S2_REQUEST).unwrap();
+    assert_eq!(
+        r.identification(),
+        &DeviceIdentification::Device {
+            make: "Apple".into(),
+            model: "Iphone 12 Pro".into(),
+            capacity: "128GB".into(),
+            trade_in_model_code: "2234245".into(),
+        }
+    );
+    assert_eq!(r.get_qualification_type(), &QualificationType::TradeIn);
+    assert_eq!(r.get_device_bill_code(), Some("689C"));
+    assert_eq!(r.get_flow_type(), Some(&FlowType::Upgrade));
+    let names: Vec<_> = r
+        .get_condition_answers()
+        .iter()
+        .map(|a| a.name.clone())
+        .collect();
+    assert_eq!(names, ConditionName::KNOWN.to_vec());
+    assert!(
+        r.get_condition_answers()
+            .iter()
+            .all(|a| a.value == [AnswerValue::Yes])
+    );
+}
+
+fn assert_sample_response(text: &str) {
+    let r: PromotionResponse = serde_json::from_str(text).unwrap();
+    assert_eq!(r.qualification_type, Some(QualificationType::TradeIn));
+    assert!(r.is_eligible());
+    assert_eq!(r.trade_in_value(), Some(Decimal::new(810, 1)));
+    assert_eq!(r.trade_in_value().unwrap().to_string(), "81.0");
+    assert_eq!(r.trade_in_model(), Some("iPhone 14 Pro"));
+    let Eligibility::Eligible(item) = r.eligibility() else {
+        panic!("sample is eligible")
+    };
+    assert_eq!(item.potential_promotions.len(), 1);
+    assert_eq!(
+        item.potential_promotions[0].id.as_deref(),
+        Some("wrlspr-29966")
+    );
+    let promos: Vec<_> = r.promotions().collect();
+    assert_eq!(promos.len(), 1);
+    let p = promos[0];
+    assert_eq!(p.id(), Some("wrlspr-29966"));
+    assert!(
+        p.name()
+            .unwrap()
+            .starts_with("OFFER APPLIED: You're getting up to $350 off")
+    );
+    assert_eq!(p.discount(), Some(Decimal::new(3500, 1)));
+    assert_eq!(p.discount().unwrap().to_string(), "350.0");
+    assert_eq!(p.promo_type(), Some(PromoType::TradeIn));
+    assert_eq!(p.promo_type().unwrap().as_str(), "tradeIn");
+}
+
+#[test]
+fn scenario1_response_parses() {
+    assert_sample_response(S1_RESPONSE);
+}
+
+#[test]
+fn scenario2_response_parses() {
+    assert_sample_response(S2_RESPONSE);
+}
+
+#[test]
+fn sample_responses_round_trip_json_equal() {
+    for text in [S1_RESPONSE, S2_RESPONSE] {
+        let r: PromotionResponse = serde_json::from_str(text).unwrap();
+        assert_eq!(serde_json::to_value(&r).unwrap(), value(text));
+    }
+}
+
+#[test]
+fn typed_constructors_rebuild_the_sample_response() {
+    let promo = tradein_promo::Promotion::new(
+        "wrlspr-29966",
+        "OFFER APPLIED: You're getting up to $350 off with elig. trade-in on installment & elig. unlimited plan (speed restr's apply). Credits start within 3 bills. Without unlimited, device is full price.",
+    )
+    .with_discount(Decimal::from(350))
+    .with_promo_type(PromoType::TradeIn);
+    let item = tradein_promo::QualificationItem::new(Decimal::from(81), "iPhone 14 Pro")
+        .with_promotion(promo);
+    let built = PromotionResponse::new(QualificationType::TradeIn, [item]);
+    assert_eq!(serde_json::to_value(&built).unwrap(), value(S1_RESPONSE));
+}
