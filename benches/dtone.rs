@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::support::{Canned, CannedServer, median_batch, median_latency, ratio};
+use crate::support::{Canned, CannedServer, median, paired_batch, paired_latency};
 use crate::{Report, ITERATIONS, ROUNDS};
 
 const KEY: &str = "bench-key";
@@ -105,7 +105,7 @@ fn variable(id: usize) -> serde_json::Value {
 
 /// A catalogue of `n` products spread over the six categories (fixed ones
 /// carry numeric prices, as DT One sends them in product lists).
-pub fn catalogue(n: usize) -> Vec<u8> {
+pub(crate) fn catalogue(n: usize) -> Vec<u8> {
     let per = n / 6;
     let fixed_list = |start: usize| (start..start + per).map(fixed).collect::<Vec<_>>();
     let variable_list = |start: usize| (start..start + per).map(variable).collect::<Vec<_>>();
@@ -131,7 +131,7 @@ fn raw_headers(nonce: u64) -> [(&'static str, String); 3] {
 }
 
 /// products_by_operator: typed SDK call vs hand-written reqwest + serde_json.
-pub async fn overhead(report: &mut Report) {
+pub(crate) async fn overhead(report: &mut Report) {
     let body = include_bytes!("../fixtures/dtone/products_by_operator.json").to_vec();
     let server = CannedServer::start(vec![("/v1.1/operators", Canned::json(body))]).await;
     let base = format!("{}/v1.1", server.url);
@@ -157,16 +157,14 @@ pub async fn overhead(report: &mut Report) {
         let p = sdk.products_by_operator(1959).await.expect("sdk call");
         assert_eq!(p.len(), 2);
     };
-    let base1 = median_latency(ITERATIONS, raw).await;
-    let sdk1 = median_latency(ITERATIONS, typed).await;
+    let (sdk1, base1) = paired_latency(ITERATIONS, typed, raw).await;
     report.row(
         "1. DT One products_by_operator, 1 in flight (median per call)",
         sdk1,
         base1,
         "≤ 1.05×",
     );
-    let base256 = median_batch(ROUNDS, 256, raw).await;
-    let sdk256 = median_batch(ROUNDS, 256, typed).await;
+    let (sdk256, base256) = paired_batch(ROUNDS, 256, typed, raw).await;
     report.row(
         "1. DT One products_by_operator, 256 in flight (median per call)",
         sdk256,
@@ -176,33 +174,27 @@ pub async fn overhead(report: &mut Report) {
 }
 
 /// Decoding 10 000 products: lenient SDK types vs plain serde structs.
-pub fn decode(report: &mut Report) {
+pub(crate) fn decode(report: &mut Report) {
     let bytes = catalogue(10_002);
-    let runs = 30;
-    let time = |f: &dyn Fn()| {
-        let mut samples: Vec<Duration> = (0..runs)
-            .map(|_| {
-                let started = Instant::now();
-                f();
-                started.elapsed()
-            })
-            .collect();
-        samples.sort_unstable();
-        samples[runs / 2]
-    };
-    let plain = time(&|| {
+    // Interleave the two decoders so that load on the machine hits both alike.
+    let runs = 41;
+    let mut plain_t = Vec::with_capacity(runs);
+    let mut sdk_t = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
         let p: PlainProducts = serde_json::from_slice(&bytes).expect("plain decode");
         assert_eq!(p.fixed_value_recharges.len(), 1667);
-    });
-    let lenient = time(&|| {
+        plain_t.push(started.elapsed());
+        let started = Instant::now();
         let p: dtone::Products = serde_json::from_slice(&bytes).expect("sdk decode");
         assert_eq!(p.len(), 10_002);
-    });
+        sdk_t.push(started.elapsed());
+    }
+    let (plain, lenient) = (median(plain_t), median(sdk_t));
     report.throughput(
         "4. DT One catalogue, 10 002 products: decode throughput",
         lenient,
         plain,
         "≥ 0.9×",
     );
-    let _ = ratio;
 }

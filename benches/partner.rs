@@ -13,13 +13,13 @@ mod support;
 use std::time::Duration;
 
 /// Calls per latency measurement with one call in flight.
-pub const ITERATIONS: usize = 2_000;
+pub(crate) const ITERATIONS: usize = 2_000;
 /// Batches per measurement with 256 calls in flight.
-pub const ROUNDS: usize = 15;
+pub(crate) const ROUNDS: usize = 15;
 
 /// Collects rows and prints them as a Markdown table.
 #[derive(Default)]
-pub struct Report {
+pub(crate) struct Report {
     rows: Vec<[String; 5]>,
 }
 
@@ -33,19 +33,19 @@ fn show(d: Duration) -> String {
 
 impl Report {
     /// A latency row: ratio = SDK time / baseline time (lower is better).
-    pub fn row(&mut self, name: &str, sdk: Duration, baseline: Duration, target: &str) {
+    pub(crate) fn row(&mut self, name: &str, sdk: Duration, baseline: Duration, target: &str) {
         let r = support::ratio(sdk, baseline);
         self.push([name.into(), show(sdk), show(baseline), format!("{r:.3}×"), target.into()]);
     }
 
     /// A throughput row: ratio = baseline time / SDK time (higher is better).
-    pub fn throughput(&mut self, name: &str, sdk: Duration, baseline: Duration, target: &str) {
+    pub(crate) fn throughput(&mut self, name: &str, sdk: Duration, baseline: Duration, target: &str) {
         let r = support::ratio(baseline, sdk);
         self.push([name.into(), show(sdk), show(baseline), format!("{r:.3}×"), target.into()]);
     }
 
     /// A free-form row.
-    pub fn note(&mut self, name: &str, sdk: String, baseline: String, ratio: String, target: &str) {
+    pub(crate) fn note(&mut self, name: &str, sdk: String, baseline: String, ratio: String, target: &str) {
         self.push([name.into(), sdk, baseline, ratio, target.into()]);
     }
 

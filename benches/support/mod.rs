@@ -11,13 +11,13 @@ use tokio::net::TcpListener;
 
 /// A canned answer: status line code and JSON body.
 #[derive(Clone)]
-pub struct Canned {
-    pub status: u16,
-    pub body: Arc<Vec<u8>>,
+pub(crate) struct Canned {
+    pub(crate) status: u16,
+    pub(crate) body: Arc<Vec<u8>>,
 }
 
 impl Canned {
-    pub fn json(body: impl Into<Vec<u8>>) -> Self {
+    pub(crate) fn json(body: impl Into<Vec<u8>>) -> Self {
         Canned {
             status: 200,
             body: Arc::new(body.into()),
@@ -26,14 +26,14 @@ impl Canned {
 }
 
 /// Answers by longest matching path prefix; counts requests per prefix.
-pub struct CannedServer {
-    pub url: String,
+pub(crate) struct CannedServer {
+    pub(crate) url: String,
     counts: Arc<Mutex<HashMap<String, u64>>>,
     total: Arc<AtomicU64>,
 }
 
 impl CannedServer {
-    pub async fn start(routes: Vec<(&'static str, Canned)>) -> Self {
+    pub(crate) async fn start(routes: Vec<(&'static str, Canned)>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let routes = Arc::new(routes);
@@ -52,7 +52,7 @@ impl CannedServer {
         CannedServer { url, counts, total }
     }
 
-    pub fn count(&self, prefix: &str) -> u64 {
+    pub(crate) fn count(&self, prefix: &str) -> u64 {
         self.counts
             .lock()
             .expect("counts")
@@ -61,7 +61,7 @@ impl CannedServer {
             .unwrap_or(0)
     }
 
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.counts.lock().expect("counts").clear();
         self.total.store(0, Ordering::SeqCst);
     }
@@ -137,47 +137,69 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Median of per-call latencies, one call in flight at a time.
-pub async fn median_latency<F, Fut>(iterations: usize, mut call: F) -> Duration
+/// Median per-call latency of `sdk` and `baseline`, one call in flight,
+/// alternating the two call by call so that machine load hits both alike.
+pub(crate) async fn paired_latency<A, AF, B, BF>(iterations: usize, sdk: A, baseline: B) -> (Duration, Duration)
 where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = ()>,
+    A: Fn() -> AF,
+    AF: std::future::Future<Output = ()>,
+    B: Fn() -> BF,
+    BF: std::future::Future<Output = ()>,
 {
     for _ in 0..iterations / 10 {
-        call().await;
+        sdk().await;
+        baseline().await;
     }
-    let mut samples = Vec::with_capacity(iterations);
+    let (mut a, mut b) = (Vec::with_capacity(iterations), Vec::with_capacity(iterations));
     for _ in 0..iterations {
         let started = Instant::now();
-        call().await;
-        samples.push(started.elapsed());
+        sdk().await;
+        a.push(started.elapsed());
+        let started = Instant::now();
+        baseline().await;
+        b.push(started.elapsed());
     }
-    samples.sort_unstable();
-    samples[samples.len() / 2]
+    (median(a), median(b))
 }
 
-/// Median per-call latency with `in_flight` calls running concurrently on
-/// one client: runs `rounds` batches and reports the median batch time
-/// divided by the batch size.
-pub async fn median_batch<F, Fut>(rounds: usize, in_flight: usize, call: F) -> Duration
+/// Median per-call time with `in_flight` calls running concurrently on one
+/// client, batches of `sdk` and `baseline` alternating; each sample is a
+/// batch's wall time divided by its size.
+pub(crate) async fn paired_batch<A, AF, B, BF>(
+    rounds: usize,
+    in_flight: usize,
+    sdk: A,
+    baseline: B,
+) -> (Duration, Duration)
 where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = ()>,
+    A: Fn() -> AF,
+    AF: std::future::Future<Output = ()>,
+    B: Fn() -> BF,
+    BF: std::future::Future<Output = ()>,
 {
-    let mut samples = Vec::with_capacity(rounds);
+    let (mut a, mut b) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
     for round in 0..rounds + 2 {
         let started = Instant::now();
-        futures::future::join_all((0..in_flight).map(|_| call())).await;
+        futures::future::join_all((0..in_flight).map(|_| sdk())).await;
+        let sdk_time = started.elapsed() / in_flight as u32;
+        let started = Instant::now();
+        futures::future::join_all((0..in_flight).map(|_| baseline())).await;
+        let base_time = started.elapsed() / in_flight as u32;
         if round >= 2 {
-            samples.push(started.elapsed() / in_flight as u32);
+            a.push(sdk_time);
+            b.push(base_time);
         }
     }
+    (median(a), median(b))
+}
+
+pub(crate) fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort_unstable();
     samples[samples.len() / 2]
 }
 
 /// Peak resident set size of this process, from /proc (Linux), in KiB.
-pub fn peak_rss_kib() -> Option<u64> {
+pub(crate) fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
@@ -188,6 +210,6 @@ pub fn peak_rss_kib() -> Option<u64> {
         .ok()
 }
 
-pub fn ratio(sdk: Duration, baseline: Duration) -> f64 {
+pub(crate) fn ratio(sdk: Duration, baseline: Duration) -> f64 {
     sdk.as_secs_f64() / baseline.as_secs_f64()
 }

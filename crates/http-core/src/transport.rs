@@ -497,22 +497,29 @@ impl Response {
 }
 
 /// Decodes `body` as JSON into `T`, keeping the serde path and the body on failure.
+///
+/// The fast path is plain `serde_json`; only a failing body is decoded a
+/// second time with path tracking, so successful calls pay nothing for it.
 pub fn decode_json<T: DeserializeOwned>(
     provider: &'static str,
     operation: &'static str,
     status: StatusCode,
     body: &Bytes,
 ) -> Result<T> {
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        Error::Decode(Box::new(DecodeError::new(
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(value) => Ok(value),
+        Err(e) => Err(Error::Decode(Box::new(DecodeError::new(
             provider,
             operation,
             status,
             body.clone(),
             e,
-        )))
-    })
+        )))),
+    }
 }
 
 enum Attempt {

@@ -1,10 +1,93 @@
 //! In-process fake servers of the four partner APIs.
 //!
-//! Each provider module starts a loopback server that behaves like the
-//! documented provider, so examples and users' own tests run with no
-//! credentials and no network.
+//! Each provider module starts a loopback HTTP server (a wiremock
+//! `MockServer` with stateful responders) that behaves like the documented
+//! provider: it checks credentials and signatures, validates input, keeps
+//! state and answers with the provider's own error shapes. Examples and your
+//! own integration tests then run with no credentials and no network.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = sandbox::Sandbox::start().await;
+//! let dtone = sandbox.dtone_client();
+//! let products = dtone.products_by_operator(1959).await?;
+//! # let _ = products; Ok(()) }
+//! ```
+//!
+//! Use it from your own tests by enabling the facade's `sandbox` feature in
+//! `[dev-dependencies]`; start one provider alone with its own type
+//! ([`bbti::BbtiSandbox`], [`brighte::BrighteSandbox`],
+//! [`tradein_promo::PromoSandbox`], [`dtone::DtoneSandbox`]), or all four
+//! with [`Sandbox::start`]. `cargo run -p sandbox -- serve` runs the same
+//! servers on fixed loopback ports for curl or non-Rust callers.
 
 pub mod bbti;
 pub mod brighte;
 pub mod dtone;
 pub mod tradein_promo;
+
+pub use self::bbti::BbtiSandbox;
+pub use self::brighte::BrighteSandbox;
+pub use self::dtone::DtoneSandbox;
+pub use self::tradein_promo::PromoSandbox;
+
+/// All four fake providers, each on its own loopback port.
+pub struct Sandbox {
+    /// The BBTI fake (API and OAuth2 token server).
+    pub bbti: BbtiSandbox,
+    /// The Brighte fake (Checkout, vendor REST, public API, webhooks).
+    pub brighte: BrighteSandbox,
+    /// The trade-in promotion fake (API and token server).
+    pub tradein_promo: PromoSandbox,
+    /// The DT One fake.
+    pub dtone: DtoneSandbox,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("bbti", &self.bbti.base_url())
+            .field("brighte", &self.brighte.base_url())
+            .field("tradein_promo", &self.tradein_promo.base_url())
+            .field("dtone", &self.dtone.base_url())
+            .finish()
+    }
+}
+
+impl Sandbox {
+    /// Starts the four fake servers on ephemeral loopback ports.
+    pub async fn start() -> Sandbox {
+        let (bbti, brighte, tradein_promo, dtone) = tokio::join!(
+            BbtiSandbox::start(),
+            BrighteSandbox::start(),
+            PromoSandbox::start(),
+            DtoneSandbox::start(),
+        );
+        Sandbox {
+            bbti,
+            brighte,
+            tradein_promo,
+            dtone,
+        }
+    }
+
+    /// A BBTI client pointed at the fake, with the credentials it accepts.
+    pub fn bbti_client(&self) -> ::bbti::Client {
+        self.bbti.client()
+    }
+
+    /// A Brighte client pointed at the fake, with the credentials it accepts.
+    pub fn brighte_client(&self) -> ::brighte::Client {
+        self.brighte.client()
+    }
+
+    /// A trade-in promotion client pointed at the fake.
+    pub fn tradein_promo_client(&self) -> ::tradein_promo::Client {
+        self.tradein_promo.client()
+    }
+
+    /// A DT One client pointed at the fake.
+    pub fn dtone_client(&self) -> ::dtone::Client {
+        self.dtone.client()
+    }
+}
