@@ -370,10 +370,10 @@ impl ClientCredentials {
                 source: None,
             });
         }
-        if let Some(kind) = &token.token_type {
-            if !kind.eq_ignore_ascii_case("bearer") {
-                tracing::debug!(token_type = %kind, "non-bearer token type; sending as Bearer");
-            }
+        if let Some(kind) = &token.token_type
+            && !kind.eq_ignore_ascii_case("bearer")
+        {
+            tracing::debug!(token_type = %kind, "non-bearer token type; sending as Bearer");
         }
         let lifetime = token
             .expires_in
@@ -543,6 +543,7 @@ pub enum MessageLayout {
     /// `nonce ‖ api_key`.
     NonceThenKey,
     /// Any other layout.
+    #[allow(clippy::type_complexity)]
     Custom(Arc<dyn Fn(&str, &str) -> String + Send + Sync>),
 }
 
