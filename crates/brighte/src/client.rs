@@ -284,6 +284,12 @@ async fn create_session(login: &Transport, creds: &LoginCredentials) -> http_cor
                 message: "session refused (invalid API id or secret, or no API access)".into(),
                 source: Some(api),
             },
+            // The body of a session answer carries the session: never keep it.
+            http_core::Error::Decode(d) => http_core::Error::Auth {
+                provider: PROVIDER,
+                message: format!("session answer ({}) is not valid JSON", d.status()),
+                source: None,
+            },
             other => other,
         })?;
     if response.session_key.is_empty() || response.session_token.is_empty() {

@@ -231,6 +231,22 @@ struct UserKeyEnvelope {
     user_key: UserKey,
 }
 
+/// A credentials answer that cannot be decoded may hold the generated
+/// secret: report where decoding failed, not the body.
+fn withhold_body(e: Error) -> Error {
+    match e {
+        Error::Http(http_core::Error::Decode(d)) => Error::Http(http_core::Error::Config(
+            format!(
+                "brighte generate_user_api_credentials: cannot decode the {} answer at `{}` (body withheld: it carries credentials)",
+                d.status(),
+                d.path()
+            )
+            .into(),
+        )),
+        other => other,
+    }
+}
+
 /// Decodes a list answer of users.
 pub fn decode_users_page(body: &[u8]) -> std::result::Result<ListPage<User>, serde_json::Error> {
     let e: UsersEnvelope = serde_json::from_slice(body)?;
@@ -323,7 +339,7 @@ impl Client {
             account_id: AccountId,
         }
         let e: UserKeyEnvelope = self
-            .vendor_send(
+            .vendor_send::<UserKeyEnvelope>(
                 Request::post(
                     "generate_user_api_credentials",
                     "/user/{userId}/generate-api-credentials",
@@ -331,7 +347,8 @@ impl Client {
                 .param(user_id)
                 .json(&Body { account_id }),
             )
-            .await?;
+            .await
+            .map_err(withhold_body)?;
         Ok(e.user_key)
     }
 }

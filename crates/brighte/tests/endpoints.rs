@@ -840,3 +840,29 @@ async fn bad_inputs_are_refused_before_sending() {
     );
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn concurrent_first_calls_share_one_login() {
+    let server = MockServer::start().await;
+    mount_session(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/rest/vendor/v1/product-categories"))
+        .and(header("x-session-token", SESSION_TOKEN))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"status": 2000, "productCategories": []})),
+        )
+        .expect(32)
+        .mount(&server)
+        .await;
+    let client = client_for(&server);
+    let tasks: Vec<_> = (0..32)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.product_categories().await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+}

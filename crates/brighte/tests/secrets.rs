@@ -72,6 +72,16 @@ async fn secrets_appear_in_no_log_debug_or_error() {
         )
         .mount(&server)
         .await;
+    Mock::given(method("POST"))
+        .and(path("/rest/vendor/v1/user/U2/generate-api-credentials"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            format!(
+                "{{\"status\":2000,\"userKey\":{{\"apiSecret\":\"{NEW_SECRET}\",\"apiId\":[]}}}}"
+            ),
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
     Mock::given(method("GET"))
         .and(path("/rest/vendor/v1/applications/1"))
         .respond_with(
@@ -98,6 +108,10 @@ async fn secrets_appear_in_no_log_debug_or_error() {
         client.accounts().await.unwrap_err(),
         client.application("1").await.unwrap_err(),
         client.application("").await.unwrap_err(),
+        client
+            .generate_user_api_credentials("U2", "E1")
+            .await
+            .unwrap_err(),
         brighte::RedirectResult::from_query(
             "error_code=10000&transaction_id=1&timestamp=1&token=t&signature=00",
             Some(PRIVATE_KEY),

@@ -379,3 +379,20 @@ async fn quotes_users_documents_payment_and_calculators() {
         .unwrap();
     assert_eq!(rep.instalments, 104);
 }
+
+#[tokio::test]
+async fn fixed_port_start_and_missing_session_headers() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let sb = BrighteSandbox::start_on(listener).await;
+    assert_eq!(sb.base_url(), format!("http://127.0.0.1:{port}"));
+    let raw = http_core::reqwest::Client::new()
+        .get(format!("{}/rest/vendor/v1/account", sb.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status().as_u16(), 401);
+    let body: serde_json::Value = serde_json::from_slice(&raw.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["status"], 4010);
+    assert_eq!(sb.client().accounts().await.unwrap().len(), 1);
+}
