@@ -1,6 +1,5 @@
 //! Accounts (branches) of the logged-in user.
 
-use http_core::Request;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
@@ -33,7 +32,7 @@ impl Client {
     /// `accounts`, the sample `account`).
     pub async fn accounts(&self) -> Result<Vec<Account>> {
         let e: AccountsEnvelope = self
-            .vendor_send(Request::get("list_accounts", "/account"))
+            .vendor_send(crate::client::get("list_accounts", "/account"))
             .await?;
         Ok(e.accounts)
     }

@@ -289,7 +289,8 @@ impl Client {
         query.validate(false)?;
         let e: ApplicationsEnvelope = self
             .vendor_send(
-                Request::get("list_applications", "/applications").query(&query.pairs(page.max(1))),
+                crate::client::get("list_applications", "/applications")
+                    .query(&query.pairs(page.max(1))),
             )
             .await?;
         Ok(ListPage::new(e.applications, e.has_more_records))
@@ -321,7 +322,7 @@ impl Client {
         check_id("application_id", application_id)?;
         let e: ApplicationEnvelope = self
             .vendor_send(
-                Request::get("get_application", "/applications/{application_id}")
+                crate::client::get("get_application", "/applications/{application_id}")
                     .param(application_id),
             )
             .await?;
@@ -357,7 +358,7 @@ impl Client {
     /// (`GET application/document-types`).
     pub async fn application_document_types(&self) -> Result<Vec<ApplicationDocumentType>> {
         let e: DocumentTypesEnvelope = self
-            .vendor_send(Request::get(
+            .vendor_send(crate::client::get(
                 "application_document_types",
                 "/application/document-types",
             ))
@@ -373,7 +374,7 @@ impl Client {
         check_id("application_id", application_id)?;
         let e: DocumentsEnvelope = self
             .vendor_send(
-                Request::get(
+                crate::client::get(
                     "list_application_documents",
                     "/application/{application_id}/document",
                 )
@@ -412,7 +413,7 @@ impl Client {
         check_id("application_id", application_id)?;
         let e: ApplicationEnvelope = self
             .vendor_send(
-                Request::post(
+                crate::client::post_empty(
                     "request_application_payment",
                     "/application/{application_id}/request-payment",
                 )

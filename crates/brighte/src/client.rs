@@ -241,6 +241,30 @@ impl ClientBuilder {
     }
 }
 
+/// A bodyless request with `Content-Type: application/json`, as every
+/// sample request of the documentation carries it.
+fn bodyless(request: Request) -> Request {
+    request.header(
+        http_core::reqwest::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    )
+}
+
+/// A GET with the documented headers.
+pub(crate) fn get(operation: &'static str, template: &'static str) -> Request {
+    bodyless(Request::get(operation, template))
+}
+
+/// A DELETE with the documented headers.
+pub(crate) fn delete(operation: &'static str, template: &'static str) -> Request {
+    bodyless(Request::delete(operation, template))
+}
+
+/// A POST without a body, with the documented headers.
+pub(crate) fn post_empty(operation: &'static str, template: &'static str) -> Request {
+    bodyless(Request::post(operation, template))
+}
+
 struct LoginCredentials {
     api_id: String,
     api_secret: SecretString,
@@ -398,7 +422,7 @@ impl Client {
         let Some(headers) = vendor.auth.logout() else {
             return Ok(false);
         };
-        let mut request = Request::delete("delete_session", "/session");
+        let mut request = delete("delete_session", "/session");
         for (name, value) in &headers {
             let name: HeaderName = name.clone();
             let value: HeaderValue = value.clone();

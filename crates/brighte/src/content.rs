@@ -1,7 +1,6 @@
 //! Legal content (privacy policy, terms, direct debit agreement) and the
 //! product categories.
 
-use http_core::Request;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
@@ -70,7 +69,8 @@ impl Client {
         crate::applications::check_id("content_type", content_type.as_str())?;
         let e: ContentEnvelope = self
             .vendor_send(
-                Request::get("get_content", "/content/{contentType}").param(content_type.as_str()),
+                crate::client::get("get_content", "/content/{contentType}")
+                    .param(content_type.as_str()),
             )
             .await?;
         Ok(e.content)
@@ -79,7 +79,7 @@ impl Client {
     /// Every product category (`GET product-categories`).
     pub async fn product_categories(&self) -> Result<Vec<ProductCategory>> {
         let e: CategoriesEnvelope = self
-            .vendor_send(Request::get(
+            .vendor_send(crate::client::get(
                 "list_product_categories",
                 "/product-categories",
             ))

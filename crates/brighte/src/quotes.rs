@@ -159,7 +159,9 @@ impl Client {
     pub async fn quotes_page(&self, query: &ListQuery, page: u32) -> Result<ListPage<Quote>> {
         query.validate(true)?;
         let e: QuotesEnvelope = self
-            .vendor_send(Request::get("list_quotes", "/quotes").query(&query.pairs(page.max(1))))
+            .vendor_send(
+                crate::client::get("list_quotes", "/quotes").query(&query.pairs(page.max(1))),
+            )
             .await?;
         Ok(ListPage::new(e.quotes, e.has_more_records))
     }
@@ -186,7 +188,7 @@ impl Client {
     pub async fn quote(&self, quote_id: &str) -> Result<Quote> {
         check_id("quote_id", quote_id)?;
         let e: QuoteEnvelope = self
-            .vendor_send(Request::get("get_quote", "/quotes/{id}").param(quote_id))
+            .vendor_send(crate::client::get("get_quote", "/quotes/{id}").param(quote_id))
             .await?;
         Ok(e.quote)
     }
@@ -205,7 +207,9 @@ impl Client {
     pub async fn resend_quote(&self, quote_id: &str) -> Result<Quote> {
         check_id("quote_id", quote_id)?;
         let e: QuoteEnvelope = self
-            .vendor_send(Request::post("resend_quote", "/quote/{id}/resend").param(quote_id))
+            .vendor_send(
+                crate::client::post_empty("resend_quote", "/quote/{id}/resend").param(quote_id),
+            )
             .await?;
         Ok(e.quote)
     }
@@ -214,7 +218,7 @@ impl Client {
     pub async fn delete_quote(&self, quote_id: &str) -> Result<Quote> {
         check_id("quote_id", quote_id)?;
         let e: QuoteEnvelope = self
-            .vendor_send(Request::delete("delete_quote", "/quote/{id}").param(quote_id))
+            .vendor_send(crate::client::delete("delete_quote", "/quote/{id}").param(quote_id))
             .await?;
         Ok(e.quote)
     }

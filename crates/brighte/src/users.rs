@@ -258,7 +258,9 @@ impl Client {
     pub async fn users_page(&self, query: &ListQuery, page: u32) -> Result<ListPage<User>> {
         query.validate(true)?;
         let e: UsersEnvelope = self
-            .vendor_send(Request::get("list_users", "/users").query(&query.pairs(page.max(1))))
+            .vendor_send(
+                crate::client::get("list_users", "/users").query(&query.pairs(page.max(1))),
+            )
             .await?;
         Ok(ListPage::new(e.users, e.has_more_records))
     }
@@ -284,7 +286,7 @@ impl Client {
     pub async fn user(&self, user_id: &str) -> Result<User> {
         check_id("user_id", user_id)?;
         let e: UserEnvelope = self
-            .vendor_send(Request::get("get_user", "/user/{user_id}").param(user_id))
+            .vendor_send(crate::client::get("get_user", "/user/{user_id}").param(user_id))
             .await?;
         Ok(e.user)
     }
@@ -317,7 +319,7 @@ impl Client {
     pub async fn delete_user(&self, user_id: &str) -> Result<()> {
         check_id("user_id", user_id)?;
         let _: serde_json::Value = self
-            .vendor_send(Request::delete("delete_user", "/user/{userId}").param(user_id))
+            .vendor_send(crate::client::delete("delete_user", "/user/{userId}").param(user_id))
             .await?;
         Ok(())
     }

@@ -73,9 +73,9 @@ fn decode_all(bytes: &[u8]) {
     }
 }
 
-const BYTES_CASES: u32 = 60_000;
+const BYTES_CASES: u32 = 75_000;
 const JSON_CASES: u32 = 10_000;
-const QUERY_CASES: u32 = 30_000;
+const QUERY_CASES: u32 = 15_000;
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(BYTES_CASES))]

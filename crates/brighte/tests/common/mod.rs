@@ -146,7 +146,8 @@ pub async fn mount_sample(
         .and(path(sample.path_with(ids)))
         .and(header("x-session-key", SESSION_KEY))
         .and(header("x-session-token", SESSION_TOKEN))
-        .and(header("accept", "application/json"));
+        .and(header("accept", "application/json"))
+        .and(header("content-type", "application/json"));
     for (k, v) in &sample.query {
         m = m.and(query_param(k.as_str(), v.as_str()));
     }
