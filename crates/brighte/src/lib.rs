@@ -1,1 +1,101 @@
-//! The brighte crate of partner-sdk.
+//! Typed async client for Brighte, Australian consumer green finance:
+//! the Checkout API (form + signed redirect), webhooks, the vendor REST API
+//! (sessions, accounts, applications, quotes, users, content, calculators,
+//! callouts) and the public finance calculator.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), brighte::Error> {
+//! use futures::TryStreamExt as _;
+//!
+//! let brighte = brighte::Client::builder()
+//!     .base_url("https://portal.brighte.com.au")
+//!     .api_credentials("API_ID", "API_SECRET")
+//!     .build()?;
+//! let accounts = brighte.accounts().await?;
+//! let query = brighte::ListQuery::new().account(accounts[0].id.clone());
+//! let apps: Vec<brighte::Application> = brighte.applications(&query).try_collect().await?;
+//!
+//! // Public API: no credentials needed.
+//! let anon = brighte::Client::builder().build()?;
+//! let calc = anon
+//!     .calculate_finance(&brighte::FinanceRequest::new(10_000.into(), 24))
+//!     .await?;
+//! # let _ = (apps, calc); Ok(()) }
+//! ```
+//!
+//! Checkout and webhooks need no client:
+//!
+//! ```
+//! use brighte::checkout::{CheckoutRequest, ProductCategoryName};
+//! let form = CheckoutRequest::new(
+//!     "http://yourwebsite.com/checkout-success.html",
+//!     7000.into(),
+//!     700.into(),
+//!     24,
+//!     ProductCategoryName::BatteryStorage,
+//!     "Powerwall Home Battery",
+//! )
+//! .into_form()?;
+//! assert_eq!(form.checksum().len(), 64);
+//! # Ok::<(), brighte::Error>(())
+//! ```
+//!
+//! # Paths and documented inconsistencies
+//!
+//! - The vendor API lives under `/rest/vendor/v1` (the prefix of every
+//!   sample request; some tables say `/rest/v1/vendor`): change it with
+//!   [`ClientBuilder::vendor_path_prefix`]. The public API is under
+//!   `/rest/pub/v1`.
+//! - Body `status` 2000 is success, as a number or a string; a 2xx answer
+//!   with another `status` is an error ([`ErrorCode`]).
+//! - Money is [`rust_decimal::Decimal`] in dollars as sent (the `currency`
+//!   type is documented as cents, but every sample carries dollars:
+//!   `165.47`, `"7000.12"`); numbers and strings are both read, requests
+//!   send JSON numbers. Booleans are read from `1`/`0`/`true`/`"1"` and sent
+//!   as `1`/`0`.
+//! - Creates (quote, user, document, callout, payment request, secure code,
+//!   API credentials) are never retried; GET/PUT/DELETE and the two
+//!   calculators are.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod accounts;
+pub mod applications;
+pub mod calculator;
+pub mod callouts;
+pub mod checkout;
+pub mod client;
+pub mod common;
+pub mod content;
+pub mod enums;
+pub mod error;
+pub mod quotes;
+pub mod repayment;
+pub mod signing;
+pub mod users;
+pub mod webhook;
+
+pub use accounts::Account;
+pub use applications::{
+    Applicant, Application, ApplicationDocument, ApplicationDocumentType, ApplicationStatus,
+    DocumentUpload,
+};
+pub use calculator::{FinanceCalculation, FinanceRequest, FinanceType};
+pub use callouts::{Callout, CalloutRequest, CalloutStatus};
+pub use checkout::{CheckoutForm, CheckoutRequest, ProductCategoryName, RedirectResult};
+pub use client::{Client, ClientBuilder};
+pub use common::{AccountId, ListPage, ListQuery};
+pub use content::{Content, ContentType, ProductCategory};
+pub use enums::*;
+pub use error::{BrighteErrorBody, Error, ErrorCode, Result};
+pub use quotes::{NewQuote, Quote, QuoteStatus};
+pub use repayment::{RepaymentAmount, RepaymentRequest};
+pub use signing::{InMemoryReplayStore, ReplayStore, Verifier};
+pub use users::{NewUser, User, UserKey, UserRole, UserUpdate};
+pub use webhook::{Ack, WebhookEvent, WebhookPayload};
+
+pub use http_core::{ApiError, Decimal, RetryPolicy};

@@ -1,0 +1,456 @@
+//! Applications: list (paginated stream), get, update the reference number,
+//! documents, payment request and secure code.
+
+use base64::Engine as _;
+use futures::TryStreamExt as _;
+use futures::stream::BoxStream;
+use http_core::Request;
+use http_core::paginate::{Page, paginate};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::client::Client;
+use crate::common::{ListPage, ListQuery, wire};
+use crate::error::{Error, Result};
+
+http_core::open_enum! {
+    /// `applicationStatus`.
+    pub enum ApplicationStatus {
+        /// `APPROVED`.
+        Approved => "APPROVED",
+        /// `C.APPROV`: conditionally approved.
+        ConditionallyApproved => "C.APPROV",
+        /// `DECLINED`.
+        Declined => "DECLINED",
+        /// `PAID`.
+        Paid => "PAID",
+        /// `QUOTE`.
+        Quote => "QUOTE",
+        /// `REFER`: referred for manual assessment.
+        Refer => "REFER",
+        /// `WITHDRAW`: withdrawn.
+        Withdraw => "WITHDRAW",
+    }
+}
+
+http_core::open_enum! {
+    /// `applicationDocumentType`. The document-types answer and the upload
+    /// sample spell the invoice type `invoice`, so that is what is sent;
+    /// matching is case-insensitive.
+    pub enum ApplicationDocumentType {
+        /// Invoice.
+        Invoice => "invoice" | "INVOICE",
+        /// Small-scale technology certificate form.
+        Stc => "STC",
+        /// Customer credit agreement / completion form.
+        Cca => "CCA",
+    }
+}
+
+/// An applicant (primary or joint) of an application.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Applicant {
+    /// Unique id.
+    #[serde(default, deserialize_with = "http_core::decode::string")]
+    pub id: String,
+    /// Full name.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub name: Option<String>,
+    /// Email.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub email: Option<String>,
+    /// Mobile phone number.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub mobile: Option<String>,
+    /// Date of birth (`YYYY-MM-DD`).
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub dob: Option<String>,
+    /// True for the joint applicant, false for the primary one (`1`/`0`).
+    #[serde(
+        default,
+        deserialize_with = "http_core::decode::flag",
+        serialize_with = "wire::flag"
+    )]
+    pub joint_applicant: bool,
+}
+
+/// A consumer finance application.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Application {
+    /// Unique id.
+    #[serde(default, deserialize_with = "http_core::decode::string")]
+    pub id: String,
+    /// Primary and joint applicants.
+    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    pub applicants: Vec<Applicant>,
+    /// Agent who submitted it (`<first_name> <last_name>`).
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub team_member: Option<String>,
+    /// Financed amount (dollars as sent; number or string).
+    #[serde(
+        default,
+        deserialize_with = "http_core::decode::opt_decimal",
+        serialize_with = "wire::opt_money"
+    )]
+    pub financed_amount: Option<Decimal>,
+    /// Repayment term in months.
+    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    pub repayment_term: Option<i64>,
+    /// Product category.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub product_category: Option<String>,
+    /// Description of the financed items.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub product_description: Option<String>,
+    /// Vendor's reference number (the one field a vendor may update).
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub reference_number: Option<String>,
+    /// Status.
+    #[serde(default)]
+    pub status: Option<ApplicationStatus>,
+    /// Creation time (ISO 8601, as sent).
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub created: Option<String>,
+}
+
+/// A document attached to an application.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ApplicationDocument {
+    /// Document type.
+    #[serde(rename = "type", default)]
+    pub document_type: Option<ApplicationDocumentType>,
+    /// File name.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub filename: Option<String>,
+}
+
+/// File extensions Brighte accepts for documents.
+pub const ALLOWED_DOCUMENT_EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "pdf"];
+
+/// A document to upload; the content is base64-encoded when sent.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DocumentUpload {
+    /// Document type (`invoice_type`).
+    pub document_type: ApplicationDocumentType,
+    /// File name; must end in `.jpg`, `.jpeg`, `.png` or `.pdf`.
+    pub filename: String,
+    /// Raw file bytes.
+    pub content: Vec<u8>,
+}
+
+impl std::fmt::Debug for DocumentUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocumentUpload")
+            .field("document_type", &self.document_type)
+            .field("filename", &self.filename)
+            .field("content_len", &self.content.len())
+            .finish()
+    }
+}
+
+/// The JSON body of a document upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocumentUploadBody {
+    /// Document type.
+    pub invoice_type: String,
+    /// File name.
+    pub filename: String,
+    /// Base64 content.
+    pub filecontent: String,
+}
+
+impl DocumentUpload {
+    /// A document of `document_type` named `filename` with `content`.
+    pub fn new(
+        document_type: ApplicationDocumentType,
+        filename: impl Into<String>,
+        content: impl Into<Vec<u8>>,
+    ) -> Self {
+        DocumentUpload {
+            document_type,
+            filename: filename.into(),
+            content: content.into(),
+        }
+    }
+
+    /// Validates and encodes the request body.
+    pub fn to_body(&self) -> Result<DocumentUploadBody> {
+        if self.document_type.as_str().trim().is_empty() {
+            return Err(Error::invalid("document_type", "must not be empty"));
+        }
+        let name = self.filename.trim();
+        if name.is_empty() || name.contains(['/', '\\']) {
+            return Err(Error::invalid(
+                "filename",
+                "must be a plain, non-empty file name",
+            ));
+        }
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+        if !ext
+            .as_deref()
+            .is_some_and(|e| ALLOWED_DOCUMENT_EXTENSIONS.contains(&e))
+        {
+            return Err(Error::invalid(
+                "filename",
+                "file type must be jpg, jpeg, png or pdf",
+            ));
+        }
+        if self.content.is_empty() {
+            return Err(Error::invalid("content", "must not be empty"));
+        }
+        Ok(DocumentUploadBody {
+            invoice_type: self.document_type.as_str().to_owned(),
+            filename: name.to_owned(),
+            filecontent: base64::engine::general_purpose::STANDARD.encode(&self.content),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct ApplicationsEnvelope {
+    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    applications: Vec<Application>,
+    #[serde(
+        rename = "hasMoreRecords",
+        default,
+        deserialize_with = "http_core::decode::flag"
+    )]
+    has_more_records: bool,
+}
+
+#[derive(Deserialize)]
+struct ApplicationEnvelope {
+    application: Application,
+}
+
+#[derive(Deserialize)]
+struct DocumentTypesEnvelope {
+    #[serde(
+        rename = "applicationDocumentTypes",
+        default,
+        deserialize_with = "http_core::decode::null_as_default"
+    )]
+    types: Vec<ApplicationDocumentType>,
+}
+
+#[derive(Deserialize)]
+struct DocumentsEnvelope {
+    #[serde(
+        rename = "applicationDocuments",
+        default,
+        deserialize_with = "http_core::decode::null_as_default"
+    )]
+    documents: Vec<ApplicationDocument>,
+}
+
+#[derive(Deserialize)]
+struct DocumentEnvelope {
+    #[serde(rename = "applicationDocument")]
+    document: ApplicationDocument,
+}
+
+#[derive(Deserialize)]
+struct TokenEnvelope {
+    #[serde(deserialize_with = "http_core::decode::string")]
+    token: String,
+}
+
+/// Decodes a list answer of applications (also used by tests and fuzzing).
+pub fn decode_applications_page(
+    body: &[u8],
+) -> std::result::Result<ListPage<Application>, serde_json::Error> {
+    let e: ApplicationsEnvelope = serde_json::from_slice(body)?;
+    Ok(ListPage::new(e.applications, e.has_more_records))
+}
+
+/// Decodes a single-application answer.
+pub fn decode_application(body: &[u8]) -> std::result::Result<Application, serde_json::Error> {
+    let e: ApplicationEnvelope = serde_json::from_slice(body)?;
+    Ok(e.application)
+}
+
+pub(crate) fn check_id(field: &'static str, id: &str) -> Result<()> {
+    if id.trim().is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    Ok(())
+}
+
+impl Client {
+    /// One page of applications (`GET applications`, 500 a page).
+    pub async fn applications_page(
+        &self,
+        query: &ListQuery,
+        page: u32,
+    ) -> Result<ListPage<Application>> {
+        query.validate(false)?;
+        let e: ApplicationsEnvelope = self
+            .vendor_send(
+                crate::client::get("list_applications", "/applications")
+                    .query(&query.pairs(page.max(1))),
+            )
+            .await?;
+        Ok(ListPage::new(e.applications, e.has_more_records))
+    }
+
+    /// Every application matching `query`, fetched page by page as the
+    /// stream is polled (`pageNumber` from 1 while `hasMoreRecords`).
+    pub fn applications(&self, query: &ListQuery) -> BoxStream<'static, Result<Application>> {
+        let client = self.clone();
+        let query = query.clone();
+        Box::pin(
+            paginate(1u32, move |page| {
+                let client = client.clone();
+                let query = query.clone();
+                async move {
+                    let p = client
+                        .applications_page(&query, page)
+                        .await
+                        .map_err(into_http)?;
+                    Ok(Page::numbered(p.items, page, p.has_more_records))
+                }
+            })
+            .map_err(Error::from),
+        )
+    }
+
+    /// One application (`GET applications/{application_id}`).
+    pub async fn application(&self, application_id: &str) -> Result<Application> {
+        check_id("application_id", application_id)?;
+        let e: ApplicationEnvelope = self
+            .vendor_send(
+                crate::client::get("get_application", "/applications/{application_id}")
+                    .param(application_id),
+            )
+            .await?;
+        Ok(e.application)
+    }
+
+    /// Sets the reference number of an application
+    /// (`PUT application/{application_id}`), the only updatable field.
+    pub async fn update_application_reference(
+        &self,
+        application_id: &str,
+        reference_number: &str,
+    ) -> Result<Application> {
+        check_id("application_id", application_id)?;
+        if reference_number.trim().is_empty() {
+            return Err(Error::invalid("reference_number", "must not be empty"));
+        }
+        #[derive(Serialize)]
+        struct Body<'a> {
+            reference_number: &'a str,
+        }
+        let e: ApplicationEnvelope = self
+            .vendor_send(
+                Request::put("update_application", "/application/{application_id}")
+                    .param(application_id)
+                    .json(&Body { reference_number }),
+            )
+            .await?;
+        Ok(e.application)
+    }
+
+    /// Document types the current user may upload
+    /// (`GET application/document-types`).
+    pub async fn application_document_types(&self) -> Result<Vec<ApplicationDocumentType>> {
+        let e: DocumentTypesEnvelope = self
+            .vendor_send(crate::client::get(
+                "application_document_types",
+                "/application/document-types",
+            ))
+            .await?;
+        Ok(e.types)
+    }
+
+    /// Documents of an application (`GET application/{application_id}/document`).
+    pub async fn application_documents(
+        &self,
+        application_id: &str,
+    ) -> Result<Vec<ApplicationDocument>> {
+        check_id("application_id", application_id)?;
+        let e: DocumentsEnvelope = self
+            .vendor_send(
+                crate::client::get(
+                    "list_application_documents",
+                    "/application/{application_id}/document",
+                )
+                .param(application_id),
+            )
+            .await?;
+        Ok(e.documents)
+    }
+
+    /// Uploads a document (`POST application/{application_id}/document`,
+    /// base64 body). Never retried.
+    pub async fn upload_application_document(
+        &self,
+        application_id: &str,
+        document: &DocumentUpload,
+    ) -> Result<ApplicationDocument> {
+        check_id("application_id", application_id)?;
+        let body = document.to_body()?;
+        let e: DocumentEnvelope = self
+            .vendor_send(
+                Request::post(
+                    "create_application_document",
+                    "/application/{application_id}/document",
+                )
+                .param(application_id)
+                .json(&body),
+            )
+            .await?;
+        Ok(e.document)
+    }
+
+    /// Tells Brighte the product is delivered and installed so the buyer
+    /// can confirm and start repaying
+    /// (`POST application/{application_id}/request-payment`). Never retried.
+    pub async fn request_application_payment(&self, application_id: &str) -> Result<Application> {
+        check_id("application_id", application_id)?;
+        let e: ApplicationEnvelope = self
+            .vendor_send(
+                crate::client::post_empty(
+                    "request_application_payment",
+                    "/application/{application_id}/request-payment",
+                )
+                .param(application_id),
+            )
+            .await?;
+        Ok(e.application)
+    }
+
+    /// Sends a secure code to the applicant's mobile
+    /// (`POST application/secure-code`); returns the token to submit with
+    /// the code. Never retried.
+    pub async fn send_application_secure_code(&self, mobile: &str) -> Result<String> {
+        let m = mobile.trim();
+        if m.is_empty() || !m.chars().all(|c| c.is_ascii_digit() || c == ' ') {
+            return Err(Error::invalid(
+                "mobile",
+                "must be a phone number without country code",
+            ));
+        }
+        #[derive(Serialize)]
+        struct Body<'a> {
+            mobile: &'a str,
+        }
+        let e: TokenEnvelope = self
+            .vendor_send(
+                Request::post("send_application_secure_code", "/application/secure-code")
+                    .json(&Body { mobile: m }),
+            )
+            .await?;
+        Ok(e.token)
+    }
+}
+
+pub(crate) fn into_http(e: Error) -> http_core::Error {
+    match e {
+        Error::Http(h) => h,
+        other => http_core::Error::Config(other.to_string().into()),
+    }
+}

@@ -1,0 +1,159 @@
+//! Callout requests: ask Brighte to call a prospective customer.
+
+use http_core::Request;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::client::Client;
+use crate::common::{AccountId, check_money, check_term, check_text, wire};
+use crate::error::{Error, Result};
+use crate::quotes::check_email;
+
+http_core::open_enum! {
+    /// `calloutStatus` (`FULLFILLED` as documented; `FULFILLED` also read).
+    pub enum CalloutStatus {
+        /// Open.
+        Open => "OPEN",
+        /// Fulfilled.
+        Fulfilled => "FULLFILLED" | "FULFILLED",
+        /// Closed.
+        Closed => "CLOSED",
+    }
+}
+
+/// A callout request to create (`POST callout-requests`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CalloutRequest {
+    /// Account (branch), sent when set (the sample sends it, the table omits it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<AccountId>,
+    /// Client's first name.
+    pub first_name: String,
+    /// Client's last name.
+    pub last_name: String,
+    /// Client's phone.
+    pub phone: String,
+    /// Client's email.
+    pub email: String,
+    /// Proposed purchase amount.
+    #[serde(serialize_with = "wire::money")]
+    pub total_purchase_amount: Decimal,
+    /// Proposed deposit.
+    #[serde(serialize_with = "wire::money")]
+    pub deposit_amount: Decimal,
+    /// Term in months.
+    pub repayment_term: u32,
+    /// Product category.
+    pub product_category: String,
+    /// Description of the financed items.
+    pub product_description: String,
+}
+
+impl CalloutRequest {
+    /// Checks every field; each failure names it.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(a) = &self.account_id {
+            a.check("account_id")?;
+        }
+        check_text("first_name", &self.first_name)?;
+        check_text("last_name", &self.last_name)?;
+        check_text("phone", &self.phone)?;
+        check_email("email", &self.email)?;
+        check_money("total_purchase_amount", self.total_purchase_amount)?;
+        check_money("deposit_amount", self.deposit_amount)?;
+        if self.deposit_amount > self.total_purchase_amount {
+            return Err(Error::invalid(
+                "deposit_amount",
+                "must not exceed total_purchase_amount",
+            ));
+        }
+        check_term("repayment_term", self.repayment_term)?;
+        check_text("product_category", &self.product_category)?;
+        check_text("product_description", &self.product_description)
+    }
+}
+
+/// A scheduled callout.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Callout {
+    /// Unique id.
+    #[serde(default, deserialize_with = "http_core::decode::string")]
+    pub id: String,
+    /// First name.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub last_name: Option<String>,
+    /// Phone.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub phone: Option<String>,
+    /// Email.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub email: Option<String>,
+    /// Proposed purchase amount.
+    #[serde(
+        default,
+        deserialize_with = "http_core::decode::opt_decimal",
+        serialize_with = "wire::opt_money"
+    )]
+    pub total_purchase_amount: Option<Decimal>,
+    /// Proposed deposit.
+    #[serde(
+        default,
+        deserialize_with = "http_core::decode::opt_decimal",
+        serialize_with = "wire::opt_money"
+    )]
+    pub deposit_amount: Option<Decimal>,
+    /// Term in months.
+    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    pub repayment_term: Option<i64>,
+    /// Product category.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub product_category: Option<String>,
+    /// Description of the financed items.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub product_description: Option<String>,
+    /// When Brighte will call (ISO 8601).
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub call_datetime: Option<String>,
+    /// Status.
+    #[serde(default)]
+    pub status: Option<CalloutStatus>,
+    /// Creation time.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub created: Option<String>,
+    /// Last change.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub modified: Option<String>,
+    /// Applicant email (listed in the field table).
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub applicant_email: Option<String>,
+    /// `<first_name> <last_name>`.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub full_name: Option<String>,
+    /// Proposed financed amount.
+    #[serde(
+        default,
+        deserialize_with = "http_core::decode::opt_decimal",
+        serialize_with = "wire::opt_money"
+    )]
+    pub financed_amount: Option<Decimal>,
+}
+
+#[derive(Deserialize)]
+struct CalloutEnvelope {
+    callout: Callout,
+}
+
+impl Client {
+    /// Creates a callout request (`POST callout-requests`). Never retried.
+    pub async fn create_callout_request(&self, request: &CalloutRequest) -> Result<Callout> {
+        request.validate()?;
+        let e: CalloutEnvelope = self
+            .vendor_send(Request::post("create_callout_request", "/callout-requests").json(request))
+            .await?;
+        Ok(e.callout)
+    }
+}

@@ -1,0 +1,429 @@
+//! Checkout: the browser form that starts an application at Brighte, and
+//! the redirect that brings the customer back.
+//!
+//! The checksum is the lower-case hex SHA-256 of the six fields
+//! `redirect ‖ total_purchase_amount ‖ deposit_amount ‖ repayment_term ‖
+//! product_category ‖ product_description`, concatenated with no separator,
+//! exactly as posted (`reference_number` is not included). The
+//! documentation's own sample checksum is a 32-hex placeholder.
+
+use rust_decimal::Decimal;
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::signing::Verifier;
+
+/// Checkout path under the portal host (`/checkout?key=PUBLIC_API_KEY`).
+pub const CHECKOUT_PATH: &str = "/checkout";
+/// `error_code` of a submitted application.
+pub const SUCCESS_CODE: &str = "10000";
+/// `error_code` of invalid data.
+pub const INVALID_DATA_CODE: &str = "10002";
+/// Longest reference number.
+pub const MAX_REFERENCE_LEN: usize = 20;
+
+http_core::open_enum! {
+    /// The documented checkout product categories. Anything else is
+    /// `Other`; of those only the sample's `"Storage Battery(s)"`
+    /// ([`ProductCategoryName::SAMPLE_EXTRA`]) passes validation.
+    pub enum ProductCategoryName {
+        /// Solar System.
+        SolarSystem => "Solar System",
+        /// Solar & Battery System.
+        SolarAndBatterySystem => "Solar & Battery System",
+        /// Battery Storage.
+        BatteryStorage => "Battery Storage",
+        /// Off-Grid System.
+        OffGridSystem => "Off-Grid System",
+        /// Smart Home Technology.
+        SmartHomeTechnology => "Smart Home Technology",
+        /// Air Conditioning & Ventilation.
+        AirConditioningAndVentilation => "Air Conditioning & Ventilation",
+        /// Plumbing.
+        Plumbing => "Plumbing",
+        /// Electrical.
+        Electrical => "Electrical",
+        /// Fireplaces.
+        Fireplaces => "Fireplaces",
+        /// Flooring.
+        Flooring => "Flooring",
+        /// Guttering.
+        Guttering => "Guttering",
+        /// Roofing.
+        Roofing => "Roofing",
+        /// Blinds, Curtains & Shutters.
+        BlindsCurtainsAndShutters => "Blinds, Curtains & Shutters",
+        /// Awnings.
+        Awnings => "Awnings",
+        /// Verandahs, Patios & Pergolas.
+        VerandahsPatiosAndPergolas => "Verandahs, Patios & Pergolas",
+        /// Driveways, Concrete & Paving.
+        DrivewaysConcreteAndPaving => "Driveways, Concrete & Paving",
+        /// Landscaping.
+        Landscaping => "Landscaping",
+        /// Outdoor Blinds.
+        OutdoorBlinds => "Outdoor Blinds",
+        /// Trailers and Campers.
+        TrailersAndCampers => "Trailers and Campers",
+        /// Carports.
+        Carports => "Carports",
+        /// Decking.
+        Decking => "Decking",
+        /// Sheds.
+        Sheds => "Sheds",
+        /// Fencing.
+        Fencing => "Fencing",
+        /// Garage Doors.
+        GarageDoors => "Garage Doors",
+        /// Home Improvements - Other.
+        HomeImprovementsOther => "Home Improvements - Other",
+        /// Pools & Spas.
+        PoolsAndSpas => "Pools & Spas",
+        /// Windows/Blinds/Shutters/Glazing.
+        WindowsBlindsShuttersGlazing => "Windows/Blinds/Shutters/Glazing",
+        /// Solar Hot Water Systems (incl heat pump).
+        SolarHotWaterSystems => "Solar Hot Water Systems (incl heat pump)",
+        /// Pool Heating Systems (non-solar).
+        PoolHeatingSystems => "Pool Heating Systems (non-solar)",
+        /// Energy Efficient Products.
+        EnergyEfficientProducts => "Energy Efficient Products",
+        /// Water Filtration.
+        WaterFiltration => "Water Filtration",
+        /// Security System.
+        SecuritySystem => "Security System",
+    }
+}
+
+impl ProductCategoryName {
+    /// The category the documentation's samples use although it is not in
+    /// its list; accepted and kept as `Other`.
+    pub const SAMPLE_EXTRA: &'static str = "Storage Battery(s)";
+
+    /// True for a documented category or [`Self::SAMPLE_EXTRA`].
+    pub fn is_accepted(&self) -> bool {
+        match self {
+            ProductCategoryName::Other(s) => s == Self::SAMPLE_EXTRA,
+            _ => true,
+        }
+    }
+}
+
+/// A checkout request, validated by [`into_form`](Self::into_form).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckoutRequest {
+    /// Absolute http(s) URL the customer returns to (may carry a query).
+    pub redirect: String,
+    /// Purchase total in dollars, posted as written (`7000`, `7000.12`).
+    pub total_purchase_amount: Decimal,
+    /// Deposit in dollars.
+    pub deposit_amount: Decimal,
+    /// Repayment term in months.
+    pub repayment_term: u32,
+    /// Product category.
+    pub product_category: ProductCategoryName,
+    /// Product description.
+    pub product_description: String,
+    /// Optional reference number (at most 20 characters).
+    pub reference_number: Option<String>,
+}
+
+/// The validated POST fields of a checkout, with the checksum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutForm {
+    fields: Vec<(&'static str, String)>,
+}
+
+impl CheckoutRequest {
+    /// A request without a reference number.
+    pub fn new(
+        redirect: impl Into<String>,
+        total_purchase_amount: Decimal,
+        deposit_amount: Decimal,
+        repayment_term: u32,
+        product_category: impl Into<ProductCategoryName>,
+        product_description: impl Into<String>,
+    ) -> Self {
+        CheckoutRequest {
+            redirect: redirect.into(),
+            total_purchase_amount,
+            deposit_amount,
+            repayment_term,
+            product_category: product_category.into(),
+            product_description: product_description.into(),
+            reference_number: None,
+        }
+    }
+
+    /// Sets the reference number.
+    pub fn reference_number(mut self, reference: impl Into<String>) -> Self {
+        self.reference_number = Some(reference.into());
+        self
+    }
+
+    /// Checks every field; each failure names it.
+    pub fn validate(&self) -> Result<()> {
+        let url = Url::parse(self.redirect.trim())
+            .map_err(|e| Error::invalid("redirect", format!("not an absolute URL: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+            return Err(Error::invalid(
+                "redirect",
+                "must be an absolute http(s) URL",
+            ));
+        }
+        crate::common::check_money("total_purchase_amount", self.total_purchase_amount)?;
+        crate::common::check_money("deposit_amount", self.deposit_amount)?;
+        if self.deposit_amount > self.total_purchase_amount {
+            return Err(Error::invalid(
+                "deposit_amount",
+                "must not exceed total_purchase_amount",
+            ));
+        }
+        crate::common::check_term("repayment_term", self.repayment_term)?;
+        if !self.product_category.is_accepted() {
+            return Err(Error::invalid(
+                "product_category",
+                format!(
+                    "{:?} is not a documented product category",
+                    self.product_category.as_str()
+                ),
+            ));
+        }
+        crate::common::check_text("product_description", &self.product_description)?;
+        if let Some(r) = &self.reference_number
+            && r.chars().count() > MAX_REFERENCE_LEN
+        {
+            return Err(Error::invalid(
+                "reference_number",
+                "must be at most 20 characters",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Validates and returns the POST fields, checksum last.
+    pub fn into_form(self) -> Result<CheckoutForm> {
+        self.validate()?;
+        let mut fields = vec![
+            ("redirect", self.redirect.trim().to_owned()),
+            (
+                "total_purchase_amount",
+                self.total_purchase_amount.to_string(),
+            ),
+            ("deposit_amount", self.deposit_amount.to_string()),
+            ("repayment_term", self.repayment_term.to_string()),
+            (
+                "product_category",
+                self.product_category.as_str().to_owned(),
+            ),
+            ("product_description", self.product_description),
+        ];
+        let sum = checksum(&fields.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>());
+        if let Some(r) = self.reference_number.filter(|r| !r.is_empty()) {
+            fields.push(("reference_number", r));
+        }
+        fields.push(("checksum", sum));
+        Ok(CheckoutForm { fields })
+    }
+}
+
+/// SHA-256 (lower-case hex) of the six checksummed values in documented
+/// order: redirect, total, deposit, term, category, description.
+pub fn checksum(values: &[&str]) -> String {
+    http_core::signature::sha256_hex(values.concat())
+}
+
+/// `https://host/checkout?key=PUBLIC_API_KEY` under `base_url`.
+pub fn checkout_url(base_url: &str, public_api_key: &str) -> Result<Url> {
+    if public_api_key.trim().is_empty() {
+        return Err(Error::invalid("public_api_key", "must not be empty"));
+    }
+    let base = http_core::transport::parse_base_url(base_url)?;
+    let mut url = base.clone();
+    url.set_path(&format!(
+        "{}{CHECKOUT_PATH}",
+        base.path().trim_end_matches('/')
+    ));
+    url.set_query(None);
+    url.query_pairs_mut()
+        .append_pair("key", public_api_key.trim());
+    Ok(url)
+}
+
+impl CheckoutForm {
+    /// The fields in posting order (checksum last).
+    pub fn fields(&self) -> &[(&'static str, String)] {
+        &self.fields
+    }
+
+    /// One field's value.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The checksum.
+    pub fn checksum(&self) -> &str {
+        self.get("checksum").unwrap_or_default()
+    }
+
+    /// `application/x-www-form-urlencoded` body of the fields.
+    pub fn to_urlencoded(&self) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.fields {
+            s.append_pair(k, v);
+        }
+        s.finish()
+    }
+
+    /// The fields as a JSON object of strings (the documentation's JSON sample shape).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::Object(
+            self.fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
+                .collect(),
+        )
+    }
+
+    /// An HTML `<form method="POST">` posting the fields to `action`
+    /// (the checkout URL) with a submit button; every value is escaped.
+    pub fn to_html(&self, action: &Url, button_label: &str) -> String {
+        let mut html = format!(
+            "<form action=\"{}\" method=\"POST\">\n",
+            escape_html(action.as_str())
+        );
+        for (k, v) in &self.fields {
+            html.push_str(&format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
+                escape_html(k),
+                escape_html(v)
+            ));
+        }
+        html.push_str(&format!(
+            "<button type=\"submit\">{}</button>\n</form>\n",
+            escape_html(button_label)
+        ));
+        html
+    }
+}
+
+/// Escapes `& < > " '` for HTML text and attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The signature parameters Brighte adds to a redirect when the vendor has
+/// a private API key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectSignature {
+    /// `timestamp` (Unix seconds).
+    pub timestamp: i64,
+    /// `token` (random).
+    pub token: String,
+}
+
+/// A successful checkout redirect (`error_code=10000`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RedirectResult {
+    /// The application id (`transaction_id`).
+    pub transaction_id: String,
+    /// The verified signature parameters, when a private key was given.
+    pub signature: Option<RedirectSignature>,
+}
+
+impl RedirectResult {
+    /// Parses the query of the redirect URL (with or without a leading `?`,
+    /// or a whole URL). With a `private_key` the `signature` must match
+    /// `HMAC-SHA256(timestamp ‖ token)` (constant-time). `10002` (or any
+    /// other code) becomes [`Error::Checkout`] with `error_msg` — after the
+    /// signature check, so an unsigned failure cannot be forged either.
+    pub fn from_query(query: &str, private_key: Option<&str>) -> Result<RedirectResult> {
+        match private_key {
+            Some(key) => Self::verify_with(query, &Verifier::new(key)),
+            None => Self::parse(query, None),
+        }
+    }
+
+    /// Like [`from_query`](Self::from_query) with a configured
+    /// [`Verifier`] (tolerance, replay store).
+    pub fn verify_with(query: &str, verifier: &Verifier) -> Result<RedirectResult> {
+        Self::parse(query, Some((verifier, std::time::SystemTime::now())))
+    }
+
+    /// [`verify_with`](Self::verify_with) at a given "now".
+    pub fn verify_with_at(
+        query: &str,
+        verifier: &Verifier,
+        now: std::time::SystemTime,
+    ) -> Result<RedirectResult> {
+        Self::parse(query, Some((verifier, now)))
+    }
+
+    fn parse(
+        query: &str,
+        verifier: Option<(&Verifier, std::time::SystemTime)>,
+    ) -> Result<RedirectResult> {
+        let q = match query.split_once('?') {
+            Some((_, q)) => q,
+            None => query,
+        };
+        let q = q.split('#').next().unwrap_or_default();
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(q.as_bytes())
+            .into_owned()
+            .collect();
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let signature = match verifier {
+            Some((v, now)) => {
+                let (Some(ts), Some(token), Some(sig)) =
+                    (get("timestamp"), get("token"), get("signature"))
+                else {
+                    return Err(http_core::Error::signature(
+                        "redirect has no signature, timestamp or token although a private key is configured",
+                    )
+                    .into());
+                };
+                let timestamp = v.verify_at(ts, token, sig, now)?;
+                Some(RedirectSignature {
+                    timestamp,
+                    token: token.to_owned(),
+                })
+            }
+            None => None,
+        };
+        let code = get("error_code").map(str::trim).unwrap_or_default();
+        if code == SUCCESS_CODE {
+            let id = get("transaction_id").map(str::trim).unwrap_or_default();
+            if id.is_empty() {
+                return Err(Error::invalid(
+                    "transaction_id",
+                    "missing from a successful redirect",
+                ));
+            }
+            return Ok(RedirectResult {
+                transaction_id: id.to_owned(),
+                signature,
+            });
+        }
+        if code.is_empty() {
+            return Err(Error::invalid("error_code", "missing from the redirect"));
+        }
+        Err(Error::Checkout {
+            code: code.to_owned(),
+            message: get("error_msg").unwrap_or_default().to_owned(),
+        })
+    }
+}

@@ -1,0 +1,434 @@
+//! [`Client`] and its [`ClientBuilder`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_core::reqwest::header::{HeaderName, HeaderValue};
+use http_core::secret::REDACTED;
+use http_core::{
+    ExposeSecret, Request, RetryPolicy, SecretString, Session, SessionAuth, Transport,
+};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{BrighteErrorBody, Error, Result};
+
+/// Production host of the vendor portal and its APIs.
+pub const DEFAULT_BASE_URL: &str = "https://portal.brighte.com.au";
+/// Default path prefix of the vendor REST API.
+///
+/// The documentation uses both `/rest/vendor/v1` (every sample request) and
+/// `/rest/v1/vendor` (some endpoint tables); the samples' prefix is the
+/// default and [`ClientBuilder::vendor_path_prefix`] changes it.
+pub const DEFAULT_VENDOR_PREFIX: &str = "/rest/vendor/v1";
+/// Default path prefix of the public API (calculators, no authentication).
+pub const DEFAULT_PUBLIC_PREFIX: &str = "/rest/pub/v1";
+/// Session header carrying the session key.
+pub const SESSION_KEY_HEADER: &str = "x-session-key";
+/// Session header carrying the session token.
+pub const SESSION_TOKEN_HEADER: &str = "x-session-token";
+
+const PROVIDER: &str = "brighte";
+const LOGIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Configures a [`Client`].
+///
+/// Defaults: base URL [`DEFAULT_BASE_URL`], vendor prefix
+/// [`DEFAULT_VENDOR_PREFIX`], public prefix [`DEFAULT_PUBLIC_PREFIX`],
+/// connect timeout 10 s, per-attempt timeout 30 s, 3 attempts with
+/// full-jitter backoff (0.5 s base, 20 s cap) for GET/PUT/DELETE only, login
+/// bounded at 10 s.
+pub struct ClientBuilder {
+    base_url: String,
+    vendor_prefix: String,
+    public_prefix: String,
+    api_id: Option<String>,
+    api_secret: Option<SecretString>,
+    http: Option<http_core::reqwest::Client>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    user_agent_suffix: Option<String>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("vendor_prefix", &self.vendor_prefix)
+            .field("public_prefix", &self.public_prefix)
+            .field("api_id", &self.api_id.as_ref().map(|_| REDACTED))
+            .field("api_secret", &self.api_secret.as_ref().map(|_| REDACTED))
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            vendor_prefix: DEFAULT_VENDOR_PREFIX.to_owned(),
+            public_prefix: DEFAULT_PUBLIC_PREFIX.to_owned(),
+            api_id: None,
+            api_secret: None,
+            http: None,
+            timeout: None,
+            connect_timeout: None,
+            retry: None,
+            user_agent_suffix: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Scheme and host (and any path before the API prefixes), e.g.
+    /// `https://portal.brighte.com.au` or a sandbox host.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Path prefix of the vendor REST API (default `/rest/vendor/v1`; the
+    /// documentation's tables also show `/rest/v1/vendor`).
+    pub fn vendor_path_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.vendor_prefix = prefix.into();
+        self
+    }
+
+    /// Path prefix of the public API (default `/rest/pub/v1`).
+    pub fn public_path_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.public_prefix = prefix.into();
+        self
+    }
+
+    /// API id and secret that open a session (`POST session`). Without
+    /// them the client can call only the public API.
+    pub fn api_credentials(
+        mut self,
+        api_id: impl Into<String>,
+        api_secret: impl Into<String>,
+    ) -> Self {
+        self.api_id = Some(api_id.into());
+        self.api_secret = Some(SecretString::from(api_secret.into()));
+        self
+    }
+
+    /// Uses this `reqwest::Client` (its TLS and connect settings apply).
+    pub fn http_client(mut self, client: http_core::reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Per-attempt timeout (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Connect timeout (default 10 s; ignored with [`http_client`](Self::http_client)).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Retry policy for GET/PUT/DELETE (creates are never retried).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Appended to the `partner-sdk/<version>` user agent.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    fn join(&self, prefix: &str, field: &'static str) -> Result<String> {
+        let prefix = prefix.trim();
+        if !prefix.is_empty() && !prefix.starts_with('/') {
+            return Err(Error::invalid(field, "must start with '/'"));
+        }
+        if prefix.contains(['?', '#']) {
+            return Err(Error::invalid(field, "must be a plain path"));
+        }
+        let base = http_core::transport::parse_base_url(&self.base_url)?;
+        let mut url = base.clone();
+        let path = format!(
+            "{}{}",
+            base.path().trim_end_matches('/'),
+            prefix.trim_end_matches('/')
+        );
+        url.set_path(&path);
+        url.set_query(None);
+        Ok(url.to_string())
+    }
+
+    fn transport(
+        &self,
+        base: String,
+        http: &http_core::reqwest::Client,
+    ) -> http_core::TransportBuilder {
+        let mut b = Transport::builder(PROVIDER)
+            .base_url(base)
+            .http_client(http.clone())
+            .error_body(BrighteErrorBody);
+        if let Some(t) = self.timeout {
+            b = b.timeout(t);
+        }
+        if let Some(r) = self.retry {
+            b = b.retry_policy(r);
+        }
+        if let Some(s) = &self.user_agent_suffix {
+            b = b.user_agent_suffix(s.clone());
+        }
+        b
+    }
+
+    /// Validates the configuration and builds the client.
+    pub fn build(self) -> Result<Client> {
+        let vendor_base = self.join(&self.vendor_prefix, "vendor_path_prefix")?;
+        let public_base = self.join(&self.public_prefix, "public_path_prefix")?;
+        let http = match &self.http {
+            Some(h) => h.clone(),
+            None => http_core::reqwest::Client::builder()
+                .connect_timeout(
+                    self.connect_timeout
+                        .unwrap_or(http_core::transport::DEFAULT_CONNECT_TIMEOUT),
+                )
+                .build()
+                .map_err(|e| {
+                    http_core::Error::Config(format!("cannot build HTTP client: {e}").into())
+                })?,
+        };
+        let public = self.transport(public_base, &http).build()?;
+        let vendor = match (&self.api_id, &self.api_secret) {
+            (Some(id), Some(secret)) => {
+                if id.trim().is_empty() {
+                    return Err(Error::invalid("api_id", "must not be empty"));
+                }
+                if secret.expose_secret().is_empty() {
+                    return Err(Error::invalid("api_secret", "must not be empty"));
+                }
+                let login_timeout = self.timeout.map_or(LOGIN_TIMEOUT, |t| t.min(LOGIN_TIMEOUT));
+                let login = self
+                    .transport(vendor_base.clone(), &http)
+                    .timeout(login_timeout)
+                    .build()?;
+                let creds = Arc::new(LoginCredentials {
+                    api_id: id.clone(),
+                    api_secret: secret.clone(),
+                });
+                let login_for_auth = login.clone();
+                let auth = Arc::new(SessionAuth::new(PROVIDER, move || {
+                    let login = login_for_auth.clone();
+                    let creds = Arc::clone(&creds);
+                    Box::pin(async move { create_session(&login, &creds).await })
+                }));
+                let api = self
+                    .transport(vendor_base, &http)
+                    .auth_shared(auth.clone())
+                    .build()?;
+                Some(Vendor { api, login, auth })
+            }
+            _ => None,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner { public, vendor }),
+        })
+    }
+}
+
+/// A bodyless request with `Content-Type: application/json`, as every
+/// sample request of the documentation carries it.
+fn bodyless(request: Request) -> Request {
+    request.header(
+        http_core::reqwest::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    )
+}
+
+/// A GET with the documented headers.
+pub(crate) fn get(operation: &'static str, template: &'static str) -> Request {
+    bodyless(Request::get(operation, template))
+}
+
+/// A DELETE with the documented headers.
+pub(crate) fn delete(operation: &'static str, template: &'static str) -> Request {
+    bodyless(Request::delete(operation, template))
+}
+
+/// A POST without a body, with the documented headers.
+pub(crate) fn post_empty(operation: &'static str, template: &'static str) -> Request {
+    bodyless(Request::post(operation, template))
+}
+
+struct LoginCredentials {
+    api_id: String,
+    api_secret: SecretString,
+}
+
+#[derive(Serialize)]
+struct SessionRequest<'a> {
+    #[serde(rename = "apiId")]
+    api_id: &'a str,
+    #[serde(rename = "apiSecret")]
+    api_secret: &'a str,
+}
+
+#[derive(Deserialize)]
+struct SessionResponse {
+    #[serde(
+        rename = "sessionKey",
+        default,
+        deserialize_with = "http_core::decode::string"
+    )]
+    session_key: String,
+    #[serde(
+        rename = "sessionToken",
+        default,
+        deserialize_with = "http_core::decode::string"
+    )]
+    session_token: String,
+}
+
+async fn create_session(login: &Transport, creds: &LoginCredentials) -> http_core::Result<Session> {
+    let body = SessionRequest {
+        api_id: &creds.api_id,
+        api_secret: creds.api_secret.expose_secret(),
+    };
+    let response: SessionResponse = login
+        .send(Request::post("create_session", "/session").json(&body))
+        .await
+        .map_err(|e| match e {
+            http_core::Error::Api(api) if api.status().as_u16() == 401 => http_core::Error::Auth {
+                provider: PROVIDER,
+                message: "session refused (invalid API id or secret, or no API access)".into(),
+                source: Some(api),
+            },
+            // The body of a session answer carries the session: never keep it.
+            http_core::Error::Decode(d) => http_core::Error::Auth {
+                provider: PROVIDER,
+                message: format!("session answer ({}) is not valid JSON", d.status()),
+                source: None,
+            },
+            other => other,
+        })?;
+    if response.session_key.is_empty() || response.session_token.is_empty() {
+        return Err(http_core::Error::Auth {
+            provider: PROVIDER,
+            message: "session answer has no sessionKey or sessionToken".into(),
+            source: None,
+        });
+    }
+    Session::from_headers([
+        (SESSION_KEY_HEADER, response.session_key.as_str()),
+        (SESSION_TOKEN_HEADER, response.session_token.as_str()),
+    ])
+}
+
+struct Vendor {
+    api: Transport,
+    login: Transport,
+    auth: Arc<SessionAuth>,
+}
+
+struct Inner {
+    public: Transport,
+    vendor: Option<Vendor>,
+}
+
+/// A Brighte client: vendor REST API (with a session) and public API.
+///
+/// Cheap to clone (an `Arc` inside); `Send + Sync`. The session is opened
+/// on the first vendor call (one login for any number of concurrent
+/// callers), sent as `X-Session-Key`/`X-Session-Token`, and opened again
+/// once when Brighte answers 401.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("public_base_url", &self.inner.public.base_url().as_str())
+            .field(
+                "vendor_base_url",
+                &self
+                    .inner
+                    .vendor
+                    .as_ref()
+                    .map(|v| v.api.base_url().as_str()),
+            )
+            .field("has_credentials", &self.inner.vendor.is_some())
+            .finish()
+    }
+}
+
+impl Client {
+    /// A builder with the defaults.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// True when the client has API credentials (can call the vendor API).
+    pub fn has_credentials(&self) -> bool {
+        self.inner.vendor.is_some()
+    }
+
+    /// Base URL of the vendor REST API (prefix included), if configured.
+    pub fn vendor_base_url(&self) -> Option<&http_core::Url> {
+        self.inner.vendor.as_ref().map(|v| v.api.base_url())
+    }
+
+    /// Base URL of the public API (prefix included).
+    pub fn public_base_url(&self) -> &http_core::Url {
+        self.inner.public.base_url()
+    }
+
+    fn vendor(&self) -> Result<&Vendor> {
+        self.inner.vendor.as_ref().ok_or_else(|| {
+            Error::Http(http_core::Error::Config(
+                "brighte: the vendor REST API needs api_credentials (api_id and api_secret); \
+                 this client can call only the public API"
+                    .into(),
+            ))
+        })
+    }
+
+    pub(crate) async fn vendor_send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
+        Ok(self.vendor()?.api.send(request).await?)
+    }
+
+    pub(crate) async fn public_send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
+        Ok(self.inner.public.send(request).await?)
+    }
+
+    /// Opens a session now (`POST session`) instead of on the first call.
+    pub async fn login(&self) -> Result<()> {
+        let vendor = self.vendor()?;
+        vendor.auth.session().await?;
+        Ok(())
+    }
+
+    /// Ends the current session at Brighte (`DELETE session`) and forgets
+    /// it. Returns `false` when there was no open session (nothing sent).
+    /// The next vendor call opens a new session.
+    pub async fn logout(&self) -> Result<bool> {
+        let vendor = self.vendor()?;
+        let Some(headers) = vendor.auth.logout() else {
+            return Ok(false);
+        };
+        let mut request = delete("delete_session", "/session");
+        for (name, value) in &headers {
+            let name: HeaderName = name.clone();
+            let value: HeaderValue = value.clone();
+            request = request.header(name, value);
+        }
+        vendor.login.send_empty(request).await?;
+        Ok(true)
+    }
+}

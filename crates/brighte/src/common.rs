@@ -1,0 +1,224 @@
+//! Types shared by several resources: account ids, list queries and pages,
+//! and the wire encodings of money and booleans.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize, Serializer};
+use time::Date;
+
+use crate::error::{Error, Result};
+
+/// An account (branch) id. The documentation types it as an integer, a
+/// string and shows both `"E435"` and `3`: it is kept as it was given or
+/// received and sent back the same way.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AccountId {
+    /// A numeric id (`3`).
+    Number(i64),
+    /// A textual id (`"E435"`).
+    Text(String),
+}
+
+impl Default for AccountId {
+    fn default() -> Self {
+        AccountId::Text(String::new())
+    }
+}
+
+impl AccountId {
+    pub(crate) fn check(&self, field: &'static str) -> Result<()> {
+        match self {
+            AccountId::Text(t) if t.trim().is_empty() => {
+                Err(Error::invalid(field, "must not be empty"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl fmt::Display for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AccountId::Number(n) => write!(f, "{n}"),
+            AccountId::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+impl From<&str> for AccountId {
+    fn from(s: &str) -> Self {
+        AccountId::Text(s.to_owned())
+    }
+}
+
+impl From<String> for AccountId {
+    fn from(s: String) -> Self {
+        AccountId::Text(s)
+    }
+}
+
+impl From<i64> for AccountId {
+    fn from(n: i64) -> Self {
+        AccountId::Number(n)
+    }
+}
+
+/// Filters of the list endpoints (applications, quotes, users).
+///
+/// Pages of at most 500 records are fetched lazily with `pageNumber` until
+/// `hasMoreRecords` is false.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    /// Account (branch) to list for (`accountId`).
+    pub account_id: Option<AccountId>,
+    /// First day (`startDate`, default: the beginning).
+    pub start_date: Option<Date>,
+    /// Last day (`endDate`, default: today).
+    pub end_date: Option<Date>,
+}
+
+impl ListQuery {
+    /// No filters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Lists for this account.
+    pub fn account(mut self, account_id: impl Into<AccountId>) -> Self {
+        self.account_id = Some(account_id.into());
+        self
+    }
+    /// From this day.
+    pub fn start_date(mut self, date: Date) -> Self {
+        self.start_date = Some(date);
+        self
+    }
+    /// Up to this day.
+    pub fn end_date(mut self, date: Date) -> Self {
+        self.end_date = Some(date);
+        self
+    }
+
+    pub(crate) fn validate(&self, account_required: bool) -> Result<()> {
+        match &self.account_id {
+            Some(id) => id.check("account_id")?,
+            None if account_required => {
+                return Err(Error::invalid("account_id", "is required for this list"));
+            }
+            None => {}
+        }
+        if let (Some(s), Some(e)) = (self.start_date, self.end_date)
+            && s > e
+        {
+            return Err(Error::invalid("start_date", "must not be after end_date"));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn pairs(&self, page: u32) -> Vec<(&'static str, String)> {
+        let mut q = Vec::new();
+        if let Some(a) = &self.account_id {
+            q.push(("accountId", a.to_string()));
+        }
+        if let Some(d) = self.start_date {
+            q.push(("startDate", format_date(d)));
+        }
+        if let Some(d) = self.end_date {
+            q.push(("endDate", format_date(d)));
+        }
+        q.push(("pageNumber", page.to_string()));
+        q
+    }
+}
+
+/// `YYYY-MM-DD`.
+pub fn format_date(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// One page of a list endpoint.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListPage<T> {
+    /// Records on this page (at most 500).
+    pub items: Vec<T>,
+    /// `hasMoreRecords`: another page follows.
+    pub has_more_records: bool,
+}
+
+impl<T> ListPage<T> {
+    /// A page.
+    pub fn new(items: Vec<T>, has_more_records: bool) -> Self {
+        ListPage {
+            items,
+            has_more_records,
+        }
+    }
+}
+
+/// Serde helpers for Brighte's wire encodings.
+pub mod wire {
+    use super::*;
+
+    /// Money as a JSON number (`15000`, `165.47`): an integer when the
+    /// amount has no fraction, otherwise the shortest number with the same
+    /// decimal digits.
+    pub fn money<S: Serializer>(d: &Decimal, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let n = d.normalize();
+        if n.scale() == 0
+            && let Ok(i) = i64::try_from(n)
+        {
+            return s.serialize_i64(i);
+        }
+        match n.to_string().parse::<f64>() {
+            Ok(f) if f.is_finite() => s.serialize_f64(f),
+            _ => s.serialize_str(&n.to_string()),
+        }
+    }
+
+    /// Optional money as a JSON number.
+    pub fn opt_money<S: Serializer>(
+        d: &Option<Decimal>,
+        s: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => money(d, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// A boolean as integer `1` or `0` (Brighte's `boolean` type).
+    pub fn flag<S: Serializer>(b: &bool, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_u8(u8::from(*b))
+    }
+
+    /// An optional boolean as `1`/`0`.
+    pub fn opt_flag<S: Serializer>(b: &Option<bool>, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match b {
+            Some(b) => flag(b, s),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+pub(crate) fn check_money(field: &'static str, d: Decimal) -> Result<()> {
+    if d.is_sign_negative() && !d.is_zero() {
+        return Err(Error::invalid(field, "must not be negative"));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_text(field: &'static str, s: &str) -> Result<()> {
+    if s.trim().is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_term(field: &'static str, months: u32) -> Result<()> {
+    if months == 0 {
+        return Err(Error::invalid(field, "must be at least one month"));
+    }
+    Ok(())
+}

@@ -1,0 +1,138 @@
+//! Errors: the shared [`http_core::Error`] plus what only Brighte has, and
+//! the mapping of Brighte's error bodies (`{"status": 4402, "message": ...}`)
+//! into [`http_core::ApiError`].
+
+use http_core::reqwest::StatusCode;
+use http_core::{ApiError, ErrorBody, ProviderError};
+
+http_core::open_enum! {
+    /// Brighte's body `status` codes (sent next to the HTTP status).
+    pub enum ErrorCode {
+        /// 4000: internal failure (sent with HTTP 500).
+        InternalFailure => "4000",
+        /// 4010: invalid credentials, unauthorized, or (with HTTP 400) some
+        /// validation failures of document uploads.
+        Unauthorized => "4010",
+        /// 4040: a secure code could not be generated.
+        CodeGenerationFailed => "4040",
+        /// 4041: the entity was not found.
+        NotFound => "4041",
+        /// 4402: invalid input, id, date, role or data.
+        InvalidInput => "4402",
+        /// 4403: not allowed.
+        Forbidden => "4403",
+        /// 5000: internal error.
+        InternalError => "5000",
+    }
+}
+
+/// Everything a Brighte call can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Transport, API, decoding, input, auth, signature or configuration error.
+    #[error(transparent)]
+    Http(#[from] http_core::Error),
+    /// The checkout redirect reported a failure (`error_code` 10002 or any
+    /// code other than 10000).
+    #[error("brighte checkout failed with error_code {code}: {message}")]
+    Checkout {
+        /// The `error_code` parameter (`10002` for invalid data).
+        code: String,
+        /// The `error_msg` parameter.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The Brighte body `status` code of an API error.
+    pub fn code(&self) -> Option<ErrorCode> {
+        self.api().and_then(|a| a.code()).map(ErrorCode::from)
+    }
+
+    /// The API error, for an error answer of the provider (also when it is
+    /// the cause of a failed re-login).
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Http(http_core::Error::Api(e)) => Some(e),
+            Error::Http(http_core::Error::Auth {
+                source: Some(e), ..
+            }) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of an API or decoding error.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Http(e) => e.status(),
+            Error::Checkout { .. } => None,
+        }
+    }
+
+    /// The underlying shared error, when this is one.
+    pub fn as_http(&self) -> Option<&http_core::Error> {
+        match self {
+            Error::Http(e) => Some(e),
+            Error::Checkout { .. } => None,
+        }
+    }
+
+    /// True for `InvalidInput` (the request was refused before sending).
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, Error::Http(http_core::Error::InvalidInput { .. }))
+    }
+
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::Http(http_core::Error::invalid_input(field, reason.into()))
+    }
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The body `status` of a successful answer.
+pub const STATUS_OK: &str = "2000";
+
+/// Maps Brighte bodies into [`ProviderError`]s.
+///
+/// The code is the body `status` (number or string), the message is the
+/// first of `message`, `error`, `msg`. A 2xx answer whose body `status` is
+/// present and is not 2000 is an error. HTTP 401 with body status 4010 (or
+/// none) means the session is gone: the client logs in again once.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BrighteErrorBody;
+
+fn text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.trim().to_owned()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+impl ErrorBody for BrighteErrorBody {
+    fn parse(&self, _status: StatusCode, body: &[u8]) -> ProviderError {
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(body) else {
+            return ProviderError::default();
+        };
+        ProviderError {
+            code: map.get("status").and_then(text),
+            message: ["message", "error", "msg"]
+                .iter()
+                .find_map(|k| map.get(*k).and_then(text)),
+        }
+    }
+
+    fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ProviderError> {
+        let fields = self.parse(status, body);
+        match fields.code.as_deref() {
+            None | Some(STATUS_OK) => None,
+            Some(_) => Some(fields),
+        }
+    }
+
+    fn is_unauthorized(&self, status: StatusCode, fields: &ProviderError) -> bool {
+        status == StatusCode::UNAUTHORIZED && matches!(fields.code.as_deref(), None | Some("4010"))
+    }
+}

@@ -1,0 +1,356 @@
+//! Users of the vendor account: list (paginated stream), get, create,
+//! update, delete, generate API credentials.
+
+use std::fmt;
+
+use futures::TryStreamExt as _;
+use futures::stream::BoxStream;
+use http_core::paginate::{Page, paginate};
+use http_core::secret::REDACTED;
+use http_core::{ExposeSecret, Request, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::applications::{check_id, into_http};
+use crate::client::Client;
+use crate::common::{AccountId, ListPage, ListQuery, check_text};
+use crate::error::{Error, Result};
+use crate::quotes::check_email;
+
+http_core::open_enum! {
+    /// `userRole`. The documentation lists `TEAM MEMBER`; its sample sends
+    /// `team+member` (a form-encoded space), also read as `TeamMember`.
+    pub enum UserRole {
+        /// `ADMINISTRATOR`.
+        Administrator => "ADMINISTRATOR",
+        /// `TEAM MEMBER`.
+        TeamMember => "TEAM MEMBER" | "team+member" | "TEAM_MEMBER" | "TEAMMEMBER",
+    }
+}
+
+/// A user. Names are read from `firstName`/`lastName` (template) or
+/// `first_name`/`last_name` (field table).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct User {
+    /// Unique id.
+    #[serde(default, deserialize_with = "http_core::decode::string")]
+    pub id: String,
+    /// Role.
+    #[serde(default)]
+    pub role: Option<UserRole>,
+    /// First name.
+    #[serde(
+        rename = "firstName",
+        alias = "first_name",
+        default,
+        deserialize_with = "http_core::decode::opt_string"
+    )]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(
+        rename = "lastName",
+        alias = "last_name",
+        default,
+        deserialize_with = "http_core::decode::opt_string"
+    )]
+    pub last_name: Option<String>,
+    /// Unique email.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub email: Option<String>,
+    /// Mobile number without country code.
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    pub mobile: Option<String>,
+}
+
+/// A user to create (`POST user/add`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewUser {
+    /// Role.
+    pub role: UserRole,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Unique email.
+    pub email: String,
+    /// Mobile number without country code.
+    pub mobile: String,
+    /// Account (branch) of the user.
+    pub account_id: AccountId,
+}
+
+impl NewUser {
+    /// Checks every field; each failure names it.
+    pub fn validate(&self) -> Result<()> {
+        check_text("role", self.role.as_str())?;
+        check_text("first_name", &self.first_name)?;
+        check_text("last_name", &self.last_name)?;
+        check_email("email", &self.email)?;
+        check_text("mobile", &self.mobile)?;
+        self.account_id.check("account_id")
+    }
+}
+
+/// Changes to a user (`PUT user/{userId}`); only set fields are sent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct UserUpdate {
+    /// New role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<UserRole>,
+    /// New first name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// New last name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// New email.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// New mobile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mobile: Option<String>,
+}
+
+impl UserUpdate {
+    /// No changes yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets the role.
+    pub fn role(mut self, role: UserRole) -> Self {
+        self.role = Some(role);
+        self
+    }
+    /// Sets the first name.
+    pub fn first_name(mut self, v: impl Into<String>) -> Self {
+        self.first_name = Some(v.into());
+        self
+    }
+    /// Sets the last name.
+    pub fn last_name(mut self, v: impl Into<String>) -> Self {
+        self.last_name = Some(v.into());
+        self
+    }
+    /// Sets the email.
+    pub fn email(mut self, v: impl Into<String>) -> Self {
+        self.email = Some(v.into());
+        self
+    }
+    /// Sets the mobile.
+    pub fn mobile(mut self, v: impl Into<String>) -> Self {
+        self.mobile = Some(v.into());
+        self
+    }
+
+    /// Checks the set fields; an update must change something.
+    pub fn validate(&self) -> Result<()> {
+        if self == &UserUpdate::default() {
+            return Err(Error::invalid("user_update", "sets no field"));
+        }
+        if let Some(v) = &self.first_name {
+            check_text("first_name", v)?;
+        }
+        if let Some(v) = &self.last_name {
+            check_text("last_name", v)?;
+        }
+        if let Some(v) = &self.email {
+            check_email("email", v)?;
+        }
+        if let Some(v) = &self.mobile {
+            check_text("mobile", v)?;
+        }
+        Ok(())
+    }
+}
+
+/// API credentials generated for a user. The secret never prints.
+#[derive(Clone, Deserialize)]
+#[non_exhaustive]
+pub struct UserKey {
+    /// API id.
+    #[serde(
+        rename = "apiId",
+        default,
+        deserialize_with = "http_core::decode::string"
+    )]
+    pub api_id: String,
+    /// API secret.
+    #[serde(rename = "apiSecret", deserialize_with = "secret_string")]
+    pub api_secret: SecretString,
+}
+
+impl UserKey {
+    /// Credentials from their parts.
+    pub fn new(api_id: impl Into<String>, api_secret: impl Into<String>) -> Self {
+        UserKey {
+            api_id: api_id.into(),
+            api_secret: SecretString::from(api_secret.into()),
+        }
+    }
+    /// The secret, for handing on to whoever will use it.
+    pub fn expose_api_secret(&self) -> &str {
+        self.api_secret.expose_secret()
+    }
+}
+
+impl fmt::Debug for UserKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserKey")
+            .field("api_id", &self.api_id)
+            .field("api_secret", &REDACTED)
+            .finish()
+    }
+}
+
+fn secret_string<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<SecretString, D::Error> {
+    http_core::decode::string(d).map(SecretString::from)
+}
+
+#[derive(Deserialize)]
+struct UsersEnvelope {
+    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    users: Vec<User>,
+    #[serde(
+        rename = "hasMoreRecords",
+        default,
+        deserialize_with = "http_core::decode::flag"
+    )]
+    has_more_records: bool,
+}
+
+#[derive(Deserialize)]
+struct UserEnvelope {
+    user: User,
+}
+
+#[derive(Deserialize)]
+struct UserKeyEnvelope {
+    #[serde(rename = "userKey")]
+    user_key: UserKey,
+}
+
+/// A credentials answer that cannot be decoded may hold the generated
+/// secret: report where decoding failed, not the body.
+fn withhold_body(e: Error) -> Error {
+    match e {
+        Error::Http(http_core::Error::Decode(d)) => Error::Http(http_core::Error::Config(
+            format!(
+                "brighte generate_user_api_credentials: cannot decode the {} answer at `{}` (body withheld: it carries credentials)",
+                d.status(),
+                d.path()
+            )
+            .into(),
+        )),
+        other => other,
+    }
+}
+
+/// Decodes a list answer of users.
+pub fn decode_users_page(body: &[u8]) -> std::result::Result<ListPage<User>, serde_json::Error> {
+    let e: UsersEnvelope = serde_json::from_slice(body)?;
+    Ok(ListPage::new(e.users, e.has_more_records))
+}
+
+impl Client {
+    /// One page of users of an account (`GET users`; `account_id` required).
+    pub async fn users_page(&self, query: &ListQuery, page: u32) -> Result<ListPage<User>> {
+        query.validate(true)?;
+        let e: UsersEnvelope = self
+            .vendor_send(
+                crate::client::get("list_users", "/users").query(&query.pairs(page.max(1))),
+            )
+            .await?;
+        Ok(ListPage::new(e.users, e.has_more_records))
+    }
+
+    /// Every user matching `query`, fetched page by page as polled.
+    pub fn users(&self, query: &ListQuery) -> BoxStream<'static, Result<User>> {
+        let client = self.clone();
+        let query = query.clone();
+        Box::pin(
+            paginate(1u32, move |page| {
+                let client = client.clone();
+                let query = query.clone();
+                async move {
+                    let p = client.users_page(&query, page).await.map_err(into_http)?;
+                    Ok(Page::numbered(p.items, page, p.has_more_records))
+                }
+            })
+            .map_err(Error::from),
+        )
+    }
+
+    /// One user (`GET user/{user_id}`).
+    pub async fn user(&self, user_id: &str) -> Result<User> {
+        check_id("user_id", user_id)?;
+        let e: UserEnvelope = self
+            .vendor_send(crate::client::get("get_user", "/user/{user_id}").param(user_id))
+            .await?;
+        Ok(e.user)
+    }
+
+    /// Creates a user (`POST user/add`). Never retried.
+    pub async fn create_user(&self, user: &NewUser) -> Result<User> {
+        user.validate()?;
+        let e: UserEnvelope = self
+            .vendor_send(Request::post("create_user", "/user/add").json(user))
+            .await?;
+        Ok(e.user)
+    }
+
+    /// Updates a user (`PUT user/{userId}`).
+    pub async fn update_user(&self, user_id: &str, update: &UserUpdate) -> Result<User> {
+        check_id("user_id", user_id)?;
+        update.validate()?;
+        let e: UserEnvelope = self
+            .vendor_send(
+                Request::put("update_user", "/user/{userId}")
+                    .param(user_id)
+                    .json(update),
+            )
+            .await?;
+        Ok(e.user)
+    }
+
+    /// Deletes a user (`DELETE user/{userId}`; Brighte answers
+    /// `{"status": "2000"}` with the code as a string).
+    pub async fn delete_user(&self, user_id: &str) -> Result<()> {
+        check_id("user_id", user_id)?;
+        let _: serde_json::Value = self
+            .vendor_send(crate::client::delete("delete_user", "/user/{userId}").param(user_id))
+            .await?;
+        Ok(())
+    }
+
+    /// Generates an API id and secret for a user on an account
+    /// (`POST user/{userId}/generate-api-credentials`; sent as `accountId`,
+    /// as in the sample). Never retried.
+    pub async fn generate_user_api_credentials(
+        &self,
+        user_id: &str,
+        account_id: impl Into<AccountId>,
+    ) -> Result<UserKey> {
+        check_id("user_id", user_id)?;
+        let account_id = account_id.into();
+        account_id.check("account_id")?;
+        #[derive(Serialize)]
+        struct Body {
+            #[serde(rename = "accountId")]
+            account_id: AccountId,
+        }
+        let e: UserKeyEnvelope = self
+            .vendor_send::<UserKeyEnvelope>(
+                Request::post(
+                    "generate_user_api_credentials",
+                    "/user/{userId}/generate-api-credentials",
+                )
+                .param(user_id)
+                .json(&Body { account_id }),
+            )
+            .await
+            .map_err(withhold_body)?;
+        Ok(e.user_key)
+    }
+}

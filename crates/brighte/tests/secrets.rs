@@ -1,0 +1,170 @@
+//! Secrets (API secret, session key and token, private key, generated API
+//! secrets) never appear in logs, `Debug` output or errors.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::fixture;
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const API_SECRET: &str = "api-secret-Zq81";
+const SESSION_KEY: &str = "19469f463f1024d4f44c2441bd7d9f13a913b9d6";
+const SESSION_TOKEN: &str = "109e67ea15892d29ae5ecc241c3f2c399e293004";
+const PRIVATE_KEY: &str = "private-key-Jw52";
+const NEW_SECRET: &str = "generated-secret-Xy77";
+
+#[derive(Clone, Default)]
+struct Buf(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buf {
+    type Writer = Buf;
+    fn make_writer(&'a self) -> Buf {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn secrets_appear_in_no_log_debug_or_error() {
+    let buf = Buf::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(buf.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/rest/vendor/v1/session"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(fixture("session_create_response.json"), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/rest/vendor/v1/user/U1/generate-api-credentials"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"status": 2000, "userKey": {"apiId": "id-1", "apiSecret": NEW_SECRET}}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/rest/vendor/v1/account"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"status": 4010, "message": "Unauthorized."})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/rest/vendor/v1/user/U2/generate-api-credentials"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            format!(
+                "{{\"status\":2000,\"userKey\":{{\"apiSecret\":\"{NEW_SECRET}\",\"apiId\":[]}}}}"
+            ),
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/rest/vendor/v1/applications/1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw("{\"status\":2000,\"application\":", "application/json"),
+        )
+        .mount(&server)
+        .await;
+
+    let builder = brighte::Client::builder()
+        .base_url(server.uri())
+        .api_credentials("api-id", API_SECRET)
+        .timeout(Duration::from_secs(5));
+    let mut printed = vec![format!("{builder:?}")];
+    let client = builder.build().unwrap();
+    printed.push(format!("{client:?}"));
+
+    let key = client
+        .generate_user_api_credentials("U1", "E1")
+        .await
+        .unwrap();
+    printed.push(format!("{key:?}"));
+    let errors = vec![
+        client.accounts().await.unwrap_err(),
+        client.application("1").await.unwrap_err(),
+        client.application("").await.unwrap_err(),
+        client
+            .generate_user_api_credentials("U2", "E1")
+            .await
+            .unwrap_err(),
+        brighte::RedirectResult::from_query(
+            "error_code=10000&transaction_id=1&timestamp=1&token=t&signature=00",
+            Some(PRIVATE_KEY),
+        )
+        .unwrap_err(),
+        brighte::webhook::verify(
+            b"id=1&status=PAID&timestamp=1&token=t&signature=00",
+            PRIVATE_KEY,
+            Duration::from_secs(1),
+        )
+        .unwrap_err(),
+    ];
+    for e in &errors {
+        printed.push(format!("{e:?}"));
+        printed.push(e.to_string());
+    }
+    assert!(client.logout().await.is_err(), "no DELETE session mock");
+    let verifier = brighte::Verifier::new(PRIVATE_KEY)
+        .replay_store(Arc::new(brighte::InMemoryReplayStore::default()));
+    printed.push(format!("{verifier:?}"));
+    let upload = brighte::DocumentUpload::new(
+        brighte::ApplicationDocumentType::Cca,
+        "a.pdf",
+        PRIVATE_KEY.as_bytes().to_vec(),
+    );
+    printed.push(format!("{upload:?}"));
+    printed.push(format!(
+        "{:?}",
+        brighte::webhook::WebhookPayload::signed(
+            PRIVATE_KEY,
+            "1",
+            None,
+            &brighte::ApplicationStatus::Paid,
+            1,
+            "t"
+        )
+    ));
+
+    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("partner_sdk.call"),
+        "tracing was captured: {logs}"
+    );
+    printed.push(logs);
+    for text in &printed {
+        for secret in [
+            API_SECRET,
+            SESSION_KEY,
+            SESSION_TOKEN,
+            PRIVATE_KEY,
+            NEW_SECRET,
+        ] {
+            assert!(!text.contains(secret), "{secret} leaked in: {text}");
+        }
+    }
+}

@@ -1,0 +1,398 @@
+//! The Brighte sandbox, driven only through the `brighte` client API.
+
+use std::time::{Duration, Instant};
+
+use brighte::checkout::{CheckoutRequest, ProductCategoryName, RedirectResult};
+use brighte::{ApplicationStatus, ErrorCode, ListQuery, NewQuote, NewUser, UserRole, UserUpdate};
+use rust_decimal::Decimal;
+use sandbox::brighte::{ACCOUNT_ID, BrighteSandbox, PRIVATE_KEY, STATUS_CHANGE_AFTER};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SCALE: f64 = 0.0002;
+
+fn checkout(total: i64, deposit: i64) -> CheckoutRequest {
+    CheckoutRequest::new(
+        "https://shop.example/done?order=42",
+        Decimal::from(total),
+        Decimal::from(deposit),
+        24,
+        ProductCategoryName::BatteryStorage,
+        "Powerwall Home Battery",
+    )
+    .reference_number("ORDER-42")
+}
+
+async fn submit(sb: &BrighteSandbox, req: CheckoutRequest) -> brighte::Result<RedirectResult> {
+    let location = sb.submit_checkout(&req.into_form().unwrap()).await.unwrap();
+    assert!(
+        location.starts_with("https://shop.example/done?order=42&"),
+        "{location}"
+    );
+    RedirectResult::from_query(&location, Some(PRIVATE_KEY))
+}
+
+#[tokio::test]
+async fn checkout_applies_the_last_digit_rule_for_each_digit() {
+    let sb = BrighteSandbox::builder().time_scale(SCALE).start().await;
+    let client = sb.client();
+    use ApplicationStatus as S;
+    let cases = [
+        (1, S::ConditionallyApproved, S::Approved),
+        (2, S::ConditionallyApproved, S::Declined),
+        (3, S::Refer, S::Approved),
+        (4, S::Refer, S::Declined),
+        (5, S::Declined, S::Declined),
+    ];
+    let mut ids = Vec::new();
+    for (digit, first, _) in &cases {
+        // Financed = total - deposit = 1000 + digit (+ cents ignored).
+        let r = submit(&sb, checkout(1500 + digit, 500)).await.unwrap();
+        assert!(r.signature.is_some());
+        let app = client.application(&r.transaction_id).await.unwrap();
+        assert_eq!(app.status.as_ref(), Some(first), "digit {digit}");
+        assert_eq!(app.financed_amount, Some(Decimal::from(1000 + digit)));
+        assert_eq!(app.reference_number.as_deref(), Some("ORDER-42"));
+        ids.push(r.transaction_id);
+    }
+    tokio::time::sleep(STATUS_CHANGE_AFTER.mul_f64(SCALE) + Duration::from_millis(20)).await;
+    for ((digit, _, second), id) in cases.iter().zip(&ids) {
+        let app = client.application(id).await.unwrap();
+        assert_eq!(app.status.as_ref(), Some(second), "digit {digit}");
+    }
+    // $1005.99 → rule 5: cents are ignored.
+    let r = submit(
+        &sb,
+        CheckoutRequest {
+            total_purchase_amount: "1005.99".parse().unwrap(),
+            deposit_amount: Decimal::ZERO,
+            ..checkout(0, 0)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        client.application(&r.transaction_id).await.unwrap().status,
+        Some(S::Declined)
+    );
+}
+
+#[tokio::test]
+async fn a_tampered_checksum_is_refused_with_10002() {
+    let sb = BrighteSandbox::start().await;
+    let form = checkout(2001, 0).into_form().unwrap();
+    let mut body = form.to_urlencoded();
+    body = body.replace("total_purchase_amount=2001", "total_purchase_amount=2");
+    let http = http_core::reqwest::Client::builder()
+        .redirect(http_core::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = http
+        .post(sb.checkout_url())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 302);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    match RedirectResult::from_query(&location, Some(PRIVATE_KEY)).unwrap_err() {
+        brighte::Error::Checkout { code, message } => {
+            assert_eq!(code, "10002");
+            assert!(message.contains("checksum"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A wrong key in the verifier is a signature error.
+    assert!(RedirectResult::from_query(&location, Some("wrong")).is_err());
+    // An invalid redirect is a plain 400.
+    let bad = http
+        .post(sb.checkout_url())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("redirect=nope&total_purchase_amount=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+}
+
+#[tokio::test]
+async fn webhooks_are_signed_retried_on_the_schedule_and_stop_at_200() {
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(2)
+        .mount(&receiver)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&receiver)
+        .await;
+    let sb = BrighteSandbox::builder()
+        .time_scale(SCALE)
+        .webhook_url(format!("{}/hooks/brighte", receiver.uri()))
+        .start()
+        .await;
+    let started = Instant::now();
+    let r = submit(&sb, checkout(1005, 0)).await.unwrap();
+    let schedule = brighte::webhook::REDELIVERY_SCHEDULE;
+    let needed = (schedule[0] + schedule[1]).mul_f64(SCALE);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sb.webhook_deliveries().len() < 3 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let deliveries = sb.webhook_deliveries();
+    let got: Vec<_> = deliveries
+        .iter()
+        .map(|d| (d.attempt, d.response_status))
+        .collect();
+    assert_eq!(
+        got,
+        [(1, Some(500)), (2, Some(500)), (3, Some(200))],
+        "stops at the first 200"
+    );
+    assert!(
+        started.elapsed() >= needed,
+        "waited at least the scaled schedule"
+    );
+    let requests = receiver.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 3);
+    for req in &requests {
+        let event =
+            brighte::webhook::verify(&req.body, PRIVATE_KEY, Duration::from_secs(300)).unwrap();
+        assert_eq!(event.id, r.transaction_id);
+        assert_eq!(event.status, ApplicationStatus::Declined);
+        assert_eq!(event.reference_number.as_deref(), Some("ORDER-42"));
+    }
+}
+
+#[tokio::test]
+async fn a_406_also_stops_redelivery_and_both_statuses_are_sent() {
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(406))
+        .mount(&receiver)
+        .await;
+    let sb = BrighteSandbox::builder().time_scale(SCALE).start().await;
+    sb.register_webhook(receiver.uri());
+    submit(&sb, checkout(1003, 0)).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sb.webhook_deliveries().len() < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let statuses: Vec<_> = sb
+        .webhook_deliveries()
+        .iter()
+        .map(|d| (d.status.clone(), d.attempt))
+        .collect();
+    assert_eq!(
+        statuses,
+        [("REFER".to_owned(), 1), ("APPROVED".to_owned(), 1)]
+    );
+}
+
+#[tokio::test]
+async fn applications_page_at_500() {
+    let sb = BrighteSandbox::start().await;
+    sb.insert_applications(ACCOUNT_ID, 1201);
+    sb.insert_applications("E2", 3);
+    let client = sb.client();
+    let q = ListQuery::new().account(ACCOUNT_ID);
+    let page = client.applications_page(&q, 1).await.unwrap();
+    assert_eq!(page.items.len(), 500);
+    assert!(page.has_more_records);
+    let mut sizes = Vec::new();
+    for n in 1.. {
+        let p = client.applications_page(&q, n).await.unwrap();
+        sizes.push(p.items.len());
+        if !p.has_more_records {
+            break;
+        }
+    }
+    assert_eq!(sizes, [500, 500, 201]);
+    let rest = client
+        .applications_page(&ListQuery::new(), 3)
+        .await
+        .unwrap();
+    assert_eq!(rest.items.len(), 204);
+}
+
+#[tokio::test]
+async fn sessions_accounts_and_logout() {
+    let sb = BrighteSandbox::start().await;
+    let client = sb.client();
+    let accounts = client.accounts().await.unwrap();
+    assert_eq!(accounts[0].id.to_string(), ACCOUNT_ID);
+    assert!(client.logout().await.unwrap());
+    // A new session is opened on the next call.
+    assert_eq!(client.accounts().await.unwrap().len(), 1);
+    let bad = brighte::Client::builder()
+        .base_url(sb.base_url())
+        .api_credentials("nope", "nope")
+        .build()
+        .unwrap();
+    let err = bad.accounts().await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::Unauthorized));
+}
+
+#[tokio::test]
+async fn quotes_users_documents_payment_and_calculators() {
+    let sb = BrighteSandbox::builder().time_scale(0.0).start().await;
+    let client = sb.client();
+    let quote = client
+        .create_quote(&NewQuote {
+            first_name: "Jane".into(),
+            last_name: "Citizen".into(),
+            phone: "0400000000".into(),
+            email: "jane@example.com".into(),
+            total_purchase_amount: Decimal::from(15000),
+            deposit_amount: Decimal::from(5000),
+            repayment_term: 48,
+            product_category: "Battery Storage".into(),
+            product_description: "Battery".into(),
+            account_id: ACCOUNT_ID.into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        client.quote(&quote.id).await.unwrap().applicant.as_deref(),
+        Some("Jane Citizen")
+    );
+    let listed = client
+        .quotes_page(&ListQuery::new().account(ACCOUNT_ID), 1)
+        .await
+        .unwrap();
+    assert_eq!(listed.items.len(), 1);
+    client.resend_quote(&quote.id).await.unwrap();
+    client.delete_quote(&quote.id).await.unwrap();
+    assert_eq!(
+        client.quote(&quote.id).await.unwrap_err().code(),
+        Some(ErrorCode::NotFound)
+    );
+
+    let user = client
+        .create_user(&NewUser {
+            role: UserRole::TeamMember,
+            first_name: "Sam".into(),
+            last_name: "Seller".into(),
+            email: "sam@example.com".into(),
+            mobile: "0411000000".into(),
+            account_id: ACCOUNT_ID.into(),
+        })
+        .await
+        .unwrap();
+    let updated = client
+        .update_user(&user.id, &UserUpdate::new().first_name("Samantha"))
+        .await
+        .unwrap();
+    assert_eq!(updated.first_name.as_deref(), Some("Samantha"));
+    let users = client
+        .users_page(&ListQuery::new().account(ACCOUNT_ID), 1)
+        .await
+        .unwrap();
+    assert_eq!(users.items.len(), 1);
+    let key = client
+        .generate_user_api_credentials(&user.id, ACCOUNT_ID)
+        .await
+        .unwrap();
+    assert!(!key.api_id.is_empty());
+    client.delete_user(&user.id).await.unwrap();
+    assert_eq!(
+        client.user(&user.id).await.unwrap_err().code(),
+        Some(ErrorCode::NotFound)
+    );
+
+    // time scale 0: the second status is immediate.
+    let r = submit(&sb, checkout(1001, 0)).await.unwrap();
+    let doc = brighte::DocumentUpload::new(
+        brighte::ApplicationDocumentType::Invoice,
+        "invoice.pdf",
+        b"%PDF-1.4".to_vec(),
+    );
+    client
+        .upload_application_document(&r.transaction_id, &doc)
+        .await
+        .unwrap();
+    assert_eq!(
+        client
+            .application_documents(&r.transaction_id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let paid = client
+        .request_application_payment(&r.transaction_id)
+        .await
+        .unwrap();
+    assert_eq!(paid.status, Some(ApplicationStatus::Paid));
+    assert_eq!(
+        client.application("nope").await.unwrap_err().code(),
+        Some(ErrorCode::NotFound)
+    );
+    assert!(
+        !client
+            .send_application_secure_code("0416123456")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(client.product_categories().await.unwrap().len(), 32);
+    assert_eq!(
+        client
+            .content(&brighte::ContentType::Tnc)
+            .await
+            .unwrap()
+            .content_type,
+        Some(brighte::ContentType::Tnc)
+    );
+    assert!(
+        !client
+            .application_document_types()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let anon = brighte::Client::builder()
+        .base_url(sb.base_url())
+        .build()
+        .unwrap();
+    let calc = anon
+        .calculate_finance(
+            &brighte::FinanceRequest::new(Decimal::from(10000), 24).deposit(Decimal::from(1500)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(calc.instalments, Some(52));
+    assert_eq!(calc.financed_amount, Some(Decimal::from(8500)));
+    let rep = client
+        .calculate_repayment_amount(&brighte::RepaymentRequest {
+            total_purchase_amount: Decimal::from(15000),
+            deposit_amount: Decimal::from(1000),
+            repayment_term: 48,
+            include_fees: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(rep.instalments, 104);
+}
+
+#[tokio::test]
+async fn fixed_port_start_and_missing_session_headers() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let sb = BrighteSandbox::start_on(listener).await;
+    assert_eq!(sb.base_url(), format!("http://127.0.0.1:{port}"));
+    let raw = http_core::reqwest::Client::new()
+        .get(format!("{}/rest/vendor/v1/account", sb.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status().as_u16(), 401);
+    let body: serde_json::Value = serde_json::from_slice(&raw.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["status"], 4010);
+    assert_eq!(sb.client().accounts().await.unwrap().len(), 1);
+}
