@@ -1,0 +1,95 @@
+//! The flow of `examples/dtone_topup.rs`, shared with `examples/tour.rs`; that
+//! example's documentation lists the environment variables it reads.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use partner_sdk::dtone::{self, AccountVerification, TransactionRequest};
+
+/// Runs the flow: against the sandbox, or the real API when the variables above are set.
+pub(crate) async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let mut _sandbox = None;
+    let client = match (env("DTONE_API_KEY"), env("DTONE_API_SECRET")) {
+        (Some(key), Some(secret)) => {
+            let base = env("DTONE_BASE_URL").unwrap_or_else(|| dtone::DEFAULT_BASE_URL.into());
+            println!("DT One at {base}");
+            dtone::Client::builder()
+                .base_url(base)
+                .api_key(key, secret)
+                .build()?
+        }
+        _ => {
+            let sb = sandbox::dtone::DtoneSandbox::start().await;
+            println!("DT One sandbox at {}", sb.base_url());
+            let client = sb.client();
+            _sandbox = Some(sb);
+            client
+        }
+    };
+    let operator_id: i64 = env("DTONE_OPERATOR_ID")
+        .map(|v| v.parse())
+        .transpose()?
+        .unwrap_or(1959);
+    let account = env("DTONE_ACCOUNT_NUMBER").unwrap_or_else(|| "+50212345678".into());
+
+    println!("ping: {}", client.ping().await?.status);
+
+    let products = client.products_by_operator(operator_id).await?;
+    println!("operator {operator_id}: {} products", products.len());
+    for p in products.iter() {
+        println!(
+            "  [{}] #{} {}",
+            p.category,
+            p.product.product_id(),
+            p.product.product_name()
+        );
+    }
+    let Some(product) = products.fixed_value_recharges.first() else {
+        println!("no fixed value recharge to try; done");
+        return Ok(());
+    };
+    println!(
+        "chosen: #{} {} — {} {} for {} {}",
+        product.product_id,
+        product.product_name,
+        product.local_value,
+        product.local_currency,
+        product.retail_price,
+        product.account_currency
+    );
+
+    match client
+        .verify_account_number(product.product_id, &account)
+        .await?
+    {
+        AccountVerification::Verified => println!("account {account}: verified"),
+        AccountVerification::NotVerified => println!("account {account}: NOT valid"),
+        AccountVerification::NotAvailable => {
+            println!("account {account}: no check for this product")
+        }
+    }
+
+    let millis = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis();
+    let external_id = format!("topup-example-{millis}");
+    let request = TransactionRequest::new(account.clone(), product.product_id, external_id.clone())
+        .simulation(true);
+    let tx = client
+        .create_or_resolve(dtone::Category::FixedValueRecharges, &request)
+        .await?;
+    println!(
+        "simulated recharge: transaction {} status {} ({})",
+        tx.transaction_id,
+        tx.status,
+        tx.status_message.as_deref().unwrap_or("")
+    );
+
+    let again = client
+        .transaction_by_external_id(dtone::Category::FixedValueRecharges, &external_id)
+        .await?;
+    println!(
+        "looked up by external id {external_id}: transaction {}, success = {}",
+        again.transaction_id,
+        again.is_success()
+    );
+    Ok(())
+}
