@@ -370,10 +370,10 @@ impl ClientCredentials {
                 source: None,
             });
         }
-        if let Some(kind) = &token.token_type {
-            if !kind.eq_ignore_ascii_case("bearer") {
-                tracing::debug!(token_type = %kind, "non-bearer token type; sending as Bearer");
-            }
+        if let Some(kind) = &token.token_type
+            && !kind.eq_ignore_ascii_case("bearer")
+        {
+            tracing::debug!(token_type = %kind, "non-bearer token type; sending as Bearer");
         }
         let lifetime = token
             .expires_in
@@ -535,6 +535,9 @@ impl Auth for SessionAuth {
     }
 }
 
+/// A custom message layout: builds the signed message from the API key and the nonce.
+pub type CustomLayout = Arc<dyn Fn(&str, &str) -> String + Send + Sync>;
+
 /// What an [`HmacNonceAuth`] signs, given the API key and the nonce.
 #[derive(Clone)]
 pub enum MessageLayout {
@@ -543,7 +546,7 @@ pub enum MessageLayout {
     /// `nonce ‖ api_key`.
     NonceThenKey,
     /// Any other layout.
-    Custom(Arc<dyn Fn(&str, &str) -> String + Send + Sync>),
+    Custom(CustomLayout),
 }
 
 impl fmt::Debug for MessageLayout {
