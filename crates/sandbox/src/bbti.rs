@@ -387,12 +387,8 @@ impl State {
                 "error": "unsupported_grant_type"
             }));
         }
-        self.counter += 1;
-        let token = format!(
-            "sbx-token-{}-{:x}",
-            self.counter,
-            fastrand_u64(self.counter)
-        );
+        let n = self.tokens.len() as u64 + 1;
+        let token = format!("sbx-token-{n}-{:x}", fastrand_u64(n));
         self.tokens
             .insert(token.clone(), Instant::now() + self.token_lifetime);
         let secs = self.token_lifetime.as_millis().div_ceil(1000).max(1) as u64;
