@@ -144,6 +144,8 @@ async fn secrets_appear_nowhere() {
         .await
         .unwrap_err();
     show(format!("{e:?} {e}"));
+    show(format!("{c:?}"));
+    show(format!("{:?}", c.clone()));
     show(format!("{:?}", ErrorCode::Unauthenticated));
     show(format!("{:?}", RpcStatus::default()));
     show(format!("{:?}", Grade::A));
