@@ -1,0 +1,561 @@
+//! Catalogue: `ListManufacturers`, `ListSeries`, `ListModels`, `ListPrices`.
+//!
+//! Models and prices are paged (`pageSize` ≤ [`MAX_PAGE_SIZE`], `pageToken` →
+//! `nextPageToken`). Each has a one-page method (`list_models`,
+//! `list_prices`) and a stream over every page (`models`, `prices`) that
+//! sends the same filters on every page, as BBTI requires.
+//!
+//! A `page_size` above [`MAX_PAGE_SIZE`] (or 0) is refused with
+//! `InvalidInput` before sending rather than silently coerced, so a caller
+//! never gets fewer items per page than asked for.
+
+use futures::stream::BoxStream;
+use futures::{StreamExt as _, TryStreamExt as _};
+use http_core::Request;
+use http_core::paginate::{Page, paginate};
+use serde::{Deserialize, Serialize};
+
+use crate::client::{Client, MAX_PAGE_SIZE};
+use crate::error::{Error, Result, invalid};
+use crate::types::{Grade, KeyValue, or_default};
+
+/// A stream of items over every page; boxed, `Send` and `Unpin`.
+pub type ItemStream<T> = BoxStream<'static, Result<T>>;
+
+fn check_list(field: &'static str, values: &[String]) -> Result<Option<String>> {
+    for v in values {
+        if v.trim().is_empty() {
+            return Err(invalid(field, "entries must not be empty"));
+        }
+        if v.contains(',') {
+            return Err(invalid(field, "entries must not contain a comma"));
+        }
+    }
+    Ok((!values.is_empty()).then(|| values.join(",")))
+}
+
+fn check_key(field: &'static str, value: &Option<String>) -> Result<()> {
+    match value {
+        Some(v) if v.trim().is_empty() => Err(invalid(field, "must not be empty when set")),
+        _ => Ok(()),
+    }
+}
+
+fn check_page_size(size: Option<u32>) -> Result<()> {
+    match size {
+        Some(0) => Err(invalid("pageSize", "must be at least 1")),
+        Some(n) if n > MAX_PAGE_SIZE => Err(invalid(
+            "pageSize",
+            format!("must be at most {MAX_PAGE_SIZE}, got {n}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+macro_rules! list_setters {
+    ($($(#[$doc:meta])* $one:ident, $many:ident => $field:ident;)*) => {$(
+        $(#[$doc])*
+        pub fn $one(mut self, key: impl Into<String>) -> Self {
+            self.$field.push(key.into());
+            self
+        }
+        /// Adds several keys to the same filter.
+        pub fn $many<I: IntoIterator<Item = S>, S: Into<String>>(mut self, keys: I) -> Self {
+            self.$field.extend(keys.into_iter().map(Into::into));
+            self
+        }
+    )*};
+}
+
+macro_rules! opt_setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(mut self, value: impl Into<$ty>) -> Self {
+            self.$name = Some(value.into());
+            self
+        }
+    )*};
+}
+
+/// Filters of `ListManufacturers`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ManufacturerQuery {
+    /// Category slugs (`smartphone`, `earphone-headphone`, `note-pc`).
+    pub categories: Vec<String>,
+}
+
+impl ManufacturerQuery {
+    /// No filter.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    list_setters! {
+        /// Adds a category slug.
+        category, categories_from => categories;
+    }
+}
+
+/// Filters of `ListSeries`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SeriesQuery {
+    /// Category slugs.
+    pub categories: Vec<String>,
+    /// Manufacturer slugs.
+    pub manufacturers: Vec<String>,
+}
+
+impl SeriesQuery {
+    /// No filter.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    list_setters! {
+        /// Adds a category slug.
+        category, categories_from => categories;
+        /// Adds a manufacturer slug.
+        manufacturer, manufacturers_from => manufacturers;
+    }
+}
+
+/// Filters and paging of `ListModels`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ModelQuery {
+    /// Category slugs.
+    pub categories: Vec<String>,
+    /// Manufacturer slugs.
+    pub manufacturers: Vec<String>,
+    /// Series slugs.
+    pub series: Vec<String>,
+    /// Items per page, 1..=200 (BBTI default 50).
+    pub page_size: Option<u32>,
+    /// Token of the page to fetch (from a previous `nextPageToken`).
+    pub page_token: Option<String>,
+}
+
+impl ModelQuery {
+    /// No filter, first page.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    list_setters! {
+        /// Adds a category slug.
+        category, categories_from => categories;
+        /// Adds a manufacturer slug.
+        manufacturer, manufacturers_from => manufacturers;
+        /// Adds a series slug.
+        series, series_from => series;
+    }
+    /// Items per page, 1..=200.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+    /// Token of the page to fetch.
+    pub fn page_token(mut self, token: impl Into<String>) -> Self {
+        self.page_token = Some(token.into());
+        self
+    }
+
+    fn pairs(&self) -> Result<Vec<(&'static str, String)>> {
+        check_page_size(self.page_size)?;
+        let mut q = Vec::new();
+        push_list(&mut q, "categories", &self.categories)?;
+        push_list(&mut q, "manufacturers", &self.manufacturers)?;
+        push_list(&mut q, "series", &self.series)?;
+        push_paging(&mut q, self.page_size, &self.page_token);
+        Ok(q)
+    }
+}
+
+/// Filters and paging of `ListPrices`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PriceQuery {
+    /// Partner program id (campaign pricing uses its own program).
+    pub program_id: Option<String>,
+    /// Manufacturer slugs.
+    pub manufacturers: Vec<String>,
+    /// Series slugs.
+    pub series: Vec<String>,
+    /// Category slugs.
+    pub categories: Vec<String>,
+    /// Model slug, e.g. `iphone-8`.
+    pub model_key: Option<String>,
+    /// Storage slug, e.g. `64gb`.
+    pub storage_key: Option<String>,
+    /// Memory slug, e.g. `8gb`.
+    pub memory_key: Option<String>,
+    /// Carrier slug, e.g. `simfree`.
+    pub carrier_key: Option<String>,
+    /// Items per page, 1..=200 (BBTI default 50).
+    pub page_size: Option<u32>,
+    /// Token of the page to fetch.
+    pub page_token: Option<String>,
+}
+
+impl PriceQuery {
+    /// No filter, first page.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    list_setters! {
+        /// Adds a manufacturer slug.
+        manufacturer, manufacturers_from => manufacturers;
+        /// Adds a series slug.
+        series, series_from => series;
+        /// Adds a category slug.
+        category, categories_from => categories;
+    }
+    opt_setters! {
+        /// Partner program id.
+        program_id: String;
+        /// Model slug.
+        model_key: String;
+        /// Storage slug.
+        storage_key: String;
+        /// Memory slug.
+        memory_key: String;
+        /// Carrier slug.
+        carrier_key: String;
+        /// Token of the page to fetch.
+        page_token: String;
+    }
+    /// Items per page, 1..=200.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+
+    fn pairs(&self) -> Result<Vec<(&'static str, String)>> {
+        check_page_size(self.page_size)?;
+        let mut q = Vec::new();
+        let keys = [
+            ("programId", &self.program_id),
+            ("modelKey", &self.model_key),
+            ("storageKey", &self.storage_key),
+            ("memoryKey", &self.memory_key),
+            ("carrierKey", &self.carrier_key),
+        ];
+        for (name, value) in keys {
+            check_key(name, value)?;
+        }
+        if let Some(v) = &self.program_id {
+            q.push(("programId", v.clone()));
+        }
+        push_list(&mut q, "manufacturers", &self.manufacturers)?;
+        push_list(&mut q, "series", &self.series)?;
+        push_list(&mut q, "categories", &self.categories)?;
+        for (name, value) in &keys[1..] {
+            if let Some(v) = value {
+                q.push((name, v.clone()));
+            }
+        }
+        push_paging(&mut q, self.page_size, &self.page_token);
+        Ok(q)
+    }
+}
+
+fn push_list(
+    q: &mut Vec<(&'static str, String)>,
+    name: &'static str,
+    values: &[String],
+) -> Result<()> {
+    if let Some(joined) = check_list(name, values)? {
+        q.push((name, joined));
+    }
+    Ok(())
+}
+
+fn push_paging(q: &mut Vec<(&'static str, String)>, size: Option<u32>, token: &Option<String>) {
+    if let Some(n) = size {
+        q.push(("pageSize", n.to_string()));
+    }
+    if let Some(t) = token.as_ref().filter(|t| !t.is_empty()) {
+        q.push(("pageToken", t.clone()));
+    }
+}
+
+fn with_query(mut req: Request, pairs: Vec<(&'static str, String)>) -> Request {
+    for (k, v) in pairs {
+        req = req.query_pair(k, v);
+    }
+    req
+}
+
+/// A series with its category, manufacturer and number of models.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SeriesAttributes {
+    /// The series, e.g. `iphone`/`iPhone`.
+    #[serde(default, deserialize_with = "or_default")]
+    pub series: KeyValue,
+    /// Its category.
+    #[serde(default, deserialize_with = "or_default")]
+    pub category: KeyValue,
+    /// Its manufacturer.
+    #[serde(default, deserialize_with = "or_default")]
+    pub manufacturer: KeyValue,
+    /// How many models it has.
+    #[serde(default, deserialize_with = "http_core::decode::i64_or_zero")]
+    pub number_of_models: i64,
+}
+
+/// A model with the storages, memories and carriers it comes in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ModelAttributes {
+    /// The model, e.g. `iphone-8`/`iPhone 8`.
+    #[serde(default, deserialize_with = "or_default")]
+    pub model: KeyValue,
+    /// Storage variants.
+    #[serde(default, deserialize_with = "or_default")]
+    pub storages: Vec<KeyValue>,
+    /// Memory variants.
+    #[serde(default, deserialize_with = "or_default")]
+    pub memories: Vec<KeyValue>,
+    /// Carrier variants.
+    #[serde(default, deserialize_with = "or_default")]
+    pub carriers: Vec<KeyValue>,
+    /// Category.
+    #[serde(default, deserialize_with = "or_default")]
+    pub category: KeyValue,
+    /// Manufacturer.
+    #[serde(default, deserialize_with = "or_default")]
+    pub manufacturer: KeyValue,
+    /// Series.
+    #[serde(default, deserialize_with = "or_default")]
+    pub series: KeyValue,
+}
+
+/// A model with its prices per variant and grade.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ModelPrice {
+    /// The model.
+    #[serde(default, deserialize_with = "or_default")]
+    pub model: KeyValue,
+    /// Storage variants.
+    #[serde(default, deserialize_with = "or_default")]
+    pub storages: Vec<KeyValue>,
+    /// Memory variants.
+    #[serde(default, deserialize_with = "or_default")]
+    pub memories: Vec<KeyValue>,
+    /// Carrier variants.
+    #[serde(default, deserialize_with = "or_default")]
+    pub carriers: Vec<KeyValue>,
+    /// Category.
+    #[serde(default, deserialize_with = "or_default")]
+    pub category: KeyValue,
+    /// Series.
+    #[serde(default, deserialize_with = "or_default")]
+    pub series: KeyValue,
+    /// One entry per storage/memory/carrier combination.
+    #[serde(default, deserialize_with = "or_default")]
+    pub prices: Vec<PricingUnit>,
+}
+
+impl ModelPrice {
+    /// The price in yen for a storage and carrier slug and a grade.
+    pub fn price_for(&self, storage: &str, carrier: &str, grade: &Grade) -> Option<i64> {
+        self.prices
+            .iter()
+            .filter(|u| u.storage.key == storage && u.carrier.key == carrier)
+            .flat_map(|u| &u.grade_prices)
+            .find(|g| &g.grade == grade)
+            .map(|g| g.price)
+    }
+}
+
+/// Prices of one storage/memory/carrier combination.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct PricingUnit {
+    /// Storage.
+    #[serde(default, deserialize_with = "or_default")]
+    pub storage: KeyValue,
+    /// Memory.
+    #[serde(default, deserialize_with = "or_default")]
+    pub memory: KeyValue,
+    /// Carrier.
+    #[serde(default, deserialize_with = "or_default")]
+    pub carrier: KeyValue,
+    /// Price per grade.
+    #[serde(default, deserialize_with = "or_default")]
+    pub grade_prices: Vec<GradePrice>,
+}
+
+/// The price of one grade, in yen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct GradePrice {
+    /// Grade.
+    #[serde(default, deserialize_with = "or_default")]
+    pub grade: Grade,
+    /// Price in yen, campaign delta included.
+    #[serde(default, deserialize_with = "http_core::decode::i64_or_zero")]
+    pub price: i64,
+    /// Campaign delta in yen (part of `price`).
+    #[serde(default, deserialize_with = "http_core::decode::i64_or_zero")]
+    pub delta_price: i64,
+}
+
+impl GradePrice {
+    /// A grade price.
+    pub fn new(grade: Grade, price: i64, delta_price: i64) -> Self {
+        GradePrice {
+            grade,
+            price,
+            delta_price,
+        }
+    }
+}
+
+/// `ListManufacturers` response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ManufacturerList {
+    /// Manufacturers.
+    #[serde(default, deserialize_with = "or_default")]
+    pub manufacturers: Vec<KeyValue>,
+}
+
+/// `ListSeries` response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SeriesList {
+    /// Series.
+    #[serde(default, deserialize_with = "or_default")]
+    pub series: Vec<SeriesAttributes>,
+}
+
+/// One page of `ListModels`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ModelPage {
+    /// Token of the next page; empty on the last page.
+    #[serde(default, deserialize_with = "crate::types::text")]
+    pub next_page_token: String,
+    /// Models on this page.
+    #[serde(default, deserialize_with = "or_default")]
+    pub models: Vec<ModelAttributes>,
+}
+
+/// One page of `ListPrices`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct PricePage {
+    /// Token of the next page; empty on the last page.
+    #[serde(default, deserialize_with = "crate::types::text")]
+    pub next_page_token: String,
+    /// Models with prices on this page.
+    #[serde(default, deserialize_with = "or_default")]
+    pub models: Vec<ModelPrice>,
+}
+
+impl ModelPage {
+    /// A page of models.
+    pub fn new(models: Vec<ModelAttributes>, next_page_token: impl Into<String>) -> Self {
+        ModelPage {
+            next_page_token: next_page_token.into(),
+            models,
+        }
+    }
+}
+
+impl PricePage {
+    /// A page of prices.
+    pub fn new(models: Vec<ModelPrice>, next_page_token: impl Into<String>) -> Self {
+        PricePage {
+            next_page_token: next_page_token.into(),
+            models,
+        }
+    }
+}
+
+impl Client {
+    /// `GET /v1/manufacturers`: manufacturers with tradable models.
+    pub async fn list_manufacturers(&self, query: &ManufacturerQuery) -> Result<Vec<KeyValue>> {
+        let mut q = Vec::new();
+        push_list(&mut q, "categories", &query.categories)?;
+        let req = with_query(Request::get("list_manufacturers", "/v1/manufacturers"), q);
+        let list: ManufacturerList = self.transport.send(req).await?;
+        Ok(list.manufacturers)
+    }
+
+    /// `GET /v1/series`: series with tradable models.
+    pub async fn list_series(&self, query: &SeriesQuery) -> Result<Vec<SeriesAttributes>> {
+        let mut q = Vec::new();
+        push_list(&mut q, "categories", &query.categories)?;
+        push_list(&mut q, "manufacturers", &query.manufacturers)?;
+        let req = with_query(Request::get("list_series", "/v1/series"), q);
+        let list: SeriesList = self.transport.send(req).await?;
+        Ok(list.series)
+    }
+
+    /// `GET /v1/models`: one page of models.
+    pub async fn list_models(&self, query: &ModelQuery) -> Result<ModelPage> {
+        let req = with_query(Request::get("list_models", "/v1/models"), query.pairs()?);
+        Ok(self.transport.send(req).await?)
+    }
+
+    /// `GET /v1/prices`: one page of models with prices.
+    pub async fn list_prices(&self, query: &PriceQuery) -> Result<PricePage> {
+        let req = with_query(Request::get("list_prices", "/v1/prices"), query.pairs()?);
+        Ok(self.transport.send(req).await?)
+    }
+
+    /// Every model over all pages, starting at `query.page_token`; each page
+    /// is fetched only when the previous one is used up and carries the same
+    /// filters and page size.
+    pub fn models(&self, query: &ModelQuery) -> ItemStream<ModelAttributes> {
+        let client = self.clone();
+        let query = query.clone();
+        let first = query.page_token.clone().unwrap_or_default();
+        paginate(first, move |token: String| {
+            let client = client.clone();
+            let mut q = query.clone();
+            q.page_token = Some(token);
+            async move {
+                let page = client.list_models(&q).await.map_err(into_http)?;
+                Ok(Page::tokened(page.models, Some(page.next_page_token)))
+            }
+        })
+        .map_err(Error::from)
+        .boxed()
+    }
+
+    /// Every model with prices over all pages (see [`Client::models`]).
+    pub fn prices(&self, query: &PriceQuery) -> ItemStream<ModelPrice> {
+        let client = self.clone();
+        let query = query.clone();
+        let first = query.page_token.clone().unwrap_or_default();
+        paginate(first, move |token: String| {
+            let client = client.clone();
+            let mut q = query.clone();
+            q.page_token = Some(token);
+            async move {
+                let page = client.list_prices(&q).await.map_err(into_http)?;
+                Ok(Page::tokened(page.models, Some(page.next_page_token)))
+            }
+        })
+        .map_err(Error::from)
+        .boxed()
+    }
+}
+
+fn into_http(e: Error) -> http_core::Error {
+    match e {
+        Error::Http(e) => e,
+        other => http_core::Error::Config(other.to_string().into()),
+    }
+}

@@ -1,0 +1,213 @@
+//! [`Client`] and its [`ClientBuilder`].
+
+use std::fmt;
+use std::time::Duration;
+
+use http_core::secret::secret;
+use http_core::transport::parse_base_url;
+use http_core::{ClientCredentials, Hooks, RetryPolicy, Transport};
+
+use crate::error::{BbtiErrorBody, Error, Result};
+
+/// Path of the OAuth2 token endpoint under the auth base URL.
+pub const TOKEN_PATH: &str = "/auth/v1/token";
+
+/// Token lifetime assumed when the token response has no `expires_in`
+/// (BBTI does not document the token response): 1 hour. Tokens are
+/// refreshed `max(30 s, 10 %)` before expiry and again on any 401.
+pub const DEFAULT_TOKEN_LIFETIME: Duration = ClientCredentials::DEFAULT_LIFETIME;
+
+/// Largest `pageSize` BBTI accepts for models and prices.
+pub const MAX_PAGE_SIZE: u32 = 200;
+
+/// A BBTI API client. Cheap to clone (one shared connection pool and token
+/// cache); `Send + Sync`.
+///
+/// Defaults: connect timeout 10 s, per-attempt timeout 30 s, 3 attempts with
+/// full-jitter backoff for reads (pricing, KYC and delivery POSTs are never
+/// retried), token lifetime [`DEFAULT_TOKEN_LIFETIME`] when the token response
+/// does not say.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) transport: Transport,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("transport", &self.transport)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A builder; `base_url`, `auth_url` and `client_credentials` are required.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The API base URL.
+    pub fn base_url(&self) -> &http_core::Url {
+        self.transport.base_url()
+    }
+}
+
+/// Configures a [`Client`].
+#[derive(Default)]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    auth_url: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<http_core::SecretString>,
+    token_lifetime: Option<Duration>,
+    http: Option<http_core::reqwest::Client>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    user_agent_suffix: Option<String>,
+    hooks: Option<std::sync::Arc<dyn Hooks>>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("auth_url", &self.auth_url)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self
+                    .client_secret
+                    .as_ref()
+                    .map(|_| http_core::secret::REDACTED),
+            )
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// API server base URL (the documentation's `${API_SERVER}`), e.g.
+    /// `https://api.example.jp`; `/v1/...` paths go under it.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Auth server base URL (`${AUTH_SERVER}`); the token is requested at
+    /// [`TOKEN_PATH`] under it.
+    pub fn auth_url(mut self, url: impl Into<String>) -> Self {
+        self.auth_url = Some(url.into());
+        self
+    }
+
+    /// OAuth2 client id and secret issued by Belong.
+    pub fn client_credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.client_id = Some(client_id.into());
+        self.client_secret = Some(secret(client_secret));
+        self
+    }
+
+    /// Token lifetime assumed when the token response has no `expires_in`
+    /// (default [`DEFAULT_TOKEN_LIFETIME`]).
+    pub fn default_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = Some(lifetime);
+        self
+    }
+
+    /// Uses this `reqwest::Client` (shared pool, TLS, proxy settings).
+    pub fn http_client(mut self, client: http_core::reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Per-attempt timeout (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Connect timeout (default 10 s; ignored with [`http_client`](Self::http_client)).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Retry policy for reads (default 3 attempts, 0.5 s base, 20 s cap).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Appended to the `partner-sdk/<version>` user agent.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Observer of every attempt (metrics, audit).
+    pub fn hooks(mut self, hooks: std::sync::Arc<dyn Hooks>) -> Self {
+        self.hooks = Some(hooks);
+        self
+    }
+
+    /// Validates the configuration and builds the client.
+    pub fn build(self) -> Result<Client> {
+        let config = |m: &str| Error::Http(http_core::Error::Config(m.to_owned().into()));
+        let base_url = self
+            .base_url
+            .ok_or_else(|| config("bbti: base_url is required"))?;
+        let auth_raw = self
+            .auth_url
+            .ok_or_else(|| config("bbti: auth_url is required"))?;
+        let client_id = self
+            .client_id
+            .filter(|id| !id.trim().is_empty())
+            .ok_or_else(|| {
+                config("bbti: client_credentials (a non-empty client id) are required")
+            })?;
+        let client_secret = self
+            .client_secret
+            .ok_or_else(|| config("bbti: client_credentials are required"))?;
+        let mut token_url = parse_base_url(&auth_raw)?;
+        token_url
+            .path_segments_mut()
+            .map_err(|_| config("bbti: auth_url cannot carry a path"))?
+            .pop_if_empty()
+            .extend(TOKEN_PATH.split('/').filter(|s| !s.is_empty()));
+        let mut auth = ClientCredentials::new("bbti", token_url, client_id, client_secret);
+        if let Some(lifetime) = self.token_lifetime {
+            auth = auth.with_default_lifetime(lifetime);
+        }
+        let mut builder = Transport::builder("bbti")
+            .base_url(base_url)
+            .auth(auth)
+            .error_body(BbtiErrorBody);
+        if let Some(http) = self.http {
+            builder = builder.http_client(http);
+        }
+        if let Some(t) = self.timeout {
+            builder = builder.timeout(t);
+        }
+        if let Some(t) = self.connect_timeout {
+            builder = builder.connect_timeout(t);
+        }
+        if let Some(r) = self.retry {
+            builder = builder.retry_policy(r);
+        }
+        if let Some(s) = self.user_agent_suffix {
+            builder = builder.user_agent_suffix(s);
+        }
+        if let Some(h) = self.hooks {
+            builder = builder.hooks(h);
+        }
+        Ok(Client {
+            transport: builder.build()?,
+        })
+    }
+}

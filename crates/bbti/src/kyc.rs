@@ -1,0 +1,122 @@
+//! eKYC: `IssueEKYCApplicationURL` (`POST /v1/kyc`).
+//!
+//! Registers the user behind a transaction and returns the URL where they
+//! complete eKYC. The personal data cannot be changed or read back later.
+//! Never retried automatically; a lost answer is `OutcomeUnknown` carrying
+//! `("transactionId", value)`: check [`Client::get_transaction`] first.
+
+use http_core::Request;
+use serde::{Deserialize, Serialize};
+
+use crate::client::Client;
+use crate::error::{Result, invalid};
+use crate::types::{Date, text};
+
+/// Body of `POST /v1/kyc`. Fill it with struct syntax and `..Default::default()`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KycRequest {
+    /// Transaction from a pricing call.
+    pub transaction_id: String,
+    /// The user's id at the partner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id_in_partner: Option<String>,
+    /// A deliverable e-mail address.
+    pub email: String,
+    /// Family name.
+    pub last_name: String,
+    /// Given name.
+    pub first_name: String,
+    /// Family name in katakana.
+    pub last_name_kana: String,
+    /// Given name in katakana.
+    pub first_name_kana: String,
+    /// Date of birth.
+    pub date_of_birth: Date,
+    /// Postal code.
+    pub zip: String,
+    /// Prefecture.
+    pub state: String,
+    /// City (ward level).
+    pub city: String,
+    /// Street address.
+    pub address: String,
+    /// Occupation.
+    pub occupation: String,
+    /// Where the eKYC page sends the user back (domain pre-registered with Belong).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_url: Option<String>,
+}
+
+impl KycRequest {
+    fn validate(&self) -> Result<()> {
+        let required = [
+            ("transactionId", &self.transaction_id),
+            ("email", &self.email),
+            ("lastName", &self.last_name),
+            ("firstName", &self.first_name),
+            ("lastNameKana", &self.last_name_kana),
+            ("firstNameKana", &self.first_name_kana),
+            ("zip", &self.zip),
+            ("state", &self.state),
+            ("city", &self.city),
+            ("address", &self.address),
+            ("occupation", &self.occupation),
+        ];
+        for (field, value) in required {
+            if value.trim().is_empty() {
+                return Err(invalid(field, "is required"));
+            }
+        }
+        let at = self.email.find('@');
+        if !matches!(at, Some(i) if i > 0 && i + 1 < self.email.len())
+            || self.email.contains(char::is_whitespace)
+        {
+            return Err(invalid("email", "is not an e-mail address"));
+        }
+        self.date_of_birth.validate("dateOfBirth")?;
+        if let Some(url) = &self.redirect_url
+            && http_core::Url::parse(url).map_or(true, |u| !matches!(u.scheme(), "http" | "https"))
+        {
+            return Err(invalid("redirectUrl", "must be an absolute http(s) URL"));
+        }
+        if matches!(&self.user_id_in_partner, Some(v) if v.trim().is_empty()) {
+            return Err(invalid("userIdInPartner", "must not be empty when set"));
+        }
+        Ok(())
+    }
+}
+
+/// Answer of `POST /v1/kyc`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct KycResponse {
+    /// The transaction.
+    #[serde(default, deserialize_with = "text")]
+    pub transaction_id: String,
+    /// Where the user completes eKYC.
+    #[serde(default, deserialize_with = "text")]
+    pub url: String,
+}
+
+impl KycResponse {
+    /// A response.
+    pub fn new(transaction_id: impl Into<String>, url: impl Into<String>) -> Self {
+        KycResponse {
+            transaction_id: transaction_id.into(),
+            url: url.into(),
+        }
+    }
+}
+
+impl Client {
+    /// `POST /v1/kyc`: registers the user and returns the eKYC URL.
+    pub async fn register_kyc(&self, request: &KycRequest) -> Result<KycResponse> {
+        request.validate()?;
+        let req = Request::post("issue_ekyc_url", "/v1/kyc")
+            .json(request)
+            .reconcile_with("transactionId", request.transaction_id.clone());
+        Ok(self.transport.send(req).await?)
+    }
+}

@@ -1,0 +1,149 @@
+//! Every response decoder, fed arbitrary bytes and arbitrary JSON values,
+//! returns `Ok` or a typed error and never panics: 101 000 cases in all
+//! (55 000 byte strings, 45 000 JSON values, 1 000 price-list inputs, the
+//! last one fewer because every case builds two CSV readers).
+
+use bbti::*;
+use http_core::ErrorBody as _;
+use http_core::reqwest::StatusCode;
+use proptest::prelude::*;
+use serde_json::Value;
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        "[a-zA-Z0-9_ .:-]{0,12}".prop_map(Value::String),
+        prop::sample::select(vec![
+            "GRADE_A",
+            "GRADE_Z",
+            "7500",
+            "-1",
+            "9223372036854775808",
+            "1e3",
+            "",
+            "DELIVERY_PATTERN_BRING",
+            "aGk=",
+            "iVBORw0KGgo=",
+            "TRANSACTION_STATUS_CLOSE",
+        ])
+        .prop_map(|s| Value::String(s.to_owned())),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        let keys = prop::sample::select(vec![
+            "models",
+            "model",
+            "key",
+            "value",
+            "prices",
+            "gradePrices",
+            "grade",
+            "price",
+            "deltaPrice",
+            "nextPageToken",
+            "transactionId",
+            "status",
+            "product",
+            "offeredPrice",
+            "deliveryDetail",
+            "qrCode",
+            "barcode",
+            "pickupDate",
+            "year",
+            "month",
+            "day",
+            "manufacturers",
+            "series",
+            "numberOfModels",
+            "storages",
+            "code",
+            "message",
+            "details",
+            "url",
+            "pickupTime",
+            "deliveryPattern",
+            "confirmedGrade",
+        ]);
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec((keys, inner), 0..6).prop_map(|kv| Value::Object(
+                kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+            )),
+        ]
+    })
+}
+
+fn all_decoders(bytes: &[u8]) {
+    let _ = serde_json::from_slice::<ManufacturerList>(bytes);
+    let _ = serde_json::from_slice::<SeriesList>(bytes);
+    let _ = serde_json::from_slice::<ModelPage>(bytes);
+    let _ = serde_json::from_slice::<PricePage>(bytes);
+    let _ = serde_json::from_slice::<PriceResponse>(bytes);
+    let _ = serde_json::from_slice::<KycResponse>(bytes);
+    let _ = serde_json::from_slice::<RegisterDeliveryResponse>(bytes);
+    let _ = serde_json::from_slice::<Transaction>(bytes);
+    let _ = serde_json::from_slice::<RpcStatus>(bytes);
+    for status in [StatusCode::OK, StatusCode::BAD_REQUEST] {
+        let _ = BbtiErrorBody.parse(status, bytes);
+        let _ = BbtiErrorBody.error_in_success(status, bytes);
+    }
+}
+
+fn all_from_value(v: &Value) {
+    let _ = serde_json::from_value::<ManufacturerList>(v.clone());
+    let _ = serde_json::from_value::<SeriesList>(v.clone());
+    let _ = serde_json::from_value::<ModelPage>(v.clone());
+    let _ = serde_json::from_value::<PricePage>(v.clone());
+    let _ = serde_json::from_value::<PriceResponse>(v.clone());
+    let _ = serde_json::from_value::<RegisterDeliveryResponse>(v.clone());
+    let _ = serde_json::from_value::<Transaction>(v.clone());
+    let _ = serde_json::from_value::<RpcStatus>(v.clone());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(55_000))]
+
+    #[test]
+    fn decoders_survive_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+        all_decoders(&bytes);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(45_000))]
+
+    #[test]
+    fn decoders_survive_arbitrary_json(v in json_value()) {
+        all_from_value(&v);
+        all_decoders(&serde_json::to_vec(&v).unwrap());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1_000))]
+
+    #[test]
+    fn price_list_reader_survives_arbitrary_input(
+        body in prop::collection::vec(
+            prop_oneof![
+                Just(b','), Just(b'\n'), Just(b'"'), Just(b'a'), Just(b'1'), Just(b'.'), any::<u8>()
+            ],
+            0..200,
+        )
+    ) {
+        let header = include_str!("../../../fixtures/bbti/price_list_sample.csv")
+            .lines()
+            .next()
+            .unwrap();
+        let mut input = format!("{header}\n").into_bytes();
+        input.extend_from_slice(&body);
+        for row in read_csv(&input[..]).take(64) {
+            if let Err(e) = row {
+                let _ = e.to_string();
+            }
+        }
+        let _ = read_csv(&body[..]).take(8).count();
+    }
+}
