@@ -132,7 +132,7 @@ fn raw_headers(nonce: u64) -> [(&'static str, String); 3] {
 
 /// products_by_operator: typed SDK call vs hand-written reqwest + serde_json.
 pub(crate) async fn overhead(report: &mut Report) {
-    let body = include_bytes!("../fixtures/dtone/products_by_operator.json").to_vec();
+    let body = include_bytes!("../../fixtures/dtone/products_by_operator.json").to_vec();
     let server = CannedServer::start(vec![("/v1.1/operators", Canned::json(body))]).await;
     let base = format!("{}/v1.1", server.url);
     let sdk = dtone::Client::builder()
