@@ -10,7 +10,8 @@ use sandbox::{BbtiSandbox, BrighteSandbox, DtoneSandbox, PromoSandbox};
 const USAGE: &str = "usage: sandbox serve [--port BASE]   (servers on 127.0.0.1:BASE+1..BASE+4; default BASE 18080)";
 
 fn bind(port: u16) -> Result<TcpListener, String> {
-    TcpListener::bind(("127.0.0.1", port)).map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))
+    TcpListener::bind(("127.0.0.1", port))
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))
 }
 
 fn parse_args(args: &[String]) -> Result<u16, String> {
@@ -35,7 +36,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let listeners = (1..=4).map(|i| bind(base + i)).collect::<Result<Vec<_>, _>>();
+    let listeners = (1..=4)
+        .map(|i| bind(base + i))
+        .collect::<Result<Vec<_>, _>>();
     let mut listeners = match listeners {
         Ok(l) => l.into_iter(),
         Err(message) => {
@@ -59,7 +62,11 @@ async fn main() -> ExitCode {
     println!("partner-sdk sandbox (Ctrl-C to stop)");
     println!("BBTI           api  {}", bbti.base_url());
     println!("               auth {}/auth/v1/token", bbti.auth_url());
-    println!("               client_id {}  client_secret {}", bbti.client_id(), bbti.client_secret());
+    println!(
+        "               client_id {}  client_secret {}",
+        bbti.client_id(),
+        bbti.client_secret()
+    );
     println!("Brighte        api  {}", brighte.base_url());
     println!("               checkout {}", brighte.checkout_url());
     println!(
@@ -78,7 +85,11 @@ async fn main() -> ExitCode {
         promo.scope()
     );
     println!("DT One         api  {}", dtone.base_url());
-    println!("               api key {}  api secret {}", dtone.api_key(), dtone.api_secret());
+    println!(
+        "               api key {}  api secret {}",
+        dtone.api_key(),
+        dtone.api_secret()
+    );
 
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("cannot wait for Ctrl-C: {e}");

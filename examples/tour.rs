@@ -1,0 +1,52 @@
+//! The tour: every provider's main flow, end to end, in one run.
+//!
+//! ```text
+//! cargo run --example tour
+//! ```
+//!
+//! With no environment each section starts its provider's fake server from
+//! the `sandbox` crate on loopback: no credentials, no network. Each section
+//! switches to the provider's real sandbox when its variables are set (the
+//! focused example named in the section documents them):
+//!
+//! | section | variables | focused example |
+//! |---|---|---|
+//! | BBTI | `BBTI_API_URL`, `BBTI_AUTH_URL`, `BBTI_CLIENT_ID`, `BBTI_CLIENT_SECRET`, `BBTI_PROGRAM_ID` | `bbti_trade_in` |
+//! | Brighte | `BRIGHTE_BASE_URL`, `BRIGHTE_PUBLIC_KEY`, optional `BRIGHTE_PRIVATE_KEY`, `BRIGHTE_REDIRECT_URL`, `BRIGHTE_API_ID`, `BRIGHTE_API_SECRET` | `brighte_checkout` |
+//! | trade-in promotion | `PROMO_BASE_URL`, `PROMO_TOKEN_URL`, `PROMO_CLIENT_ID`, `PROMO_CLIENT_SECRET`, `PROMO_SCOPE` | `tradein_promo` |
+//! | DT One | `DTONE_API_KEY`, `DTONE_API_SECRET`, optional `DTONE_BASE_URL` | `dtone_topup` |
+
+use std::error::Error;
+
+#[path = "flows/bbti.rs"]
+mod bbti_flow;
+#[path = "flows/brighte.rs"]
+mod brighte_flow;
+#[path = "flows/dtone.rs"]
+mod dtone_flow;
+#[path = "flows/tradein_promo.rs"]
+mod promo_flow;
+
+fn section(title: &str) {
+    println!("\n=== {title} ===");
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    section("BBTI trade-in: catalogue → device priced → eKYC → delivery → status");
+    bbti_flow::run().await.map_err(|e| e as Box<dyn Error>)?;
+
+    section(
+        "Brighte finance: checkout form → redirect verified → status changes → webhook verified",
+    );
+    brighte_flow::run().await?;
+
+    section("Trade-in promotion: by IMEI and by make/model");
+    promo_flow::run().await?;
+
+    section("DT One: products listed → account verified → simulated recharge");
+    dtone_flow::run().await?;
+
+    println!("\ntour complete: 4 providers");
+    Ok(())
+}
