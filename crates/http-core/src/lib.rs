@@ -4,7 +4,7 @@
 //! pipeline: a [`Transport`] that builds URLs safely, authenticates
 //! ([`auth`]), retries only what is safe to retry ([`RetryPolicy`]), maps
 //! error answers into one [`Error`] type, decodes leniently ([`decode`]),
-//! paginates lazily ([`paginate`]) and never prints a secret ([`secret`]).
+//! paginates lazily ([`mod@paginate`]) and never prints a secret ([`secret`]).
 //!
 //! Defaults a client can rely on: connect timeout 10 s, per-attempt timeout
 //! 30 s, 3 attempts with full-jitter backoff (0.5 s base, 20 s cap), tokens
