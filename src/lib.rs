@@ -13,6 +13,7 @@
 //! TLS: `rustls` (default) or `native-tls`. Shared machinery (errors, retry
 //! policy, decoding helpers) is in [`http_core`].
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(all(doctest, feature = "sandbox"), doc = include_str!("../README.md"))]
 
 pub use http_core;
 
