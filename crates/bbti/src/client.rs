@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use http_core::secret::secret;
 use http_core::transport::parse_base_url;
-use http_core::{ClientCredentials, Hooks, RetryPolicy, Transport};
+use http_core::{ClientCredentials, HttpSettings, Transport};
 
 use crate::error::{BbtiErrorBody, Error, Result};
 
@@ -60,12 +60,7 @@ pub struct ClientBuilder {
     client_id: Option<String>,
     client_secret: Option<http_core::SecretString>,
     token_lifetime: Option<Duration>,
-    http: Option<http_core::reqwest::Client>,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    retry: Option<RetryPolicy>,
-    user_agent_suffix: Option<String>,
-    hooks: Option<std::sync::Arc<dyn Hooks>>,
+    settings: HttpSettings,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -81,8 +76,7 @@ impl fmt::Debug for ClientBuilder {
                     .as_ref()
                     .map(|_| http_core::secret::REDACTED),
             )
-            .field("timeout", &self.timeout)
-            .field("retry", &self.retry)
+            .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
 }
@@ -120,41 +114,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses this `reqwest::Client` (shared pool, TLS, proxy settings).
-    pub fn http_client(mut self, client: http_core::reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
-    /// Per-attempt timeout (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// Connect timeout (default 10 s; ignored with [`http_client`](Self::http_client)).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Retry policy for reads (default 3 attempts, 0.5 s base, 20 s cap).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
-    /// Appended to the `partner-sdk/<version>` user agent.
-    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
-        self.user_agent_suffix = Some(suffix.into());
-        self
-    }
-
-    /// Observer of every attempt (metrics, audit).
-    pub fn hooks(mut self, hooks: std::sync::Arc<dyn Hooks>) -> Self {
-        self.hooks = Some(hooks);
-        self
-    }
+    http_core::http_settings_methods!(settings);
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
@@ -184,28 +144,11 @@ impl ClientBuilder {
         if let Some(lifetime) = self.token_lifetime {
             auth = auth.with_default_lifetime(lifetime);
         }
-        let mut builder = Transport::builder("bbti")
+        let builder = Transport::builder("bbti")
             .base_url(base_url)
             .auth(auth)
             .error_body(BbtiErrorBody);
-        if let Some(http) = self.http {
-            builder = builder.http_client(http);
-        }
-        if let Some(t) = self.timeout {
-            builder = builder.timeout(t);
-        }
-        if let Some(t) = self.connect_timeout {
-            builder = builder.connect_timeout(t);
-        }
-        if let Some(r) = self.retry {
-            builder = builder.retry_policy(r);
-        }
-        if let Some(s) = self.user_agent_suffix {
-            builder = builder.user_agent_suffix(s);
-        }
-        if let Some(h) = self.hooks {
-            builder = builder.hooks(h);
-        }
+        let builder = self.settings.apply(builder);
         Ok(Client {
             transport: builder.build()?,
         })

@@ -7,7 +7,7 @@ use std::time::Duration;
 use http_core::reqwest::header::{HeaderName, HeaderValue};
 use http_core::secret::REDACTED;
 use http_core::{
-    ExposeSecret, Request, RetryPolicy, SecretString, Session, SessionAuth, Transport,
+    ExposeSecret, HttpSettings, Request, SecretString, Session, SessionAuth, Transport,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -45,11 +45,7 @@ pub struct ClientBuilder {
     public_prefix: String,
     api_id: Option<String>,
     api_secret: Option<SecretString>,
-    http: Option<http_core::reqwest::Client>,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    retry: Option<RetryPolicy>,
-    user_agent_suffix: Option<String>,
+    settings: HttpSettings,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -60,8 +56,7 @@ impl fmt::Debug for ClientBuilder {
             .field("public_prefix", &self.public_prefix)
             .field("api_id", &self.api_id.as_ref().map(|_| REDACTED))
             .field("api_secret", &self.api_secret.as_ref().map(|_| REDACTED))
-            .field("timeout", &self.timeout)
-            .field("retry", &self.retry)
+            .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
 }
@@ -74,11 +69,7 @@ impl Default for ClientBuilder {
             public_prefix: DEFAULT_PUBLIC_PREFIX.to_owned(),
             api_id: None,
             api_secret: None,
-            http: None,
-            timeout: None,
-            connect_timeout: None,
-            retry: None,
-            user_agent_suffix: None,
+            settings: HttpSettings::default(),
         }
     }
 }
@@ -116,35 +107,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses this `reqwest::Client` (its TLS and connect settings apply).
-    pub fn http_client(mut self, client: http_core::reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
-    /// Per-attempt timeout (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// Connect timeout (default 10 s; ignored with [`http_client`](Self::http_client)).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Retry policy for GET/PUT/DELETE (creates are never retried).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
-    /// Appended to the `partner-sdk/<version>` user agent.
-    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
-        self.user_agent_suffix = Some(suffix.into());
-        self
-    }
+    http_core::http_settings_methods!(settings);
 
     fn join(&self, prefix: &str, field: &'static str) -> Result<String> {
         let prefix = prefix.trim();
@@ -171,31 +134,24 @@ impl ClientBuilder {
         base: String,
         http: &http_core::reqwest::Client,
     ) -> http_core::TransportBuilder {
-        let mut b = Transport::builder(PROVIDER)
+        // Both transports share one HTTP client (one connection pool).
+        self.settings
+            .apply(Transport::builder(PROVIDER))
             .base_url(base)
             .http_client(http.clone())
-            .error_body(BrighteErrorBody);
-        if let Some(t) = self.timeout {
-            b = b.timeout(t);
-        }
-        if let Some(r) = self.retry {
-            b = b.retry_policy(r);
-        }
-        if let Some(s) = &self.user_agent_suffix {
-            b = b.user_agent_suffix(s.clone());
-        }
-        b
+            .error_body(BrighteErrorBody)
     }
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
         let vendor_base = self.join(&self.vendor_prefix, "vendor_path_prefix")?;
         let public_base = self.join(&self.public_prefix, "public_path_prefix")?;
-        let http = match &self.http {
+        let http = match &self.settings.http {
             Some(h) => h.clone(),
             None => http_core::reqwest::Client::builder()
                 .connect_timeout(
-                    self.connect_timeout
+                    self.settings
+                        .connect_timeout
                         .unwrap_or(http_core::transport::DEFAULT_CONNECT_TIMEOUT),
                 )
                 .build()
@@ -212,7 +168,10 @@ impl ClientBuilder {
                 if secret.expose_secret().is_empty() {
                     return Err(Error::invalid("api_secret", "must not be empty"));
                 }
-                let login_timeout = self.timeout.map_or(LOGIN_TIMEOUT, |t| t.min(LOGIN_TIMEOUT));
+                let login_timeout = self
+                    .settings
+                    .timeout
+                    .map_or(LOGIN_TIMEOUT, |t| t.min(LOGIN_TIMEOUT));
                 let login = self
                     .transport(vendor_base.clone(), &http)
                     .timeout(login_timeout)

@@ -2,10 +2,9 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use http_core::reqwest::header::HeaderName;
-use http_core::{ExposeSecret, HmacHeaders, HmacNonceAuth, RetryPolicy, SecretString, Transport};
+use http_core::{ExposeSecret, HmacHeaders, HmacNonceAuth, HttpSettings, SecretString, Transport};
 
 use crate::error::{DtoneErrorBody, Result};
 
@@ -77,11 +76,7 @@ pub struct ClientBuilder {
     base_url: Option<String>,
     api_key: Option<SecretString>,
     api_secret: Option<SecretString>,
-    http: Option<http_core::reqwest::Client>,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    retry: Option<RetryPolicy>,
-    user_agent_suffix: Option<String>,
+    settings: HttpSettings,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -91,10 +86,7 @@ impl fmt::Debug for ClientBuilder {
             .field("base_url", &self.base_url)
             .field("api_key", &redacted(&self.api_key))
             .field("api_secret", &redacted(&self.api_secret))
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("retry", &self.retry)
-            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
 }
@@ -114,36 +106,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses this `reqwest::Client` (its connect timeout and TLS settings apply).
-    pub fn http_client(mut self, client: http_core::reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
-    /// Per-attempt timeout (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// Connect timeout of the HTTP client this builder creates (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Retry policy for idempotent calls (default: 3 attempts, 0.5 s base,
-    /// 20 s cap). Transaction creates are never resent, whatever the policy.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
-    /// Appended to the `partner-sdk/<version>` user agent.
-    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
-        self.user_agent_suffix = Some(suffix.into());
-        self
-    }
+    http_core::http_settings_methods!(settings);
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
@@ -159,25 +122,11 @@ impl ClientBuilder {
         }
         let base_url = self.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
         let auth = HmacNonceAuth::new(key, secret, hmac_headers());
-        let mut builder = Transport::builder("dtone")
+        let builder = Transport::builder("dtone")
             .base_url(base_url.clone())
             .auth(auth)
             .error_body(DtoneErrorBody);
-        if let Some(http) = self.http {
-            builder = builder.http_client(http);
-        }
-        if let Some(t) = self.timeout {
-            builder = builder.timeout(t);
-        }
-        if let Some(t) = self.connect_timeout {
-            builder = builder.connect_timeout(t);
-        }
-        if let Some(r) = self.retry {
-            builder = builder.retry_policy(r);
-        }
-        if let Some(s) = self.user_agent_suffix {
-            builder = builder.user_agent_suffix(s);
-        }
+        let builder = self.settings.apply(builder);
         let transport = builder.build()?;
         Ok(Client {
             transport,

@@ -21,6 +21,7 @@ pub mod error;
 pub mod paginate;
 pub mod retry;
 pub mod secret;
+pub mod settings;
 pub mod signature;
 pub mod transport;
 
@@ -32,6 +33,7 @@ pub use error::{ApiError, DecodeError, Error, ErrorBody, ProviderError, Result};
 pub use paginate::{Page, paginate};
 pub use retry::RetryPolicy;
 pub use secret::{ExposeSecret, SecretString};
+pub use settings::HttpSettings;
 pub use transport::{CallInfo, Hooks, Request, Response, Transport, TransportBuilder};
 
 /// The reqwest version this SDK is built on, for injecting a configured

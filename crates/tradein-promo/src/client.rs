@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http_core::transport::parse_base_url;
-use http_core::{ClientCredentials, CredentialPlacement, RetryPolicy, SecretString, Transport};
+use http_core::{ClientCredentials, CredentialPlacement, HttpSettings, SecretString, Transport};
 
 use crate::error::{PromoErrorBody, Result};
 
@@ -77,11 +77,7 @@ pub struct ClientBuilder {
     app_name: Option<String>,
     token_lifetime: Option<Duration>,
     token_timeout: Option<Duration>,
-    http: Option<http_core::reqwest::Client>,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    retry: Option<RetryPolicy>,
-    user_agent_suffix: Option<String>,
+    settings: HttpSettings,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -99,8 +95,7 @@ impl fmt::Debug for ClientBuilder {
             )
             .field("scope", &self.scope)
             .field("app_name", &self.app_name)
-            .field("timeout", &self.timeout)
-            .field("retry", &self.retry)
+            .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
 }
@@ -156,35 +151,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses this `reqwest::Client` for API and token calls.
-    pub fn http_client(mut self, client: http_core::reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
-    /// Per-attempt timeout (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// Connect timeout of the HTTP client this builder creates (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Retry policy (default: 3 attempts, 0.5 s base, 20 s cap).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
-    /// Appended to the `partner-sdk/<version>` user agent.
-    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
-        self.user_agent_suffix = Some(suffix.into());
-        self
-    }
+    http_core::http_settings_methods!(settings);
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
@@ -224,21 +191,7 @@ impl ClientBuilder {
             }
             builder = builder.default_header("appname", name.clone());
         }
-        if let Some(http) = self.http {
-            builder = builder.http_client(http);
-        }
-        if let Some(t) = self.timeout {
-            builder = builder.timeout(t);
-        }
-        if let Some(t) = self.connect_timeout {
-            builder = builder.connect_timeout(t);
-        }
-        if let Some(r) = self.retry {
-            builder = builder.retry_policy(r);
-        }
-        if let Some(s) = self.user_agent_suffix {
-            builder = builder.user_agent_suffix(s);
-        }
+        let builder = self.settings.apply(builder);
         Ok(Client {
             inner: Arc::new(Inner {
                 transport: builder.build()?,

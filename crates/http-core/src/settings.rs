@@ -1,0 +1,130 @@
+//! The HTTP settings every provider builder offers, kept in one place.
+//!
+//! A provider `ClientBuilder` holds an [`HttpSettings`], gets the six setter
+//! methods from [`http_settings_methods!`](crate::http_settings_methods) and
+//! calls [`HttpSettings::apply`] on each [`TransportBuilder`] it builds.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::retry::RetryPolicy;
+use crate::transport::{Hooks, TransportBuilder};
+
+/// Transport settings a user may override; `None` keeps http-core's default.
+#[derive(Clone, Default)]
+pub struct HttpSettings {
+    /// An injected `reqwest::Client` (its own TLS and connect settings apply).
+    pub http: Option<reqwest::Client>,
+    /// Per-attempt timeout (default 30 s).
+    pub timeout: Option<Duration>,
+    /// Connect timeout of a client the transport creates (default 10 s).
+    pub connect_timeout: Option<Duration>,
+    /// Retry policy for idempotent calls.
+    pub retry: Option<RetryPolicy>,
+    /// Appended to the `partner-sdk/<version>` user agent.
+    pub user_agent_suffix: Option<String>,
+    /// Observer of every attempt.
+    pub hooks: Option<Arc<dyn Hooks>>,
+}
+
+impl fmt::Debug for HttpSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpSettings")
+            .field("custom_http_client", &self.http.is_some())
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("hooks", &self.hooks.is_some())
+            .finish()
+    }
+}
+
+impl HttpSettings {
+    /// Applies every setting that was given to `builder`.
+    pub fn apply(&self, mut builder: TransportBuilder) -> TransportBuilder {
+        if let Some(http) = &self.http {
+            builder = builder.http_client(http.clone());
+        }
+        if let Some(t) = self.timeout {
+            builder = builder.timeout(t);
+        }
+        if let Some(t) = self.connect_timeout {
+            builder = builder.connect_timeout(t);
+        }
+        if let Some(r) = self.retry {
+            builder = builder.retry_policy(r);
+        }
+        if let Some(s) = &self.user_agent_suffix {
+            builder = builder.user_agent_suffix(s.clone());
+        }
+        if let Some(h) = &self.hooks {
+            builder = builder.hooks(Arc::clone(h));
+        }
+        builder
+    }
+}
+
+/// Generates the six HTTP setting methods of a provider `ClientBuilder`
+/// whose [`HttpSettings`] field is named `$field`.
+#[macro_export]
+macro_rules! http_settings_methods {
+    ($field:ident) => {
+        /// Uses this `reqwest::Client` (its own TLS and connect-timeout settings
+        /// apply; the per-attempt timeout is still set on every request).
+        pub fn http_client(mut self, client: $crate::reqwest::Client) -> Self {
+            self.$field.http = Some(client);
+            self
+        }
+
+        /// Per-attempt timeout: connect, send and read the whole answer (default 30 s).
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.$field.timeout = Some(timeout);
+            self
+        }
+
+        /// Connect timeout of the HTTP client the builder creates (default 10 s;
+        /// not used with [`http_client`](Self::http_client)).
+        pub fn connect_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.$field.connect_timeout = Some(timeout);
+            self
+        }
+
+        /// Retry policy for idempotent calls (default: 3 attempts, full-jitter
+        /// backoff from 0.5 s, capped at 20 s). Calls that create something are
+        /// never resent, whatever the policy.
+        pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
+            self.$field.retry = Some(policy);
+            self
+        }
+
+        /// Appended to the `partner-sdk/<version>` user agent.
+        pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+            self.$field.user_agent_suffix = Some(suffix.into());
+            self
+        }
+
+        /// Observer of every attempt (metrics, audit); sees no body and no secret.
+        pub fn hooks(mut self, hooks: ::std::sync::Arc<dyn $crate::Hooks>) -> Self {
+            self.$field.hooks = Some(hooks);
+            self
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_names_settings_without_client_internals() {
+        let s = HttpSettings {
+            timeout: Some(Duration::from_secs(5)),
+            ..HttpSettings::default()
+        };
+        let dbg = format!("{s:?}");
+        assert!(dbg.contains("timeout: Some(5s)"), "{dbg}");
+        assert!(dbg.contains("custom_http_client: false"), "{dbg}");
+    }
+}
