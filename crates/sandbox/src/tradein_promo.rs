@@ -266,7 +266,7 @@ impl PromoSandbox {
     pub fn client(&self) -> tradein_promo::Client {
         match self.client_builder().build() {
             Ok(c) => c,
-            Err(e) => panic!("sandbox client configuration is invalid: {e}"),
+            Err(e) => unreachable!("sandbox client configuration is valid: {e}"),
         }
     }
 
