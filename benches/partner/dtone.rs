@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::support::{Canned, CannedServer, median, paired_batch, paired_latency};
-use crate::{Report, ITERATIONS, ROUNDS};
+use crate::Report;
+use crate::support::{Canned, CannedServer, median};
 
 const KEY: &str = "bench-key";
 const SECRET: &str = "bench-secret";
@@ -143,34 +143,27 @@ pub(crate) async fn overhead(report: &mut Report) {
     let http = reqwest::Client::new();
     let url = format!("{base}/operators/1959/products");
     let nonce = std::sync::atomic::AtomicU64::new(1);
-    let raw = || {
-        let req = raw_headers(nonce.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-            .into_iter()
-            .fold(http.get(&url), |r, (k, v)| r.header(k, v));
-        async move {
-            let bytes = req.send().await.expect("send").bytes().await.expect("body");
-            let p: dtone::Products = serde_json::from_slice(&bytes).expect("decode");
-            assert_eq!(p.len(), 2);
+    let raw_with = |timeout: Option<Duration>| {
+        let (http, url, nonce) = (&http, &url, &nonce);
+        move || {
+            let mut req = raw_headers(nonce.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                .into_iter()
+                .fold(http.get(url), |r, (k, v)| r.header(k, v));
+            if let Some(t) = timeout {
+                req = req.timeout(t);
+            }
+            async move {
+                let bytes = req.send().await.expect("send").bytes().await.expect("body");
+                let p: dtone::Products = serde_json::from_slice(&bytes).expect("decode");
+                assert_eq!(p.len(), 2);
+            }
         }
     };
     let typed = || async {
         let p = sdk.products_by_operator(1959).await.expect("sdk call");
         assert_eq!(p.len(), 2);
     };
-    let (sdk1, base1) = paired_latency(ITERATIONS, typed, raw).await;
-    report.row(
-        "1. DT One products_by_operator, 1 in flight (median per call)",
-        sdk1,
-        base1,
-        "≤ 1.05×",
-    );
-    let (sdk256, base256) = paired_batch(ROUNDS, 256, typed, raw).await;
-    report.row(
-        "1. DT One products_by_operator, 256 in flight (median per call)",
-        sdk256,
-        base256,
-        "≤ 1.05×",
-    );
+    crate::overhead_rows(report, "DT One products_by_operator", typed, raw_with).await;
 }
 
 /// Decoding 10 000 products: lenient SDK types vs plain serde structs.

@@ -34,7 +34,9 @@ pub(crate) struct CannedServer {
 
 impl CannedServer {
     pub(crate) async fn start(routes: Vec<(&'static str, Canned)>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let routes = Arc::new(routes);
         let counts: Arc<Mutex<HashMap<String, u64>>> = Arc::default();
@@ -139,7 +141,11 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Median per-call latency of `sdk` and `baseline`, one call in flight,
 /// alternating the two call by call so that machine load hits both alike.
-pub(crate) async fn paired_latency<A, AF, B, BF>(iterations: usize, sdk: A, baseline: B) -> (Duration, Duration)
+pub(crate) async fn paired_latency<A, AF, B, BF>(
+    iterations: usize,
+    sdk: A,
+    baseline: B,
+) -> (Duration, Duration)
 where
     A: Fn() -> AF,
     AF: std::future::Future<Output = ()>,
@@ -150,7 +156,10 @@ where
         sdk().await;
         baseline().await;
     }
-    let (mut a, mut b) = (Vec::with_capacity(iterations), Vec::with_capacity(iterations));
+    let (mut a, mut b) = (
+        Vec::with_capacity(iterations),
+        Vec::with_capacity(iterations),
+    );
     for _ in 0..iterations {
         let started = Instant::now();
         sdk().await;
