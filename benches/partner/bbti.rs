@@ -14,7 +14,7 @@ const PRICES_PREFIX: &str = "/v1/prices";
 /// Calls in flight in the cold-client burst.
 const BURST: usize = 256;
 /// Fresh clients measured in the cold-client section.
-const COLD_TRIALS: usize = 15;
+const COLD_TRIALS: usize = 31;
 
 /// The access token of the token fixture, as the baseline sends it.
 fn fixture_token() -> String {

@@ -21,7 +21,7 @@ struct Envelope {
 /// The seed's get-application answer with its `Application POD`
 /// placeholder filled in following `pod_application.txt` and
 /// `pod_applicant.txt` (two applicants, values as Brighte sends them).
-fn application_body() -> Vec<u8> {
+pub(crate) fn application_body() -> Vec<u8> {
     let pod = serde_json::json!({
         "id": "100234",
         "applicants": [

@@ -9,6 +9,7 @@
 
 mod bbti;
 mod brighte;
+mod cpu;
 mod dtone;
 mod price_list;
 mod support;
@@ -16,9 +17,9 @@ mod support;
 use std::time::Duration;
 
 /// Calls per latency measurement with one call in flight.
-pub(crate) const ITERATIONS: usize = 2_000;
+pub(crate) const ITERATIONS: usize = 5_000;
 /// Batches per measurement with 256 calls in flight.
-pub(crate) const ROUNDS: usize = 15;
+pub(crate) const ROUNDS: usize = 41;
 
 /// Collects rows and prints them as a Markdown table.
 #[derive(Default)]
@@ -164,6 +165,9 @@ fn main() {
             bbti::cold_start(&mut report).await;
         }
     });
+    if wanted('1') {
+        cpu::bench(&mut report);
+    }
     if wanted('3') {
         price_list::bench(&mut report);
     }

@@ -160,13 +160,16 @@ where
         Vec::with_capacity(iterations),
         Vec::with_capacity(iterations),
     );
-    for _ in 0..iterations {
-        let started = Instant::now();
-        sdk().await;
-        a.push(started.elapsed());
-        let started = Instant::now();
-        baseline().await;
-        b.push(started.elapsed());
+    for i in 0..iterations {
+        // Swap the order every other pair, so that neither side always
+        // follows the other (a call can leave state behind, e.g. timers).
+        if i % 2 == 0 {
+            a.push(timed(&sdk).await);
+            b.push(timed(&baseline).await);
+        } else {
+            b.push(timed(&baseline).await);
+            a.push(timed(&sdk).await);
+        }
     }
     (median(a), median(b))
 }
@@ -188,18 +191,40 @@ where
 {
     let (mut a, mut b) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
     for round in 0..rounds + 2 {
-        let started = Instant::now();
-        futures::future::join_all((0..in_flight).map(|_| sdk())).await;
-        let sdk_time = started.elapsed() / in_flight as u32;
-        let started = Instant::now();
-        futures::future::join_all((0..in_flight).map(|_| baseline())).await;
-        let base_time = started.elapsed() / in_flight as u32;
+        let (sdk_time, base_time) = if round % 2 == 0 {
+            let s = batch(in_flight, &sdk).await;
+            (s, batch(in_flight, &baseline).await)
+        } else {
+            let b = batch(in_flight, &baseline).await;
+            (batch(in_flight, &sdk).await, b)
+        };
         if round >= 2 {
             a.push(sdk_time);
             b.push(base_time);
         }
     }
     (median(a), median(b))
+}
+
+async fn timed<F, Fut>(call: &F) -> Duration
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let started = Instant::now();
+    call().await;
+    started.elapsed()
+}
+
+/// Wall time of `in_flight` concurrent calls, divided by their number.
+async fn batch<F, Fut>(in_flight: usize, call: &F) -> Duration
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let started = Instant::now();
+    futures::future::join_all((0..in_flight).map(|_| call())).await;
+    started.elapsed() / in_flight as u32
 }
 
 pub(crate) fn median(mut samples: Vec<Duration>) -> Duration {
