@@ -136,6 +136,17 @@ pub(crate) async fn cold_start(report: &mut Report) {
         warm_all.push(all);
         assert_eq!(server.count(PRICES_PREFIX), 2 * BURST as u64);
     }
+    // One call alone: a fresh client's first call (token request, TCP
+    // connect, call) against its second call.
+    let (mut cold_one, mut warm_one) = (Vec::new(), Vec::new());
+    for _ in 0..COLD_TRIALS {
+        let client = client(&server);
+        for times in [&mut cold_one, &mut warm_one] {
+            let started = Instant::now();
+            check(&client.list_prices(&q).await.expect("sdk call"));
+            times.push(started.elapsed());
+        }
+    }
     let max_tokens = tokens.iter().copied().max().unwrap_or(0);
     let min_tokens = tokens.iter().copied().min().unwrap_or(0);
     report.note(
@@ -157,6 +168,14 @@ pub(crate) async fn cold_start(report: &mut Report) {
         show(cf),
         show(wf),
         format!("{:.2}×", crate::support::ratio(cf, wf)),
+        "report",
+    );
+    let (co, wo) = (median(cold_one), median(warm_one));
+    report.note(
+        "2. BBTI one call alone: cold vs warm client (median)",
+        show(co),
+        show(wo),
+        format!("{:.2}×", crate::support::ratio(co, wo)),
         "report",
     );
     let (ca, wa) = (median(cold_all), median(warm_all));
