@@ -5,6 +5,9 @@ use std::time::{Duration, Instant};
 use futures::StreamExt as _;
 
 use crate::support::{Canned, CannedServer, median};
+use http_core::ErrorBody;
+use http_core::reqwest::StatusCode;
+
 use crate::{Report, show};
 
 const CLIENT_ID: &str = "bench-client";
@@ -72,18 +75,23 @@ pub(crate) async fn overhead(report: &mut Report) {
         server.url
     );
     let bearer = format!("Bearer {}", fixture_token());
-    let raw_with = |timeout: Option<Duration>| {
+    let raw_with = |same_work: bool| {
         let (http, url, bearer) = (&http, &url, &bearer);
         move || {
             let mut req = http
                 .get(url)
                 .header(reqwest::header::AUTHORIZATION, bearer)
                 .header(reqwest::header::ACCEPT, "application/json");
-            if let Some(t) = timeout {
-                req = req.timeout(t);
+            if same_work {
+                req = req.timeout(http_core::transport::DEFAULT_TIMEOUT);
             }
             async move {
                 let bytes = req.send().await.expect("send").bytes().await.expect("body");
+                if same_work {
+                    let hidden =
+                        ErrorBody::error_in_success(&bbti::BbtiErrorBody, StatusCode::OK, &bytes);
+                    assert!(hidden.is_none());
+                }
                 let page: bbti::PricePage = serde_json::from_slice(&bytes).expect("decode");
                 check(&page);
             }

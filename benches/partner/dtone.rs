@@ -1,9 +1,12 @@
 //! DT One benchmark sections: products_by_operator overhead and catalogue decoding.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
+
+use http_core::ErrorBody;
+use http_core::reqwest::StatusCode;
 
 use crate::Report;
 use crate::support::{Canned, CannedServer, median};
@@ -143,17 +146,22 @@ pub(crate) async fn overhead(report: &mut Report) {
     let http = reqwest::Client::new();
     let url = format!("{base}/operators/1959/products");
     let nonce = std::sync::atomic::AtomicU64::new(1);
-    let raw_with = |timeout: Option<Duration>| {
+    let raw_with = |same_work: bool| {
         let (http, url, nonce) = (&http, &url, &nonce);
         move || {
             let mut req = raw_headers(nonce.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
                 .into_iter()
                 .fold(http.get(url), |r, (k, v)| r.header(k, v));
-            if let Some(t) = timeout {
-                req = req.timeout(t);
+            if same_work {
+                req = req.timeout(http_core::transport::DEFAULT_TIMEOUT);
             }
             async move {
                 let bytes = req.send().await.expect("send").bytes().await.expect("body");
+                if same_work {
+                    let hidden =
+                        ErrorBody::error_in_success(&dtone::DtoneErrorBody, StatusCode::OK, &bytes);
+                    assert!(hidden.is_none());
+                }
                 let p: dtone::Products = serde_json::from_slice(&bytes).expect("decode");
                 assert_eq!(p.len(), 2);
             }

@@ -227,6 +227,57 @@ where
     started.elapsed() / in_flight as u32
 }
 
+/// CPU time used so far by all threads of this process (server, client
+/// and runtime workers alike), from /proc (Linux), in nanoseconds.
+pub(crate) fn process_cpu_ns() -> Option<u64> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let path = task.ok()?.path().join("schedstat");
+        // A thread may have exited since the directory was listed.
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        total += text.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total)
+}
+
+/// CPU time per call of `sdk` and `baseline` with `in_flight` calls
+/// running concurrently, batches alternating: the process's CPU time
+/// summed over each side's batches, divided by its calls. Unlike wall
+/// time, this is barely affected by other processes on the machine.
+pub(crate) async fn paired_cpu<A, AF, B, BF>(
+    rounds: usize,
+    in_flight: usize,
+    sdk: A,
+    baseline: B,
+) -> Option<(Duration, Duration)>
+where
+    A: Fn() -> AF,
+    AF: std::future::Future<Output = ()>,
+    B: Fn() -> BF,
+    BF: std::future::Future<Output = ()>,
+{
+    let (mut a, mut b) = (0u64, 0u64);
+    for round in 0..rounds {
+        for side in [round % 2, 1 - round % 2] {
+            let before = process_cpu_ns()?;
+            if side == 0 {
+                batch(in_flight, &sdk).await;
+                a += process_cpu_ns()?.saturating_sub(before);
+            } else {
+                batch(in_flight, &baseline).await;
+                b += process_cpu_ns()?.saturating_sub(before);
+            }
+        }
+    }
+    let calls = (rounds * in_flight) as u64;
+    Some((
+        Duration::from_nanos(a / calls),
+        Duration::from_nanos(b / calls),
+    ))
+}
+
 pub(crate) fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort_unstable();
     samples[samples.len() / 2]
