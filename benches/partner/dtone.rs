@@ -1,12 +1,15 @@
 //! DT One benchmark sections: products_by_operator overhead and catalogue decoding.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::support::{Canned, CannedServer, median, paired_batch, paired_latency};
-use crate::{Report, ITERATIONS, ROUNDS};
+use http_core::ErrorBody;
+use http_core::reqwest::StatusCode;
+
+use crate::Report;
+use crate::support::{Canned, CannedServer, median};
 
 const KEY: &str = "bench-key";
 const SECRET: &str = "bench-secret";
@@ -143,34 +146,32 @@ pub(crate) async fn overhead(report: &mut Report) {
     let http = reqwest::Client::new();
     let url = format!("{base}/operators/1959/products");
     let nonce = std::sync::atomic::AtomicU64::new(1);
-    let raw = || {
-        let req = raw_headers(nonce.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-            .into_iter()
-            .fold(http.get(&url), |r, (k, v)| r.header(k, v));
-        async move {
-            let bytes = req.send().await.expect("send").bytes().await.expect("body");
-            let p: dtone::Products = serde_json::from_slice(&bytes).expect("decode");
-            assert_eq!(p.len(), 2);
+    let raw_with = |same_work: bool| {
+        let (http, url, nonce) = (&http, &url, &nonce);
+        move || {
+            let mut req = raw_headers(nonce.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                .into_iter()
+                .fold(http.get(url), |r, (k, v)| r.header(k, v));
+            if same_work {
+                req = req.timeout(http_core::transport::DEFAULT_TIMEOUT);
+            }
+            async move {
+                let bytes = req.send().await.expect("send").bytes().await.expect("body");
+                if same_work {
+                    let hidden =
+                        ErrorBody::error_in_success(&dtone::DtoneErrorBody, StatusCode::OK, &bytes);
+                    assert!(hidden.is_none());
+                }
+                let p: dtone::Products = serde_json::from_slice(&bytes).expect("decode");
+                assert_eq!(p.len(), 2);
+            }
         }
     };
     let typed = || async {
         let p = sdk.products_by_operator(1959).await.expect("sdk call");
         assert_eq!(p.len(), 2);
     };
-    let (sdk1, base1) = paired_latency(ITERATIONS, typed, raw).await;
-    report.row(
-        "1. DT One products_by_operator, 1 in flight (median per call)",
-        sdk1,
-        base1,
-        "≤ 1.05×",
-    );
-    let (sdk256, base256) = paired_batch(ROUNDS, 256, typed, raw).await;
-    report.row(
-        "1. DT One products_by_operator, 256 in flight (median per call)",
-        sdk256,
-        base256,
-        "≤ 1.05×",
-    );
+    crate::overhead_rows(report, "DT One products_by_operator", typed, raw_with).await;
 }
 
 /// Decoding 10 000 products: lenient SDK types vs plain serde structs.

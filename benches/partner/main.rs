@@ -7,15 +7,19 @@
 //! 3. BBTI price-list CSV, 1 000 000 rows: throughput and peak memory;
 //! 4. DT One catalogue of 10 000 products: decode throughput.
 
+mod bbti;
+mod brighte;
+mod cpu;
 mod dtone;
+mod price_list;
 mod support;
 
 use std::time::Duration;
 
 /// Calls per latency measurement with one call in flight.
-pub(crate) const ITERATIONS: usize = 2_000;
+pub(crate) const ITERATIONS: usize = 5_000;
 /// Batches per measurement with 256 calls in flight.
-pub(crate) const ROUNDS: usize = 15;
+pub(crate) const ROUNDS: usize = 41;
 
 /// Collects rows and prints them as a Markdown table.
 #[derive(Default)]
@@ -23,7 +27,7 @@ pub(crate) struct Report {
     rows: Vec<[String; 5]>,
 }
 
-fn show(d: Duration) -> String {
+pub(crate) fn show(d: Duration) -> String {
     if d < Duration::from_millis(1) {
         format!("{:.1} µs", d.as_secs_f64() * 1e6)
     } else {
@@ -35,22 +39,50 @@ impl Report {
     /// A latency row: ratio = SDK time / baseline time (lower is better).
     pub(crate) fn row(&mut self, name: &str, sdk: Duration, baseline: Duration, target: &str) {
         let r = support::ratio(sdk, baseline);
-        self.push([name.into(), show(sdk), show(baseline), format!("{r:.3}×"), target.into()]);
+        self.push([
+            name.into(),
+            show(sdk),
+            show(baseline),
+            format!("{r:.3}×"),
+            target.into(),
+        ]);
     }
 
     /// A throughput row: ratio = baseline time / SDK time (higher is better).
-    pub(crate) fn throughput(&mut self, name: &str, sdk: Duration, baseline: Duration, target: &str) {
+    pub(crate) fn throughput(
+        &mut self,
+        name: &str,
+        sdk: Duration,
+        baseline: Duration,
+        target: &str,
+    ) {
         let r = support::ratio(baseline, sdk);
-        self.push([name.into(), show(sdk), show(baseline), format!("{r:.3}×"), target.into()]);
+        self.push([
+            name.into(),
+            show(sdk),
+            show(baseline),
+            format!("{r:.3}×"),
+            target.into(),
+        ]);
     }
 
     /// A free-form row.
-    pub(crate) fn note(&mut self, name: &str, sdk: String, baseline: String, ratio: String, target: &str) {
+    pub(crate) fn note(
+        &mut self,
+        name: &str,
+        sdk: String,
+        baseline: String,
+        ratio: String,
+        target: &str,
+    ) {
         self.push([name.into(), sdk, baseline, ratio, target.into()]);
     }
 
     fn push(&mut self, row: [String; 5]) {
-        println!("{}: {} vs {} → {} (target {})", row[0], row[1], row[2], row[3], row[4]);
+        println!(
+            "{}: {} vs {} → {} (target {})",
+            row[0], row[1], row[2], row[3], row[4]
+        );
         self.rows.push(row);
     }
 
@@ -63,7 +95,62 @@ impl Report {
     }
 }
 
+/// Section 1 rows for one endpoint: the SDK call against the hand-written
+/// call (`raw_with(false)`), 1 and 256 in flight, in wall time and in CPU
+/// time; then against a hand-written call that does the same work the SDK
+/// must do (`raw_with(true)`: the same 30 s per-call timeout and the
+/// provider's check for an error inside a 2xx body), which leaves the cost
+/// of the SDK's own machinery.
+pub(crate) async fn overhead_rows<A, AF, M, B, BF>(
+    report: &mut Report,
+    name: &str,
+    sdk: A,
+    raw_with: M,
+) where
+    A: Fn() -> AF,
+    AF: std::future::Future<Output = ()>,
+    M: Fn(bool) -> B,
+    B: Fn() -> BF,
+    BF: std::future::Future<Output = ()>,
+{
+    let plain = raw_with(false);
+    let same = raw_with(true);
+    let (s, b) = support::paired_latency(ITERATIONS, &sdk, &plain).await;
+    report.row(&format!("1. {name}, 1 in flight"), s, b, "≤ 1.05×");
+    let (s, b) = support::paired_batch(ROUNDS, 256, &sdk, &plain).await;
+    report.row(&format!("1. {name}, 256 in flight"), s, b, "≤ 1.05×");
+    if let Some((s, b)) = support::paired_cpu(ROUNDS, 256, &sdk, &plain).await {
+        let row = format!("1. {name}, 256 in flight, CPU time per call (whole process)");
+        report.row(&row, s, b, "diagnostic");
+    }
+    let (s, b) = support::paired_latency(ITERATIONS, &sdk, &same).await;
+    let row = format!("1b. {name}, 1 in flight, baseline doing the same work");
+    report.row(&row, s, b, "diagnostic");
+    let (s, b) = support::paired_batch(ROUNDS, 256, &sdk, &same).await;
+    let row = format!("1b. {name}, 256 in flight, baseline doing the same work");
+    report.row(&row, s, b, "diagnostic");
+    if let Some((s, b)) = support::paired_cpu(ROUNDS, 256, &sdk, &same).await {
+        let row = format!("1b. {name}, 256 in flight, baseline doing the same work, CPU per call");
+        report.row(&row, s, b, "diagnostic");
+    }
+}
+
+/// Sections to run: all, or those listed in `PARTNER_BENCH_SECTIONS`
+/// (e.g. `1,3`), for re-running one part while working on it.
+fn wanted(section: char) -> bool {
+    match std::env::var("PARTNER_BENCH_SECTIONS") {
+        Ok(list) => list.contains(section),
+        Err(_) => true,
+    }
+}
+
 fn main() {
+    // Re-executed by section 3 to measure the peak memory of a streamed
+    // read in a process that has done nothing else.
+    if let Ok(path) = std::env::var(price_list::CHILD_ENV) {
+        price_list::child(&path);
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -71,8 +158,23 @@ fn main() {
         .expect("tokio runtime");
     let mut report = Report::default();
     runtime.block_on(async {
-        dtone::overhead(&mut report).await;
+        if wanted('1') {
+            bbti::overhead(&mut report).await;
+            dtone::overhead(&mut report).await;
+            brighte::overhead(&mut report).await;
+        }
+        if wanted('2') {
+            bbti::cold_start(&mut report).await;
+        }
     });
-    dtone::decode(&mut report);
+    if wanted('1') {
+        cpu::bench(&mut report);
+    }
+    if wanted('3') {
+        price_list::bench(&mut report);
+    }
+    if wanted('4') {
+        dtone::decode(&mut report);
+    }
     report.print();
 }

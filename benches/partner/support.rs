@@ -34,7 +34,9 @@ pub(crate) struct CannedServer {
 
 impl CannedServer {
     pub(crate) async fn start(routes: Vec<(&'static str, Canned)>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let routes = Arc::new(routes);
         let counts: Arc<Mutex<HashMap<String, u64>>> = Arc::default();
@@ -139,7 +141,11 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Median per-call latency of `sdk` and `baseline`, one call in flight,
 /// alternating the two call by call so that machine load hits both alike.
-pub(crate) async fn paired_latency<A, AF, B, BF>(iterations: usize, sdk: A, baseline: B) -> (Duration, Duration)
+pub(crate) async fn paired_latency<A, AF, B, BF>(
+    iterations: usize,
+    sdk: A,
+    baseline: B,
+) -> (Duration, Duration)
 where
     A: Fn() -> AF,
     AF: std::future::Future<Output = ()>,
@@ -150,14 +156,20 @@ where
         sdk().await;
         baseline().await;
     }
-    let (mut a, mut b) = (Vec::with_capacity(iterations), Vec::with_capacity(iterations));
-    for _ in 0..iterations {
-        let started = Instant::now();
-        sdk().await;
-        a.push(started.elapsed());
-        let started = Instant::now();
-        baseline().await;
-        b.push(started.elapsed());
+    let (mut a, mut b) = (
+        Vec::with_capacity(iterations),
+        Vec::with_capacity(iterations),
+    );
+    for i in 0..iterations {
+        // Swap the order every other pair, so that neither side always
+        // follows the other (a call can leave state behind, e.g. timers).
+        if i % 2 == 0 {
+            a.push(timed(&sdk).await);
+            b.push(timed(&baseline).await);
+        } else {
+            b.push(timed(&baseline).await);
+            a.push(timed(&sdk).await);
+        }
     }
     (median(a), median(b))
 }
@@ -179,18 +191,91 @@ where
 {
     let (mut a, mut b) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
     for round in 0..rounds + 2 {
-        let started = Instant::now();
-        futures::future::join_all((0..in_flight).map(|_| sdk())).await;
-        let sdk_time = started.elapsed() / in_flight as u32;
-        let started = Instant::now();
-        futures::future::join_all((0..in_flight).map(|_| baseline())).await;
-        let base_time = started.elapsed() / in_flight as u32;
+        let (sdk_time, base_time) = if round % 2 == 0 {
+            let s = batch(in_flight, &sdk).await;
+            (s, batch(in_flight, &baseline).await)
+        } else {
+            let b = batch(in_flight, &baseline).await;
+            (batch(in_flight, &sdk).await, b)
+        };
         if round >= 2 {
             a.push(sdk_time);
             b.push(base_time);
         }
     }
     (median(a), median(b))
+}
+
+async fn timed<F, Fut>(call: &F) -> Duration
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let started = Instant::now();
+    call().await;
+    started.elapsed()
+}
+
+/// Wall time of `in_flight` concurrent calls, divided by their number.
+async fn batch<F, Fut>(in_flight: usize, call: &F) -> Duration
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let started = Instant::now();
+    futures::future::join_all((0..in_flight).map(|_| call())).await;
+    started.elapsed() / in_flight as u32
+}
+
+/// CPU time used so far by all threads of this process (server, client
+/// and runtime workers alike), from /proc (Linux), in nanoseconds.
+pub(crate) fn process_cpu_ns() -> Option<u64> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let path = task.ok()?.path().join("schedstat");
+        // A thread may have exited since the directory was listed.
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        total += text.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total)
+}
+
+/// CPU time per call of `sdk` and `baseline` with `in_flight` calls
+/// running concurrently, batches alternating: the process's CPU time
+/// summed over each side's batches, divided by its calls. Unlike wall
+/// time, this is barely affected by other processes on the machine.
+pub(crate) async fn paired_cpu<A, AF, B, BF>(
+    rounds: usize,
+    in_flight: usize,
+    sdk: A,
+    baseline: B,
+) -> Option<(Duration, Duration)>
+where
+    A: Fn() -> AF,
+    AF: std::future::Future<Output = ()>,
+    B: Fn() -> BF,
+    BF: std::future::Future<Output = ()>,
+{
+    let (mut a, mut b) = (0u64, 0u64);
+    for round in 0..rounds {
+        for side in [round % 2, 1 - round % 2] {
+            let before = process_cpu_ns()?;
+            if side == 0 {
+                batch(in_flight, &sdk).await;
+                a += process_cpu_ns()?.saturating_sub(before);
+            } else {
+                batch(in_flight, &baseline).await;
+                b += process_cpu_ns()?.saturating_sub(before);
+            }
+        }
+    }
+    let calls = (rounds * in_flight) as u64;
+    Some((
+        Duration::from_nanos(a / calls),
+        Duration::from_nanos(b / calls),
+    ))
 }
 
 pub(crate) fn median(mut samples: Vec<Duration>) -> Duration {

@@ -1,0 +1,72 @@
+//! Diagnostic rows for section 1: CPU per call, without the network, of the
+//! check every provider crate runs on each successful body
+//! (`ErrorBody::error_in_success`, an error hidden in a 2xx answer) next
+//! to the typed decode that both the SDK and the hand-written call do.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use http_core::ErrorBody;
+use http_core::reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+
+use crate::Report;
+use crate::support::median;
+
+const LOOPS: u32 = 2_000;
+const RUNS: usize = 21;
+
+fn per_call(mut f: impl FnMut()) -> Duration {
+    let mut samples = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        for _ in 0..LOOPS {
+            f();
+        }
+        samples.push(started.elapsed() / LOOPS);
+    }
+    median(samples)
+}
+
+fn row<T: DeserializeOwned>(report: &mut Report, name: &str, errors: &dyn ErrorBody, body: &[u8]) {
+    let check = per_call(|| {
+        black_box(errors.error_in_success(StatusCode::OK, black_box(body)));
+    });
+    let decode = per_call(|| {
+        black_box(serde_json::from_slice::<T>(black_box(body)).expect("decode"));
+    });
+    report.row(
+        &format!("1c. {name}: success-body check (SDK only) vs typed decode (both), CPU per call"),
+        check,
+        decode,
+        "diagnostic",
+    );
+}
+
+#[derive(serde::Deserialize)]
+struct BrighteEnvelope {
+    #[allow(dead_code)]
+    application: brighte::Application,
+}
+
+/// Section 1c.
+pub(crate) fn bench(report: &mut Report) {
+    row::<bbti::PricePage>(
+        report,
+        "BBTI list_prices",
+        &bbti::BbtiErrorBody,
+        include_bytes!("../../fixtures/bbti/list_prices.json"),
+    );
+    row::<dtone::Products>(
+        report,
+        "DT One products_by_operator",
+        &dtone::DtoneErrorBody,
+        include_bytes!("../../fixtures/dtone/products_by_operator.json"),
+    );
+    row::<BrighteEnvelope>(
+        report,
+        "Brighte get application",
+        &brighte::BrighteErrorBody,
+        &crate::brighte::application_body(),
+    );
+}
