@@ -272,17 +272,25 @@ impl ErrorBody for BbtiErrorBody {
     /// A 2xx body shaped like `rpcStatus` with a non-zero code (`{"code": 3,
     /// "message": ...}`) is an error: no BBTI success body has a top-level `code`.
     fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ProviderError> {
-        let serde_json::Value::Object(map) = serde_json::from_slice(body).ok()? else {
-            return None;
-        };
-        let code = match map.get("code")? {
-            serde_json::Value::Number(n) => n.as_i64()?,
-            serde_json::Value::String(s) => s.trim().parse::<i64>().ok()?,
-            _ => return None,
-        };
-        if code == 0 || !map.contains_key("message") {
+        // Runs on every successful answer: read only `code` and whether a
+        // `message` key exists, letting serde skip the rest without allocating.
+        let probe: RpcStatusProbe = serde_json::from_slice(body).ok()?;
+        if probe.code.unwrap_or(0) == 0 || !probe.has_message {
             return None;
         }
         Some(self.parse(status, body))
     }
+}
+
+/// The two keys that tell an `rpcStatus` inside a 2xx body from a result.
+#[derive(Deserialize)]
+struct RpcStatusProbe {
+    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    code: Option<i64>,
+    #[serde(default, rename = "message", deserialize_with = "key_present")]
+    has_message: bool,
+}
+
+fn key_present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(d).map(|_| true)
 }

@@ -111,6 +111,13 @@ fn text(v: &serde_json::Value) -> Option<String> {
     }
 }
 
+/// The body `status` of an answer, number or string.
+#[derive(serde::Deserialize)]
+struct StatusProbe {
+    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    status: Option<String>,
+}
+
 impl ErrorBody for BrighteErrorBody {
     fn parse(&self, _status: StatusCode, body: &[u8]) -> ProviderError {
         let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(body) else {
@@ -125,10 +132,12 @@ impl ErrorBody for BrighteErrorBody {
     }
 
     fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ProviderError> {
-        let fields = self.parse(status, body);
-        match fields.code.as_deref() {
+        // Runs on every successful answer: read only `status`, letting serde
+        // skip the rest without allocating; parse fully only for an error.
+        let probe: StatusProbe = serde_json::from_slice(body).ok()?;
+        match probe.status.as_deref().map(str::trim) {
             None | Some(STATUS_OK) => None,
-            Some(_) => Some(fields),
+            Some(_) => Some(self.parse(status, body)),
         }
     }
 
