@@ -20,7 +20,10 @@
 //! [`tradein_promo::PromoSandbox`], [`dtone::DtoneSandbox`]), or all four
 //! with [`Sandbox::start`]. `cargo run -p sandbox -- serve` runs the same
 //! servers on fixed loopback ports for curl or non-Rust callers.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod bbti;
 pub mod brighte;
