@@ -734,6 +734,12 @@ impl Transport {
             }
         };
         tracing::Span::current().record("http.status", status.as_u16());
+        tracing::debug!(
+            attempt,
+            http.status = status.as_u16(),
+            elapsed_ms = elapsed.as_millis() as u64,
+            "response"
+        );
 
         if status.is_success() {
             if let Some(fields) = inner.errors.error_in_success(status, &body) {
