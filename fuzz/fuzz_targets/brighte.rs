@@ -1,0 +1,19 @@
+//! Brighte's webhook and redirect parsers and response types on arbitrary
+//! bytes: each must return a value or a typed error, never panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|bytes: &[u8]| {
+    let _ = brighte::webhook::verify(bytes, "k", std::time::Duration::from_secs(300));
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        let _ = brighte::RedirectResult::from_query(text, None);
+        let _ = brighte::RedirectResult::from_query(text, Some("k"));
+    }
+    let _ = serde_json::from_slice::<brighte::Application>(bytes);
+    let _ = serde_json::from_slice::<brighte::Quote>(bytes);
+    let _ = serde_json::from_slice::<brighte::User>(bytes);
+    let _ = serde_json::from_slice::<brighte::Account>(bytes);
+    let _ = serde_json::from_slice::<brighte::Callout>(bytes);
+    let _ = serde_json::from_slice::<brighte::FinanceCalculation>(bytes);
+});
