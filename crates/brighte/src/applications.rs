@@ -2,15 +2,13 @@
 //! documents, payment request and secure code.
 
 use base64::Engine as _;
-use futures::TryStreamExt as _;
 use futures::stream::BoxStream;
 use http_core::Request;
-use http_core::paginate::{Page, paginate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
-use crate::common::{ListPage, ListQuery, wire};
+use crate::common::{ListPage, ListQuery, list_stream, wire};
 use crate::error::{Error, Result};
 
 http_core::open_enum! {
@@ -299,22 +297,9 @@ impl Client {
     /// Every application matching `query`, fetched page by page as the
     /// stream is polled (`pageNumber` from 1 while `hasMoreRecords`).
     pub fn applications(&self, query: &ListQuery) -> BoxStream<'static, Result<Application>> {
-        let client = self.clone();
-        let query = query.clone();
-        Box::pin(
-            paginate(1u32, move |page| {
-                let client = client.clone();
-                let query = query.clone();
-                async move {
-                    let p = client
-                        .applications_page(&query, page)
-                        .await
-                        .map_err(into_http)?;
-                    Ok(Page::numbered(p.items, page, p.has_more_records))
-                }
-            })
-            .map_err(Error::from),
-        )
+        list_stream(self, query, |client, query, page| async move {
+            client.applications_page(&query, page).await
+        })
     }
 
     /// One application (`GET applications/{application_id}`).

@@ -7,6 +7,12 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize, Serializer};
 use time::Date;
 
+use futures::TryStreamExt as _;
+use futures::stream::BoxStream;
+use http_core::paginate::{Page, paginate};
+
+use crate::applications::into_http;
+use crate::client::Client;
 use crate::error::{Error, Result};
 
 /// An account (branch) id. The documentation types it as an integer, a
@@ -221,4 +227,31 @@ pub(crate) fn check_term(field: &'static str, months: u32) -> Result<()> {
         return Err(Error::invalid(field, "must be at least one month"));
     }
     Ok(())
+}
+
+/// Every item of a paged vendor list, fetched page by page as the stream is
+/// polled (`pageNumber` from 1 while `hasMoreRecords`); `fetch_page` gets one
+/// page. An invalid query is the stream's first (and only) item, an error.
+pub(crate) fn list_stream<T, F, Fut>(
+    client: &Client,
+    query: &ListQuery,
+    fetch_page: F,
+) -> BoxStream<'static, Result<T>>
+where
+    T: Send + 'static,
+    F: Fn(Client, ListQuery, u32) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<ListPage<T>>> + Send + 'static,
+{
+    let client = client.clone();
+    let query = query.clone();
+    Box::pin(
+        paginate(1u32, move |page| {
+            let next = fetch_page(client.clone(), query.clone(), page);
+            async move {
+                let p = next.await.map_err(into_http)?;
+                Ok(Page::numbered(p.items, page, p.has_more_records))
+            }
+        })
+        .map_err(Error::from),
+    )
 }

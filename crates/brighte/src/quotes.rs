@@ -1,15 +1,15 @@
 //! Quotes: list (paginated stream), get, create, resend, delete.
 
-use futures::TryStreamExt as _;
 use futures::stream::BoxStream;
 use http_core::Request;
-use http_core::paginate::{Page, paginate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::applications::{check_id, into_http};
+use crate::applications::check_id;
 use crate::client::Client;
-use crate::common::{AccountId, ListPage, ListQuery, check_money, check_term, check_text, wire};
+use crate::common::{
+    AccountId, ListPage, ListQuery, check_money, check_term, check_text, list_stream, wire,
+};
 use crate::error::{Error, Result};
 
 http_core::open_enum! {
@@ -169,19 +169,9 @@ impl Client {
     /// Every quote matching `query`, fetched page by page as polled.
     /// A missing `account_id` is the stream's first (and only) item, an error.
     pub fn quotes(&self, query: &ListQuery) -> BoxStream<'static, Result<Quote>> {
-        let client = self.clone();
-        let query = query.clone();
-        Box::pin(
-            paginate(1u32, move |page| {
-                let client = client.clone();
-                let query = query.clone();
-                async move {
-                    let p = client.quotes_page(&query, page).await.map_err(into_http)?;
-                    Ok(Page::numbered(p.items, page, p.has_more_records))
-                }
-            })
-            .map_err(Error::from),
-        )
+        list_stream(self, query, |client, query, page| async move {
+            client.quotes_page(&query, page).await
+        })
     }
 
     /// One quote (`GET quotes/{id}`).

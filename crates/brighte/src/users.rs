@@ -3,16 +3,14 @@
 
 use std::fmt;
 
-use futures::TryStreamExt as _;
 use futures::stream::BoxStream;
-use http_core::paginate::{Page, paginate};
 use http_core::secret::REDACTED;
 use http_core::{ExposeSecret, Request, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::applications::{check_id, into_http};
+use crate::applications::check_id;
 use crate::client::Client;
-use crate::common::{AccountId, ListPage, ListQuery, check_text};
+use crate::common::{AccountId, ListPage, ListQuery, check_text, list_stream};
 use crate::error::{Error, Result};
 use crate::quotes::check_email;
 
@@ -267,19 +265,9 @@ impl Client {
 
     /// Every user matching `query`, fetched page by page as polled.
     pub fn users(&self, query: &ListQuery) -> BoxStream<'static, Result<User>> {
-        let client = self.clone();
-        let query = query.clone();
-        Box::pin(
-            paginate(1u32, move |page| {
-                let client = client.clone();
-                let query = query.clone();
-                async move {
-                    let p = client.users_page(&query, page).await.map_err(into_http)?;
-                    Ok(Page::numbered(p.items, page, p.has_more_records))
-                }
-            })
-            .map_err(Error::from),
-        )
+        list_stream(self, query, |client, query, page| async move {
+            client.users_page(&query, page).await
+        })
     }
 
     /// One user (`GET user/{user_id}`).
