@@ -3,8 +3,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::fixture;
@@ -18,35 +17,9 @@ const SESSION_TOKEN: &str = "109e67ea15892d29ae5ecc241c3f2c399e293004";
 const PRIVATE_KEY: &str = "private-key-Jw52";
 const NEW_SECRET: &str = "generated-secret-Xy77";
 
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buf {
-    type Writer = Buf;
-    fn make_writer(&'a self) -> Buf {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn secrets_appear_in_no_log_debug_or_error() {
-    let buf = Buf::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(buf.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let capture = http_core::test_util::LogCapture::start();
 
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -150,7 +123,7 @@ async fn secrets_appear_in_no_log_debug_or_error() {
         )
     ));
 
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(
         logs.contains("partner_sdk.call"),
         "tracing was captured: {logs}"

@@ -23,6 +23,8 @@ pub mod retry;
 pub mod secret;
 pub mod settings;
 pub mod signature;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 pub mod transport;
 
 pub use auth::{

@@ -1,9 +1,6 @@
 //! Redaction under tracing. In its own test binary: a thread-local
 //! subscriber must not race other tests over callsite registration.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use http_core::{
     ClientCredentials, HmacHeaders, HmacNonceAuth, Request, RetryPolicy, SecretString, Session,
     Transport, Url,
@@ -50,19 +47,6 @@ fn transport(server: &MockServer, auth: impl http_core::Auth) -> Transport {
         .unwrap()
 }
 
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn traced_calls_and_debug_output_contain_no_secret_and_no_body() {
     let server = MockServer::start().await;
@@ -74,14 +58,7 @@ async fn traced_calls_and_debug_output_contain_no_secret_and_no_body() {
         )
         .mount(&server)
         .await;
-    let buf = Buffer::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let capture = http_core::test_util::LogCapture::start();
 
     let auth = oauth(&server);
     let debug_auth = format!("{auth:?}");
@@ -110,7 +87,7 @@ async fn traced_calls_and_debug_output_contain_no_secret_and_no_body() {
         "{debug_auth} {t:?} {hmac:?} {session:?} {:?}",
         SecretString::from(SECRET)
     );
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(
         logs.contains("partner_sdk.call"),
         "spans were recorded: {logs}"

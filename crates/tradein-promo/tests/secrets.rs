@@ -3,13 +3,10 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
 use serde_json::json;
-use tracing_subscriber::fmt::MakeWriter;
 use tradein_promo::{
     Client, ConditionAnswer, ConditionName, Eligibility, PromotionRequest, PromotionResponse,
     TmfError,
@@ -19,26 +16,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const SECRET: &str = "S3cr3t-Promo-Client-Secret-Value";
 const ACCESS_TOKEN: &str = "eyJ0eXAiOiJKV1QiSecretPromoAccessToken";
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 fn secret_client(server: &MockServer, timeout: Duration) -> Client {
     Client::builder()
@@ -57,13 +34,7 @@ fn secret_client(server: &MockServer, timeout: Duration) -> Client {
 
 #[tokio::test]
 async fn secrets_appear_nowhere() {
-    let buffer = Buffer::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(buffer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let capture = http_core::test_util::LogCapture::start();
 
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -187,8 +158,8 @@ async fn secrets_appear_nowhere() {
         }
     }
 
-    drop(_guard);
-    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
+    drop(capture);
     assert!(
         logs.contains("fetch_promotion"),
         "tracing captured the calls"
