@@ -10,13 +10,12 @@
 //! never gets fewer items per page than asked for.
 
 use futures::stream::BoxStream;
-use futures::{StreamExt as _, TryStreamExt as _};
 use http_core::Request;
 use http_core::paginate::{Page, paginate};
 use serde::{Deserialize, Serialize};
 
 use crate::client::{Client, MAX_PAGE_SIZE};
-use crate::error::{Error, Result, invalid};
+use crate::error::{Result, invalid};
 use crate::types::{Grade, KeyValue, or_default};
 
 /// A stream of items over every page; boxed, `Send` and `Unpin`.
@@ -526,12 +525,10 @@ impl Client {
             let mut q = query.clone();
             q.page_token = Some(token);
             async move {
-                let page = client.list_models(&q).await.map_err(into_http)?;
+                let page = client.list_models(&q).await?;
                 Ok(Page::tokened(page.models, Some(page.next_page_token)))
             }
         })
-        .map_err(Error::from)
-        .boxed()
     }
 
     /// Every model with prices over all pages (see [`Client::models`]).
@@ -544,18 +541,9 @@ impl Client {
             let mut q = query.clone();
             q.page_token = Some(token);
             async move {
-                let page = client.list_prices(&q).await.map_err(into_http)?;
+                let page = client.list_prices(&q).await?;
                 Ok(Page::tokened(page.models, Some(page.next_page_token)))
             }
         })
-        .map_err(Error::from)
-        .boxed()
-    }
-}
-
-fn into_http(e: Error) -> http_core::Error {
-    match e {
-        Error::Http(e) => e,
-        other => http_core::Error::Config(other.to_string().into()),
     }
 }

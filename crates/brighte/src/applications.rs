@@ -432,10 +432,3 @@ impl Client {
         Ok(e.token)
     }
 }
-
-pub(crate) fn into_http(e: Error) -> http_core::Error {
-    match e {
-        Error::Http(h) => h,
-        other => http_core::Error::Config(other.to_string().into()),
-    }
-}

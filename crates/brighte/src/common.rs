@@ -7,11 +7,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize, Serializer};
 use time::Date;
 
-use futures::TryStreamExt as _;
 use futures::stream::BoxStream;
 use http_core::paginate::{Page, paginate};
 
-use crate::applications::into_http;
 use crate::client::Client;
 use crate::error::{Error, Result};
 
@@ -244,14 +242,11 @@ where
 {
     let client = client.clone();
     let query = query.clone();
-    Box::pin(
-        paginate(1u32, move |page| {
-            let next = fetch_page(client.clone(), query.clone(), page);
-            async move {
-                let p = next.await.map_err(into_http)?;
-                Ok(Page::numbered(p.items, page, p.has_more_records))
-            }
-        })
-        .map_err(Error::from),
-    )
+    paginate(1u32, move |page| {
+        let next = fetch_page(client.clone(), query.clone(), page);
+        async move {
+            let p = next.await?;
+            Ok(Page::numbered(p.items, page, p.has_more_records))
+        }
+    })
 }

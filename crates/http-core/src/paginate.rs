@@ -53,12 +53,16 @@ impl<T> Page<T, String> {
 ///
 /// Boxed so that it is `Unpin` (`stream.next().await` works without pinning)
 /// and nameable in a provider's return type.
-pub fn pages<T, C, F, Fut>(first: C, fetch: F) -> BoxStream<'static, Result<Vec<T>>>
+///
+/// Generic over the error type, so a provider crate pages with its own
+/// `Error` and nothing is converted on the way.
+pub fn pages<T, C, E, F, Fut>(first: C, fetch: F) -> BoxStream<'static, Result<Vec<T>, E>>
 where
     T: Send + 'static,
     C: Send + 'static,
+    E: Send + 'static,
     F: FnMut(C) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<Page<T, C>>> + Send + 'static,
+    Fut: Future<Output = Result<Page<T, C>, E>> + Send + 'static,
 {
     stream::try_unfold((Some(first), fetch), |(cursor, mut fetch)| async move {
         let Some(cursor) = cursor else {
@@ -76,12 +80,13 @@ where
 }
 
 /// A stream of items across all pages, starting at cursor `first`.
-pub fn paginate<T, C, F, Fut>(first: C, fetch: F) -> BoxStream<'static, Result<T>>
+pub fn paginate<T, C, E, F, Fut>(first: C, fetch: F) -> BoxStream<'static, Result<T, E>>
 where
     T: Send + 'static,
     C: Send + 'static,
+    E: Send + 'static,
     F: FnMut(C) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<Page<T, C>>> + Send + 'static,
+    Fut: Future<Output = Result<Page<T, C>, E>> + Send + 'static,
 {
     pages(first, fetch)
         .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
@@ -135,7 +140,7 @@ mod tests {
         let items: Vec<u32> = paginate(1u32, move |n| {
             p.fetch_add(1, Ordering::SeqCst);
             let items = if n == 1 { vec![1] } else { vec![] };
-            futures::future::ready(Ok(Page::numbered(items, n, true)))
+            futures::future::ready(Ok::<_, Error>(Page::numbered(items, n, true)))
         })
         .try_collect()
         .await
