@@ -11,11 +11,11 @@
 //! | `sandbox` (off by default) | [`sandbox`] | offline fake servers of all four |
 //!
 //! TLS: `rustls` (default) or `native-tls`. Shared machinery (errors, retry
-//! policy, decoding helpers) is in [`http_core`].
+//! policy, decoding helpers) is in [`core`] (the `partner-sdk-core` crate).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(all(doctest, feature = "sandbox"), doc = include_str!("../README.md"))]
 
-pub use http_core;
+pub use partner_sdk_core as core;
 
 #[cfg(feature = "bbti")]
 pub use bbti;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use partner_sdk::http_core::{self, RetryPolicy};
+use partner_sdk::core::{self as sdk_core, RetryPolicy};
 use partner_sdk::{bbti, brighte, dtone, tradein_promo};
 use rust_decimal::Decimal;
 
@@ -17,7 +17,7 @@ fn every_client_is_clone_send_sync_and_every_error_is_a_std_error() {
     is_client::<brighte::Client>();
     is_client::<tradein_promo::Client>();
     is_client::<dtone::Client>();
-    is_error::<http_core::Error>();
+    is_error::<sdk_core::Error>();
     is_error::<bbti::Error>();
     is_error::<brighte::Error>();
     is_error::<tradein_promo::Error>();
@@ -31,27 +31,27 @@ fn documented_defaults_hold() {
     assert_eq!(p.base_delay, Duration::from_millis(500));
     assert_eq!(p.max_delay, Duration::from_secs(20));
     assert_eq!(
-        http_core::transport::DEFAULT_CONNECT_TIMEOUT,
+        sdk_core::transport::DEFAULT_CONNECT_TIMEOUT,
         Duration::from_secs(10)
     );
     assert_eq!(
-        http_core::transport::DEFAULT_TIMEOUT,
+        sdk_core::transport::DEFAULT_TIMEOUT,
         Duration::from_secs(30)
     );
     assert_eq!(
-        http_core::transport::USER_AGENT_VALUE,
+        sdk_core::transport::USER_AGENT_VALUE,
         concat!("partner-sdk/", env!("CARGO_PKG_VERSION"))
     );
 }
 
 #[test]
 fn provider_errors_wrap_the_core_error() {
-    let core = http_core::Error::invalid_input("imei", "must not be empty");
+    let core = sdk_core::Error::invalid_input("imei", "must not be empty");
     for e in [
-        bbti::Error::from(http_core::Error::invalid_input("imei", "x")).to_string(),
-        brighte::Error::from(http_core::Error::invalid_input("imei", "x")).to_string(),
-        tradein_promo::Error::from(http_core::Error::invalid_input("imei", "x")).to_string(),
-        dtone::Error::from(http_core::Error::invalid_input("imei", "x")).to_string(),
+        bbti::Error::from(sdk_core::Error::invalid_input("imei", "x")).to_string(),
+        brighte::Error::from(sdk_core::Error::invalid_input("imei", "x")).to_string(),
+        tradein_promo::Error::from(sdk_core::Error::invalid_input("imei", "x")).to_string(),
+        dtone::Error::from(sdk_core::Error::invalid_input("imei", "x")).to_string(),
     ] {
         assert_eq!(e, "invalid input `imei`: x");
     }

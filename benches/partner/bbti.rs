@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 use futures::StreamExt as _;
 
 use crate::support::{Canned, CannedServer, median};
-use http_core::ErrorBody;
-use http_core::reqwest::StatusCode;
+use partner_sdk_core::ErrorBody;
+use partner_sdk_core::reqwest::StatusCode;
 
 use crate::{Report, show};
 
@@ -83,7 +83,7 @@ pub(crate) async fn overhead(report: &mut Report) {
                 .header(reqwest::header::AUTHORIZATION, bearer)
                 .header(reqwest::header::ACCEPT, "application/json");
             if same_work {
-                req = req.timeout(http_core::transport::DEFAULT_TIMEOUT);
+                req = req.timeout(partner_sdk_core::transport::DEFAULT_TIMEOUT);
             }
             async move {
                 let bytes = req.send().await.expect("send").bytes().await.expect("body");

@@ -2,8 +2,8 @@
 
 use serde::Deserialize;
 
-use http_core::ErrorBody;
-use http_core::reqwest::StatusCode;
+use partner_sdk_core::ErrorBody;
+use partner_sdk_core::reqwest::StatusCode;
 
 use crate::Report;
 use crate::support::{Canned, CannedServer};
@@ -91,7 +91,7 @@ pub(crate) async fn overhead(report: &mut Report) {
                 .header(reqwest::header::ACCEPT, "application/json")
                 .header(reqwest::header::CONTENT_TYPE, "application/json");
             if same_work {
-                req = req.timeout(http_core::transport::DEFAULT_TIMEOUT);
+                req = req.timeout(partner_sdk_core::transport::DEFAULT_TIMEOUT);
             }
             async move {
                 let bytes = req.send().await.expect("send").bytes().await.expect("body");

@@ -6,8 +6,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use http_core::ErrorBody;
-use http_core::reqwest::StatusCode;
+use partner_sdk_core::ErrorBody;
+use partner_sdk_core::reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use crate::Report;

@@ -5,8 +5,8 @@ use std::time::Instant;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use http_core::ErrorBody;
-use http_core::reqwest::StatusCode;
+use partner_sdk_core::ErrorBody;
+use partner_sdk_core::reqwest::StatusCode;
 
 use crate::Report;
 use crate::support::{Canned, CannedServer, median};
@@ -125,7 +125,7 @@ pub(crate) fn catalogue(n: usize) -> Vec<u8> {
 
 fn raw_headers(nonce: u64) -> [(&'static str, String); 3] {
     let nonce = nonce.to_string();
-    let hmac = http_core::signature::hmac_sha256_base64(SECRET, format!("{KEY}{nonce}"));
+    let hmac = partner_sdk_core::signature::hmac_sha256_base64(SECRET, format!("{KEY}{nonce}"));
     [
         ("X-TransferTo-apikey", KEY.to_owned()),
         ("X-TransferTo-nonce", nonce),
@@ -153,7 +153,7 @@ pub(crate) async fn overhead(report: &mut Report) {
                 .into_iter()
                 .fold(http.get(url), |r, (k, v)| r.header(k, v));
             if same_work {
-                req = req.timeout(http_core::transport::DEFAULT_TIMEOUT);
+                req = req.timeout(partner_sdk_core::transport::DEFAULT_TIMEOUT);
             }
             async move {
                 let bytes = req.send().await.expect("send").bytes().await.expect("body");

@@ -10,8 +10,8 @@
 //! never gets fewer items per page than asked for.
 
 use futures::stream::BoxStream;
-use http_core::Request;
-use http_core::paginate::{Page, paginate};
+use partner_sdk_core::Request;
+use partner_sdk_core::paginate::{Page, paginate};
 use serde::{Deserialize, Serialize};
 
 use crate::client::{Client, MAX_PAGE_SIZE};
@@ -299,7 +299,7 @@ pub struct SeriesAttributes {
     #[serde(default, deserialize_with = "or_default")]
     pub manufacturer: KeyValue,
     /// How many models it has.
-    #[serde(default, deserialize_with = "http_core::decode::i64_or_zero")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::i64_or_zero")]
     pub number_of_models: i64,
 }
 
@@ -399,10 +399,10 @@ pub struct GradePrice {
     #[serde(default, deserialize_with = "or_default")]
     pub grade: Grade,
     /// Price in yen, campaign delta included.
-    #[serde(default, deserialize_with = "http_core::decode::i64_or_zero")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::i64_or_zero")]
     pub price: i64,
     /// Campaign delta in yen (part of `price`).
-    #[serde(default, deserialize_with = "http_core::decode::i64_or_zero")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::i64_or_zero")]
     pub delta_price: i64,
 }
 

@@ -3,9 +3,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use http_core::secret::secret;
-use http_core::transport::parse_base_url;
-use http_core::{ClientCredentials, HttpSettings, Transport};
+use partner_sdk_core::secret::secret;
+use partner_sdk_core::transport::parse_base_url;
+use partner_sdk_core::{ClientCredentials, HttpSettings, Transport};
 
 use crate::error::{BbtiErrorBody, Error, Result};
 
@@ -47,7 +47,7 @@ impl Client {
     }
 
     /// The API base URL.
-    pub fn base_url(&self) -> &http_core::Url {
+    pub fn base_url(&self) -> &partner_sdk_core::Url {
         self.transport.base_url()
     }
 }
@@ -58,7 +58,7 @@ pub struct ClientBuilder {
     base_url: Option<String>,
     auth_url: Option<String>,
     client_id: Option<String>,
-    client_secret: Option<http_core::SecretString>,
+    client_secret: Option<partner_sdk_core::SecretString>,
     token_lifetime: Option<Duration>,
     settings: HttpSettings,
 }
@@ -74,7 +74,7 @@ impl fmt::Debug for ClientBuilder {
                 &self
                     .client_secret
                     .as_ref()
-                    .map(|_| http_core::secret::REDACTED),
+                    .map(|_| partner_sdk_core::secret::REDACTED),
             )
             .field("settings", &self.settings)
             .finish_non_exhaustive()
@@ -114,11 +114,11 @@ impl ClientBuilder {
         self
     }
 
-    http_core::http_settings_methods!(settings);
+    partner_sdk_core::http_settings_methods!(settings);
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
-        let config = |m: &str| Error::Http(http_core::Error::Config(m.to_owned().into()));
+        let config = |m: &str| Error::Http(partner_sdk_core::Error::Config(m.to_owned().into()));
         let base_url = self
             .base_url
             .ok_or_else(|| config("bbti: base_url is required"))?;

@@ -8,7 +8,7 @@
 use std::fmt;
 
 use base64::Engine as _;
-use http_core::Request;
+use partner_sdk_core::Request;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::client::Client;
@@ -224,7 +224,7 @@ impl fmt::Debug for DeliveryDetail {
             .field("delivery_pattern", &self.delivery_pattern)
             .field("tracking_number", &self.tracking_number)
             .field("reservation_id", &self.reservation_id)
-            .field("reservation_pw", &http_core::secret::REDACTED)
+            .field("reservation_pw", &partner_sdk_core::secret::REDACTED)
             .field("pickup_date", &self.pickup_date)
             .field("pickup_time", &self.pickup_time)
             .field("bring_in_expiration_date", &self.bring_in_expiration_date)

@@ -1,10 +1,10 @@
-//! Errors: the shared [`http_core::Error`] plus BBTI's `rpcStatus` body and
+//! Errors: the shared [`partner_sdk_core::Error`] plus BBTI's `rpcStatus` body and
 //! its gRPC codes.
 
 use std::borrow::Cow;
 
-use http_core::reqwest::StatusCode;
-use http_core::{ApiError, ErrorBody, ProviderError};
+use partner_sdk_core::reqwest::StatusCode;
+use partner_sdk_core::{ApiError, ErrorBody, ProviderError};
 use serde::Deserialize;
 
 use crate::price_list::PriceListError;
@@ -18,7 +18,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// Transport, API, decoding, input, auth or unknown-outcome error.
     #[error(transparent)]
-    Http(#[from] http_core::Error),
+    Http(#[from] partner_sdk_core::Error),
     /// A price-list CSV could not be read.
     #[error(transparent)]
     PriceList(#[from] PriceListError),
@@ -57,7 +57,7 @@ impl Error {
     }
 
     /// The shared error, when this is one.
-    pub fn as_http(&self) -> Option<&http_core::Error> {
+    pub fn as_http(&self) -> Option<&partner_sdk_core::Error> {
         match self {
             Error::Http(e) => Some(e),
             Error::PriceList(_) => None,
@@ -70,7 +70,7 @@ pub(crate) fn invalid(
     field: impl Into<Cow<'static, str>>,
     reason: impl Into<Cow<'static, str>>,
 ) -> Error {
-    Error::Http(http_core::Error::invalid_input(field, reason))
+    Error::Http(partner_sdk_core::Error::invalid_input(field, reason))
 }
 
 /// gRPC status codes as carried in `rpcStatus.code` (not the HTTP status).
@@ -285,7 +285,7 @@ impl ErrorBody for BbtiErrorBody {
 /// The two keys that tell an `rpcStatus` inside a 2xx body from a result.
 #[derive(Deserialize)]
 struct RpcStatusProbe {
-    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_i64")]
     code: Option<i64>,
     #[serde(default, rename = "message", deserialize_with = "key_present")]
     has_message: bool,

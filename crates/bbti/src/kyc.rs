@@ -5,7 +5,7 @@
 //! Never retried automatically; a lost answer is `OutcomeUnknown` carrying
 //! `("transactionId", value)`: check [`Client::get_transaction`] first.
 
-use http_core::Request;
+use partner_sdk_core::Request;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
@@ -76,7 +76,8 @@ impl KycRequest {
         }
         self.date_of_birth.validate("dateOfBirth")?;
         if let Some(url) = &self.redirect_url
-            && http_core::Url::parse(url).map_or(true, |u| !matches!(u.scheme(), "http" | "https"))
+            && partner_sdk_core::Url::parse(url)
+                .map_or(true, |u| !matches!(u.scheme(), "http" | "https"))
         {
             return Err(invalid("redirectUrl", "must be an absolute http(s) URL"));
         }

@@ -18,16 +18,16 @@
 //! Money is integer yen (`i64`) in the API and `Decimal` in the CSV.
 //! Reads are retried on connection errors, 429 and 502/503/504; pricing,
 //! KYC and delivery POSTs never are: a lost answer is
-//! `http_core::Error::OutcomeUnknown` carrying the `submissionId` (pricing)
+//! `partner_sdk_core::Error::OutcomeUnknown` carrying the `submissionId` (pricing)
 //! or `transactionId` (KYC, delivery) to reconcile with.
 //!
 //! # Quick start
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), bbti::Error> {
-//! use bbti::{Condition, PriceProductRequest, PriceQuery};
+//! # async fn run() -> Result<(), partner_sdk_bbti::Error> {
+//! use partner_sdk_bbti::{Condition, PriceProductRequest, PriceQuery};
 //!
-//! let bbti = bbti::Client::builder()
+//! let bbti = partner_sdk_bbti::Client::builder()
 //!     .base_url("https://api.bbti.example")
 //!     .auth_url("https://auth.bbti.example")
 //!     .client_credentials("client-id", "client-secret")
@@ -81,4 +81,4 @@ pub use transactions::{GetTransactionResponse, Transaction, TransactionProduct};
 pub use types::{Condition, Date, DeliveryPattern, Grade, KeyValue, PickupTime, TransactionStatus};
 
 /// Shared HTTP machinery (retry policy, error types) this crate is built on.
-pub use http_core;
+pub use partner_sdk_core;

@@ -10,8 +10,8 @@
 //! ```
 //! let csv = "category,category_value,sku_id,grade,year,month,price,model,model_value,storage,storage_value,carrier,carrier_value,series,series_value,manufacturer,manufacturer_value\n\
 //!            smartphone,Smartphone,1,a,2024,1,10000.00,iphone-8,iPhone 8,64gb,64GB,simfree,SIM free,iphone,iPhone,apple,Apple\n";
-//! let rows: Vec<_> = bbti::price_list::read_csv(csv.as_bytes()).collect::<Result<_, _>>().unwrap();
-//! assert_eq!(rows[0].grade, bbti::Grade::A);
+//! let rows: Vec<_> = partner_sdk_bbti::price_list::read_csv(csv.as_bytes()).collect::<Result<_, _>>().unwrap();
+//! assert_eq!(rows[0].grade, partner_sdk_bbti::Grade::A);
 //! assert_eq!(rows[0].price.to_string(), "10000.00");
 //! ```
 

@@ -7,7 +7,7 @@
 //! call fails with `OutcomeUnknown` carrying `("submissionId", value)` (when
 //! one was given) so the caller can look the transaction up before retrying.
 
-use http_core::Request;
+use partner_sdk_core::Request;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
@@ -198,10 +198,10 @@ pub struct PriceResponse {
     #[serde(default, deserialize_with = "or_default")]
     pub grade: Grade,
     /// Offered price in yen, campaign delta included.
-    #[serde(default, deserialize_with = "http_core::decode::i64_or_zero")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::i64_or_zero")]
     pub price: i64,
     /// Campaign delta in yen.
-    #[serde(default, deserialize_with = "http_core::decode::i64_or_zero")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::i64_or_zero")]
     pub delta_price: i64,
 }
 

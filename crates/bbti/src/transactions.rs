@@ -1,6 +1,6 @@
 //! Transactions: `GetTransaction` (`GET /v1/transactions/{transactionId}`).
 
-use http_core::Request;
+use partner_sdk_core::Request;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
@@ -30,7 +30,7 @@ pub struct TransactionProduct {
     #[serde(default, deserialize_with = "or_default")]
     pub offered_grade: Grade,
     /// Offered price in yen.
-    #[serde(default, deserialize_with = "http_core::decode::i64_or_zero")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::i64_or_zero")]
     pub offered_price: i64,
     /// Confirmed model name.
     #[serde(default, deserialize_with = "text")]
@@ -48,7 +48,7 @@ pub struct TransactionProduct {
     #[serde(default, deserialize_with = "or_default")]
     pub confirmed_grade: Grade,
     /// Confirmed price in yen.
-    #[serde(default, deserialize_with = "http_core::decode::i64_or_zero")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::i64_or_zero")]
     pub confirmed_price: i64,
 }
 

@@ -9,12 +9,12 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 /// Text from a string or a number; `null` and a missing field are `""`.
 pub(crate) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    http_core::decode::opt_string(d).map(Option::unwrap_or_default)
+    partner_sdk_core::decode::opt_string(d).map(Option::unwrap_or_default)
 }
 
 /// `i32` from a number or a string; `null`, `""` and missing are 0.
 pub(crate) fn i32_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
-    let wide = http_core::decode::i64_or_zero(d)?;
+    let wide = partner_sdk_core::decode::i64_or_zero(d)?;
     i32::try_from(wide).map_err(|_| {
         serde::de::Error::invalid_value(serde::de::Unexpected::Signed(wide), &"a 32-bit integer")
     })
@@ -110,7 +110,7 @@ macro_rules! unspecified_default {
     )*};
 }
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// Device grade computed from its condition (`GRADE_A` best).
     pub enum Grade {
         /// Not set.
@@ -154,7 +154,7 @@ impl Grade {
     }
 }
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// Result of one condition check (functionality or appearance).
     pub enum Condition {
         /// Not checked.
@@ -166,7 +166,7 @@ http_core::open_enum! {
     }
 }
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// How the device reaches Belong.
     pub enum DeliveryPattern {
         /// Not set.
@@ -178,7 +178,7 @@ http_core::open_enum! {
     }
 }
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// Pickup time slot (Japan time).
     pub enum PickupTime {
         /// Not set.
@@ -196,7 +196,7 @@ http_core::open_enum! {
     }
 }
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// Where a trade-in transaction stands.
     pub enum TransactionStatus {
         /// Not set (transaction registered, nothing else yet).
@@ -252,5 +252,5 @@ where
     D: Deserializer<'de>,
     T: Default + Deserialize<'de>,
 {
-    http_core::decode::null_as_default(d)
+    partner_sdk_core::decode::null_as_default(d)
 }

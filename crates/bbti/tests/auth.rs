@@ -6,8 +6,8 @@ mod common;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use bbti::ManufacturerQuery;
 use common::{CLIENT_ID, CLIENT_SECRET, Servers, basic, bearer, fixture};
+use partner_sdk_bbti::ManufacturerQuery;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -69,8 +69,8 @@ async fn issuing(expires_in: Option<u64>, expect: u64) -> (MockServer, MockServe
     (auth, api)
 }
 
-fn client(auth: &MockServer, api: &MockServer) -> bbti::Client {
-    bbti::Client::builder()
+fn client(auth: &MockServer, api: &MockServer) -> partner_sdk_bbti::Client {
+    partner_sdk_bbti::Client::builder()
         .base_url(api.uri())
         .auth_url(auth.uri())
         .client_credentials(CLIENT_ID, CLIENT_SECRET)
@@ -116,7 +116,10 @@ async fn missing_expires_in_uses_the_default_lifetime() {
             .await
             .unwrap();
     }
-    assert_eq!(bbti::DEFAULT_TOKEN_LIFETIME, Duration::from_secs(3600));
+    assert_eq!(
+        partner_sdk_bbti::DEFAULT_TOKEN_LIFETIME,
+        Duration::from_secs(3600)
+    );
 }
 
 #[tokio::test]
@@ -168,7 +171,10 @@ async fn a_refused_token_request_is_an_auth_error() {
         .await
         .unwrap_err();
     assert!(
-        matches!(e, bbti::Error::Http(http_core::Error::Auth { .. })),
+        matches!(
+            e,
+            partner_sdk_bbti::Error::Http(partner_sdk_core::Error::Auth { .. })
+        ),
         "{e:?}"
     );
 }
@@ -191,7 +197,7 @@ async fn auth_url_path_prefix_is_kept() {
         .respond_with(manufacturers())
         .mount(&api)
         .await;
-    bbti::Client::builder()
+    partner_sdk_bbti::Client::builder()
         .base_url(api.uri())
         .auth_url(format!("{}/gateway/", auth.uri()))
         .client_credentials(CLIENT_ID, CLIENT_SECRET)

@@ -3,12 +3,12 @@
 
 mod common;
 
-use bbti::{
+use common::{Servers, bearer, fixture, fixture_json};
+use futures::TryStreamExt as _;
+use partner_sdk_bbti::{
     Condition, Date, Grade, ManufacturerQuery, ModelQuery, PickupTime, PriceByAppCodeRequest,
     PriceProductRequest, PriceQuery, SeriesQuery, TransactionStatus,
 };
-use common::{Servers, bearer, fixture, fixture_json};
-use futures::TryStreamExt as _;
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -304,7 +304,7 @@ async fn register_delivery_posts_pickup_and_reads_bring_in_codes() {
         .unwrap();
     assert_eq!(r.delivery_detail.pickup_time, PickupTime::From14To16);
     let mut bring = common::pickup_request();
-    bring.delivery_pattern = bbti::DeliveryPattern::BringIn;
+    bring.delivery_pattern = partner_sdk_bbti::DeliveryPattern::BringIn;
     bring.pickup_date = None;
     bring.pickup_time = None;
     let r = c.register_delivery(&bring).await.unwrap();
@@ -341,8 +341,10 @@ async fn get_transaction_puts_the_id_in_one_segment() {
 async fn bad_input_is_refused_before_sending() {
     let s = Servers::start(Some(0)).await;
     let c = s.client();
-    let field = |e: bbti::Error| match e {
-        bbti::Error::Http(http_core::Error::InvalidInput { field, .. }) => field.into_owned(),
+    let field = |e: partner_sdk_bbti::Error| match e {
+        partner_sdk_bbti::Error::Http(partner_sdk_core::Error::InvalidInput { field, .. }) => {
+            field.into_owned()
+        }
         other => panic!("{other:?}"),
     };
     let e = c
@@ -388,7 +390,7 @@ async fn bad_input_is_refused_before_sending() {
         "pickupTime"
     );
     let mut d = common::pickup_request();
-    d.delivery_pattern = bbti::DeliveryPattern::BringIn;
+    d.delivery_pattern = partner_sdk_bbti::DeliveryPattern::BringIn;
     assert_eq!(
         field(c.register_delivery(&d).await.unwrap_err()),
         "pickupDate"
@@ -412,29 +414,31 @@ async fn bad_input_is_refused_before_sending() {
 
 #[test]
 fn builder_requires_urls_and_credentials() {
-    let config = |b: bbti::ClientBuilder| {
+    let config = |b: partner_sdk_bbti::ClientBuilder| {
         matches!(
             b.build(),
-            Err(bbti::Error::Http(http_core::Error::Config(_)))
+            Err(partner_sdk_bbti::Error::Http(
+                partner_sdk_core::Error::Config(_)
+            ))
         )
     };
-    assert!(config(bbti::Client::builder()));
+    assert!(config(partner_sdk_bbti::Client::builder()));
     assert!(config(
-        bbti::Client::builder().base_url("https://a.example")
+        partner_sdk_bbti::Client::builder().base_url("https://a.example")
     ));
     assert!(config(
-        bbti::Client::builder()
+        partner_sdk_bbti::Client::builder()
             .base_url("https://a.example")
             .auth_url("https://b.example")
     ));
     assert!(config(
-        bbti::Client::builder()
+        partner_sdk_bbti::Client::builder()
             .base_url("ftp://a.example")
             .auth_url("https://b.example")
             .client_credentials("id", "secret")
     ));
     assert!(
-        bbti::Client::builder()
+        partner_sdk_bbti::Client::builder()
             .base_url("https://a.example")
             .auth_url("https://b.example/prefix/")
             .client_credentials("id", "secret")

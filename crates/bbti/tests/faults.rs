@@ -5,9 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use bbti::{Error, PriceProductRequest, PriceQuery};
 use common::{Servers, kyc_request, pickup_request};
-use http_core::RetryPolicy;
+use partner_sdk_bbti::{Error, PriceProductRequest, PriceQuery};
+use partner_sdk_core::RetryPolicy;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -83,7 +83,7 @@ async fn internal_server_error_is_not_retried() {
         .set_body_json(serde_json::json!({"code": 13, "message": "internal"})))
     .await;
     assert_eq!((status(&o.read), o.reads), (500, 1));
-    assert_eq!(o.read.code(), Some(bbti::ErrorCode::Internal));
+    assert_eq!(o.read.code(), Some(partner_sdk_bbti::ErrorCode::Internal));
     assert_eq!((status(&o.write), o.writes), (500, 1));
 }
 
@@ -129,7 +129,7 @@ async fn truncated_json_is_a_decode_error_without_retry() {
     .await;
     for (e, n) in [(&o.read, o.reads), (&o.write, o.writes)] {
         assert!(
-            matches!(e, Error::Http(http_core::Error::Decode(_))),
+            matches!(e, Error::Http(partner_sdk_core::Error::Decode(_))),
             "{e:?}"
         );
         assert_eq!(n, 1);
@@ -141,7 +141,10 @@ async fn wrong_content_type() {
     // HTML with 200: a decode error, not retried.
     let o =
         run(ResponseTemplate::new(200).set_body_raw("<html>maintenance</html>", "text/html")).await;
-    assert!(matches!(o.read, Error::Http(http_core::Error::Decode(_))));
+    assert!(matches!(
+        o.read,
+        Error::Http(partner_sdk_core::Error::Decode(_))
+    ));
     assert_eq!((o.reads, o.writes), (1, 1));
     // JSON labelled text/plain still decodes.
     let s = serve(
@@ -158,7 +161,11 @@ async fn ok_status_with_an_error_body_is_an_api_error() {
         .set_body_json(serde_json::json!({"code": 3, "message": "invalid storageKey"})))
     .await;
     for (e, n) in [(&o.read, o.reads), (&o.write, o.writes)] {
-        assert_eq!(e.code(), Some(bbti::ErrorCode::InvalidArgument), "{e:?}");
+        assert_eq!(
+            e.code(),
+            Some(partner_sdk_bbti::ErrorCode::InvalidArgument),
+            "{e:?}"
+        );
         assert_eq!(n, 1);
     }
 }
@@ -181,14 +188,14 @@ async fn stall_past_timeout() {
 
     let read = c.list_prices(&PriceQuery::new()).await.unwrap_err();
     assert!(
-        matches!(read, Error::Http(http_core::Error::Timeout { .. })),
+        matches!(read, Error::Http(partner_sdk_core::Error::Timeout { .. })),
         "{read:?}"
     );
     assert_eq!(requests(&s, "/v1/prices").await, 3);
 
     let write = c.price_products(&pricing()).await.unwrap_err();
     match write {
-        Error::Http(http_core::Error::OutcomeUnknown { key, .. }) => {
+        Error::Http(partner_sdk_core::Error::OutcomeUnknown { key, .. }) => {
             assert_eq!(key, Some(("submissionId", SUBMISSION.to_owned())));
         }
         other => panic!("{other:?}"),
@@ -203,7 +210,7 @@ async fn stall_past_timeout() {
     assert!(
         matches!(
             e,
-            Error::Http(http_core::Error::OutcomeUnknown { key: None, .. })
+            Error::Http(partner_sdk_core::Error::OutcomeUnknown { key: None, .. })
         ),
         "{e:?}"
     );
@@ -211,14 +218,17 @@ async fn stall_past_timeout() {
 
     let e = c.register_kyc(&kyc_request()).await.unwrap_err();
     assert!(
-        matches!(&e, Error::Http(http_core::Error::OutcomeUnknown { key: Some((k, _)), .. }) if *k == "transactionId"),
+        matches!(&e, Error::Http(partner_sdk_core::Error::OutcomeUnknown { key: Some((k, _)), .. }) if *k == "transactionId"),
         "{e:?}"
     );
     assert!(!e.is_retryable());
     assert_eq!(requests(&s, "/v1/kyc").await, 1);
     let e = c.register_delivery(&pickup_request()).await.unwrap_err();
     assert!(
-        matches!(e, Error::Http(http_core::Error::OutcomeUnknown { .. })),
+        matches!(
+            e,
+            Error::Http(partner_sdk_core::Error::OutcomeUnknown { .. })
+        ),
         "{e:?}"
     );
     assert_eq!(requests(&s, "/v1/delivery/register").await, 1);
@@ -244,7 +254,7 @@ async fn kyc_and_delivery_are_sent_once_under_503() {
         status(&c.register_delivery(&pickup_request()).await.unwrap_err()),
         503
     );
-    let codes = bbti::PriceByAppCodeRequest::new("p", "code").submission_id("s-1");
+    let codes = partner_sdk_bbti::PriceByAppCodeRequest::new("p", "code").submission_id("s-1");
     assert_eq!(status(&c.price_codes(&codes).await.unwrap_err()), 503);
 }
 
@@ -255,7 +265,7 @@ async fn connection_refused() {
         l.local_addr().unwrap().port()
     };
     let s = Servers::start(None).await;
-    let c = bbti::Client::builder()
+    let c = partner_sdk_bbti::Client::builder()
         .base_url(format!("http://127.0.0.1:{port}"))
         .auth_url(s.auth.uri())
         .client_credentials(common::CLIENT_ID, common::CLIENT_SECRET)
@@ -264,7 +274,7 @@ async fn connection_refused() {
         .unwrap();
     let e = c.list_prices(&PriceQuery::new()).await.unwrap_err();
     assert!(
-        matches!(e, Error::Http(http_core::Error::Transport { .. })),
+        matches!(e, Error::Http(partner_sdk_core::Error::Transport { .. })),
         "{e:?}"
     );
     assert!(e.is_retryable());
@@ -272,12 +282,12 @@ async fn connection_refused() {
     // with a transport error, not an unknown outcome.
     let e = c.price_products(&pricing()).await.unwrap_err();
     assert!(
-        matches!(e, Error::Http(http_core::Error::Transport { .. })),
+        matches!(e, Error::Http(partner_sdk_core::Error::Transport { .. })),
         "{e:?}"
     );
 
     // The auth server refusing connections is an error too, never a panic.
-    let c = bbti::Client::builder()
+    let c = partner_sdk_bbti::Client::builder()
         .base_url(s.api.uri())
         .auth_url(format!("http://127.0.0.1:{port}"))
         .client_credentials(common::CLIENT_ID, common::CLIENT_SECRET)
@@ -317,7 +327,7 @@ async fn reset_mid_body_retries_reads_and_never_resends_pricing() {
     use std::sync::atomic::Ordering;
     let (uri, hits) = reset_mid_body().await;
     let s = Servers::start(None).await;
-    let c = bbti::Client::builder()
+    let c = partner_sdk_bbti::Client::builder()
         .base_url(uri)
         .auth_url(s.auth.uri())
         .client_credentials(common::CLIENT_ID, common::CLIENT_SECRET)
@@ -326,13 +336,13 @@ async fn reset_mid_body_retries_reads_and_never_resends_pricing() {
         .unwrap();
     let e = c.list_prices(&PriceQuery::new()).await.unwrap_err();
     assert!(
-        matches!(e, Error::Http(http_core::Error::Transport { .. })),
+        matches!(e, Error::Http(partner_sdk_core::Error::Transport { .. })),
         "{e:?}"
     );
     assert_eq!(hits.load(Ordering::SeqCst), 3);
     let e = c.price_products(&pricing()).await.unwrap_err();
     match e {
-        Error::Http(http_core::Error::OutcomeUnknown { key, .. }) => {
+        Error::Http(partner_sdk_core::Error::OutcomeUnknown { key, .. }) => {
             assert_eq!(key, Some(("submissionId", SUBMISSION.to_owned())));
         }
         other => panic!("{other:?}"),

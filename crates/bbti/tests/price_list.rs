@@ -1,8 +1,8 @@
 //! The price-list CSV reader.
 
-use bbti::Grade;
-use bbti::price_list::{PriceIndex, PriceListError, read_csv, read_csv_async};
 use futures::StreamExt as _;
+use partner_sdk_bbti::Grade;
+use partner_sdk_bbti::price_list::{PriceIndex, PriceListError, read_csv, read_csv_async};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 

@@ -3,9 +3,9 @@
 //! (55 000 byte strings, 45 000 JSON values, 1 000 price-list inputs, the
 //! last one fewer because every case builds two CSV readers).
 
-use bbti::*;
-use http_core::ErrorBody as _;
-use http_core::reqwest::StatusCode;
+use partner_sdk_bbti::*;
+use partner_sdk_core::ErrorBody as _;
+use partner_sdk_core::reqwest::StatusCode;
 use proptest::prelude::*;
 use serde_json::Value;
 

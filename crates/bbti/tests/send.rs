@@ -1,7 +1,7 @@
 //! Compile-time proof that the client, its futures and streams are `Send`
 //! (and the client `Sync`).
 
-use bbti::*;
+use partner_sdk_bbti::*;
 
 fn assert_send<T: Send>(_: &T) {}
 fn assert_send_sync<T: Send + Sync + 'static>() {}

@@ -14,16 +14,19 @@ pub struct Account {
     #[serde(default)]
     pub id: AccountId,
     /// Legal name of the entity.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub entity_legal_name: Option<String>,
     /// Trading name of the entity.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub entity_trading_name: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct AccountsEnvelope {
-    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
+    )]
     accounts: Vec<Account>,
 }
 

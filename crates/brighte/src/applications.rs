@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use futures::stream::BoxStream;
-use http_core::Request;
+use partner_sdk_core::Request;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +11,7 @@ use crate::client::Client;
 use crate::common::{ListPage, ListQuery, list_stream, wire};
 use crate::error::{Error, Result};
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// `applicationStatus`.
     pub enum ApplicationStatus {
         /// `APPROVED`.
@@ -31,7 +31,7 @@ http_core::open_enum! {
     }
 }
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// `applicationDocumentType`. The document-types answer and the upload
     /// sample spell the invoice type `invoice`, so that is what is sent;
     /// matching is case-insensitive.
@@ -50,24 +50,24 @@ http_core::open_enum! {
 #[non_exhaustive]
 pub struct Applicant {
     /// Unique id.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub id: String,
     /// Full name.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub name: Option<String>,
     /// Email.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub email: Option<String>,
     /// Mobile phone number.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub mobile: Option<String>,
     /// Date of birth (`YYYY-MM-DD`).
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub dob: Option<String>,
     /// True for the joint applicant, false for the primary one (`1`/`0`).
     #[serde(
         default,
-        deserialize_with = "http_core::decode::flag",
+        deserialize_with = "partner_sdk_core::decode::flag",
         serialize_with = "wire::flag"
     )]
     pub joint_applicant: bool,
@@ -78,38 +78,41 @@ pub struct Applicant {
 #[non_exhaustive]
 pub struct Application {
     /// Unique id.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub id: String,
     /// Primary and joint applicants.
-    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
+    )]
     pub applicants: Vec<Applicant>,
     /// Agent who submitted it (`<first_name> <last_name>`).
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub team_member: Option<String>,
     /// Financed amount (dollars as sent; number or string).
     #[serde(
         default,
-        deserialize_with = "http_core::decode::opt_decimal",
+        deserialize_with = "partner_sdk_core::decode::opt_decimal",
         serialize_with = "wire::opt_money"
     )]
     pub financed_amount: Option<Decimal>,
     /// Repayment term in months.
-    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_i64")]
     pub repayment_term: Option<i64>,
     /// Product category.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub product_category: Option<String>,
     /// Description of the financed items.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub product_description: Option<String>,
     /// Vendor's reference number (the one field a vendor may update).
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub reference_number: Option<String>,
     /// Status.
     #[serde(default)]
     pub status: Option<ApplicationStatus>,
     /// Creation time (ISO 8601, as sent).
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub created: Option<String>,
 }
 
@@ -121,7 +124,7 @@ pub struct ApplicationDocument {
     #[serde(rename = "type", default)]
     pub document_type: Option<ApplicationDocumentType>,
     /// File name.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub filename: Option<String>,
 }
 
@@ -209,12 +212,15 @@ impl DocumentUpload {
 
 #[derive(Deserialize)]
 struct ApplicationsEnvelope {
-    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
+    )]
     applications: Vec<Application>,
     #[serde(
         rename = "hasMoreRecords",
         default,
-        deserialize_with = "http_core::decode::flag"
+        deserialize_with = "partner_sdk_core::decode::flag"
     )]
     has_more_records: bool,
 }
@@ -229,7 +235,7 @@ struct DocumentTypesEnvelope {
     #[serde(
         rename = "applicationDocumentTypes",
         default,
-        deserialize_with = "http_core::decode::null_as_default"
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
     )]
     types: Vec<ApplicationDocumentType>,
 }
@@ -239,7 +245,7 @@ struct DocumentsEnvelope {
     #[serde(
         rename = "applicationDocuments",
         default,
-        deserialize_with = "http_core::decode::null_as_default"
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
     )]
     documents: Vec<ApplicationDocument>,
 }
@@ -252,7 +258,7 @@ struct DocumentEnvelope {
 
 #[derive(Deserialize)]
 struct TokenEnvelope {
-    #[serde(deserialize_with = "http_core::decode::string")]
+    #[serde(deserialize_with = "partner_sdk_core::decode::string")]
     token: String,
 }
 

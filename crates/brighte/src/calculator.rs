@@ -1,6 +1,6 @@
 //! Public finance calculator (no authentication).
 
-use http_core::Request;
+use partner_sdk_core::Request;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -8,7 +8,7 @@ use crate::client::Client;
 use crate::common::{check_money, check_term, wire};
 use crate::error::{Error, Result};
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// Type of application (`financeType`, default `CONSUMER`).
     pub enum FinanceType {
         /// Consumer finance.
@@ -98,59 +98,59 @@ pub struct FinanceCalculation {
     /// Amount of each instalment.
     #[serde(
         default,
-        deserialize_with = "http_core::decode::opt_decimal",
+        deserialize_with = "partner_sdk_core::decode::opt_decimal",
         serialize_with = "wire::opt_money"
     )]
     pub repayment_amount: Option<Decimal>,
     /// Number of instalments.
-    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_i64")]
     pub instalments: Option<i64>,
     /// Purchase total.
     #[serde(
         default,
-        deserialize_with = "http_core::decode::opt_decimal",
+        deserialize_with = "partner_sdk_core::decode::opt_decimal",
         serialize_with = "wire::opt_money"
     )]
     pub total_purchase_amount: Option<Decimal>,
     /// Deposit.
     #[serde(
         default,
-        deserialize_with = "http_core::decode::opt_decimal",
+        deserialize_with = "partner_sdk_core::decode::opt_decimal",
         serialize_with = "wire::opt_money"
     )]
     pub deposit_amount: Option<Decimal>,
     /// Financed amount (total minus deposit).
     #[serde(
         default,
-        deserialize_with = "http_core::decode::opt_decimal",
+        deserialize_with = "partner_sdk_core::decode::opt_decimal",
         serialize_with = "wire::opt_money"
     )]
     pub financed_amount: Option<Decimal>,
     /// Establishment fee.
     #[serde(
         default,
-        deserialize_with = "http_core::decode::opt_decimal",
+        deserialize_with = "partner_sdk_core::decode::opt_decimal",
         serialize_with = "wire::opt_money"
     )]
     pub establishment_fee: Option<Decimal>,
     /// Weekly account keeping fee.
     #[serde(
         default,
-        deserialize_with = "http_core::decode::opt_decimal",
+        deserialize_with = "partner_sdk_core::decode::opt_decimal",
         serialize_with = "wire::opt_money"
     )]
     pub weekly_account_keeping_fee: Option<Decimal>,
     /// Annual fee.
     #[serde(
         default,
-        deserialize_with = "http_core::decode::opt_decimal",
+        deserialize_with = "partner_sdk_core::decode::opt_decimal",
         serialize_with = "wire::opt_money"
     )]
     pub annual_fee: Option<Decimal>,
     /// Late payment fee.
     #[serde(
         default,
-        deserialize_with = "http_core::decode::opt_decimal",
+        deserialize_with = "partner_sdk_core::decode::opt_decimal",
         serialize_with = "wire::opt_money"
     )]
     pub late_payment_fee: Option<Decimal>,

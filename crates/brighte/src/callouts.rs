@@ -1,6 +1,6 @@
 //! Callout requests: ask Brighte to call a prospective customer.
 
-use http_core::Request;
+use partner_sdk_core::Request;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -9,7 +9,7 @@ use crate::common::{AccountId, check_money, check_term, check_text, wire};
 use crate::error::{Error, Result};
 use crate::quotes::check_email;
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// `calloutStatus` (`FULLFILLED` as documented; `FULFILLED` also read).
     pub enum CalloutStatus {
         /// Open.
@@ -78,65 +78,65 @@ impl CalloutRequest {
 #[non_exhaustive]
 pub struct Callout {
     /// Unique id.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub id: String,
     /// First name.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub first_name: Option<String>,
     /// Last name.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub last_name: Option<String>,
     /// Phone.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub phone: Option<String>,
     /// Email.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub email: Option<String>,
     /// Proposed purchase amount.
     #[serde(
         default,
-        deserialize_with = "http_core::decode::opt_decimal",
+        deserialize_with = "partner_sdk_core::decode::opt_decimal",
         serialize_with = "wire::opt_money"
     )]
     pub total_purchase_amount: Option<Decimal>,
     /// Proposed deposit.
     #[serde(
         default,
-        deserialize_with = "http_core::decode::opt_decimal",
+        deserialize_with = "partner_sdk_core::decode::opt_decimal",
         serialize_with = "wire::opt_money"
     )]
     pub deposit_amount: Option<Decimal>,
     /// Term in months.
-    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_i64")]
     pub repayment_term: Option<i64>,
     /// Product category.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub product_category: Option<String>,
     /// Description of the financed items.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub product_description: Option<String>,
     /// When Brighte will call (ISO 8601).
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub call_datetime: Option<String>,
     /// Status.
     #[serde(default)]
     pub status: Option<CalloutStatus>,
     /// Creation time.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub created: Option<String>,
     /// Last change.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub modified: Option<String>,
     /// Applicant email (listed in the field table).
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub applicant_email: Option<String>,
     /// `<first_name> <last_name>`.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub full_name: Option<String>,
     /// Proposed financed amount.
     #[serde(
         default,
-        deserialize_with = "http_core::decode::opt_decimal",
+        deserialize_with = "partner_sdk_core::decode::opt_decimal",
         serialize_with = "wire::opt_money"
     )]
     pub financed_amount: Option<Decimal>,

@@ -22,7 +22,7 @@ pub const INVALID_DATA_CODE: &str = "10002";
 /// Longest reference number.
 pub const MAX_REFERENCE_LEN: usize = 20;
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// The documented checkout product categories. Anything else is
     /// `Other`; of those only the sample's `"Storage Battery(s)"`
     /// ([`ProductCategoryName::SAMPLE_EXTRA`]) passes validation.
@@ -229,7 +229,7 @@ impl CheckoutRequest {
 /// SHA-256 (lower-case hex) of the six checksummed values in documented
 /// order: redirect, total, deposit, term, category, description.
 pub fn checksum(values: &[&str]) -> String {
-    http_core::signature::sha256_hex(values.concat())
+    partner_sdk_core::signature::sha256_hex(values.concat())
 }
 
 /// `https://host/checkout?key=PUBLIC_API_KEY` under `base_url`.
@@ -237,7 +237,7 @@ pub fn checkout_url(base_url: &str, public_api_key: &str) -> Result<Url> {
     if public_api_key.trim().is_empty() {
         return Err(Error::invalid("public_api_key", "must not be empty"));
     }
-    let base = http_core::transport::parse_base_url(base_url)?;
+    let base = partner_sdk_core::transport::parse_base_url(base_url)?;
     let mut url = base.clone();
     url.set_path(&format!(
         "{}{CHECKOUT_PATH}",
@@ -391,7 +391,7 @@ impl RedirectResult {
                 let (Some(ts), Some(token), Some(sig)) =
                     (get("timestamp"), get("token"), get("signature"))
                 else {
-                    return Err(http_core::Error::signature(
+                    return Err(partner_sdk_core::Error::signature(
                         "redirect has no signature, timestamp or token although a private key is configured",
                     )
                     .into());

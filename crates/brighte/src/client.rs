@@ -4,9 +4,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_core::reqwest::header::{HeaderName, HeaderValue};
-use http_core::secret::REDACTED;
-use http_core::{
+use partner_sdk_core::reqwest::header::{HeaderName, HeaderValue};
+use partner_sdk_core::secret::REDACTED;
+use partner_sdk_core::{
     ExposeSecret, HttpSettings, Request, SecretString, Session, SessionAuth, Transport,
 };
 use serde::de::DeserializeOwned;
@@ -107,7 +107,7 @@ impl ClientBuilder {
         self
     }
 
-    http_core::http_settings_methods!(settings);
+    partner_sdk_core::http_settings_methods!(settings);
 
     fn join(&self, prefix: &str, field: &'static str) -> Result<String> {
         let prefix = prefix.trim();
@@ -117,7 +117,7 @@ impl ClientBuilder {
         if prefix.contains(['?', '#']) {
             return Err(Error::invalid(field, "must be a plain path"));
         }
-        let base = http_core::transport::parse_base_url(&self.base_url)?;
+        let base = partner_sdk_core::transport::parse_base_url(&self.base_url)?;
         let mut url = base.clone();
         let path = format!(
             "{}{}",
@@ -132,8 +132,8 @@ impl ClientBuilder {
     fn transport(
         &self,
         base: String,
-        http: &http_core::reqwest::Client,
-    ) -> http_core::TransportBuilder {
+        http: &partner_sdk_core::reqwest::Client,
+    ) -> partner_sdk_core::TransportBuilder {
         // Both transports share one HTTP client (one connection pool).
         self.settings
             .apply(Transport::builder(PROVIDER))
@@ -148,15 +148,15 @@ impl ClientBuilder {
         let public_base = self.join(&self.public_prefix, "public_path_prefix")?;
         let http = match &self.settings.http {
             Some(h) => h.clone(),
-            None => http_core::reqwest::Client::builder()
+            None => partner_sdk_core::reqwest::Client::builder()
                 .connect_timeout(
                     self.settings
                         .connect_timeout
-                        .unwrap_or(http_core::transport::DEFAULT_CONNECT_TIMEOUT),
+                        .unwrap_or(partner_sdk_core::transport::DEFAULT_CONNECT_TIMEOUT),
                 )
                 .build()
                 .map_err(|e| {
-                    http_core::Error::Config(format!("cannot build HTTP client: {e}").into())
+                    partner_sdk_core::Error::Config(format!("cannot build HTTP client: {e}").into())
                 })?,
         };
         let public = self.transport(public_base, &http).build()?;
@@ -204,7 +204,7 @@ impl ClientBuilder {
 /// sample request of the documentation carries it.
 fn bodyless(request: Request) -> Request {
     request.header(
-        http_core::reqwest::header::CONTENT_TYPE,
+        partner_sdk_core::reqwest::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     )
 }
@@ -242,18 +242,21 @@ struct SessionResponse {
     #[serde(
         rename = "sessionKey",
         default,
-        deserialize_with = "http_core::decode::string"
+        deserialize_with = "partner_sdk_core::decode::string"
     )]
     session_key: String,
     #[serde(
         rename = "sessionToken",
         default,
-        deserialize_with = "http_core::decode::string"
+        deserialize_with = "partner_sdk_core::decode::string"
     )]
     session_token: String,
 }
 
-async fn create_session(login: &Transport, creds: &LoginCredentials) -> http_core::Result<Session> {
+async fn create_session(
+    login: &Transport,
+    creds: &LoginCredentials,
+) -> partner_sdk_core::Result<Session> {
     let body = SessionRequest {
         api_id: &creds.api_id,
         api_secret: creds.api_secret.expose_secret(),
@@ -262,13 +265,15 @@ async fn create_session(login: &Transport, creds: &LoginCredentials) -> http_cor
         .send(Request::post("create_session", "/session").json(&body))
         .await
         .map_err(|e| match e {
-            http_core::Error::Api(api) if api.status().as_u16() == 401 => http_core::Error::Auth {
-                provider: PROVIDER,
-                message: "session refused (invalid API id or secret, or no API access)".into(),
-                source: Some(api),
-            },
+            partner_sdk_core::Error::Api(api) if api.status().as_u16() == 401 => {
+                partner_sdk_core::Error::Auth {
+                    provider: PROVIDER,
+                    message: "session refused (invalid API id or secret, or no API access)".into(),
+                    source: Some(api),
+                }
+            }
             // The body of a session answer carries the session: never keep it.
-            http_core::Error::Decode(d) => http_core::Error::Auth {
+            partner_sdk_core::Error::Decode(d) => partner_sdk_core::Error::Auth {
                 provider: PROVIDER,
                 message: format!("session answer ({}) is not valid JSON", d.status()),
                 source: None,
@@ -276,7 +281,7 @@ async fn create_session(login: &Transport, creds: &LoginCredentials) -> http_cor
             other => other,
         })?;
     if response.session_key.is_empty() || response.session_token.is_empty() {
-        return Err(http_core::Error::Auth {
+        return Err(partner_sdk_core::Error::Auth {
             provider: PROVIDER,
             message: "session answer has no sessionKey or sessionToken".into(),
             source: None,
@@ -339,18 +344,18 @@ impl Client {
     }
 
     /// Base URL of the vendor REST API (prefix included), if configured.
-    pub fn vendor_base_url(&self) -> Option<&http_core::Url> {
+    pub fn vendor_base_url(&self) -> Option<&partner_sdk_core::Url> {
         self.inner.vendor.as_ref().map(|v| v.api.base_url())
     }
 
     /// Base URL of the public API (prefix included).
-    pub fn public_base_url(&self) -> &http_core::Url {
+    pub fn public_base_url(&self) -> &partner_sdk_core::Url {
         self.inner.public.base_url()
     }
 
     fn vendor(&self) -> Result<&Vendor> {
         self.inner.vendor.as_ref().ok_or_else(|| {
-            Error::Http(http_core::Error::Config(
+            Error::Http(partner_sdk_core::Error::Config(
                 "brighte: the vendor REST API needs api_credentials (api_id and api_secret); \
                  this client can call only the public API"
                     .into(),

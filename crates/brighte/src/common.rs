@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use time::Date;
 
 use futures::stream::BoxStream;
-use http_core::paginate::{Page, paginate};
+use partner_sdk_core::paginate::{Page, paginate};
 
 use crate::client::Client;
 use crate::error::{Error, Result};

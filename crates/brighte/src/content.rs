@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::client::Client;
 use crate::error::Result;
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// `contentType`.
     pub enum ContentType {
         /// Direct debit agreement.
@@ -26,10 +26,10 @@ pub struct Content {
     #[serde(default)]
     pub content_type: Option<ContentType>,
     /// Version (an ISO 8601 timestamp).
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub version: Option<String>,
     /// The text.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub content: String,
 }
 
@@ -38,13 +38,13 @@ pub struct Content {
 #[non_exhaustive]
 pub struct ProductCategory {
     /// Display name (the value checkout and quotes take).
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub name: String,
     /// URL-safe slug.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub slug: Option<String>,
     /// Icon URL.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub icon: Option<String>,
 }
 
@@ -58,7 +58,7 @@ struct CategoriesEnvelope {
     #[serde(
         rename = "productCategories",
         default,
-        deserialize_with = "http_core::decode::null_as_default"
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
     )]
     categories: Vec<ProductCategory>,
 }

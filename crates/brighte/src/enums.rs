@@ -1,7 +1,7 @@
 //! The remaining enums of the documentation, for applicant data. Unknown
 //! values are kept as `Other`.
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// `gender`.
     pub enum Gender {
         /// Female.
@@ -11,7 +11,7 @@ http_core::open_enum! {
     }
 }
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// `identificationType`.
     pub enum IdentificationType {
         /// Driver licence.
@@ -23,7 +23,7 @@ http_core::open_enum! {
     }
 }
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// `maritalStatus`.
     pub enum MaritalStatus {
         /// De facto.
@@ -35,7 +35,7 @@ http_core::open_enum! {
     }
 }
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// `medicareColour`.
     pub enum MedicareColour {
         /// Blue.
@@ -47,7 +47,7 @@ http_core::open_enum! {
     }
 }
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// `paymentMethod`.
     pub enum PaymentMethod {
         /// Bank account.
@@ -59,7 +59,7 @@ http_core::open_enum! {
     }
 }
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// `pensionerOrVeteranType`.
     pub enum PensionerOrVeteranType {
         /// Aged pension.
@@ -71,7 +71,7 @@ http_core::open_enum! {
     }
 }
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// `personTitle`.
     pub enum PersonTitle {
         /// Dr.
@@ -87,7 +87,7 @@ http_core::open_enum! {
     }
 }
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// `stateCode` (Australian states and territories).
     pub enum StateCode {
         /// Australian Capital Territory.

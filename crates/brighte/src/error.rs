@@ -1,11 +1,11 @@
-//! Errors: the shared [`http_core::Error`] plus what only Brighte has, and
+//! Errors: the shared [`partner_sdk_core::Error`] plus what only Brighte has, and
 //! the mapping of Brighte's error bodies (`{"status": 4402, "message": ...}`)
-//! into [`http_core::ApiError`].
+//! into [`partner_sdk_core::ApiError`].
 
-use http_core::reqwest::StatusCode;
-use http_core::{ApiError, ErrorBody, ProviderError};
+use partner_sdk_core::reqwest::StatusCode;
+use partner_sdk_core::{ApiError, ErrorBody, ProviderError};
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// Brighte's body `status` codes (sent next to the HTTP status).
     pub enum ErrorCode {
         /// 4000: internal failure (sent with HTTP 500).
@@ -32,7 +32,7 @@ http_core::open_enum! {
 pub enum Error {
     /// Transport, API, decoding, input, auth, signature or configuration error.
     #[error(transparent)]
-    Http(#[from] http_core::Error),
+    Http(#[from] partner_sdk_core::Error),
     /// The checkout redirect reported a failure (`error_code` 10002 or any
     /// code other than 10000).
     #[error("brighte checkout failed with error_code {code}: {message}")]
@@ -54,8 +54,8 @@ impl Error {
     /// the cause of a failed re-login).
     pub fn api(&self) -> Option<&ApiError> {
         match self {
-            Error::Http(http_core::Error::Api(e)) => Some(e),
-            Error::Http(http_core::Error::Auth {
+            Error::Http(partner_sdk_core::Error::Api(e)) => Some(e),
+            Error::Http(partner_sdk_core::Error::Auth {
                 source: Some(e), ..
             }) => Some(e),
             _ => None,
@@ -71,7 +71,7 @@ impl Error {
     }
 
     /// The underlying shared error, when this is one.
-    pub fn as_http(&self) -> Option<&http_core::Error> {
+    pub fn as_http(&self) -> Option<&partner_sdk_core::Error> {
         match self {
             Error::Http(e) => Some(e),
             Error::Checkout { .. } => None,
@@ -80,11 +80,14 @@ impl Error {
 
     /// True for `InvalidInput` (the request was refused before sending).
     pub fn is_invalid_input(&self) -> bool {
-        matches!(self, Error::Http(http_core::Error::InvalidInput { .. }))
+        matches!(
+            self,
+            Error::Http(partner_sdk_core::Error::InvalidInput { .. })
+        )
     }
 
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        Error::Http(http_core::Error::invalid_input(field, reason.into()))
+        Error::Http(partner_sdk_core::Error::invalid_input(field, reason.into()))
     }
 }
 
@@ -114,7 +117,7 @@ fn text(v: &serde_json::Value) -> Option<String> {
 /// The body `status` of an answer, number or string.
 #[derive(serde::Deserialize)]
 struct StatusProbe {
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     status: Option<String>,
 }
 

@@ -6,21 +6,21 @@
 //! # Quick start
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), brighte::Error> {
+//! # async fn run() -> Result<(), partner_sdk_brighte::Error> {
 //! use futures::TryStreamExt as _;
 //!
-//! let brighte = brighte::Client::builder()
+//! let brighte = partner_sdk_brighte::Client::builder()
 //!     .base_url("https://portal.brighte.com.au")
 //!     .api_credentials("API_ID", "API_SECRET")
 //!     .build()?;
 //! let accounts = brighte.accounts().await?;
-//! let query = brighte::ListQuery::new().account(accounts[0].id.clone());
-//! let apps: Vec<brighte::Application> = brighte.applications(&query).try_collect().await?;
+//! let query = partner_sdk_brighte::ListQuery::new().account(accounts[0].id.clone());
+//! let apps: Vec<partner_sdk_brighte::Application> = brighte.applications(&query).try_collect().await?;
 //!
 //! // Public API: no credentials needed.
-//! let anon = brighte::Client::builder().build()?;
+//! let anon = partner_sdk_brighte::Client::builder().build()?;
 //! let calc = anon
-//!     .calculate_finance(&brighte::FinanceRequest::new(10_000.into(), 24))
+//!     .calculate_finance(&partner_sdk_brighte::FinanceRequest::new(10_000.into(), 24))
 //!     .await?;
 //! # let _ = (apps, calc); Ok(()) }
 //! ```
@@ -28,7 +28,7 @@
 //! Checkout and webhooks need no client:
 //!
 //! ```
-//! use brighte::checkout::{CheckoutRequest, ProductCategoryName};
+//! use partner_sdk_brighte::checkout::{CheckoutRequest, ProductCategoryName};
 //! let form = CheckoutRequest::new(
 //!     "http://yourwebsite.com/checkout-success.html",
 //!     7000.into(),
@@ -39,7 +39,7 @@
 //! )
 //! .into_form()?;
 //! assert_eq!(form.checksum().len(), 64);
-//! # Ok::<(), brighte::Error>(())
+//! # Ok::<(), partner_sdk_brighte::Error>(())
 //! ```
 //!
 //! # Paths and documented inconsistencies
@@ -98,4 +98,4 @@ pub use signing::{InMemoryReplayStore, ReplayStore, Verifier};
 pub use users::{NewUser, User, UserKey, UserRole, UserUpdate};
 pub use webhook::{Ack, WebhookEvent, WebhookPayload};
 
-pub use http_core::{ApiError, Decimal, RetryPolicy};
+pub use partner_sdk_core::{ApiError, Decimal, RetryPolicy};

@@ -1,7 +1,7 @@
 //! Quotes: list (paginated stream), get, create, resend, delete.
 
 use futures::stream::BoxStream;
-use http_core::Request;
+use partner_sdk_core::Request;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +12,7 @@ use crate::common::{
 };
 use crate::error::{Error, Result};
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// `quoteStatus`.
     pub enum QuoteStatus {
         /// `COMPLETED`: an application was filed.
@@ -27,42 +27,42 @@ http_core::open_enum! {
 #[non_exhaustive]
 pub struct Quote {
     /// Unique id.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub id: String,
     /// Email the quote is sent to.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub applicant_email: Option<String>,
     /// Total purchase amount.
     #[serde(
         default,
-        deserialize_with = "http_core::decode::opt_decimal",
+        deserialize_with = "partner_sdk_core::decode::opt_decimal",
         serialize_with = "wire::opt_money"
     )]
     pub total_purchase_amount: Option<Decimal>,
     /// Deposit amount.
     #[serde(
         default,
-        deserialize_with = "http_core::decode::opt_decimal",
+        deserialize_with = "partner_sdk_core::decode::opt_decimal",
         serialize_with = "wire::opt_money"
     )]
     pub deposit_amount: Option<Decimal>,
     /// Repayment term in months.
-    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_i64")]
     pub repayment_term: Option<i64>,
     /// Product category.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub product_category: Option<String>,
     /// Description of the financed items.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub product_description: Option<String>,
     /// Creation time (ISO 8601, as sent).
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub created: Option<String>,
     /// Agent who created it.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub team_member: Option<String>,
     /// Applicant name.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub applicant: Option<String>,
     /// Status.
     #[serde(default)]
@@ -133,12 +133,15 @@ pub(crate) fn check_email(field: &'static str, email: &str) -> Result<()> {
 
 #[derive(Deserialize)]
 struct QuotesEnvelope {
-    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
+    )]
     quotes: Vec<Quote>,
     #[serde(
         rename = "hasMoreRecords",
         default,
-        deserialize_with = "http_core::decode::flag"
+        deserialize_with = "partner_sdk_core::decode::flag"
     )]
     has_more_records: bool,
 }

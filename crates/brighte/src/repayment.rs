@@ -1,6 +1,6 @@
 //! Repayment amount of a loan (vendor API).
 
-use http_core::Request;
+use partner_sdk_core::Request;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -47,12 +47,12 @@ pub struct RepaymentAmount {
     /// Amount of each instalment.
     #[serde(
         rename = "repaymentAmount",
-        deserialize_with = "http_core::decode::decimal",
+        deserialize_with = "partner_sdk_core::decode::decimal",
         serialize_with = "wire::money"
     )]
     pub repayment_amount: Decimal,
     /// Number of instalments over the term.
-    #[serde(default, deserialize_with = "http_core::decode::i64_or_zero")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::i64_or_zero")]
     pub instalments: i64,
 }
 

@@ -7,15 +7,18 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http_core::secret::REDACTED;
-use http_core::{ExposeSecret, SecretString};
+use partner_sdk_core::secret::REDACTED;
+use partner_sdk_core::{ExposeSecret, SecretString};
 
 use crate::error::{Error, Result};
 
 /// Signs `timestamp ‖ token` with the private key (lower-case hex), as
 /// Brighte does. Useful to build test payloads.
 pub fn sign(private_key: &str, timestamp: &str, token: &str) -> String {
-    http_core::signature::hmac_sha256_hex(private_key.as_bytes(), format!("{timestamp}{token}"))
+    partner_sdk_core::signature::hmac_sha256_hex(
+        private_key.as_bytes(),
+        format!("{timestamp}{token}"),
+    )
 }
 
 /// Remembers tokens already accepted, so a replayed message is refused.
@@ -127,18 +130,20 @@ impl Verifier {
         now: SystemTime,
     ) -> Result<i64> {
         let key = self.private_key.expose_secret();
-        if !http_core::signature::verify_hmac_sha256_hex(
+        if !partner_sdk_core::signature::verify_hmac_sha256_hex(
             key.as_bytes(),
             format!("{timestamp}{token}"),
             signature,
         ) {
-            return Err(http_core::Error::signature(
+            return Err(partner_sdk_core::Error::signature(
                 "signature does not match timestamp and token",
             )
             .into());
         }
         let ts: i64 = timestamp.trim().parse().map_err(|_| {
-            Error::from(http_core::Error::signature("timestamp is not Unix seconds"))
+            Error::from(partner_sdk_core::Error::signature(
+                "timestamp is not Unix seconds",
+            ))
         })?;
         if let Some(tol) = self.tolerance {
             let now_s = now
@@ -147,7 +152,7 @@ impl Verifier {
                 .unwrap_or(0);
             let age = now_s.saturating_sub(ts).unsigned_abs();
             if age > tol.as_secs() {
-                return Err(http_core::Error::signature(format!(
+                return Err(partner_sdk_core::Error::signature(format!(
                     "timestamp {ts} is {age} s from now, beyond the {} s tolerance",
                     tol.as_secs()
                 ))
@@ -157,7 +162,7 @@ impl Verifier {
         if let Some(store) = &self.replay
             && !store.check_and_record(token, ts)
         {
-            return Err(http_core::Error::signature("token already used (replay)").into());
+            return Err(partner_sdk_core::Error::signature("token already used (replay)").into());
         }
         Ok(ts)
     }

@@ -4,8 +4,8 @@
 use std::fmt;
 
 use futures::stream::BoxStream;
-use http_core::secret::REDACTED;
-use http_core::{ExposeSecret, Request, SecretString};
+use partner_sdk_core::secret::REDACTED;
+use partner_sdk_core::{ExposeSecret, Request, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::applications::check_id;
@@ -14,7 +14,7 @@ use crate::common::{AccountId, ListPage, ListQuery, check_text, list_stream};
 use crate::error::{Error, Result};
 use crate::quotes::check_email;
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// `userRole`. The documentation lists `TEAM MEMBER`; its sample sends
     /// `team+member` (a form-encoded space), also read as `TeamMember`.
     pub enum UserRole {
@@ -31,7 +31,7 @@ http_core::open_enum! {
 #[non_exhaustive]
 pub struct User {
     /// Unique id.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub id: String,
     /// Role.
     #[serde(default)]
@@ -41,7 +41,7 @@ pub struct User {
         rename = "firstName",
         alias = "first_name",
         default,
-        deserialize_with = "http_core::decode::opt_string"
+        deserialize_with = "partner_sdk_core::decode::opt_string"
     )]
     pub first_name: Option<String>,
     /// Last name.
@@ -49,14 +49,14 @@ pub struct User {
         rename = "lastName",
         alias = "last_name",
         default,
-        deserialize_with = "http_core::decode::opt_string"
+        deserialize_with = "partner_sdk_core::decode::opt_string"
     )]
     pub last_name: Option<String>,
     /// Unique email.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub email: Option<String>,
     /// Mobile number without country code.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub mobile: Option<String>,
 }
 
@@ -169,7 +169,7 @@ pub struct UserKey {
     #[serde(
         rename = "apiId",
         default,
-        deserialize_with = "http_core::decode::string"
+        deserialize_with = "partner_sdk_core::decode::string"
     )]
     pub api_id: String,
     /// API secret.
@@ -203,17 +203,20 @@ impl fmt::Debug for UserKey {
 fn secret_string<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<SecretString, D::Error> {
-    http_core::decode::string(d).map(SecretString::from)
+    partner_sdk_core::decode::string(d).map(SecretString::from)
 }
 
 #[derive(Deserialize)]
 struct UsersEnvelope {
-    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
+    )]
     users: Vec<User>,
     #[serde(
         rename = "hasMoreRecords",
         default,
-        deserialize_with = "http_core::decode::flag"
+        deserialize_with = "partner_sdk_core::decode::flag"
     )]
     has_more_records: bool,
 }
@@ -233,7 +236,7 @@ struct UserKeyEnvelope {
 /// secret: report where decoding failed, not the body.
 fn withhold_body(e: Error) -> Error {
     match e {
-        Error::Http(http_core::Error::Decode(d)) => Error::Http(http_core::Error::Config(
+        Error::Http(partner_sdk_core::Error::Decode(d)) => Error::Http(partner_sdk_core::Error::Config(
             format!(
                 "brighte generate_user_api_credentials: cannot decode the {} answer at `{}` (body withheld: it carries credentials)",
                 d.status(),

@@ -95,22 +95,22 @@ pub struct WebhookEvent {
 #[non_exhaustive]
 pub struct WebhookPayload {
     /// Application id.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub id: String,
     /// Reference number.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub reference_number: Option<String>,
     /// Status.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub status: String,
     /// Unix seconds (sent as a string).
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub timestamp: String,
     /// Random token.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub token: String,
     /// Hex signature.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub signature: String,
 }
 

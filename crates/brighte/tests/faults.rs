@@ -5,9 +5,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use brighte::{ListQuery, NewQuote};
 use common::*;
-use http_core::RetryPolicy;
+use partner_sdk_brighte::{ListQuery, NewQuote};
+use partner_sdk_core::RetryPolicy;
 use rust_decimal::Decimal;
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -39,8 +39,8 @@ fn new_quote() -> NewQuote {
     }
 }
 
-fn client(server: &MockServer, timeout: Duration) -> brighte::Client {
-    brighte::Client::builder()
+fn client(server: &MockServer, timeout: Duration) -> partner_sdk_brighte::Client {
+    partner_sdk_brighte::Client::builder()
         .base_url(server.uri())
         .api_credentials(API_ID, API_SECRET)
         .retry_policy(
@@ -53,7 +53,11 @@ fn client(server: &MockServer, timeout: Duration) -> brighte::Client {
         .unwrap()
 }
 
-async fn run(op: Op, template: ResponseTemplate, timeout: Duration) -> (brighte::Error, usize) {
+async fn run(
+    op: Op,
+    template: ResponseTemplate,
+    timeout: Duration,
+) -> (partner_sdk_brighte::Error, usize) {
     let server = MockServer::start().await;
     mount_session(&server, 1).await;
     let p = if op == Op::Get { GET_PATH } else { CREATE_PATH };
@@ -77,9 +81,9 @@ async fn run(op: Op, template: ResponseTemplate, timeout: Duration) -> (brighte:
     (err, n)
 }
 
-fn api_status(e: &brighte::Error) -> Option<u16> {
+fn api_status(e: &partner_sdk_brighte::Error) -> Option<u16> {
     match e.as_http() {
-        Some(http_core::Error::Api(a)) => Some(a.status().as_u16()),
+        Some(partner_sdk_core::Error::Api(a)) => Some(a.status().as_u16()),
         _ => None,
     }
 }
@@ -163,7 +167,7 @@ async fn html_pages_truncated_json_wrong_content_type_and_error_bodies() {
         );
         let (err, n) = run(op, tpl, t).await;
         assert!(
-            matches!(err.as_http(), Some(http_core::Error::Decode(_))),
+            matches!(err.as_http(), Some(partner_sdk_core::Error::Decode(_))),
             "{err:?}"
         );
         assert_eq!(n, 1);
@@ -172,7 +176,7 @@ async fn html_pages_truncated_json_wrong_content_type_and_error_bodies() {
     let tpl = ResponseTemplate::new(200).set_body_raw("OK", "text/plain");
     let (err, n) = run(Op::Get, tpl, t).await;
     assert!(
-        matches!(err.as_http(), Some(http_core::Error::Decode(_))),
+        matches!(err.as_http(), Some(partner_sdk_core::Error::Decode(_))),
         "{err:?}"
     );
     assert_eq!(n, 1);
@@ -194,7 +198,10 @@ async fn html_pages_truncated_json_wrong_content_type_and_error_bodies() {
         let tpl = ResponseTemplate::new(200)
             .set_body_json(json!({"status": 4402, "message": "Invalid data provided."}));
         let (err, n) = run(op, tpl, t).await;
-        assert_eq!(err.code(), Some(brighte::ErrorCode::InvalidInput));
+        assert_eq!(
+            err.code(),
+            Some(partner_sdk_brighte::ErrorCode::InvalidInput)
+        );
         assert_eq!(n, 1);
     }
 }
@@ -210,7 +217,10 @@ async fn stalls_time_out_and_creates_become_outcome_unknown() {
     assert_eq!(n, 3);
     let (err, n) = run(Op::Create, stall, t).await;
     assert!(
-        matches!(err.as_http(), Some(http_core::Error::OutcomeUnknown { .. })),
+        matches!(
+            err.as_http(),
+            Some(partner_sdk_core::Error::OutcomeUnknown { .. })
+        ),
         "{err:?}"
     );
     assert_eq!(n, 1);
@@ -221,7 +231,7 @@ async fn connection_refused_is_a_transport_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let c = brighte::Client::builder()
+    let c = partner_sdk_brighte::Client::builder()
         .base_url(format!("http://{addr}"))
         .api_credentials(API_ID, API_SECRET)
         .retry_policy(fast_retry())
@@ -229,24 +239,36 @@ async fn connection_refused_is_a_transport_error() {
         .unwrap();
     let err = c.application("7").await.unwrap_err();
     assert!(
-        matches!(err.as_http(), Some(http_core::Error::Transport { .. })),
+        matches!(
+            err.as_http(),
+            Some(partner_sdk_core::Error::Transport { .. })
+        ),
         "{err:?}"
     );
     let err = c.create_quote(&new_quote()).await.unwrap_err();
     assert!(
-        matches!(err.as_http(), Some(http_core::Error::Transport { .. })),
+        matches!(
+            err.as_http(),
+            Some(partner_sdk_core::Error::Transport { .. })
+        ),
         "{err:?}"
     );
-    let anon = brighte::Client::builder()
+    let anon = partner_sdk_brighte::Client::builder()
         .base_url(format!("http://{addr}"))
         .build()
         .unwrap();
     let err = anon
-        .calculate_finance(&brighte::FinanceRequest::new(Decimal::from(100), 12))
+        .calculate_finance(&partner_sdk_brighte::FinanceRequest::new(
+            Decimal::from(100),
+            12,
+        ))
         .await
         .unwrap_err();
     assert!(
-        matches!(err.as_http(), Some(http_core::Error::Transport { .. })),
+        matches!(
+            err.as_http(),
+            Some(partner_sdk_core::Error::Transport { .. })
+        ),
         "{err:?}"
     );
 }
@@ -286,7 +308,7 @@ async fn a_reset_mid_body_is_not_resent_for_a_create() {
             });
         }
     });
-    let c = brighte::Client::builder()
+    let c = partner_sdk_brighte::Client::builder()
         .base_url(format!("http://{addr}"))
         .api_credentials(API_ID, API_SECRET)
         .retry_policy(fast_retry())
@@ -294,7 +316,10 @@ async fn a_reset_mid_body_is_not_resent_for_a_create() {
         .unwrap();
     let err = c.create_quote(&new_quote()).await.unwrap_err();
     assert!(
-        matches!(err.as_http(), Some(http_core::Error::OutcomeUnknown { .. })),
+        matches!(
+            err.as_http(),
+            Some(partner_sdk_core::Error::OutcomeUnknown { .. })
+        ),
         "{err:?}"
     );
     assert_eq!(hits.load(Ordering::SeqCst), 1);
@@ -303,7 +328,7 @@ async fn a_reset_mid_body_is_not_resent_for_a_create() {
     assert!(
         matches!(
             err.as_http(),
-            Some(http_core::Error::Transport { .. } | http_core::Error::Decode(_))
+            Some(partner_sdk_core::Error::Transport { .. } | partner_sdk_core::Error::Decode(_))
         ),
         "{err:?}"
     );

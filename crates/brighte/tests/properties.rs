@@ -49,27 +49,27 @@ fn arb_json() -> impl Strategy<Value = Value> {
 }
 
 fn decode_all(bytes: &[u8]) {
-    let _ = brighte::applications::decode_applications_page(bytes);
-    let _ = brighte::applications::decode_application(bytes);
-    let _ = brighte::quotes::decode_quotes_page(bytes);
-    let _ = brighte::users::decode_users_page(bytes);
-    let _ = brighte::calculator::decode_finance(bytes);
-    let _ = serde_json::from_slice::<brighte::Account>(bytes);
-    let _ = serde_json::from_slice::<brighte::Callout>(bytes);
-    let _ = serde_json::from_slice::<brighte::Content>(bytes);
-    let _ = serde_json::from_slice::<brighte::ProductCategory>(bytes);
-    let _ = serde_json::from_slice::<brighte::RepaymentAmount>(bytes);
-    let _ = serde_json::from_slice::<brighte::UserKey>(bytes);
-    let _ = serde_json::from_slice::<brighte::ApplicationDocument>(bytes);
-    let _ = brighte::WebhookPayload::parse(bytes);
-    let _ = brighte::webhook::verify(bytes, "k", std::time::Duration::from_secs(300));
-    use http_core::ErrorBody as _;
-    let status = http_core::reqwest::StatusCode::OK;
-    let _ = brighte::BrighteErrorBody.parse(status, bytes);
-    let _ = brighte::BrighteErrorBody.error_in_success(status, bytes);
+    let _ = partner_sdk_brighte::applications::decode_applications_page(bytes);
+    let _ = partner_sdk_brighte::applications::decode_application(bytes);
+    let _ = partner_sdk_brighte::quotes::decode_quotes_page(bytes);
+    let _ = partner_sdk_brighte::users::decode_users_page(bytes);
+    let _ = partner_sdk_brighte::calculator::decode_finance(bytes);
+    let _ = serde_json::from_slice::<partner_sdk_brighte::Account>(bytes);
+    let _ = serde_json::from_slice::<partner_sdk_brighte::Callout>(bytes);
+    let _ = serde_json::from_slice::<partner_sdk_brighte::Content>(bytes);
+    let _ = serde_json::from_slice::<partner_sdk_brighte::ProductCategory>(bytes);
+    let _ = serde_json::from_slice::<partner_sdk_brighte::RepaymentAmount>(bytes);
+    let _ = serde_json::from_slice::<partner_sdk_brighte::UserKey>(bytes);
+    let _ = serde_json::from_slice::<partner_sdk_brighte::ApplicationDocument>(bytes);
+    let _ = partner_sdk_brighte::WebhookPayload::parse(bytes);
+    let _ = partner_sdk_brighte::webhook::verify(bytes, "k", std::time::Duration::from_secs(300));
+    use partner_sdk_core::ErrorBody as _;
+    let status = partner_sdk_core::reqwest::StatusCode::OK;
+    let _ = partner_sdk_brighte::BrighteErrorBody.parse(status, bytes);
+    let _ = partner_sdk_brighte::BrighteErrorBody.error_in_success(status, bytes);
     if let Ok(text) = std::str::from_utf8(bytes) {
-        let _ = brighte::RedirectResult::from_query(text, None);
-        let _ = brighte::RedirectResult::from_query(text, Some("k"));
+        let _ = partner_sdk_brighte::RedirectResult::from_query(text, None);
+        let _ = partner_sdk_brighte::RedirectResult::from_query(text, Some("k"));
     }
 }
 
@@ -103,8 +103,8 @@ proptest! {
 
     #[test]
     fn arbitrary_queries_never_panic(q in "[a-z_=&%0-9+.#?]{0,80}") {
-        let _ = brighte::RedirectResult::from_query(&q, None);
-        let _ = brighte::RedirectResult::from_query(&q, Some("k"));
-        let _ = brighte::WebhookPayload::parse(q.as_bytes());
+        let _ = partner_sdk_brighte::RedirectResult::from_query(&q, None);
+        let _ = partner_sdk_brighte::RedirectResult::from_query(&q, Some("k"));
+        let _ = partner_sdk_brighte::WebhookPayload::parse(q.as_bytes());
     }
 }

@@ -19,7 +19,7 @@ const NEW_SECRET: &str = "generated-secret-Xy77";
 
 #[tokio::test]
 async fn secrets_appear_in_no_log_debug_or_error() {
-    let capture = http_core::test_util::LogCapture::start();
+    let capture = partner_sdk_core::test_util::LogCapture::start();
 
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -64,7 +64,7 @@ async fn secrets_appear_in_no_log_debug_or_error() {
         .mount(&server)
         .await;
 
-    let builder = brighte::Client::builder()
+    let builder = partner_sdk_brighte::Client::builder()
         .base_url(server.uri())
         .api_credentials("api-id", API_SECRET)
         .timeout(Duration::from_secs(5));
@@ -85,12 +85,12 @@ async fn secrets_appear_in_no_log_debug_or_error() {
             .generate_user_api_credentials("U2", "E1")
             .await
             .unwrap_err(),
-        brighte::RedirectResult::from_query(
+        partner_sdk_brighte::RedirectResult::from_query(
             "error_code=10000&transaction_id=1&timestamp=1&token=t&signature=00",
             Some(PRIVATE_KEY),
         )
         .unwrap_err(),
-        brighte::webhook::verify(
+        partner_sdk_brighte::webhook::verify(
             b"id=1&status=PAID&timestamp=1&token=t&signature=00",
             PRIVATE_KEY,
             Duration::from_secs(1),
@@ -102,22 +102,22 @@ async fn secrets_appear_in_no_log_debug_or_error() {
         printed.push(e.to_string());
     }
     assert!(client.logout().await.is_err(), "no DELETE session mock");
-    let verifier = brighte::Verifier::new(PRIVATE_KEY)
-        .replay_store(Arc::new(brighte::InMemoryReplayStore::default()));
+    let verifier = partner_sdk_brighte::Verifier::new(PRIVATE_KEY)
+        .replay_store(Arc::new(partner_sdk_brighte::InMemoryReplayStore::default()));
     printed.push(format!("{verifier:?}"));
-    let upload = brighte::DocumentUpload::new(
-        brighte::ApplicationDocumentType::Cca,
+    let upload = partner_sdk_brighte::DocumentUpload::new(
+        partner_sdk_brighte::ApplicationDocumentType::Cca,
         "a.pdf",
         PRIVATE_KEY.as_bytes().to_vec(),
     );
     printed.push(format!("{upload:?}"));
     printed.push(format!(
         "{:?}",
-        brighte::webhook::WebhookPayload::signed(
+        partner_sdk_brighte::webhook::WebhookPayload::signed(
             PRIVATE_KEY,
             "1",
             None,
-            &brighte::ApplicationStatus::Paid,
+            &partner_sdk_brighte::ApplicationStatus::Paid,
             1,
             "t"
         )

@@ -1,6 +1,6 @@
 //! Compile-time proof that the client, its futures and streams are Send.
 
-use brighte::{Client, ListQuery};
+use partner_sdk_brighte::{Client, ListQuery};
 
 fn assert_send<T: Send>(_: &T) {}
 fn assert_send_sync<T: Send + Sync + Clone + 'static>() {}
@@ -8,7 +8,7 @@ fn assert_send_sync<T: Send + Sync + Clone + 'static>() {}
 #[test]
 fn client_futures_and_streams_are_send() {
     assert_send_sync::<Client>();
-    assert_send_sync::<brighte::Verifier>();
+    assert_send_sync::<partner_sdk_brighte::Verifier>();
     let client = Client::builder().build().unwrap();
     let q = ListQuery::new().account("E1");
     assert_send(&client.applications(&q));
@@ -18,7 +18,7 @@ fn client_futures_and_streams_are_send() {
     assert_send(&client.application("1"));
     assert_send(&client.logout());
     assert_send(&client.login());
-    let f = brighte::FinanceRequest::new(1.into(), 1);
+    let f = partner_sdk_brighte::FinanceRequest::new(1.into(), 1);
     assert_send(&client.calculate_finance(&f));
     fn static_stream<S: futures::Stream + Send + 'static>(_: S) {}
     static_stream(client.applications(&q));

@@ -3,8 +3,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use http_core::reqwest::header::HeaderName;
-use http_core::{ExposeSecret, HmacHeaders, HmacNonceAuth, HttpSettings, SecretString, Transport};
+use partner_sdk_core::reqwest::header::HeaderName;
+use partner_sdk_core::{
+    ExposeSecret, HmacHeaders, HmacNonceAuth, HttpSettings, SecretString, Transport,
+};
 
 use crate::error::{DtoneErrorBody, Result};
 
@@ -22,7 +24,7 @@ pub const HEADER_HMAC: &str = "x-transferto-hmac";
 /// standard padded base64 of HMAC-SHA256 keyed with the secret over
 /// `api_key ‖ nonce`, without line breaks.
 pub fn hmac_signature(api_key: &str, api_secret: &str, nonce: &str) -> String {
-    http_core::signature::hmac_sha256_base64(api_secret, format!("{api_key}{nonce}"))
+    partner_sdk_core::signature::hmac_sha256_base64(api_secret, format!("{api_key}{nonce}"))
 }
 
 pub(crate) fn hmac_headers() -> HmacHeaders {
@@ -81,7 +83,8 @@ pub struct ClientBuilder {
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redacted = |s: &Option<SecretString>| s.as_ref().map(|_| http_core::secret::REDACTED);
+        let redacted =
+            |s: &Option<SecretString>| s.as_ref().map(|_| partner_sdk_core::secret::REDACTED);
         f.debug_struct("ClientBuilder")
             .field("base_url", &self.base_url)
             .field("api_key", &redacted(&self.api_key))
@@ -106,19 +109,23 @@ impl ClientBuilder {
         self
     }
 
-    http_core::http_settings_methods!(settings);
+    partner_sdk_core::http_settings_methods!(settings);
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
-        let config = |m: &'static str| http_core::Error::Config(m.into());
+        let config = |m: &'static str| partner_sdk_core::Error::Config(m.into());
         let (Some(key), Some(secret)) = (self.api_key, self.api_secret) else {
             return Err(config("dtone: api_key(key, secret) is required").into());
         };
         if key.expose_secret().trim().is_empty() {
-            return Err(http_core::Error::invalid_input("api_key", "must not be empty").into());
+            return Err(
+                partner_sdk_core::Error::invalid_input("api_key", "must not be empty").into(),
+            );
         }
         if secret.expose_secret().is_empty() {
-            return Err(http_core::Error::invalid_input("api_secret", "must not be empty").into());
+            return Err(
+                partner_sdk_core::Error::invalid_input("api_secret", "must not be empty").into(),
+            );
         }
         let base_url = self.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
         let auth = HmacNonceAuth::new(key, secret, hmac_headers());

@@ -1,6 +1,6 @@
 //! Discovery: ping, countries, services, operators.
 
-use http_core::Request;
+use partner_sdk_core::Request;
 use serde::{Deserialize, Serialize};
 
 use crate::Client;
@@ -11,7 +11,7 @@ use crate::error::Result;
 #[non_exhaustive]
 pub struct Ping {
     /// `"up"` when the API is available.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub status: String,
 }
 
@@ -27,10 +27,10 @@ impl Ping {
 #[non_exhaustive]
 pub struct Country {
     /// DT One country id (number or string on the wire).
-    #[serde(deserialize_with = "http_core::decode::i64")]
+    #[serde(deserialize_with = "partner_sdk_core::decode::i64")]
     pub country_id: i64,
     /// Country name.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub country: String,
 }
 
@@ -49,10 +49,10 @@ impl Country {
 #[non_exhaustive]
 pub struct Service {
     /// DT One service id.
-    #[serde(deserialize_with = "http_core::decode::i64")]
+    #[serde(deserialize_with = "partner_sdk_core::decode::i64")]
     pub service_id: i64,
     /// Service name.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub service: String,
 }
 
@@ -71,16 +71,16 @@ impl Service {
 #[non_exhaustive]
 pub struct Operator {
     /// DT One operator id.
-    #[serde(deserialize_with = "http_core::decode::i64")]
+    #[serde(deserialize_with = "partner_sdk_core::decode::i64")]
     pub operator_id: i64,
     /// Operator name.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub operator: String,
     /// Country id, when given.
-    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_i64")]
     pub country_id: Option<i64>,
     /// Country name, when given.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub country: Option<String>,
 }
 
@@ -126,25 +126,34 @@ impl OperatorFilter {
 
 #[derive(Deserialize)]
 struct Countries {
-    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
+    )]
     countries: Vec<Country>,
 }
 
 #[derive(Deserialize)]
 struct Services {
-    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
+    )]
     services: Vec<Service>,
 }
 
 #[derive(Deserialize)]
 struct Operators {
-    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
+    )]
     operators: Vec<Operator>,
 }
 
 pub(crate) fn check_id(field: &'static str, id: i64) -> Result<()> {
     if id <= 0 {
-        return Err(http_core::Error::invalid_input(field, "must be a positive id").into());
+        return Err(partner_sdk_core::Error::invalid_input(field, "must be a positive id").into());
     }
     Ok(())
 }

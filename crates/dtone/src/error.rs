@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use http_core::reqwest::StatusCode;
-use http_core::{ApiError, ErrorBody, ProviderError};
+use partner_sdk_core::reqwest::StatusCode;
+use partner_sdk_core::{ApiError, ErrorBody, ProviderError};
 use serde::Deserialize;
 
 /// Result alias of this crate.
@@ -16,7 +16,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// Transport, API, decode, input, timeout or unknown-outcome error.
     #[error(transparent)]
-    Http(#[from] http_core::Error),
+    Http(#[from] partner_sdk_core::Error),
 }
 
 impl Error {
@@ -44,7 +44,7 @@ impl Error {
     }
 
     /// The HTTP-level error this wraps.
-    pub fn http(&self) -> &http_core::Error {
+    pub fn http(&self) -> &partner_sdk_core::Error {
         match self {
             Error::Http(e) => e,
         }
@@ -59,7 +59,7 @@ impl Error {
     /// unknown (`("external_id", ..)` for transactions).
     pub fn outcome_unknown_key(&self) -> Option<(&'static str, &str)> {
         match self {
-            Error::Http(http_core::Error::OutcomeUnknown { key, .. }) => {
+            Error::Http(partner_sdk_core::Error::OutcomeUnknown { key, .. }) => {
                 key.as_ref().map(|(f, v)| (*f, v.as_str()))
             }
             Error::Http(_) => None,
@@ -154,7 +154,7 @@ pub struct ErrorEntry {
     #[serde(default, deserialize_with = "code_or_zero")]
     pub code: u32,
     /// Message, when given.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub message: Option<String>,
 }
 
@@ -166,13 +166,16 @@ impl ErrorEntry {
 }
 
 fn code_or_zero<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let v = http_core::decode::opt_i64(d).unwrap_or(None);
+    let v = partner_sdk_core::decode::opt_i64(d).unwrap_or(None);
     Ok(v.and_then(|v| u32::try_from(v).ok()).unwrap_or(0))
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct ErrorsBody {
-    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
+    )]
     errors: Vec<ErrorEntry>,
 }
 

@@ -6,10 +6,10 @@
 //! Every request is signed with DT One's `X-TransferTo-*` HMAC headers.
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), dtone::Error> {
-//! use dtone::{Category, TransactionRequest};
+//! # async fn run() -> Result<(), partner_sdk_dtone::Error> {
+//! use partner_sdk_dtone::{Category, TransactionRequest};
 //!
-//! let client = dtone::Client::builder()
+//! let client = partner_sdk_dtone::Client::builder()
 //!     .base_url("https://gs-api.dtone.com/v1.1")
 //!     .api_key("my-api-key", "my-api-secret")
 //!     .build()?;
@@ -44,7 +44,7 @@ pub mod transactions;
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, hmac_signature};
 pub use discovery::{Country, Operator, OperatorFilter, Ping, Service};
 pub use error::{DtoneErrorBody, Error, ErrorCode, ErrorEntry, Result};
-pub use http_core::{Decimal, RetryPolicy};
+pub use partner_sdk_core::{Decimal, RetryPolicy};
 pub use products::{
     AccountVerification, Category, FixedProduct, InfoPair, ProductFilter, ProductRef, Products,
     SuggestedValue, TaggedProduct, VariableProduct,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use http_core::{Decimal, Request};
+use partner_sdk_core::{Decimal, Request};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::Client;
@@ -13,7 +13,7 @@ use crate::discovery::{check_id, check_opt_id};
 use crate::error::{ErrorCode, Result};
 
 pub(crate) fn decimal_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-    http_core::decode::opt_decimal(d).map(Option::unwrap_or_default)
+    partner_sdk_core::decode::opt_decimal(d).map(Option::unwrap_or_default)
 }
 
 /// The six product categories; each is also the `{type}` of a transaction.
@@ -99,64 +99,64 @@ impl Serialize for Category {
 #[non_exhaustive]
 pub struct FixedProduct {
     /// Product id.
-    #[serde(deserialize_with = "http_core::decode::i64")]
+    #[serde(deserialize_with = "partner_sdk_core::decode::i64")]
     pub product_id: i64,
     /// Product name, e.g. `$14 Basic`.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub product_name: String,
     /// Short description.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub product_short_desc: Option<String>,
     /// Operator id.
-    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_i64")]
     pub operator_id: Option<i64>,
     /// Operator name.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub operator: Option<String>,
     /// Country id.
-    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_i64")]
     pub country_id: Option<i64>,
     /// Country name.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub country: Option<String>,
     /// Service id.
-    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_i64")]
     pub service_id: Option<i64>,
     /// Service name.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub service: Option<String>,
     /// Face value in `product_currency`.
-    #[serde(deserialize_with = "http_core::decode::decimal")]
+    #[serde(deserialize_with = "partner_sdk_core::decode::decimal")]
     pub product_value: Decimal,
     /// Currency of the face value.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub product_currency: String,
     /// Value received by the beneficiary, in `local_currency`.
-    #[serde(deserialize_with = "http_core::decode::decimal")]
+    #[serde(deserialize_with = "partner_sdk_core::decode::decimal")]
     pub local_value: Decimal,
     /// Currency of the local value.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub local_currency: String,
     /// Currency of the prices below (your account's currency).
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub account_currency: String,
     /// What you pay DT One.
-    #[serde(deserialize_with = "http_core::decode::decimal")]
+    #[serde(deserialize_with = "partner_sdk_core::decode::decimal")]
     pub wholesale_price: Decimal,
     /// Suggested retail price.
-    #[serde(deserialize_with = "http_core::decode::decimal")]
+    #[serde(deserialize_with = "partner_sdk_core::decode::decimal")]
     pub retail_price: Decimal,
     /// Fee (0 when absent).
     #[serde(default, deserialize_with = "decimal_or_zero")]
     pub fee: Decimal,
     /// Voucher information 1 (vouchers only).
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub info1: Option<String>,
     /// Voucher information 2 (vouchers only).
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub info2: Option<String>,
     /// Voucher information 3 (vouchers only).
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub info3: Option<String>,
 }
 
@@ -166,37 +166,37 @@ pub struct FixedProduct {
 #[non_exhaustive]
 pub struct VariableProduct {
     /// Product id.
-    #[serde(deserialize_with = "http_core::decode::i64")]
+    #[serde(deserialize_with = "partner_sdk_core::decode::i64")]
     pub product_id: i64,
     /// Product name.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub product_name: String,
     /// Short description.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub product_short_desc: Option<String>,
     /// Operator id.
-    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_i64")]
     pub operator_id: Option<i64>,
     /// Operator name.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub operator: Option<String>,
     /// Country id.
-    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_i64")]
     pub country_id: Option<i64>,
     /// Country name.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub country: Option<String>,
     /// Service id.
-    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_i64")]
     pub service_id: Option<i64>,
     /// Service name.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub service: Option<String>,
     /// Currency of the amount (recharges).
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub product_currency: Option<String>,
     /// Currency of your account.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub account_currency: Option<String>,
 }
 
@@ -205,22 +205,40 @@ pub struct VariableProduct {
 #[non_exhaustive]
 pub struct Products {
     /// Fixed value vouchers.
-    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
+    )]
     pub fixed_value_vouchers: Vec<FixedProduct>,
     /// Fixed value recharges.
-    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
+    )]
     pub fixed_value_recharges: Vec<FixedProduct>,
     /// Fixed value payments.
-    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
+    )]
     pub fixed_value_payments: Vec<FixedProduct>,
     /// Variable value vouchers.
-    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
+    )]
     pub variable_value_vouchers: Vec<VariableProduct>,
     /// Variable value recharges.
-    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
+    )]
     pub variable_value_recharges: Vec<VariableProduct>,
     /// Variable value payments.
-    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
+    )]
     pub variable_value_payments: Vec<VariableProduct>,
 }
 
@@ -360,31 +378,31 @@ impl ProductFilter {
 #[non_exhaustive]
 pub struct SuggestedValue {
     /// Amount to send as the transaction's `local_value`.
-    #[serde(deserialize_with = "http_core::decode::decimal")]
+    #[serde(deserialize_with = "partner_sdk_core::decode::decimal")]
     pub local_value: Decimal,
     /// Currency of the amount.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub local_currency: String,
     /// Plan name.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub name: Option<String>,
     /// Plan description.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub description: Option<String>,
     /// `additional_info_1`, a `key:value` string.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub additional_info_1: Option<String>,
     /// `additional_info_2`, a `key:value` string.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub additional_info_2: Option<String>,
     /// `additional_info_3`, a `key:value` string.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub additional_info_3: Option<String>,
     /// What you pay DT One.
-    #[serde(default, deserialize_with = "http_core::decode::opt_decimal")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_decimal")]
     pub wholesale_price: Option<Decimal>,
     /// Suggested retail price.
-    #[serde(default, deserialize_with = "http_core::decode::opt_decimal")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_decimal")]
     pub retail_price: Option<Decimal>,
     /// Fee (0 when absent).
     #[serde(default, deserialize_with = "decimal_or_zero")]
@@ -448,7 +466,10 @@ impl SuggestedValue {
 
 #[derive(Deserialize)]
 struct SuggestedValues {
-    #[serde(default, deserialize_with = "http_core::decode::null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
+    )]
     suggested_values: Vec<SuggestedValue>,
 }
 
@@ -465,7 +486,7 @@ pub enum AccountVerification {
 
 #[derive(Deserialize)]
 struct Verified {
-    #[serde(deserialize_with = "http_core::decode::flag")]
+    #[serde(deserialize_with = "partner_sdk_core::decode::flag")]
     verified: bool,
 }
 
@@ -494,7 +515,7 @@ impl Client {
     ) -> Result<Products> {
         check_id("country_id", country_id)?;
         if filter.country_id.is_some() {
-            return Err(http_core::Error::invalid_input(
+            return Err(partner_sdk_core::Error::invalid_input(
                 "filter.country_id",
                 "the country is the path parameter; filter by operator_id or service_id",
             )
@@ -520,7 +541,7 @@ impl Client {
     ) -> Result<Products> {
         check_id("service_id", service_id)?;
         if filter.service_id.is_some() {
-            return Err(http_core::Error::invalid_input(
+            return Err(partner_sdk_core::Error::invalid_input(
                 "filter.service_id",
                 "the service is the path parameter; filter by operator_id or country_id",
             )
@@ -561,9 +582,11 @@ impl Client {
         check_id("product_id", product_id)?;
         let account_number = account_number.trim();
         if account_number.is_empty() {
-            return Err(
-                http_core::Error::invalid_input("account_number", "must not be empty").into(),
-            );
+            return Err(partner_sdk_core::Error::invalid_input(
+                "account_number",
+                "must not be empty",
+            )
+            .into());
         }
         let req = Request::get(
             "verify_account_number",

@@ -5,13 +5,13 @@
 //! value is refused with code 1000990, and the transaction can be looked up
 //! with it. So a create is never resent by this client: when no answer
 //! arrives after sending, the call ends with
-//! [`http_core::Error::OutcomeUnknown`] carrying `("external_id", value)`, and
+//! [`partner_sdk_core::Error::OutcomeUnknown`] carrying `("external_id", value)`, and
 //! [`Client::resolve_outcome`] (or [`Client::create_or_resolve`]) finds out
 //! what happened.
 
 use std::fmt;
 
-use http_core::{Decimal, Request};
+use partner_sdk_core::{Decimal, Request};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::PrimitiveDateTime;
 use time::macros::format_description;
@@ -28,56 +28,56 @@ pub struct Party {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "http_core::decode::opt_string"
+        deserialize_with = "partner_sdk_core::decode::opt_string"
     )]
     pub last_name: Option<String>,
     /// Middle name.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "http_core::decode::opt_string"
+        deserialize_with = "partner_sdk_core::decode::opt_string"
     )]
     pub middle_name: Option<String>,
     /// First name.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "http_core::decode::opt_string"
+        deserialize_with = "partner_sdk_core::decode::opt_string"
     )]
     pub first_name: Option<String>,
     /// Email address.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "http_core::decode::opt_string"
+        deserialize_with = "partner_sdk_core::decode::opt_string"
     )]
     pub email: Option<String>,
     /// Mobile number (international format).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "http_core::decode::opt_string"
+        deserialize_with = "partner_sdk_core::decode::opt_string"
     )]
     pub mobile: Option<String>,
     /// Custom field 1 (responses only).
     #[serde(
         default,
         skip_serializing,
-        deserialize_with = "http_core::decode::opt_string"
+        deserialize_with = "partner_sdk_core::decode::opt_string"
     )]
     pub custom_field_1: Option<String>,
     /// Custom field 2 (responses only).
     #[serde(
         default,
         skip_serializing,
-        deserialize_with = "http_core::decode::opt_string"
+        deserialize_with = "partner_sdk_core::decode::opt_string"
     )]
     pub custom_field_2: Option<String>,
     /// Custom field 3 (responses only).
     #[serde(
         default,
         skip_serializing,
-        deserialize_with = "http_core::decode::opt_string"
+        deserialize_with = "partner_sdk_core::decode::opt_string"
     )]
     pub custom_field_3: Option<String>,
 }
@@ -247,7 +247,7 @@ impl TransactionRequest {
     /// Checks the request for `category` before anything is sent.
     pub fn validate(&self, category: Category) -> Result<()> {
         let bad = |field: &'static str, reason: &'static str| -> Result<()> {
-            Err(http_core::Error::invalid_input(field, reason).into())
+            Err(partner_sdk_core::Error::invalid_input(field, reason).into())
         };
         if self.account_number.trim().is_empty() {
             return bad("account_number", "must not be empty");
@@ -274,10 +274,12 @@ impl TransactionRequest {
 
 fn check_external_id(external_id: &str) -> Result<()> {
     if external_id.trim().is_empty() {
-        return Err(http_core::Error::invalid_input("external_id", "must not be empty").into());
+        return Err(
+            partner_sdk_core::Error::invalid_input("external_id", "must not be empty").into(),
+        );
     }
     if external_id.chars().any(char::is_control) {
-        return Err(http_core::Error::invalid_input(
+        return Err(partner_sdk_core::Error::invalid_input(
             "external_id",
             "must not contain control characters",
         )
@@ -290,27 +292,27 @@ fn check_external_id(external_id: &str) -> Result<()> {
 #[derive(Clone, PartialEq, Eq, Default, Deserialize)]
 #[non_exhaustive]
 pub struct Voucher {
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pin: Option<String>,
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pin2: Option<String>,
     /// Currency of the voucher value.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub currency: Option<String>,
     /// Voucher value (absent or empty in simulation).
-    #[serde(default, deserialize_with = "http_core::decode::opt_decimal")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_decimal")]
     pub value: Option<Decimal>,
     /// Expiration date as sent.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub expiration_date: Option<String>,
     /// Information 1.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub info_1: Option<String>,
     /// Information 2.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub info_2: Option<String>,
     /// Information 3.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub info_3: Option<String>,
 }
 
@@ -335,7 +337,7 @@ impl Voucher {
 
 impl fmt::Debug for Voucher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hide = |p: &Option<String>| p.as_ref().map(|_| http_core::secret::REDACTED);
+        let hide = |p: &Option<String>| p.as_ref().map(|_| partner_sdk_core::secret::REDACTED);
         f.debug_struct("Voucher")
             .field("pin", &hide(&self.pin))
             .field("pin2", &hide(&self.pin2))
@@ -352,7 +354,7 @@ impl fmt::Debug for Voucher {
 fn opt_date<'de, D: Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<Option<PrimitiveDateTime>, D::Error> {
-    let Some(text) = http_core::decode::opt_string(d)? else {
+    let Some(text) = partner_sdk_core::decode::opt_string(d)? else {
         return Ok(None);
     };
     parse_date(&text).map(Some).ok_or_else(|| {
@@ -402,73 +404,73 @@ pub fn parse_date(text: &str) -> Option<PrimitiveDateTime> {
 #[non_exhaustive]
 pub struct Transaction {
     /// DT One's transaction id.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub transaction_id: String,
     /// Whether it was a simulation (`1`/`"1"`).
-    #[serde(default, deserialize_with = "http_core::decode::flag")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::flag")]
     pub simulation: bool,
     /// Status code as sent; `"0"` is success.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub status: String,
     /// Status text, e.g. `Transaction successful`.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub status_message: Option<String>,
     /// When DT One recorded it (`YYYY-MM-DD HH:MM:SS`, no zone given).
     #[serde(default, deserialize_with = "opt_date")]
     pub date: Option<PrimitiveDateTime>,
     /// Beneficiary account.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub account_number: String,
     /// Your id.
-    #[serde(default, deserialize_with = "http_core::decode::string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::string")]
     pub external_id: String,
     /// The operator's reference.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub operator_reference: Option<String>,
     /// Product id (a string on the wire here).
-    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_i64")]
     pub product_id: Option<i64>,
     /// Product name.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub product: Option<String>,
     /// Product description.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub product_desc: Option<String>,
     /// Currency of the product value.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub product_currency: Option<String>,
     /// Product value.
-    #[serde(default, deserialize_with = "http_core::decode::opt_decimal")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_decimal")]
     pub product_value: Option<Decimal>,
     /// Currency of the local value.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub local_currency: Option<String>,
     /// Value received by the beneficiary.
-    #[serde(default, deserialize_with = "http_core::decode::opt_decimal")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_decimal")]
     pub local_value: Option<Decimal>,
     /// Operator id.
-    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_i64")]
     pub operator_id: Option<i64>,
     /// Operator name.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub operator: Option<String>,
     /// Country id.
-    #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_i64")]
     pub country_id: Option<i64>,
     /// Country name.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub country: Option<String>,
     /// Currency of the prices.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub account_currency: Option<String>,
     /// What you paid DT One.
-    #[serde(default, deserialize_with = "http_core::decode::opt_decimal")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_decimal")]
     pub wholesale_price: Option<Decimal>,
     /// Retail price.
-    #[serde(default, deserialize_with = "http_core::decode::opt_decimal")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_decimal")]
     pub retail_price: Option<Decimal>,
     /// Fee.
-    #[serde(default, deserialize_with = "http_core::decode::opt_decimal")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_decimal")]
     pub fee: Option<Decimal>,
     /// Sender as recorded.
     #[serde(default, deserialize_with = "opt_object")]
@@ -477,25 +479,25 @@ pub struct Transaction {
     #[serde(default, deserialize_with = "opt_object")]
     pub recipient: Option<Party>,
     /// Whether the sender was notified by SMS.
-    #[serde(default, deserialize_with = "http_core::decode::opt_flag")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_flag")]
     pub sender_sms_notification: Option<bool>,
     /// Sender SMS text.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub sender_sms_text: Option<String>,
     /// Whether the recipient was notified by SMS.
-    #[serde(default, deserialize_with = "http_core::decode::opt_flag")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_flag")]
     pub recipient_sms_notification: Option<bool>,
     /// Recipient SMS text.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub recipient_sms_text: Option<String>,
     /// Custom field 1.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub custom_field_1: Option<String>,
     /// Custom field 2.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub custom_field_2: Option<String>,
     /// Custom field 3.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub custom_field_3: Option<String>,
     /// Voucher data (voucher products only).
     #[serde(default, deserialize_with = "opt_object")]
@@ -522,7 +524,7 @@ impl Client {
     /// `POST /transactions/{type}`: creates a transaction (201).
     ///
     /// Never resent: a timeout after sending ends with
-    /// [`http_core::Error::OutcomeUnknown`] carrying `("external_id", ..)`;
+    /// [`partner_sdk_core::Error::OutcomeUnknown`] carrying `("external_id", ..)`;
     /// resolve it with [`Client::resolve_outcome`].
     pub async fn create_transaction(
         &self,
@@ -572,7 +574,7 @@ impl Client {
     /// Creates a transaction; when its outcome is unknown, looks it up by
     /// `external_id` once instead of sending it again. Returns the
     /// transaction when it exists, otherwise the original
-    /// [`http_core::Error::OutcomeUnknown`] (DT One has no record of it yet:
+    /// [`partner_sdk_core::Error::OutcomeUnknown`] (DT One has no record of it yet:
     /// sending the same request again is safe, since a duplicate
     /// `external_id` is refused with code 1000990).
     pub async fn create_or_resolve(
@@ -581,7 +583,7 @@ impl Client {
         request: &TransactionRequest,
     ) -> Result<Transaction> {
         match self.create_transaction(category, request).await {
-            Err(e @ Error::Http(http_core::Error::OutcomeUnknown { .. })) => {
+            Err(e @ Error::Http(partner_sdk_core::Error::OutcomeUnknown { .. })) => {
                 match self.resolve_outcome(category, &request.external_id).await {
                     Ok(Resolution::Found(tx)) => Ok(*tx),
                     Ok(Resolution::NotFound) | Err(_) => Err(e),

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::str::FromStr;
 
 use common::{Signed, client, fixture};
-use dtone::{
+use partner_sdk_dtone::{
     AccountVerification, Category, Decimal, Error, ErrorCode, OperatorFilter, Party, ProductFilter,
     ProductRef, Resolution, TransactionRequest,
 };
@@ -60,7 +60,7 @@ fn tx_body(external_id: &str) -> serde_json::Value {
 #[tokio::test]
 async fn hmac_header_matches_the_independent_vector() {
     assert_eq!(
-        dtone::hmac_signature("1234567890", "secret-abc", "1543000000000"),
+        partner_sdk_dtone::hmac_signature("1234567890", "secret-abc", "1543000000000"),
         "mRsW2dFHUU8NcWkUig/3AqmIgWfyY4/afdrw4+uIA9E="
     );
 }
@@ -172,7 +172,7 @@ async fn discovery_endpoints_send_filters_and_parse_lists() {
     assert!(c.country_services(756).await.unwrap().is_empty());
 }
 
-fn assert_claro_64(p: &dtone::FixedProduct) {
+fn assert_claro_64(p: &partner_sdk_dtone::FixedProduct) {
     assert_eq!(p.product_id, 64);
     assert_eq!(p.product_name, "$14 Basic");
     assert_eq!(p.operator_id, Some(1959));
@@ -242,7 +242,7 @@ async fn products_by_country_sends_filters_and_the_trailing_comma_sample_fails_c
         .products_by_country(756, &ProductFilter::new().operator_id(1959).service_id(1))
         .await
         .unwrap_err();
-    let Error::Http(http_core::Error::Decode(d)) = &err else {
+    let Error::Http(partner_sdk_core::Error::Decode(d)) = &err else {
         panic!("expected a decode error, got {err:?}");
     };
     assert_eq!(d.status().as_u16(), 200);
@@ -258,7 +258,7 @@ async fn products_by_country_sends_filters_and_the_trailing_comma_sample_fails_c
 #[test]
 fn trailing_comma_sample_decodes_once_the_comma_is_removed() {
     let text = fixture("products_by_country.json").replace("[],\n}", "[]\n}");
-    let products: dtone::Products = serde_json::from_str(&text).unwrap();
+    let products: partner_sdk_dtone::Products = serde_json::from_str(&text).unwrap();
     assert_eq!(products.len(), 1);
     assert_claro_64(&products.fixed_value_recharges[0]);
     assert_eq!(
@@ -305,7 +305,7 @@ fn all_six_categories_decode_with_fixed_and_variable_types() {
             "product_currency": "INR", "account_currency": "USD"}],
         "variable_value_payments": [{"product_id": 6, "unknown": [1, 2]}]
     });
-    let products: dtone::Products = serde_json::from_value(body).unwrap();
+    let products: partner_sdk_dtone::Products = serde_json::from_value(body).unwrap();
     let cats: Vec<_> = products
         .iter()
         .map(|t| (t.category, t.product.product_id()))
@@ -340,8 +340,8 @@ fn all_six_categories_decode_with_fixed_and_variable_types() {
 #[test]
 fn wholesale_price_as_string_and_as_number_both_decode() {
     let mk = |price: serde_json::Value| json!({"product_id": 1, "product_value": 1, "local_value": 1, "wholesale_price": price, "retail_price": 1});
-    let a: dtone::FixedProduct = serde_json::from_value(mk(json!("0.14"))).unwrap();
-    let b: dtone::FixedProduct = serde_json::from_value(mk(json!(12.5))).unwrap();
+    let a: partner_sdk_dtone::FixedProduct = serde_json::from_value(mk(json!("0.14"))).unwrap();
+    let b: partner_sdk_dtone::FixedProduct = serde_json::from_value(mk(json!(12.5))).unwrap();
     assert_eq!(a.wholesale_price, dec("0.14"));
     assert_eq!(b.wholesale_price, dec("12.5"));
 }
@@ -381,7 +381,7 @@ async fn suggested_values_parse_prices_and_additional_info() {
     assert_eq!(values[1].info("validity").as_deref(), Some("3 Days"));
     assert_eq!(values[1].wholesale_price, Some(dec("0.3")));
 
-    let extra: dtone::SuggestedValue = serde_json::from_value(json!({
+    let extra: partner_sdk_dtone::SuggestedValue = serde_json::from_value(json!({
         "local_value": "10", "additional_info_4": "speed:4G", "additional_info_1": "no colon"
     }))
     .unwrap();
@@ -446,7 +446,7 @@ async fn account_verification_is_three_way() {
 fn the_not_available_sample_is_a_1000304_error_entry() {
     #[derive(serde::Deserialize)]
     struct Body {
-        errors: Vec<dtone::ErrorEntry>,
+        errors: Vec<partner_sdk_dtone::ErrorEntry>,
     }
     let b: Body =
         serde_json::from_str(&fixture("account_verification_not_available.json")).unwrap();
@@ -577,7 +577,7 @@ async fn voucher_transaction_keeps_pins_out_of_debug() {
 
 #[test]
 fn empty_objects_sent_as_arrays_or_strings_and_other_date_spellings_decode() {
-    let tx: dtone::Transaction = serde_json::from_value(json!({
+    let tx: partner_sdk_dtone::Transaction = serde_json::from_value(json!({
         "transaction_id": 12, "status": 0, "sender": [], "recipient": "", "voucher": null,
         "date": "2018-11-23T10:11:12+01:00"
     }))
@@ -586,7 +586,8 @@ fn empty_objects_sent_as_arrays_or_strings_and_other_date_spellings_decode() {
     assert!(tx.is_success());
     assert_eq!((tx.sender, tx.recipient, tx.voucher), (None, None, None));
     assert_eq!(tx.date.unwrap().hour(), 9);
-    let bad: Result<dtone::Transaction, _> = serde_json::from_value(json!({"date": "23/11/2018"}));
+    let bad: Result<partner_sdk_dtone::Transaction, _> =
+        serde_json::from_value(json!({"date": "23/11/2018"}));
     assert!(bad.unwrap_err().to_string().contains("YYYY-MM-DD"));
 }
 
@@ -741,7 +742,7 @@ async fn bad_input_is_refused_before_any_request() {
     let server = MockServer::start().await;
     let c = client(&server);
     let field = |e: Error| match e {
-        Error::Http(http_core::Error::InvalidInput { field, .. }) => field.into_owned(),
+        Error::Http(partner_sdk_core::Error::InvalidInput { field, .. }) => field.into_owned(),
         other => panic!("expected InvalidInput, got {other:?}"),
     };
     assert_eq!(
@@ -819,22 +820,27 @@ async fn bad_input_is_refused_before_any_request() {
 #[test]
 fn builder_requires_credentials_and_a_valid_base_url() {
     assert!(matches!(
-        dtone::Client::builder().build(),
-        Err(Error::Http(http_core::Error::Config(_)))
+        partner_sdk_dtone::Client::builder().build(),
+        Err(Error::Http(partner_sdk_core::Error::Config(_)))
     ));
     assert!(matches!(
-        dtone::Client::builder()
+        partner_sdk_dtone::Client::builder()
             .api_key("k", "s")
             .base_url("not a url")
             .build(),
-        Err(Error::Http(http_core::Error::Config(_)))
+        Err(Error::Http(partner_sdk_core::Error::Config(_)))
     ));
     assert!(matches!(
-        dtone::Client::builder().api_key("", "s").build(),
-        Err(Error::Http(http_core::Error::InvalidInput { .. }))
+        partner_sdk_dtone::Client::builder()
+            .api_key("", "s")
+            .build(),
+        Err(Error::Http(partner_sdk_core::Error::InvalidInput { .. }))
     ));
-    let c = dtone::Client::builder().api_key("k", "s").build().unwrap();
-    assert_eq!(c.base_url(), dtone::DEFAULT_BASE_URL);
+    let c = partner_sdk_dtone::Client::builder()
+        .api_key("k", "s")
+        .build()
+        .unwrap();
+    assert_eq!(c.base_url(), partner_sdk_dtone::DEFAULT_BASE_URL);
 }
 
 #[tokio::test]
@@ -847,10 +853,10 @@ async fn user_agent_suffix_and_injected_http_client_are_used() {
         .expect(1)
         .mount(&server)
         .await;
-    let c = dtone::Client::builder()
+    let c = partner_sdk_dtone::Client::builder()
         .base_url(format!("{}/v1.1", server.uri()))
         .api_key(common::KEY, common::SECRET)
-        .http_client(http_core::reqwest::Client::new())
+        .http_client(partner_sdk_core::reqwest::Client::new())
         .user_agent_suffix("shop/2.1")
         .connect_timeout(std::time::Duration::from_secs(1))
         .build()

@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{KEY, SECRET, client, fast_retry, fixture};
-use dtone::{Category, Client, Error, ErrorCode, TransactionRequest};
+use partner_sdk_dtone::{Category, Client, Error, ErrorCode, TransactionRequest};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -17,7 +17,7 @@ fn create_request() -> TransactionRequest {
     TransactionRequest::new("+50212345678", 64, "fault-1").simulation(true)
 }
 
-async fn create(c: &Client) -> Result<dtone::Transaction, Error> {
+async fn create(c: &Client) -> Result<partner_sdk_dtone::Transaction, Error> {
     c.create_transaction(Category::FixedValueRecharges, &create_request())
         .await
 }
@@ -71,14 +71,14 @@ async fn connection_refused_is_a_transport_error_after_retries() {
         .unwrap();
     let get = c.ping().await.unwrap_err();
     assert!(
-        matches!(get, Error::Http(http_core::Error::Transport { .. })),
+        matches!(get, Error::Http(partner_sdk_core::Error::Transport { .. })),
         "{get:?}"
     );
     assert!(get.is_retryable());
     // Nothing was sent, so the create is not an unknown outcome.
     let post = create(&c).await.unwrap_err();
     assert!(
-        matches!(post, Error::Http(http_core::Error::Transport { .. })),
+        matches!(post, Error::Http(partner_sdk_core::Error::Transport { .. })),
         "{post:?}"
     );
 }
@@ -99,13 +99,16 @@ async fn stall_past_timeout_get_is_retried_then_times_out_post_is_outcome_unknow
         .unwrap();
     let get = c.ping().await.unwrap_err();
     assert!(
-        matches!(get, Error::Http(http_core::Error::Timeout { .. })),
+        matches!(get, Error::Http(partner_sdk_core::Error::Timeout { .. })),
         "{get:?}"
     );
     assert_eq!(count(&server, "GET").await, 3);
     let post = create(&c).await.unwrap_err();
     assert!(
-        matches!(post, Error::Http(http_core::Error::OutcomeUnknown { .. })),
+        matches!(
+            post,
+            Error::Http(partner_sdk_core::Error::OutcomeUnknown { .. })
+        ),
         "{post:?}"
     );
     assert_eq!(post.outcome_unknown_key(), Some(("external_id", "fault-1")));
@@ -249,14 +252,14 @@ async fn truncated_json_is_a_decode_error_keeping_the_body() {
         .await;
     let c = client(&server);
     let err = c.products_by_operator(1959).await.unwrap_err();
-    let Error::Http(http_core::Error::Decode(d)) = &err else {
+    let Error::Http(partner_sdk_core::Error::Decode(d)) = &err else {
         panic!("{err:?}")
     };
     assert_eq!(d.body(), truncated.as_bytes());
     assert_eq!(count(&server, "GET").await, 1);
     let post = create(&c).await.unwrap_err();
     assert!(
-        matches!(post, Error::Http(http_core::Error::Decode(_))),
+        matches!(post, Error::Http(partner_sdk_core::Error::Decode(_))),
         "{post:?}"
     );
     assert_eq!(count(&server, "POST").await, 1);
@@ -297,7 +300,7 @@ async fn wrong_content_type_json_is_decoded_html_is_a_decode_error() {
     assert!(c.ping().await.unwrap().is_up());
     let err = c.countries(None).await.unwrap_err();
     assert!(
-        matches!(err, Error::Http(http_core::Error::Decode(_))),
+        matches!(err, Error::Http(partner_sdk_core::Error::Decode(_))),
         "{err:?}"
     );
 }
@@ -391,12 +394,15 @@ async fn reset_mid_body_retries_gets_and_makes_a_create_outcome_unknown_sent_onc
         .unwrap();
     let get = c.ping().await.unwrap_err();
     assert!(
-        matches!(get, Error::Http(http_core::Error::Transport { .. })),
+        matches!(get, Error::Http(partner_sdk_core::Error::Transport { .. })),
         "{get:?}"
     );
     let post = create(&c).await.unwrap_err();
     assert!(
-        matches!(post, Error::Http(http_core::Error::OutcomeUnknown { .. })),
+        matches!(
+            post,
+            Error::Http(partner_sdk_core::Error::OutcomeUnknown { .. })
+        ),
         "{post:?}"
     );
     assert_eq!(post.outcome_unknown_key(), Some(("external_id", "fault-1")));

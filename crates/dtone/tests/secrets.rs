@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{KEY, SECRET};
-use dtone::{Category, Client, TransactionRequest};
+use partner_sdk_dtone::{Category, Client, TransactionRequest};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -16,7 +16,7 @@ const PIN2: &str = "PIN2-424242";
 
 #[tokio::test]
 async fn secrets_never_appear_in_logs_debug_or_errors() {
-    let capture = http_core::test_util::LogCapture::start();
+    let capture = partner_sdk_core::test_util::LogCapture::start();
 
     let server = MockServer::start().await;
     let voucher_tx = json!({
@@ -86,7 +86,8 @@ async fn secrets_never_appear_in_logs_debug_or_errors() {
     }
     debug.push(format!(
         "{:?}",
-        TransactionRequest::new("1", 2, "3").sender(dtone::Party::new().first_name("A"))
+        TransactionRequest::new("1", 2, "3")
+            .sender(partner_sdk_dtone::Party::new().first_name("A"))
     ));
 
     let sent_macs: Vec<String> = server

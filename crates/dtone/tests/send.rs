@@ -1,7 +1,7 @@
 //! Compile-time proof that the client, its futures and its errors are `Send`
 //! (and the client `Sync`), so they work on multi-threaded runtimes.
 
-use dtone::{Category, Client, Error, ProductFilter, TransactionRequest};
+use partner_sdk_dtone::{Category, Client, Error, ProductFilter, TransactionRequest};
 
 fn send_sync<T: Send + Sync>(_: &T) {}
 fn send<T: Send>(_: &T) {}
@@ -11,7 +11,7 @@ fn futures_are_send(c: &Client, req: &TransactionRequest) {
     send(&c.ping());
     send(&c.countries(None));
     send(&c.services(None));
-    send(&c.operators(&dtone::OperatorFilter::new()));
+    send(&c.operators(&partner_sdk_dtone::OperatorFilter::new()));
     send(&c.country_services(1));
     send(&c.products_by_operator(1));
     send(&c.products_by_country(1, &ProductFilter::new()));

@@ -11,11 +11,11 @@
 //!
 //! #[derive(Deserialize)]
 //! struct Price {
-//!     #[serde(deserialize_with = "http_core::decode::decimal")]
+//!     #[serde(deserialize_with = "partner_sdk_core::decode::decimal")]
 //!     wholesale: Decimal,
-//!     #[serde(default, deserialize_with = "http_core::decode::opt_i64")]
+//!     #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_i64")]
 //!     count: Option<i64>,
-//!     #[serde(default, deserialize_with = "http_core::decode::flag")]
+//!     #[serde(default, deserialize_with = "partner_sdk_core::decode::flag")]
 //!     active: bool,
 //! }
 //! let p: Price = serde_json::from_str(r#"{"wholesale":"0.14","count":"7","active":"1"}"#).unwrap();
@@ -330,7 +330,7 @@ where
 /// `INVOICE`; `Other` keeps the text as received so it round-trips.
 ///
 /// ```
-/// http_core::open_enum! {
+/// partner_sdk_core::open_enum! {
 ///     /// Device grade.
 ///     pub enum Grade {
 ///         /// Best condition.

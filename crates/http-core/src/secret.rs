@@ -14,7 +14,7 @@ pub const REDACTED: &str = "[REDACTED]";
 /// Wraps a value so that `Debug` prints [`REDACTED`] instead of it.
 ///
 /// ```
-/// use http_core::secret::Redacted;
+/// use partner_sdk_core::secret::Redacted;
 /// assert_eq!(format!("{:?}", Redacted("1234-5678")), "[REDACTED]");
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Default)]

@@ -11,7 +11,7 @@ use tracing_subscriber::fmt::MakeWriter;
 /// ever logged.
 ///
 /// ```
-/// let logs = http_core::test_util::LogCapture::start();
+/// let logs = partner_sdk_core::test_util::LogCapture::start();
 /// tracing::info!(user = "alice", "hello");
 /// assert!(logs.text().contains("hello"));
 /// ```

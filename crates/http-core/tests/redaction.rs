@@ -1,7 +1,7 @@
 //! Redaction under tracing. In its own test binary: a thread-local
 //! subscriber must not race other tests over callsite registration.
 
-use http_core::{
+use partner_sdk_core::{
     ClientCredentials, HmacHeaders, HmacNonceAuth, Request, RetryPolicy, SecretString, Session,
     Transport, Url,
 };
@@ -38,7 +38,7 @@ fn oauth(server: &MockServer) -> ClientCredentials {
     )
 }
 
-fn transport(server: &MockServer, auth: impl http_core::Auth) -> Transport {
+fn transport(server: &MockServer, auth: impl partner_sdk_core::Auth) -> Transport {
     Transport::builder("demo")
         .base_url(server.uri())
         .auth(auth)
@@ -58,7 +58,7 @@ async fn traced_calls_and_debug_output_contain_no_secret_and_no_body() {
         )
         .mount(&server)
         .await;
-    let capture = http_core::test_util::LogCapture::start();
+    let capture = partner_sdk_core::test_util::LogCapture::start();
 
     let auth = oauth(&server);
     let debug_auth = format!("{auth:?}");

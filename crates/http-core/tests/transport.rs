@@ -5,9 +5,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt as _, TryStreamExt as _};
-use http_core::auth::{BoxFuture, CredentialPlacement};
-use http_core::reqwest::StatusCode;
-use http_core::{
+use partner_sdk_core::auth::{BoxFuture, CredentialPlacement};
+use partner_sdk_core::reqwest::StatusCode;
+use partner_sdk_core::{
     CallInfo, ClientCredentials, Error, HmacHeaders, HmacNonceAuth, Hooks, Page, Request,
     RetryPolicy, SecretString, Session, SessionAuth, Transport, Url, paginate,
 };
@@ -39,7 +39,7 @@ fn oauth(server: &MockServer) -> ClientCredentials {
     )
 }
 
-fn transport(server: &MockServer, auth: impl http_core::Auth) -> Transport {
+fn transport(server: &MockServer, auth: impl partner_sdk_core::Auth) -> Transport {
     Transport::builder("demo")
         .base_url(server.uri())
         .auth(auth)
@@ -275,7 +275,8 @@ async fn hmac_nonce_auth_sends_three_headers_with_distinct_nonces() {
         .collect();
     for r in &received {
         let nonce = r.headers["x-nonce"].to_str().unwrap();
-        let expected = http_core::signature::hmac_sha256_base64(SECRET, format!("key-1{nonce}"));
+        let expected =
+            partner_sdk_core::signature::hmac_sha256_base64(SECRET, format!("key-1{nonce}"));
         assert_eq!(r.headers["x-sig"].to_str().unwrap(), expected);
     }
     nonces.sort();
@@ -298,7 +299,7 @@ async fn retry_after_503_then_200_waits_and_makes_two_requests() {
         .expect(1)
         .mount(&server)
         .await;
-    let t = transport(&server, http_core::NoAuth);
+    let t = transport(&server, partner_sdk_core::NoAuth);
     let started = Instant::now();
     assert_eq!(t.send::<Thing>(get_thing()).await.unwrap(), Thing { id: 1 });
     assert!(started.elapsed() >= Duration::from_secs(1));
@@ -322,7 +323,7 @@ async fn retry_after_http_date_is_honoured_and_success_follows() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 1})))
         .mount(&server)
         .await;
-    let t = transport(&server, http_core::NoAuth);
+    let t = transport(&server, partner_sdk_core::NoAuth);
     let started = Instant::now();
     assert_eq!(t.send::<Thing>(get_thing()).await.unwrap(), Thing { id: 1 });
     assert!(started.elapsed() >= Duration::from_millis(900));
@@ -337,7 +338,7 @@ async fn retry_after_beyond_the_cap_returns_the_error_with_retry_after() {
         .expect(1)
         .mount(&server)
         .await;
-    let t = transport(&server, http_core::NoAuth);
+    let t = transport(&server, partner_sdk_core::NoAuth);
     let err = t.send::<Thing>(get_thing()).await.unwrap_err();
     assert_eq!(
         err.api().unwrap().retry_after(),
@@ -354,7 +355,7 @@ async fn plain_post_with_503_is_sent_once() {
         .expect(1)
         .mount(&server)
         .await;
-    let t = transport(&server, http_core::NoAuth);
+    let t = transport(&server, partner_sdk_core::NoAuth);
     let err = t
         .send::<Thing>(Request::post("create", "/things").json(&json!({"a": 1})))
         .await
@@ -379,7 +380,7 @@ async fn post_marked_idempotent_is_retried() {
         .expect(1)
         .mount(&server)
         .await;
-    let t = transport(&server, http_core::NoAuth);
+    let t = transport(&server, partner_sdk_core::NoAuth);
     let got: Thing = t
         .send(
             Request::post("create", "/things")
@@ -400,7 +401,7 @@ async fn stalled_get_times_out_after_every_attempt() {
         .expect(3)
         .mount(&server)
         .await;
-    let t = transport(&server, http_core::NoAuth);
+    let t = transport(&server, partner_sdk_core::NoAuth);
     let err = t
         .send::<Thing>(get_thing().timeout(Duration::from_millis(200)))
         .await
@@ -417,7 +418,7 @@ async fn stalled_post_is_outcome_unknown_and_sent_once() {
         .expect(1)
         .mount(&server)
         .await;
-    let t = transport(&server, http_core::NoAuth);
+    let t = transport(&server, partner_sdk_core::NoAuth);
     let err = t
         .send::<Thing>(
             Request::post("create", "/things")
@@ -461,7 +462,7 @@ async fn malformed_json_is_a_decode_error_with_body_and_path() {
         .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"id": "seven"}"#))
         .mount(&server)
         .await;
-    let t = transport(&server, http_core::NoAuth);
+    let t = transport(&server, partner_sdk_core::NoAuth);
     let err = t.send::<Thing>(get_thing()).await.unwrap_err();
     let Error::Decode(d) = &err else {
         panic!("expected Decode, got {err:?}")
@@ -475,7 +476,7 @@ async fn malformed_json_is_a_decode_error_with_body_and_path() {
         .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"id": 1"#))
         .mount(&server)
         .await;
-    let t = transport(&server, http_core::NoAuth);
+    let t = transport(&server, partner_sdk_core::NoAuth);
     let err = t.send::<Thing>(get_thing()).await.unwrap_err();
     assert!(matches!(err, Error::Decode(_)), "{err:?}");
 }
@@ -494,7 +495,7 @@ async fn html_502_page_is_an_api_error_with_the_body() {
         .expect(3)
         .mount(&server)
         .await;
-    let t = transport(&server, http_core::NoAuth);
+    let t = transport(&server, partner_sdk_core::NoAuth);
     let err = t.send::<Thing>(get_thing()).await.unwrap_err();
     let api = err.api().expect("api error");
     assert_eq!(api.status(), StatusCode::BAD_GATEWAY);
@@ -534,7 +535,9 @@ async fn mount_pages(server: &MockServer) {
     }
 }
 
-fn applications(t: Transport) -> futures::stream::BoxStream<'static, http_core::Result<u32>> {
+fn applications(
+    t: Transport,
+) -> futures::stream::BoxStream<'static, partner_sdk_core::Result<u32>> {
     paginate(1u32, move |page| {
         let t = t.clone();
         async move {
@@ -554,7 +557,7 @@ fn applications(t: Transport) -> futures::stream::BoxStream<'static, http_core::
 async fn three_page_stream_yields_every_item_in_order_with_three_requests() {
     let server = MockServer::start().await;
     mount_pages(&server).await;
-    let t = transport(&server, http_core::NoAuth);
+    let t = transport(&server, partner_sdk_core::NoAuth);
     let all: Vec<u32> = applications(t).try_collect().await.unwrap();
     assert_eq!(all, vec![10, 11, 20, 21, 30, 31]);
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
@@ -564,7 +567,7 @@ async fn three_page_stream_yields_every_item_in_order_with_three_requests() {
 async fn dropping_the_stream_after_the_first_item_makes_one_request() {
     let server = MockServer::start().await;
     mount_pages(&server).await;
-    let t = transport(&server, http_core::NoAuth);
+    let t = transport(&server, partner_sdk_core::NoAuth);
     let mut s = applications(t);
     assert_eq!(s.next().await.unwrap().unwrap(), 10);
     drop(s);
@@ -579,7 +582,7 @@ async fn path_segments_are_encoded_never_injected() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 1})))
         .mount(&server)
         .await;
-    let t = transport(&server, http_core::NoAuth);
+    let t = transport(&server, partner_sdk_core::NoAuth);
     for hostile in [
         "a/../b",
         "x?admin=1",

@@ -31,8 +31,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use bbti::price_list::{PriceRow, read_csv};
-use bbti::{
+use partner_sdk_bbti::price_list::{PriceRow, read_csv};
+use partner_sdk_bbti::{
     Condition, Date, DeliveryDetail, DeliveryPattern, Grade, KeyValue, ModelAttributes, ModelPrice,
     PickupTime, PriceResponse, PricingUnit, SeriesAttributes, Transaction, TransactionStatus,
 };
@@ -161,15 +161,15 @@ impl BbtiSandbox {
     }
 
     /// A client pointed at this sandbox with its credentials.
-    pub fn client(&self) -> bbti::Client {
+    pub fn client(&self) -> partner_sdk_bbti::Client {
         self.client_builder()
             .build()
             .unwrap_or_else(|e| unreachable!("sandbox client configuration is valid: {e}"))
     }
 
     /// A client builder pointed at this sandbox, to adjust before building.
-    pub fn client_builder(&self) -> bbti::ClientBuilder {
-        bbti::Client::builder()
+    pub fn client_builder(&self) -> partner_sdk_bbti::ClientBuilder {
+        partner_sdk_bbti::Client::builder()
             .base_url(self.base_url())
             .auth_url(self.auth_url())
             .client_credentials(CLIENT_ID, CLIENT_SECRET)
@@ -562,7 +562,11 @@ impl State {
                 };
                 p.prices[idx]
                     .grade_prices
-                    .push(bbti::GradePrice::new(r.grade.clone(), yen(r), 0));
+                    .push(partner_sdk_bbti::GradePrice::new(
+                        r.grade.clone(),
+                        yen(r),
+                        0,
+                    ));
             }
             out.push(p);
         }
@@ -789,7 +793,7 @@ impl State {
                 detail.tracking_number = format!("{:012}", 400_000_000_000u64 + counter);
             }
             DeliveryPattern::BringIn => {
-                let image = |s: &str| -> bbti::Image {
+                let image = |s: &str| -> partner_sdk_bbti::Image {
                     serde_json::from_value(Value::String(s.to_owned())).unwrap_or_default()
                 };
                 let expiry = time::OffsetDateTime::now_utc().date() + time::Duration::days(7);
@@ -808,8 +812,8 @@ impl State {
         tx.tx.status = TransactionStatus::DeliveryRegistered;
         let mut public = detail.clone();
         public.reservation_pw.clear();
-        public.qr_code = bbti::Image::default();
-        public.barcode = bbti::Image::default();
+        public.qr_code = partner_sdk_bbti::Image::default();
+        public.barcode = partner_sdk_bbti::Image::default();
         tx.tx.delivery_detail = Some(public);
         ok(json!({"transactionId": id, "deliveryDetail": to_json(&detail)}))
     }

@@ -4,7 +4,7 @@
 //!
 //! ```no_run
 //! # async fn run() {
-//! use sandbox::brighte::BrighteSandbox;
+//! use partner_sdk_sandbox::brighte::BrighteSandbox;
 //! let sandbox = BrighteSandbox::builder().time_scale(0.001).start().await;
 //! let client = sandbox.client();
 //! let accounts = client.accounts().await.unwrap();
@@ -27,7 +27,7 @@
 //!   (the documentation's "several minutes") times the time scale. Other
 //!   digits (undocumented) stay REFER.
 //! - Each status change is POSTed as a signed JSON webhook to the registered
-//!   URL, redelivered after each delay of `brighte::webhook::REDELIVERY_SCHEDULE`
+//!   URL, redelivered after each delay of `partner_sdk_brighte::webhook::REDELIVERY_SCHEDULE`
 //!   (times the time scale) until the receiver answers 200 or 406.
 //! - Lists page at 500 records with `pageNumber`/`hasMoreRecords`.
 //! - Errors use Brighte's shape: `{"status": 4402, "message": "..."}`.
@@ -40,8 +40,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use brighte::checkout::{CheckoutForm, ProductCategoryName};
-use brighte::{ApplicationStatus, webhook::REDELIVERY_SCHEDULE};
+use partner_sdk_brighte::checkout::{CheckoutForm, ProductCategoryName};
+use partner_sdk_brighte::{ApplicationStatus, webhook::REDELIVERY_SCHEDULE};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use wiremock::matchers::any;
@@ -127,7 +127,7 @@ struct Shared {
     scale: f64,
     counter: AtomicU64,
     runtime: Option<tokio::runtime::Handle>,
-    http: http_core::reqwest::Client,
+    http: partner_sdk_core::reqwest::Client,
 }
 
 impl Shared {
@@ -139,9 +139,9 @@ impl Shared {
     }
     fn random_hex(&self, len: usize) -> String {
         let seed = format!("{}-{:?}", self.next(), SystemTime::now());
-        let mut out = http_core::signature::sha256_hex(&seed);
+        let mut out = partner_sdk_core::signature::sha256_hex(&seed);
         while out.len() < len {
-            out.push_str(&http_core::signature::sha256_hex(&out));
+            out.push_str(&partner_sdk_core::signature::sha256_hex(&out));
         }
         out.truncate(len);
         out
@@ -215,7 +215,7 @@ impl BrighteSandboxBuilder {
             scale: self.scale,
             counter: AtomicU64::new(100_000),
             runtime: tokio::runtime::Handle::try_current().ok(),
-            http: http_core::reqwest::Client::new(),
+            http: partner_sdk_core::reqwest::Client::new(),
         });
         Mock::given(any())
             .respond_with(Router(Arc::clone(&shared)))
@@ -270,8 +270,8 @@ impl BrighteSandbox {
     }
 
     /// A client with the sandbox credentials.
-    pub fn client(&self) -> brighte::Client {
-        match brighte::Client::builder()
+    pub fn client(&self) -> partner_sdk_brighte::Client {
+        match partner_sdk_brighte::Client::builder()
             .base_url(self.base_url())
             .api_credentials(API_ID, API_SECRET)
             .build()
@@ -294,8 +294,8 @@ impl BrighteSandbox {
     /// Posts a checkout form as a browser would and returns the redirect
     /// `Location` (or the error status and body when there is no redirect).
     pub async fn submit_checkout(&self, form: &CheckoutForm) -> Result<String, (u16, String)> {
-        let http = http_core::reqwest::Client::builder()
-            .redirect(http_core::reqwest::redirect::Policy::none())
+        let http = partner_sdk_core::reqwest::Client::builder()
+            .redirect(partner_sdk_core::reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| (0, e.to_string()))?;
         let resp = http
@@ -426,7 +426,7 @@ fn deliver(
             "status": status.as_str(),
             "timestamp": ts,
             "token": token,
-            "signature": brighte::signing::sign(PRIVATE_KEY, &ts, &token),
+            "signature": partner_sdk_brighte::signing::sign(PRIVATE_KEY, &ts, &token),
         });
         for attempt in 1..=REDELIVERY_SCHEDULE.len() + 1 {
             let answer = shared
@@ -723,7 +723,9 @@ fn vendor(
             if text(body, "account_id").as_deref() != Some(ACCOUNT_ID) {
                 return error(401, 4010, "Invalid account id.");
             }
-            let role = brighte::UserRole::from(text(body, "role").unwrap_or_default().as_str());
+            let role = partner_sdk_brighte::UserRole::from(
+                text(body, "role").unwrap_or_default().as_str(),
+            );
             if role.is_other() {
                 return error(400, 4402, "Invalid role.");
             }
@@ -750,7 +752,7 @@ fn vendor(
                 return error(404, 4041, "Invalid user ID.");
             };
             if let Some(r) = text(body, "role") {
-                let role = brighte::UserRole::from(r.as_str());
+                let role = partner_sdk_brighte::UserRole::from(r.as_str());
                 if role.is_other() {
                     return error(400, 4402, "Invalid role.");
                 }
@@ -785,7 +787,7 @@ fn vendor(
             ok(json!({"userKey": {"apiId": s.random_hex(16), "apiSecret": s.random_hex(32)}}))
         }
         ("GET", ["content", kind]) => {
-            let k = brighte::ContentType::from(*kind);
+            let k = partner_sdk_brighte::ContentType::from(*kind);
             if k.is_other() {
                 return error(400, 4402, "Invalid input.");
             }
@@ -968,8 +970,10 @@ fn checkout(s: &Arc<Shared>, req: &Request) -> ResponseTemplate {
             "product_description",
         ];
         let values: Vec<&str> = fields.iter().map(|f| get(f)).collect();
-        if !http_core::signature::verify_hex(&brighte::checkout::checksum(&values), get("checksum"))
-        {
+        if !partner_sdk_core::signature::verify_hex(
+            &partner_sdk_brighte::checkout::checksum(&values),
+            get("checksum"),
+        ) {
             return Err("Invalid checksum.".into());
         }
         let total = Decimal::from_str(get("total_purchase_amount"))
@@ -1026,7 +1030,7 @@ fn checkout(s: &Arc<Shared>, req: &Request) -> ResponseTemplate {
             .append_pair("token", &token)
             .append_pair(
                 "signature",
-                &brighte::signing::sign(PRIVATE_KEY, &ts, &token),
+                &partner_sdk_brighte::signing::sign(PRIVATE_KEY, &ts, &token),
             );
     }
     if let Ok(app) = result {

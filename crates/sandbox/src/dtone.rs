@@ -54,7 +54,7 @@ const CATEGORIES: [&str; 6] = [
 pub struct DtoneSandbox {
     server: MockServer,
     state: Arc<Mutex<State>>,
-    client: dtone::Client,
+    client: partner_sdk_dtone::Client,
 }
 
 impl std::fmt::Debug for DtoneSandbox {
@@ -110,7 +110,7 @@ impl DtoneSandbox {
     /// A client pointed at this sandbox with its credentials. Every call
     /// returns a clone of the same client, so all of them share one nonce
     /// sequence (the sandbox, like DT One, refuses a reused nonce).
-    pub fn client(&self) -> dtone::Client {
+    pub fn client(&self) -> partner_sdk_dtone::Client {
         self.client.clone()
     }
 
@@ -120,8 +120,8 @@ impl DtoneSandbox {
     }
 }
 
-fn build_client(base_url: &str) -> dtone::Client {
-    let built = dtone::Client::builder()
+fn build_client(base_url: &str) -> partner_sdk_dtone::Client {
+    let built = partner_sdk_dtone::Client::builder()
         .base_url(base_url)
         .api_key(API_KEY, API_SECRET)
         .build();
@@ -362,8 +362,8 @@ fn check_auth(state: &mut State, req: &Request) -> Result<(), Fail> {
     if nonce.is_empty() || !nonce.bytes().all(|b| b.is_ascii_digit()) {
         return Err(unauthorized("Unauthorized: nonce must be numeric"));
     }
-    let expected = dtone::hmac_signature(API_KEY, API_SECRET, nonce);
-    if !http_core::signature::constant_time_eq(expected.as_bytes(), mac.as_bytes()) {
+    let expected = partner_sdk_dtone::hmac_signature(API_KEY, API_SECRET, nonce);
+    if !partner_sdk_core::signature::constant_time_eq(expected.as_bytes(), mac.as_bytes()) {
         return Err(unauthorized("Unauthorized"));
     }
     if !state.nonces.insert(nonce.to_owned()) {

@@ -8,7 +8,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let sandbox = sandbox::Sandbox::start().await;
+//! let sandbox = partner_sdk_sandbox::Sandbox::start().await;
 //! let dtone = sandbox.dtone_client();
 //! let products = dtone.products_by_operator(1959).await?;
 //! # let _ = products; Ok(()) }
@@ -18,7 +18,7 @@
 //! `[dev-dependencies]`; start one provider alone with its own type
 //! ([`bbti::BbtiSandbox`], [`brighte::BrighteSandbox`],
 //! [`tradein_promo::PromoSandbox`], [`dtone::DtoneSandbox`]), or all four
-//! with [`Sandbox::start`]. `cargo run -p sandbox -- serve` runs the same
+//! with [`Sandbox::start`]. `cargo run -p partner-sdk-sandbox --bin partner-sandbox -- serve` runs the same
 //! servers on fixed loopback ports for curl or non-Rust callers.
 #![cfg_attr(
     not(test),
@@ -76,22 +76,22 @@ impl Sandbox {
     }
 
     /// A BBTI client pointed at the fake, with the credentials it accepts.
-    pub fn bbti_client(&self) -> ::bbti::Client {
+    pub fn bbti_client(&self) -> partner_sdk_bbti::Client {
         self.bbti.client()
     }
 
     /// A Brighte client pointed at the fake, with the credentials it accepts.
-    pub fn brighte_client(&self) -> ::brighte::Client {
+    pub fn brighte_client(&self) -> partner_sdk_brighte::Client {
         self.brighte.client()
     }
 
     /// A trade-in promotion client pointed at the fake.
-    pub fn tradein_promo_client(&self) -> ::tradein_promo::Client {
+    pub fn tradein_promo_client(&self) -> partner_sdk_tradein_promo::Client {
         self.tradein_promo.client()
     }
 
     /// A DT One client pointed at the fake.
-    pub fn dtone_client(&self) -> ::dtone::Client {
+    pub fn dtone_client(&self) -> partner_sdk_dtone::Client {
         self.dtone.client()
     }
 }

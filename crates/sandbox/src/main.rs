@@ -1,13 +1,13 @@
-//! `cargo run -p sandbox -- serve [--port BASE]`: runs the four fake providers
+//! `cargo run -p partner-sdk-sandbox --bin partner-sandbox -- serve [--port BASE]`: runs the four fake providers
 //! on fixed loopback ports (BASE+1 … BASE+4, default BASE 18080) and prints
 //! their URLs and the credentials they accept, for curl or non-Rust callers.
 
 use std::net::TcpListener;
 use std::process::ExitCode;
 
-use sandbox::{BbtiSandbox, BrighteSandbox, DtoneSandbox, PromoSandbox};
+use partner_sdk_sandbox::{BbtiSandbox, BrighteSandbox, DtoneSandbox, PromoSandbox};
 
-const USAGE: &str = "usage: sandbox serve [--port BASE]   (servers on 127.0.0.1:BASE+1..BASE+4; default BASE 18080)";
+const USAGE: &str = "usage: partner-sandbox serve [--port BASE]   (servers on 127.0.0.1:BASE+1..BASE+4; default BASE 18080)";
 
 fn bind(port: u16) -> Result<TcpListener, String> {
     TcpListener::bind(("127.0.0.1", port))
@@ -71,10 +71,10 @@ async fn main() -> ExitCode {
     println!("               checkout {}", brighte.checkout_url());
     println!(
         "               apiId {}  apiSecret {}  public key {}  private key {}",
-        sandbox::brighte::API_ID,
-        sandbox::brighte::API_SECRET,
-        sandbox::brighte::PUBLIC_KEY,
-        sandbox::brighte::PRIVATE_KEY
+        partner_sdk_sandbox::brighte::API_ID,
+        partner_sdk_sandbox::brighte::API_SECRET,
+        partner_sdk_sandbox::brighte::PUBLIC_KEY,
+        partner_sdk_sandbox::brighte::PRIVATE_KEY
     );
     println!("Trade-in promo api  {}", promo.base_url());
     println!("               token {}", promo.token_url());

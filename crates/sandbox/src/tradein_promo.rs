@@ -42,12 +42,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use rust_decimal::Decimal;
-use serde_json::json;
-use tradein_promo::{
+use partner_sdk_tradein_promo::{
     AnswerValue, ConditionName, DeviceIdentification, PromoType, Promotion, PromotionRequest,
     PromotionResponse, QualificationItem, QualificationType,
 };
+use rust_decimal::Decimal;
+use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -249,8 +249,8 @@ impl PromoSandbox {
 
     /// A client builder pointed at the sandbox with its credentials, for
     /// further settings.
-    pub fn client_builder(&self) -> tradein_promo::ClientBuilder {
-        tradein_promo::Client::builder()
+    pub fn client_builder(&self) -> partner_sdk_tradein_promo::ClientBuilder {
+        partner_sdk_tradein_promo::Client::builder()
             .base_url(self.base_url())
             .token_url(self.token_url())
             .client_credentials(CLIENT_ID, CLIENT_SECRET)
@@ -263,7 +263,7 @@ impl PromoSandbox {
     /// # Panics
     ///
     /// Never in practice: the sandbox's own URLs and credentials are valid.
-    pub fn client(&self) -> tradein_promo::Client {
+    pub fn client(&self) -> partner_sdk_tradein_promo::Client {
         match self.client_builder().build() {
             Ok(c) => c,
             Err(e) => unreachable!("sandbox client configuration is valid: {e}"),

@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use bbti::{
+use partner_sdk_bbti::{
     Condition, Date, DeliveryPattern, ErrorCode, Grade, KycRequest, ManufacturerQuery, ModelQuery,
     PickupTime, PriceByAppCodeRequest, PriceProductRequest, PriceQuery, RegisterDeliveryRequest,
     SeriesQuery, TransactionStatus,
 };
-use sandbox::bbti::{BbtiSandbox, CLIENT_ID, PROGRAM_ID};
+use partner_sdk_sandbox::bbti::{BbtiSandbox, CLIENT_ID, PROGRAM_ID};
 
 fn kyc(tx: &str) -> KycRequest {
     KycRequest {
@@ -221,7 +221,7 @@ async fn documented_errors_for_bad_input_and_unknown_ids() {
 #[tokio::test]
 async fn wrong_credentials_are_refused() {
     let sb = BbtiSandbox::start().await;
-    let c = bbti::Client::builder()
+    let c = partner_sdk_bbti::Client::builder()
         .base_url(sb.base_url())
         .auth_url(sb.auth_url())
         .client_credentials(CLIENT_ID, "wrong")
@@ -232,7 +232,10 @@ async fn wrong_credentials_are_refused() {
         .await
         .unwrap_err();
     assert!(
-        matches!(e, bbti::Error::Http(http_core::Error::Auth { .. })),
+        matches!(
+            e,
+            partner_sdk_bbti::Error::Http(partner_sdk_core::Error::Auth { .. })
+        ),
         "{e:?}"
     );
     assert_eq!(sb.tokens_issued(), 0);

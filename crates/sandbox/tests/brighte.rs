@@ -2,10 +2,12 @@
 
 use std::time::{Duration, Instant};
 
-use brighte::checkout::{CheckoutRequest, ProductCategoryName, RedirectResult};
-use brighte::{ApplicationStatus, ErrorCode, ListQuery, NewQuote, NewUser, UserRole, UserUpdate};
+use partner_sdk_brighte::checkout::{CheckoutRequest, ProductCategoryName, RedirectResult};
+use partner_sdk_brighte::{
+    ApplicationStatus, ErrorCode, ListQuery, NewQuote, NewUser, UserRole, UserUpdate,
+};
+use partner_sdk_sandbox::brighte::{ACCOUNT_ID, BrighteSandbox, PRIVATE_KEY, STATUS_CHANGE_AFTER};
 use rust_decimal::Decimal;
-use sandbox::brighte::{ACCOUNT_ID, BrighteSandbox, PRIVATE_KEY, STATUS_CHANGE_AFTER};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -23,7 +25,10 @@ fn checkout(total: i64, deposit: i64) -> CheckoutRequest {
     .reference_number("ORDER-42")
 }
 
-async fn submit(sb: &BrighteSandbox, req: CheckoutRequest) -> brighte::Result<RedirectResult> {
+async fn submit(
+    sb: &BrighteSandbox,
+    req: CheckoutRequest,
+) -> partner_sdk_brighte::Result<RedirectResult> {
     let location = sb.submit_checkout(&req.into_form().unwrap()).await.unwrap();
     assert!(
         location.starts_with("https://shop.example/done?order=42&"),
@@ -83,8 +88,8 @@ async fn a_tampered_checksum_is_refused_with_10002() {
     let form = checkout(2001, 0).into_form().unwrap();
     let mut body = form.to_urlencoded();
     body = body.replace("total_purchase_amount=2001", "total_purchase_amount=2");
-    let http = http_core::reqwest::Client::builder()
-        .redirect(http_core::reqwest::redirect::Policy::none())
+    let http = partner_sdk_core::reqwest::Client::builder()
+        .redirect(partner_sdk_core::reqwest::redirect::Policy::none())
         .build()
         .unwrap();
     let resp = http
@@ -97,7 +102,7 @@ async fn a_tampered_checksum_is_refused_with_10002() {
     assert_eq!(resp.status().as_u16(), 302);
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
     match RedirectResult::from_query(&location, Some(PRIVATE_KEY)).unwrap_err() {
-        brighte::Error::Checkout { code, message } => {
+        partner_sdk_brighte::Error::Checkout { code, message } => {
             assert_eq!(code, "10002");
             assert!(message.contains("checksum"), "{message}");
         }
@@ -135,7 +140,7 @@ async fn webhooks_are_signed_retried_on_the_schedule_and_stop_at_200() {
         .await;
     let started = Instant::now();
     let r = submit(&sb, checkout(1005, 0)).await.unwrap();
-    let schedule = brighte::webhook::REDELIVERY_SCHEDULE;
+    let schedule = partner_sdk_brighte::webhook::REDELIVERY_SCHEDULE;
     let needed = (schedule[0] + schedule[1]).mul_f64(SCALE);
     let deadline = Instant::now() + Duration::from_secs(10);
     while sb.webhook_deliveries().len() < 3 && Instant::now() < deadline {
@@ -160,7 +165,8 @@ async fn webhooks_are_signed_retried_on_the_schedule_and_stop_at_200() {
     assert_eq!(requests.len(), 3);
     for req in &requests {
         let event =
-            brighte::webhook::verify(&req.body, PRIVATE_KEY, Duration::from_secs(300)).unwrap();
+            partner_sdk_brighte::webhook::verify(&req.body, PRIVATE_KEY, Duration::from_secs(300))
+                .unwrap();
         assert_eq!(event.id, r.transaction_id);
         assert_eq!(event.status, ApplicationStatus::Declined);
         assert_eq!(event.reference_number.as_deref(), Some("ORDER-42"));
@@ -228,7 +234,7 @@ async fn sessions_accounts_and_logout() {
     assert!(client.logout().await.unwrap());
     // A new session is opened on the next call.
     assert_eq!(client.accounts().await.unwrap().len(), 1);
-    let bad = brighte::Client::builder()
+    let bad = partner_sdk_brighte::Client::builder()
         .base_url(sb.base_url())
         .api_credentials("nope", "nope")
         .build()
@@ -306,8 +312,8 @@ async fn quotes_users_documents_payment_and_calculators() {
 
     // time scale 0: the second status is immediate.
     let r = submit(&sb, checkout(1001, 0)).await.unwrap();
-    let doc = brighte::DocumentUpload::new(
-        brighte::ApplicationDocumentType::Invoice,
+    let doc = partner_sdk_brighte::DocumentUpload::new(
+        partner_sdk_brighte::ApplicationDocumentType::Invoice,
         "invoice.pdf",
         b"%PDF-1.4".to_vec(),
     );
@@ -342,11 +348,11 @@ async fn quotes_users_documents_payment_and_calculators() {
     assert_eq!(client.product_categories().await.unwrap().len(), 32);
     assert_eq!(
         client
-            .content(&brighte::ContentType::Tnc)
+            .content(&partner_sdk_brighte::ContentType::Tnc)
             .await
             .unwrap()
             .content_type,
-        Some(brighte::ContentType::Tnc)
+        Some(partner_sdk_brighte::ContentType::Tnc)
     );
     assert!(
         !client
@@ -356,20 +362,21 @@ async fn quotes_users_documents_payment_and_calculators() {
             .is_empty()
     );
 
-    let anon = brighte::Client::builder()
+    let anon = partner_sdk_brighte::Client::builder()
         .base_url(sb.base_url())
         .build()
         .unwrap();
     let calc = anon
         .calculate_finance(
-            &brighte::FinanceRequest::new(Decimal::from(10000), 24).deposit(Decimal::from(1500)),
+            &partner_sdk_brighte::FinanceRequest::new(Decimal::from(10000), 24)
+                .deposit(Decimal::from(1500)),
         )
         .await
         .unwrap();
     assert_eq!(calc.instalments, Some(52));
     assert_eq!(calc.financed_amount, Some(Decimal::from(8500)));
     let rep = client
-        .calculate_repayment_amount(&brighte::RepaymentRequest {
+        .calculate_repayment_amount(&partner_sdk_brighte::RepaymentRequest {
             total_purchase_amount: Decimal::from(15000),
             deposit_amount: Decimal::from(1000),
             repayment_term: 48,
@@ -386,7 +393,7 @@ async fn fixed_port_start_and_missing_session_headers() {
     let port = listener.local_addr().unwrap().port();
     let sb = BrighteSandbox::start_on(listener).await;
     assert_eq!(sb.base_url(), format!("http://127.0.0.1:{port}"));
-    let raw = http_core::reqwest::Client::new()
+    let raw = partner_sdk_core::reqwest::Client::new()
         .get(format!("{}/rest/vendor/v1/account", sb.base_url()))
         .send()
         .await

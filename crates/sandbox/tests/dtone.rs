@@ -2,11 +2,11 @@
 
 use std::str::FromStr;
 
-use dtone::{
+use partner_sdk_dtone::{
     AccountVerification, Category, Client, Decimal, ErrorCode, OperatorFilter, ProductFilter,
     Resolution, TransactionRequest,
 };
-use sandbox::dtone::{API_KEY, API_SECRET, DtoneSandbox};
+use partner_sdk_sandbox::dtone::{API_KEY, API_SECRET, DtoneSandbox};
 
 fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
@@ -242,7 +242,7 @@ async fn wrong_credentials_are_refused_with_the_documented_body() {
 #[tokio::test]
 async fn missing_headers_and_reused_nonces_are_refused() {
     let sb = DtoneSandbox::start().await;
-    let http = http_core::reqwest::Client::new();
+    let http = partner_sdk_core::reqwest::Client::new();
     let url = format!("{}/ping", sb.base_url());
     let missing = http.get(&url).send().await.unwrap();
     assert_eq!(missing.status().as_u16(), 401);
@@ -256,7 +256,7 @@ async fn missing_headers_and_reused_nonces_are_refused() {
             .header("X-TransferTo-nonce", nonce)
             .header(
                 "X-TransferTo-hmac",
-                dtone::hmac_signature(API_KEY, API_SECRET, nonce),
+                partner_sdk_dtone::hmac_signature(API_KEY, API_SECRET, nonce),
             )
             .send()
     };

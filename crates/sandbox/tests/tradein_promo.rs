@@ -2,12 +2,14 @@
 
 use std::time::Duration;
 
-use rust_decimal::Decimal;
-use sandbox::tradein_promo::{
+use partner_sdk_sandbox::tradein_promo::{
     CLIENT_ID, CLIENT_SECRET, IMEI_GALAXY, IMEI_IPHONE, IMEI_PIXEL, MODEL_CODE_SAMPLE,
     PromoSandbox, SCOPE,
 };
-use tradein_promo::{ConditionName, Eligibility, ErrorCode, FlowType, PromoType, PromotionRequest};
+use partner_sdk_tradein_promo::{
+    ConditionName, Eligibility, ErrorCode, FlowType, PromoType, PromotionRequest,
+};
+use rust_decimal::Decimal;
 
 const S1_RESPONSE: &str = include_str!("../../../fixtures/tradein-promo/scenario1-response.json");
 
@@ -33,7 +35,8 @@ fn with_answers(imei: &str, answers: &[(ConditionName, bool)]) -> PromotionReque
 async fn both_seed_scenarios_return_the_sample_response() {
     let sandbox = PromoSandbox::start().await;
     let client = sandbox.client();
-    let expected: tradein_promo::PromotionResponse = serde_json::from_str(S1_RESPONSE).unwrap();
+    let expected: partner_sdk_tradein_promo::PromotionResponse =
+        serde_json::from_str(S1_RESPONSE).unwrap();
     for request in [
         all_yes(PromotionRequest::by_imei(IMEI_IPHONE)),
         all_yes(PromotionRequest::by_device(
@@ -191,7 +194,7 @@ async fn wrong_credentials_or_scope_are_refused_by_the_token_endpoint() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err.http(), http_core::Error::Auth { .. }),
+            matches!(err.http(), partner_sdk_core::Error::Auth { .. }),
             "{err:?}"
         );
     }

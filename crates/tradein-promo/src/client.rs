@@ -4,8 +4,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_core::transport::parse_base_url;
-use http_core::{ClientCredentials, CredentialPlacement, HttpSettings, SecretString, Transport};
+use partner_sdk_core::transport::parse_base_url;
+use partner_sdk_core::{
+    ClientCredentials, CredentialPlacement, HttpSettings, SecretString, Transport,
+};
 
 use crate::error::{PromoErrorBody, Result};
 
@@ -48,7 +50,7 @@ impl Client {
     }
 
     /// The configured API base URL.
-    pub fn base_url(&self) -> &http_core::Url {
+    pub fn base_url(&self) -> &partner_sdk_core::Url {
         self.inner.transport.base_url()
     }
 
@@ -91,7 +93,7 @@ impl fmt::Debug for ClientBuilder {
                 &self
                     .client_secret
                     .as_ref()
-                    .map(|_| http_core::secret::REDACTED),
+                    .map(|_| partner_sdk_core::secret::REDACTED),
             )
             .field("scope", &self.scope)
             .field("app_name", &self.app_name)
@@ -151,11 +153,11 @@ impl ClientBuilder {
         self
     }
 
-    http_core::http_settings_methods!(settings);
+    partner_sdk_core::http_settings_methods!(settings);
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
-        let config = |m: &'static str| http_core::Error::Config(m.into());
+        let config = |m: &'static str| partner_sdk_core::Error::Config(m.into());
         let base_url = self
             .base_url
             .ok_or_else(|| config("tradein-promo: base_url is required"))?;

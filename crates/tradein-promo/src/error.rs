@@ -1,12 +1,12 @@
 //! Errors of the trade-in promotion client.
 //!
-//! Every failure is an [`http_core::Error`] wrapped in [`Error::Http`]. Error
+//! Every failure is an [`partner_sdk_core::Error`] wrapped in [`Error::Http`]. Error
 //! answers keep their raw body; when the body is the TMF-style shape
 //! `{code, reason, message, status}` it is recognised ([`TmfError`]) and its
 //! `code` is offered as a typed [`ErrorCode`].
 
-use http_core::reqwest::StatusCode;
-use http_core::{ApiError, ErrorBody, ProviderError};
+use partner_sdk_core::reqwest::StatusCode;
+use partner_sdk_core::{ApiError, ErrorBody, ProviderError};
 use serde::{Deserialize, Serialize};
 
 /// Result alias of this crate.
@@ -18,12 +18,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// Transport, API, decoding, input or authentication failure.
     #[error(transparent)]
-    Http(#[from] http_core::Error),
+    Http(#[from] partner_sdk_core::Error),
 }
 
 impl Error {
     /// The shared error this wraps.
-    pub fn http(&self) -> &http_core::Error {
+    pub fn http(&self) -> &partner_sdk_core::Error {
         match self {
             Error::Http(e) => e,
         }
@@ -57,19 +57,19 @@ impl Error {
 
     /// True when the caller's input was refused before anything was sent.
     pub fn is_invalid_input(&self) -> bool {
-        matches!(self.http(), http_core::Error::InvalidInput { .. })
+        matches!(self.http(), partner_sdk_core::Error::InvalidInput { .. })
     }
 
     /// The field named by an input error.
     pub fn invalid_field(&self) -> Option<&str> {
         match self.http() {
-            http_core::Error::InvalidInput { field, .. } => Some(field),
+            partner_sdk_core::Error::InvalidInput { field, .. } => Some(field),
             _ => None,
         }
     }
 }
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// Error codes in the TMF-style error body.
     ///
     /// The provider publishes no code list for this operation; these are the
@@ -106,25 +106,25 @@ http_core::open_enum! {
 #[non_exhaustive]
 pub struct TmfError {
     /// Application error code, e.g. `ERR400`.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub code: Option<String>,
     /// Short explanation, e.g. `Bad Request`.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub reason: Option<String>,
     /// Details of the error.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub message: Option<String>,
     /// HTTP status as the body states it (text, as TMF documents it).
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub status: Option<String>,
     /// Link to documentation of the error.
-    #[serde(default, deserialize_with = "http_core::decode::opt_string")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub reference_error: Option<String>,
     /// TMF polymorphic type name.
     #[serde(
         rename = "@type",
         default,
-        deserialize_with = "http_core::decode::opt_string"
+        deserialize_with = "partner_sdk_core::decode::opt_string"
     )]
     pub kind: Option<String>,
 }
@@ -181,7 +181,7 @@ impl ErrorBody for PromoErrorBody {
                 code: tmf.code,
                 message: tmf.message.or(tmf.reason),
             },
-            None => http_core::error::GenericErrorBody.parse(status, body),
+            None => partner_sdk_core::error::GenericErrorBody.parse(status, body),
         }
     }
 

@@ -18,9 +18,9 @@
 //! # Quick start
 //!
 //! ```no_run
-//! use tradein_promo::{Client, ConditionName, Eligibility, FlowType, PromotionRequest};
+//! use partner_sdk_tradein_promo::{Client, ConditionName, Eligibility, FlowType, PromotionRequest};
 //!
-//! # async fn run() -> Result<(), tradein_promo::Error> {
+//! # async fn run() -> Result<(), partner_sdk_tradein_promo::Error> {
 //! let promo = Client::builder()
 //!     .base_url("https://omni-svcs.example/omni-svcs")
 //!     .token_url("https://login.example/tenant/oauth2/v2.0/token")
@@ -61,7 +61,7 @@ pub mod promotion;
 
 pub use client::{Client, ClientBuilder, DEFAULT_TOKEN_LIFETIME, PROVIDER};
 pub use error::{Error, ErrorCode, PromoErrorBody, Result, TmfError};
-pub use http_core::{Decimal, RetryPolicy};
+pub use partner_sdk_core::{Decimal, RetryPolicy};
 pub use promotion::{
     AnswerValue, Characteristic, ConditionAnswer, ConditionName, DeviceIdentification, Eligibility,
     FlowType, PotentialPromotion, PromoType, Promotion, PromotionRequest, PromotionResponse,

@@ -9,7 +9,7 @@
 
 use std::str::FromStr;
 
-use http_core::{Decimal, Request};
+use partner_sdk_core::{Decimal, Request};
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +19,7 @@ use crate::error::Result;
 /// Path of the operation, under the configured base URL.
 pub const PATH: &str = "/v1/promotions/potential-promotions";
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// What the qualification is for.
     #[derive(Default)]
     pub enum QualificationType {
@@ -29,7 +29,7 @@ http_core::open_enum! {
     }
 }
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// The sales journey the trade-in belongs to.
     pub enum FlowType {
         /// Upgrade of an existing line (`UP`, the documented value).
@@ -37,7 +37,7 @@ http_core::open_enum! {
     }
 }
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// A question of the device condition questionnaire. The questionnaire
     /// comes from the provider, so names not listed here are kept.
     pub enum ConditionName {
@@ -52,7 +52,7 @@ http_core::open_enum! {
     }
 }
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// An answer to a condition question.
     pub enum AnswerValue {
         /// The condition holds.
@@ -72,7 +72,7 @@ impl From<bool> for AnswerValue {
     }
 }
 
-http_core::open_enum! {
+partner_sdk_core::open_enum! {
     /// Kind of promotion (the `promotype` characteristic).
     pub enum PromoType {
         /// A trade-in credit.
@@ -131,7 +131,7 @@ pub enum DeviceIdentification {
 /// [`Client::fetch_promotion`] before anything is sent) refuses empty values.
 ///
 /// ```
-/// use tradein_promo::{ConditionName, FlowType, PromotionRequest};
+/// use partner_sdk_tradein_promo::{ConditionName, FlowType, PromotionRequest};
 /// let request = PromotionRequest::by_imei("12345789")
 ///     .device_bill_code("689C")
 ///     .flow_type(FlowType::Upgrade)
@@ -242,13 +242,13 @@ impl PromotionRequest {
 
     /// Checks the request: identification values, bill code and flow type
     /// not blank; every answer named, with at least one non-blank value; no
-    /// question answered twice. The error is [`http_core::Error::InvalidInput`]
+    /// question answered twice. The error is [`partner_sdk_core::Error::InvalidInput`]
     /// naming the wire field (see [`Error::invalid_field`](crate::Error::invalid_field)).
     pub fn validate(&self) -> Result<()> {
         self.check().map_err(crate::Error::from)
     }
 
-    fn check(&self) -> std::result::Result<(), http_core::Error> {
+    fn check(&self) -> std::result::Result<(), partner_sdk_core::Error> {
         match &self.identification {
             DeviceIdentification::Imei(imei) => {
                 not_blank("imei", imei)?;
@@ -278,7 +278,7 @@ impl PromotionRequest {
                 answer.name.as_str(),
             )?;
             if answer.value.is_empty() {
-                return Err(http_core::Error::invalid_input(
+                return Err(partner_sdk_core::Error::invalid_input(
                     format!("deviceConditionAnswers[{i}].value"),
                     "needs at least one answer",
                 ));
@@ -293,7 +293,7 @@ impl PromotionRequest {
                 .iter()
                 .any(|a| a.name == answer.name)
             {
-                return Err(http_core::Error::invalid_input(
+                return Err(partner_sdk_core::Error::invalid_input(
                     format!("deviceConditionAnswers[{i}].name"),
                     format!("{} is answered twice", answer.name),
                 ));
@@ -306,12 +306,15 @@ impl PromotionRequest {
 fn not_blank(
     field: impl Into<std::borrow::Cow<'static, str>>,
     value: &str,
-) -> std::result::Result<(), http_core::Error> {
+) -> std::result::Result<(), partner_sdk_core::Error> {
     if value.trim().is_empty() {
-        return Err(http_core::Error::invalid_input(field, "must not be empty"));
+        return Err(partner_sdk_core::Error::invalid_input(
+            field,
+            "must not be empty",
+        ));
     }
     if value.chars().any(char::is_control) {
-        return Err(http_core::Error::invalid_input(
+        return Err(partner_sdk_core::Error::invalid_input(
             field,
             "must not contain control characters",
         ));

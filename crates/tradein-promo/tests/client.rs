@@ -3,12 +3,12 @@
 mod common;
 
 use common::*;
-use rust_decimal::Decimal;
-use serde_json::{Value, json};
-use tradein_promo::{
+use partner_sdk_tradein_promo::{
     AnswerValue, ConditionAnswer, ConditionName, Eligibility, ErrorCode, FlowType,
     PromotionRequest, QualificationType,
 };
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
 use wiremock::matchers::{body_json, body_string_contains, header, header_exists, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -144,7 +144,7 @@ async fn a_second_401_is_an_auth_error() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err.http(), http_core::Error::Auth { .. }),
+        matches!(err.http(), partner_sdk_core::Error::Auth { .. }),
         "{err:?}"
     );
 }
@@ -165,7 +165,7 @@ async fn token_endpoint_refusal_is_an_auth_error_and_no_api_call() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err.http(), http_core::Error::Auth { .. }),
+        matches!(err.http(), partner_sdk_core::Error::Auth { .. }),
         "{err:?}"
     );
     assert_eq!(api_requests(&server).await, 0);
@@ -411,7 +411,7 @@ async fn non_tmf_error_bodies_keep_the_raw_body() {
 
 #[test]
 fn builder_requires_base_token_credentials_and_scope() {
-    use tradein_promo::Client;
+    use partner_sdk_tradein_promo::Client;
     let full = || {
         Client::builder()
             .base_url("https://omni.example/omni-svcs")
@@ -446,7 +446,10 @@ fn builder_requires_base_token_credentials_and_scope() {
     ];
     for b in missing {
         let err = b.build().unwrap_err();
-        assert!(matches!(err.http(), http_core::Error::Config(_)), "{err:?}");
+        assert!(
+            matches!(err.http(), partner_sdk_core::Error::Config(_)),
+            "{err:?}"
+        );
     }
 }
 

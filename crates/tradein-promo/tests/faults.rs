@@ -11,9 +11,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use http_core::reqwest::StatusCode;
+use partner_sdk_core::reqwest::StatusCode;
+use partner_sdk_tradein_promo::{Client, ErrorCode, RetryPolicy};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tradein_promo::{Client, ErrorCode, RetryPolicy};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -31,7 +31,7 @@ async fn token_requests(server: &MockServer) -> usize {
 
 /// Serves `response` to the promotion call; returns the error and the number
 /// of promotion requests made.
-async fn run(response: ResponseTemplate) -> (tradein_promo::Error, usize) {
+async fn run(response: ResponseTemplate) -> (partner_sdk_tradein_promo::Error, usize) {
     let server = MockServer::start().await;
     mount_token(&server, 1).await;
     Mock::given(method("POST"))
@@ -47,7 +47,7 @@ async fn run(response: ResponseTemplate) -> (tradein_promo::Error, usize) {
     (err, api_requests(&server).await)
 }
 
-fn status_of(err: &tradein_promo::Error) -> Option<u16> {
+fn status_of(err: &partner_sdk_tradein_promo::Error) -> Option<u16> {
     err.status().map(|s| s.as_u16())
 }
 
@@ -68,7 +68,7 @@ async fn connection_refused_is_a_transport_error_after_all_attempts() {
         .unwrap();
     let err = client.fetch_promotion(&scenario1()).await.unwrap_err();
     assert!(
-        matches!(err.http(), http_core::Error::Transport { .. }),
+        matches!(err.http(), partner_sdk_core::Error::Transport { .. }),
         "{err:?}"
     );
     assert!(err.is_retryable());
@@ -90,7 +90,7 @@ async fn token_server_refusing_connections_is_a_transport_error_with_no_api_call
         .unwrap();
     let err = client.fetch_promotion(&scenario1()).await.unwrap_err();
     assert!(
-        matches!(err.http(), http_core::Error::Transport { .. }),
+        matches!(err.http(), partner_sdk_core::Error::Transport { .. }),
         "{err:?}"
     );
     assert_eq!(api_requests(&api).await, 0);
@@ -113,7 +113,7 @@ async fn stall_past_the_timeout_is_a_timeout_after_all_attempts() {
     assert!(err.http().is_timeout(), "{err:?}");
     assert!(!matches!(
         err.http(),
-        http_core::Error::OutcomeUnknown { .. }
+        partner_sdk_core::Error::OutcomeUnknown { .. }
     ));
     assert_eq!(api_requests(&server).await, ATTEMPTS);
     assert_eq!(token_requests(&server).await, 1);
@@ -172,7 +172,7 @@ async fn reset_mid_body_is_retried_then_a_transport_error() {
         .unwrap();
     let err = client.fetch_promotion(&scenario1()).await.unwrap_err();
     assert!(
-        matches!(err.http(), http_core::Error::Transport { .. }),
+        matches!(err.http(), partner_sdk_core::Error::Transport { .. }),
         "{err:?}"
     );
     assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), ATTEMPTS);
@@ -195,7 +195,7 @@ async fn status_500_is_not_retried_with_or_without_retry_after() {
 async fn retried_status(status: u16) {
     let (err, n) = run(ResponseTemplate::new(status)).await;
     assert_eq!(status_of(&err), Some(status));
-    assert!(matches!(err.http(), http_core::Error::Api(_)));
+    assert!(matches!(err.http(), partner_sdk_core::Error::Api(_)));
     assert!(err.is_retryable());
     assert_eq!(n, ATTEMPTS, "status {status}");
 }
@@ -285,7 +285,7 @@ async fn retry_after_beyond_the_cap_ends_the_call_with_the_wait() {
 async fn truncated_json_is_a_decode_error_keeping_the_body() {
     let truncated = &S1_RESPONSE[..S1_RESPONSE.len() / 2];
     let (err, n) = run(json_body(truncated)).await;
-    let http_core::Error::Decode(decode) = err.http() else {
+    let partner_sdk_core::Error::Decode(decode) = err.http() else {
         panic!("expected a decode error, got {err:?}");
     };
     assert_eq!(decode.status(), StatusCode::OK);
@@ -310,7 +310,10 @@ async fn html_error_page_is_an_api_error_with_the_raw_body() {
 async fn html_page_with_200_is_a_decode_error() {
     let (err, n) =
         run(ResponseTemplate::new(200).set_body_raw("<html>maintenance</html>", "text/html")).await;
-    assert!(matches!(err.http(), http_core::Error::Decode(_)), "{err:?}");
+    assert!(
+        matches!(err.http(), partner_sdk_core::Error::Decode(_)),
+        "{err:?}"
+    );
     assert_eq!(n, 1);
 }
 
@@ -327,7 +330,10 @@ async fn wrong_content_type_is_decoded_by_content_and_plain_text_is_a_decode_err
     let offer = client(&server).fetch_promotion(&scenario1()).await.unwrap();
     assert!(offer.is_eligible());
     let (err, n) = run(ResponseTemplate::new(200).set_body_raw("OK", "text/plain")).await;
-    assert!(matches!(err.http(), http_core::Error::Decode(_)), "{err:?}");
+    assert!(
+        matches!(err.http(), partner_sdk_core::Error::Decode(_)),
+        "{err:?}"
+    );
     assert_eq!(n, 1);
 }
 
@@ -335,7 +341,10 @@ async fn wrong_content_type_is_decoded_by_content_and_plain_text_is_a_decode_err
 async fn status_200_with_a_tmf_error_body_is_an_api_error() {
     let body = r#"{"code":"ERR503","reason":"Service Unavailable","message":"promotion engine down","status":"503"}"#;
     let (err, n) = run(json_body(body)).await;
-    assert!(matches!(err.http(), http_core::Error::Api(_)), "{err:?}");
+    assert!(
+        matches!(err.http(), partner_sdk_core::Error::Api(_)),
+        "{err:?}"
+    );
     assert_eq!(err.code(), Some(ErrorCode::ServiceUnavailable));
     assert_eq!(err.api().unwrap().message(), Some("promotion engine down"));
     assert_eq!(n, 1);

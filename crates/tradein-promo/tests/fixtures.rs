@@ -3,12 +3,12 @@
 mod common;
 
 use common::*;
-use rust_decimal::Decimal;
-use serde_json::Value;
-use tradein_promo::{
+use partner_sdk_tradein_promo::{
     AnswerValue, ConditionName, DeviceIdentification, Eligibility, FlowType, PromoType,
     PromotionRequest, PromotionResponse, QualificationType,
 };
+use rust_decimal::Decimal;
+use serde_json::Value;
 
 fn value(text: &str) -> Value {
     serde_json::from_str(text).unwrap()
@@ -123,14 +123,15 @@ fn sample_responses_round_trip_json_equal() {
 
 #[test]
 fn typed_constructors_rebuild_the_sample_response() {
-    let promo = tradein_promo::Promotion::new(
+    let promo = partner_sdk_tradein_promo::Promotion::new(
         "wrlspr-29966",
         "OFFER APPLIED: You're getting up to $350 off with elig. trade-in on installment & elig. unlimited plan (speed restr's apply). Credits start within 3 bills. Without unlimited, device is full price.",
     )
     .with_discount(Decimal::from(350))
     .with_promo_type(PromoType::TradeIn);
-    let item = tradein_promo::QualificationItem::new(Decimal::from(81), "iPhone 14 Pro")
-        .with_promotion(promo);
+    let item =
+        partner_sdk_tradein_promo::QualificationItem::new(Decimal::from(81), "iPhone 14 Pro")
+            .with_promotion(promo);
     let built = PromotionResponse::new(QualificationType::TradeIn, [item]);
     assert_eq!(serde_json::to_value(&built).unwrap(), value(S1_RESPONSE));
 }

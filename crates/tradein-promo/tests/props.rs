@@ -4,11 +4,11 @@
 //! Case counts: 50 000 byte strings, 45 000 arbitrary JSON values and
 //! 8 000 values shaped like the documented response (103 000 in all).
 
-use http_core::ErrorBody;
-use http_core::reqwest::StatusCode;
+use partner_sdk_core::ErrorBody;
+use partner_sdk_core::reqwest::StatusCode;
+use partner_sdk_tradein_promo::{PromoErrorBody, PromotionRequest, PromotionResponse, TmfError};
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use tradein_promo::{PromoErrorBody, PromotionRequest, PromotionResponse, TmfError};
 
 fn exercise_response(r: &PromotionResponse) {
     let _ = r.eligibility();

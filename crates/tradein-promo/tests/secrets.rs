@@ -6,11 +6,11 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use serde_json::json;
-use tradein_promo::{
+use partner_sdk_tradein_promo::{
     Client, ConditionAnswer, ConditionName, Eligibility, PromotionRequest, PromotionResponse,
     TmfError,
 };
+use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -26,7 +26,8 @@ fn secret_client(server: &MockServer, timeout: Duration) -> Client {
         .app_name("secrets-test")
         .timeout(timeout)
         .retry_policy(
-            tradein_promo::RetryPolicy::default().with_base_delay(Duration::from_millis(1)),
+            partner_sdk_tradein_promo::RetryPolicy::default()
+                .with_base_delay(Duration::from_millis(1)),
         )
         .build()
         .unwrap()
@@ -34,7 +35,7 @@ fn secret_client(server: &MockServer, timeout: Duration) -> Client {
 
 #[tokio::test]
 async fn secrets_appear_nowhere() {
-    let capture = http_core::test_util::LogCapture::start();
+    let capture = partner_sdk_core::test_util::LogCapture::start();
 
     let server = MockServer::start().await;
     Mock::given(method("POST"))

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use bbti::{Client, Date, KycRequest, PickupTime, RegisterDeliveryRequest};
-use http_core::RetryPolicy;
+use partner_sdk_bbti::{Client, Date, KycRequest, PickupTime, RegisterDeliveryRequest};
+use partner_sdk_core::RetryPolicy;
 use wiremock::matchers::{body_string, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -59,7 +59,7 @@ impl Servers {
         self.builder().build().unwrap()
     }
 
-    pub fn builder(&self) -> bbti::ClientBuilder {
+    pub fn builder(&self) -> partner_sdk_bbti::ClientBuilder {
         Client::builder()
             .base_url(self.api.uri())
             .auth_url(self.auth.uri())

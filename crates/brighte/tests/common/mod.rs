@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use brighte::Client;
-use http_core::RetryPolicy;
+use partner_sdk_brighte::Client;
+use partner_sdk_core::RetryPolicy;
 use serde_json::Value;
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};

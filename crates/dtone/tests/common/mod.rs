@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use dtone::{Client, RetryPolicy};
+use partner_sdk_dtone::{Client, RetryPolicy};
 use wiremock::{Match, MockServer, Request};
 
 pub const KEY: &str = "test-api-key-7781";
@@ -44,7 +44,7 @@ impl Match for Signed {
             (Some(key), Some(nonce), Some(mac)) => {
                 key == KEY
                     && nonce.parse::<u64>().is_ok()
-                    && mac == dtone::hmac_signature(KEY, SECRET, nonce)
+                    && mac == partner_sdk_dtone::hmac_signature(KEY, SECRET, nonce)
             }
             _ => false,
         }

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use partner_sdk_tradein_promo::{Client, ConditionName, FlowType, PromotionRequest, RetryPolicy};
 use serde_json::json;
-use tradein_promo::{Client, ConditionName, FlowType, PromotionRequest, RetryPolicy};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -44,7 +44,7 @@ pub fn scenario2() -> PromotionRequest {
         .answer(ConditionName::Deactivated, true)
 }
 
-pub fn builder(server: &MockServer) -> tradein_promo::ClientBuilder {
+pub fn builder(server: &MockServer) -> partner_sdk_tradein_promo::ClientBuilder {
     Client::builder()
         .base_url(format!("{}/omni-svcs", server.uri()))
         .token_url(format!("{}{TOKEN_PATH}", server.uri()))
