@@ -165,20 +165,17 @@ impl<T> ListPage<T> {
 pub mod wire {
     use super::*;
 
-    /// Money as a JSON number (`15000`, `165.47`): an integer when the
-    /// amount has no fraction, otherwise the shortest number with the same
-    /// decimal digits.
+    /// Money as a JSON number written with the decimal's own digits
+    /// (`15000`, `165.47`, `7000.10`), never through `f64`.
+    ///
+    /// The text goes out through `serde_json`'s `RawValue`, so it is exact
+    /// in JSON; other serde formats see `serde_json`'s raw-value wrapper.
     pub fn money<S: Serializer>(d: &Decimal, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let n = d.normalize();
-        if n.scale() == 0
-            && let Ok(i) = i64::try_from(n)
-        {
-            return s.serialize_i64(i);
-        }
-        match n.to_string().parse::<f64>() {
-            Ok(f) if f.is_finite() => s.serialize_f64(f),
-            _ => s.serialize_str(&n.to_string()),
-        }
+        // `Decimal`'s text is a plain decimal number (no exponent), which is
+        // always a valid JSON number.
+        let raw = serde_json::value::RawValue::from_string(d.to_string())
+            .map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
     }
 
     /// Optional money as a JSON number.

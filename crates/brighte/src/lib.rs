@@ -53,7 +53,8 @@
 //! - Money is [`rust_decimal::Decimal`] in dollars as sent (the `currency`
 //!   type is documented as cents, but every sample carries dollars:
 //!   `165.47`, `"7000.12"`); numbers and strings are both read, requests
-//!   send JSON numbers. Booleans are read from `1`/`0`/`true`/`"1"` and sent
+//!   send JSON numbers written with the decimal's own digits (never
+//!   through `f64`). Booleans are read from `1`/`0`/`true`/`"1"` and sent
 //!   as `1`/`0`.
 //! - Creates (quote, user, document, callout, payment request, secure code,
 //!   API credentials) are never retried; GET/PUT/DELETE and the two

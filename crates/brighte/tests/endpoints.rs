@@ -555,6 +555,74 @@ async fn content_categories_repayment_callout() {
 }
 
 #[tokio::test]
+async fn money_is_sent_as_the_decimals_exact_digits() {
+    let (server, client) = setup().await;
+    Mock::given(method("POST"))
+        .and(path("/rest/vendor/v1/quote"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"status": 2000, "quote": quote_pod()})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/rest/vendor/v1/calculate-repayment-amount"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"status": 2000, "repaymentAmount": {"repaymentAmount": 84.32, "instalments": 104}}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // 0.1 and 7000.10 have no exact f64; 12345678901234567.89 loses its cents in one.
+    client
+        .create_quote(&NewQuote {
+            first_name: "Test First".into(),
+            last_name: "Lastnametest".into(),
+            phone: "0434632777".into(),
+            email: "generic.test.case420@gmail.com".into(),
+            total_purchase_amount: d("12345678901234567.89"),
+            deposit_amount: d("0.1"),
+            repayment_term: 48,
+            product_category: "Storage Battery(s)".into(),
+            product_description: "This product stores solar energy".into(),
+            account_id: "E435".into(),
+        })
+        .await
+        .unwrap();
+    client
+        .calculate_repayment_amount(&RepaymentRequest {
+            total_purchase_amount: d("7000.10"),
+            deposit_amount: d("700"),
+            repayment_term: 24,
+            include_fees: false,
+        })
+        .await
+        .unwrap();
+    let bodies: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() != "/rest/vendor/v1/session")
+        .map(|r| String::from_utf8(r.body).unwrap())
+        .collect();
+    assert!(
+        bodies[0].contains(r#""total_purchase_amount":12345678901234567.89,"#),
+        "{}",
+        bodies[0]
+    );
+    assert!(
+        bodies[0].contains(r#""deposit_amount":0.1,"#),
+        "{}",
+        bodies[0]
+    );
+    assert_eq!(
+        bodies[1],
+        r#"{"totalPurchaseAmount":7000.10,"depositAmount":700,"repaymentTerm":24,"includeFees":0}"#
+    );
+}
+
+#[tokio::test]
 async fn public_calculator_needs_no_session() {
     let server = MockServer::start().await;
     let sample = http_sample("calculators_finance_request.http");

@@ -470,16 +470,26 @@ fn request_bodies_serialise_equal_to_the_samples() {
     );
     sample["filecontent"] = json!("eA==");
     assert_eq!(serde_json::to_value(&upload).unwrap(), sample);
+    // Money is written with the decimal's own digits, never through f64.
     let money = |s: &str| {
-        serde_json::to_value(RepaymentRequest {
+        let text = serde_json::to_string(&RepaymentRequest {
             total_purchase_amount: d(s),
             ..rep.clone()
         })
-        .unwrap()["totalPurchaseAmount"]
-            .clone()
+        .unwrap();
+        let start = text.find("\"totalPurchaseAmount\":").unwrap() + 22;
+        let end = start + text[start..].find(',').unwrap();
+        text[start..end].to_owned()
     };
-    assert_eq!(money("165.47"), json!(165.47));
-    assert_eq!(money("7000.00"), json!(7000));
+    assert_eq!(money("165.47"), "165.47");
+    assert_eq!(money("7000.00"), "7000.00");
+    assert_eq!(money("15000"), "15000");
+    assert_eq!(money("0.1"), "0.1");
+    assert_eq!(money("12345678901234567.89"), "12345678901234567.89");
+    assert_eq!(
+        money("0.0000000000000000000000000001"),
+        "0.0000000000000000000000000001"
+    );
 }
 
 #[test]
