@@ -102,7 +102,12 @@ pub const STATUS_OK: &str = "2000";
 /// The code is the body `status` (number or string), the message is the
 /// first of `message`, `error`, `msg`. A 2xx answer whose body `status` is
 /// present and is not 2000 is an error. HTTP 401 with body status 4010 (or
-/// none) means the session is gone: the client logs in again once.
+/// none) may mean the session is gone: the client logs in again once. If
+/// Brighte answers 401 again with the fresh session, that is its answer to
+/// the request, not to the credentials: its error tables use 401/4010 also
+/// for "Invalid application ID.", "Invalid quote ID." and "Not authorized."
+/// on resources the user may not access. The caller then gets
+/// [`partner_sdk_core::Error::Api`] with Brighte's code and message.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BrighteErrorBody;
 
@@ -146,5 +151,10 @@ impl ErrorBody for BrighteErrorBody {
 
     fn is_unauthorized(&self, status: StatusCode, fields: &ProviderError) -> bool {
         status == StatusCode::UNAUTHORIZED && matches!(fields.code.as_deref(), None | Some("4010"))
+    }
+
+    fn refusal_after_reauth_is_api_error(&self, _: StatusCode, _: &ProviderError) -> bool {
+        // The session was opened a moment ago: the refusal is about the request.
+        true
     }
 }

@@ -741,27 +741,47 @@ async fn a_401_logs_in_again_once() {
 }
 
 #[tokio::test]
-async fn a_second_401_after_login_is_an_auth_error_and_stops() {
-    let server = MockServer::start().await;
-    mount_session(&server, 2).await;
-    Mock::given(method("GET"))
-        .and(path("/rest/vendor/v1/account"))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .set_body_json(json!({"status": "4010", "message": "Unauthorized."})),
-        )
-        .expect(2)
-        .mount(&server)
-        .await;
-    let err = client_for(&server).accounts().await.unwrap_err();
-    assert!(
-        matches!(err.as_http(), Some(partner_sdk_core::Error::Auth { .. })),
-        "{err:?}"
-    );
-    assert_eq!(
-        err.code(),
-        Some(partner_sdk_brighte::ErrorCode::Unauthorized)
-    );
+async fn a_second_401_after_login_is_the_api_error_with_brightes_code_and_message() {
+    // The seed's tables answer 401/4010 for resources the user may not access.
+    let cases = [
+        ("/rest/vendor/v1/applications/9", "Invalid application ID."),
+        ("/rest/vendor/v1/quotes/9", "Invalid quote ID."),
+        ("/rest/vendor/v1/account", "Unauthorized."),
+    ];
+    for (at, message) in cases {
+        let server = MockServer::start().await;
+        // One login, then at most one re-login.
+        mount_session(&server, 2).await;
+        Mock::given(method("GET"))
+            .and(path(at))
+            .respond_with(
+                ResponseTemplate::new(401)
+                    .set_body_json(json!({"status": "4010", "message": message})),
+            )
+            .expect(2)
+            .mount(&server)
+            .await;
+        let client = client_for(&server);
+        let err = match at {
+            "/rest/vendor/v1/applications/9" => client.application("9").await.map(|_| ()),
+            "/rest/vendor/v1/quotes/9" => client.quote("9").await.map(|_| ()),
+            _ => client.accounts().await.map(|_| ()),
+        }
+        .unwrap_err();
+        assert!(
+            matches!(err.as_http(), Some(partner_sdk_core::Error::Api(_))),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.code(),
+            Some(partner_sdk_brighte::ErrorCode::Unauthorized)
+        );
+        assert_eq!(err.api().unwrap().message(), Some(message));
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+        let shown = err.to_string();
+        assert!(shown.contains("4010") && shown.contains(message), "{shown}");
+        server.verify().await;
+    }
 }
 
 #[tokio::test]

@@ -391,6 +391,19 @@ pub trait ErrorBody: Send + Sync + 'static {
     fn is_unauthorized(&self, status: StatusCode, _fields: &ProviderError) -> bool {
         status == StatusCode::UNAUTHORIZED
     }
+
+    /// Whether an unauthorized answer that comes again right after a fresh
+    /// login is the provider's answer to the request (kept as
+    /// [`Error::Api`] with its code and message) rather than a refusal of
+    /// the credentials ([`Error::Auth`]). For providers that also use their
+    /// "unauthorized" status for "not your resource". The default is `false`.
+    fn refusal_after_reauth_is_api_error(
+        &self,
+        _status: StatusCode,
+        _fields: &ProviderError,
+    ) -> bool {
+        false
+    }
 }
 
 /// An [`ErrorBody`] for providers with no documented error shape: looks for

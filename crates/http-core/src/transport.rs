@@ -761,8 +761,11 @@ impl Transport {
                 tracing::debug!("credentials refused; authenticating again");
                 return Attempt::Reauth;
             }
+            let credentials_refused = !inner
+                .errors
+                .refusal_after_reauth_is_api_error(status, &fields);
             let api = self.api_error(request, status, &headers, body, Some(fields));
-            if reauthenticated {
+            if reauthenticated && credentials_refused {
                 return Attempt::Done(Err(Error::Auth {
                     provider,
                     message: "credentials refused again after re-authenticating".into(),
