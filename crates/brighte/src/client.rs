@@ -7,7 +7,8 @@ use std::time::Duration;
 use partner_sdk_core::reqwest::header::{HeaderName, HeaderValue};
 use partner_sdk_core::secret::REDACTED;
 use partner_sdk_core::{
-    ExposeSecret, HttpSettings, Request, SecretString, Session, SessionAuth, Transport,
+    ApiError, ExposeSecret, HttpSettings, ProviderError, Request, SecretString, Session,
+    SessionAuth, Transport,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -237,7 +238,7 @@ struct SessionRequest<'a> {
     api_secret: &'a str,
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 struct SessionResponse {
     #[serde(
         rename = "sessionKey",
@@ -265,11 +266,28 @@ async fn create_session(
         .send(Request::post("create_session", "/session").json(&body))
         .await
         .map_err(|e| match e {
-            partner_sdk_core::Error::Api(api) if api.status().as_u16() == 401 => {
-                partner_sdk_core::Error::Auth {
-                    provider: PROVIDER,
-                    message: "session refused (invalid API id or secret, or no API access)".into(),
-                    source: Some(api),
+            // The body of a session answer may carry a session even when its
+            // status is an error: keep only the status, code and message.
+            partner_sdk_core::Error::Api(api) => {
+                let api = Box::new(without_session(&api));
+                if api.status().is_success() {
+                    partner_sdk_core::Error::Auth {
+                        provider: PROVIDER,
+                        message: format!(
+                            "session answer carries status {}, not 2000",
+                            api.code().unwrap_or("?")
+                        ),
+                        source: Some(api),
+                    }
+                } else if api.status().as_u16() == 401 {
+                    partner_sdk_core::Error::Auth {
+                        provider: PROVIDER,
+                        message: "session refused (invalid API id or secret, or no API access)"
+                            .into(),
+                        source: Some(api),
+                    }
+                } else {
+                    partner_sdk_core::Error::Api(api)
                 }
             }
             // The body of a session answer carries the session: never keep it.
@@ -291,6 +309,30 @@ async fn create_session(
         (SESSION_KEY_HEADER, response.session_key.as_str()),
         (SESSION_TOKEN_HEADER, response.session_token.as_str()),
     ])
+}
+
+/// A session endpoint's error answer without its body, and without a code
+/// or message that repeats a `sessionKey` or `sessionToken` of that body.
+fn without_session(api: &ApiError) -> ApiError {
+    let session: SessionResponse = serde_json::from_slice(api.body()).unwrap_or_default();
+    let leaks = |text: &str| {
+        [&session.session_key, &session.session_token]
+            .iter()
+            .any(|v| !v.is_empty() && text.contains(v.as_str()))
+    };
+    let keep = |text: Option<&str>| text.filter(|t| !leaks(t)).map(str::to_owned);
+    ApiError::new(
+        api.provider(),
+        api.operation(),
+        api.method().clone(),
+        api.path().to_owned(),
+        api.status(),
+        ProviderError {
+            code: keep(api.code()),
+            message: keep(api.message()),
+        },
+        bytes::Bytes::new(),
+    )
 }
 
 struct Vendor {

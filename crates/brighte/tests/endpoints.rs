@@ -957,3 +957,66 @@ async fn concurrent_first_calls_share_one_login() {
         t.await.unwrap().unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_session_answer_with_an_error_status_keeps_neither_session_value() {
+    let leaked_key = "leaked-session-key-Kq31";
+    let leaked_token = "leaked-session-token-Tm92";
+    let cases = [
+        // A 200 carrying a session and status 2001.
+        (
+            200,
+            json!({"status": 2001, "message": "Session limit reached.", "sessionKey": leaked_key, "sessionToken": leaked_token}),
+            Some("Session limit reached."),
+        ),
+        // The same with the session repeated in the message.
+        (
+            200,
+            json!({"status": "2001", "message": format!("token {leaked_token} not active"), "sessionKey": leaked_key, "sessionToken": leaked_token}),
+            None,
+        ),
+        // Error statuses carrying one too.
+        (
+            401,
+            json!({"status": 4010, "message": "Unauthorized.", "sessionKey": leaked_key, "sessionToken": leaked_token}),
+            Some("Unauthorized."),
+        ),
+        (
+            500,
+            json!({"status": 5000, "message": "Internal error.", "sessionKey": leaked_key, "sessionToken": leaked_token}),
+            Some("Internal error."),
+        ),
+    ];
+    for (status, body, message) in cases {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/rest/vendor/v1/session"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body.clone()))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let client = partner_sdk_brighte::Client::builder()
+            .base_url(server.uri())
+            .api_credentials("id", "api-secret-Zq81")
+            .build()
+            .unwrap();
+        let err = client.accounts().await.unwrap_err();
+        let shown = format!("{err} | {err:?}");
+        let api = err.api().expect("the session endpoint's answer is kept");
+        let kept = String::from_utf8_lossy(api.body()).into_owned();
+        for secret in [leaked_key, leaked_token] {
+            assert!(!shown.contains(secret), "{status}: {shown}");
+            assert!(!kept.contains(secret), "{status}: {kept}");
+        }
+        assert_eq!(api.status().as_u16(), status);
+        assert_eq!(api.message(), message, "{status}: {body}");
+        assert!(api.code().is_some());
+        if status == 200 {
+            assert!(
+                matches!(err.as_http(), Some(partner_sdk_core::Error::Auth { .. })),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains("2001"), "{err}");
+        }
+    }
+}
