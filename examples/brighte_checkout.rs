@@ -1,6 +1,7 @@
 //! Brighte Checkout end to end: render the checkout form, submit it, verify
-//! the signed redirect, watch the application's status change and verify
-//! the signed webhooks.
+//! and confirm the signed redirect, watch the application's status change
+//! and confirm the signed webhooks (`brighte_webhooks` shows a webhook
+//! receiver on a real HTTP server).
 //!
 //! With no environment it runs against the in-process sandbox
 //! (`sandbox::brighte::BrighteSandbox`). To use a real Brighte sandbox, set:
@@ -11,7 +12,8 @@
 //! - `BRIGHTE_REDIRECT_URL`: the URL the browser came back with after
 //!   submitting the printed form (optional; verified when set)
 //! - `BRIGHTE_API_ID`, `BRIGHTE_API_SECRET`: vendor API credentials (optional;
-//!   the application is then fetched)
+//!   with the private key the redirect is then confirmed by fetching the
+//!   application)
 //!
 //! Run: `cargo run --example brighte_checkout`
 

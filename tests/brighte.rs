@@ -1,7 +1,7 @@
 //! Facade-level test: the Brighte client through `partner_sdk::brighte`,
 //! against the sandbox.
 
-use partner_sdk::brighte::checkout::{CheckoutRequest, ProductCategoryName, RedirectResult};
+use partner_sdk::brighte::checkout::{self, CheckoutRequest, ProductCategoryName};
 use partner_sdk::brighte::{self, ApplicationStatus};
 use rust_decimal::Decimal;
 use sandbox::brighte::{BrighteSandbox, PRIVATE_KEY};
@@ -20,9 +20,12 @@ async fn checkout_redirect_and_application_through_the_facade() {
     .into_form()
     .unwrap();
     let location = sb.submit_checkout(&form).await.unwrap();
-    let result = RedirectResult::from_query(&location, Some(PRIVATE_KEY)).unwrap();
     let client: brighte::Client = sb.client();
-    let app = client.application(&result.transaction_id).await.unwrap();
+    let verifier =
+        brighte::Verifier::new(PRIVATE_KEY).tolerance(std::time::Duration::from_secs(300));
+    let app = checkout::confirm(&client, &verifier, &location)
+        .await
+        .unwrap();
     assert_eq!(app.status, Some(ApplicationStatus::Declined));
     assert_eq!(app.financed_amount, Some(Decimal::from(1005)));
     assert!(client.logout().await.unwrap());

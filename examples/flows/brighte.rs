@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use brighte::checkout::{self, CheckoutRequest, ProductCategoryName, RedirectResult};
+use brighte::checkout::{self, CheckoutRequest, ProductCategoryName};
 use futures::TryStreamExt as _;
 use rust_decimal::Decimal;
 use sandbox::brighte::{BrighteSandbox, PRIVATE_KEY, PUBLIC_KEY};
@@ -42,19 +42,38 @@ async fn real(base: &str) -> Res<()> {
     );
     if let Ok(redirect) = std::env::var("BRIGHTE_REDIRECT_URL") {
         let key = std::env::var("BRIGHTE_PRIVATE_KEY").ok();
-        let result = RedirectResult::from_query(&redirect, key.as_deref())?;
-        println!("redirect verified: application {}", result.transaction_id);
-        if let (Ok(id), Ok(secret)) = (
+        let credentials = (
             std::env::var("BRIGHTE_API_ID"),
             std::env::var("BRIGHTE_API_SECRET"),
-        ) {
-            let client = brighte::Client::builder()
-                .base_url(base)
-                .api_credentials(id, secret)
-                .build()?;
-            let app = client.application(&result.transaction_id).await?;
-            println!("application status: {:?}", app.status);
-            client.logout().await?;
+        );
+        match (key, credentials) {
+            (Some(key), (Ok(id), Ok(secret))) => {
+                let client = brighte::Client::builder()
+                    .base_url(base)
+                    .api_credentials(id, secret)
+                    .build()?;
+                let verifier = brighte::Verifier::new(key).tolerance(Duration::from_secs(15 * 60));
+                let app = checkout::confirm(&client, &verifier, &redirect).await?;
+                println!(
+                    "redirect verified and confirmed: application {} is {:?}",
+                    app.id, app.status
+                );
+                client.logout().await?;
+            }
+            (Some(key), _) => {
+                let signed = checkout::verify_redirect(&brighte::Verifier::new(key), &redirect)?;
+                println!(
+                    "redirect signed by Brighte; it claims application {} (confirm it with API credentials)",
+                    signed.claims().transaction_id
+                );
+            }
+            (None, _) => {
+                let claims = checkout::parse_redirect(&redirect)?;
+                println!(
+                    "unsigned redirect claims application {} (set BRIGHTE_PRIVATE_KEY to verify it)",
+                    claims.transaction_id
+                );
+            }
         }
     }
     let calc = brighte::Client::builder()
@@ -94,14 +113,10 @@ async fn offline() -> Res<()> {
         .await
         .map_err(|(status, body)| format!("checkout refused: {status} {body}"))?;
     println!("2. customer redirected to {location}");
-    let result = RedirectResult::from_query(&location, Some(PRIVATE_KEY))?;
-    println!(
-        "   signature verified; application {}",
-        result.transaction_id
-    );
-
     let client = sandbox.client();
-    let app = client.application(&result.transaction_id).await?;
+    let verifier = brighte::Verifier::new(PRIVATE_KEY).tolerance(Duration::from_secs(15 * 60));
+    let app = checkout::confirm(&client, &verifier, &location).await?;
+    println!("   signature verified; application {} fetched", app.id);
     println!(
         "3. application {}: {} financed, status {}",
         app.id,
@@ -112,23 +127,21 @@ async fn offline() -> Res<()> {
     while sandbox.webhook_deliveries().len() < 2 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let app = client.application(&result.transaction_id).await?;
+    let app = client.application(&app.id).await?;
     println!(
         "   a moment later: status {}",
         app.status.as_ref().map(|s| s.as_str()).unwrap_or("?")
     );
 
     for request in receiver.received_requests().await.unwrap_or_default() {
-        let event = brighte::webhook::verify(
-            &request.body,
-            PRIVATE_KEY,
-            brighte::webhook::DEFAULT_TOLERANCE,
-        )?;
+        let outcome = brighte::webhook::confirm(&client, &verifier, &request.body).await;
+        let ack = brighte::Ack::for_outcome(&outcome);
+        let app = outcome?;
         println!(
-            "4. webhook verified: application {} is {} (answer {})",
-            event.id,
-            event.status,
-            brighte::Ack::Accepted.status_code()
+            "4. webhook verified and confirmed: application {} is {} (answer {})",
+            app.id,
+            app.status.as_ref().map(|s| s.as_str()).unwrap_or("?"),
+            ack.status_code()
         );
     }
 

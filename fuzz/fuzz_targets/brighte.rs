@@ -5,10 +5,13 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {
-    let _ = brighte::webhook::verify(bytes, "k", std::time::Duration::from_secs(300));
+    let _ = brighte::webhook::verify(
+        &brighte::Verifier::new("k").tolerance(std::time::Duration::from_secs(300)),
+        bytes,
+    );
     if let Ok(text) = std::str::from_utf8(bytes) {
-        let _ = brighte::RedirectResult::from_query(text, None);
-        let _ = brighte::RedirectResult::from_query(text, Some("k"));
+        let _ = brighte::checkout::parse_redirect(text);
+        let _ = brighte::checkout::verify_redirect(&brighte::Verifier::new("k"), text);
     }
     let _ = serde_json::from_slice::<brighte::Application>(bytes);
     let _ = serde_json::from_slice::<brighte::Quote>(bytes);

@@ -1,17 +1,27 @@
 //! Checkout: the browser form that starts an application at Brighte, and
 //! the redirect that brings the customer back.
 //!
+//! The redirect's `timestamp`, `token` and `signature` prove only that
+//! Brighte issued that (timestamp, token) pair; `error_code`,
+//! `transaction_id` and `error_msg` are claims. [`confirm`] verifies the
+//! signature and fetches the application; [`verify_redirect`] and
+//! [`parse_redirect`] return the claims for vendors who cannot fetch.
+//!
 //! The checksum is the lower-case hex SHA-256 of the six fields
 //! `redirect ‖ total_purchase_amount ‖ deposit_amount ‖ repayment_term ‖
 //! product_category ‖ product_description`, concatenated with no separator,
 //! exactly as posted (`reference_number` is not included). The
 //! documentation's own sample checksum is a 32-hex placeholder.
 
+use std::time::SystemTime;
+
 use rust_decimal::Decimal;
 use url::Url;
 
+use crate::applications::Application;
+use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::signing::Verifier;
+use crate::signing::{SignedNotice, Verifier};
 
 /// Checkout path under the portal host (`/checkout?key=PUBLIC_API_KEY`).
 pub const CHECKOUT_PATH: &str = "/checkout";
@@ -325,105 +335,132 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
-/// The signature parameters Brighte adds to a redirect when the vendor has
-/// a private API key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RedirectSignature {
-    /// `timestamp` (Unix seconds).
-    pub timestamp: i64,
-    /// `token` (random).
-    pub token: String,
-}
-
-/// A successful checkout redirect (`error_code=10000`).
+/// What a successful checkout redirect (`error_code=10000`) says. Not
+/// covered by Brighte's signature: confirm it with [`confirm`] before
+/// acting on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct RedirectResult {
-    /// The application id (`transaction_id`).
+pub struct RedirectClaims {
+    /// The application id the redirect names (`transaction_id`).
     pub transaction_id: String,
-    /// The verified signature parameters, when a private key was given.
-    pub signature: Option<RedirectSignature>,
 }
 
-impl RedirectResult {
-    /// Parses the query of the redirect URL (with or without a leading `?`,
-    /// or a whole URL). With a `private_key` the `signature` must match
-    /// `HMAC-SHA256(timestamp ‖ token)` (constant-time). `10002` (or any
-    /// other code) becomes [`Error::Checkout`] with `error_msg` — after the
-    /// signature check, so an unsigned failure cannot be forged either.
-    pub fn from_query(query: &str, private_key: Option<&str>) -> Result<RedirectResult> {
-        match private_key {
-            Some(key) => Self::verify_with(query, &Verifier::new(key)),
-            None => Self::parse(query, None),
-        }
-    }
+/// A redirect whose signature verified; its fields are claims.
+pub type SignedRedirect = SignedNotice<RedirectClaims>;
 
-    /// Like [`from_query`](Self::from_query) with a configured
-    /// [`Verifier`] (tolerance, replay store).
-    pub fn verify_with(query: &str, verifier: &Verifier) -> Result<RedirectResult> {
-        Self::parse(query, Some((verifier, std::time::SystemTime::now())))
-    }
+/// The query pairs of a redirect URL (a whole URL, or its query with or
+/// without a leading `?`).
+fn query_pairs(query: &str) -> Vec<(String, String)> {
+    let q = match query.split_once('?') {
+        Some((_, q)) => q,
+        None => query,
+    };
+    let q = q.split('#').next().unwrap_or_default();
+    url::form_urlencoded::parse(q.as_bytes())
+        .into_owned()
+        .collect()
+}
 
-    /// [`verify_with`](Self::verify_with) at a given "now".
-    pub fn verify_with_at(
-        query: &str,
-        verifier: &Verifier,
-        now: std::time::SystemTime,
-    ) -> Result<RedirectResult> {
-        Self::parse(query, Some((verifier, now)))
-    }
+fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(n, _)| n == key)
+        .map(|(_, v)| v.as_str())
+}
 
-    fn parse(
-        query: &str,
-        verifier: Option<(&Verifier, std::time::SystemTime)>,
-    ) -> Result<RedirectResult> {
-        let q = match query.split_once('?') {
-            Some((_, q)) => q,
-            None => query,
-        };
-        let q = q.split('#').next().unwrap_or_default();
-        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(q.as_bytes())
-            .into_owned()
-            .collect();
-        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        let signature = match verifier {
-            Some((v, now)) => {
-                let (Some(ts), Some(token), Some(sig)) =
-                    (get("timestamp"), get("token"), get("signature"))
-                else {
-                    return Err(partner_sdk_core::Error::signature(
-                        "redirect has no signature, timestamp or token although a private key is configured",
-                    )
-                    .into());
-                };
-                let timestamp = v.verify_at(ts, token, sig, now)?;
-                Some(RedirectSignature {
-                    timestamp,
-                    token: token.to_owned(),
-                })
-            }
-            None => None,
-        };
-        let code = get("error_code").map(str::trim).unwrap_or_default();
-        if code == SUCCESS_CODE {
-            let id = get("transaction_id").map(str::trim).unwrap_or_default();
-            if id.is_empty() {
-                return Err(Error::invalid(
-                    "transaction_id",
-                    "missing from a successful redirect",
-                ));
-            }
-            return Ok(RedirectResult {
-                transaction_id: id.to_owned(),
-                signature,
-            });
+/// The claims of parsed pairs: the application id on `error_code=10000`,
+/// otherwise [`Error::Checkout`] with `error_msg` (also a claim).
+fn claims(pairs: &[(String, String)]) -> Result<RedirectClaims> {
+    let code = get(pairs, "error_code").map(str::trim).unwrap_or_default();
+    if code == SUCCESS_CODE {
+        let id = get(pairs, "transaction_id")
+            .map(str::trim)
+            .unwrap_or_default();
+        if id.is_empty() {
+            return Err(Error::invalid(
+                "transaction_id",
+                "missing from a successful redirect",
+            ));
         }
-        if code.is_empty() {
-            return Err(Error::invalid("error_code", "missing from the redirect"));
-        }
-        Err(Error::Checkout {
-            code: code.to_owned(),
-            message: get("error_msg").unwrap_or_default().to_owned(),
-        })
+        return Ok(RedirectClaims {
+            transaction_id: id.to_owned(),
+        });
     }
+    if code.is_empty() {
+        return Err(Error::invalid("error_code", "missing from the redirect"));
+    }
+    Err(Error::Checkout {
+        code: code.to_owned(),
+        message: get(pairs, "error_msg").unwrap_or_default().to_owned(),
+    })
+}
+
+/// The signature parameters, or a signature error when one is missing.
+fn signature_params(pairs: &[(String, String)]) -> Result<(&str, &str, &str)> {
+    match (
+        get(pairs, "timestamp"),
+        get(pairs, "token"),
+        get(pairs, "signature"),
+    ) {
+        (Some(ts), Some(token), Some(sig)) => Ok((ts, token, sig)),
+        _ => Err(partner_sdk_core::Error::signature(
+            "redirect has no signature, timestamp or token although a private key is configured",
+        )
+        .into()),
+    }
+}
+
+/// Parses a redirect without checking a signature, for vendors without a
+/// private API key. `10002` (or any code other than 10000) becomes
+/// [`Error::Checkout`]. Anyone can type such a URL: fetch the application
+/// before acting on it.
+pub fn parse_redirect(query: &str) -> Result<RedirectClaims> {
+    claims(&query_pairs(query))
+}
+
+/// Verifies a redirect's signature with `verifier` (its tolerance and
+/// replay store apply), then parses it. A failure code is reported after
+/// the signature check, as [`Error::Checkout`]. The result's fields are
+/// claims; for the documented flow use [`confirm`].
+pub fn verify_redirect(verifier: &Verifier, query: &str) -> Result<SignedRedirect> {
+    verify_redirect_at(verifier, query, SystemTime::now())
+}
+
+/// [`verify_redirect`] at a given "now".
+pub fn verify_redirect_at(
+    verifier: &Verifier,
+    query: &str,
+    now: SystemTime,
+) -> Result<SignedRedirect> {
+    let pairs = query_pairs(query);
+    let (ts, token, sig) = signature_params(&pairs)?;
+    let timestamp = verifier.verify_at(ts, token, sig, now)?;
+    Ok(SignedNotice::new(timestamp, token, claims(&pairs)?))
+}
+
+/// Verifies a redirect's signature, then fetches the application it names
+/// with the vendor session and returns it as Brighte's API reports it.
+///
+/// The verifier's tolerance applies (a redirect is not resent, so a short
+/// one suits); its replay store is not used, so the customer may reload the
+/// page. The signature does not bind the application id: a customer can
+/// put another application's id next to their own valid triple, so check
+/// that the fetched application is the one of this order (its
+/// `reference_number`, amount and status) before releasing anything.
+pub async fn confirm(client: &Client, verifier: &Verifier, query: &str) -> Result<Application> {
+    confirm_at(client, verifier, query, SystemTime::now()).await
+}
+
+/// [`confirm`] at a given "now".
+pub async fn confirm_at(
+    client: &Client,
+    verifier: &Verifier,
+    query: &str,
+    now: SystemTime,
+) -> Result<Application> {
+    let pairs = query_pairs(query);
+    let (ts, token, sig) = signature_params(&pairs)?;
+    verifier.authenticate_at(ts, token, sig, now, None)?;
+    let claims = claims(&pairs)?;
+    client.application(&claims.transaction_id).await
 }

@@ -25,7 +25,7 @@
 //! # let _ = (apps, calc); Ok(()) }
 //! ```
 //!
-//! Checkout and webhooks need no client:
+//! The checkout form needs no client:
 //!
 //! ```
 //! use partner_sdk_brighte::checkout::{CheckoutRequest, ProductCategoryName};
@@ -41,6 +41,15 @@
 //! assert_eq!(form.checksum().len(), 64);
 //! # Ok::<(), partner_sdk_brighte::Error>(())
 //! ```
+//!
+//! # Redirects and webhooks: verify, then confirm
+//!
+//! Brighte signs only `timestamp ‖ token`: a valid signature proves the
+//! message came from Brighte, not that its application id or status did.
+//! [`checkout::confirm`] and [`webhook::confirm`] verify the signature, then
+//! fetch the application with the vendor session; act on the fetched
+//! status and answer a webhook with [`Ack::for_outcome`] (the mapping is in
+//! the [`webhook`] module).
 //!
 //! # Paths and documented inconsistencies
 //!
@@ -87,7 +96,7 @@ pub use applications::{
 };
 pub use calculator::{FinanceCalculation, FinanceRequest, FinanceType};
 pub use callouts::{Callout, CalloutRequest, CalloutStatus};
-pub use checkout::{CheckoutForm, CheckoutRequest, ProductCategoryName, RedirectResult};
+pub use checkout::{CheckoutForm, CheckoutRequest, ProductCategoryName, RedirectClaims};
 pub use client::{Client, ClientBuilder};
 pub use common::{AccountId, ListPage, ListQuery};
 pub use content::{Content, ContentType, ProductCategory};
@@ -95,8 +104,8 @@ pub use enums::*;
 pub use error::{BrighteErrorBody, Error, ErrorCode, Result};
 pub use quotes::{NewQuote, Quote, QuoteStatus};
 pub use repayment::{RepaymentAmount, RepaymentRequest};
-pub use signing::{InMemoryReplayStore, ReplayStore, Verifier};
+pub use signing::{InMemoryReplayStore, ReplayStore, SignedNotice, Verifier};
 pub use users::{NewUser, User, UserKey, UserRole, UserUpdate};
-pub use webhook::{Ack, WebhookEvent, WebhookPayload};
+pub use webhook::{Ack, WebhookClaims, WebhookPayload};
 
 pub use partner_sdk_core::{ApiError, Decimal, RetryPolicy};

@@ -1,8 +1,24 @@
 //! The signature Brighte puts on checkout redirects and webhooks:
 //! `hex(HMAC-SHA256(private API key, timestamp ‖ token))`, verified in
 //! constant time, with an optional timestamp tolerance and replay store.
+//!
+//! # What a signature proves
+//!
+//! Brighte signs only the `timestamp` and the `token`. A valid signature
+//! proves that Brighte issued that (timestamp, token) pair; it says nothing
+//! about the other fields of the message (application id, status,
+//! reference number, error code). Anyone holding one valid triple — a
+//! customer sees one in their own checkout redirect — can attach any
+//! application id and status to it. So a verified message is a
+//! [`SignedNotice`] whose fields are [`claims`](SignedNotice::claims), and
+//! the documented flow is to confirm them: [`webhook::confirm`] and
+//! [`checkout::confirm`] verify the signature, then fetch the application
+//! with the vendor session and return Brighte's own view of it.
+//!
+//! [`webhook::confirm`]: crate::webhook::confirm
+//! [`checkout::confirm`]: crate::checkout::confirm
 
-use std::collections::HashMap;
+use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -21,66 +37,111 @@ pub fn sign(private_key: &str, timestamp: &str, token: &str) -> String {
     )
 }
 
-/// Remembers tokens already accepted, so a replayed message is refused.
-pub trait ReplayStore: Send + Sync + fmt::Debug {
-    /// Records `token` (signed at `timestamp`, Unix seconds). Returns
-    /// `false` when it was seen before.
-    fn check_and_record(&self, token: &str, timestamp: i64) -> bool;
+/// A message whose signature verified, with the fields it claims.
+///
+/// The signature authenticates [`timestamp`](Self::timestamp) and
+/// [`token`](Self::token) only. [`claims`](Self::claims) are what the
+/// sender says about the application: not authenticated, act on them only
+/// after confirming them with Brighte's API (see the [module
+/// docs](self)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedNotice<C> {
+    timestamp: i64,
+    token: String,
+    claims: C,
 }
 
-/// An in-memory [`ReplayStore`] that forgets tokens older than its retention.
-#[derive(Debug)]
-pub struct InMemoryReplayStore {
-    retention: Duration,
-    seen: Mutex<HashMap<String, i64>>,
-}
-
-impl InMemoryReplayStore {
-    /// A store keeping tokens for `retention` (use at least the timestamp
-    /// tolerance; older messages are refused as stale anyway).
-    pub fn new(retention: Duration) -> Self {
-        InMemoryReplayStore {
-            retention,
-            seen: Mutex::new(HashMap::new()),
+impl<C> SignedNotice<C> {
+    pub(crate) fn new(timestamp: i64, token: impl Into<String>, claims: C) -> Self {
+        SignedNotice {
+            timestamp,
+            token: token.into(),
+            claims,
         }
     }
 
-    /// Number of tokens remembered.
-    pub fn len(&self) -> usize {
-        self.seen
-            .lock()
-            .map(|m| m.len())
-            .unwrap_or_else(|p| p.into_inner().len())
+    /// Unix seconds when Brighte signed the message (authenticated).
+    pub fn timestamp(&self) -> i64 {
+        self.timestamp
     }
 
-    /// True when no token is remembered.
+    /// The random token Brighte signed (authenticated).
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// What the message claims; not covered by the signature.
+    pub fn claims(&self) -> &C {
+        &self.claims
+    }
+
+    /// The claims, dropping the authenticated pair.
+    pub fn into_claims(self) -> C {
+        self.claims
+    }
+}
+
+/// Remembers (timestamp, token) pairs already accepted, so that a replayed
+/// message is refused. Only for vendors who act on a notice's claims
+/// without confirming them; a [`Verifier`] accepts a store only together
+/// with a tolerance, so the store never has to remember pairs for longer
+/// than that.
+pub trait ReplayStore: Send + Sync + fmt::Debug {
+    /// Records the pair signed at `timestamp` (Unix seconds) with `token`.
+    /// Returns `false` when the pair was recorded before. Pairs signed
+    /// before `expired_before` (Unix seconds) are refused as stale by the
+    /// verifier anyway and may be forgotten.
+    fn check_and_record(&self, timestamp: i64, token: &str, expired_before: i64) -> bool;
+
+    /// Forgets a recorded pair, so that Brighte's resend of a notice the
+    /// vendor could not handle is accepted again.
+    fn forget(&self, timestamp: i64, token: &str);
+}
+
+/// An in-memory [`ReplayStore`] for one process; it drops pairs once they
+/// are older than the verifier's tolerance.
+#[derive(Debug, Default)]
+pub struct InMemoryReplayStore {
+    seen: Mutex<BTreeSet<(i64, String)>>,
+}
+
+impl InMemoryReplayStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn seen(&self) -> std::sync::MutexGuard<'_, BTreeSet<(i64, String)>> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Number of pairs remembered.
+    pub fn len(&self) -> usize {
+        self.seen().len()
+    }
+
+    /// True when no pair is remembered.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 }
 
-impl Default for InMemoryReplayStore {
-    fn default() -> Self {
-        Self::new(Duration::from_secs(24 * 3600))
-    }
-}
-
 impl ReplayStore for InMemoryReplayStore {
-    fn check_and_record(&self, token: &str, timestamp: i64) -> bool {
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        let horizon =
-            timestamp.saturating_sub(i64::try_from(self.retention.as_secs()).unwrap_or(i64::MAX));
-        seen.retain(|_, t| *t >= horizon);
-        if seen.contains_key(token) {
-            return false;
-        }
-        seen.insert(token.to_owned(), timestamp);
-        true
+    fn check_and_record(&self, timestamp: i64, token: &str, expired_before: i64) -> bool {
+        let mut seen = self.seen();
+        // Keep only pairs signed at or after the horizon (ordered by time).
+        let kept = seen.split_off(&(expired_before, String::new()));
+        *seen = kept;
+        seen.insert((timestamp, token.to_owned()))
+    }
+
+    fn forget(&self, timestamp: i64, token: &str) {
+        self.seen().remove(&(timestamp, token.to_owned()));
     }
 }
 
 /// Verifies Brighte signatures with a private key, an optional timestamp
-/// tolerance and an optional replay store.
+/// tolerance and an optional replay store (which needs a tolerance).
 #[derive(Clone)]
 pub struct Verifier {
     private_key: SecretString,
@@ -98,6 +159,16 @@ impl fmt::Debug for Verifier {
     }
 }
 
+fn unix_seconds(at: SystemTime) -> i64 {
+    at.duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn seconds(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
+
 impl Verifier {
     /// A verifier with no tolerance and no replay store.
     pub fn new(private_key: impl Into<String>) -> Self {
@@ -109,25 +180,73 @@ impl Verifier {
     }
 
     /// Refuses timestamps further than `tolerance` from now (either way).
+    ///
+    /// [`webhook::confirm`](crate::webhook::confirm) never uses less than
+    /// [`webhook::CONFIRM_TOLERANCE`](crate::webhook::CONFIRM_TOLERANCE):
+    /// Brighte's resends keep the first delivery's timestamp for 8 hours.
     pub fn tolerance(mut self, tolerance: Duration) -> Self {
         self.tolerance = Some(tolerance);
         self
     }
 
-    /// Refuses a token already accepted.
-    pub fn replay_store(mut self, store: Arc<dyn ReplayStore>) -> Self {
+    /// Refuses a (timestamp, token) pair already accepted, and timestamps
+    /// further than `tolerance` from now: without a tolerance a store
+    /// would have to remember every pair forever.
+    ///
+    /// The `confirm` flows ignore the store: acting on the fetched
+    /// application makes a replay harmless, and a store would refuse
+    /// Brighte's resends.
+    pub fn replay_store(mut self, tolerance: Duration, store: Arc<dyn ReplayStore>) -> Self {
+        self.tolerance = Some(tolerance);
         self.replay = Some(store);
         self
     }
 
     /// Checks `signature` over `timestamp ‖ token`, then freshness against
-    /// `now`, then the replay store.
+    /// `now`, then the replay store. Returns the timestamp.
     pub fn verify_at(
         &self,
         timestamp: &str,
         token: &str,
         signature: &str,
         now: SystemTime,
+    ) -> Result<i64> {
+        let ts = self.authenticate_at(timestamp, token, signature, now, None)?;
+        if let (Some(store), Some(tol)) = (&self.replay, self.tolerance) {
+            let expired_before = unix_seconds(now).saturating_sub(seconds(tol));
+            if !store.check_and_record(ts, token, expired_before) {
+                return Err(partner_sdk_core::Error::signature(
+                    "timestamp and token already used (replay)",
+                )
+                .into());
+            }
+        }
+        Ok(ts)
+    }
+
+    /// [`verify_at`](Self::verify_at) with the system clock.
+    pub fn verify(&self, timestamp: &str, token: &str, signature: &str) -> Result<i64> {
+        self.verify_at(timestamp, token, signature, SystemTime::now())
+    }
+
+    /// Forgets a notice accepted through the replay store, so that
+    /// Brighte's resend of it is accepted: call it when handling the notice
+    /// failed and the answer asks Brighte to send it again.
+    pub fn forget<C>(&self, notice: &SignedNotice<C>) {
+        if let Some(store) = &self.replay {
+            store.forget(notice.timestamp, &notice.token);
+        }
+    }
+
+    /// Signature and timestamp only (no replay store), with the tolerance
+    /// raised to at least `floor`.
+    pub(crate) fn authenticate_at(
+        &self,
+        timestamp: &str,
+        token: &str,
+        signature: &str,
+        now: SystemTime,
+        floor: Option<Duration>,
     ) -> Result<i64> {
         let key = self.private_key.expose_secret();
         if !partner_sdk_core::signature::verify_hmac_sha256_hex(
@@ -145,12 +264,12 @@ impl Verifier {
                 "timestamp is not Unix seconds",
             ))
         })?;
-        if let Some(tol) = self.tolerance {
-            let now_s = now
-                .duration_since(UNIX_EPOCH)
-                .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-                .unwrap_or(0);
-            let age = now_s.saturating_sub(ts).unsigned_abs();
+        let tolerance = match (self.tolerance, floor) {
+            (Some(t), Some(f)) => Some(t.max(f)),
+            (t, _) => t,
+        };
+        if let Some(tol) = tolerance {
+            let age = unix_seconds(now).saturating_sub(ts).unsigned_abs();
             if age > tol.as_secs() {
                 return Err(partner_sdk_core::Error::signature(format!(
                     "timestamp {ts} is {age} s from now, beyond the {} s tolerance",
@@ -159,16 +278,67 @@ impl Verifier {
                 .into());
             }
         }
-        if let Some(store) = &self.replay
-            && !store.check_and_record(token, ts)
-        {
-            return Err(partner_sdk_core::Error::signature("token already used (replay)").into());
-        }
         Ok(ts)
     }
+}
 
-    /// [`verify_at`](Self::verify_at) with the system clock.
-    pub fn verify(&self, timestamp: &str, token: &str, signature: &str) -> Result<i64> {
-        self.verify_at(timestamp, token, signature, SystemTime::now())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_store_keys_on_the_pair_not_the_concatenation() {
+        let store = InMemoryReplayStore::new();
+        // "12" ‖ "3abc" and "1" ‖ "23abc" concatenate alike; they are two pairs.
+        assert!(store.check_and_record(12, "3abc", 0));
+        assert!(store.check_and_record(1, "23abc", 0));
+        // The same token with another timestamp is another pair.
+        assert!(store.check_and_record(13, "3abc", 0));
+        assert!(!store.check_and_record(12, "3abc", 0));
+        assert_eq!(store.len(), 3);
+        store.forget(12, "3abc");
+        assert!(store.check_and_record(12, "3abc", 0));
+    }
+
+    #[test]
+    fn the_store_drops_pairs_past_the_horizon() {
+        let store = InMemoryReplayStore::new();
+        assert!(store.check_and_record(100, "a", 0));
+        assert!(store.check_and_record(200, "b", 0));
+        assert!(store.check_and_record(300, "c", 150));
+        assert_eq!(store.len(), 2);
+        assert!(!store.check_and_record(200, "b", 150));
+    }
+
+    #[test]
+    fn a_replay_store_comes_with_a_tolerance() {
+        let v = Verifier::new("k").replay_store(
+            Duration::from_secs(60),
+            Arc::new(InMemoryReplayStore::new()),
+        );
+        let now = UNIX_EPOCH + Duration::from_secs(1_000);
+        let sig = sign("k", "1000", "tok");
+        v.verify_at("1000", "tok", &sig, now).unwrap();
+        assert!(v.verify_at("1000", "tok", &sig, now).is_err(), "replay");
+        let stale = sign("k", "900", "tok2");
+        assert!(v.verify_at("900", "tok2", &stale, now).is_err(), "stale");
+    }
+
+    #[test]
+    fn the_floor_raises_a_shorter_tolerance_only() {
+        let v = Verifier::new("k").tolerance(Duration::from_secs(60));
+        let now = UNIX_EPOCH + Duration::from_secs(10_000);
+        let sig = sign("k", "9000", "t");
+        assert!(v.authenticate_at("9000", "t", &sig, now, None).is_err());
+        assert_eq!(
+            v.authenticate_at("9000", "t", &sig, now, Some(Duration::from_secs(1_000)))
+                .unwrap(),
+            9000
+        );
+        let open = Verifier::new("k");
+        assert!(
+            open.authenticate_at("1", "t", &sign("k", "1", "t"), now, None)
+                .is_ok()
+        );
     }
 }

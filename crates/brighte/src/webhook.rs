@@ -1,25 +1,76 @@
 //! Webhooks: Brighte POSTs an application status change to the vendor's URL.
 //!
 //! The payload (`id`, `reference_number`, `status`, `timestamp`, `token`,
-//! `signature`) is accepted as JSON or form-encoded. Verification checks
-//! `signature = hex(HMAC-SHA256(private key, timestamp ‖ token))` in
-//! constant time and refuses timestamps beyond a tolerance.
+//! `signature`) is accepted as JSON or form-encoded. The signature is
+//! `hex(HMAC-SHA256(private key, timestamp ‖ token))`: it proves that
+//! Brighte issued the (timestamp, token) pair, **not** that Brighte wrote
+//! `id`, `status` or `reference_number`. Anyone holding one valid triple
+//! can post `status=APPROVED` for any application id with it.
 //!
-//! Answer **200** when the message is taken, **406** when it is refused (bad
-//! signature, stale, malformed: redelivery would not fix it). Any other
-//! status makes Brighte send it again after each delay of
-//! [`REDELIVERY_SCHEDULE`] and then stop.
+//! # The flow: verify, confirm, acknowledge
+//!
+//! [`confirm`] verifies the signature, then fetches the application named
+//! by the notice with the vendor session (`GET applications/{id}`) and
+//! returns it as Brighte's API reports it. Act on that application's
+//! status, never on the notice's: a forged status or a replayed triple
+//! then changes nothing, in one process or across many replicas, with no
+//! shared replay store. Then answer with [`Ack::for_outcome`]:
+//!
+//! ```no_run
+//! # async fn run(client: partner_sdk_brighte::Client, body: &[u8]) {
+//! use partner_sdk_brighte::{Verifier, webhook::{self, Ack}};
+//! let verifier = Verifier::new("PRIVATE_API_KEY");
+//! let outcome = webhook::confirm(&client, &verifier, body).await;
+//! if let Ok(application) = &outcome {
+//!     // Act on `application.status`: it is Brighte's, not the notice's.
+//! }
+//! let status = Ack::for_outcome(&outcome).status_code(); // the HTTP answer
+//! # let _ = status; }
+//! ```
+//!
+//! # Acknowledgement
+//!
+//! Brighte stops delivering a notice once the receiver answers 200 or 406;
+//! any other answer makes it send the notice again, with its **first**
+//! timestamp, after each delay of [`REDELIVERY_SCHEDULE`] (about 8 hours
+//! in all), then stop. So an answer that stops redelivery is given only
+//! once the update is safely handled:
+//!
+//! | outcome of [`confirm`] | [`Ack`] | HTTP | Brighte then | why |
+//! |---|---|---|---|---|
+//! | confirmed: signature valid, application fetched | [`Accepted`](Ack::Accepted) | 200 | stops | the vendor holds Brighte's own view of the application; a later change comes as a new notice |
+//! | signature valid, fetch failed: network, timeout, HTTP 5xx or 429, session could not be opened, answer not decodable | [`RetryLater`](Ack::RetryLater) | 503 | resends | the update is not handled yet; the resend is confirmed by fetch (the tolerance of [`confirm`] covers the whole redelivery window) |
+//! | signature valid, Brighte refused the fetch (e.g. 404/4041, 401/4010 "Invalid application ID.") | [`RetryLater`](Ack::RetryLater) | 503 | resends | a notice may arrive before its application is visible to the API, and an access refusal may be configuration fixed within the window; a forged id gets the same answer and nothing is acted on |
+//! | signature missing or wrong, timestamp not Unix seconds or beyond the tolerance | [`Unauthenticated`](Ack::Unauthenticated) | 401 | resends | no action and no claim of success; if Brighte did send it (e.g. the private key was rotated), a resend is confirmed once the key is fixed |
+//! | not a webhook (neither JSON nor form, or `id`, `timestamp`, `token` or `signature` missing) | [`Malformed`](Ack::Malformed) | 400 | resends | no action and no claim of success |
+//! | — (never chosen by [`Ack::for_outcome`]) | [`NotAcceptable`](Ack::NotAcceptable) | 406 | stops | for a vendor that handled a notice and decided not to act on it |
+//!
+//! A forger's request gets the same answers, but nothing is acted on and
+//! the answer reaches only the forger: Brighte resends only what it sent.
+//!
+//! # Without fetching
+//!
+//! Vendors who cannot call the vendor API may [`verify`] with a
+//! [`Verifier`] carrying a tolerance and a [`ReplayStore`]
+//! (`Verifier::replay_store`) and act on the [`claims`](SignedNotice::claims)
+//! at their own risk: anyone holding a fresh triple can still attach any
+//! status to it once. When handling such a notice fails, call
+//! [`Verifier::forget`] before answering [`Ack::RetryLater`], so that
+//! Brighte's resend is not refused as a replay.
+//!
+//! [`ReplayStore`]: crate::signing::ReplayStore
 
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::applications::ApplicationStatus;
+use crate::applications::{Application, ApplicationStatus};
+use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::signing::Verifier;
+use crate::signing::{SignedNotice, Verifier};
 
-/// Delays between redeliveries after a non-200/406 answer: 10 min, 10 min,
-/// 15 min, 30 min, 1 h, 2 h, 4 h.
+/// Delays between redeliveries after an answer other than 200 or 406:
+/// 10 min, 10 min, 15 min, 30 min, 1 h, 2 h, 4 h.
 pub const REDELIVERY_SCHEDULE: [Duration; 7] = [
     Duration::from_secs(10 * 60),
     Duration::from_secs(10 * 60),
@@ -30,6 +81,26 @@ pub const REDELIVERY_SCHEDULE: [Duration; 7] = [
     Duration::from_secs(4 * 3600),
 ];
 
+/// Time from a notice's first delivery to its last resend (8 h 5 min):
+/// the sum of [`REDELIVERY_SCHEDULE`]. Every resend carries the first
+/// delivery's timestamp.
+pub const REDELIVERY_WINDOW: Duration = {
+    let mut secs = 0;
+    let mut i = 0;
+    while i < REDELIVERY_SCHEDULE.len() {
+        secs += REDELIVERY_SCHEDULE[i].as_secs();
+        i += 1;
+    }
+    Duration::from_secs(secs)
+};
+
+/// The least timestamp tolerance [`confirm`] uses (10 hours): the
+/// [`REDELIVERY_WINDOW`] plus margin for slow attempts and clock skew, so
+/// that no resend of a notice is refused as stale.
+pub const CONFIRM_TOLERANCE: Duration = Duration::from_secs(10 * 3600);
+
+const _: () = assert!(CONFIRM_TOLERANCE.as_secs() > REDELIVERY_WINDOW.as_secs());
+
 /// Delay before redelivery number `n` (1-based) after a failed delivery;
 /// `None` when Brighte gives up.
 pub fn redelivery_delay(n: usize) -> Option<Duration> {
@@ -37,16 +108,24 @@ pub fn redelivery_delay(n: usize) -> Option<Duration> {
         .and_then(|i| REDELIVERY_SCHEDULE.get(i).copied())
 }
 
-/// Default timestamp tolerance (5 minutes).
+/// A timestamp tolerance for [`verify`] without fetching (5 minutes).
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 
-/// The status a webhook receiver answers.
+/// What a webhook receiver answers (see the [module docs](self) for the
+/// mapping and why).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Ack {
-    /// 200: received; no redelivery.
+    /// 200: confirmed and handled; Brighte stops delivering it.
     Accepted,
-    /// 406: refused; no redelivery.
+    /// 406: handled, and the vendor decided not to act; Brighte stops.
     NotAcceptable,
+    /// 503: not handled yet; Brighte sends it again.
+    RetryLater,
+    /// 401: the signature did not verify; nothing was done.
+    Unauthenticated,
+    /// 400: not a webhook payload; nothing was done.
+    Malformed,
 }
 
 impl Ack {
@@ -55,42 +134,51 @@ impl Ack {
         match self {
             Ack::Accepted => 200,
             Ack::NotAcceptable => 406,
+            Ack::RetryLater => 503,
+            Ack::Unauthenticated => 401,
+            Ack::Malformed => 400,
         }
     }
 
-    /// 200 for a verified event, 406 for one that failed verification.
-    pub fn for_result<T>(result: &Result<T>) -> Ack {
-        if result.is_ok() {
-            Ack::Accepted
-        } else {
-            Ack::NotAcceptable
+    /// The answer to a handled notice: `Ok` (from [`confirm`], or the
+    /// vendor's own handling after [`verify`]) is 200; a signature error
+    /// 401; a malformed payload 400; anything else (network, timeout,
+    /// session, an error answer of Brighte's API) 503 so that Brighte
+    /// sends the notice again.
+    pub fn for_outcome<T>(outcome: &Result<T>) -> Ack {
+        match outcome {
+            Ok(_) => Ack::Accepted,
+            Err(e) => match e.as_http() {
+                Some(partner_sdk_core::Error::Signature { .. }) => Ack::Unauthenticated,
+                Some(partner_sdk_core::Error::InvalidInput { .. }) => Ack::Malformed,
+                _ => Ack::RetryLater,
+            },
         }
     }
 
-    /// True when Brighte stops delivering after this answer (200 or 406;
-    /// always true for an `Ack`).
-    pub fn stops_redelivery(status: u16) -> bool {
-        matches!(status, 200 | 406)
+    /// True when Brighte stops delivering after this answer (200 or 406).
+    pub fn stops_redelivery(self) -> bool {
+        matches!(self, Ack::Accepted | Ack::NotAcceptable)
     }
 }
 
-/// A verified status-change notification.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What a webhook says about an application. Not covered by Brighte's
+/// signature: confirm it with [`confirm`] before acting on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct WebhookEvent {
-    /// Application id.
-    pub id: String,
-    /// Application reference number.
+pub struct WebhookClaims {
+    /// The application the notice names (`id`).
+    pub application_id: String,
+    /// The reference number it names.
     pub reference_number: Option<String>,
-    /// New status.
-    pub status: ApplicationStatus,
-    /// Unix seconds when Brighte signed it.
-    pub timestamp: i64,
-    /// The random token (50 characters).
-    pub token: String,
+    /// The status it names, when it has one.
+    pub status: Option<ApplicationStatus>,
 }
 
-/// The raw payload, before verification.
+/// A webhook whose signature verified; its fields are claims.
+pub type SignedWebhook = SignedNotice<WebhookClaims>;
+
+/// The raw payload as received: nothing in it is verified.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct WebhookPayload {
@@ -115,7 +203,9 @@ pub struct WebhookPayload {
 }
 
 impl WebhookPayload {
-    /// Parses a JSON object or a form-encoded body.
+    /// Parses a JSON object or a form-encoded body. `id`, `timestamp`,
+    /// `token` and `signature` are required; `status` is not needed to
+    /// confirm.
     pub fn parse(payload: &[u8]) -> Result<WebhookPayload> {
         let first = payload.iter().find(|b| !b.is_ascii_whitespace());
         let parsed: WebhookPayload = if first == Some(&b'{') {
@@ -128,7 +218,6 @@ impl WebhookPayload {
         };
         for (field, value) in [
             ("id", &parsed.id),
-            ("status", &parsed.status),
             ("timestamp", &parsed.timestamp),
             ("token", &parsed.token),
             ("signature", &parsed.signature),
@@ -161,45 +250,116 @@ impl WebhookPayload {
         }
     }
 
-    /// Checks the signature with `verifier` at `now`.
-    pub fn verify_at(self, verifier: &Verifier, now: SystemTime) -> Result<WebhookEvent> {
+    /// What the payload claims (nothing verified).
+    pub fn claims(&self) -> WebhookClaims {
+        let status = self.status.trim();
+        WebhookClaims {
+            application_id: self.id.trim().to_owned(),
+            reference_number: self.reference_number.clone(),
+            status: (!status.is_empty()).then(|| ApplicationStatus::from(status)),
+        }
+    }
+
+    /// Checks the signature with `verifier` (tolerance, replay store) at
+    /// `now`.
+    pub fn verify_at(self, verifier: &Verifier, now: SystemTime) -> Result<SignedWebhook> {
         let timestamp = verifier.verify_at(&self.timestamp, &self.token, &self.signature, now)?;
-        Ok(WebhookEvent {
-            id: self.id,
-            reference_number: self.reference_number,
-            status: ApplicationStatus::from(self.status.as_str()),
-            timestamp,
-            token: self.token,
-        })
+        let claims = self.claims();
+        Ok(SignedNotice::new(timestamp, self.token, claims))
     }
 }
 
-/// Parses and verifies a webhook body (JSON or form) with the private API
-/// key, refusing timestamps more than `tolerance` away from now.
-pub fn verify(payload: &[u8], private_key: &str, tolerance: Duration) -> Result<WebhookEvent> {
-    verify_at(payload, private_key, tolerance, SystemTime::now())
+/// Parses and verifies a webhook body (JSON or form) with `verifier`: its
+/// tolerance and replay store apply. The result's fields are claims; for
+/// the documented flow use [`confirm`].
+pub fn verify(verifier: &Verifier, payload: &[u8]) -> Result<SignedWebhook> {
+    verify_at(verifier, payload, SystemTime::now())
 }
 
-/// [`verify`] at a given "now" (for tests and replays of stored messages).
-pub fn verify_at(
-    payload: &[u8],
-    private_key: &str,
-    tolerance: Duration,
-    now: SystemTime,
-) -> Result<WebhookEvent> {
-    WebhookPayload::parse(payload)?.verify_at(&Verifier::new(private_key).tolerance(tolerance), now)
-}
-
-/// Parses and verifies with a configured [`Verifier`] (tolerance, replay store).
-pub fn verify_with(payload: &[u8], verifier: &Verifier) -> Result<WebhookEvent> {
-    WebhookPayload::parse(payload)?.verify_at(verifier, SystemTime::now())
-}
-
-/// [`verify_with`] at a given "now".
-pub fn verify_with_at(
-    payload: &[u8],
-    verifier: &Verifier,
-    now: SystemTime,
-) -> Result<WebhookEvent> {
+/// [`verify`] at a given "now".
+pub fn verify_at(verifier: &Verifier, payload: &[u8], now: SystemTime) -> Result<SignedWebhook> {
     WebhookPayload::parse(payload)?.verify_at(verifier, now)
+}
+
+/// Verifies a webhook body, then fetches the application it names with the
+/// vendor session and returns it as Brighte's API reports it.
+///
+/// The verifier's tolerance applies but is never less than
+/// [`CONFIRM_TOLERANCE`], so Brighte's resends (which keep the first
+/// timestamp for about 8 hours) are confirmed; its replay store is not
+/// used, since acting on the fetched application makes a replay harmless.
+/// Answer with [`Ack::for_outcome`] of the result.
+pub async fn confirm(client: &Client, verifier: &Verifier, payload: &[u8]) -> Result<Application> {
+    confirm_at(client, verifier, payload, SystemTime::now()).await
+}
+
+/// [`confirm`] at a given "now".
+pub async fn confirm_at(
+    client: &Client,
+    verifier: &Verifier,
+    payload: &[u8],
+    now: SystemTime,
+) -> Result<Application> {
+    let raw = WebhookPayload::parse(payload)?;
+    verifier.authenticate_at(
+        &raw.timestamp,
+        &raw.token,
+        &raw.signature,
+        now,
+        Some(CONFIRM_TOLERANCE),
+    )?;
+    client.application(raw.id.trim()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_confirm_tolerance_covers_every_resend() {
+        assert_eq!(REDELIVERY_WINDOW, Duration::from_secs(485 * 60));
+        let verifier = Verifier::new("k").tolerance(Duration::from_secs(60));
+        let first = 1_700_000_000_i64;
+        let payload =
+            WebhookPayload::signed("k", "7", None, &ApplicationStatus::Approved, first, "tok");
+        let mut offset = Duration::ZERO;
+        for delay in REDELIVERY_SCHEDULE {
+            offset += delay;
+            // Each resend arrives after its delay (plus a slow attempt).
+            let at = SystemTime::UNIX_EPOCH
+                + Duration::from_secs(first as u64)
+                + offset
+                + Duration::from_secs(120);
+            verifier
+                .authenticate_at(
+                    &payload.timestamp,
+                    &payload.token,
+                    &payload.signature,
+                    at,
+                    Some(CONFIRM_TOLERANCE),
+                )
+                .unwrap_or_else(|e| panic!("resend at {offset:?}: {e}"));
+            // The verifier's own tolerance alone would have refused it.
+            assert!(
+                payload.clone().verify_at(&verifier, at).is_err(),
+                "{offset:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_mapping_never_claims_success_for_an_error() {
+        let sig: Result<()> = Err(partner_sdk_core::Error::signature("bad").into());
+        let bad: Result<()> = Err(Error::invalid("id", "missing"));
+        let net: Result<()> = Err(partner_sdk_core::Error::Config("no session".into()).into());
+        assert_eq!(Ack::for_outcome(&Ok::<_, Error>(())), Ack::Accepted);
+        assert_eq!(Ack::for_outcome(&sig), Ack::Unauthenticated);
+        assert_eq!(Ack::for_outcome(&bad), Ack::Malformed);
+        assert_eq!(Ack::for_outcome(&net), Ack::RetryLater);
+        for ack in [&sig, &bad, &net].map(Ack::for_outcome) {
+            assert!(!ack.stops_redelivery(), "{ack:?}");
+            assert_ne!(ack.status_code(), 200);
+        }
+        assert!(Ack::Accepted.stops_redelivery() && Ack::NotAcceptable.stops_redelivery());
+    }
 }

@@ -1020,3 +1020,171 @@ async fn a_session_answer_with_an_error_status_keeps_neither_session_value() {
         }
     }
 }
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+const PRIVATE_KEY: &str = "brighte-private-key";
+
+fn notice(id: &str, status: &str, timestamp: i64, token: &str) -> Vec<u8> {
+    let ts = timestamp.to_string();
+    json!({
+        "id": id,
+        "reference_number": "REF-1",
+        "status": status,
+        "timestamp": ts,
+        "token": token,
+        "signature": partner_sdk_brighte::signing::sign(PRIVATE_KEY, &ts, token),
+    })
+    .to_string()
+    .into_bytes()
+}
+
+async fn mount_application(server: &MockServer, times: u64) {
+    Mock::given(method("GET"))
+        .and(path("/rest/vendor/v1/applications/100234"))
+        .and(header("x-session-key", SESSION_KEY))
+        .and(header("x-session-token", SESSION_TOKEN))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"status": 2000, "application": application_pod()})),
+        )
+        .expect(times)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn webhook_confirm_returns_the_fetched_application_not_the_claims() {
+    use partner_sdk_brighte::webhook::{self, Ack};
+    let (server, client) = setup().await;
+    mount_application(&server, 3).await;
+    // A strict verifier: confirm still covers Brighte's 8-hour resends.
+    let verifier = partner_sdk_brighte::Verifier::new(PRIVATE_KEY)
+        .tolerance(std::time::Duration::from_secs(300));
+
+    // Forged status on a valid triple: the fetched status wins.
+    let forged = notice("100234", "PAID", unix_now(), "t1");
+    let outcome = webhook::confirm(&client, &verifier, &forged).await;
+    let app = outcome.as_ref().unwrap();
+    assert_eq!(app.id, "100234");
+    assert_eq!(app.status, Some(ApplicationStatus::ConditionallyApproved));
+    assert_eq!(Ack::for_outcome(&outcome).status_code(), 200);
+
+    // The same triple again: confirmed again, still Brighte's status.
+    let again = webhook::confirm(&client, &verifier, &forged).await.unwrap();
+    assert_eq!(again.status, Some(ApplicationStatus::ConditionallyApproved));
+
+    // A resend 8 hours after its first delivery keeps the first timestamp.
+    let stale = notice("100234", "C.APPROV", unix_now() - 8 * 3600, "t2");
+    assert!(
+        webhook::verify(&verifier, &stale).is_err(),
+        "strict verify refuses it"
+    );
+    let resent = webhook::confirm(&client, &verifier, &stale).await;
+    assert_eq!(Ack::for_outcome(&resent), Ack::Accepted);
+
+    // A bad signature: nothing fetched, no success claimed.
+    let mut bad: serde_json::Value = serde_json::from_slice(&forged).unwrap();
+    bad["signature"] = json!("00".repeat(32));
+    let bad = webhook::confirm(&client, &verifier, bad.to_string().as_bytes()).await;
+    assert_eq!(Ack::for_outcome(&bad), Ack::Unauthenticated);
+    assert_eq!(Ack::for_outcome(&bad).status_code(), 401);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn webhook_confirm_that_cannot_fetch_asks_brighte_to_resend() {
+    use partner_sdk_brighte::webhook::{self, Ack};
+    let cases = [
+        ResponseTemplate::new(500)
+            .set_body_json(json!({"status": 5000, "message": "Internal error."})),
+        ResponseTemplate::new(404)
+            .set_body_json(json!({"status": 4041, "message": "Invalid application ID."})),
+        ResponseTemplate::new(200).set_body_string("<html>maintenance</html>"),
+    ];
+    for answer in cases {
+        let (server, client) = setup().await;
+        Mock::given(method("GET"))
+            .and(path("/rest/vendor/v1/applications/100234"))
+            .respond_with(answer)
+            .mount(&server)
+            .await;
+        let verifier = partner_sdk_brighte::Verifier::new(PRIVATE_KEY);
+        let outcome = webhook::confirm(
+            &client,
+            &verifier,
+            &notice("100234", "APPROVED", unix_now(), "t"),
+        )
+        .await;
+        let ack = Ack::for_outcome(&outcome);
+        assert_eq!(ack, Ack::RetryLater, "{outcome:?}");
+        assert_eq!(ack.status_code(), 503);
+        assert!(!ack.stops_redelivery());
+    }
+    // No session at all (the login is refused): also a resend.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/rest/vendor/v1/session"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"status": 4010, "message": "Invalid credentials."})),
+        )
+        .mount(&server)
+        .await;
+    let outcome = webhook::confirm(
+        &client_for(&server),
+        &partner_sdk_brighte::Verifier::new(PRIVATE_KEY),
+        &notice("100234", "APPROVED", unix_now(), "t"),
+    )
+    .await;
+    assert_eq!(Ack::for_outcome(&outcome), Ack::RetryLater);
+}
+
+#[tokio::test]
+async fn redirect_confirm_verifies_with_a_tolerance_then_fetches() {
+    use partner_sdk_brighte::checkout;
+    let (server, client) = setup().await;
+    mount_application(&server, 1).await;
+    let verifier = partner_sdk_brighte::Verifier::new(PRIVATE_KEY)
+        .tolerance(std::time::Duration::from_secs(300));
+    let redirect = |ts: i64| {
+        let t = ts.to_string();
+        format!(
+            "https://shop.example/done?cart=1&error_code=10000&transaction_id=100234&timestamp={t}&token=tok&signature={}",
+            partner_sdk_brighte::signing::sign(PRIVATE_KEY, &t, "tok")
+        )
+    };
+    let app = checkout::confirm(&client, &verifier, &redirect(unix_now()))
+        .await
+        .unwrap();
+    assert_eq!(app.status, Some(ApplicationStatus::ConditionallyApproved));
+    // An hour-old redirect is refused by the tolerance, before any fetch.
+    let stale = checkout::confirm(&client, &verifier, &redirect(unix_now() - 3600))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            stale.as_http(),
+            Some(partner_sdk_core::Error::Signature { .. })
+        ),
+        "{stale:?}"
+    );
+    // A failure redirect is Brighte's claim of a failure, reported after the signature.
+    let t = unix_now().to_string();
+    let failed = format!(
+        "error_code=10002&error_msg=Invalid+data&timestamp={t}&token=tok&signature={}",
+        partner_sdk_brighte::signing::sign(PRIVATE_KEY, &t, "tok")
+    );
+    assert!(matches!(
+        checkout::confirm(&client, &verifier, &failed)
+            .await
+            .unwrap_err(),
+        partner_sdk_brighte::Error::Checkout { .. }
+    ));
+    server.verify().await;
+}

@@ -62,14 +62,20 @@ fn decode_all(bytes: &[u8]) {
     let _ = serde_json::from_slice::<partner_sdk_brighte::UserKey>(bytes);
     let _ = serde_json::from_slice::<partner_sdk_brighte::ApplicationDocument>(bytes);
     let _ = partner_sdk_brighte::WebhookPayload::parse(bytes);
-    let _ = partner_sdk_brighte::webhook::verify(bytes, "k", std::time::Duration::from_secs(300));
+    let _ = partner_sdk_brighte::webhook::verify(
+        &partner_sdk_brighte::Verifier::new("k").tolerance(std::time::Duration::from_secs(300)),
+        bytes,
+    );
     use partner_sdk_core::ErrorBody as _;
     let status = partner_sdk_core::reqwest::StatusCode::OK;
     let _ = partner_sdk_brighte::BrighteErrorBody.parse(status, bytes);
     let _ = partner_sdk_brighte::BrighteErrorBody.error_in_success(status, bytes);
     if let Ok(text) = std::str::from_utf8(bytes) {
-        let _ = partner_sdk_brighte::RedirectResult::from_query(text, None);
-        let _ = partner_sdk_brighte::RedirectResult::from_query(text, Some("k"));
+        let _ = partner_sdk_brighte::checkout::parse_redirect(text);
+        let _ = partner_sdk_brighte::checkout::verify_redirect(
+            &partner_sdk_brighte::Verifier::new("k"),
+            text,
+        );
     }
 }
 
@@ -103,8 +109,8 @@ proptest! {
 
     #[test]
     fn arbitrary_queries_never_panic(q in "[a-z_=&%0-9+.#?]{0,80}") {
-        let _ = partner_sdk_brighte::RedirectResult::from_query(&q, None);
-        let _ = partner_sdk_brighte::RedirectResult::from_query(&q, Some("k"));
+        let _ = partner_sdk_brighte::checkout::parse_redirect(&q);
+        let _ = partner_sdk_brighte::checkout::verify_redirect(&partner_sdk_brighte::Verifier::new("k"), &q);
         let _ = partner_sdk_brighte::WebhookPayload::parse(q.as_bytes());
     }
 }

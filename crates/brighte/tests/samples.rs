@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::*;
-use partner_sdk_brighte::checkout::{self, CheckoutRequest, ProductCategoryName, RedirectResult};
+use partner_sdk_brighte::checkout::{self, CheckoutRequest, ProductCategoryName};
 use partner_sdk_brighte::webhook::{self, Ack, REDELIVERY_SCHEDULE};
 use partner_sdk_brighte::{
     AccountId, ApplicationStatus, CalloutRequest, FinanceRequest, FinanceType, InMemoryReplayStore,
@@ -221,11 +221,10 @@ fn checkout_url_and_html_form_are_escaped() {
 
 #[test]
 fn redirect_success_failure_and_signature() {
-    let r = RedirectResult::from_query("?error_code=10000&transaction_id=123456", None).unwrap();
+    let r = checkout::parse_redirect("?error_code=10000&transaction_id=123456").unwrap();
     assert_eq!(r.transaction_id, "123456");
-    let err = RedirectResult::from_query(
+    let err = checkout::parse_redirect(
         "https://shop.example/done?error_code=10002&error_msg=Invalid+deposit",
-        None,
     )
     .unwrap_err();
     match err {
@@ -237,34 +236,53 @@ fn redirect_success_failure_and_signature() {
     }
     let signed =
         format!("error_code=10000&transaction_id=77&timestamp={TS}&token={TOKEN}&signature={SIG}");
-    let r = RedirectResult::from_query(&signed, Some(KEY)).unwrap();
-    assert_eq!(r.signature.unwrap().timestamp, 946684800);
+    let key = Verifier::new(KEY);
+    let r = checkout::verify_redirect(&key, &signed).unwrap();
+    assert_eq!(r.timestamp(), 946684800);
+    assert_eq!(r.token(), TOKEN);
+    assert_eq!(r.claims().transaction_id, "77");
     let is_sig = |e: partner_sdk_brighte::Error| {
         matches!(e.as_http(), Some(partner_sdk_core::Error::Signature { .. }))
     };
     assert!(is_sig(
-        RedirectResult::from_query(&signed, Some("wrong-key")).unwrap_err()
+        checkout::verify_redirect(&Verifier::new("wrong-key"), &signed).unwrap_err()
     ));
     assert!(is_sig(
-        RedirectResult::from_query("error_code=10000&transaction_id=77", Some(KEY)).unwrap_err()
+        checkout::verify_redirect(&key, "error_code=10000&transaction_id=77").unwrap_err()
     ));
     let flipped = signed.replace("fec7", "fec8");
     assert!(is_sig(
-        RedirectResult::from_query(&flipped, Some(KEY)).unwrap_err()
+        checkout::verify_redirect(&key, &flipped).unwrap_err()
     ));
-    let store = std::sync::Arc::new(InMemoryReplayStore::default());
-    let v = Verifier::new(KEY)
-        .tolerance(Duration::from_secs(60))
-        .replay_store(store);
-    RedirectResult::verify_with_at(&signed, &v, at(946684830)).unwrap();
+    // A failure code is reported only after the signature verified.
+    let failed =
+        format!("error_code=10002&error_msg=Bad&timestamp={TS}&token={TOKEN}&signature={SIG}");
+    assert!(matches!(
+        checkout::verify_redirect(&key, &failed).unwrap_err(),
+        partner_sdk_brighte::Error::Checkout { .. }
+    ));
+    assert!(is_sig(
+        checkout::verify_redirect(&Verifier::new("wrong-key"), &failed).unwrap_err()
+    ));
+    // The redirect path has a tolerance and, with it, a replay store.
+    let tolerant = Verifier::new(KEY).tolerance(Duration::from_secs(60));
+    checkout::verify_redirect_at(&tolerant, &signed, at(946684830)).unwrap();
     assert!(
-        is_sig(RedirectResult::verify_with_at(&signed, &v, at(946684830)).unwrap_err()),
+        is_sig(checkout::verify_redirect_at(&tolerant, &signed, at(946685800)).unwrap_err()),
+        "stale"
+    );
+    let store = std::sync::Arc::new(InMemoryReplayStore::new());
+    let v = Verifier::new(KEY).replay_store(Duration::from_secs(60), store.clone());
+    checkout::verify_redirect_at(&v, &signed, at(946684830)).unwrap();
+    assert!(
+        is_sig(checkout::verify_redirect_at(&v, &signed, at(946684830)).unwrap_err()),
         "replay"
     );
     assert!(
-        is_sig(RedirectResult::verify_with_at(&signed, &v, at(946685800)).unwrap_err()),
+        is_sig(checkout::verify_redirect_at(&v, &signed, at(946685800)).unwrap_err()),
         "stale"
     );
+    assert_eq!(store.len(), 1);
 }
 
 #[test]
@@ -276,69 +294,58 @@ fn webhook_sample_parses_and_the_vector_verifies() {
     assert_eq!(raw.timestamp, TS);
     assert_eq!(raw.token, TOKEN);
     assert_eq!(raw.token.len(), 50);
+    let tolerant = |key: &str| Verifier::new(key).tolerance(Duration::from_secs(300));
     // The seed's signature was made with an unknown key: it fails with ours.
-    assert!(
-        webhook::verify_at(
-            sample.as_bytes(),
-            KEY,
-            Duration::from_secs(300),
-            at(946684800)
-        )
-        .is_err()
-    );
+    assert!(webhook::verify_at(&tolerant(KEY), sample.as_bytes(), at(946684800)).is_err());
     // The independent vector: same timestamp and token, signed with KEY.
     let ours = sample.replace(
         "4743b5be4b4eddebb7fc43d6bff001a067e1c7e11c69a2d022fb465e4e6ae4e8",
         SIG,
     );
-    let event = webhook::verify_at(
-        ours.as_bytes(),
-        KEY,
-        Duration::from_secs(300),
-        at(946684900),
-    )
-    .unwrap();
-    assert_eq!(event.status, ApplicationStatus::Approved);
-    assert_eq!(event.timestamp, 946684800);
-    assert_eq!(
-        Ack::for_result(&Ok::<_, partner_sdk_brighte::Error>(&event)).status_code(),
-        200
-    );
+    let notice = webhook::verify_at(&tolerant(KEY), ours.as_bytes(), at(946684900)).unwrap();
+    assert_eq!(notice.timestamp(), 946684800);
+    assert_eq!(notice.token(), TOKEN);
+    // The status is a claim: the signature does not cover it.
+    assert_eq!(notice.claims().status, Some(ApplicationStatus::Approved));
+    assert_eq!(notice.claims().application_id, "BRIGHTEID");
+    let forged = ours.replace("APPROVED", "PAID");
+    let forged = webhook::verify_at(&tolerant(KEY), forged.as_bytes(), at(946684900)).unwrap();
+    assert_eq!(forged.timestamp(), notice.timestamp());
+    assert_eq!(forged.claims().status, Some(ApplicationStatus::Paid));
 
-    let is_sig = |r: partner_sdk_brighte::Result<partner_sdk_brighte::WebhookEvent>| {
+    let is_sig = |r: partner_sdk_brighte::Result<webhook::SignedWebhook>| {
         matches!(
             r.unwrap_err().as_http(),
             Some(partner_sdk_core::Error::Signature { .. })
         )
     };
-    let tol = Duration::from_secs(300);
     assert!(is_sig(webhook::verify_at(
+        &tolerant("wrong-key"),
         ours.as_bytes(),
-        "wrong-key",
-        tol,
         at(946684800)
     )));
     let flipped = ours.replace("fec75821", "fec75822");
     assert!(is_sig(webhook::verify_at(
+        &tolerant(KEY),
         flipped.as_bytes(),
-        KEY,
-        tol,
         at(946684800)
     )));
     assert!(is_sig(webhook::verify_at(
+        &tolerant(KEY),
         ours.as_bytes(),
-        KEY,
-        tol,
         at(946684800 + 301)
     )));
     assert!(is_sig(webhook::verify_at(
+        &tolerant(KEY),
         ours.as_bytes(),
-        KEY,
-        tol,
         at(946684800 - 301)
     )));
-    let r = webhook::verify_at(flipped.as_bytes(), KEY, tol, at(946684800));
-    assert_eq!(Ack::for_result(&r).status_code(), 406);
+    // A bad signature neither claims success nor stops redelivery.
+    let r = webhook::verify_at(&tolerant(KEY), flipped.as_bytes(), at(946684800));
+    assert_eq!(Ack::for_outcome(&r), Ack::Unauthenticated);
+    assert_eq!(Ack::for_outcome(&r).status_code(), 401);
+    let malformed = webhook::verify_at(&tolerant(KEY), b"not a webhook", at(946684800));
+    assert_eq!(Ack::for_outcome(&malformed).status_code(), 400);
 }
 
 #[test]
@@ -346,19 +353,30 @@ fn webhook_form_payload_and_replay_store() {
     let form = format!(
         "id=42&reference_number=REF+1&status=C.APPROV&timestamp={TS}&token={TOKEN}&signature={SIG}"
     );
-    let store = std::sync::Arc::new(InMemoryReplayStore::new(Duration::from_secs(3600)));
-    let v = Verifier::new(KEY)
-        .tolerance(Duration::from_secs(300))
-        .replay_store(store.clone());
-    let e = webhook::verify_with_at(form.as_bytes(), &v, at(946684800)).unwrap();
-    assert_eq!(e.id, "42");
-    assert_eq!(e.reference_number.as_deref(), Some("REF 1"));
-    assert_eq!(e.status, ApplicationStatus::ConditionallyApproved);
-    let replay = webhook::verify_with_at(form.as_bytes(), &v, at(946684801)).unwrap_err();
+    let store = std::sync::Arc::new(InMemoryReplayStore::new());
+    let v = Verifier::new(KEY).replay_store(Duration::from_secs(300), store.clone());
+    let e = webhook::verify_at(&v, form.as_bytes(), at(946684800)).unwrap();
+    assert_eq!(e.claims().application_id, "42");
+    assert_eq!(e.claims().reference_number.as_deref(), Some("REF 1"));
+    assert_eq!(
+        e.claims().status,
+        Some(ApplicationStatus::ConditionallyApproved)
+    );
+    // The same (timestamp, token) pair again, even with other claims.
+    let other = form.replace("C.APPROV", "APPROVED");
+    let replay = webhook::verify_at(&v, other.as_bytes(), at(946684801)).unwrap_err();
     assert!(replay.to_string().contains("replay"), "{replay}");
     assert_eq!(store.len(), 1);
-    let missing = webhook::verify_with_at(b"id=1&status=PAID", &v, at(946684800)).unwrap_err();
+    // Handling failed: forget it, and Brighte's resend is accepted.
+    v.forget(&e);
+    assert!(store.is_empty());
+    webhook::verify_at(&v, form.as_bytes(), at(946684900)).unwrap();
+    let missing = webhook::verify_at(&v, b"id=1&status=PAID", at(946684800)).unwrap_err();
     assert!(missing.is_invalid_input());
+    // Without a status the notice still verifies: confirming does not need it.
+    let no_status = form.replace("&status=C.APPROV", "");
+    let n = webhook::verify_at(&Verifier::new(KEY), no_status.as_bytes(), at(0)).unwrap();
+    assert_eq!(n.claims().status, None);
     let payload = partner_sdk_brighte::WebhookPayload::signed(
         KEY,
         "9",
@@ -379,9 +397,16 @@ fn redelivery_schedule_is_data() {
     assert_eq!(mins, [10, 10, 15, 30, 60, 120, 240]);
     assert_eq!(webhook::redelivery_delay(1), Some(Duration::from_secs(600)));
     assert_eq!(webhook::redelivery_delay(8), None);
-    assert!(
-        Ack::stops_redelivery(200) && Ack::stops_redelivery(406) && !Ack::stops_redelivery(500)
+    assert_eq!(
+        webhook::REDELIVERY_WINDOW,
+        Duration::from_secs((10 + 10 + 15 + 30 + 60 + 120 + 240) * 60)
     );
+    assert!(webhook::CONFIRM_TOLERANCE > webhook::REDELIVERY_WINDOW);
+    assert!(Ack::Accepted.stops_redelivery() && Ack::NotAcceptable.stops_redelivery());
+    for ack in [Ack::RetryLater, Ack::Unauthenticated, Ack::Malformed] {
+        assert!(!ack.stops_redelivery());
+        assert!(![200, 406].contains(&ack.status_code()));
+    }
 }
 
 #[test]

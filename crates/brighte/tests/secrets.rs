@@ -85,16 +85,22 @@ async fn secrets_appear_in_no_log_debug_or_error() {
             .generate_user_api_credentials("U2", "E1")
             .await
             .unwrap_err(),
-        partner_sdk_brighte::RedirectResult::from_query(
+        partner_sdk_brighte::checkout::verify_redirect(
+            &partner_sdk_brighte::Verifier::new(PRIVATE_KEY),
             "error_code=10000&transaction_id=1&timestamp=1&token=t&signature=00",
-            Some(PRIVATE_KEY),
         )
         .unwrap_err(),
         partner_sdk_brighte::webhook::verify(
+            &partner_sdk_brighte::Verifier::new(PRIVATE_KEY).tolerance(Duration::from_secs(1)),
             b"id=1&status=PAID&timestamp=1&token=t&signature=00",
-            PRIVATE_KEY,
-            Duration::from_secs(1),
         )
+        .unwrap_err(),
+        partner_sdk_brighte::webhook::confirm(
+            &client,
+            &partner_sdk_brighte::Verifier::new(PRIVATE_KEY),
+            b"id=1&status=PAID&timestamp=1&token=t&signature=00",
+        )
+        .await
         .unwrap_err(),
     ];
     for e in &errors {
@@ -102,8 +108,10 @@ async fn secrets_appear_in_no_log_debug_or_error() {
         printed.push(e.to_string());
     }
     assert!(client.logout().await.is_err(), "no DELETE session mock");
-    let verifier = partner_sdk_brighte::Verifier::new(PRIVATE_KEY)
-        .replay_store(Arc::new(partner_sdk_brighte::InMemoryReplayStore::default()));
+    let verifier = partner_sdk_brighte::Verifier::new(PRIVATE_KEY).replay_store(
+        Duration::from_secs(300),
+        Arc::new(partner_sdk_brighte::InMemoryReplayStore::default()),
+    );
     printed.push(format!("{verifier:?}"));
     let upload = partner_sdk_brighte::DocumentUpload::new(
         partner_sdk_brighte::ApplicationDocumentType::Cca,

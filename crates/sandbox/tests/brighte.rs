@@ -2,10 +2,11 @@
 
 use std::time::{Duration, Instant};
 
-use partner_sdk_brighte::checkout::{CheckoutRequest, ProductCategoryName, RedirectResult};
+use partner_sdk_brighte::checkout::{self, CheckoutRequest, ProductCategoryName, RedirectClaims};
 use partner_sdk_brighte::{
     ApplicationStatus, ErrorCode, ListQuery, NewQuote, NewUser, UserRole, UserUpdate,
 };
+use partner_sdk_brighte::{Verifier, webhook};
 use partner_sdk_sandbox::brighte::{ACCOUNT_ID, BrighteSandbox, PRIVATE_KEY, STATUS_CHANGE_AFTER};
 use rust_decimal::Decimal;
 use wiremock::matchers::method;
@@ -28,13 +29,13 @@ fn checkout(total: i64, deposit: i64) -> CheckoutRequest {
 async fn submit(
     sb: &BrighteSandbox,
     req: CheckoutRequest,
-) -> partner_sdk_brighte::Result<RedirectResult> {
+) -> partner_sdk_brighte::Result<RedirectClaims> {
     let location = sb.submit_checkout(&req.into_form().unwrap()).await.unwrap();
     assert!(
         location.starts_with("https://shop.example/done?order=42&"),
         "{location}"
     );
-    RedirectResult::from_query(&location, Some(PRIVATE_KEY))
+    checkout::verify_redirect(&Verifier::new(PRIVATE_KEY), &location).map(|r| r.into_claims())
 }
 
 #[tokio::test]
@@ -53,7 +54,6 @@ async fn checkout_applies_the_last_digit_rule_for_each_digit() {
     for (digit, first, _) in &cases {
         // Financed = total - deposit = 1000 + digit (+ cents ignored).
         let r = submit(&sb, checkout(1500 + digit, 500)).await.unwrap();
-        assert!(r.signature.is_some());
         let app = client.application(&r.transaction_id).await.unwrap();
         assert_eq!(app.status.as_ref(), Some(first), "digit {digit}");
         assert_eq!(app.financed_amount, Some(Decimal::from(1000 + digit)));
@@ -101,7 +101,7 @@ async fn a_tampered_checksum_is_refused_with_10002() {
         .unwrap();
     assert_eq!(resp.status().as_u16(), 302);
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
-    match RedirectResult::from_query(&location, Some(PRIVATE_KEY)).unwrap_err() {
+    match checkout::verify_redirect(&Verifier::new(PRIVATE_KEY), &location).unwrap_err() {
         partner_sdk_brighte::Error::Checkout { code, message } => {
             assert_eq!(code, "10002");
             assert!(message.contains("checksum"), "{message}");
@@ -109,7 +109,7 @@ async fn a_tampered_checksum_is_refused_with_10002() {
         other => panic!("{other:?}"),
     }
     // A wrong key in the verifier is a signature error.
-    assert!(RedirectResult::from_query(&location, Some("wrong")).is_err());
+    assert!(checkout::verify_redirect(&Verifier::new("wrong"), &location).is_err());
     // An invalid redirect is a plain 400.
     let bad = http
         .post(sb.checkout_url())
@@ -163,14 +163,23 @@ async fn webhooks_are_signed_retried_on_the_schedule_and_stop_at_200() {
     );
     let requests = receiver.received_requests().await.unwrap();
     assert_eq!(requests.len(), 3);
-    for req in &requests {
-        let event =
-            partner_sdk_brighte::webhook::verify(&req.body, PRIVATE_KEY, Duration::from_secs(300))
-                .unwrap();
-        assert_eq!(event.id, r.transaction_id);
-        assert_eq!(event.status, ApplicationStatus::Declined);
-        assert_eq!(event.reference_number.as_deref(), Some("ORDER-42"));
+    let verifier = Verifier::new(PRIVATE_KEY);
+    let notices: Vec<_> = requests
+        .iter()
+        .map(|req| webhook::verify(&verifier, &req.body).unwrap())
+        .collect();
+    for notice in &notices {
+        assert_eq!(notice.claims().application_id, r.transaction_id);
+        assert_eq!(notice.claims().status, Some(ApplicationStatus::Declined));
+        assert_eq!(
+            notice.claims().reference_number.as_deref(),
+            Some("ORDER-42")
+        );
+        // A redelivery is the same message: first timestamp and token kept.
+        assert_eq!(notice.timestamp(), notices[0].timestamp());
+        assert_eq!(notice.token(), notices[0].token());
     }
+    assert!(requests.iter().all(|req| req.body == requests[0].body));
 }
 
 #[tokio::test]
