@@ -26,9 +26,16 @@
 //!   DECLINED, 5 → DECLINED. The second step comes after [`STATUS_CHANGE_AFTER`]
 //!   (the documentation's "several minutes") times the time scale. Other
 //!   digits (undocumented) stay REFER.
-//! - Each status change is POSTed as a signed JSON webhook to the registered
+//! - Each status change (the simulated ones and PAID after
+//!   `request-payment`) is POSTed as a signed JSON webhook to the registered
 //!   URL, redelivered after each delay of `partner_sdk_brighte::webhook::REDELIVERY_SCHEDULE`
-//!   (times the time scale) until the receiver answers 200 or 406.
+//!   (times the time scale) until the receiver answers 200 or 406. A
+//!   redelivery is the same message: same body, so the same timestamp,
+//!   token and signature as the first delivery (at Brighte that timestamp
+//!   is up to 8 hours old by the last resend).
+//! - [`BrighteSandbox::fail_application_fetches`] makes the next
+//!   `GET applications/{id}` calls fail, to exercise a webhook receiver
+//!   whose confirmation fails.
 //! - Lists page at 500 records with `pageNumber`/`hasMoreRecords`.
 //! - Errors use Brighte's shape: `{"status": 4402, "message": "..."}`.
 
@@ -120,6 +127,7 @@ struct State {
     users: Vec<Value>,
     webhook_url: Option<String>,
     deliveries: Vec<WebhookDelivery>,
+    failing_fetches: usize,
 }
 
 struct Shared {
@@ -286,6 +294,12 @@ impl BrighteSandbox {
         self.shared.lock().webhook_url = Some(url.into());
     }
 
+    /// Makes the next `count` `GET applications/{id}` calls answer HTTP 500
+    /// with status 5000 ("Internal error.", from Brighte's error table).
+    pub fn fail_application_fetches(&self, count: usize) {
+        self.shared.lock().failing_fetches = count;
+    }
+
     /// Every webhook delivery attempt so far, in order.
     pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
         self.shared.lock().deliveries.clone()
@@ -418,6 +432,7 @@ fn deliver(
         let Some(url) = shared.lock().webhook_url.clone() else {
             return;
         };
+        // Built once: every redelivery repeats the first timestamp and token.
         let ts = unix_now().to_string();
         let token = shared.random_hex(50);
         let body = json!({
@@ -568,6 +583,13 @@ fn vendor(
             }
         }
         ("GET", ["applications", id]) => {
+            {
+                let mut st = s.lock();
+                if st.failing_fetches > 0 {
+                    st.failing_fetches -= 1;
+                    return error(500, 5000, "Internal error.");
+                }
+            }
             with_app(s, id, |s, a| ok(json!({"application": s.app_json(a)})))
         }
         ("PUT", ["application", id]) => {
@@ -623,13 +645,28 @@ fn vendor(
                 ok(json!({"applicationDocument": {"type": kind, "filename": name}}))
             })
         }
-        ("POST", ["application", id, "request-payment"]) => with_app(s, id, |s, a| {
-            if s.status_of(a) != ApplicationStatus::Approved {
-                return error(400, 4402, "Application is not approved.");
+        ("POST", ["application", id, "request-payment"]) => {
+            let mut paid = None;
+            let answer = with_app(s, id, |s, a| {
+                if s.status_of(a) != ApplicationStatus::Approved {
+                    return error(400, 4402, "Application is not approved.");
+                }
+                a.paid = true;
+                paid = Some((a.id.clone(), a.reference.clone()));
+                ok(json!({"application": s.app_json(a)}))
+            });
+            // A status change like any other: notified by webhook.
+            if let Some((app_id, reference)) = paid {
+                deliver(
+                    s,
+                    app_id,
+                    reference,
+                    ApplicationStatus::Paid,
+                    Duration::ZERO,
+                );
             }
-            a.paid = true;
-            ok(json!({"application": s.app_json(a)}))
-        }),
+            answer
+        }
         ("POST", ["application", "secure-code"]) => match text(body, "mobile") {
             Some(m) if m.chars().all(|c| c.is_ascii_digit()) => {
                 ok(json!({"token": s.random_hex(40)}))

@@ -412,3 +412,65 @@ async fn fixed_port_start_and_missing_session_headers() {
     assert_eq!(body["status"], 4010);
     assert_eq!(sb.client().accounts().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn request_payment_is_notified_by_webhook_like_any_other_change() {
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&receiver)
+        .await;
+    let sb = BrighteSandbox::builder()
+        .time_scale(0.0)
+        .webhook_url(receiver.uri())
+        .start()
+        .await;
+    let client = sb.client();
+    // 1001 financed: C.APPROV, then APPROVED (at once with time scale 0).
+    let r = submit(&sb, checkout(1001, 0)).await.unwrap();
+    let paid = client
+        .request_application_payment(&r.transaction_id)
+        .await
+        .unwrap();
+    assert_eq!(paid.status, Some(ApplicationStatus::Paid));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sb.webhook_deliveries().len() < 3 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut statuses: Vec<String> = sb
+        .webhook_deliveries()
+        .iter()
+        .map(|d| d.status.clone())
+        .collect();
+    statuses.sort();
+    assert_eq!(statuses, ["APPROVED", "C.APPROV", "PAID"]);
+    let verifier = Verifier::new(PRIVATE_KEY);
+    let paid_notice = receiver
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|req| webhook::verify(&verifier, &req.body).unwrap())
+        .find(|n| n.claims().status == Some(ApplicationStatus::Paid))
+        .expect("a signed PAID notice");
+    assert_eq!(paid_notice.claims().application_id, r.transaction_id);
+    assert_eq!(
+        paid_notice.claims().reference_number.as_deref(),
+        Some("ORDER-42")
+    );
+}
+
+#[tokio::test]
+async fn application_fetches_fail_on_request() {
+    let sb = BrighteSandbox::builder().time_scale(0.0).start().await;
+    let client = sb.client();
+    let r = submit(&sb, checkout(1005, 0)).await.unwrap();
+    sb.fail_application_fetches(1);
+    let err = client.application(&r.transaction_id).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
+    assert_eq!(err.code(), Some(ErrorCode::InternalError));
+    assert_eq!(
+        client.application(&r.transaction_id).await.unwrap().status,
+        Some(ApplicationStatus::Declined)
+    );
+}
