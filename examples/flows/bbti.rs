@@ -102,8 +102,8 @@ pub(crate) async fn run() -> Result<(), BoxError> {
             email: "taro.yamada@example.jp".into(),
             last_name: "山田".into(),
             first_name: "太郎".into(),
-            last_name_kana: "ヤマダ".into(),
-            first_name_kana: "タロウ".into(),
+            last_name_kana: Some("ヤマダ".into()),
+            first_name_kana: Some("タロウ".into()),
             date_of_birth: Date::new(1990, 4, 1),
             zip: "1500002".into(),
             state: "東京都".into(),
@@ -134,8 +134,8 @@ pub(crate) async fn run() -> Result<(), BoxError> {
     );
     pickup.last_name = "山田".into();
     pickup.first_name = "太郎".into();
-    pickup.last_name_kana = "ヤマダ".into();
-    pickup.first_name_kana = "タロウ".into();
+    pickup.last_name_kana = Some("ヤマダ".into());
+    pickup.first_name_kana = Some("タロウ".into());
     pickup.zip = "1500002".into();
     pickup.state = "東京都".into();
     pickup.city = "渋谷区".into();

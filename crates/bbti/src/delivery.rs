@@ -18,6 +18,11 @@ use crate::types::{Date, DeliveryPattern, PickupTime, or_default, text};
 /// Body of `POST /v1/delivery/register`. Fill it with struct syntax and
 /// `..Default::default()`, or start from [`RegisterDeliveryRequest::pickup`] /
 /// [`RegisterDeliveryRequest::bring_in`].
+///
+/// Required before sending: `transactionId`, `deliveryPattern`,
+/// `lastName`, `firstName`, `zip`, `state`, `city`, `address`,
+/// `phoneNumber`, and for PICKUP `pickupDate` and `pickupTime` (a courier
+/// needs a slot). `building` and the katakana names are optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterDeliveryRequest {
@@ -29,10 +34,13 @@ pub struct RegisterDeliveryRequest {
     pub last_name: String,
     /// Given name.
     pub first_name: String,
-    /// Family name in katakana.
-    pub last_name_kana: String,
-    /// Given name in katakana.
-    pub first_name_kana: String,
+    /// Family name in katakana. Optional: the API does not mark it
+    /// required.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name_kana: Option<String>,
+    /// Given name in katakana. Optional, like the family name in katakana.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name_kana: Option<String>,
     /// Postal code.
     pub zip: String,
     /// Prefecture.
@@ -80,8 +88,6 @@ impl RegisterDeliveryRequest {
             ("transactionId", &self.transaction_id),
             ("lastName", &self.last_name),
             ("firstName", &self.first_name),
-            ("lastNameKana", &self.last_name_kana),
-            ("firstNameKana", &self.first_name_kana),
             ("zip", &self.zip),
             ("state", &self.state),
             ("city", &self.city),
@@ -91,6 +97,14 @@ impl RegisterDeliveryRequest {
         for (field, value) in required {
             if value.trim().is_empty() {
                 return Err(invalid(field, "is required"));
+            }
+        }
+        for (field, value) in [
+            ("lastNameKana", &self.last_name_kana),
+            ("firstNameKana", &self.first_name_kana),
+        ] {
+            if matches!(value, Some(v) if v.trim().is_empty()) {
+                return Err(invalid(field, "must not be empty when set"));
             }
         }
         match &self.delivery_pattern {

@@ -13,6 +13,12 @@ use crate::error::{Result, invalid};
 use crate::types::{Date, text};
 
 /// Body of `POST /v1/kyc`. Fill it with struct syntax and `..Default::default()`.
+///
+/// Required before sending: `transactionId`, `email`, `lastName`,
+/// `firstName`, `dateOfBirth`, `zip`, `state`, `city`, `address`,
+/// `occupation` (every field of Belong's published sample that its API
+/// reference does not call optional). `userIdInPartner`, `redirectUrl` and
+/// the katakana names are optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KycRequest {
@@ -27,10 +33,13 @@ pub struct KycRequest {
     pub last_name: String,
     /// Given name.
     pub first_name: String,
-    /// Family name in katakana.
-    pub last_name_kana: String,
-    /// Given name in katakana.
-    pub first_name_kana: String,
+    /// Family name in katakana. Optional: the API does not require it
+    /// and Belong's own KYC sample has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name_kana: Option<String>,
+    /// Given name in katakana. Optional, like the family name in katakana.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name_kana: Option<String>,
     /// Date of birth.
     pub date_of_birth: Date,
     /// Postal code.
@@ -55,8 +64,6 @@ impl KycRequest {
             ("email", &self.email),
             ("lastName", &self.last_name),
             ("firstName", &self.first_name),
-            ("lastNameKana", &self.last_name_kana),
-            ("firstNameKana", &self.first_name_kana),
             ("zip", &self.zip),
             ("state", &self.state),
             ("city", &self.city),
@@ -81,8 +88,14 @@ impl KycRequest {
         {
             return Err(invalid("redirectUrl", "must be an absolute http(s) URL"));
         }
-        if matches!(&self.user_id_in_partner, Some(v) if v.trim().is_empty()) {
-            return Err(invalid("userIdInPartner", "must not be empty when set"));
+        for (field, value) in [
+            ("userIdInPartner", &self.user_id_in_partner),
+            ("lastNameKana", &self.last_name_kana),
+            ("firstNameKana", &self.first_name_kana),
+        ] {
+            if matches!(value, Some(v) if v.trim().is_empty()) {
+                return Err(invalid(field, "must not be empty when set"));
+            }
         }
         Ok(())
     }

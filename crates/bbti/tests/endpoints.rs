@@ -279,6 +279,52 @@ async fn register_kyc_posts_the_user() {
 }
 
 #[tokio::test]
+async fn katakana_names_are_optional_and_omitted_when_absent() {
+    let s = Servers::start(Some(1)).await;
+    let mut kyc_body = fixture_json("kyc_request.json");
+    let mut pickup_body = fixture_json("delivery_pickup_request.json");
+    for body in [&mut kyc_body, &mut pickup_body] {
+        let o = body.as_object_mut().unwrap();
+        o.remove("lastNameKana");
+        o.remove("firstNameKana");
+    }
+    Mock::given(method("POST"))
+        .and(path("/v1/kyc"))
+        .and(body_json(kyc_body))
+        .respond_with(ok("kyc_response.json"))
+        .expect(1)
+        .mount(&s.api)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/delivery/register"))
+        .and(body_json(pickup_body))
+        .respond_with(ok("delivery_pickup_response.json"))
+        .expect(1)
+        .mount(&s.api)
+        .await;
+    let c = s.client();
+    let kyc = partner_sdk_bbti::KycRequest {
+        last_name_kana: None,
+        first_name_kana: None,
+        ..common::kyc_request()
+    };
+    c.register_kyc(&kyc).await.unwrap();
+    let pickup = partner_sdk_bbti::RegisterDeliveryRequest {
+        last_name_kana: None,
+        first_name_kana: None,
+        ..common::pickup_request()
+    };
+    c.register_delivery(&pickup).await.unwrap();
+    // Given but blank is still refused before sending.
+    let blank = partner_sdk_bbti::KycRequest {
+        last_name_kana: Some(" ".into()),
+        ..common::kyc_request()
+    };
+    let e = c.register_kyc(&blank).await.unwrap_err();
+    assert!(e.to_string().contains("lastNameKana"), "{e}");
+}
+
+#[tokio::test]
 async fn register_delivery_posts_pickup_and_reads_bring_in_codes() {
     let s = Servers::start(Some(1)).await;
     Mock::given(method("POST"))

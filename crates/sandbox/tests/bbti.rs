@@ -15,8 +15,8 @@ fn kyc(tx: &str) -> KycRequest {
         email: "hanako@example.jp".into(),
         last_name: "佐藤".into(),
         first_name: "花子".into(),
-        last_name_kana: "サトウ".into(),
-        first_name_kana: "ハナコ".into(),
+        last_name_kana: Some("サトウ".into()),
+        first_name_kana: Some("ハナコ".into()),
         date_of_birth: Date::new(1985, 12, 24),
         zip: "1000001".into(),
         state: "東京都".into(),
@@ -30,8 +30,8 @@ fn kyc(tx: &str) -> KycRequest {
 fn address(mut d: RegisterDeliveryRequest) -> RegisterDeliveryRequest {
     d.last_name = "佐藤".into();
     d.first_name = "花子".into();
-    d.last_name_kana = "サトウ".into();
-    d.first_name_kana = "ハナコ".into();
+    d.last_name_kana = Some("サトウ".into());
+    d.first_name_kana = Some("ハナコ".into());
     d.zip = "1000001".into();
     d.state = "東京都".into();
     d.city = "千代田区".into();
