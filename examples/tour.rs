@@ -37,7 +37,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     bbti_flow::run().await.map_err(|e| e as Box<dyn Error>)?;
 
     section(
-        "Brighte finance: checkout form → redirect verified → status changes → webhook verified",
+        "Brighte finance: checkout form → redirect confirmed → status changes → webhook confirmed",
     );
     brighte_flow::run().await?;
 

@@ -34,7 +34,8 @@ pub enum Error {
     #[error(transparent)]
     Http(#[from] partner_sdk_core::Error),
     /// The checkout redirect reported a failure (`error_code` 10002 or any
-    /// code other than 10000).
+    /// code other than 10000). Code and message are what the redirect
+    /// claims: Brighte's signature does not cover them.
     #[error("brighte checkout failed with error_code {code}: {message}")]
     Checkout {
         /// The `error_code` parameter (`10002` for invalid data).
