@@ -16,7 +16,7 @@
 //!   `X-TransferTo-*`, Brighte's `X-Session-*`), the client's default headers
 //!   (`User-Agent`, `Accept`, the promotion API's `appname`) and the request's
 //!   own headers. A colliding header fails the call with
-//!   [`Error::InvalidInput`] before anything is sent;
+//!   [`Error::InvalidInput`] before its request is sent;
 //! - the response body cap, error mapping and secret handling are unchanged;
 //! - the token or session fetch a call may trigger is shared with every other
 //!   call, so it keeps the client's own settings.
@@ -147,7 +147,7 @@ impl CallOptions {
     /// Refused with [`Error::InvalidInput`]: an invalid name or value, and
     /// the names in [`REFUSED_HEADERS`] and `Cookie`. A header the SDK sets
     /// on a given call (credentials, the client's default headers) is
-    /// refused when that call is made, before anything is sent.
+    /// refused when that call is made, before its request is sent.
     pub fn with_header(mut self, name: &str, value: &str) -> Result<Self> {
         let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
             Error::invalid_input("header", format!("{name:?} is not a valid header name"))
@@ -235,30 +235,31 @@ thread_local! {
     static CONNECT_TIMEOUT: Cell<Option<Duration>> = const { Cell::new(None) };
 }
 
-/// Runs `future` with `timeout` as the connect timeout that a
-/// [`ConnectTimeoutLayer`] applies to connections it opens while polled.
-pub(crate) fn connect_scope<F: Future>(timeout: Option<Duration>, future: F) -> ConnectScope<F> {
-    ConnectScope {
-        timeout,
-        future: Box::pin(future),
-    }
+/// Runs `future` (reqwest's `send`, which is `Unpin`: nothing to allocate)
+/// with `timeout` as the connect timeout that a [`ConnectTimeoutLayer`]
+/// applies to connections it opens while polled.
+pub(crate) fn connect_scope<F: Future + Unpin>(
+    timeout: Option<Duration>,
+    future: F,
+) -> ConnectScope<F> {
+    ConnectScope { timeout, future }
 }
 
 /// The future returned by [`connect_scope`].
 pub(crate) struct ConnectScope<F> {
     timeout: Option<Duration>,
-    future: Pin<Box<F>>,
+    future: F,
 }
 
-impl<F: Future> Future for ConnectScope<F> {
+impl<F: Future + Unpin> Future for ConnectScope<F> {
     type Output = F::Output;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let Some(timeout) = self.timeout else {
-            return self.future.as_mut().poll(cx);
+            return Pin::new(&mut self.future).poll(cx);
         };
         let _restore = ConnectTimeoutGuard::set(Some(timeout));
-        self.future.as_mut().poll(cx)
+        Pin::new(&mut self.future).poll(cx)
     }
 }
 
@@ -469,8 +470,11 @@ mod tests {
         let mut svc = ConnectTimeoutLayer::new(Duration::from_secs(10)).layer(Stalled);
         // Start the connect inside a call's scope, finish it outside: the
         // limit is fixed when the connect starts.
-        let (scoped,) =
-            connect_scope(Some(Duration::from_millis(300)), async { (svc.call(()),) }).await;
+        let (scoped,) = connect_scope(
+            Some(Duration::from_millis(300)),
+            Box::pin(async { (svc.call(()),) }),
+        )
+        .await;
         assert!(timed_out(scoped.await).contains("300ms"));
         // Outside a scope (and after one ended) the default applies.
         assert!(timed_out(svc.call(()).await).contains("10s"));
