@@ -50,6 +50,33 @@ impl Client {
     pub fn base_url(&self) -> &partner_sdk_core::Url {
         self.transport.base_url()
     }
+
+    /// A view of this client whose calls use `options` (timeout, connect
+    /// timeout, retry policy, extra headers) over the client's settings.
+    /// It shares the connection pool, the token cache and the hooks, so it
+    /// is as cheap as a clone. Pricing, KYC and delivery POSTs stay
+    /// single-shot whatever retry policy the options carry; see
+    /// [`CallOptions`](partner_sdk_core::CallOptions) for the other rules.
+    ///
+    /// ```no_run
+    /// # async fn demo(bbti: partner_sdk_bbti::Client) -> partner_sdk_bbti::Result<()> {
+    /// use std::time::Duration;
+    /// use partner_sdk_core::{CallOptions, RetryPolicy};
+    ///
+    /// // A health check: one attempt, two seconds.
+    /// let quick = CallOptions::new()
+    ///     .with_timeout(Duration::from_secs(2))
+    ///     .with_retry_policy(RetryPolicy::none());
+    /// bbti.with_options(quick)
+    ///     .list_manufacturers(&partner_sdk_bbti::ManufacturerQuery::new())
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_options(&self, options: partner_sdk_core::CallOptions) -> Client {
+        Client {
+            transport: self.transport.with_options(options),
+        }
+    }
 }
 
 /// Configures a [`Client`].

@@ -150,11 +150,11 @@ impl ClientBuilder {
         let http = match &self.settings.http {
             Some(h) => h.clone(),
             None => partner_sdk_core::reqwest::Client::builder()
-                .connect_timeout(
+                .connector_layer(partner_sdk_core::options::ConnectTimeoutLayer::new(
                     self.settings
                         .connect_timeout
                         .unwrap_or(partner_sdk_core::transport::DEFAULT_CONNECT_TIMEOUT),
-                )
+                ))
                 .build()
                 .map_err(|e| {
                     partner_sdk_core::Error::Config(format!("cannot build HTTP client: {e}").into())
@@ -393,6 +393,38 @@ impl Client {
     /// Base URL of the public API (prefix included).
     pub fn public_base_url(&self) -> &partner_sdk_core::Url {
         self.inner.public.base_url()
+    }
+
+    /// A view of this client whose calls, vendor and public alike, use
+    /// `options` (timeout, connect timeout, retry policy, extra headers)
+    /// over the client's settings. It shares the connection pool, the
+    /// session and the hooks, so it is as cheap as a clone. Creates stay
+    /// single-shot whatever retry policy the options carry, and the session
+    /// headers cannot be replaced; a login the call triggers is shared with
+    /// every other call and keeps the client's settings. See
+    /// [`CallOptions`](partner_sdk_core::CallOptions) for the other rules.
+    ///
+    /// ```no_run
+    /// # async fn demo(brighte: partner_sdk_brighte::Client) -> partner_sdk_brighte::Result<()> {
+    /// use partner_sdk_core::CallOptions;
+    ///
+    /// let traced = CallOptions::new().with_header("x-correlation-id", "job-17")?;
+    /// let accounts = brighte.with_options(traced).accounts().await?;
+    /// # let _ = accounts;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_options(&self, options: partner_sdk_core::CallOptions) -> Client {
+        let vendor = self.inner.vendor.as_ref().map(|v| Vendor {
+            api: v.api.with_options(options.clone()),
+            login: v.login.with_options(options.clone()),
+            auth: Arc::clone(&v.auth),
+        });
+        Client {
+            inner: Arc::new(Inner {
+                public: self.inner.public.with_options(options),
+                vendor,
+            }),
+        }
     }
 
     fn vendor(&self) -> Result<&Vendor> {

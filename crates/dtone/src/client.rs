@@ -70,6 +70,39 @@ impl Client {
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
     }
+
+    /// A view of this client whose calls use `options` (timeout, connect
+    /// timeout, retry policy, extra headers) over the client's settings.
+    /// It shares the connection pool, the nonce sequence and the hooks, so
+    /// it is as cheap as a clone. Transactions stay single-shot whatever
+    /// retry policy the options carry, and the `X-TransferTo-*` headers
+    /// cannot be replaced; see [`CallOptions`](partner_sdk_core::CallOptions)
+    /// for the other rules.
+    ///
+    /// ```no_run
+    /// # async fn demo(dtone: partner_sdk_dtone::Client) -> partner_sdk_dtone::Result<()> {
+    /// use std::time::Duration;
+    /// use partner_sdk_core::CallOptions;
+    /// use partner_sdk_dtone::{Category, TransactionRequest};
+    ///
+    /// // This top-up may take longer than the client's 30 s.
+    /// let patient = CallOptions::new().with_timeout(Duration::from_secs(90));
+    /// let tx = dtone
+    ///     .with_options(patient)
+    ///     .create_transaction(
+    ///         Category::FixedValueRecharges,
+    ///         &TransactionRequest::new("+50212345678", 64, "order-7"),
+    ///     )
+    ///     .await?;
+    /// # let _ = tx;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_options(&self, options: partner_sdk_core::CallOptions) -> Client {
+        Client {
+            transport: self.transport.with_options(options),
+            inner: Arc::clone(&self.inner),
+        }
+    }
 }
 
 /// Configures a [`Client`].

@@ -5,6 +5,8 @@
 //! ([`auth`]), retries only what is safe to retry ([`RetryPolicy`]), maps
 //! error answers into one [`Error`] type, decodes leniently ([`decode`]),
 //! paginates lazily ([`mod@paginate`]) and never prints a secret ([`secret`]).
+//! One call can run with its own timeout, retry policy and headers
+//! ([`CallOptions`]) and report its request id and headers ([`metadata`]).
 //!
 //! Defaults a client can rely on: connect timeout 10 s, per-attempt timeout
 //! 30 s, 3 attempts with full-jitter backoff (0.5 s base, 20 s cap), tokens
@@ -18,6 +20,8 @@
 pub mod auth;
 pub mod decode;
 pub mod error;
+pub mod metadata;
+pub mod options;
 pub mod paginate;
 pub mod retry;
 pub mod secret;
@@ -32,6 +36,8 @@ pub use auth::{
     SessionAuth,
 };
 pub use error::{ApiError, DecodeError, Error, ErrorBody, ProviderError, Result};
+pub use metadata::{CallMetadata, ResponseInfo, capture};
+pub use options::CallOptions;
 pub use paginate::{Page, paginate};
 pub use retry::RetryPolicy;
 pub use secret::{ExposeSecret, SecretString};

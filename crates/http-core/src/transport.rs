@@ -29,6 +29,8 @@ use url::Url;
 
 use crate::auth::{Auth, NoAuth, RequestParts, transport_error};
 use crate::error::{ApiError, DecodeError, Error, ErrorBody, GenericErrorBody, Result};
+use crate::metadata::{CallFacts, CallMetadata, ResponseInfo, headers_for_hooks};
+use crate::options::{CallOptions, ConnectTimeoutLayer, connect_scope};
 use crate::retry::{RetryPolicy, is_retryable_status, retry_after};
 
 /// Default connect timeout.
@@ -38,7 +40,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The user agent every request carries (a builder may append a suffix).
 pub const USER_AGENT_VALUE: &str = concat!("partner-sdk/", env!("CARGO_PKG_VERSION"));
 
-const REQUEST_ID_HEADERS: [&str; 6] = [
+pub(crate) const REQUEST_ID_HEADERS: [&str; 6] = [
     "x-request-id",
     "request-id",
     "x-correlation-id",
@@ -79,9 +81,17 @@ pub trait Hooks: Send + Sync + 'static {
         let _ = call;
     }
     /// Called after each attempt with its status (`None` when no response
-    /// arrived) and how long it took.
+    /// arrived) and how long it took. Called by the default
+    /// [`on_response`](Self::on_response) only.
     fn after_response(&self, call: &CallInfo<'_>, status: Option<StatusCode>, elapsed: Duration) {
         let _ = (call, status, elapsed);
+    }
+    /// Called after each attempt with its status, response headers (without
+    /// cookies and credentials) and how long it took. The default calls
+    /// [`after_response`](Self::after_response); implement this one to read
+    /// headers such as the request id.
+    fn on_response(&self, call: &CallInfo<'_>, response: &ResponseInfo<'_>) {
+        self.after_response(call, response.status, response.elapsed);
     }
 }
 
@@ -206,7 +216,7 @@ impl TransportBuilder {
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
+                .connector_layer(ConnectTimeoutLayer::new(self.connect_timeout))
                 .build()
                 .map_err(|e| Error::Config(format!("cannot build HTTP client: {e}").into()))?,
         };
@@ -241,6 +251,7 @@ impl TransportBuilder {
                 errors: self.errors,
                 hooks: self.hooks,
             }),
+            options: None,
         })
     }
 }
@@ -273,6 +284,7 @@ struct Inner {
 #[derive(Clone)]
 pub struct Transport {
     inner: Arc<Inner>,
+    options: Option<Arc<CallOptions>>,
 }
 
 impl fmt::Debug for Transport {
@@ -283,6 +295,7 @@ impl fmt::Debug for Transport {
             .field("timeout", &self.inner.timeout)
             .field("retry", &self.inner.retry)
             .field("auth", &self.inner.auth)
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
@@ -632,6 +645,9 @@ impl Transport {
         };
         span.record("attempts", attempt);
         span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+        if let Ok(response) = &result {
+            self.record_metadata(&request, response, attempt, started.elapsed());
+        }
         if let Err(e) = &result {
             tracing::debug!(error = %e, "call failed");
         }
@@ -649,7 +665,8 @@ impl Transport {
         let provider = inner.provider;
         let operation = request.operation;
         let idempotent = request.is_idempotent();
-        let can_retry = attempt < inner.retry.max_attempts;
+        let retry = self.retry_policy();
+        let can_retry = attempt < retry.max_attempts;
         let body = request
             .body
             .as_ref()
@@ -667,14 +684,19 @@ impl Transport {
             Ok(c) => c,
             Err(e) => return Attempt::Done(Err(e)),
         };
+        let extra_headers = match self.extra_headers(request, &credentials.headers) {
+            Ok(h) => h,
+            Err(e) => return Attempt::Done(Err(e)),
+        };
 
         let mut builder = inner
             .http
             .request(request.method.clone(), url.clone())
-            .timeout(request.timeout.unwrap_or(inner.timeout))
+            .timeout(self.attempt_timeout(request))
             .headers(inner.headers.clone())
             .headers(request.headers.clone())
-            .headers(credentials.headers);
+            .headers(extra_headers)
+            .headers(credentials.headers.clone());
         if let Some((bytes, content_type)) = &request.body {
             builder = builder
                 .header(CONTENT_TYPE, *content_type)
@@ -692,7 +714,7 @@ impl Transport {
             h.before_send(&call);
         }
         let sent_at = Instant::now();
-        let outcome = match builder.send().await {
+        let outcome = match connect_scope(self.call_connect_timeout(), builder.send()).await {
             Ok(response) => {
                 let status = response.status();
                 let headers = response.headers().clone();
@@ -705,7 +727,16 @@ impl Transport {
         };
         let elapsed = sent_at.elapsed();
         if let Some(h) = &inner.hooks {
-            h.after_response(&call, outcome.as_ref().ok().map(|o| o.0), elapsed);
+            let headers = outcome
+                .as_ref()
+                .ok()
+                .map(|o| headers_for_hooks(&o.1, &credentials.headers));
+            let response = ResponseInfo::new(
+                outcome.as_ref().ok().map(|o| o.0),
+                headers.as_deref(),
+                elapsed,
+            );
+            h.on_response(&call, &response);
         }
 
         let (status, headers, body) = match outcome {
@@ -715,7 +746,7 @@ impl Transport {
                 let nothing_sent = e.is_connect();
                 if can_retry && (idempotent || nothing_sent) {
                     tracing::debug!(attempt, error = %e, "attempt failed");
-                    return Attempt::Retry(inner.retry.backoff(attempt));
+                    return Attempt::Retry(retry.backoff(attempt));
                 }
                 if idempotent || nothing_sent {
                     return Attempt::Done(Err(transport_error(provider, operation, e, elapsed)));
@@ -777,9 +808,9 @@ impl Transport {
 
         let api = self.api_error(request, status, &headers, body, Some(fields));
         if idempotent && can_retry && is_retryable_status(status) {
-            let backoff = inner.retry.backoff(attempt);
+            let backoff = retry.backoff(attempt);
             match api.retry_after {
-                Some(wait) if wait > inner.retry.max_delay => {}
+                Some(wait) if wait > retry.max_delay => {}
                 Some(wait) => return Attempt::Retry(wait.max(backoff)),
                 None => return Attempt::Retry(backoff),
             }
@@ -808,6 +839,71 @@ impl Transport {
         api.request_id = request_id(headers);
         api.retry_after = retry_after(headers);
         api
+    }
+}
+
+// Per-call options: the settings a call uses once its options are applied.
+impl Transport {
+    /// A view of this transport whose calls use `options` over its own
+    /// settings (see [`CallOptions`]). It shares the connection pool, the
+    /// credential cache and the hooks; options already on `self` are kept
+    /// unless `options` sets the same thing.
+    pub fn with_options(&self, options: CallOptions) -> Transport {
+        Transport {
+            inner: Arc::clone(&self.inner),
+            options: Some(Arc::new(options.merged_over(self.options.as_deref()))),
+        }
+    }
+
+    /// The options this transport applies to its calls, if any.
+    pub fn options(&self) -> Option<&CallOptions> {
+        self.options.as_deref()
+    }
+
+    fn retry_policy(&self) -> RetryPolicy {
+        self.options
+            .as_ref()
+            .and_then(|o| o.retry_policy())
+            .unwrap_or(self.inner.retry)
+    }
+
+    fn attempt_timeout(&self, request: &Request) -> Duration {
+        self.options
+            .as_ref()
+            .and_then(|o| o.timeout())
+            .or(request.timeout)
+            .unwrap_or(self.inner.timeout)
+    }
+
+    fn call_connect_timeout(&self) -> Option<Duration> {
+        self.options.as_ref().and_then(|o| o.connect_timeout())
+    }
+
+    fn extra_headers(&self, request: &Request, credentials: &HeaderMap) -> Result<HeaderMap> {
+        match &self.options {
+            Some(o) => o.extra_headers([&self.inner.headers, &request.headers, credentials]),
+            None => Ok(HeaderMap::new()),
+        }
+    }
+
+    fn record_metadata(
+        &self,
+        request: &Request,
+        response: &Response,
+        attempts: u32,
+        elapsed: Duration,
+    ) {
+        crate::metadata::record(|| {
+            let facts = CallFacts {
+                provider: self.inner.provider,
+                operation: request.operation,
+                method: request.method.clone(),
+                path: request.template,
+                attempts,
+                elapsed,
+            };
+            CallMetadata::new(facts, response.status, &response.headers)
+        });
     }
 }
 

@@ -59,6 +59,35 @@ impl Client {
         self.inner.app_name.as_deref()
     }
 
+    /// A view of this client whose calls use `options` (timeout, connect
+    /// timeout, retry policy, extra headers) over the client's settings.
+    /// It shares the connection pool, the token cache and the hooks, so it
+    /// is as cheap as a clone. The `appname` header and the bearer token
+    /// cannot be replaced; see
+    /// [`CallOptions`](partner_sdk_core::CallOptions) for the other rules.
+    ///
+    /// ```no_run
+    /// # async fn demo(promo: partner_sdk_tradein_promo::Client) -> partner_sdk_tradein_promo::Result<()> {
+    /// use partner_sdk_core::CallOptions;
+    /// use partner_sdk_tradein_promo::PromotionRequest;
+    ///
+    /// let traced = CallOptions::new().with_header("x-correlation-id", "basket-42")?;
+    /// let offer = promo
+    ///     .with_options(traced)
+    ///     .fetch_promotion(&PromotionRequest::by_imei("356938035643809"))
+    ///     .await?;
+    /// # let _ = offer;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_options(&self, options: partner_sdk_core::CallOptions) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                transport: self.inner.transport.with_options(options),
+                app_name: self.inner.app_name.clone(),
+            }),
+        }
+    }
+
     pub(crate) fn transport(&self) -> &Transport {
         &self.inner.transport
     }
