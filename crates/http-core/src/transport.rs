@@ -1106,6 +1106,29 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_are_refused_and_segments_are_checked_as_parsed() {
+        let t = transport("https://api.example/v1/");
+        for bad in ["..\t", ".\t.", "\n..", "a\rb", "\u{7f}", "\u{0}", "\u{85}"] {
+            let err = t
+                .url_for(&Request::get("op", "/items/{id}").param(bad))
+                .unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidInput { field, .. } if field == "id"),
+                "{bad:?}: {err}"
+            );
+        }
+        // A template piece the parser would not keep as one segment.
+        let err = t
+            .url_for(&Request::get("op", "/items/../{id}").param("x"))
+            .unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{err}");
+        let url = t
+            .url_for(&Request::get("op", "/items/{id}").param("%2e%2e"))
+            .unwrap();
+        assert_eq!(url.path(), "/v1/items/%252e%252e");
+    }
+
+    #[test]
     fn query_is_encoded_and_keeps_base_path() {
         #[derive(Serialize)]
         struct Q<'a> {
