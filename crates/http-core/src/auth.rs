@@ -265,14 +265,22 @@ impl<C: Clone + Send + Sync + 'static> CredentialCache<C> {
         let (provider, operation, deadline) = (self.provider, self.operation, self.deadline);
         let attempt: BoxFuture<'static, Result<Fetched<C>>> = Box::pin(async move {
             let started = Instant::now();
-            match tokio::time::timeout(deadline, fetch).await {
-                Ok(Ok((value, lifetime))) => Ok(Fetched {
+            // A panicking login must not poison the shared attempt for
+            // every later caller: it becomes an error like any other.
+            let guarded = std::panic::AssertUnwindSafe(fetch).catch_unwind();
+            match tokio::time::timeout(deadline, guarded).await {
+                Ok(Ok(Ok((value, lifetime)))) => Ok(Fetched {
                     value,
                     lifetime: clamp_lifetime(lifetime.unwrap_or(default_lifetime)),
                     fetched_at: Instant::now(),
                     generation: generation.fetch_add(1, Ordering::Relaxed) + 1,
                 }),
-                Ok(Err(e)) => Err(e),
+                Ok(Ok(Err(e))) => Err(e),
+                Ok(Err(_panic)) => Err(Error::Auth {
+                    provider,
+                    message: format!("{operation} panicked"),
+                    source: None,
+                }),
                 Err(_) => Err(Error::Timeout {
                     provider,
                     operation,
@@ -1175,6 +1183,26 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(ok.0, 3);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_login_is_an_auth_error_and_does_not_poison_the_cache() {
+        let cache = CredentialCache::<u32>::new("demo", "login");
+        let err = cache
+            .get_or_refresh(Duration::from_secs(60), || async {
+                if Instant::now().elapsed() < Duration::from_secs(3600) {
+                    panic!("login bug");
+                }
+                Ok((1, None))
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+        let ok = cache
+            .get_or_refresh(Duration::from_secs(60), || async { Ok((2, None)) })
+            .await
+            .unwrap();
+        assert_eq!(ok.0, 2);
     }
 
     #[tokio::test(start_paused = true)]

@@ -877,15 +877,19 @@ impl Transport {
             h.before_send(&call);
         }
         let sent_at = Instant::now();
+        // `Err` when no answer arrived; an answer that must not be used
+        // (a redirect, over the size limit) carries its error instead of a body.
         let outcome = match builder.send().await {
             Ok(response) => {
                 let status = response.status();
                 let headers = response.headers().clone();
                 match redirect_error(provider, operation, url, &response) {
-                    Some(redirect) => Ok(Err(redirect)),
+                    Some(redirect) => Ok((status, headers, Err(redirect))),
                     None => match read_body(response, inner.max_response_body).await {
-                        Ok(body) => Ok(Ok((status, headers, body))),
-                        Err(BodyError::TooLarge) => Ok(Err(self.too_large(request, status))),
+                        Ok(body) => Ok((status, headers, Ok(body))),
+                        Err(BodyError::TooLarge) => {
+                            Ok((status, headers, Err(self.too_large(request, status))))
+                        }
                         Err(BodyError::Read(e)) => Err(e),
                     },
                 }
@@ -894,20 +898,12 @@ impl Transport {
         };
         let elapsed = sent_at.elapsed();
         if let Some(h) = &inner.hooks {
-            let status = match &outcome {
-                Ok(Ok((status, ..))) => Some(*status),
-                Ok(Err(
-                    Error::Redirect { status, .. } | Error::ResponseTooLarge { status, .. },
-                )) => Some(*status),
-                Ok(Err(Error::AnswerUnreadable { status, .. })) => Some(*status),
-                _ => None,
-            };
-            h.after_response(&call, status, elapsed);
+            h.after_response(&call, outcome.as_ref().ok().map(|o| o.0), elapsed);
         }
 
         let (status, headers, body) = match outcome {
-            Ok(Ok(o)) => o,
-            Ok(Err(e)) => return Attempt::Done(Err(e)),
+            Ok((status, headers, Ok(body))) => (status, headers, body),
+            Ok((_, _, Err(unusable))) => return Attempt::Done(Err(unusable)),
             Err(e) => {
                 // Never keep or log the URL: it may carry personal data.
                 let e = e.without_url();
