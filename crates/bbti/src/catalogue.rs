@@ -11,7 +11,7 @@
 
 use futures::stream::BoxStream;
 use partner_sdk_core::Request;
-use partner_sdk_core::paginate::{Page, paginate};
+use partner_sdk_core::paginate::{Page, paginate_with};
 use serde::{Deserialize, Serialize};
 
 use crate::client::{Client, MAX_PAGE_SIZE};
@@ -516,11 +516,15 @@ impl Client {
     /// Every model over all pages, starting at `query.page_token`; each page
     /// is fetched only when the previous one is used up and carries the same
     /// filters and page size.
+    ///
+    /// A `nextPageToken` the server already sent ends the stream with
+    /// `Error::Pagination` (repeated cursor) instead of looping, and so does
+    /// a listing longer than the builder's `max_pages`.
     pub fn models(&self, query: &ModelQuery) -> ItemStream<ModelAttributes> {
         let client = self.clone();
         let query = query.clone();
         let first = query.page_token.clone().unwrap_or_default();
-        paginate(first, move |token: String| {
+        paginate_with(self.transport.max_pages(), first, move |token: String| {
             let client = client.clone();
             let mut q = query.clone();
             q.page_token = Some(token);
@@ -536,7 +540,7 @@ impl Client {
         let client = self.clone();
         let query = query.clone();
         let first = query.page_token.clone().unwrap_or_default();
-        paginate(first, move |token: String| {
+        paginate_with(self.transport.max_pages(), first, move |token: String| {
             let client = client.clone();
             let mut q = query.clone();
             q.page_token = Some(token);

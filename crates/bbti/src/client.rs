@@ -135,7 +135,8 @@ impl ClientBuilder {
     }
 
     /// Token lifetime assumed when the token response has no `expires_in`
-    /// (default [`DEFAULT_TOKEN_LIFETIME`]).
+    /// (default [`DEFAULT_TOKEN_LIFETIME`]; clamped to 24 hours, like any
+    /// `expires_in`).
     pub fn default_token_lifetime(mut self, lifetime: Duration) -> Self {
         self.token_lifetime = Some(lifetime);
         self

@@ -19,7 +19,9 @@
 //! Reads are retried on connection errors, 429 and 502/503/504; pricing,
 //! KYC and delivery POSTs never are: a lost answer is
 //! `partner_sdk_core::Error::OutcomeUnknown` carrying the `submissionId` (pricing)
-//! or `transactionId` (KYC, delivery) to reconcile with.
+//! or `transactionId` (KYC, delivery) to reconcile with, and an accepted one
+//! whose answer cannot be read is `partner_sdk_core::Error::AnswerUnreadable`
+//! carrying the same key.
 //!
 //! # Quick start
 //!

@@ -5,7 +5,9 @@
 //! still reads (those fields are then empty). Rows are read one at a time
 //! into a reused buffer: memory does not grow with the file. A bad field is
 //! reported with its 1-based line and column, and reading goes on with the
-//! next row.
+//! next row. One record may be at most [`MAX_RECORD_BYTES`] long (a real row
+//! is a few hundred bytes): an unterminated quote cannot make the reader
+//! buffer the rest of the file; it ends with [`PriceListError::RecordTooLong`].
 //!
 //! ```
 //! let csv = "category,category_value,sku_id,grade,year,month,price,model,model_value,storage,storage_value,carrier,carrier_value,series,series_value,manufacturer,manufacturer_value\n\
@@ -17,7 +19,11 @@
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::pin::Pin;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 
 use futures::StreamExt as _;
 use futures::stream::BoxStream;
@@ -117,6 +123,15 @@ pub enum PriceListError {
         /// Column name.
         column: &'static str,
     },
+    /// A record is longer than the per-record limit (an unterminated quote,
+    /// or not a price list at all); reading stops.
+    #[error("price list line {line}: record longer than the {limit}-byte limit")]
+    RecordTooLong {
+        /// 1-based line where the record starts.
+        line: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// The file is not readable CSV (I/O error, invalid UTF-8, ...).
     #[error("price list line {line}: {reason}")]
     Csv {
@@ -133,6 +148,7 @@ impl PriceListError {
         match self {
             PriceListError::Field { line, .. }
             | PriceListError::Length { line, .. }
+            | PriceListError::RecordTooLong { line, .. }
             | PriceListError::Csv { line, .. } => Some(*line).filter(|l| *l > 0),
             PriceListError::MissingColumn { .. } => None,
         }
@@ -295,9 +311,111 @@ impl Layout {
     }
 }
 
+/// Largest record the readers accept by default: 64 KiB.
+pub const MAX_RECORD_BYTES: u64 = 64 * 1024;
+
+/// Where the record being read started: its byte offset and line.
+#[derive(Debug, Default)]
+struct RecordStart {
+    byte: AtomicU64,
+    line: AtomicU64,
+}
+
+impl RecordStart {
+    fn set(&self, byte: u64, line: u64) {
+        self.byte.store(byte, Ordering::Relaxed);
+        self.line.store(line, Ordering::Relaxed);
+    }
+}
+
+/// The marker error a [`Limited`] reader returns.
+#[derive(Debug)]
+struct RecordTooLong;
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("record too long")
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
+
+/// A reader that fails once more than `limit` bytes were read since the
+/// start of the current record (the CSV reader reports each record start).
+/// The CSV reader's own buffer reads ahead a little, so a record may exceed
+/// the limit by at most one buffer before the error.
+struct Limited<R> {
+    inner: R,
+    read: u64,
+    limit: u64,
+    start: Arc<RecordStart>,
+}
+
+impl<R> Limited<R> {
+    fn check(&self) -> std::io::Result<()> {
+        let since = self
+            .read
+            .saturating_sub(self.start.byte.load(Ordering::Relaxed));
+        if since > self.limit {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                RecordTooLong,
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.check()?;
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Limited<R> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        self.check()?;
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = polled {
+            self.read += (buf.filled().len() - before) as u64;
+        }
+        polled
+    }
+}
+
+/// Maps an I/O error of the CSV reader: the record limit, or a plain error.
+fn io_error(
+    io: &std::io::Error,
+    start: &RecordStart,
+    limit: u64,
+    line: u64,
+    reason: String,
+) -> PriceListError {
+    if io
+        .get_ref()
+        .is_some_and(|e| e.downcast_ref::<RecordTooLong>().is_some())
+    {
+        return PriceListError::RecordTooLong {
+            line: start.line.load(Ordering::Relaxed),
+            limit,
+        };
+    }
+    PriceListError::Csv { line, reason }
+}
+
 /// Rows of a price list, read one at a time (see [`read_csv`]).
 pub struct PriceRows<R> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<Limited<R>>,
+    start: Arc<RecordStart>,
+    limit: u64,
     layout: Option<Layout>,
     record: csv::StringRecord,
     done: bool,
@@ -306,30 +424,57 @@ pub struct PriceRows<R> {
 impl<R> std::fmt::Debug for PriceRows<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PriceRows")
+            .field("limit", &self.limit)
             .field("done", &self.done)
             .finish_non_exhaustive()
     }
 }
 
 /// Reads a price list from any reader. Each item is a row or the error of
-/// one row (with its line and column); a header or I/O error ends the iteration.
+/// one row (with its line and column); a header or I/O error, or a record
+/// over [`MAX_RECORD_BYTES`], ends the iteration.
 pub fn read_csv<R: Read>(reader: R) -> PriceRows<R> {
+    read_csv_with_limit(reader, MAX_RECORD_BYTES)
+}
+
+/// [`read_csv`] with another per-record limit, in bytes.
+pub fn read_csv_with_limit<R: Read>(reader: R, max_record_bytes: u64) -> PriceRows<R> {
+    let start = Arc::new(RecordStart::default());
+    start.set(0, 1);
     let reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_reader(reader);
+        .from_reader(Limited {
+            inner: reader,
+            read: 0,
+            limit: max_record_bytes,
+            start: Arc::clone(&start),
+        });
     PriceRows {
         reader,
+        start,
+        limit: max_record_bytes,
         layout: None,
         record: csv::StringRecord::new(),
         done: false,
     }
 }
 
-fn csv_error(e: &csv::Error) -> PriceListError {
-    PriceListError::Csv {
-        line: e.position().map_or(0, csv::Position::line),
-        reason: e.to_string(),
+impl<R: Read> PriceRows<R> {
+    fn csv_error(&self, e: &csv::Error) -> PriceListError {
+        let line = e.position().map_or(0, csv::Position::line);
+        match e.kind() {
+            csv::ErrorKind::Io(io) => io_error(io, &self.start, self.limit, line, e.to_string()),
+            _ => PriceListError::Csv {
+                line,
+                reason: e.to_string(),
+            },
+        }
+    }
+
+    fn mark_record_start(&self) {
+        let p = self.reader.position();
+        self.start.set(p.byte(), p.line());
     }
 }
 
@@ -341,13 +486,15 @@ impl<R: Read> Iterator for PriceRows<R> {
             return None;
         }
         if self.layout.is_none() {
-            let layout = self
-                .reader
-                .headers()
-                .map_err(|e| csv_error(&e))
-                .and_then(|h| Layout::from_header(h.iter()));
+            let layout = match self.reader.headers() {
+                Ok(h) => Layout::from_header(h.iter()),
+                Err(e) => Err(self.csv_error(&e)),
+            };
             match layout {
-                Ok(l) => self.layout = Some(l),
+                Ok(l) => {
+                    self.layout = Some(l);
+                    self.mark_record_start();
+                }
                 Err(e) => {
                     self.done = true;
                     return Some(Err(e));
@@ -361,6 +508,7 @@ impl<R: Read> Iterator for PriceRows<R> {
                     return None;
                 }
                 Ok(true) => {
+                    self.mark_record_start();
                     if self.record.iter().all(|f| f.trim().is_empty()) {
                         continue;
                     }
@@ -369,11 +517,13 @@ impl<R: Read> Iterator for PriceRows<R> {
                     return Some(layout.parse(line, &self.record));
                 }
                 Err(e) => {
-                    // UTF-8 errors are per-row; I/O errors end the file.
+                    self.mark_record_start();
+                    // UTF-8 errors are per-row; I/O errors (the record
+                    // limit included) end the file.
                     if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                         self.done = true;
                     }
-                    return Some(Err(csv_error(&e)));
+                    return Some(Err(self.csv_error(&e)));
                 }
             }
         }
@@ -385,18 +535,58 @@ pub fn read_csv_async<R>(reader: R) -> BoxStream<'static, Result<PriceRow, Price
 where
     R: tokio::io::AsyncRead + Unpin + Send + 'static,
 {
+    read_csv_async_with_limit(reader, MAX_RECORD_BYTES)
+}
+
+/// [`read_csv_async`] with another per-record limit, in bytes.
+pub fn read_csv_async_with_limit<R>(
+    reader: R,
+    max_record_bytes: u64,
+) -> BoxStream<'static, Result<PriceRow, PriceListError>>
+where
+    R: tokio::io::AsyncRead + Unpin + Send + 'static,
+{
+    let start = Arc::new(RecordStart::default());
+    start.set(0, 1);
     let reader = csv_async::AsyncReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .create_reader(reader);
+        .create_reader(Limited {
+            inner: reader,
+            read: 0,
+            limit: max_record_bytes,
+            start: Arc::clone(&start),
+        });
     struct State<R> {
-        reader: csv_async::AsyncReader<R>,
+        reader: csv_async::AsyncReader<Limited<R>>,
+        start: Arc<RecordStart>,
+        limit: u64,
         layout: Option<Layout>,
         record: csv_async::StringRecord,
         done: bool,
     }
+    impl<R: tokio::io::AsyncRead + Unpin + Send> State<R> {
+        fn error(&self, e: &csv_async::Error) -> PriceListError {
+            let line = e.position().map_or(0, csv_async::Position::line);
+            match e.kind() {
+                csv_async::ErrorKind::Io(io) => {
+                    io_error(io, &self.start, self.limit, line, e.to_string())
+                }
+                _ => PriceListError::Csv {
+                    line,
+                    reason: e.to_string(),
+                },
+            }
+        }
+        fn mark_record_start(&self) {
+            let p = self.reader.position();
+            self.start.set(p.byte(), p.line());
+        }
+    }
     let state = State {
         reader,
+        start,
+        limit: max_record_bytes,
         layout: None,
         record: csv_async::StringRecord::new(),
         done: false,
@@ -408,13 +598,13 @@ where
         if s.layout.is_none() {
             let layout = match s.reader.headers().await {
                 Ok(h) => Layout::from_header(h.iter()),
-                Err(e) => Err(PriceListError::Csv {
-                    line: e.position().map_or(0, csv_async::Position::line),
-                    reason: e.to_string(),
-                }),
+                Err(e) => Err(s.error(&e)),
             };
             match layout {
-                Ok(l) => s.layout = Some(l),
+                Ok(l) => {
+                    s.layout = Some(l);
+                    s.mark_record_start();
+                }
                 Err(e) => {
                     s.done = true;
                     return Some((Err(e), s));
@@ -425,6 +615,7 @@ where
             match s.reader.read_record(&mut s.record).await {
                 Ok(false) => return None,
                 Ok(true) => {
+                    s.mark_record_start();
                     if s.record.iter().all(|f| f.trim().is_empty()) {
                         continue;
                     }
@@ -436,13 +627,11 @@ where
                     return Some((row, s));
                 }
                 Err(e) => {
+                    s.mark_record_start();
                     if matches!(e.kind(), csv_async::ErrorKind::Io(_)) {
                         s.done = true;
                     }
-                    let err = PriceListError::Csv {
-                        line: e.position().map_or(0, csv_async::Position::line),
-                        reason: e.to_string(),
-                    };
+                    let err = s.error(&e);
                     return Some((Err(err), s));
                 }
             }

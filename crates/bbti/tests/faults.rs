@@ -127,13 +127,23 @@ async fn truncated_json_is_a_decode_error_without_retry() {
         "application/json",
     ))
     .await;
-    for (e, n) in [(&o.read, o.reads), (&o.write, o.writes)] {
-        assert!(
-            matches!(e, Error::Http(partner_sdk_core::Error::Decode(_))),
-            "{e:?}"
-        );
-        assert_eq!(n, 1);
-    }
+    assert!(
+        matches!(o.read, Error::Http(partner_sdk_core::Error::Decode(_))),
+        "{:?}",
+        o.read
+    );
+    // The pricing was accepted: its unreadable answer names the submission
+    // to reconcile with instead of inviting a second pricing.
+    assert!(
+        matches!(
+            &o.write,
+            Error::Http(partner_sdk_core::Error::AnswerUnreadable { key: Some(("submissionId", id)), .. })
+                if id == SUBMISSION
+        ),
+        "{:?}",
+        o.write
+    );
+    assert_eq!((o.reads, o.writes), (1, 1));
 }
 
 #[tokio::test]

@@ -198,13 +198,15 @@ async fn request_id_of_a_200_is_readable_through_capture() {
 async fn capture_sees_every_page_of_a_stream() {
     let s = Servers::start().await;
     let model = json!({"model": {"key": "iphone-8", "value": "iPhone 8"}});
+    // A page repeating the previous one's items would end the stream.
+    let second = json!({"model": {"key": "pixel-4a", "value": "Pixel 4a"}});
     Mock::given(method("GET"))
         .and(path("/v1/models"))
         .and(query_param("pageToken", "p2"))
         .respond_with(
             ResponseTemplate::new(200)
                 .insert_header("x-request-id", "page-2")
-                .set_body_json(json!({"models": [model], "nextPageToken": ""})),
+                .set_body_json(json!({"models": [second], "nextPageToken": ""})),
         )
         .mount(&s.api)
         .await;

@@ -30,6 +30,21 @@ fn json_value() -> impl Strategy<Value = Value> {
             "TRANSACTION_STATUS_CLOSE",
         ])
         .prop_map(|s| Value::String(s.to_owned())),
+        // Calendar edges for the date parts: years 9999, 0 and negative,
+        // months and days out of range, values past i32.
+        prop::sample::select(vec![
+            9999i64,
+            10_000,
+            0,
+            -1,
+            -9999,
+            13,
+            32,
+            29,
+            2_147_483_648,
+            -2_147_483_649,
+        ])
+        .prop_map(Value::from),
     ];
     leaf.prop_recursive(4, 48, 6, |inner| {
         let keys = prop::sample::select(vec![
@@ -98,7 +113,16 @@ fn all_from_value(v: &Value) {
     let _ = serde_json::from_value::<PricePage>(v.clone());
     let _ = serde_json::from_value::<PriceResponse>(v.clone());
     let _ = serde_json::from_value::<RegisterDeliveryResponse>(v.clone());
-    let _ = serde_json::from_value::<Transaction>(v.clone());
+    if let Ok(t) = serde_json::from_value::<Transaction>(v.clone())
+        && let Some(d) = t.delivery_detail
+    {
+        for date in [d.pickup_date, d.bring_in_expiration_date]
+            .into_iter()
+            .flatten()
+        {
+            let _ = (date.to_string(), date.is_unset());
+        }
+    }
     let _ = serde_json::from_value::<RpcStatus>(v.clone());
 }
 

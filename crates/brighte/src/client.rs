@@ -147,19 +147,9 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let vendor_base = self.join(&self.vendor_prefix, "vendor_path_prefix")?;
         let public_base = self.join(&self.public_prefix, "public_path_prefix")?;
-        let http = match &self.settings.http {
-            Some(h) => h.clone(),
-            None => partner_sdk_core::reqwest::Client::builder()
-                .connector_layer(partner_sdk_core::options::ConnectTimeoutLayer::new(
-                    self.settings
-                        .connect_timeout
-                        .unwrap_or(partner_sdk_core::transport::DEFAULT_CONNECT_TIMEOUT),
-                ))
-                .build()
-                .map_err(|e| {
-                    partner_sdk_core::Error::Config(format!("cannot build HTTP client: {e}").into())
-                })?,
-        };
+        // Built without redirects: a 3xx never carries the login or the
+        // session headers to another host.
+        let http = self.settings.http_client_or_default()?;
         let public = self.transport(public_base, &http).build()?;
         let vendor = match (&self.api_id, &self.api_secret) {
             (Some(id), Some(secret)) => {
@@ -435,6 +425,11 @@ impl Client {
                     .into(),
             ))
         })
+    }
+
+    /// Most pages one listing stream fetches (the builder's `max_pages`).
+    pub(crate) fn max_pages(&self) -> u32 {
+        self.inner.public.max_pages()
     }
 
     pub(crate) async fn vendor_send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use time::Date;
 
 use futures::stream::BoxStream;
-use partner_sdk_core::paginate::{Page, paginate};
+use partner_sdk_core::paginate::{Page, paginate_with};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
@@ -227,19 +227,23 @@ pub(crate) fn check_term(field: &'static str, months: u32) -> Result<()> {
 /// Every item of a paged vendor list, fetched page by page as the stream is
 /// polled (`pageNumber` from 1 while `hasMoreRecords`); `fetch_page` gets one
 /// page. An invalid query is the stream's first (and only) item, an error.
+///
+/// A server that keeps answering `hasMoreRecords` with the page it just
+/// sent ends the stream with `Error::Pagination` (repeated page), and so
+/// does a listing longer than the builder's `max_pages`.
 pub(crate) fn list_stream<T, F, Fut>(
     client: &Client,
     query: &ListQuery,
     fetch_page: F,
 ) -> BoxStream<'static, Result<T>>
 where
-    T: Send + 'static,
+    T: Clone + PartialEq + Send + 'static,
     F: Fn(Client, ListQuery, u32) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = Result<ListPage<T>>> + Send + 'static,
 {
     let client = client.clone();
     let query = query.clone();
-    paginate(1u32, move |page| {
+    paginate_with(client.max_pages(), 1u32, move |page| {
         let next = fetch_page(client.clone(), query.clone(), page);
         async move {
             let p = next.await?;

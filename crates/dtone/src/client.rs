@@ -38,8 +38,10 @@ pub(crate) fn hmac_headers() -> HmacHeaders {
 /// A DT One Goods & Services API client. Cheap to clone, `Send + Sync`.
 ///
 /// Every request carries the three `X-TransferTo-*` headers with a fresh
-/// nonce (milliseconds, strictly increasing and unique across concurrent
-/// calls on one client).
+/// nonce: 19 digits, Unix milliseconds followed by a 6-digit random number
+/// drawn once per process; strictly increasing within a client, unique
+/// across the clients of a process and across processes sharing one API key
+/// (see [`partner_sdk_core::HmacNonceAuth`]).
 #[derive(Clone)]
 pub struct Client {
     pub(crate) transport: Transport,

@@ -56,12 +56,14 @@ impl Error {
     }
 
     /// The `(field, value)` to reconcile with when a create's outcome is
-    /// unknown (`("external_id", ..)` for transactions).
+    /// unknown, or it was created but its answer is unreadable
+    /// (`("external_id", ..)` for transactions).
     pub fn outcome_unknown_key(&self) -> Option<(&'static str, &str)> {
         match self {
-            Error::Http(partner_sdk_core::Error::OutcomeUnknown { key, .. }) => {
-                key.as_ref().map(|(f, v)| (*f, v.as_str()))
-            }
+            Error::Http(
+                partner_sdk_core::Error::OutcomeUnknown { key, .. }
+                | partner_sdk_core::Error::AnswerUnreadable { key, .. },
+            ) => key.as_ref().map(|(f, v)| (*f, v.as_str())),
             Error::Http(_) => None,
         }
     }

@@ -359,7 +359,7 @@ fn opt_date<'de, D: Deserializer<'de>>(
     };
     parse_date(&text).map(Some).ok_or_else(|| {
         serde::de::Error::custom(format!(
-            "invalid date {text:?}, expected YYYY-MM-DD HH:MM:SS"
+            "invalid or out-of-range date {text:?}, expected YYYY-MM-DD HH:MM:SS"
         ))
     })
 }
@@ -381,13 +381,15 @@ where
 
 /// Parses DT One's `YYYY-MM-DD HH:MM:SS` (no zone). Also accepts a `T`
 /// separator, fractional seconds, and RFC 3339 with an offset (converted
-/// to UTC).
+/// to UTC). `None` for anything else, including a date that does not exist
+/// (`2023-02-30`) or whose UTC conversion leaves the calendar's range
+/// (`9999-12-31T23:59:59-01:00`); it never panics.
 pub fn parse_date(text: &str) -> Option<PrimitiveDateTime> {
     let t = text.trim();
     if let Ok(with_offset) =
         time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
     {
-        let utc = with_offset.to_offset(time::UtcOffset::UTC);
+        let utc = with_offset.checked_to_offset(time::UtcOffset::UTC)?;
         return Some(PrimitiveDateTime::new(utc.date(), utc.time()));
     }
     let space = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
@@ -525,7 +527,11 @@ impl Client {
     ///
     /// Never resent: a timeout after sending ends with
     /// [`partner_sdk_core::Error::OutcomeUnknown`] carrying `("external_id", ..)`;
-    /// resolve it with [`Client::resolve_outcome`].
+    /// resolve it with [`Client::resolve_outcome`]. A 2xx answer that cannot
+    /// be read (it does not decode, or is over the size limit) means the
+    /// transaction was created: it ends with
+    /// [`partner_sdk_core::Error::AnswerUnreadable`] carrying the same key and
+    /// the failing field path, never the answer (it may hold voucher PINs).
     pub async fn create_transaction(
         &self,
         category: Category,
@@ -535,12 +541,15 @@ impl Client {
         let req = Request::post("create_transaction", "/transactions/{type}")
             .param(category.as_str())
             .json(request)
-            .reconcile_with("external_id", request.external_id.clone());
+            .reconcile_with("external_id", request.external_id.clone())
+            .sensitive_answer();
         Ok(self.transport.send(req).await?)
     }
 
     /// `GET /transactions/{type}/ext-{external_id}`: a transaction by your id.
-    /// An unknown id is an API error with code [`ErrorCode::NotFound`].
+    /// An unknown id is an API error with code [`ErrorCode::NotFound`]; an
+    /// answer that does not decode is a decode error without the body (it
+    /// may hold voucher PINs).
     pub async fn transaction_by_external_id(
         &self,
         category: Category,
@@ -552,7 +561,8 @@ impl Client {
             "/transactions/{type}/ext-{external_id}",
         )
         .param(category.as_str())
-        .param(external_id);
+        .param(external_id)
+        .sensitive_answer();
         Ok(self.transport.send(req).await?)
     }
 
@@ -571,24 +581,30 @@ impl Client {
         }
     }
 
-    /// Creates a transaction; when its outcome is unknown, looks it up by
-    /// `external_id` once instead of sending it again. Returns the
-    /// transaction when it exists, otherwise the original
-    /// [`partner_sdk_core::Error::OutcomeUnknown`] (DT One has no record of it yet:
-    /// sending the same request again is safe, since a duplicate
-    /// `external_id` is refused with code 1000990).
+    /// Creates a transaction; when its outcome is unknown, or it was created
+    /// but its answer is unreadable, looks it up by `external_id` once
+    /// instead of sending it again. Returns the transaction when it exists,
+    /// otherwise the original error
+    /// ([`partner_sdk_core::Error::OutcomeUnknown`]: DT One has no record of
+    /// it yet, and sending the same request again is safe, since a duplicate
+    /// `external_id` is refused with code 1000990;
+    /// [`partner_sdk_core::Error::AnswerUnreadable`]: it exists, but the
+    /// look-up could not read it either).
     pub async fn create_or_resolve(
         &self,
         category: Category,
         request: &TransactionRequest,
     ) -> Result<Transaction> {
         match self.create_transaction(category, request).await {
-            Err(e @ Error::Http(partner_sdk_core::Error::OutcomeUnknown { .. })) => {
-                match self.resolve_outcome(category, &request.external_id).await {
-                    Ok(Resolution::Found(tx)) => Ok(*tx),
-                    Ok(Resolution::NotFound) | Err(_) => Err(e),
-                }
-            }
+            Err(
+                e @ Error::Http(
+                    partner_sdk_core::Error::OutcomeUnknown { .. }
+                    | partner_sdk_core::Error::AnswerUnreadable { .. },
+                ),
+            ) => match self.resolve_outcome(category, &request.external_id).await {
+                Ok(Resolution::Found(tx)) => Ok(*tx),
+                Ok(Resolution::NotFound) | Err(_) => Err(e),
+            },
             other => other,
         }
     }

@@ -257,11 +257,17 @@ async fn truncated_json_is_a_decode_error_keeping_the_body() {
     };
     assert_eq!(d.body(), truncated.as_bytes());
     assert_eq!(count(&server, "GET").await, 1);
+    // The create was accepted: its unreadable answer is reported with the
+    // external_id to reconcile with, not as a decode error keeping the body.
     let post = create(&c).await.unwrap_err();
     assert!(
-        matches!(post, Error::Http(partner_sdk_core::Error::Decode(_))),
+        matches!(
+            post,
+            Error::Http(partner_sdk_core::Error::AnswerUnreadable { .. })
+        ),
         "{post:?}"
     );
+    assert!(post.outcome_unknown_key().is_some());
     assert_eq!(count(&server, "POST").await, 1);
 }
 

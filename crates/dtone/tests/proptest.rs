@@ -177,11 +177,42 @@ proptest! {
 
     #[test]
     fn dates_never_panic(text in ".{0,40}", y in 1000i32..9999, mo in 1u8..13, d in 1u8..29,
-                         h in 0u8..24, mi in 0u8..60, s in 0u8..60) {
+                         h in 0u8..24, mi in 0u8..60, s in 0u8..60,
+                         edge_year in prop_oneof![Just(9999i32), Just(0), -9999i32..0, 1i32..=9999],
+                         edge_month in 0u8..=13, edge_day in 0u8..=32,
+                         offset_h in -25i32..=25, offset_m in 0u8..60,
+                         layout in 0usize..5) {
         let _ = partner_sdk_dtone::transactions::parse_date(&text);
         let formatted = format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}");
         let parsed = partner_sdk_dtone::transactions::parse_date(&formatted).unwrap();
         prop_assert_eq!(parsed.year(), y);
         prop_assert_eq!(parsed.second(), s);
+
+        // Calendar edges, invalid days and offsets: `None` or a real date,
+        // never a panic, and never a date outside the calendar.
+        let sign = if offset_h < 0 { '-' } else { '+' };
+        let year = if edge_year < 0 {
+            format!("-{:04}", edge_year.unsigned_abs())
+        } else {
+            format!("{edge_year:04}")
+        };
+        let date = format!("{year}-{edge_month:02}-{edge_day:02}");
+        let time = format!("{h:02}:{mi:02}:{s:02}");
+        let offset = format!("{sign}{:02}:{offset_m:02}", offset_h.unsigned_abs());
+        let edge = match layout {
+            0 => format!("{date}T{time}{offset}"),
+            1 => format!("{date}T{time}Z"),
+            2 => format!("{date} {time}"),
+            3 => format!("{date}T{time}.5{offset}"),
+            _ => format!("{date}T{time}"),
+        };
+        if let Some(p) = partner_sdk_dtone::transactions::parse_date(&edge) {
+            prop_assert!((-9999..=9999).contains(&p.year()), "{} -> {}", edge, p);
+        }
+        let body = serde_json::json!({"transaction_id": "1", "date": edge});
+        let decoded = serde_json::from_value::<Transaction>(body);
+        if let Err(e) = decoded {
+            prop_assert!(e.to_string().contains("date"), "{}", e);
+        }
     }
 }

@@ -2,23 +2,28 @@
 //!
 //! An [`Auth`] turns a request into the headers that authorise it. Strategies
 //! that log in ([`ClientCredentials`], [`SessionAuth`]) cache what they get in a
-//! [`CredentialCache`]: single-flight (N concurrent first calls make one login),
-//! refreshed `max(30 s, 10 % of lifetime)` before expiry (never more than half
-//! the lifetime early), and invalidated when the provider answers 401 so that
-//! the transport can log in again once.
+//! [`CredentialCache`]: single-flight (N concurrent callers share one login
+//! attempt and its result, failure included), bounded by a deadline (10 s by
+//! default), refreshed `max(30 s, 10 % of lifetime)` before expiry (never more
+//! than half the lifetime early; a failed early refresh keeps the still-valid
+//! credential), lifetimes clamped to 24 hours, and invalidated when the
+//! provider answers 401 so that the transport can log in again once.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
+use futures::FutureExt as _;
+use futures::future::Shared;
 use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use tokio::time::Instant;
 use url::Url;
 
 use crate::error::{ApiError, Error, ErrorBody, GenericErrorBody, Result};
@@ -89,61 +94,115 @@ pub fn refresh_margin(lifetime: Duration) -> Duration {
     Duration::from_secs(30).max(lifetime / 10).min(lifetime / 2)
 }
 
+/// The longest a token or session is cached, whatever a server's
+/// `expires_in` or a builder's default lifetime says: 24 hours. Longer
+/// (or absurd) lifetimes are clamped to it.
+pub const MAX_CREDENTIAL_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// Default bound on one token request or login, waiting for it included:
+/// 10 seconds.
+pub const DEFAULT_AUTH_DEADLINE: Duration = Duration::from_secs(10);
+
+/// A credential lifetime clamped to [`MAX_CREDENTIAL_LIFETIME`].
+pub fn clamp_lifetime(lifetime: Duration) -> Duration {
+    lifetime.min(MAX_CREDENTIAL_LIFETIME)
+}
+
 struct Cached<C> {
     value: C,
     refresh_at: Instant,
+    expires_at: Instant,
     generation: u64,
 }
 
-/// A single-flight cache for an expiring credential (token, session).
-pub struct CredentialCache<C> {
-    current: RwLock<Option<Cached<C>>>,
-    refresh: tokio::sync::Mutex<()>,
-    generation: AtomicU64,
+/// The outcome of one login or token attempt, shared by everyone waiting.
+#[derive(Clone)]
+struct Fetched<C> {
+    value: C,
+    lifetime: Duration,
+    fetched_at: Instant,
+    generation: u64,
 }
 
-impl<C> Default for CredentialCache<C> {
-    fn default() -> Self {
-        CredentialCache {
-            current: RwLock::new(None),
-            refresh: tokio::sync::Mutex::new(()),
-            generation: AtomicU64::new(0),
-        }
-    }
+type Attempt<C> = Shared<BoxFuture<'static, Result<Fetched<C>>>>;
+
+struct State<C> {
+    current: Option<Cached<C>>,
+    /// The attempt in flight and its id.
+    inflight: Option<(u64, Attempt<C>)>,
+}
+
+/// A single-flight cache for an expiring credential (token, session).
+///
+/// - However many callers find it empty or stale, one attempt runs and all
+///   of them get its result, success or failure (no queue of sequential
+///   logins behind a hanging endpoint).
+/// - The attempt is bounded by a deadline ([`DEFAULT_AUTH_DEADLINE`]): when
+///   it passes, every waiter gets [`Error::Timeout`].
+/// - A credential is refreshed [`refresh_margin`] before it expires; when
+///   that early refresh fails, the still-valid credential keeps being used
+///   (and the refresh is tried again later) until it really expires.
+/// - Lifetimes are clamped to [`MAX_CREDENTIAL_LIFETIME`] and all clock
+///   arithmetic is checked.
+pub struct CredentialCache<C> {
+    provider: &'static str,
+    operation: &'static str,
+    deadline: Duration,
+    state: Mutex<State<C>>,
+    generation: Arc<AtomicU64>,
+    attempts: AtomicU64,
 }
 
 impl<C> fmt::Debug for CredentialCache<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let cached = self.read(|c| c.map(|c| c.generation));
+        let cached = self.lock().current.as_ref().map(|c| c.generation);
         f.debug_struct("CredentialCache")
+            .field("provider", &self.provider)
+            .field("deadline", &self.deadline)
             .field("cached_generation", &cached)
             .finish()
     }
 }
 
 impl<C> CredentialCache<C> {
-    fn read<R>(&self, f: impl FnOnce(Option<&Cached<C>>) -> R) -> R {
-        let guard = self.current.read().unwrap_or_else(|p| p.into_inner());
-        f(guard.as_ref())
+    fn lock(&self) -> std::sync::MutexGuard<'_, State<C>> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
-impl<C: Clone> CredentialCache<C> {
-    /// An empty cache.
-    pub fn new() -> Self {
-        Self::default()
+impl<C: Clone + Send + Sync + 'static> CredentialCache<C> {
+    /// An empty cache; `operation` names the login in errors (e.g.
+    /// `oauth2_token`).
+    pub fn new(provider: &'static str, operation: &'static str) -> Self {
+        CredentialCache {
+            provider,
+            operation,
+            deadline: DEFAULT_AUTH_DEADLINE,
+            state: Mutex::new(State {
+                current: None,
+                inflight: None,
+            }),
+            generation: Arc::new(AtomicU64::new(0)),
+            attempts: AtomicU64::new(0),
+        }
     }
 
-    fn fresh(&self) -> Option<(C, u64)> {
-        self.read(|c| {
-            c.filter(|c| Instant::now() < c.refresh_at)
-                .map(|c| (c.value.clone(), c.generation))
-        })
+    /// Bounds each login attempt, waiting included (default
+    /// [`DEFAULT_AUTH_DEADLINE`]).
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
     }
 
-    /// Returns the cached credential, or runs `fetch` (once, however many
-    /// callers wait) and caches its value for the lifetime it returns
-    /// (`default_lifetime` when it returns none).
+    /// The bound on each login attempt.
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// Returns the cached credential, or joins the attempt in flight, or
+    /// starts one with `fetch`; caches its value for the lifetime it returns
+    /// (`default_lifetime` when it returns none), clamped to
+    /// [`MAX_CREDENTIAL_LIFETIME`].
     pub async fn get_or_refresh<F, Fut>(
         &self,
         default_lifetime: Duration,
@@ -151,44 +210,148 @@ impl<C: Clone> CredentialCache<C> {
     ) -> Result<(C, u64)>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<(C, Option<Duration>)>>,
+        Fut: Future<Output = Result<(C, Option<Duration>)>> + Send + 'static,
     {
-        if let Some(hit) = self.fresh() {
-            return Ok(hit);
-        }
-        let _single_flight = self.refresh.lock().await;
-        if let Some(hit) = self.fresh() {
-            return Ok(hit);
-        }
-        let (value, lifetime) = fetch().await?;
-        let lifetime = lifetime.unwrap_or(default_lifetime);
-        let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
-        let cached = Cached {
-            value: value.clone(),
-            refresh_at: Instant::now() + lifetime - refresh_margin(lifetime),
-            generation,
+        let (id, attempt) = {
+            let mut state = self.lock();
+            let now = Instant::now();
+            settle(&mut state);
+            if let Some(hit) = fresh(&state, now) {
+                return Ok(hit);
+            }
+            match &state.inflight {
+                Some((id, attempt)) => (*id, attempt.clone()),
+                None => {
+                    let id = self.attempts.fetch_add(1, Ordering::Relaxed);
+                    let attempt = self.start(default_lifetime, fetch());
+                    state.inflight = Some((id, attempt.clone()));
+                    (id, attempt)
+                }
+            }
         };
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(cached);
-        Ok((value, generation))
+        let outcome = attempt.await;
+        let mut state = self.lock();
+        if state.inflight.as_ref().is_some_and(|(i, _)| *i == id) {
+            state.inflight = None;
+            if let Ok(fetched) = &outcome {
+                install(&mut state, fetched);
+            }
+        }
+        match outcome {
+            Ok(fetched) => Ok((fetched.value, fetched.generation)),
+            Err(e) => {
+                let now = Instant::now();
+                match state.current.as_mut().filter(|c| now < c.expires_at) {
+                    Some(still_valid) => {
+                        if now >= still_valid.refresh_at {
+                            // Try again halfway to expiry, not on every call.
+                            let left = still_valid.expires_at.saturating_duration_since(now);
+                            still_valid.refresh_at = now.checked_add(left / 2).unwrap_or(now);
+                            tracing::debug!(error = %e, "early refresh failed; keeping the valid credential");
+                        }
+                        Ok((still_valid.value.clone(), still_valid.generation))
+                    }
+                    None => Err(e),
+                }
+            }
+        }
+    }
+
+    fn start<Fut>(&self, default_lifetime: Duration, fetch: Fut) -> Attempt<C>
+    where
+        Fut: Future<Output = Result<(C, Option<Duration>)>> + Send + 'static,
+    {
+        let generation = Arc::clone(&self.generation);
+        let (provider, operation, deadline) = (self.provider, self.operation, self.deadline);
+        let attempt: BoxFuture<'static, Result<Fetched<C>>> = Box::pin(async move {
+            let started = Instant::now();
+            // A panicking login must not poison the shared attempt for
+            // every later caller: it becomes an error like any other.
+            let guarded = std::panic::AssertUnwindSafe(fetch).catch_unwind();
+            match tokio::time::timeout(deadline, guarded).await {
+                Ok(Ok(Ok((value, lifetime)))) => Ok(Fetched {
+                    value,
+                    lifetime: clamp_lifetime(lifetime.unwrap_or(default_lifetime)),
+                    fetched_at: Instant::now(),
+                    generation: generation.fetch_add(1, Ordering::Relaxed) + 1,
+                }),
+                Ok(Ok(Err(e))) => Err(e),
+                Ok(Err(_panic)) => Err(Error::Auth {
+                    provider,
+                    message: format!("{operation} panicked"),
+                    source: None,
+                }),
+                Err(_) => Err(Error::Timeout {
+                    provider,
+                    operation,
+                    elapsed: started.elapsed(),
+                }),
+            }
+        });
+        attempt.shared()
     }
 
     /// Drops the cached credential if it is still `generation`; later
     /// generations (someone already logged in again) are kept.
     pub fn invalidate(&self, generation: u64) {
-        let mut guard = self.current.write().unwrap_or_else(|p| p.into_inner());
-        if guard.as_ref().is_some_and(|c| c.generation == generation) {
-            *guard = None;
+        let mut state = self.lock();
+        if state
+            .current
+            .as_ref()
+            .is_some_and(|c| c.generation == generation)
+        {
+            state.current = None;
         }
     }
 
     /// Removes and returns the cached credential (for an explicit logout).
     pub fn take(&self) -> Option<C> {
-        self.current
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-            .map(|c| c.value)
+        self.lock().current.take().map(|c| c.value)
     }
+}
+
+/// A finished attempt nobody collected (its waiters were cancelled):
+/// install its credential or forget its failure.
+fn settle<C: Clone>(state: &mut State<C>) {
+    let done = state
+        .inflight
+        .as_ref()
+        .and_then(|(_, attempt)| attempt.peek().cloned());
+    if let Some(outcome) = done {
+        state.inflight = None;
+        if let Ok(fetched) = &outcome {
+            install(state, fetched);
+        }
+    }
+}
+
+fn fresh<C: Clone>(state: &State<C>, now: Instant) -> Option<(C, u64)> {
+    state
+        .current
+        .as_ref()
+        .filter(|c| now < c.refresh_at)
+        .map(|c| (c.value.clone(), c.generation))
+}
+
+fn install<C: Clone>(state: &mut State<C>, fetched: &Fetched<C>) {
+    if state
+        .current
+        .as_ref()
+        .is_some_and(|c| c.generation >= fetched.generation)
+    {
+        return;
+    }
+    let at = fetched.fetched_at;
+    let expires_at = at.checked_add(fetched.lifetime).unwrap_or(at);
+    let refresh_at = at
+        .checked_add(fetched.lifetime - refresh_margin(fetched.lifetime))
+        .unwrap_or(at);
+    state.current = Some(Cached {
+        value: fetched.value.clone(),
+        refresh_at,
+        expires_at,
+        generation: fetched.generation,
+    });
 }
 
 /// Where OAuth2 client credentials go in the token request.
@@ -204,49 +367,126 @@ pub enum CredentialPlacement {
 /// OAuth2 client-credentials grant with a cached bearer token.
 ///
 /// Defaults: token lifetime 1 hour when the response has no `expires_in`;
-/// token call bounded at 10 s.
+/// an `expires_in` beyond [`MAX_CREDENTIAL_LIFETIME`] (24 h) is clamped to
+/// it, a zero or negative one means "not given"; token call bounded at 10 s,
+/// waiting for it included; token answers larger than
+/// [`MAX_TOKEN_RESPONSE_BODY`] are refused; a redirect from the token
+/// endpoint is an [`Error::Redirect`], never followed.
 pub struct ClientCredentials {
+    endpoint: Arc<TokenEndpoint>,
+    default_lifetime: Duration,
+    cache: CredentialCache<HeaderValue>,
+}
+
+#[derive(Clone)]
+struct TokenEndpoint {
     provider: &'static str,
     token_url: Url,
     client_id: String,
     client_secret: SecretString,
     scope: Option<String>,
     placement: CredentialPlacement,
-    default_lifetime: Duration,
     token_timeout: Duration,
     http: OnceLock<reqwest::Client>,
-    cache: CredentialCache<HeaderValue>,
 }
 
 impl fmt::Debug for ClientCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = &self.endpoint;
         f.debug_struct("ClientCredentials")
-            .field("provider", &self.provider)
-            .field("token_url", &self.token_url.as_str())
-            .field("client_id", &self.client_id)
+            .field("provider", &e.provider)
+            .field("token_url", &e.token_url.as_str())
+            .field("client_id", &e.client_id)
             .field("client_secret", &crate::secret::REDACTED)
-            .field("scope", &self.scope)
-            .field("placement", &self.placement)
+            .field("scope", &e.scope)
+            .field("placement", &e.placement)
             .field("default_lifetime", &self.default_lifetime)
             .field("cache", &self.cache)
             .finish()
     }
 }
 
+/// Largest token answer read: 1 MiB (a token answer is a few kilobytes).
+pub const MAX_TOKEN_RESPONSE_BODY: u64 = 1024 * 1024;
+
 #[derive(Deserialize)]
 struct TokenResponse {
     access_token: String,
     #[serde(default)]
     token_type: Option<String>,
-    #[serde(default, deserialize_with = "crate::decode::opt_i64")]
-    expires_in: Option<i64>,
+    #[serde(default, deserialize_with = "expires_in")]
+    expires_in: Option<Duration>,
+}
+
+/// `expires_in` as a number of seconds in any spelling (integer, float,
+/// numeric string), clamped to [`MAX_CREDENTIAL_LIFETIME`]; zero, negative
+/// and `null` mean "not given". Anything else is an error.
+fn expires_in<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Duration>, D::Error> {
+    struct Seconds;
+    impl<'a> serde::de::Visitor<'a> for Seconds {
+        type Value = Option<Duration>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a number of seconds")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
+            Ok(u64::try_from(v).ok().and_then(seconds))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
+            Ok(seconds(v))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
+            if !v.is_finite() {
+                return Err(E::custom("expires_in is not a finite number"));
+            }
+            if v < 1.0 {
+                return Ok(None);
+            }
+            // Clamped in the float domain first: `as` saturates, never panics.
+            let max = MAX_CREDENTIAL_LIFETIME.as_secs() as f64;
+            Ok(seconds(v.min(max) as u64))
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+            let t = v.trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            if let Ok(n) = t.parse::<i64>() {
+                return self.visit_i64(n);
+            }
+            if let Ok(n) = t.parse::<u64>() {
+                return self.visit_u64(n);
+            }
+            match t.parse::<f64>() {
+                Ok(f) => self.visit_f64(f),
+                Err(_) => Err(E::custom("expires_in is not a number of seconds")),
+            }
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: serde::Deserializer<'a>>(
+            self,
+            d: D2,
+        ) -> std::result::Result<Self::Value, D2::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    fn seconds(s: u64) -> Option<Duration> {
+        (s > 0).then(|| clamp_lifetime(Duration::from_secs(s)))
+    }
+    d.deserialize_any(Seconds)
 }
 
 impl ClientCredentials {
     /// Default token lifetime when the token response has no `expires_in`.
     pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
-    /// Default bound on the token call.
-    pub const DEFAULT_TOKEN_TIMEOUT: Duration = Duration::from_secs(10);
+    /// Default bound on the token call, waiting for it included.
+    pub const DEFAULT_TOKEN_TIMEOUT: Duration = DEFAULT_AUTH_DEADLINE;
 
     /// Client credentials for `token_url`.
     pub fn new(
@@ -256,59 +496,86 @@ impl ClientCredentials {
         client_secret: SecretString,
     ) -> Self {
         ClientCredentials {
-            provider,
-            token_url,
-            client_id: client_id.into(),
-            client_secret,
-            scope: None,
-            placement: CredentialPlacement::BasicHeader,
+            endpoint: Arc::new(TokenEndpoint {
+                provider,
+                token_url,
+                client_id: client_id.into(),
+                client_secret,
+                scope: None,
+                placement: CredentialPlacement::BasicHeader,
+                token_timeout: Self::DEFAULT_TOKEN_TIMEOUT,
+                http: OnceLock::new(),
+            }),
             default_lifetime: Self::DEFAULT_LIFETIME,
-            token_timeout: Self::DEFAULT_TOKEN_TIMEOUT,
-            http: OnceLock::new(),
-            cache: CredentialCache::new(),
+            cache: CredentialCache::new(provider, "oauth2_token")
+                .with_deadline(Self::DEFAULT_TOKEN_TIMEOUT),
         }
     }
 
     /// Requests this `scope`.
     pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
+        Arc::make_mut(&mut self.endpoint).scope = Some(scope.into());
         self
     }
 
     /// Sends the credentials in a Basic header (default) or as form fields.
     pub fn with_placement(mut self, placement: CredentialPlacement) -> Self {
-        self.placement = placement;
+        Arc::make_mut(&mut self.endpoint).placement = placement;
         self
     }
 
-    /// Lifetime assumed when the token response has no `expires_in`.
+    /// Lifetime assumed when the token response has no `expires_in`
+    /// (clamped to [`MAX_CREDENTIAL_LIFETIME`]).
     pub fn with_default_lifetime(mut self, lifetime: Duration) -> Self {
-        self.default_lifetime = lifetime;
+        self.default_lifetime = clamp_lifetime(lifetime);
         self
     }
 
-    /// Bound on the token call.
+    /// Bound on the token call; callers waiting for a token wait at most
+    /// this long, together.
     pub fn with_token_timeout(mut self, timeout: Duration) -> Self {
-        self.token_timeout = timeout;
+        Arc::make_mut(&mut self.endpoint).token_timeout = timeout;
+        self.cache = self.cache.with_deadline(timeout);
         self
     }
 
     /// The `Authorization: Basic` value for these credentials.
     pub fn basic_header_value(&self) -> HeaderValue {
+        self.endpoint.basic_header_value()
+    }
+
+    /// Returns a valid bearer token header value, fetching one if needed.
+    pub async fn bearer(&self) -> Result<(HeaderValue, u64)> {
+        let endpoint = Arc::clone(&self.endpoint);
+        self.cache
+            .get_or_refresh(self.default_lifetime, move || endpoint.fetch_token())
+            .await
+    }
+}
+
+impl TokenEndpoint {
+    fn basic_header_value(&self) -> HeaderValue {
         let raw = format!("{}:{}", self.client_id, self.client_secret.expose_secret());
         let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
         sensitive(&format!("Basic {encoded}"))
     }
 
-    /// Returns a valid bearer token header value, fetching one if needed.
-    pub async fn bearer(&self) -> Result<(HeaderValue, u64)> {
-        self.cache
-            .get_or_refresh(self.default_lifetime, || self.fetch_token())
-            .await
+    fn auth_error(&self, message: impl Into<String>) -> Error {
+        Error::Auth {
+            provider: self.provider,
+            message: message.into(),
+            source: None,
+        }
     }
 
-    async fn fetch_token(&self) -> Result<(HeaderValue, Option<Duration>)> {
-        let http = self.http.get_or_init(reqwest::Client::new);
+    async fn fetch_token(self: Arc<Self>) -> Result<(HeaderValue, Option<Duration>)> {
+        const OPERATION: &str = "oauth2_token";
+        let http = match self.http.get() {
+            Some(http) => http.clone(),
+            None => {
+                crate::transport::default_http_client(crate::transport::DEFAULT_CONNECT_TIMEOUT)?
+            }
+        };
         let mut form: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
         if let Some(scope) = &self.scope {
             form.push(("scope", scope));
@@ -329,24 +596,38 @@ impl ClientCredentials {
         }
         let body = serde_urlencoded::to_string(&form)
             .map_err(|e| Error::Config(format!("token form: {e}").into()))?;
+        let path = self.token_url.path().to_owned();
         let started = Instant::now();
-        let response =
-            req.body(body).send().await.map_err(|e| {
-                transport_error(self.provider, "oauth2_token", e, started.elapsed())
-            })?;
+        let transport_error = |e: reqwest::Error| {
+            Error::transport(self.provider, OPERATION, path.clone(), e, started.elapsed())
+        };
+        let response = req.body(body).send().await.map_err(transport_error)?;
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(self.provider, "oauth2_token", e, started.elapsed()))?;
+        if let Some(e) =
+            crate::transport::redirect_error(self.provider, OPERATION, &self.token_url, &response)
+        {
+            return Err(e);
+        }
+        let bytes = match crate::transport::read_body(response, MAX_TOKEN_RESPONSE_BODY).await {
+            Ok(bytes) => bytes,
+            Err(crate::transport::BodyError::TooLarge) => {
+                return Err(Error::ResponseTooLarge {
+                    provider: self.provider,
+                    operation: OPERATION,
+                    status,
+                    limit: MAX_TOKEN_RESPONSE_BODY,
+                });
+            }
+            Err(crate::transport::BodyError::Read(e)) => return Err(transport_error(e)),
+        };
         if !status.is_success() {
             let fields = GenericErrorBody.parse(status, &bytes);
             let mut api = ApiError::new(
                 self.provider,
-                "oauth2_token",
+                OPERATION,
                 Method::POST,
-                self.token_url.path().to_owned(),
+                path,
                 status,
                 fields,
                 bytes,
@@ -358,38 +639,28 @@ impl ClientCredentials {
                 source: Some(Box::new(api)),
             });
         }
-        let token: TokenResponse = serde_json::from_slice(&bytes).map_err(|e| Error::Auth {
-            provider: self.provider,
-            message: format!("token response is not an OAuth2 token: {e}"),
-            source: None,
+        // The answer carries the token: an error names only where it failed.
+        let token: TokenResponse = serde_json::from_slice(&bytes).map_err(|e| {
+            self.auth_error(format!(
+                "token response is not an OAuth2 token (line {}, column {})",
+                e.line(),
+                e.column()
+            ))
         })?;
         if token.access_token.is_empty() {
-            return Err(Error::Auth {
-                provider: self.provider,
-                message: "token response has an empty access_token".into(),
-                source: None,
-            });
+            return Err(self.auth_error("token response has an empty access_token"));
         }
         if let Some(kind) = &token.token_type
             && !kind.eq_ignore_ascii_case("bearer")
         {
             tracing::debug!(token_type = %kind, "non-bearer token type; sending as Bearer");
         }
-        let lifetime = token
-            .expires_in
-            .filter(|s| *s > 0)
-            .map(|s| Duration::from_secs(s.unsigned_abs()));
-        let value =
+        let mut value =
             HeaderValue::from_str(&format!("Bearer {}", token.access_token)).map_err(|_| {
-                Error::Auth {
-                    provider: self.provider,
-                    message: "access_token contains characters not allowed in a header".into(),
-                    source: None,
-                }
+                self.auth_error("access_token contains characters not allowed in a header")
             })?;
-        let mut value = value;
         value.set_sensitive(true);
-        Ok((value, lifetime))
+        Ok((value, token.expires_in))
     }
 }
 
@@ -412,7 +683,7 @@ impl Auth for ClientCredentials {
     }
 
     fn bind_http_client(&self, http: &reqwest::Client) {
-        let _ = self.http.set(http.clone());
+        let _ = self.endpoint.http.set(http.clone());
     }
 }
 
@@ -460,7 +731,9 @@ impl fmt::Debug for Session {
 pub type LoginFn = Arc<dyn Fn() -> BoxFuture<'static, Result<Session>> + Send + Sync>;
 
 /// Generic "log in, then send these headers" authentication with the same
-/// single-flight cache as [`ClientCredentials`]; logs in again once on 401.
+/// single-flight cache as [`ClientCredentials`] (one login for all waiters,
+/// bounded by [`DEFAULT_AUTH_DEADLINE`], lifetimes clamped to
+/// [`MAX_CREDENTIAL_LIFETIME`]); logs in again once on 401.
 pub struct SessionAuth {
     provider: &'static str,
     login: LoginFn,
@@ -492,13 +765,21 @@ impl SessionAuth {
             provider,
             login: Arc::new(login),
             default_lifetime: Self::DEFAULT_LIFETIME,
-            cache: CredentialCache::new(),
+            cache: CredentialCache::new(provider, "login"),
         }
     }
 
-    /// Lifetime assumed when a login does not give one.
+    /// Lifetime assumed when a login does not give one (clamped to
+    /// [`MAX_CREDENTIAL_LIFETIME`]).
     pub fn with_default_lifetime(mut self, lifetime: Duration) -> Self {
-        self.default_lifetime = lifetime;
+        self.default_lifetime = clamp_lifetime(lifetime);
+        self
+    }
+
+    /// Bound on one login; callers waiting for it wait at most this long,
+    /// together (default [`DEFAULT_AUTH_DEADLINE`]).
+    pub fn with_login_timeout(mut self, timeout: Duration) -> Self {
+        self.cache = self.cache.with_deadline(timeout);
         self
     }
 
@@ -584,15 +865,50 @@ pub struct HmacHeaders {
 
 /// Per-request HMAC-SHA256 over the API key and a fresh nonce.
 ///
-/// Nonces are milliseconds since the Unix epoch, bumped so that they are
-/// strictly increasing and unique across concurrent calls on one client.
+/// A nonce is a 19-digit decimal number: Unix milliseconds (13 digits)
+/// followed by a 6-digit number drawn at random once per process
+/// ([`NONCE_PROCESS_DIGITS`]). The millisecond part comes from one counter
+/// shared by every client in the process, bumped so that it never repeats:
+/// nonces are strictly increasing within a client, unique across all clients
+/// of a process, and unique across processes (replicas sharing one API key)
+/// unless two of them draw the same 6-digit number (one chance in a million
+/// per pair).
 pub struct HmacNonceAuth {
     api_key: SecretString,
     secret: SecretString,
     headers: HmacHeaders,
     layout: MessageLayout,
     encoding: SignatureEncoding,
-    last_nonce: AtomicU64,
+}
+
+/// Number of trailing nonce digits that identify the process.
+pub const NONCE_PROCESS_DIGITS: u32 = 6;
+
+/// The last millisecond counter value handed out in this process.
+static LAST_NONCE_MILLIS: AtomicU64 = AtomicU64::new(0);
+
+/// This process's random nonce suffix, below `10^NONCE_PROCESS_DIGITS`.
+fn nonce_process_id() -> u64 {
+    static ID: OnceLock<u64> = OnceLock::new();
+    *ID.get_or_init(|| {
+        use std::hash::{BuildHasher as _, Hasher as _};
+        // RandomState is seeded from the operating system's randomness.
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        h.write_u128(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        h.finish() % 10u64.pow(NONCE_PROCESS_DIGITS)
+    })
+}
+
+/// `millis ‖ process` as one number.
+fn compose_nonce(millis: u64, process: u64) -> u64 {
+    millis
+        .saturating_mul(10u64.pow(NONCE_PROCESS_DIGITS))
+        .saturating_add(process)
 }
 
 impl fmt::Debug for HmacNonceAuth {
@@ -616,7 +932,6 @@ impl HmacNonceAuth {
             headers,
             layout: MessageLayout::KeyThenNonce,
             encoding: SignatureEncoding::Base64,
-            last_nonce: AtomicU64::new(0),
         }
     }
 
@@ -632,26 +947,26 @@ impl HmacNonceAuth {
         self
     }
 
-    /// The next nonce: now in milliseconds, or one more than the last nonce
-    /// if that is not later.
+    /// The next nonce (see the type's documentation for the format).
     pub fn next_nonce(&self) -> u64 {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
             .unwrap_or(0);
-        let mut last = self.last_nonce.load(Ordering::Relaxed);
-        loop {
+        let mut last = LAST_NONCE_MILLIS.load(Ordering::Relaxed);
+        let millis = loop {
             let next = now.max(last.saturating_add(1));
-            match self.last_nonce.compare_exchange_weak(
+            match LAST_NONCE_MILLIS.compare_exchange_weak(
                 last,
                 next,
                 Ordering::AcqRel,
                 Ordering::Relaxed,
             ) {
-                Ok(_) => return next,
+                Ok(_) => break next,
                 Err(actual) => last = actual,
             }
-        }
+        };
+        compose_nonce(millis, nonce_process_id())
     }
 
     /// The signature for `nonce`.
@@ -701,27 +1016,6 @@ fn sensitive(text: &str) -> HeaderValue {
     let mut v = HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""));
     v.set_sensitive(true);
     v
-}
-
-pub(crate) fn transport_error(
-    provider: &'static str,
-    operation: &'static str,
-    e: reqwest::Error,
-    elapsed: Duration,
-) -> Error {
-    if e.is_timeout() {
-        Error::Timeout {
-            provider,
-            operation,
-            elapsed,
-        }
-    } else {
-        Error::Transport {
-            provider,
-            operation,
-            source: e,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -817,7 +1111,7 @@ mod tests {
 
     #[tokio::test]
     async fn cache_is_single_flight_and_invalidates_only_its_generation() {
-        let cache = Arc::new(CredentialCache::<u32>::new());
+        let cache = Arc::new(CredentialCache::<u32>::new("demo", "login"));
         let calls = Arc::new(AtomicU64::new(0));
         let mut tasks = Vec::new();
         for _ in 0..64 {
@@ -825,7 +1119,7 @@ mod tests {
             let calls = Arc::clone(&calls);
             tasks.push(tokio::spawn(async move {
                 cache
-                    .get_or_refresh(Duration::from_secs(60), || async {
+                    .get_or_refresh(Duration::from_secs(60), || async move {
                         calls.fetch_add(1, Ordering::SeqCst);
                         tokio::time::sleep(Duration::from_millis(20)).await;
                         Ok((7, None))
@@ -838,9 +1132,185 @@ mod tests {
             assert_eq!(t.await.unwrap(), (7, 1));
         }
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+        let is_fresh = |c: &CredentialCache<u32>| fresh(&c.lock(), Instant::now()).is_some();
         cache.invalidate(99);
-        assert!(cache.fresh().is_some());
+        assert!(is_fresh(&cache));
         cache.invalidate(1);
-        assert!(cache.fresh().is_none());
+        assert!(!is_fresh(&cache));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiters_share_one_failed_attempt_and_the_deadline() {
+        let cache = Arc::new(
+            CredentialCache::<u32>::new("demo", "login").with_deadline(Duration::from_secs(5)),
+        );
+        let calls = Arc::new(AtomicU64::new(0));
+        let tasks: Vec<_> = (0..32)
+            .map(|_| {
+                let cache = Arc::clone(&cache);
+                let calls = Arc::clone(&calls);
+                tokio::spawn(async move {
+                    cache
+                        .get_or_refresh(Duration::from_secs(60), || async move {
+                            calls.fetch_add(1, Ordering::SeqCst);
+                            std::future::pending::<Result<(u32, Option<Duration>)>>().await
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            let err = t.await.unwrap().unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::Timeout {
+                        operation: "login",
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+        }
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "one attempt for 32 waiters"
+        );
+        // The failure is not cached: the next caller starts a new attempt.
+        let ok = cache
+            .get_or_refresh(Duration::from_secs(60), || async { Ok((3, None)) })
+            .await
+            .unwrap();
+        assert_eq!(ok.0, 3);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_login_is_an_auth_error_and_does_not_poison_the_cache() {
+        let cache = CredentialCache::<u32>::new("demo", "login");
+        let err = cache
+            .get_or_refresh(Duration::from_secs(60), || async {
+                if Instant::now().elapsed() < Duration::from_secs(3600) {
+                    panic!("login bug");
+                }
+                Ok((1, None))
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+        let ok = cache
+            .get_or_refresh(Duration::from_secs(60), || async { Ok((2, None)) })
+            .await
+            .unwrap();
+        assert_eq!(ok.0, 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_early_refresh_keeps_the_valid_credential() {
+        let cache = CredentialCache::<u32>::new("demo", "login");
+        let lifetime = Some(Duration::from_secs(3600));
+        let first = cache
+            .get_or_refresh(Duration::ZERO, || async move { Ok((1, lifetime)) })
+            .await
+            .unwrap();
+        // Past the refresh point (54 min), before expiry (60 min).
+        tokio::time::advance(Duration::from_secs(3300)).await;
+        let calls = AtomicU64::new(0);
+        let kept = cache
+            .get_or_refresh(Duration::ZERO, || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async { Err(Error::Config("token endpoint down".into())) }
+            })
+            .await
+            .unwrap();
+        assert_eq!(kept, first);
+        // The next refresh is postponed halfway to expiry, not tried on every call.
+        let again = cache
+            .get_or_refresh(Duration::ZERO, || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async { Err(Error::Config("token endpoint down".into())) }
+            })
+            .await
+            .unwrap();
+        assert_eq!(again, first);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // Once expired, the failure is the answer.
+        tokio::time::advance(Duration::from_secs(301)).await;
+        let err = cache
+            .get_or_refresh(Duration::ZERO, || async {
+                Err(Error::Config("token endpoint down".into()))
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Config(_)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn absurd_lifetimes_are_clamped_not_overflowed() {
+        for lifetime in [
+            Duration::MAX,
+            Duration::from_secs(u64::MAX),
+            Duration::from_secs(i64::MAX as u64),
+        ] {
+            let cache = CredentialCache::<u32>::new("demo", "login");
+            cache
+                .get_or_refresh(lifetime, || async { Ok((1, None)) })
+                .await
+                .unwrap();
+            tokio::time::advance(MAX_CREDENTIAL_LIFETIME).await;
+            let calls = AtomicU64::new(0);
+            cache
+                .get_or_refresh(lifetime, || {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    async { Ok((2, None)) }
+                })
+                .await
+                .unwrap();
+            assert_eq!(calls.load(Ordering::SeqCst), 1, "refetched within 24 h");
+        }
+    }
+
+    #[test]
+    fn expires_in_in_any_spelling_is_clamped_or_refused() {
+        let parse = |v: serde_json::Value| {
+            serde_json::from_value::<TokenResponse>(json!({"access_token": "t", "expires_in": v}))
+                .map(|t| t.expires_in)
+        };
+        use serde_json::json;
+        let max = Some(MAX_CREDENTIAL_LIFETIME);
+        assert_eq!(parse(json!(3600)).unwrap(), Some(Duration::from_secs(3600)));
+        assert_eq!(
+            parse(json!("1799")).unwrap(),
+            Some(Duration::from_secs(1799))
+        );
+        assert_eq!(parse(json!(i64::MAX)).unwrap(), max);
+        assert_eq!(parse(json!(u64::MAX)).unwrap(), max);
+        assert_eq!(parse(json!("99999999999999999999")).unwrap(), max);
+        assert_eq!(parse(json!(1e300)).unwrap(), max);
+        assert_eq!(parse(json!("1e300")).unwrap(), max);
+        assert_eq!(parse(json!(-5)).unwrap(), None);
+        assert_eq!(parse(json!(0)).unwrap(), None);
+        assert_eq!(parse(json!(null)).unwrap(), None);
+        assert!(parse(json!("soon")).is_err());
+        assert!(parse(json!("inf")).is_err());
+        assert!(parse(json!(true)).is_err());
+    }
+
+    #[test]
+    fn nonces_carry_the_process_suffix_and_differ_across_processes() {
+        let auth = dtone_like();
+        let n = auth.next_nonce();
+        assert_eq!(n.to_string().len(), 19, "{n}");
+        assert_eq!(n % 1_000_000, nonce_process_id());
+        // Two processes drawing different suffixes never collide, even on
+        // the same millisecond counter values.
+        let a: Vec<u64> = (1_700_000_000_000..1_700_000_000_200)
+            .map(|ms| compose_nonce(ms, 17))
+            .collect();
+        let b: Vec<u64> = (1_700_000_000_000..1_700_000_000_200)
+            .map(|ms| compose_nonce(ms, 900_017))
+            .collect();
+        assert!(a.iter().all(|n| !b.contains(n)));
+        assert!(a.windows(2).all(|w| w[0] < w[1]));
     }
 }

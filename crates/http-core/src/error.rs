@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -17,7 +18,10 @@ pub const MAX_ERROR_BODY: usize = 4096;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong between `client.method()` and a typed result.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Clone`, so that one failed login or token request can be handed to every
+/// caller that was waiting for it.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The request could not be sent or the response could not be read
@@ -28,9 +32,12 @@ pub enum Error {
         provider: &'static str,
         /// Operation name, e.g. `list_prices`.
         operation: &'static str,
-        /// The underlying reqwest error.
+        /// Path template of the call, e.g. `/v1/transactions/{transactionId}`
+        /// (the URL itself is never kept: it may carry personal data).
+        path: Cow<'static, str>,
+        /// The underlying reqwest error, without its URL.
         #[source]
-        source: reqwest::Error,
+        source: Arc<reqwest::Error>,
     },
     /// An idempotent request did not complete within its timeout.
     #[error("{provider} {operation}: timed out after {elapsed:?}")]
@@ -90,9 +97,98 @@ pub enum Error {
         /// Why the outcome is unknown (timeout, connection reset, ...).
         cause: Cow<'static, str>,
     },
+    /// The server answered with a redirect. The SDK never follows one:
+    /// credentials and request bodies go only to the configured hosts.
+    #[error(
+        "{provider} {operation}: redirected ({status}){}; redirects are not followed",
+        location.as_ref().map(|l| format!(" to {l}")).unwrap_or_default()
+    )]
+    Redirect {
+        /// Provider name.
+        provider: &'static str,
+        /// Operation name.
+        operation: &'static str,
+        /// The 3xx status (or the final status, when an injected client
+        /// followed the redirect itself).
+        status: StatusCode,
+        /// Where the server pointed, as an absolute URL without user info,
+        /// query or fragment (they may carry personal data); `None` when the
+        /// answer had no usable `Location`.
+        location: Option<String>,
+    },
+    /// The answer was larger than the configured limit
+    /// ([`HttpSettings::max_response_body`](crate::HttpSettings::max_response_body)).
+    /// Nothing beyond the limit was read.
+    #[error("{provider} {operation}: {status} answer larger than the {limit}-byte limit")]
+    ResponseTooLarge {
+        /// Provider name.
+        provider: &'static str,
+        /// Operation name.
+        operation: &'static str,
+        /// HTTP status of the answer.
+        status: StatusCode,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A request that creates something was accepted (2xx) but its answer
+    /// could not be read (it does not decode, or it is too large). It has
+    /// taken effect: reconcile with the key instead of sending it again.
+    /// The answer itself is not kept (it may carry secrets such as PINs).
+    #[error(
+        "{provider} {operation}: accepted ({status}) but the answer is unreadable ({cause}){}",
+        key.as_ref().map(|(f, v)| format!("; reconcile with {f}={v}")).unwrap_or_default()
+    )]
+    AnswerUnreadable {
+        /// Provider name.
+        provider: &'static str,
+        /// Operation name.
+        operation: &'static str,
+        /// HTTP status of the answer.
+        status: StatusCode,
+        /// The caller-supplied identifier to look the result up with, as
+        /// `(field name, value)`, e.g. `("external_id", "order-1")`.
+        key: Option<(&'static str, String)>,
+        /// Why it is unreadable: the failing field path and the kind of
+        /// error, never a value from the answer.
+        cause: Cow<'static, str>,
+    },
+    /// A paginated listing was stopped because it would not end: the server
+    /// repeated a cursor or a whole page, or the page cap was reached.
+    #[error("pagination stopped after {pages} pages: {reason}")]
+    Pagination {
+        /// Pages fetched before stopping.
+        pages: u32,
+        /// Why it was stopped.
+        reason: PaginationStop,
+    },
     /// The client was configured with an invalid value.
     #[error("configuration error: {0}")]
     Config(Cow<'static, str>),
+}
+
+/// Why a paginated listing was stopped (see [`Error::Pagination`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PaginationStop {
+    /// The server sent a next-page cursor it had already sent.
+    RepeatedCursor,
+    /// The server sent the same items as on the previous page and said
+    /// there was more.
+    RepeatedPage,
+    /// The listing reached the page cap
+    /// ([`HttpSettings::max_pages`](crate::HttpSettings::max_pages)) and the
+    /// server still said there was more.
+    MaxPages(u32),
+}
+
+impl fmt::Display for PaginationStop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PaginationStop::RepeatedCursor => f.write_str("the server repeated a page cursor"),
+            PaginationStop::RepeatedPage => f.write_str("the server repeated the previous page"),
+            PaginationStop::MaxPages(n) => write!(f, "the {n}-page cap was reached"),
+        }
+    }
 }
 
 impl Error {
@@ -131,6 +227,32 @@ impl Error {
         match self {
             Error::Api(e) => Some(e),
             _ => None,
+        }
+    }
+
+    /// A transport error for `operation` at `path`, with the URL removed
+    /// from the reqwest error (it may carry personal data) and timeouts
+    /// reported as [`Error::Timeout`].
+    pub fn transport(
+        provider: &'static str,
+        operation: &'static str,
+        path: impl Into<Cow<'static, str>>,
+        source: reqwest::Error,
+        elapsed: Duration,
+    ) -> Self {
+        if source.is_timeout() {
+            Error::Timeout {
+                provider,
+                operation,
+                elapsed,
+            }
+        } else {
+            Error::Transport {
+                provider,
+                operation,
+                path: path.into(),
+                source: Arc::new(source.without_url()),
+            }
         }
     }
 
@@ -290,13 +412,14 @@ impl std::error::Error for ApiError {}
 
 /// A success response that did not decode: the status, the body (truncated)
 /// and the serde path of the field that failed.
+#[derive(Clone)]
 pub struct DecodeError {
     pub(crate) provider: &'static str,
     pub(crate) operation: &'static str,
     pub(crate) status: StatusCode,
     pub(crate) path: String,
     pub(crate) body: Bytes,
-    pub(crate) source: serde_json::Error,
+    pub(crate) source: Arc<serde_json::Error>,
 }
 
 impl DecodeError {
@@ -314,7 +437,7 @@ impl DecodeError {
             status,
             path: err.path().to_string(),
             body: truncate(body),
-            source: err.into_inner(),
+            source: Arc::new(err.into_inner()),
         }
     }
     /// HTTP status of the response.
@@ -332,6 +455,39 @@ impl DecodeError {
     /// Operation name.
     pub fn operation(&self) -> &'static str {
         self.operation
+    }
+    /// What kind of JSON error it was and where (line and column), without
+    /// any value from the body.
+    pub fn summary(&self) -> String {
+        let kind = match self.source.classify() {
+            serde_json::error::Category::Io => "I/O error",
+            serde_json::error::Category::Syntax => "not valid JSON",
+            serde_json::error::Category::Data => "unexpected value",
+            serde_json::error::Category::Eof => "truncated JSON",
+        };
+        format!(
+            "{kind} at `{}` (line {}, column {})",
+            self.path,
+            self.source.line(),
+            self.source.column()
+        )
+    }
+}
+
+impl DecodeError {
+    /// The same error without the body and without serde's message (which
+    /// may quote a value): for answers that carry secrets.
+    pub(crate) fn without_values(&self) -> Self {
+        DecodeError {
+            provider: self.provider,
+            operation: self.operation,
+            status: self.status,
+            path: self.path.clone(),
+            body: Bytes::new(),
+            source: Arc::new(<serde_json::Error as serde::de::Error>::custom(
+                self.summary(),
+            )),
+        }
     }
 }
 
@@ -360,7 +516,7 @@ impl fmt::Debug for DecodeError {
 
 impl std::error::Error for DecodeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
+        Some(&*self.source)
     }
 }
 
@@ -432,12 +588,10 @@ impl ErrorBody for GenericErrorBody {
     }
 }
 
+/// At most [`MAX_ERROR_BODY`] bytes of `body`, copied: an error never pins
+/// the whole answer in memory.
 pub(crate) fn truncate(body: Bytes) -> Bytes {
-    if body.len() > MAX_ERROR_BODY {
-        body.slice(..MAX_ERROR_BODY)
-    } else {
-        body
-    }
+    Bytes::copy_from_slice(&body[..body.len().min(MAX_ERROR_BODY)])
 }
 
 #[cfg(test)]
@@ -476,9 +630,15 @@ mod tests {
     }
 
     #[test]
-    fn bodies_are_truncated_to_the_limit() {
+    fn bodies_are_truncated_to_the_limit_and_copied() {
         let big = Bytes::from(vec![b'x'; MAX_ERROR_BODY * 2]);
-        assert_eq!(truncate(big).len(), MAX_ERROR_BODY);
+        let kept = truncate(big.clone());
+        assert_eq!(kept.len(), MAX_ERROR_BODY);
+        assert_ne!(
+            kept.as_ptr(),
+            big.as_ptr(),
+            "a copy, not a slice of the answer"
+        );
     }
 
     #[test]

@@ -10,8 +10,10 @@
 //!
 //! Defaults a client can rely on: connect timeout 10 s, per-attempt timeout
 //! 30 s, 3 attempts with full-jitter backoff (0.5 s base, 20 s cap), tokens
-//! refreshed `max(30 s, 10 % of lifetime)` before expiry, token calls bounded
-//! at 10 s, user agent `partner-sdk/<version>`.
+//! refreshed `max(30 s, 10 % of lifetime)` before expiry and cached at most
+//! 24 h, token calls and logins bounded at 10 s (waiting included), answers
+//! read up to 32 MiB, listings capped at 10 000 pages, redirects never
+//! followed, user agent `partner-sdk/<version>`.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -35,10 +37,10 @@ pub use auth::{
     Auth, ClientCredentials, CredentialPlacement, HmacHeaders, HmacNonceAuth, NoAuth, Session,
     SessionAuth,
 };
-pub use error::{ApiError, DecodeError, Error, ErrorBody, ProviderError, Result};
+pub use error::{ApiError, DecodeError, Error, ErrorBody, PaginationStop, ProviderError, Result};
 pub use metadata::{CallMetadata, ResponseInfo, capture};
 pub use options::CallOptions;
-pub use paginate::{Page, paginate};
+pub use paginate::{Page, paginate, paginate_with};
 pub use retry::RetryPolicy;
 pub use secret::{ExposeSecret, SecretString};
 pub use settings::HttpSettings;

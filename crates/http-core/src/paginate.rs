@@ -5,13 +5,30 @@
 //! fetches a page only when the consumer has used up the previous one, stops
 //! at the first page with no next cursor *or* no items (whatever a "has more"
 //! flag claims), and ends after yielding the first error.
+//!
+//! A server that never says "last page" cannot make the stream endless:
+//!
+//! - a next cursor the server already sent ends the stream with
+//!   [`Error::Pagination`] / [`PaginationStop::RepeatedCursor`], after the
+//!   items of the page that repeated it;
+//! - a page with the same items as the previous one ends it with
+//!   [`PaginationStop::RepeatedPage`] (its items are not yielded again);
+//! - after `max_pages` pages ([`DEFAULT_MAX_PAGES`] unless a builder's
+//!   `max_pages` says otherwise), a further page ends it with
+//!   [`PaginationStop::MaxPages`] instead of being fetched.
 
+use std::collections::HashSet;
 use std::future::Future;
+use std::hash::Hash;
 
 use futures::stream::BoxStream;
 use futures::{StreamExt as _, TryStreamExt as _, stream};
 
-use crate::error::Result;
+use crate::error::{Error, PaginationStop, Result};
+
+/// Default cap on the pages one stream fetches: 10 000 (two million BBTI
+/// models at 200 a page, five million Brighte records at 500).
+pub const DEFAULT_MAX_PAGES: u32 = 10_000;
 
 /// One page of results and the cursor of the next page, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,46 +66,129 @@ impl<T> Page<T, String> {
     }
 }
 
-/// A stream of whole pages, starting at cursor `first`.
+/// A stream of whole pages, starting at cursor `first`, capped at
+/// [`DEFAULT_MAX_PAGES`] pages (see [`pages_with`]).
+pub fn pages<T, C, E, F, Fut>(first: C, fetch: F) -> BoxStream<'static, Result<Vec<T>, E>>
+where
+    T: Clone + PartialEq + Send + 'static,
+    C: Clone + Eq + Hash + Send + 'static,
+    E: From<Error> + Send + 'static,
+    F: FnMut(C) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Page<T, C>, E>> + Send + 'static,
+{
+    pages_with(DEFAULT_MAX_PAGES, first, fetch)
+}
+
+enum Next<C> {
+    Fetch(C),
+    Stop(PaginationStop),
+    Done,
+}
+
+struct Paging<T, C, F> {
+    next: Next<C>,
+    fetch: F,
+    seen: HashSet<C>,
+    previous: Vec<T>,
+    fetched: u32,
+    max_pages: u32,
+}
+
+/// A stream of whole pages, starting at cursor `first`, fetching at most
+/// `max_pages` pages.
 ///
 /// Boxed so that it is `Unpin` (`stream.next().await` works without pinning)
 /// and nameable in a provider's return type.
 ///
 /// Generic over the error type, so a provider crate pages with its own
-/// `Error` and nothing is converted on the way.
-pub fn pages<T, C, E, F, Fut>(first: C, fetch: F) -> BoxStream<'static, Result<Vec<T>, E>>
+/// `Error` (any type with `From<partner_sdk_core::Error>`) and nothing is
+/// converted on the way.
+pub fn pages_with<T, C, E, F, Fut>(
+    max_pages: u32,
+    first: C,
+    fetch: F,
+) -> BoxStream<'static, Result<Vec<T>, E>>
 where
-    T: Send + 'static,
-    C: Send + 'static,
-    E: Send + 'static,
+    T: Clone + PartialEq + Send + 'static,
+    C: Clone + Eq + Hash + Send + 'static,
+    E: From<Error> + Send + 'static,
     F: FnMut(C) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T, C>, E>> + Send + 'static,
 {
-    stream::try_unfold((Some(first), fetch), |(cursor, mut fetch)| async move {
-        let Some(cursor) = cursor else {
-            return Ok(None);
+    let state = Paging {
+        next: Next::Fetch(first),
+        fetch,
+        seen: HashSet::new(),
+        previous: Vec::new(),
+        fetched: 0,
+        max_pages: max_pages.max(1),
+    };
+    stream::try_unfold(state, |mut st| async move {
+        let stop = |st: &Paging<T, C, F>, reason| {
+            E::from(Error::Pagination {
+                pages: st.fetched,
+                reason,
+            })
         };
-        let page = fetch(cursor).await?;
-        let next = if page.items.is_empty() {
-            None
-        } else {
-            page.next
+        let cursor = match std::mem::replace(&mut st.next, Next::Done) {
+            Next::Done => return Ok(None),
+            Next::Stop(reason) => return Err(stop(&st, reason)),
+            Next::Fetch(_) if st.fetched >= st.max_pages => {
+                return Err(stop(&st, PaginationStop::MaxPages(st.max_pages)));
+            }
+            Next::Fetch(cursor) => cursor,
         };
-        Ok(Some((page.items, (next, fetch))))
+        st.seen.insert(cursor.clone());
+        let page = (st.fetch)(cursor).await?;
+        st.fetched += 1;
+        if page.items.is_empty() {
+            return Ok(Some((page.items, st)));
+        }
+        if st.fetched > 1 && page.items == st.previous {
+            return Err(stop(&st, PaginationStop::RepeatedPage));
+        }
+        st.next = match page.next {
+            Some(next) if st.seen.contains(&next) => Next::Stop(PaginationStop::RepeatedCursor),
+            Some(next) => Next::Fetch(next),
+            None => Next::Done,
+        };
+        if !matches!(st.next, Next::Done) {
+            st.previous.clone_from(&page.items);
+        }
+        Ok(Some((page.items, st)))
     })
     .boxed()
 }
 
-/// A stream of items across all pages, starting at cursor `first`.
+/// A stream of items across all pages, starting at cursor `first`, capped
+/// at [`DEFAULT_MAX_PAGES`] pages (see [`paginate_with`]).
 pub fn paginate<T, C, E, F, Fut>(first: C, fetch: F) -> BoxStream<'static, Result<T, E>>
 where
-    T: Send + 'static,
-    C: Send + 'static,
-    E: Send + 'static,
+    T: Clone + PartialEq + Send + 'static,
+    C: Clone + Eq + Hash + Send + 'static,
+    E: From<Error> + Send + 'static,
     F: FnMut(C) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T, C>, E>> + Send + 'static,
 {
-    pages(first, fetch)
+    paginate_with(DEFAULT_MAX_PAGES, first, fetch)
+}
+
+/// A stream of items across at most `max_pages` pages, starting at cursor
+/// `first`; provider crates pass their transport's
+/// [`max_pages`](crate::Transport::max_pages).
+pub fn paginate_with<T, C, E, F, Fut>(
+    max_pages: u32,
+    first: C,
+    fetch: F,
+) -> BoxStream<'static, Result<T, E>>
+where
+    T: Clone + PartialEq + Send + 'static,
+    C: Clone + Eq + Hash + Send + 'static,
+    E: From<Error> + Send + 'static,
+    F: FnMut(C) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Page<T, C>, E>> + Send + 'static,
+{
+    pages_with(max_pages, first, fetch)
         .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
         .try_flatten()
         .boxed()
@@ -162,6 +262,83 @@ mod tests {
         .await;
         assert_eq!(results.len(), 2);
         assert!(results[1].is_err());
+    }
+
+    #[tokio::test]
+    async fn a_repeated_cursor_stops_after_the_page_that_repeated_it() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let c = calls.clone();
+        let results: Vec<Result<u32>> = paginate(String::new(), move |token: String| {
+            let n = c.fetch_add(1, Ordering::SeqCst);
+            let next = match token.as_str() {
+                "" => "a",
+                "a" => "b",
+                _ => "a",
+            };
+            futures::future::ready(Ok(Page::tokened(vec![n], Some(next.to_owned()))))
+        })
+        .collect()
+        .await;
+        // "" -> a, a -> b, b -> a (repeated): three pages, then the error.
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+        assert_eq!(results.len(), 4);
+        assert!(matches!(
+            results[3],
+            Err(Error::Pagination {
+                pages: 3,
+                reason: PaginationStop::RepeatedCursor
+            })
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_repeated_page_stops_without_yielding_it_again() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let c = calls.clone();
+        let results: Vec<Result<u32>> = paginate(1u32, move |n| {
+            c.fetch_add(1, Ordering::SeqCst);
+            futures::future::ready(Ok(Page::numbered(vec![1, 2], n, true)))
+        })
+        .collect()
+        .await;
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        assert_eq!(results.len(), 3);
+        assert!(matches!(
+            results[2],
+            Err(Error::Pagination {
+                pages: 2,
+                reason: PaginationStop::RepeatedPage
+            })
+        ));
+    }
+
+    #[tokio::test]
+    async fn the_page_cap_stops_an_endless_listing() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let c = calls.clone();
+        let results: Vec<Result<u32>> = paginate_with(4, 1u32, move |n| {
+            c.fetch_add(1, Ordering::SeqCst);
+            futures::future::ready(Ok(Page::numbered(vec![n], n, true)))
+        })
+        .collect()
+        .await;
+        assert_eq!(calls.load(Ordering::SeqCst), 4);
+        assert_eq!(results.len(), 5);
+        assert!(matches!(
+            results[4],
+            Err(Error::Pagination {
+                pages: 4,
+                reason: PaginationStop::MaxPages(4)
+            })
+        ));
+        // Exactly at the cap with no further page is fine.
+        let last: Vec<u32> = paginate_with(3, 1u32, |n| {
+            futures::future::ready(Ok::<_, Error>(Page::numbered(vec![n], n, n < 3)))
+        })
+        .try_collect()
+        .await
+        .unwrap();
+        assert_eq!(last, vec![1, 2, 3]);
     }
 
     #[test]

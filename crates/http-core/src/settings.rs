@@ -1,6 +1,6 @@
 //! The HTTP settings every provider builder offers, kept in one place.
 //!
-//! A provider `ClientBuilder` holds an [`HttpSettings`], gets the six setter
+//! A provider `ClientBuilder` holds an [`HttpSettings`], gets the setter
 //! methods from [`http_settings_methods!`](crate::http_settings_methods) and
 //! calls [`HttpSettings::apply`] on each [`TransportBuilder`] it builds.
 
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::retry::RetryPolicy;
-use crate::transport::{Hooks, TransportBuilder};
+use crate::transport::{DEFAULT_CONNECT_TIMEOUT, Hooks, TransportBuilder, default_http_client};
 
 /// Transport settings a user may override; `None` keeps http-core's default.
 #[derive(Clone, Default)]
@@ -26,6 +26,10 @@ pub struct HttpSettings {
     pub user_agent_suffix: Option<String>,
     /// Observer of every attempt.
     pub hooks: Option<Arc<dyn Hooks>>,
+    /// Largest answer read, in bytes (default 32 MiB).
+    pub max_response_body: Option<u64>,
+    /// Most pages one listing stream fetches (default 10 000).
+    pub max_pages: Option<u32>,
 }
 
 impl fmt::Debug for HttpSettings {
@@ -37,6 +41,8 @@ impl fmt::Debug for HttpSettings {
             .field("retry", &self.retry)
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("hooks", &self.hooks.is_some())
+            .field("max_response_body", &self.max_response_body)
+            .field("max_pages", &self.max_pages)
             .finish()
     }
 }
@@ -62,17 +68,43 @@ impl HttpSettings {
         if let Some(h) = &self.hooks {
             builder = builder.hooks(Arc::clone(h));
         }
+        if let Some(n) = self.max_response_body {
+            builder = builder.max_response_body(n);
+        }
+        if let Some(n) = self.max_pages {
+            builder = builder.max_pages(n);
+        }
         builder
+    }
+
+    /// The injected client, or a new one with the configured connect
+    /// timeout and no redirects ([`default_http_client`]), for a provider
+    /// that shares one client between several transports.
+    pub fn http_client_or_default(&self) -> crate::Result<reqwest::Client> {
+        match &self.http {
+            Some(http) => Ok(http.clone()),
+            None => default_http_client(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT)),
+        }
     }
 }
 
-/// Generates the six HTTP setting methods of a provider `ClientBuilder`
-/// whose [`HttpSettings`] field is named `$field`.
+/// Generates the HTTP setting methods of a provider `ClientBuilder` whose
+/// [`HttpSettings`] field is named `$field`.
 #[macro_export]
 macro_rules! http_settings_methods {
     ($field:ident) => {
-        /// Uses this `reqwest::Client` (its own TLS and connect-timeout settings
-        /// apply; the per-attempt timeout is still set on every request).
+        /// Uses this `reqwest::Client` (its own TLS, connect-timeout and
+        /// redirect settings apply; the per-attempt timeout is still set on
+        /// every request).
+        ///
+        /// The SDK never follows a redirect: the clients it builds use
+        /// `reqwest::redirect::Policy::none()` and a 3xx becomes
+        /// `Error::Redirect`. It cannot change the policy of an injected
+        /// client: build yours with `Policy::none()` too. A client that
+        /// follows redirects itself re-sends the request (credential headers,
+        /// login and token bodies included) to whatever host a `Location`
+        /// names before the SDK sees the answer; the SDK then refuses that
+        /// answer with `Error::Redirect`, but what was sent is gone.
         pub fn http_client(mut self, client: $crate::reqwest::Client) -> Self {
             self.$field.http = Some(client);
             self
@@ -108,6 +140,22 @@ macro_rules! http_settings_methods {
         /// Observer of every attempt (metrics, audit); sees no body and no secret.
         pub fn hooks(mut self, hooks: ::std::sync::Arc<dyn $crate::Hooks>) -> Self {
             self.$field.hooks = Some(hooks);
+            self
+        }
+
+        /// Largest answer read, in bytes (default 32 MiB). A larger
+        /// `Content-Length` is refused before reading and a longer stream is
+        /// cut at the limit: `Error::ResponseTooLarge` naming the limit.
+        pub fn max_response_body(mut self, bytes: u64) -> Self {
+            self.$field.max_response_body = Some(bytes);
+            self
+        }
+
+        /// Most pages one listing stream fetches (default 10 000; at least 1).
+        /// A listing that still has more after that many pages ends with
+        /// `Error::Pagination`.
+        pub fn max_pages(mut self, pages: u32) -> Self {
+            self.$field.max_pages = Some(pages);
             self
         }
     };

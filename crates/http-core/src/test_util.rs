@@ -1,7 +1,11 @@
 //! Helpers for testing code built on this crate (feature `test-util`).
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
 
 use tracing::subscriber::DefaultGuard;
 use tracing_subscriber::fmt::MakeWriter;
@@ -69,4 +73,291 @@ impl<'a> MakeWriter<'a> for Buffer {
     fn make_writer(&'a self) -> Self::Writer {
         self.clone()
     }
+}
+
+/// One request as a [`RawServer`] received it.
+#[derive(Debug, Clone, Default)]
+pub struct RawRequest {
+    /// Method, e.g. `POST`.
+    pub method: String,
+    /// Path and query as sent.
+    pub target: String,
+    /// Header names (lower case) and values.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl RawRequest {
+    /// The value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The path without the query.
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or("")
+    }
+}
+
+/// How a [`RawServer`] answers a request.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// Reads the request and never answers (the connection stays open).
+    Hang,
+    /// Reads the request and closes the connection without answering.
+    Close,
+    /// A complete answer with a `Content-Length`.
+    Full {
+        /// Status code.
+        status: u16,
+        /// Extra headers.
+        headers: Vec<(String, String)>,
+        /// Body.
+        body: Vec<u8>,
+    },
+    /// A 2xx answer of `total` bytes written lazily in 64 KiB pieces (never
+    /// held in memory), announced with `Content-Length` when
+    /// `content_length` is set, chunked otherwise. Writing stops when the
+    /// client goes away.
+    Stream {
+        /// Status code.
+        status: u16,
+        /// The announced length, if any.
+        content_length: Option<u64>,
+        /// Bytes to write.
+        total: u64,
+    },
+}
+
+impl Reply {
+    /// A JSON answer.
+    pub fn json(status: u16, body: impl Into<String>) -> Self {
+        Reply::Full {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.into().into_bytes(),
+        }
+    }
+}
+
+type Responder = dyn Fn(&RawRequest, usize) -> Reply + Send + Sync;
+
+/// A loopback HTTP/1.1 server for answers wiremock cannot give: hanging,
+/// huge, or streamed bodies. Records every request it reads.
+///
+/// ```no_run
+/// # async fn demo() {
+/// use partner_sdk_core::test_util::{RawServer, Reply};
+/// let server = RawServer::start(|_request, _index| Reply::Hang).await;
+/// let url = server.uri();
+/// # let _ = url;
+/// assert_eq!(server.requests().len(), 0);
+/// # }
+/// ```
+pub struct RawServer {
+    addr: SocketAddr,
+    requests: Arc<Mutex<Vec<RawRequest>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for RawServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl RawServer {
+    /// Starts a server on `127.0.0.1`; `respond` gets each request and its
+    /// 0-based index among all requests received.
+    ///
+    /// # Panics
+    ///
+    /// When no loopback port can be bound (a test helper).
+    #[allow(clippy::expect_used)]
+    pub async fn start(
+        respond: impl Fn(&RawRequest, usize) -> Reply + Send + Sync + 'static,
+    ) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
+        let addr = listener.local_addr().expect("local address");
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let respond: Arc<Responder> = Arc::new(respond);
+        let recorded = Arc::clone(&requests);
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let recorded = Arc::clone(&recorded);
+                let respond = Arc::clone(&respond);
+                tokio::spawn(serve(stream, recorded, respond));
+            }
+        });
+        RawServer {
+            addr,
+            requests,
+            task,
+        }
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn uri(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every request read so far.
+    pub fn requests(&self) -> Vec<RawRequest> {
+        self.requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+async fn serve(
+    mut stream: TcpStream,
+    recorded: Arc<Mutex<Vec<RawRequest>>>,
+    respond: Arc<Responder>,
+) {
+    let mut buffer = Vec::new();
+    while let Some(request) = read_request(&mut stream, &mut buffer).await {
+        let index = {
+            let mut all = recorded.lock().unwrap_or_else(|p| p.into_inner());
+            all.push(request.clone());
+            all.len() - 1
+        };
+        let keep_open = match respond(&request, index) {
+            Reply::Hang => {
+                std::future::pending::<()>().await;
+                false
+            }
+            Reply::Close => false,
+            Reply::Full {
+                status,
+                headers,
+                body,
+            } => {
+                let mut head = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\n", body.len());
+                for (n, v) in headers {
+                    head.push_str(&format!("{n}: {v}\r\n"));
+                }
+                head.push_str("\r\n");
+                let mut out = head.into_bytes();
+                out.extend_from_slice(&body);
+                stream.write_all(&out).await.is_ok()
+            }
+            Reply::Stream {
+                status,
+                content_length,
+                total,
+            } => {
+                let _ = stream_body(&mut stream, status, content_length, total).await;
+                false
+            }
+        };
+        if !keep_open {
+            return;
+        }
+    }
+}
+
+async fn stream_body(
+    stream: &mut TcpStream,
+    status: u16,
+    content_length: Option<u64>,
+    total: u64,
+) -> std::io::Result<()> {
+    let framing = match content_length {
+        Some(n) => format!("content-length: {n}"),
+        None => "transfer-encoding: chunked".to_owned(),
+    };
+    let head =
+        format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{framing}\r\n\r\n");
+    stream.write_all(head.as_bytes()).await?;
+    let piece = vec![b' '; 64 * 1024];
+    let mut left = total;
+    while left > 0 {
+        let n = usize::try_from(left.min(piece.len() as u64)).unwrap_or(piece.len());
+        if content_length.is_none() {
+            stream.write_all(format!("{n:x}\r\n").as_bytes()).await?;
+        }
+        stream.write_all(&piece[..n]).await?;
+        if content_length.is_none() {
+            stream.write_all(b"\r\n").await?;
+        }
+        left -= n as u64;
+    }
+    if content_length.is_none() {
+        stream.write_all(b"0\r\n\r\n").await?;
+    }
+    Ok(())
+}
+
+async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<RawRequest> {
+    let head_end = loop {
+        if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let mut chunk = [0u8; 8192];
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let method = first.next()?.to_owned();
+    let target = first.next()?.to_owned();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let length = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    buffer.drain(..head_end + 4);
+    while buffer.len() < length {
+        let mut chunk = [0u8; 8192];
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+    }
+    let body: Vec<u8> = buffer.drain(..length).collect();
+    Some(RawRequest {
+        method,
+        target,
+        headers,
+        body,
+    })
+}
+
+/// The process's peak resident set size (`VmHWM` in `/proc/self/status`),
+/// in bytes; `None` where that file does not exist.
+pub fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Resets the peak resident set size to the current one (writes `5` to
+/// `/proc/self/clear_refs`); `false` where that is not possible.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }

@@ -13,6 +13,18 @@
 //! 5. retries what is safe to retry ([`RetryPolicy`]), honouring `Retry-After`;
 //! 6. maps error answers through the provider's [`ErrorBody`] into
 //!    [`Error::Api`], or decodes the body into the typed result.
+//!
+//! Limits that hold whatever the server sends:
+//!
+//! - redirects are never followed: a 3xx is [`Error::Redirect`] naming the
+//!   location without its query (clients built here use
+//!   `reqwest::redirect::Policy::none()`; an injected client that follows
+//!   redirects itself is still refused the redirected answer);
+//! - an answer is read up to [`DEFAULT_MAX_RESPONSE_BODY`] (32 MiB, settable):
+//!   a larger `Content-Length` is refused before reading, a longer stream is
+//!   cut at the limit, either way [`Error::ResponseTooLarge`];
+//! - transport errors never keep the URL (it may carry personal data), only
+//!   the path template.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -27,7 +39,7 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 use url::Url;
 
-use crate::auth::{Auth, NoAuth, RequestParts, transport_error};
+use crate::auth::{Auth, NoAuth, RequestParts};
 use crate::error::{ApiError, DecodeError, Error, ErrorBody, GenericErrorBody, Result};
 use crate::metadata::{CallFacts, CallMetadata, ResponseInfo, headers_for_hooks};
 use crate::options::{CallOptions, ConnectTimeoutLayer, connect_scope};
@@ -39,6 +51,86 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The user agent every request carries (a builder may append a suffix).
 pub const USER_AGENT_VALUE: &str = concat!("partner-sdk/", env!("CARGO_PKG_VERSION"));
+/// Default cap on the size of one answer: 32 MiB.
+pub const DEFAULT_MAX_RESPONSE_BODY: u64 = 32 * 1024 * 1024;
+/// Default cap on the number of pages one listing stream fetches: 10 000.
+pub const DEFAULT_MAX_PAGES: u32 = crate::paginate::DEFAULT_MAX_PAGES;
+
+/// The `reqwest::Client` the SDK builds when none is injected: the given
+/// connect timeout (through [`ConnectTimeoutLayer`], so one call may set its
+/// own) and no redirects (`reqwest::redirect::Policy::none()`),
+/// so that credentials and bodies never go to a host a `Location` names.
+pub fn default_http_client(connect_timeout: Duration) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connector_layer(ConnectTimeoutLayer::new(connect_timeout))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build HTTP client: {e}").into()))
+}
+
+/// Why a body could not be read.
+pub(crate) enum BodyError {
+    /// Longer than the limit.
+    TooLarge,
+    /// The connection failed while reading.
+    Read(reqwest::Error),
+}
+
+/// Reads at most `limit` bytes of `response`: a `Content-Length` over the
+/// limit is refused before reading, a longer stream is cut at the limit.
+pub(crate) async fn read_body(
+    mut response: reqwest::Response,
+    limit: u64,
+) -> std::result::Result<Bytes, BodyError> {
+    let announced = response.content_length();
+    if announced.is_some_and(|n| n > limit) {
+        return Err(BodyError::TooLarge);
+    }
+    let capacity = announced.unwrap_or(0).min(limit).min(1024 * 1024);
+    let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Read)? {
+        let total = u64::try_from(body.len().saturating_add(chunk.len())).unwrap_or(u64::MAX);
+        if total > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(body))
+}
+
+/// [`Error::Redirect`] when `response` is a 3xx, or when an injected client
+/// followed a redirect and the answer comes from another URL than `sent_to`.
+pub(crate) fn redirect_error(
+    provider: &'static str,
+    operation: &'static str,
+    sent_to: &Url,
+    response: &reqwest::Response,
+) -> Option<Error> {
+    let status = response.status();
+    let location = if status.is_redirection() {
+        response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| sent_to.join(l.trim()).ok())
+    } else if response.url() != sent_to {
+        Some(response.url().clone())
+    } else {
+        return None;
+    };
+    Some(Error::Redirect {
+        provider,
+        operation,
+        status,
+        location: location.map(|mut url| {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
+            url.to_string()
+        }),
+    })
+}
 
 pub(crate) const REQUEST_ID_HEADERS: [&str; 6] = [
     "x-request-id",
@@ -108,6 +200,8 @@ pub struct TransportBuilder {
     auth: Arc<dyn Auth>,
     errors: Arc<dyn ErrorBody>,
     hooks: Option<Arc<dyn Hooks>>,
+    max_response_body: u64,
+    max_pages: u32,
 }
 
 impl fmt::Debug for TransportBuilder {
@@ -118,6 +212,8 @@ impl fmt::Debug for TransportBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
+            .field("max_response_body", &self.max_response_body)
+            .field("max_pages", &self.max_pages)
             .field("auth", &self.auth)
             .finish_non_exhaustive()
     }
@@ -138,6 +234,8 @@ impl TransportBuilder {
             auth: Arc::new(NoAuth),
             errors: Arc::new(GenericErrorBody),
             hooks: None,
+            max_response_body: DEFAULT_MAX_RESPONSE_BODY,
+            max_pages: DEFAULT_MAX_PAGES,
         }
     }
 
@@ -147,8 +245,16 @@ impl TransportBuilder {
         self
     }
 
-    /// Uses this `reqwest::Client` (its own connect timeout and TLS settings
-    /// apply; the per-attempt timeout is still set on every request).
+    /// Uses this `reqwest::Client` (its own connect timeout, TLS and redirect
+    /// settings apply; the per-attempt timeout is still set on every request).
+    ///
+    /// The SDK cannot change the redirect policy of a client it did not
+    /// build. Build it with `reqwest::redirect::Policy::none()` (as
+    /// [`default_http_client`] does) so that a 3xx reaches the SDK and becomes
+    /// [`Error::Redirect`]. A client that follows redirects re-sends the
+    /// request, credential headers and body included, to the host a
+    /// `Location` names before the SDK sees the answer; the SDK then refuses
+    /// that answer with [`Error::Redirect`], but cannot take back what was sent.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -207,6 +313,18 @@ impl TransportBuilder {
         self
     }
 
+    /// Largest answer read, in bytes (default [`DEFAULT_MAX_RESPONSE_BODY`]).
+    pub fn max_response_body(mut self, bytes: u64) -> Self {
+        self.max_response_body = bytes;
+        self
+    }
+
+    /// Most pages one listing stream fetches (default [`DEFAULT_MAX_PAGES`]).
+    pub fn max_pages(mut self, pages: u32) -> Self {
+        self.max_pages = pages.max(1);
+        self
+    }
+
     /// Validates the configuration and builds the transport.
     pub fn build(self) -> Result<Transport> {
         let raw = self.base_url.ok_or_else(|| {
@@ -215,10 +333,7 @@ impl TransportBuilder {
         let base = parse_base_url(&raw)?;
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .connector_layer(ConnectTimeoutLayer::new(self.connect_timeout))
-                .build()
-                .map_err(|e| Error::Config(format!("cannot build HTTP client: {e}").into()))?,
+            None => default_http_client(self.connect_timeout)?,
         };
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
@@ -250,6 +365,8 @@ impl TransportBuilder {
                 auth: self.auth,
                 errors: self.errors,
                 hooks: self.hooks,
+                max_response_body: self.max_response_body,
+                max_pages: self.max_pages,
             }),
             options: None,
         })
@@ -278,6 +395,8 @@ struct Inner {
     auth: Arc<dyn Auth>,
     errors: Arc<dyn ErrorBody>,
     hooks: Option<Arc<dyn Hooks>>,
+    max_response_body: u64,
+    max_pages: u32,
 }
 
 /// A configured HTTP pipeline. Cheap to clone; `Send + Sync`.
@@ -318,6 +437,7 @@ pub struct Request {
     idempotent: Option<bool>,
     reconcile: Option<(&'static str, String)>,
     timeout: Option<Duration>,
+    sensitive_answer: bool,
     error: Option<Arc<Error>>,
 }
 
@@ -346,6 +466,7 @@ impl Request {
             idempotent: None,
             reconcile: None,
             timeout: None,
+            sensitive_answer: false,
             error: None,
         }
     }
@@ -442,6 +563,15 @@ impl Request {
     /// [`Error::OutcomeUnknown`] so the outcome can be looked up.
     pub fn reconcile_with(mut self, field: &'static str, value: impl Into<String>) -> Self {
         self.reconcile = Some((field, value.into()));
+        self
+    }
+
+    /// Marks the answer as carrying secrets (voucher PINs, session tokens):
+    /// when it does not decode, the [`Error::Decode`] keeps neither the body
+    /// nor serde's message (which may quote a value), only the failing
+    /// field path and the kind of error.
+    pub fn sensitive_answer(mut self) -> Self {
+        self.sensitive_answer = true;
         self
     }
 
@@ -557,30 +687,61 @@ impl Transport {
         &self.inner.base
     }
 
+    /// Largest answer read, in bytes.
+    pub fn max_response_body(&self) -> u64 {
+        self.inner.max_response_body
+    }
+
+    /// Most pages one listing stream fetches (see
+    /// [`paginate_with`](crate::paginate::paginate_with)).
+    pub fn max_pages(&self) -> u32 {
+        self.inner.max_pages
+    }
+
     /// The URL `request` would be sent to.
+    ///
+    /// Each parameter becomes exactly one path segment: empty values, `.`,
+    /// `..` and values with control characters (which the URL parser would
+    /// strip, turning `"..\t"` into `..`) are refused, and every segment is
+    /// checked again as the parser saw it.
     pub fn url_for(&self, request: &Request) -> Result<Url> {
+        let no_path = || Error::Config("base URL cannot carry a path".into());
         let mut url = self.inner.base.clone();
+        url.path_segments_mut()
+            .map_err(|_| no_path())?
+            .pop_if_empty();
+        let mut count = segment_count(&url);
         let mut params = request.params.iter();
-        {
-            let mut segments = url
-                .path_segments_mut()
-                .map_err(|_| Error::Config("base URL cannot carry a path".into()))?;
-            segments.pop_if_empty();
-            for piece in request.template.split('/').filter(|p| !p.is_empty()) {
-                match (piece.find('{'), piece.find('}')) {
-                    (Some(open), Some(close)) if open < close => {
-                        let name = &piece[open + 1..close];
-                        let value = params.next().ok_or_else(|| {
-                            Error::invalid_input(name.to_owned(), "missing path parameter")
-                        })?;
-                        check_segment(name, value)?;
-                        let segment = format!("{}{}{}", &piece[..open], value, &piece[close + 1..]);
-                        segments.push(&segment);
-                    }
-                    _ => {
-                        segments.push(piece);
-                    }
+        for piece in request.template.split('/').filter(|p| !p.is_empty()) {
+            let (name, segment) = match (piece.find('{'), piece.find('}')) {
+                (Some(open), Some(close)) if open < close => {
+                    let name = &piece[open + 1..close];
+                    let value = params.next().ok_or_else(|| {
+                        Error::invalid_input(name.to_owned(), "missing path parameter")
+                    })?;
+                    check_segment(name, value)?;
+                    let segment = format!("{}{}{}", &piece[..open], value, &piece[close + 1..]);
+                    (Some(name), Cow::Owned(segment))
                 }
+                _ => (None, Cow::Borrowed(piece)),
+            };
+            url.path_segments_mut()
+                .map_err(|_| no_path())?
+                .push(&segment);
+            count += 1;
+            if segment_count(&url) != count {
+                return Err(match name {
+                    Some(name) => {
+                        Error::invalid_input(name.to_owned(), "would change the request path")
+                    }
+                    None => Error::Config(
+                        format!(
+                            "{}: path template {piece:?} is not one segment",
+                            request.operation
+                        )
+                        .into(),
+                    ),
+                });
             }
         }
         if params.next().is_some() {
@@ -595,8 +756,33 @@ impl Transport {
     }
 
     /// Sends `request` and decodes a JSON answer into `T`.
+    ///
+    /// A request that creates something (not idempotent, with a
+    /// [`reconcile_with`](Request::reconcile_with) key) whose 2xx answer does
+    /// not decode fails with [`Error::AnswerUnreadable`] carrying the key and
+    /// the failing field path, never the answer itself. A
+    /// [`sensitive_answer`](Request::sensitive_answer) that does not decode is
+    /// an [`Error::Decode`] without the body.
     pub async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
-        self.execute(request).await?.json()
+        let creates = request
+            .reconcile
+            .clone()
+            .filter(|_| !request.is_idempotent());
+        let sensitive = request.sensitive_answer;
+        let response = self.execute(request).await?;
+        match (response.json(), creates) {
+            (Err(Error::Decode(d)), Some(key)) => Err(Error::AnswerUnreadable {
+                provider: d.provider,
+                operation: d.operation,
+                status: d.status,
+                key: Some(key),
+                cause: d.summary().into(),
+            }),
+            (Err(Error::Decode(d)), None) if sensitive => {
+                Err(Error::Decode(Box::new(d.without_values())))
+            }
+            (result, _) => result,
+        }
     }
 
     /// Sends `request` and ignores the body of a successful answer.
@@ -622,7 +808,7 @@ impl Transport {
 
     async fn execute_inner(&self, request: Request) -> Result<Response> {
         if let Some(e) = &request.error {
-            return Err(clone_input_error(e));
+            return Err(Error::clone(e));
         }
         let url = self.url_for(&request)?;
         let started = Instant::now();
@@ -714,13 +900,21 @@ impl Transport {
             h.before_send(&call);
         }
         let sent_at = Instant::now();
+        // `Err` when no answer arrived; an answer that must not be used
+        // (a redirect, over the size limit) carries its error instead of a body.
         let outcome = match connect_scope(self.call_connect_timeout(), builder.send()).await {
             Ok(response) => {
                 let status = response.status();
                 let headers = response.headers().clone();
-                match response.bytes().await {
-                    Ok(body) => Ok((status, headers, body)),
-                    Err(e) => Err(e),
+                match redirect_error(provider, operation, url, &response) {
+                    Some(redirect) => Ok((status, headers, Err(redirect))),
+                    None => match read_body(response, inner.max_response_body).await {
+                        Ok(body) => Ok((status, headers, Ok(body))),
+                        Err(BodyError::TooLarge) => {
+                            Ok((status, headers, Err(self.too_large(request, status))))
+                        }
+                        Err(BodyError::Read(e)) => Err(e),
+                    },
                 }
             }
             Err(e) => Err(e),
@@ -740,8 +934,11 @@ impl Transport {
         }
 
         let (status, headers, body) = match outcome {
-            Ok(o) => o,
+            Ok((status, headers, Ok(body))) => (status, headers, body),
+            Ok((_, _, Err(unusable))) => return Attempt::Done(Err(unusable)),
             Err(e) => {
+                // Never keep or log the URL: it may carry personal data.
+                let e = e.without_url();
                 // A failed connect means nothing was sent: always safe to retry.
                 let nothing_sent = e.is_connect();
                 if can_retry && (idempotent || nothing_sent) {
@@ -749,7 +946,13 @@ impl Transport {
                     return Attempt::Retry(retry.backoff(attempt));
                 }
                 if idempotent || nothing_sent {
-                    return Attempt::Done(Err(transport_error(provider, operation, e, elapsed)));
+                    return Attempt::Done(Err(Error::transport(
+                        provider,
+                        operation,
+                        request.template,
+                        e,
+                        elapsed,
+                    )));
                 }
                 let cause: Cow<'static, str> = if e.is_timeout() {
                     format!("no answer within {elapsed:?} after sending").into()
@@ -816,6 +1019,31 @@ impl Transport {
             }
         }
         Attempt::Done(Err(Error::Api(Box::new(api))))
+    }
+
+    /// The error for an answer over the size limit: for a request that
+    /// creates something and was accepted, [`Error::AnswerUnreadable`] with
+    /// its reconcile key; otherwise [`Error::ResponseTooLarge`].
+    fn too_large(&self, request: &Request, status: StatusCode) -> Error {
+        let (provider, operation) = (self.inner.provider, request.operation);
+        let limit = self.inner.max_response_body;
+        match &request.reconcile {
+            Some(key) if status.is_success() && !request.is_idempotent() => {
+                Error::AnswerUnreadable {
+                    provider,
+                    operation,
+                    status,
+                    key: Some(key.clone()),
+                    cause: format!("answer larger than the {limit}-byte limit").into(),
+                }
+            }
+            _ => Error::ResponseTooLarge {
+                provider,
+                operation,
+                status,
+                limit,
+            },
+        }
     }
 
     fn api_error(
@@ -907,9 +1135,23 @@ impl Transport {
     }
 }
 
+/// Path segments of `url`; the bare root `/` has none.
+fn segment_count(url: &Url) -> usize {
+    match url.path() {
+        "" | "/" => 0,
+        _ => url.path_segments().map_or(0, Iterator::count),
+    }
+}
+
 fn check_segment(name: &str, value: &str) -> Result<()> {
     if value.is_empty() {
         return Err(Error::invalid_input(name.to_owned(), "must not be empty"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Error::invalid_input(
+            name.to_owned(),
+            "must not contain control characters",
+        ));
     }
     if value == "." || value == ".." {
         return Err(Error::invalid_input(
@@ -918,16 +1160,6 @@ fn check_segment(name: &str, value: &str) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-fn clone_input_error(e: &Error) -> Error {
-    match e {
-        Error::InvalidInput { field, reason } => Error::InvalidInput {
-            field: field.clone(),
-            reason: reason.clone(),
-        },
-        other => Error::Config(other.to_string().into()),
-    }
 }
 
 #[cfg(test)]
@@ -967,6 +1199,29 @@ mod tests {
         }
         let err = t.url_for(&Request::get("op", "/items/{id}")).unwrap_err();
         assert!(matches!(err, Error::InvalidInput { .. }));
+    }
+
+    #[test]
+    fn control_characters_are_refused_and_segments_are_checked_as_parsed() {
+        let t = transport("https://api.example/v1/");
+        for bad in ["..\t", ".\t.", "\n..", "a\rb", "\u{7f}", "\u{0}", "\u{85}"] {
+            let err = t
+                .url_for(&Request::get("op", "/items/{id}").param(bad))
+                .unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidInput { field, .. } if field == "id"),
+                "{bad:?}: {err}"
+            );
+        }
+        // A template piece the parser would not keep as one segment.
+        let err = t
+            .url_for(&Request::get("op", "/items/../{id}").param("x"))
+            .unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{err}");
+        let url = t
+            .url_for(&Request::get("op", "/items/{id}").param("%2e%2e"))
+            .unwrap();
+        assert_eq!(url.path(), "/v1/items/%252e%252e");
     }
 
     #[test]

@@ -389,9 +389,15 @@ impl State {
         }
         let n = self.tokens.len() as u64 + 1;
         let token = format!("sbx-token-{n}-{:x}", fastrand_u64(n));
-        self.tokens
-            .insert(token.clone(), Instant::now() + self.token_lifetime);
-        let secs = self.token_lifetime.as_millis().div_ceil(1000).max(1) as u64;
+        let now = Instant::now();
+        // An absurd configured lifetime means "never expires", not a panic.
+        let expiry = now
+            .checked_add(self.token_lifetime)
+            .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400));
+        self.tokens.insert(token.clone(), expiry);
+        let secs = u64::try_from(self.token_lifetime.as_millis().div_ceil(1000))
+            .unwrap_or(u64::MAX)
+            .max(1);
         ok(json!({"access_token": token, "token_type": "Bearer", "expires_in": secs}))
     }
 

@@ -107,9 +107,10 @@ impl DtoneSandbox {
         API_SECRET
     }
 
-    /// A client pointed at this sandbox with its credentials. Every call
-    /// returns a clone of the same client, so all of them share one nonce
-    /// sequence (the sandbox, like DT One, refuses a reused nonce).
+    /// A client pointed at this sandbox with its credentials (every call
+    /// returns a clone of the same client). The sandbox, like DT One,
+    /// refuses a reused nonce per API key; clients built separately with
+    /// the same key never reuse one either.
     pub fn client(&self) -> partner_sdk_dtone::Client {
         self.client.clone()
     }

@@ -337,10 +337,12 @@ impl Respond for TokenResponder {
             .unwrap_or_default();
         let token = format!("sbx-promo-{n}-{nanos:08x}");
         let lifetime = self.0.token_lifetime;
-        self.0
-            .lock()
-            .tokens
-            .insert(token.clone(), Instant::now() + lifetime);
+        let now = Instant::now();
+        // An absurd configured lifetime means "never expires", not a panic.
+        let expiry = now
+            .checked_add(lifetime)
+            .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400));
+        self.0.lock().tokens.insert(token.clone(), expiry);
         ResponseTemplate::new(200).set_body_json(json!({
             "token_type": "Bearer",
             "expires_in": lifetime.as_secs(),

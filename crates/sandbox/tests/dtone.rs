@@ -281,6 +281,31 @@ async fn concurrent_calls_from_one_client_all_pass_the_nonce_check() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_clients_sharing_the_key_are_never_refused_for_a_reused_nonce() {
+    let sb = DtoneSandbox::start().await;
+    // Two replicas: separate clients, one API key.
+    let replica = || {
+        Client::builder()
+            .base_url(sb.base_url())
+            .api_key(API_KEY, API_SECRET)
+            .build()
+            .unwrap()
+    };
+    let tasks: Vec<_> = [replica(), replica()]
+        .into_iter()
+        .flat_map(|c| {
+            (0..100).map(move |_| {
+                let c = c.clone();
+                tokio::spawn(async move { c.ping().await })
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+}
+
 #[tokio::test]
 async fn start_on_a_given_listener() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -170,13 +170,14 @@ impl ClientBuilder {
     }
 
     /// Token lifetime assumed when the token response has no `expires_in`
-    /// (default 30 minutes).
+    /// (default 30 minutes; clamped to 24 hours, like any `expires_in`).
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.token_lifetime = Some(lifetime);
         self
     }
 
-    /// Bound on the token call (default 10 s).
+    /// Bound on the token call (default 10 s). Callers waiting for a token
+    /// share one request and wait at most this long, together.
     pub fn token_timeout(mut self, timeout: Duration) -> Self {
         self.token_timeout = Some(timeout);
         self
