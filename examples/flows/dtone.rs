@@ -67,6 +67,7 @@ pub(crate) async fn run() -> Result<(), Box<dyn std::error::Error>> {
         AccountVerification::NotAvailable => {
             println!("account {account}: no check for this product")
         }
+        other => println!("account {account}: {other:?}"),
     }
 
     let millis = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis();

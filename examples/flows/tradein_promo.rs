@@ -31,6 +31,7 @@ fn print_offer(label: &str, offer: &PromotionResponse) {
             }
         }
         Eligibility::NotEligible => println!("  {label}: not eligible for a trade-in"),
+        other => println!("  {label}: {other:?}"),
     }
 }
 

@@ -28,11 +28,11 @@ pub fn hmac_signature(api_key: &str, api_secret: &str, nonce: &str) -> String {
 }
 
 pub(crate) fn hmac_headers() -> HmacHeaders {
-    HmacHeaders {
-        api_key: HeaderName::from_static(HEADER_API_KEY),
-        nonce: HeaderName::from_static(HEADER_NONCE),
-        signature: HeaderName::from_static(HEADER_HMAC),
-    }
+    HmacHeaders::new(
+        HeaderName::from_static(HEADER_API_KEY),
+        HeaderName::from_static(HEADER_NONCE),
+        HeaderName::from_static(HEADER_HMAC),
+    )
 }
 
 /// A DT One Goods & Services API client. Cheap to clone, `Send + Sync`.

@@ -513,6 +513,7 @@ impl Transaction {
 
 /// What [`Client::resolve_outcome`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Resolution {
     /// DT One has a transaction with this external id.
     Found(Box<Transaction>),

@@ -193,6 +193,7 @@ impl<C: Clone> CredentialCache<C> {
 
 /// Where OAuth2 client credentials go in the token request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum CredentialPlacement {
     /// `Authorization: Basic base64(id:secret)` (RFC 6749 §2.3.1).
     #[default]
@@ -573,6 +574,7 @@ pub enum SignatureEncoding {
 
 /// Header names an [`HmacNonceAuth`] writes.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct HmacHeaders {
     /// Header carrying the API key.
     pub api_key: HeaderName,
@@ -580,6 +582,17 @@ pub struct HmacHeaders {
     pub nonce: HeaderName,
     /// Header carrying the signature.
     pub signature: HeaderName,
+}
+
+impl HmacHeaders {
+    /// The header names for the API key, the nonce and the signature.
+    pub fn new(api_key: HeaderName, nonce: HeaderName, signature: HeaderName) -> Self {
+        HmacHeaders {
+            api_key,
+            nonce,
+            signature,
+        }
+    }
 }
 
 /// Per-request HMAC-SHA256 over the API key and a fresh nonce.

@@ -15,6 +15,7 @@ use crate::error::Result;
 
 /// One page of results and the cursor of the next page, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Page<T, C> {
     /// Items on this page.
     pub items: Vec<T>,

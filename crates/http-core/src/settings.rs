@@ -13,6 +13,7 @@ use crate::transport::{Hooks, TransportBuilder};
 
 /// Transport settings a user may override; `None` keeps http-core's default.
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct HttpSettings {
     /// An injected `reqwest::Client` (its own TLS and connect settings apply).
     pub http: Option<reqwest::Client>,

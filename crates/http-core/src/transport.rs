@@ -58,6 +58,7 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
 
 /// What a [`Hooks`] implementation is told about a call attempt.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct CallInfo<'a> {
     /// Provider name.
     pub provider: &'static str,

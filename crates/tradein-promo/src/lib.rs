@@ -46,6 +46,7 @@
 //!         }
 //!     }
 //!     Eligibility::NotEligible => println!("no trade-in offer"),
+//!     other => println!("{other:?}"),
 //! }
 //! # Ok(())
 //! # }
