@@ -17,12 +17,17 @@ pub const MAX_ERROR_BODY: usize = 4096;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong between `client.method()` and a typed result.
+///
+/// `Display` gives this error's own line; the cause (a reqwest or serde
+/// error) is its [`source`](std::error::Error::source), never repeated in the
+/// text, so that reporters that print the chain (anyhow, eyre) show each
+/// cause once.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The request could not be sent or the response could not be read
     /// (DNS, refused connection, reset, TLS).
-    #[error("{provider} {operation}: transport error: {source}")]
+    #[error("{provider} {operation}: transport error")]
     Transport {
         /// Provider name, e.g. `bbti`.
         provider: &'static str,
@@ -339,8 +344,8 @@ impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} {}: cannot decode {} response at `{}`: {}",
-            self.provider, self.operation, self.status, self.path, self.source
+            "{} {}: cannot decode {} response at `{}`",
+            self.provider, self.operation, self.status, self.path
         )
     }
 }
@@ -480,6 +485,66 @@ mod tests {
             GenericErrorBody.parse(StatusCode::BAD_GATEWAY, b"<html>"),
             ProviderError::default()
         );
+    }
+
+    /// Asserts that no error in the chain repeats its source's text.
+    fn assert_chain_does_not_repeat(e: &(dyn std::error::Error + 'static)) {
+        let mut current = e;
+        let mut depth = 0;
+        while let Some(source) = current.source() {
+            let (outer, inner) = (current.to_string(), source.to_string());
+            assert!(
+                !outer.contains(&inner),
+                "{outer:?} repeats its source {inner:?}"
+            );
+            current = source;
+            depth += 1;
+        }
+        assert!(depth <= 4, "unexpectedly long chain");
+    }
+
+    #[test]
+    fn display_never_repeats_the_source() {
+        let Err(reqwest_error) = reqwest::Client::new().get("not a url").build() else {
+            panic!("a relative URL must not build");
+        };
+        let transport = Error::Transport {
+            provider: "demo",
+            operation: "get_thing",
+            source: reqwest_error,
+        };
+        assert_eq!(transport.to_string(), "demo get_thing: transport error");
+        assert!(std::error::Error::source(&transport).is_some());
+        assert_chain_does_not_repeat(&transport);
+
+        let mut de = serde_json::Deserializer::from_str(r#"{"id":"x"}"#);
+        let Err(serde_error) =
+            serde_path_to_error::deserialize::<_, std::collections::HashMap<String, u32>>(&mut de)
+        else {
+            panic!("a string is not a u32");
+        };
+        let decode = Error::Decode(Box::new(DecodeError::new(
+            "demo",
+            "get_thing",
+            StatusCode::OK,
+            Bytes::from_static(br#"{"id":"x"}"#),
+            serde_error,
+        )));
+        assert_eq!(
+            decode.to_string(),
+            "demo get_thing: cannot decode 200 OK response at `id`"
+        );
+        let source = std::error::Error::source(&decode).map(ToString::to_string);
+        assert!(source.is_some_and(|s| s.contains("invalid type")));
+        assert_chain_does_not_repeat(&decode);
+
+        let auth = Error::Auth {
+            provider: "demo",
+            message: "token endpoint answered 401 Unauthorized".into(),
+            source: Some(Box::new(api(Some("bad client"), "{}"))),
+        };
+        assert_chain_does_not_repeat(&auth);
+        assert_chain_does_not_repeat(&Error::Api(Box::new(api(Some("gone"), "{}"))));
     }
 
     #[test]
