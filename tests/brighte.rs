@@ -22,7 +22,10 @@ async fn checkout_redirect_and_application_through_the_facade() {
     let location = sb.submit_checkout(&form).await.unwrap();
     let result = RedirectResult::from_query(&location, Some(PRIVATE_KEY)).unwrap();
     let client: brighte::Client = sb.client();
-    let app = client.application(&result.transaction_id).await.unwrap();
+    let app = client
+        .get_application(&result.transaction_id)
+        .await
+        .unwrap();
     assert_eq!(app.status, Some(ApplicationStatus::Declined));
     assert_eq!(app.financed_amount, Some(Decimal::from(1005)));
     assert!(client.logout().await.unwrap());
@@ -31,7 +34,7 @@ async fn checkout_redirect_and_application_through_the_facade() {
 #[tokio::test]
 async fn errors_are_typed_through_the_facade() {
     let sb = BrighteSandbox::start().await;
-    let err = sb.client().quote("missing").await.unwrap_err();
+    let err = sb.client().get_quote("missing").await.unwrap_err();
     assert_eq!(err.code(), Some(brighte::ErrorCode::NotFound));
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
 }

@@ -50,9 +50,9 @@ async fn real(base: &str) -> Res<()> {
         ) {
             let client = brighte::Client::builder()
                 .base_url(base)
-                .api_credentials(id, secret)
+                .credentials(id, secret)
                 .build()?;
-            let app = client.application(&result.transaction_id).await?;
+            let app = client.get_application(&result.transaction_id).await?;
             println!("application status: {:?}", app.status);
             client.logout().await?;
         }
@@ -101,7 +101,7 @@ async fn offline() -> Res<()> {
     );
 
     let client = sandbox.client();
-    let app = client.application(&result.transaction_id).await?;
+    let app = client.get_application(&result.transaction_id).await?;
     println!(
         "3. application {}: {} financed, status {}",
         app.id,
@@ -112,7 +112,7 @@ async fn offline() -> Res<()> {
     while sandbox.webhook_deliveries().len() < 2 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let app = client.application(&result.transaction_id).await?;
+    let app = client.get_application(&result.transaction_id).await?;
     println!(
         "   a moment later: status {}",
         app.status.as_ref().map(|s| s.as_str()).unwrap_or("?")

@@ -73,7 +73,7 @@ fn client(auth: &MockServer, api: &MockServer) -> partner_sdk_bbti::Client {
     partner_sdk_bbti::Client::builder()
         .base_url(api.uri())
         .auth_url(auth.uri())
-        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .credentials(CLIENT_ID, CLIENT_SECRET)
         .build()
         .unwrap()
 }
@@ -200,7 +200,7 @@ async fn auth_url_path_prefix_is_kept() {
     partner_sdk_bbti::Client::builder()
         .base_url(api.uri())
         .auth_url(format!("{}/gateway/", auth.uri()))
-        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .credentials(CLIENT_ID, CLIENT_SECRET)
         .build()
         .unwrap()
         .list_manufacturers(&ManufacturerQuery::new())

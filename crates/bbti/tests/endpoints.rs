@@ -426,22 +426,37 @@ fn builder_requires_urls_and_credentials() {
     assert!(config(
         partner_sdk_bbti::Client::builder().base_url("https://a.example")
     ));
-    assert!(config(
+    let credentials_field = |b: partner_sdk_bbti::ClientBuilder| match b.build() {
+        Err(partner_sdk_bbti::Error::Http(partner_sdk_core::Error::InvalidInput {
+            field, ..
+        })) => field.into_owned(),
+        other => panic!("expected an invalid credential, got {other:?}"),
+    };
+    let urls = || {
         partner_sdk_bbti::Client::builder()
             .base_url("https://a.example")
             .auth_url("https://b.example")
-    ));
+    };
+    assert_eq!(credentials_field(urls()), "credentials");
+    assert_eq!(
+        credentials_field(urls().credentials(" ", "secret")),
+        "credentials.id"
+    );
+    assert_eq!(
+        credentials_field(urls().credentials("id", "")),
+        "credentials.secret"
+    );
     assert!(config(
         partner_sdk_bbti::Client::builder()
             .base_url("ftp://a.example")
             .auth_url("https://b.example")
-            .client_credentials("id", "secret")
+            .credentials("id", "secret")
     ));
     assert!(
         partner_sdk_bbti::Client::builder()
             .base_url("https://a.example")
             .auth_url("https://b.example/prefix/")
-            .client_credentials("id", "secret")
+            .credentials("id", "secret")
             .build()
             .is_ok()
     );

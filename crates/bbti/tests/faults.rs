@@ -268,7 +268,7 @@ async fn connection_refused() {
     let c = partner_sdk_bbti::Client::builder()
         .base_url(format!("http://127.0.0.1:{port}"))
         .auth_url(s.auth.uri())
-        .client_credentials(common::CLIENT_ID, common::CLIENT_SECRET)
+        .credentials(common::CLIENT_ID, common::CLIENT_SECRET)
         .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
         .build()
         .unwrap();
@@ -290,7 +290,7 @@ async fn connection_refused() {
     let c = partner_sdk_bbti::Client::builder()
         .base_url(s.api.uri())
         .auth_url(format!("http://127.0.0.1:{port}"))
-        .client_credentials(common::CLIENT_ID, common::CLIENT_SECRET)
+        .credentials(common::CLIENT_ID, common::CLIENT_SECRET)
         .build()
         .unwrap();
     assert!(c.list_prices(&PriceQuery::new()).await.is_err());
@@ -330,7 +330,7 @@ async fn reset_mid_body_retries_reads_and_never_resends_pricing() {
     let c = partner_sdk_bbti::Client::builder()
         .base_url(uri)
         .auth_url(s.auth.uri())
-        .client_credentials(common::CLIENT_ID, common::CLIENT_SECRET)
+        .credentials(common::CLIENT_ID, common::CLIENT_SECRET)
         .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
         .build()
         .unwrap();

@@ -108,7 +108,7 @@ async fn secrets_appear_nowhere() {
     let bad = partner_sdk_bbti::Client::builder()
         .base_url(s.api.uri())
         .auth_url(s.api.uri())
-        .client_credentials(common::CLIENT_ID, CLIENT_SECRET)
+        .credentials(common::CLIENT_ID, CLIENT_SECRET)
         .build()
         .unwrap();
     let e = bad

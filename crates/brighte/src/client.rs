@@ -34,6 +34,11 @@ const LOGIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Configures a [`Client`].
 ///
+/// [`credentials`](Self::credentials) takes the Brighte API id and API
+/// secret that open a vendor session (`POST session`); the session key and
+/// token it returns authenticate every vendor call. Without credentials the
+/// client calls only the public API.
+///
 /// Defaults: base URL [`DEFAULT_BASE_URL`], vendor prefix
 /// [`DEFAULT_VENDOR_PREFIX`], public prefix [`DEFAULT_PUBLIC_PREFIX`],
 /// connect timeout 10 s, per-attempt timeout 30 s, 3 attempts with
@@ -95,15 +100,12 @@ impl ClientBuilder {
         self
     }
 
-    /// API id and secret that open a session (`POST session`). Without
-    /// them the client can call only the public API.
-    pub fn api_credentials(
-        mut self,
-        api_id: impl Into<String>,
-        api_secret: impl Into<String>,
-    ) -> Self {
-        self.api_id = Some(api_id.into());
-        self.api_secret = Some(SecretString::from(api_secret.into()));
+    /// The Brighte API id (`id`) and API secret (`secret`) that open a
+    /// session (`POST session`; neither may be empty). Without them the
+    /// client can call only the public API.
+    pub fn credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.api_id = Some(id.into());
+        self.api_secret = Some(SecretString::from(secret.into()));
         self
     }
 
@@ -144,6 +146,7 @@ impl ClientBuilder {
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
+        let base_url = partner_sdk_core::transport::parse_base_url(&self.base_url)?;
         let vendor_base = self.join(&self.vendor_prefix, "vendor_path_prefix")?;
         let public_base = self.join(&self.public_prefix, "public_path_prefix")?;
         let http = match &self.settings.http {
@@ -163,10 +166,10 @@ impl ClientBuilder {
         let vendor = match (&self.api_id, &self.api_secret) {
             (Some(id), Some(secret)) => {
                 if id.trim().is_empty() {
-                    return Err(Error::invalid("api_id", "must not be empty"));
+                    return Err(Error::invalid("credentials.id", "must not be empty"));
                 }
                 if secret.expose_secret().is_empty() {
-                    return Err(Error::invalid("api_secret", "must not be empty"));
+                    return Err(Error::invalid("credentials.secret", "must not be empty"));
                 }
                 let login_timeout = self
                     .settings
@@ -195,7 +198,11 @@ impl ClientBuilder {
             _ => None,
         };
         Ok(Client {
-            inner: Arc::new(Inner { public, vendor }),
+            inner: Arc::new(Inner {
+                base_url,
+                public,
+                vendor,
+            }),
         })
     }
 }
@@ -300,6 +307,7 @@ struct Vendor {
 }
 
 struct Inner {
+    base_url: partner_sdk_core::Url,
     public: Transport,
     vendor: Option<Vendor>,
 }
@@ -338,6 +346,12 @@ impl Client {
         ClientBuilder::default()
     }
 
+    /// The base URL the builder was given (scheme, host and any path before
+    /// the vendor and public API prefixes).
+    pub fn base_url(&self) -> &partner_sdk_core::Url {
+        &self.inner.base_url
+    }
+
     /// True when the client has API credentials (can call the vendor API).
     pub fn has_credentials(&self) -> bool {
         self.inner.vendor.is_some()
@@ -356,7 +370,7 @@ impl Client {
     fn vendor(&self) -> Result<&Vendor> {
         self.inner.vendor.as_ref().ok_or_else(|| {
             Error::Http(partner_sdk_core::Error::Config(
-                "brighte: the vendor REST API needs api_credentials (api_id and api_secret); \
+                "brighte: the vendor REST API needs credentials (API id and secret); \
                  this client can call only the public API"
                     .into(),
             ))

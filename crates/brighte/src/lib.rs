@@ -11,7 +11,7 @@
 //!
 //! let brighte = partner_sdk_brighte::Client::builder()
 //!     .base_url("https://portal.brighte.com.au")
-//!     .api_credentials("API_ID", "API_SECRET")
+//!     .credentials("API_ID", "API_SECRET")
 //!     .build()?;
 //! let accounts = brighte.accounts().await?;
 //! let query = partner_sdk_brighte::ListQuery::new().account(accounts[0].id.clone());
@@ -98,4 +98,6 @@ pub use signing::{InMemoryReplayStore, ReplayStore, Verifier};
 pub use users::{NewUser, User, UserKey, UserRole, UserUpdate};
 pub use webhook::{Ack, WebhookEvent, WebhookPayload};
 
-pub use partner_sdk_core::{ApiError, Decimal, RetryPolicy};
+/// The core this crate is built on: errors, retry policy, hooks, decoding.
+pub use partner_sdk_core as core;
+pub use partner_sdk_core::{ApiError, CallInfo, Decimal, Hooks, RetryPolicy};

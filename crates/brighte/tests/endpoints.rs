@@ -116,10 +116,7 @@ async fn applications_sample_request_has_no_filters() {
     let text = fixture("applications_response.json").replace("boolean", "0");
     let response_v = fill(&text, "Application POD", &application_pod());
     mount_sample(&server, &sample, &[], false, response_v).await;
-    let page = client
-        .applications_page(&ListQuery::new(), 1)
-        .await
-        .unwrap();
+    let page = client.list_applications(&ListQuery::new()).await.unwrap();
     assert_eq!(page.items.len(), 1);
     assert!(!page.has_more_records);
 }
@@ -134,7 +131,7 @@ async fn get_and_update_application() {
         &application_pod(),
     );
     mount_sample(&server, &get, &["100234"], false, body).await;
-    let app = client.application("100234").await.unwrap();
+    let app = client.get_application("100234").await.unwrap();
     assert_eq!(app.id, "100234");
     assert_eq!(app.created.as_deref(), Some("2016-08-08T06:54:36+00:00"));
 
@@ -225,7 +222,7 @@ async fn upload_refuses_other_file_types_before_sending() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err.as_http(), Some(partner_sdk_core::Error::InvalidInput { field, .. }) if field == "filename"),
+            matches!(err.as_core(), Some(partner_sdk_core::Error::InvalidInput { field, .. }) if field == "filename"),
             "{name}: {err}"
         );
     }
@@ -300,7 +297,7 @@ async fn quotes_list_get_create_resend_delete() {
         ),
     )
     .await;
-    assert_eq!(client.quote("1").await.unwrap().id, "1");
+    assert_eq!(client.get_quote("1").await.unwrap().id, "1");
 
     let create = http_sample("quote_create_request.http");
     mount_sample(
@@ -372,7 +369,7 @@ async fn quotes_and_users_need_an_account() {
         .await
         .unwrap_err();
     assert!(err.is_invalid_input(), "{err}");
-    let err = client.users_page(&ListQuery::new(), 1).await.unwrap_err();
+    let err = client.list_users(&ListQuery::new()).await.unwrap_err();
     assert!(err.is_invalid_input(), "{err}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }
@@ -410,7 +407,7 @@ async fn users_list_get_create_update_delete_credentials() {
     )
     .await;
     assert_eq!(
-        client.user("U7").await.unwrap().last_name.as_deref(),
+        client.get_user("U7").await.unwrap().last_name.as_deref(),
         Some("TestLn")
     );
 
@@ -589,6 +586,23 @@ async fn public_calculator_needs_no_session() {
     assert!(requests[0].headers.get("x-session-key").is_none());
 }
 
+#[test]
+fn empty_credentials_are_refused_at_build_naming_the_setting() {
+    for (id, secret, field) in [
+        (" ", "secret", "credentials.id"),
+        ("id", "", "credentials.secret"),
+    ] {
+        let err = partner_sdk_brighte::Client::builder()
+            .credentials(id, secret)
+            .build()
+            .unwrap_err();
+        match err.as_core() {
+            Some(partner_sdk_core::Error::InvalidInput { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("expected an invalid credential, got {other:?}"),
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_client_without_credentials_cannot_call_the_vendor_api() {
     let server = MockServer::start().await;
@@ -600,10 +614,10 @@ async fn a_client_without_credentials_cannot_call_the_vendor_api() {
     let err = anon.accounts().await.unwrap_err();
     let text = err.to_string();
     assert!(
-        matches!(err.as_http(), Some(partner_sdk_core::Error::Config(_))),
+        matches!(err.as_core(), Some(partner_sdk_core::Error::Config(_))),
         "{err:?}"
     );
-    assert!(text.contains("api_credentials"), "{text}");
+    assert!(text.contains("credentials"), "{text}");
     assert!(anon.logout().await.is_err());
     assert!(server.received_requests().await.unwrap().is_empty());
 }
@@ -632,7 +646,7 @@ async fn the_vendor_prefix_is_configurable() {
     let client = partner_sdk_brighte::Client::builder()
         .base_url(server.uri())
         .vendor_path_prefix("/rest/v1/vendor")
-        .api_credentials("a", "b")
+        .credentials("a", "b")
         .build()
         .unwrap();
     assert!(client.product_categories().await.unwrap().is_empty());
@@ -687,7 +701,7 @@ async fn a_second_401_after_login_is_an_auth_error_and_stops() {
         .await;
     let err = client_for(&server).accounts().await.unwrap_err();
     assert!(
-        matches!(err.as_http(), Some(partner_sdk_core::Error::Auth { .. })),
+        matches!(err.as_core(), Some(partner_sdk_core::Error::Auth { .. })),
         "{err:?}"
     );
     assert_eq!(
@@ -710,7 +724,7 @@ async fn invalid_credentials_are_an_auth_error() {
         .await;
     let err = client_for(&server).accounts().await.unwrap_err();
     assert!(
-        matches!(err.as_http(), Some(partner_sdk_core::Error::Auth { .. })),
+        matches!(err.as_core(), Some(partner_sdk_core::Error::Auth { .. })),
         "{err:?}"
     );
     assert_eq!(err.api().unwrap().message(), Some("Invalid credentials."));
@@ -747,7 +761,7 @@ async fn every_documented_error_code_maps_to_its_variant() {
             .expect(1)
             .mount(&server)
             .await;
-        let err = client_for(&server).application("9").await.unwrap_err();
+        let err = client_for(&server).get_application("9").await.unwrap_err();
         assert_eq!(err.code(), Some(want.clone()), "{status} {code}: {err:?}");
         assert_eq!(err.api().unwrap().message(), Some(message));
         assert_eq!(err.status().unwrap().as_u16(), status);
@@ -766,7 +780,7 @@ async fn a_2xx_answer_with_an_error_status_is_an_error() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = client.application("9").await.unwrap_err();
+    let err = client.get_application("9").await.unwrap_err();
     assert_eq!(err.code(), Some(partner_sdk_brighte::ErrorCode::NotFound));
 }
 
@@ -774,12 +788,12 @@ async fn a_2xx_answer_with_an_error_status_is_an_error() {
 async fn bad_inputs_are_refused_before_sending() {
     let server = MockServer::start().await;
     let client = client_for(&server);
-    let field = |e: partner_sdk_brighte::Error| match e.as_http() {
+    let field = |e: partner_sdk_brighte::Error| match e.as_core() {
         Some(partner_sdk_core::Error::InvalidInput { field, .. }) => field.to_string(),
         _ => panic!("{e:?}"),
     };
     assert_eq!(
-        field(client.application(" ").await.unwrap_err()),
+        field(client.get_application(" ").await.unwrap_err()),
         "application_id"
     );
     assert_eq!(
@@ -838,7 +852,7 @@ async fn bad_inputs_are_refused_before_sending() {
         .start_date(time::macros::date!(2020 - 01 - 02))
         .end_date(time::macros::date!(2020 - 01 - 01));
     assert_eq!(
-        field(client.applications_page(&q, 1).await.unwrap_err()),
+        field(client.list_applications(&q).await.unwrap_err()),
         "start_date"
     );
     assert!(server.received_requests().await.unwrap().is_empty());

@@ -115,7 +115,7 @@ fn checkout_validation_names_the_field() {
             "Panels",
         )
     };
-    let field = |r: CheckoutRequest| match r.into_form().unwrap_err().as_http() {
+    let field = |r: CheckoutRequest| match r.into_form().unwrap_err().as_core() {
         Some(partner_sdk_core::Error::InvalidInput { field, .. }) => field.to_string(),
         other => panic!("{other:?}"),
     };
@@ -240,7 +240,7 @@ fn redirect_success_failure_and_signature() {
     let r = RedirectResult::from_query(&signed, Some(KEY)).unwrap();
     assert_eq!(r.signature.unwrap().timestamp, 946684800);
     let is_sig = |e: partner_sdk_brighte::Error| {
-        matches!(e.as_http(), Some(partner_sdk_core::Error::Signature { .. }))
+        matches!(e.as_core(), Some(partner_sdk_core::Error::Signature { .. }))
     };
     assert!(is_sig(
         RedirectResult::from_query(&signed, Some("wrong-key")).unwrap_err()
@@ -307,7 +307,7 @@ fn webhook_sample_parses_and_the_vector_verifies() {
 
     let is_sig = |r: partner_sdk_brighte::Result<partner_sdk_brighte::WebhookEvent>| {
         matches!(
-            r.unwrap_err().as_http(),
+            r.unwrap_err().as_core(),
             Some(partner_sdk_core::Error::Signature { .. })
         )
     };

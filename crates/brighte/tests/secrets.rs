@@ -66,7 +66,7 @@ async fn secrets_appear_in_no_log_debug_or_error() {
 
     let builder = partner_sdk_brighte::Client::builder()
         .base_url(server.uri())
-        .api_credentials("api-id", API_SECRET)
+        .credentials("api-id", API_SECRET)
         .timeout(Duration::from_secs(5));
     let mut printed = vec![format!("{builder:?}")];
     let client = builder.build().unwrap();
@@ -79,8 +79,8 @@ async fn secrets_appear_in_no_log_debug_or_error() {
     printed.push(format!("{key:?}"));
     let errors = vec![
         client.accounts().await.unwrap_err(),
-        client.application("1").await.unwrap_err(),
-        client.application("").await.unwrap_err(),
+        client.get_application("1").await.unwrap_err(),
+        client.get_application("").await.unwrap_err(),
         client
             .generate_user_api_credentials("U2", "E1")
             .await

@@ -542,14 +542,14 @@ impl Client {
 
     /// `GET /transactions/{type}/ext-{external_id}`: a transaction by your id.
     /// An unknown id is an API error with code [`ErrorCode::NotFound`].
-    pub async fn transaction_by_external_id(
+    pub async fn get_transaction_by_external_id(
         &self,
         category: Category,
         external_id: &str,
     ) -> Result<Transaction> {
         check_external_id(external_id)?;
         let req = Request::get(
-            "transaction_by_external_id",
+            "get_transaction_by_external_id",
             "/transactions/{type}/ext-{external_id}",
         )
         .param(category.as_str())
@@ -565,7 +565,10 @@ impl Client {
         category: Category,
         external_id: &str,
     ) -> Result<Resolution> {
-        match self.transaction_by_external_id(category, external_id).await {
+        match self
+            .get_transaction_by_external_id(category, external_id)
+            .await
+        {
             Ok(tx) => Ok(Resolution::Found(Box::new(tx))),
             Err(e) if e.code() == Some(ErrorCode::NotFound) => Ok(Resolution::NotFound),
             Err(e) => Err(e),

@@ -637,12 +637,12 @@ async fn transaction_lookup_by_external_id_and_resolution() {
         .await;
     let c = client(&server);
     let tx = c
-        .transaction_by_external_id(Category::FixedValueRecharges, "order/7")
+        .get_transaction_by_external_id(Category::FixedValueRecharges, "order/7")
         .await
         .unwrap();
     assert_eq!(tx.external_id, "order/7");
     let err = c
-        .transaction_by_external_id(Category::FixedValueRecharges, "missing")
+        .get_transaction_by_external_id(Category::FixedValueRecharges, "missing")
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::NotFound));
@@ -811,7 +811,11 @@ async fn bad_input_is_refused_before_any_request() {
         );
     }
     assert_eq!(
-        field(c.transaction_by_external_id(fixed, "").await.unwrap_err()),
+        field(
+            c.get_transaction_by_external_id(fixed, "")
+                .await
+                .unwrap_err()
+        ),
         "external_id"
     );
     assert!(server.received_requests().await.unwrap().is_empty());
@@ -819,28 +823,38 @@ async fn bad_input_is_refused_before_any_request() {
 
 #[test]
 fn builder_requires_credentials_and_a_valid_base_url() {
-    assert!(matches!(
-        partner_sdk_dtone::Client::builder().build(),
-        Err(Error::Http(partner_sdk_core::Error::Config(_)))
-    ));
+    let credentials_field = |b: partner_sdk_dtone::ClientBuilder| match b.build() {
+        Err(Error::Http(partner_sdk_core::Error::InvalidInput { field, .. })) => field.into_owned(),
+        other => panic!("expected an invalid credential, got {other:?}"),
+    };
+    let builder = partner_sdk_dtone::Client::builder;
+    assert_eq!(credentials_field(builder()), "credentials");
+    assert_eq!(
+        credentials_field(builder().credentials(" ", "s")),
+        "credentials.id"
+    );
+    assert_eq!(
+        credentials_field(builder().credentials("k", "")),
+        "credentials.secret"
+    );
     assert!(matches!(
         partner_sdk_dtone::Client::builder()
-            .api_key("k", "s")
+            .credentials("k", "s")
             .base_url("not a url")
             .build(),
         Err(Error::Http(partner_sdk_core::Error::Config(_)))
     ));
     assert!(matches!(
         partner_sdk_dtone::Client::builder()
-            .api_key("", "s")
+            .credentials("", "s")
             .build(),
         Err(Error::Http(partner_sdk_core::Error::InvalidInput { .. }))
     ));
     let c = partner_sdk_dtone::Client::builder()
-        .api_key("k", "s")
+        .credentials("k", "s")
         .build()
         .unwrap();
-    assert_eq!(c.base_url(), partner_sdk_dtone::DEFAULT_BASE_URL);
+    assert_eq!(c.base_url().as_str(), partner_sdk_dtone::DEFAULT_BASE_URL);
 }
 
 #[tokio::test]
@@ -855,7 +869,7 @@ async fn user_agent_suffix_and_injected_http_client_are_used() {
         .await;
     let c = partner_sdk_dtone::Client::builder()
         .base_url(format!("{}/v1.1", server.uri()))
-        .api_key(common::KEY, common::SECRET)
+        .credentials(common::KEY, common::SECRET)
         .http_client(partner_sdk_core::reqwest::Client::new())
         .user_agent_suffix("shop/2.1")
         .connect_timeout(std::time::Duration::from_secs(1))

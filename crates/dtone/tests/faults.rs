@@ -65,7 +65,7 @@ async fn connection_refused_is_a_transport_error_after_retries() {
     drop(listener);
     let c = Client::builder()
         .base_url(format!("http://{addr}/v1.1"))
-        .api_key(KEY, SECRET)
+        .credentials(KEY, SECRET)
         .retry_policy(fast_retry())
         .build()
         .unwrap();
@@ -92,7 +92,7 @@ async fn stall_past_timeout_get_is_retried_then_times_out_post_is_outcome_unknow
         .await;
     let c = Client::builder()
         .base_url(format!("{}/v1.1", server.uri()))
-        .api_key(KEY, SECRET)
+        .credentials(KEY, SECRET)
         .retry_policy(fast_retry())
         .timeout(Duration::from_millis(150))
         .build()
@@ -136,7 +136,7 @@ async fn stalled_create_is_resolved_by_looking_up_the_external_id() {
         .await;
     let c = Client::builder()
         .base_url(format!("{}/v1.1", server.uri()))
-        .api_key(KEY, SECRET)
+        .credentials(KEY, SECRET)
         .retry_policy(fast_retry())
         .timeout(Duration::from_millis(150))
         .build()
@@ -168,7 +168,7 @@ async fn stalled_create_not_found_keeps_the_outcome_unknown_error() {
         .await;
     let c = Client::builder()
         .base_url(format!("{}/v1.1", server.uri()))
-        .api_key(KEY, SECRET)
+        .credentials(KEY, SECRET)
         .retry_policy(fast_retry())
         .timeout(Duration::from_millis(150))
         .build()
@@ -387,7 +387,7 @@ async fn reset_mid_body_retries_gets_and_makes_a_create_outcome_unknown_sent_onc
     let (base, log) = reset_mid_body_server().await;
     let c = Client::builder()
         .base_url(base)
-        .api_key(KEY, SECRET)
+        .credentials(KEY, SECRET)
         .retry_policy(fast_retry())
         .timeout(Duration::from_secs(5))
         .build()

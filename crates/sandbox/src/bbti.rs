@@ -172,7 +172,7 @@ impl BbtiSandbox {
         partner_sdk_bbti::Client::builder()
             .base_url(self.base_url())
             .auth_url(self.auth_url())
-            .client_credentials(CLIENT_ID, CLIENT_SECRET)
+            .credentials(CLIENT_ID, CLIENT_SECRET)
     }
 
     /// Tokens issued so far.

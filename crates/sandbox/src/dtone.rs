@@ -123,7 +123,7 @@ impl DtoneSandbox {
 fn build_client(base_url: &str) -> partner_sdk_dtone::Client {
     let built = partner_sdk_dtone::Client::builder()
         .base_url(base_url)
-        .api_key(API_KEY, API_SECRET)
+        .credentials(API_KEY, API_SECRET)
         .build();
     match built {
         Ok(client) => client,

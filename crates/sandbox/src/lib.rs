@@ -17,7 +17,7 @@
 //! Use it from your own tests by enabling the facade's `sandbox` feature in
 //! `[dev-dependencies]`; start one provider alone with its own type
 //! ([`bbti::BbtiSandbox`], [`brighte::BrighteSandbox`],
-//! [`tradein_promo::PromoSandbox`], [`dtone::DtoneSandbox`]), or all four
+//! [`tradein_promo::TradeinPromoSandbox`], [`dtone::DtoneSandbox`]), or all four
 //! with [`Sandbox::start`]. `cargo run -p partner-sdk-sandbox --bin partner-sandbox -- serve` runs the same
 //! servers on fixed loopback ports for curl or non-Rust callers.
 #![cfg_attr(
@@ -33,7 +33,7 @@ pub mod tradein_promo;
 pub use self::bbti::BbtiSandbox;
 pub use self::brighte::BrighteSandbox;
 pub use self::dtone::DtoneSandbox;
-pub use self::tradein_promo::PromoSandbox;
+pub use self::tradein_promo::TradeinPromoSandbox;
 
 /// All four fake providers, each on its own loopback port.
 pub struct Sandbox {
@@ -42,7 +42,7 @@ pub struct Sandbox {
     /// The Brighte fake (Checkout, vendor REST, public API, webhooks).
     pub brighte: BrighteSandbox,
     /// The trade-in promotion fake (API and token server).
-    pub tradein_promo: PromoSandbox,
+    pub tradein_promo: TradeinPromoSandbox,
     /// The DT One fake.
     pub dtone: DtoneSandbox,
 }
@@ -64,7 +64,7 @@ impl Sandbox {
         let (bbti, brighte, tradein_promo, dtone) = tokio::join!(
             BbtiSandbox::start(),
             BrighteSandbox::start(),
-            PromoSandbox::start(),
+            TradeinPromoSandbox::start(),
             DtoneSandbox::start(),
         );
         Sandbox {

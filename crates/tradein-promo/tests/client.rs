@@ -144,7 +144,7 @@ async fn a_second_401_is_an_auth_error() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err.http(), partner_sdk_core::Error::Auth { .. }),
+        matches!(err.as_core(), Some(partner_sdk_core::Error::Auth { .. })),
         "{err:?}"
     );
 }
@@ -165,7 +165,7 @@ async fn token_endpoint_refusal_is_an_auth_error_and_no_api_call() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err.http(), partner_sdk_core::Error::Auth { .. }),
+        matches!(err.as_core(), Some(partner_sdk_core::Error::Auth { .. })),
         "{err:?}"
     );
     assert_eq!(api_requests(&server).await, 0);
@@ -416,29 +416,24 @@ fn builder_requires_base_token_credentials_and_scope() {
         Client::builder()
             .base_url("https://omni.example/omni-svcs")
             .token_url("https://login.example/t/oauth2/v2.0/token")
-            .client_credentials("id", "secret")
+            .credentials("id", "secret")
             .scope("s")
     };
     assert!(full().build().is_ok());
     let missing = [
         Client::builder()
             .token_url("https://login.example/t")
-            .client_credentials("id", "secret")
+            .credentials("id", "secret")
             .scope("s"),
         Client::builder()
             .base_url("https://omni.example")
-            .client_credentials("id", "secret")
-            .scope("s"),
-        Client::builder()
-            .base_url("https://omni.example")
-            .token_url("https://login.example/t")
+            .credentials("id", "secret")
             .scope("s"),
         Client::builder()
             .base_url("https://omni.example")
             .token_url("https://login.example/t")
-            .client_credentials("id", "secret"),
+            .credentials("id", "secret"),
         full().scope(" "),
-        full().client_credentials("", "secret"),
         full().base_url("ftp://x"),
         full().token_url("not a url"),
         full().app_name("bad\nname"),
@@ -447,9 +442,22 @@ fn builder_requires_base_token_credentials_and_scope() {
     for b in missing {
         let err = b.build().unwrap_err();
         assert!(
-            matches!(err.http(), partner_sdk_core::Error::Config(_)),
+            matches!(err.as_core(), Some(partner_sdk_core::Error::Config(_))),
             "{err:?}"
         );
+    }
+    let no_credentials = Client::builder()
+        .base_url("https://omni.example")
+        .token_url("https://login.example/t")
+        .scope("s");
+    for (b, field) in [
+        (no_credentials, "credentials"),
+        (full().credentials("", "secret"), "credentials.id"),
+        (full().credentials("id", ""), "credentials.secret"),
+    ] {
+        let err = b.build().unwrap_err();
+        assert!(err.is_invalid_input(), "{err:?}");
+        assert_eq!(err.invalid_field(), Some(field));
     }
 }
 

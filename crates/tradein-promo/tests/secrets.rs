@@ -21,7 +21,7 @@ fn secret_client(server: &MockServer, timeout: Duration) -> Client {
     Client::builder()
         .base_url(format!("{}/omni-svcs", server.uri()))
         .token_url(format!("{}{TOKEN_PATH}", server.uri()))
-        .client_credentials(CLIENT_ID, SECRET)
+        .credentials(CLIENT_ID, SECRET)
         .scope(SCOPE)
         .app_name("secrets-test")
         .timeout(timeout)
@@ -56,7 +56,7 @@ async fn secrets_appear_nowhere() {
     let builder = Client::builder()
         .base_url(format!("{}/omni-svcs", server.uri()))
         .token_url(format!("{}{TOKEN_PATH}", server.uri()))
-        .client_credentials(CLIENT_ID, SECRET)
+        .credentials(CLIENT_ID, SECRET)
         .scope(SCOPE);
     seen.push(format!("{builder:?}"));
     let client = secret_client(&server, Duration::from_secs(5));

@@ -63,7 +63,7 @@ impl Servers {
         Client::builder()
             .base_url(self.api.uri())
             .auth_url(self.auth.uri())
-            .client_credentials(CLIENT_ID, CLIENT_SECRET)
+            .credentials(CLIENT_ID, CLIENT_SECRET)
             .retry_policy(
                 RetryPolicy::default()
                     .with_base_delay(Duration::from_millis(5))

@@ -109,7 +109,7 @@ pub fn fast_retry() -> RetryPolicy {
 pub fn client_for(server: &MockServer) -> Client {
     Client::builder()
         .base_url(server.uri())
-        .api_credentials(API_ID, API_SECRET)
+        .credentials(API_ID, API_SECRET)
         .retry_policy(fast_retry())
         .timeout(Duration::from_secs(5))
         .build()

@@ -23,7 +23,7 @@ pub fn fast_retry() -> RetryPolicy {
 pub fn client(server: &MockServer) -> Client {
     Client::builder()
         .base_url(format!("{}/v1.1", server.uri()))
-        .api_key(KEY, SECRET)
+        .credentials(KEY, SECRET)
         .retry_policy(fast_retry())
         .timeout(Duration::from_secs(5))
         .build()

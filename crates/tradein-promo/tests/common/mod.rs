@@ -48,7 +48,7 @@ pub fn builder(server: &MockServer) -> partner_sdk_tradein_promo::ClientBuilder 
     Client::builder()
         .base_url(format!("{}/omni-svcs", server.uri()))
         .token_url(format!("{}{TOKEN_PATH}", server.uri()))
-        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .credentials(CLIENT_ID, CLIENT_SECRET)
         .scope(SCOPE)
         .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
 }
