@@ -37,9 +37,8 @@ pub const API_SECRET: &str = "sandbox-dtone-secret";
 /// Path prefix of the API (the version).
 pub const BASE_PATH: &str = "/v1.1";
 
-const PRODUCTS_BY_OPERATOR: &str =
-    include_str!("../../../fixtures/dtone/products_by_operator.json");
-const SUGGESTED_VALUES: &str = include_str!("../../../fixtures/dtone/suggested_values.json");
+const PRODUCTS_BY_OPERATOR: &str = include_str!("../data/dtone/products_by_operator.json");
+const SUGGESTED_VALUES: &str = include_str!("../data/dtone/suggested_values.json");
 
 const CATEGORIES: [&str; 6] = [
     "fixed_value_vouchers",

@@ -66,10 +66,8 @@ const BASE_PATH: &str = "/omni-svcs";
 const TOKEN_PATH: &str = "/tenant/oauth2/v2.0/token";
 const PROMOTIONS_PATH: &str = "/omni-svcs/v1/promotions/potential-promotions";
 
-const SCENARIO1_RESPONSE: &str =
-    include_str!("../../../fixtures/tradein-promo/scenario1-response.json");
-const SCENARIO2_RESPONSE: &str =
-    include_str!("../../../fixtures/tradein-promo/scenario2-response.json");
+const SCENARIO1_RESPONSE: &str = include_str!("../data/tradein-promo/scenario1-response.json");
+const SCENARIO2_RESPONSE: &str = include_str!("../data/tradein-promo/scenario2-response.json");
 
 /// An IMEI of the rule table that qualifies (the provider's sample, iPhone 14 Pro).
 pub const IMEI_IPHONE: &str = "12345789";
