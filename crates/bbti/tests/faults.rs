@@ -147,10 +147,7 @@ async fn wrong_content_type() {
     ));
     assert_eq!((o.reads, o.writes), (1, 1));
     // JSON labelled text/plain still decodes.
-    let s = serve(
-        ResponseTemplate::new(200).set_body_raw(common::fixture("list_prices.json"), "text/plain"),
-    )
-    .await;
+    let s = serve(ResponseTemplate::new(200).set_body_raw(common::PRICES, "text/plain")).await;
     let page = s.client().list_prices(&PriceQuery::new()).await.unwrap();
     assert_eq!(page.models.len(), 1);
 }

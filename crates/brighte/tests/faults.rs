@@ -296,7 +296,7 @@ async fn a_reset_mid_body_is_not_resent_for_a_create() {
                 let n = sock.read(&mut buf).await.unwrap_or(0);
                 let req = String::from_utf8_lossy(&buf[..n]).to_string();
                 if req.contains("/session") {
-                    let body = fixture("session_create_response.json");
+                    let body = session_body();
                     let resp = format!(
                         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                         body.len()

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{KEY, SECRET, client, fast_retry, fixture};
+use common::{KEY, SECRET, client, fast_retry};
 use partner_sdk_dtone::{Category, Client, Error, ErrorCode, TransactionRequest};
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -240,9 +240,12 @@ async fn too_many_requests_retries_gets_and_never_posts() {
     assert_eq!((gets, posts), (3, 1));
 }
 
+/// A products answer shaped like DT One's sample, for cutting short.
+const PRODUCTS: &str = r#"{"fixed_value_recharges": [{"product_id": 64, "product_name": "$14 Basic", "operator_id": 1959, "operator": "Claro TV Guatemala USD", "country_id": 756, "service_id": 1, "product_value": 14, "product_currency": "USD", "local_value": 14}]}"#;
+
 #[tokio::test]
 async fn truncated_json_is_a_decode_error_keeping_the_body() {
-    let truncated = &fixture("products_by_operator.json")[..200];
+    let truncated = &PRODUCTS[..200];
     let server = MockServer::start().await;
     Mock::given(wiremock::matchers::any())
         .respond_with(

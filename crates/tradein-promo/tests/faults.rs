@@ -108,7 +108,7 @@ async fn stall_past_the_timeout_is_a_timeout_after_all_attempts() {
     mount_token(&server, 1).await;
     Mock::given(method("POST"))
         .and(path(API_PATH))
-        .respond_with(json_body(S1_RESPONSE).set_delay(Duration::from_millis(800)))
+        .respond_with(json_body(OFFER).set_delay(Duration::from_millis(800)))
         .mount(&server)
         .await;
     let client = builder(&server)
@@ -295,7 +295,7 @@ async fn retry_after_beyond_the_cap_ends_the_call_with_the_wait() {
 
 #[tokio::test]
 async fn truncated_json_is_a_decode_error_keeping_the_body() {
-    let truncated = &S1_RESPONSE[..S1_RESPONSE.len() / 2];
+    let truncated = &OFFER[..OFFER.len() / 2];
     let (err, n) = run(json_body(truncated)).await;
     let Some(partner_sdk_core::Error::Decode(decode)) = err.as_core() else {
         panic!("expected a decode error, got {err:?}");
@@ -335,7 +335,7 @@ async fn wrong_content_type_is_decoded_by_content_and_plain_text_is_a_decode_err
     mount_token(&server, 1).await;
     Mock::given(method("POST"))
         .and(path(API_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(S1_RESPONSE, "text/plain"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(OFFER, "text/plain"))
         .expect(1)
         .mount(&server)
         .await;

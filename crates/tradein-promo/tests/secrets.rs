@@ -47,7 +47,7 @@ async fn secrets_appear_nowhere() {
         .await;
     Mock::given(method("POST"))
         .and(path(API_PATH))
-        .respond_with(json_body(S1_RESPONSE))
+        .respond_with(json_body(OFFER))
         .up_to_n_times(1)
         .mount(&server)
         .await;
@@ -139,7 +139,7 @@ async fn secrets_appear_nowhere() {
         .await;
     Mock::given(method("POST"))
         .and(path(API_PATH))
-        .respond_with(json_body(S1_RESPONSE).set_delay(Duration::from_millis(500)))
+        .respond_with(json_body(OFFER).set_delay(Duration::from_millis(500)))
         .mount(&server)
         .await;
     let fast = secret_client(&server, Duration::from_millis(50));

@@ -1,15 +1,16 @@
 //! Every endpoint against wiremock: what is sent (method, path, query,
 //! session headers, body) and what is parsed, using the seed's samples.
 
+#[path = "support/brighte.rs"]
 mod common;
 
-use common::*;
-use futures::TryStreamExt as _;
-use partner_sdk_brighte::{
+use brighte::{
     AccountId, ApplicationDocumentType, ApplicationStatus, CalloutRequest, CalloutStatus,
     ContentType, DocumentUpload, FinanceRequest, FinanceType, ListQuery, NewQuote, NewUser,
     QuoteStatus, RepaymentRequest, UserRole, UserUpdate,
 };
+use common::*;
+use futures::TryStreamExt as _;
 use rust_decimal::Decimal;
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param};
@@ -19,7 +20,7 @@ fn d(s: &str) -> Decimal {
     s.parse().unwrap()
 }
 
-async fn setup() -> (MockServer, partner_sdk_brighte::Client) {
+async fn setup() -> (MockServer, brighte::Client) {
     let server = MockServer::start().await;
     mount_session(&server, 1).await;
     let client = client_for(&server);
@@ -222,7 +223,7 @@ async fn upload_refuses_other_file_types_before_sending() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err.as_core(), Some(partner_sdk_core::Error::InvalidInput { field, .. }) if field == "filename"),
+            matches!(err.as_core(), Some(partner_sdk::core::Error::InvalidInput { field, .. }) if field == "filename"),
             "{name}: {err}"
         );
     }
@@ -565,7 +566,7 @@ async fn public_calculator_needs_no_session() {
         .expect(1)
         .mount(&server)
         .await;
-    let anon = partner_sdk_brighte::Client::builder()
+    let anon = brighte::Client::builder()
         .base_url(server.uri())
         .build()
         .unwrap();
@@ -592,12 +593,12 @@ fn empty_credentials_are_refused_at_build_naming_the_setting() {
         (" ", "secret", "credentials.id"),
         ("id", "", "credentials.secret"),
     ] {
-        let err = partner_sdk_brighte::Client::builder()
+        let err = brighte::Client::builder()
             .credentials(id, secret)
             .build()
             .unwrap_err();
         match err.as_core() {
-            Some(partner_sdk_core::Error::InvalidInput { field: f, .. }) => assert_eq!(f, field),
+            Some(partner_sdk::core::Error::InvalidInput { field: f, .. }) => assert_eq!(f, field),
             other => panic!("expected an invalid credential, got {other:?}"),
         }
     }
@@ -606,7 +607,7 @@ fn empty_credentials_are_refused_at_build_naming_the_setting() {
 #[tokio::test]
 async fn a_client_without_credentials_cannot_call_the_vendor_api() {
     let server = MockServer::start().await;
-    let anon = partner_sdk_brighte::Client::builder()
+    let anon = brighte::Client::builder()
         .base_url(server.uri())
         .build()
         .unwrap();
@@ -614,7 +615,7 @@ async fn a_client_without_credentials_cannot_call_the_vendor_api() {
     let err = anon.accounts().await.unwrap_err();
     let text = err.to_string();
     assert!(
-        matches!(err.as_core(), Some(partner_sdk_core::Error::Config(_))),
+        matches!(err.as_core(), Some(partner_sdk::core::Error::Config(_))),
         "{err:?}"
     );
     assert!(text.contains("credentials"), "{text}");
@@ -643,7 +644,7 @@ async fn the_vendor_prefix_is_configurable() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = partner_sdk_brighte::Client::builder()
+    let client = brighte::Client::builder()
         .base_url(server.uri())
         .vendor_path_prefix("/rest/v1/vendor")
         .credentials("a", "b")
@@ -651,7 +652,7 @@ async fn the_vendor_prefix_is_configurable() {
         .unwrap();
     assert!(client.product_categories().await.unwrap().is_empty());
     assert!(
-        partner_sdk_brighte::Client::builder()
+        brighte::Client::builder()
             .vendor_path_prefix("rest")
             .build()
             .is_err()
@@ -701,13 +702,10 @@ async fn a_second_401_after_login_is_an_auth_error_and_stops() {
         .await;
     let err = client_for(&server).accounts().await.unwrap_err();
     assert!(
-        matches!(err.as_core(), Some(partner_sdk_core::Error::Auth { .. })),
+        matches!(err.as_core(), Some(partner_sdk::core::Error::Auth { .. })),
         "{err:?}"
     );
-    assert_eq!(
-        err.code(),
-        Some(partner_sdk_brighte::ErrorCode::Unauthorized)
-    );
+    assert_eq!(err.code(), Some(brighte::ErrorCode::Unauthorized));
 }
 
 #[tokio::test]
@@ -724,7 +722,7 @@ async fn invalid_credentials_are_an_auth_error() {
         .await;
     let err = client_for(&server).accounts().await.unwrap_err();
     assert!(
-        matches!(err.as_core(), Some(partner_sdk_core::Error::Auth { .. })),
+        matches!(err.as_core(), Some(partner_sdk::core::Error::Auth { .. })),
         "{err:?}"
     );
     assert_eq!(err.api().unwrap().message(), Some("Invalid credentials."));
@@ -732,7 +730,7 @@ async fn invalid_credentials_are_an_auth_error() {
 
 #[tokio::test]
 async fn every_documented_error_code_maps_to_its_variant() {
-    use partner_sdk_brighte::ErrorCode as C;
+    use brighte::ErrorCode as C;
     let cases = [
         (400, json!(4402), "Invalid input.", C::InvalidInput),
         (404, json!("4041"), "Invalid application ID.", C::NotFound),
@@ -781,15 +779,15 @@ async fn a_2xx_answer_with_an_error_status_is_an_error() {
         .mount(&server)
         .await;
     let err = client.get_application("9").await.unwrap_err();
-    assert_eq!(err.code(), Some(partner_sdk_brighte::ErrorCode::NotFound));
+    assert_eq!(err.code(), Some(brighte::ErrorCode::NotFound));
 }
 
 #[tokio::test]
 async fn bad_inputs_are_refused_before_sending() {
     let server = MockServer::start().await;
     let client = client_for(&server);
-    let field = |e: partner_sdk_brighte::Error| match e.as_core() {
-        Some(partner_sdk_core::Error::InvalidInput { field, .. }) => field.to_string(),
+    let field = |e: brighte::Error| match e.as_core() {
+        Some(partner_sdk::core::Error::InvalidInput { field, .. }) => field.to_string(),
         _ => panic!("{e:?}"),
     };
     assert_eq!(

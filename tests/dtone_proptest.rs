@@ -1,14 +1,15 @@
 //! Every response decoder, fed arbitrary bytes, arbitrary JSON and mutated
 //! samples, returns `Ok` or a typed error and never panics.
 
+#[path = "support/dtone.rs"]
 mod common;
 
-use partner_sdk_core::ErrorBody as _;
-use partner_sdk_core::reqwest::StatusCode;
-use partner_sdk_dtone::{
+use dtone::{
     Country, DtoneErrorBody, ErrorEntry, FixedProduct, Operator, Ping, Products, Service,
     SuggestedValue, Transaction, VariableProduct, Voucher,
 };
+use partner_sdk::core::ErrorBody as _;
+use partner_sdk::core::reqwest::StatusCode;
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -178,9 +179,9 @@ proptest! {
     #[test]
     fn dates_never_panic(text in ".{0,40}", y in 1000i32..9999, mo in 1u8..13, d in 1u8..29,
                          h in 0u8..24, mi in 0u8..60, s in 0u8..60) {
-        let _ = partner_sdk_dtone::transactions::parse_date(&text);
+        let _ = dtone::transactions::parse_date(&text);
         let formatted = format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}");
-        let parsed = partner_sdk_dtone::transactions::parse_date(&formatted).unwrap();
+        let parsed = dtone::transactions::parse_date(&formatted).unwrap();
         prop_assert_eq!(parsed.year(), y);
         prop_assert_eq!(parsed.second(), s);
     }

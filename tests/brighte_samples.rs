@@ -2,17 +2,18 @@
 //! form, redirect, webhook payload, POD templates, request bodies; and the
 //! independent test vectors.
 
+#[path = "support/brighte.rs"]
 mod common;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::*;
-use partner_sdk_brighte::checkout::{self, CheckoutRequest, ProductCategoryName, RedirectResult};
-use partner_sdk_brighte::webhook::{self, Ack, REDELIVERY_SCHEDULE};
-use partner_sdk_brighte::{
+use brighte::checkout::{self, CheckoutRequest, ProductCategoryName, RedirectResult};
+use brighte::webhook::{self, Ack, REDELIVERY_SCHEDULE};
+use brighte::{
     AccountId, ApplicationStatus, CalloutRequest, FinanceRequest, FinanceType, InMemoryReplayStore,
     NewQuote, NewUser, RepaymentRequest, UserRole, Verifier,
 };
+use common::*;
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -99,7 +100,7 @@ fn checkout_json_sample_has_the_fields_we_post() {
     let joined = "http://yourwebsite.com/checkout-success?yourtrackingid=S8887000.12750.2424Storage Battery(s)Powerwall Home Battery";
     assert_eq!(
         form.checksum(),
-        partner_sdk_core::signature::sha256_hex(joined)
+        partner_sdk::core::signature::sha256_hex(joined)
     );
 }
 
@@ -116,7 +117,7 @@ fn checkout_validation_names_the_field() {
         )
     };
     let field = |r: CheckoutRequest| match r.into_form().unwrap_err().as_core() {
-        Some(partner_sdk_core::Error::InvalidInput { field, .. }) => field.to_string(),
+        Some(partner_sdk::core::Error::InvalidInput { field, .. }) => field.to_string(),
         other => panic!("{other:?}"),
     };
     assert!(ok().into_form().is_ok());
@@ -229,7 +230,7 @@ fn redirect_success_failure_and_signature() {
     )
     .unwrap_err();
     match err {
-        partner_sdk_brighte::Error::Checkout { code, message } => {
+        brighte::Error::Checkout { code, message } => {
             assert_eq!(code, "10002");
             assert_eq!(message, "Invalid deposit");
         }
@@ -239,8 +240,11 @@ fn redirect_success_failure_and_signature() {
         format!("error_code=10000&transaction_id=77&timestamp={TS}&token={TOKEN}&signature={SIG}");
     let r = RedirectResult::from_query(&signed, Some(KEY)).unwrap();
     assert_eq!(r.signature.unwrap().timestamp, 946684800);
-    let is_sig = |e: partner_sdk_brighte::Error| {
-        matches!(e.as_core(), Some(partner_sdk_core::Error::Signature { .. }))
+    let is_sig = |e: brighte::Error| {
+        matches!(
+            e.as_core(),
+            Some(partner_sdk::core::Error::Signature { .. })
+        )
     };
     assert!(is_sig(
         RedirectResult::from_query(&signed, Some("wrong-key")).unwrap_err()
@@ -270,7 +274,7 @@ fn redirect_success_failure_and_signature() {
 #[test]
 fn webhook_sample_parses_and_the_vector_verifies() {
     let sample = fixture("webhook_payload.json");
-    let raw = partner_sdk_brighte::WebhookPayload::parse(sample.as_bytes()).unwrap();
+    let raw = brighte::WebhookPayload::parse(sample.as_bytes()).unwrap();
     assert_eq!(raw.id, "BRIGHTEID");
     assert_eq!(raw.reference_number.as_deref(), Some("BRIGHTEREF"));
     assert_eq!(raw.timestamp, TS);
@@ -301,14 +305,14 @@ fn webhook_sample_parses_and_the_vector_verifies() {
     assert_eq!(event.status, ApplicationStatus::Approved);
     assert_eq!(event.timestamp, 946684800);
     assert_eq!(
-        Ack::for_result(&Ok::<_, partner_sdk_brighte::Error>(&event)).status_code(),
+        Ack::for_result(&Ok::<_, brighte::Error>(&event)).status_code(),
         200
     );
 
-    let is_sig = |r: partner_sdk_brighte::Result<partner_sdk_brighte::WebhookEvent>| {
+    let is_sig = |r: brighte::Result<brighte::WebhookEvent>| {
         matches!(
             r.unwrap_err().as_core(),
-            Some(partner_sdk_core::Error::Signature { .. })
+            Some(partner_sdk::core::Error::Signature { .. })
         )
     };
     let tol = Duration::from_secs(300);
@@ -359,7 +363,7 @@ fn webhook_form_payload_and_replay_store() {
     assert_eq!(store.len(), 1);
     let missing = webhook::verify_with_at(b"id=1&status=PAID", &v, at(946684800)).unwrap_err();
     assert!(missing.is_invalid_input());
-    let payload = partner_sdk_brighte::WebhookPayload::signed(
+    let payload = brighte::WebhookPayload::signed(
         KEY,
         "9",
         None,
@@ -455,8 +459,8 @@ fn request_bodies_serialise_equal_to_the_samples() {
         body("calculators_finance_request.http")
     );
     assert_eq!(FinanceType::from("consumer"), FinanceType::Consumer);
-    let upload = partner_sdk_brighte::DocumentUpload::new(
-        partner_sdk_brighte::ApplicationDocumentType::Invoice,
+    let upload = brighte::DocumentUpload::new(
+        brighte::ApplicationDocumentType::Invoice,
         "invoice.jpg",
         b"x".to_vec(),
     )
@@ -499,7 +503,7 @@ fn every_sample_response_parses_once_its_pod_placeholders_are_filled() {
             serde_json::from_str(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(v.is_object());
     }
-    let calc = partner_sdk_brighte::calculator::decode_finance(
+    let calc = brighte::calculator::decode_finance(
         fixture("calculators_finance_response.json").as_bytes(),
     )
     .unwrap();
@@ -517,7 +521,7 @@ fn every_sample_response_parses_once_its_pod_placeholders_are_filled() {
         );
     }
     let apps = fixture("applications_response.json").replace("boolean", "true");
-    let page = partner_sdk_brighte::applications::decode_applications_page(
+    let page = brighte::applications::decode_applications_page(
         fill(&apps, "Application POD", &application_pod())
             .to_string()
             .as_bytes(),
@@ -561,43 +565,43 @@ fn pod_templates_name_only_fields_our_types_read() {
     };
     check(
         "pod_application.txt",
-        serde_json::to_value(partner_sdk_brighte::Application::default()).unwrap(),
+        serde_json::to_value(brighte::Application::default()).unwrap(),
     );
     check(
         "pod_applicant.txt",
-        serde_json::to_value(partner_sdk_brighte::Applicant::default()).unwrap(),
+        serde_json::to_value(brighte::Applicant::default()).unwrap(),
     );
     check(
         "pod_application_document.txt",
-        serde_json::to_value(partner_sdk_brighte::ApplicationDocument::default()).unwrap(),
+        serde_json::to_value(brighte::ApplicationDocument::default()).unwrap(),
     );
     check(
         "pod_quote.txt",
-        serde_json::to_value(partner_sdk_brighte::Quote::default()).unwrap(),
+        serde_json::to_value(brighte::Quote::default()).unwrap(),
     );
     check(
         "pod_user.txt",
-        serde_json::to_value(partner_sdk_brighte::User::default()).unwrap(),
+        serde_json::to_value(brighte::User::default()).unwrap(),
     );
     check(
         "pod_account.txt",
-        serde_json::to_value(partner_sdk_brighte::Account::default()).unwrap(),
+        serde_json::to_value(brighte::Account::default()).unwrap(),
     );
     check(
         "pod_content.txt",
-        serde_json::to_value(partner_sdk_brighte::Content::default()).unwrap(),
+        serde_json::to_value(brighte::Content::default()).unwrap(),
     );
     check(
         "pod_product_category.txt",
-        serde_json::to_value(partner_sdk_brighte::ProductCategory::default()).unwrap(),
+        serde_json::to_value(brighte::ProductCategory::default()).unwrap(),
     );
     check(
         "pod_repayment_amount.txt",
-        serde_json::to_value(partner_sdk_brighte::RepaymentAmount::default()).unwrap(),
+        serde_json::to_value(brighte::RepaymentAmount::default()).unwrap(),
     );
     check(
         "pod_callout.txt",
-        serde_json::to_value(partner_sdk_brighte::Callout::default()).unwrap(),
+        serde_json::to_value(brighte::Callout::default()).unwrap(),
     );
     assert_eq!(keys("pod_user_key.txt"), ["apiId", "apiSecret"]);
 }

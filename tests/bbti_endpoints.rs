@@ -1,14 +1,15 @@
 //! Each endpoint: what is sent (method, path, query, headers, body) and
 //! what is parsed.
 
+#[path = "support/bbti.rs"]
 mod common;
 
-use common::{Servers, bearer, fixture, fixture_json};
-use futures::TryStreamExt as _;
-use partner_sdk_bbti::{
+use bbti::{
     Condition, Date, Grade, ManufacturerQuery, ModelQuery, PickupTime, PriceByAppCodeRequest,
     PriceProductRequest, PriceQuery, SeriesQuery, TransactionStatus,
 };
+use common::{Servers, bearer, fixture, fixture_json};
+use futures::TryStreamExt as _;
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -304,7 +305,7 @@ async fn register_delivery_posts_pickup_and_reads_bring_in_codes() {
         .unwrap();
     assert_eq!(r.delivery_detail.pickup_time, PickupTime::From14To16);
     let mut bring = common::pickup_request();
-    bring.delivery_pattern = partner_sdk_bbti::DeliveryPattern::BringIn;
+    bring.delivery_pattern = bbti::DeliveryPattern::BringIn;
     bring.pickup_date = None;
     bring.pickup_time = None;
     let r = c.register_delivery(&bring).await.unwrap();
@@ -341,8 +342,8 @@ async fn get_transaction_puts_the_id_in_one_segment() {
 async fn bad_input_is_refused_before_sending() {
     let s = Servers::start(Some(0)).await;
     let c = s.client();
-    let field = |e: partner_sdk_bbti::Error| match e {
-        partner_sdk_bbti::Error::Http(partner_sdk_core::Error::InvalidInput { field, .. }) => {
+    let field = |e: bbti::Error| match e {
+        bbti::Error::Http(partner_sdk::core::Error::InvalidInput { field, .. }) => {
             field.into_owned()
         }
         other => panic!("{other:?}"),
@@ -390,7 +391,7 @@ async fn bad_input_is_refused_before_sending() {
         "pickupTime"
     );
     let mut d = common::pickup_request();
-    d.delivery_pattern = partner_sdk_bbti::DeliveryPattern::BringIn;
+    d.delivery_pattern = bbti::DeliveryPattern::BringIn;
     assert_eq!(
         field(c.register_delivery(&d).await.unwrap_err()),
         "pickupDate"
@@ -414,26 +415,24 @@ async fn bad_input_is_refused_before_sending() {
 
 #[test]
 fn builder_requires_urls_and_credentials() {
-    let config = |b: partner_sdk_bbti::ClientBuilder| {
+    let config = |b: bbti::ClientBuilder| {
         matches!(
             b.build(),
-            Err(partner_sdk_bbti::Error::Http(
-                partner_sdk_core::Error::Config(_)
-            ))
+            Err(bbti::Error::Http(partner_sdk::core::Error::Config(_)))
         )
     };
-    assert!(config(partner_sdk_bbti::Client::builder()));
+    assert!(config(bbti::Client::builder()));
     assert!(config(
-        partner_sdk_bbti::Client::builder().base_url("https://a.example")
+        bbti::Client::builder().base_url("https://a.example")
     ));
-    let credentials_field = |b: partner_sdk_bbti::ClientBuilder| match b.build() {
-        Err(partner_sdk_bbti::Error::Http(partner_sdk_core::Error::InvalidInput {
-            field, ..
-        })) => field.into_owned(),
+    let credentials_field = |b: bbti::ClientBuilder| match b.build() {
+        Err(bbti::Error::Http(partner_sdk::core::Error::InvalidInput { field, .. })) => {
+            field.into_owned()
+        }
         other => panic!("expected an invalid credential, got {other:?}"),
     };
     let urls = || {
-        partner_sdk_bbti::Client::builder()
+        bbti::Client::builder()
             .base_url("https://a.example")
             .auth_url("https://b.example")
     };
@@ -447,13 +446,13 @@ fn builder_requires_urls_and_credentials() {
         "credentials.secret"
     );
     assert!(config(
-        partner_sdk_bbti::Client::builder()
+        bbti::Client::builder()
             .base_url("ftp://a.example")
             .auth_url("https://b.example")
             .credentials("id", "secret")
     ));
     assert!(
-        partner_sdk_bbti::Client::builder()
+        bbti::Client::builder()
             .base_url("https://a.example")
             .auth_url("https://b.example/prefix/")
             .credentials("id", "secret")
