@@ -48,6 +48,7 @@
 //! println!("{} yen ({:?})", quote.price, quote.grade);
 //! # Ok(()) }
 //! ```
+#![cfg_attr(doctest, doc = include_str!("../README.md"))]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)

@@ -151,16 +151,21 @@ impl ClientBuilder {
         let public_base = self.join(&self.public_prefix, "public_path_prefix")?;
         let http = match &self.settings.http {
             Some(h) => h.clone(),
-            None => partner_sdk_core::reqwest::Client::builder()
-                .connect_timeout(
-                    self.settings
-                        .connect_timeout
-                        .unwrap_or(partner_sdk_core::transport::DEFAULT_CONNECT_TIMEOUT),
-                )
-                .build()
-                .map_err(|e| {
-                    partner_sdk_core::Error::Config(format!("cannot build HTTP client: {e}").into())
-                })?,
+            None => {
+                partner_sdk_core::settings::require_tls(&base_url)?;
+                partner_sdk_core::reqwest::Client::builder()
+                    .connect_timeout(
+                        self.settings
+                            .connect_timeout
+                            .unwrap_or(partner_sdk_core::transport::DEFAULT_CONNECT_TIMEOUT),
+                    )
+                    .build()
+                    .map_err(|e| {
+                        partner_sdk_core::Error::Config(
+                            format!("cannot build HTTP client: {e}").into(),
+                        )
+                    })?
+            }
         };
         let public = self.transport(public_base, &http).build()?;
         let vendor = match (&self.api_id, &self.api_secret) {

@@ -58,6 +58,7 @@
 //! - Creates (quote, user, document, callout, payment request, secure code,
 //!   API credentials) are never retried; GET/PUT/DELETE and the two
 //!   calculators are.
+#![cfg_attr(doctest, doc = include_str!("../README.md"))]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)

@@ -30,6 +30,7 @@
 //! without a zone ([`time::PrimitiveDateTime`]); unknown fields are ignored.
 //! A body that is not valid JSON (the seed's country sample has a trailing
 //! comma) fails cleanly with a decode error that keeps the body and the path.
+#![cfg_attr(doctest, doc = include_str!("../README.md"))]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)

@@ -10,6 +10,8 @@
 //! 30 s, 3 attempts with full-jitter backoff (0.5 s base, 20 s cap), tokens
 //! refreshed `max(30 s, 10 % of lifetime)` before expiry, token calls bounded
 //! at 10 s, user agent `partner-sdk/<version>`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(doctest, doc = include_str!("../README.md"))]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -24,6 +26,7 @@ pub mod secret;
 pub mod settings;
 pub mod signature;
 #[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;
 pub mod transport;
 

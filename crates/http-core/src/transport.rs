@@ -204,6 +204,9 @@ impl TransportBuilder {
             Error::Config(format!("{}: base_url is required", self.provider).into())
         })?;
         let base = parse_base_url(&raw)?;
+        if self.http.is_none() {
+            crate::settings::require_tls(&base)?;
+        }
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()

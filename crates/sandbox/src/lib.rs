@@ -20,6 +20,7 @@
 //! [`tradein_promo::TradeinPromoSandbox`], [`dtone::DtoneSandbox`]), or all four
 //! with [`Sandbox::start`]. `cargo run -p partner-sdk-sandbox --bin partner-sandbox -- serve` runs the same
 //! servers on fixed loopback ports for curl or non-Rust callers.
+#![cfg_attr(doctest, doc = include_str!("../README.md"))]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
