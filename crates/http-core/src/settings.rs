@@ -144,13 +144,11 @@ mod tests {
     #[test]
     fn https_needs_a_tls_feature_and_http_does_not() {
         let https = Url::parse("https://api.example/v1").unwrap();
-        match require_tls(&https) {
-            Ok(()) => assert!(TLS),
-            Err(e) => {
-                assert!(!TLS);
-                assert!(matches!(e, Error::Config(_)));
-                assert!(e.to_string().contains("`rustls` or `native-tls`"), "{e}");
-            }
+        let result = require_tls(&https);
+        assert_eq!(result.is_ok(), TLS);
+        if let Err(e) = result {
+            assert!(matches!(e, Error::Config(_)));
+            assert!(e.to_string().contains("`rustls` or `native-tls`"), "{e}");
         }
         assert!(require_tls(&Url::parse("http://127.0.0.1:8080").unwrap()).is_ok());
     }
