@@ -204,7 +204,7 @@ async fn a_406_also_stops_redelivery_and_both_statuses_are_sent() {
 }
 
 #[tokio::test]
-async fn applications_page_at_500() {
+async fn list_applications_pages_at_500() {
     let sb = BrighteSandbox::start().await;
     sb.insert_applications(ACCOUNT_ID, 1201);
     sb.insert_applications("E2", 3);
