@@ -18,12 +18,17 @@
 pub use partner_sdk_core as core;
 
 #[cfg(feature = "bbti")]
+#[cfg_attr(docsrs, doc(cfg(feature = "bbti")))]
 pub use bbti;
 #[cfg(feature = "brighte")]
+#[cfg_attr(docsrs, doc(cfg(feature = "brighte")))]
 pub use brighte;
 #[cfg(feature = "dtone")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dtone")))]
 pub use dtone;
 #[cfg(feature = "sandbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub use sandbox;
 #[cfg(feature = "tradein-promo")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tradein-promo")))]
 pub use tradein_promo;

@@ -59,7 +59,7 @@ async fn facade_pricing_is_sent_once_under_503() {
     let c = bbti::Client::builder()
         .base_url(api.uri())
         .auth_url(auth.uri())
-        .client_credentials("id", "secret")
+        .credentials("id", "secret")
         .build()
         .unwrap();
     let e = c

@@ -52,7 +52,7 @@ impl Servers {
         bbti::Client::builder()
             .base_url(self.api.uri())
             .auth_url(self.auth.uri())
-            .client_credentials("client-id", "client-secret")
+            .credentials("client-id", "client-secret")
             .build()
             .unwrap()
     }

@@ -34,7 +34,7 @@ async fn checkout_redirect_and_application_through_the_facade() {
 #[tokio::test]
 async fn errors_are_typed_through_the_facade() {
     let sb = BrighteSandbox::start().await;
-    let err = sb.client().quote("missing").await.unwrap_err();
+    let err = sb.client().get_quote("missing").await.unwrap_err();
     assert_eq!(err.code(), Some(brighte::ErrorCode::NotFound));
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
 }

@@ -21,7 +21,7 @@ async fn facade_client_signs_requests_and_parses_products() {
         .await;
     let client = dtone::Client::builder()
         .base_url(format!("{}/v1.1", server.uri()))
-        .api_key("key", "secret")
+        .credentials("key", "secret")
         .build()
         .unwrap();
     let products = client.products_by_operator(1959).await.unwrap();

@@ -68,7 +68,7 @@ async fn a_1_gib_answer_never_grows_the_process_beyond_the_cap() {
         let c = bbti::Client::builder()
             .base_url(api.uri())
             .auth_url(auth.uri())
-            .client_credentials("id", "secret")
+            .credentials("id", "secret")
             .timeout(timeout)
             .build()
             .unwrap();
@@ -94,12 +94,12 @@ async fn a_1_gib_answer_never_grows_the_process_beyond_the_cap() {
         .await;
         let c = brighte::Client::builder()
             .base_url(api.uri())
-            .api_credentials("id", "secret")
+            .credentials("id", "secret")
             .timeout(timeout)
             .build()
             .unwrap();
         peak_during(&format!("brighte ({framing})"), async {
-            c.accounts().await.unwrap_err().as_http().unwrap().clone()
+            c.accounts().await.unwrap_err().as_core().unwrap().clone()
         })
         .await;
         assert_eq!(api.requests().len(), 2, "login and one call");
@@ -107,12 +107,12 @@ async fn a_1_gib_answer_never_grows_the_process_beyond_the_cap() {
         let api = RawServer::start(move |_, _| stream(content_length)).await;
         let c = dtone::Client::builder()
             .base_url(format!("{}/v1.1", api.uri()))
-            .api_key("key", "secret")
+            .credentials("key", "secret")
             .timeout(timeout)
             .build()
             .unwrap();
         peak_during(&format!("dtone ({framing})"), async {
-            c.ping().await.unwrap_err().http().clone()
+            c.ping().await.unwrap_err().as_core().unwrap().clone()
         })
         .await;
         assert_eq!(api.requests().len(), 1);
@@ -122,7 +122,7 @@ async fn a_1_gib_answer_never_grows_the_process_beyond_the_cap() {
         let c = tradein_promo::Client::builder()
             .base_url(format!("{}/omni-svcs", api.uri()))
             .token_url(format!("{}/token", auth.uri()))
-            .client_credentials("id", "secret")
+            .credentials("id", "secret")
             .scope("scope")
             .timeout(timeout)
             .build()
@@ -138,7 +138,8 @@ async fn a_1_gib_answer_never_grows_the_process_beyond_the_cap() {
             c.fetch_promotion(&request)
                 .await
                 .unwrap_err()
-                .http()
+                .as_core()
+                .unwrap()
                 .clone()
         })
         .await;

@@ -4,7 +4,7 @@ use partner_sdk::tradein_promo::{
     ConditionName, Eligibility, FlowType, PromoType, PromotionRequest,
 };
 use rust_decimal::Decimal;
-use sandbox::tradein_promo::{IMEI_IPHONE, MODEL_CODE_SAMPLE, PromoSandbox};
+use sandbox::tradein_promo::{IMEI_IPHONE, MODEL_CODE_SAMPLE, TradeinPromoSandbox};
 
 fn sample(request: PromotionRequest) -> PromotionRequest {
     request
@@ -18,7 +18,7 @@ fn sample(request: PromotionRequest) -> PromotionRequest {
 
 #[tokio::test]
 async fn facade_fetches_both_seed_scenarios_from_the_sandbox() {
-    let sandbox = PromoSandbox::start().await;
+    let sandbox = TradeinPromoSandbox::start().await;
     let client = sandbox.client();
     for request in [
         sample(PromotionRequest::by_imei(IMEI_IPHONE)),
@@ -45,7 +45,7 @@ async fn facade_fetches_both_seed_scenarios_from_the_sandbox() {
 
 #[tokio::test]
 async fn facade_reports_a_failed_power_on_as_not_eligible() {
-    let sandbox = PromoSandbox::start().await;
+    let sandbox = TradeinPromoSandbox::start().await;
     let request = PromotionRequest::by_imei(IMEI_IPHONE).answer(ConditionName::PowerOn, false);
     let offer = sandbox.client().fetch_promotion(&request).await.unwrap();
     assert_eq!(offer.eligibility(), Eligibility::NotEligible);

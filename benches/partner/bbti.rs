@@ -47,7 +47,7 @@ fn client(server: &CannedServer) -> bbti::Client {
     bbti::Client::builder()
         .base_url(&server.url)
         .auth_url(&server.url)
-        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .credentials(CLIENT_ID, CLIENT_SECRET)
         .build()
         .expect("bbti client")
 }

@@ -75,7 +75,7 @@ pub(crate) async fn overhead(report: &mut Report) {
     .await;
     let sdk = brighte::Client::builder()
         .base_url(&server.url)
-        .api_credentials(API_ID, API_SECRET)
+        .credentials(API_ID, API_SECRET)
         .build()
         .expect("brighte client");
     let http = reqwest::Client::new();
@@ -109,7 +109,7 @@ pub(crate) async fn overhead(report: &mut Report) {
         }
     };
     let typed = || async {
-        let app = sdk.application("100234").await.expect("sdk call");
+        let app = sdk.get_application("100234").await.expect("sdk call");
         check(&app);
     };
     crate::overhead_rows(report, "Brighte get application", typed, raw_with).await;

@@ -140,7 +140,7 @@ pub(crate) async fn overhead(report: &mut Report) {
     let base = format!("{}/v1.1", server.url);
     let sdk = dtone::Client::builder()
         .base_url(&base)
-        .api_key(KEY, SECRET)
+        .credentials(KEY, SECRET)
         .build()
         .expect("dtone client");
     let http = reqwest::Client::new();

@@ -27,7 +27,7 @@ pub(crate) async fn run() -> Result<(), BoxError> {
             let client = bbti::Client::builder()
                 .base_url(api)
                 .auth_url(auth)
-                .client_credentials(id, secret)
+                .credentials(id, secret)
                 .build()?;
             (None, client, program)
         }

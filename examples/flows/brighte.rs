@@ -50,7 +50,7 @@ async fn real(base: &str) -> Res<()> {
             (Some(key), (Ok(id), Ok(secret))) => {
                 let client = brighte::Client::builder()
                     .base_url(base)
-                    .api_credentials(id, secret)
+                    .credentials(id, secret)
                     .build()?;
                 let verifier = brighte::Verifier::new(key).tolerance(Duration::from_secs(15 * 60));
                 let app = checkout::confirm(&client, &verifier, &redirect).await?;
@@ -127,7 +127,7 @@ async fn offline() -> Res<()> {
     while sandbox.webhook_deliveries().len() < 2 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let app = client.application(&app.id).await?;
+    let app = client.get_application(&app.id).await?;
     println!(
         "   a moment later: status {}",
         app.status.as_ref().map(|s| s.as_str()).unwrap_or("?")

@@ -15,7 +15,7 @@ pub(crate) async fn run() -> Result<(), Box<dyn std::error::Error>> {
             println!("DT One at {base}");
             dtone::Client::builder()
                 .base_url(base)
-                .api_key(key, secret)
+                .credentials(key, secret)
                 .build()?
         }
         _ => {
@@ -67,6 +67,7 @@ pub(crate) async fn run() -> Result<(), Box<dyn std::error::Error>> {
         AccountVerification::NotAvailable => {
             println!("account {account}: no check for this product")
         }
+        other => println!("account {account}: {other:?}"),
     }
 
     let millis = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis();
@@ -84,7 +85,7 @@ pub(crate) async fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let again = client
-        .transaction_by_external_id(dtone::Category::FixedValueRecharges, &external_id)
+        .get_transaction_by_external_id(dtone::Category::FixedValueRecharges, &external_id)
         .await?;
     println!(
         "looked up by external id {external_id}: transaction {}, success = {}",

@@ -4,7 +4,7 @@
 use partner_sdk::tradein_promo::{
     Client, ConditionName, Eligibility, FlowType, PromotionRequest, PromotionResponse,
 };
-use sandbox::tradein_promo::{IMEI_GALAXY, IMEI_IPHONE, MODEL_CODE_SAMPLE, PromoSandbox};
+use sandbox::tradein_promo::{IMEI_GALAXY, IMEI_IPHONE, MODEL_CODE_SAMPLE, TradeinPromoSandbox};
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -31,6 +31,7 @@ fn print_offer(label: &str, offer: &PromotionResponse) {
             }
         }
         Eligibility::NotEligible => println!("  {label}: not eligible for a trade-in"),
+        other => println!("  {label}: {other:?}"),
     }
 }
 
@@ -59,7 +60,7 @@ pub(crate) async fn run() -> Result<(), Box<dyn std::error::Error>> {
             let mut builder = Client::builder()
                 .base_url(base)
                 .token_url(token)
-                .client_credentials(id, secret)
+                .credentials(id, secret)
                 .scope(scope);
             if let Some(app) = env("PROMO_APP_NAME") {
                 builder = builder.app_name(app);
@@ -69,7 +70,7 @@ pub(crate) async fn run() -> Result<(), Box<dyn std::error::Error>> {
             (None, builder.build()?, imei, code)
         }
         _ => {
-            let sandbox = PromoSandbox::start().await;
+            let sandbox = TradeinPromoSandbox::start().await;
             println!("trade-in promotion: sandbox at {}", sandbox.base_url());
             let client = sandbox.client();
             (

@@ -3,11 +3,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use partner_sdk_core::secret::secret;
 use partner_sdk_core::transport::parse_base_url;
-use partner_sdk_core::{ClientCredentials, HttpSettings, Transport};
+use partner_sdk_core::{ClientCredentials, ExposeSecret, HttpSettings, Transport};
 
-use crate::error::{BbtiErrorBody, Error, Result};
+use crate::error::{BbtiErrorBody, Error, Result, invalid};
 
 /// Path of the OAuth2 token endpoint under the auth base URL.
 pub const TOKEN_PATH: &str = "/auth/v1/token";
@@ -41,7 +40,7 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
-    /// A builder; `base_url`, `auth_url` and `client_credentials` are required.
+    /// A builder; `base_url`, `auth_url` and `credentials` are required.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -80,6 +79,10 @@ impl Client {
 }
 
 /// Configures a [`Client`].
+///
+/// [`credentials`](Self::credentials) takes the OAuth2 client id and secret
+/// Belong issues; they are sent as HTTP Basic credentials to the token
+/// endpoint under [`auth_url`](Self::auth_url), never to the API server.
 #[derive(Default)]
 pub struct ClientBuilder {
     base_url: Option<String>,
@@ -123,14 +126,11 @@ impl ClientBuilder {
         self
     }
 
-    /// OAuth2 client id and secret issued by Belong.
-    pub fn client_credentials(
-        mut self,
-        client_id: impl Into<String>,
-        client_secret: impl Into<String>,
-    ) -> Self {
-        self.client_id = Some(client_id.into());
-        self.client_secret = Some(secret(client_secret));
+    /// The OAuth2 client id (`id`) and client secret (`secret`) issued by
+    /// Belong (required; neither may be empty).
+    pub fn credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.client_id = Some(id.into());
+        self.client_secret = Some(partner_sdk_core::secret::secret(secret));
         self
     }
 
@@ -153,15 +153,18 @@ impl ClientBuilder {
         let auth_raw = self
             .auth_url
             .ok_or_else(|| config("bbti: auth_url is required"))?;
-        let client_id = self
-            .client_id
-            .filter(|id| !id.trim().is_empty())
-            .ok_or_else(|| {
-                config("bbti: client_credentials (a non-empty client id) are required")
-            })?;
-        let client_secret = self
-            .client_secret
-            .ok_or_else(|| config("bbti: client_credentials are required"))?;
+        let (Some(client_id), Some(client_secret)) = (self.client_id, self.client_secret) else {
+            return Err(invalid(
+                "credentials",
+                "required: call credentials(client_id, client_secret)",
+            ));
+        };
+        if client_id.trim().is_empty() {
+            return Err(invalid("credentials.id", "must not be empty"));
+        }
+        if client_secret.expose_secret().is_empty() {
+            return Err(invalid("credentials.secret", "must not be empty"));
+        }
         let mut token_url = parse_base_url(&auth_raw)?;
         token_url
             .path_segments_mut()

@@ -25,12 +25,38 @@ pub enum Error {
 }
 
 impl Error {
-    /// The API error, when the provider answered with one.
-    pub fn api(&self) -> Option<&ApiError> {
+    /// The core error this wraps, when it is one (not for a price-list error).
+    pub fn as_core(&self) -> Option<&partner_sdk_core::Error> {
         match self {
-            Error::Http(e) => e.api(),
+            Error::Http(e) => Some(e),
             Error::PriceList(_) => None,
         }
+    }
+
+    /// The HTTP status of an API or decoding error, or of a refused token
+    /// request.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.as_core().and_then(partner_sdk_core::Error::status)
+    }
+
+    /// True when trying again later may help (timeouts, connection errors,
+    /// 408/429/502/503/504); never for an unknown outcome.
+    pub fn is_retryable(&self) -> bool {
+        self.as_core()
+            .is_some_and(partner_sdk_core::Error::is_retryable)
+    }
+
+    /// True when the caller's input was refused before anything was sent.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(
+            self.as_core(),
+            Some(partner_sdk_core::Error::InvalidInput { .. })
+        )
+    }
+
+    /// The API error, when BBTI answered with one.
+    pub fn api(&self) -> Option<&ApiError> {
+        self.as_core().and_then(partner_sdk_core::Error::api)
     }
 
     /// The gRPC code of an API error (`rpcStatus.code`).
@@ -38,30 +64,9 @@ impl Error {
         self.api().and_then(|a| a.code()).map(ErrorCode::parse)
     }
 
-    /// HTTP status of an API error.
-    pub fn status(&self) -> Option<StatusCode> {
-        self.api().map(ApiError::status)
-    }
-
     /// The `rpcStatus` body of an API error, when it had that shape.
     pub fn rpc_status(&self) -> Option<RpcStatus> {
         self.api().and_then(ApiError::json)
-    }
-
-    /// True when trying again later may help (never for an unknown outcome).
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Http(e) => e.is_retryable(),
-            Error::PriceList(_) => false,
-        }
-    }
-
-    /// The shared error, when this is one.
-    pub fn as_http(&self) -> Option<&partner_sdk_core::Error> {
-        match self {
-            Error::Http(e) => Some(e),
-            Error::PriceList(_) => None,
-        }
     }
 }
 

@@ -32,7 +32,7 @@
 //! let bbti = partner_sdk_bbti::Client::builder()
 //!     .base_url("https://api.bbti.example")
 //!     .auth_url("https://auth.bbti.example")
-//!     .client_credentials("client-id", "client-secret")
+//!     .credentials("client-id", "client-secret")
 //!     .build()?;
 //! let page = bbti
 //!     .list_prices(&PriceQuery::new().manufacturer("apple").model_key("iphone-8"))
@@ -50,6 +50,7 @@
 //! println!("{} yen ({:?})", quote.price, quote.grade);
 //! # Ok(()) }
 //! ```
+#![cfg_attr(doctest, doc = include_str!("../README.md"))]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -82,5 +83,6 @@ pub use pricing::{
 pub use transactions::{GetTransactionResponse, Transaction, TransactionProduct};
 pub use types::{Condition, Date, DeliveryPattern, Grade, KeyValue, PickupTime, TransactionStatus};
 
-/// Shared HTTP machinery (retry policy, error types) this crate is built on.
-pub use partner_sdk_core;
+/// The core this crate is built on: errors, retry policy, hooks, decoding.
+pub use partner_sdk_core as core;
+pub use partner_sdk_core::{ApiError, CallInfo, Decimal, Hooks, RetryPolicy};

@@ -6,13 +6,13 @@ mod common;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use common::{CLIENT_ID, CLIENT_SECRET, Servers, basic, bearer, fixture};
+use common::{CLIENT_ID, CLIENT_SECRET, MANUFACTURERS, Servers, UNAUTHENTICATED, basic, bearer};
 use partner_sdk_bbti::ManufacturerQuery;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 fn manufacturers() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(fixture("list_manufacturers.json"), "application/json")
+    ResponseTemplate::new(200).set_body_raw(MANUFACTURERS, "application/json")
 }
 
 #[tokio::test]
@@ -73,7 +73,7 @@ fn client(auth: &MockServer, api: &MockServer) -> partner_sdk_bbti::Client {
     partner_sdk_bbti::Client::builder()
         .base_url(api.uri())
         .auth_url(auth.uri())
-        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .credentials(CLIENT_ID, CLIENT_SECRET)
         .build()
         .unwrap()
 }
@@ -128,10 +128,7 @@ async fn a_401_fetches_a_new_token_and_retries_once() {
     Mock::given(method("GET"))
         .and(path("/v1/manufacturers"))
         .and(header("authorization", "Bearer tok-1"))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .set_body_raw(fixture("error_unauthenticated.json"), "application/json"),
-        )
+        .respond_with(ResponseTemplate::new(401).set_body_raw(UNAUTHENTICATED, "application/json"))
         .expect(1)
         .mount(&api)
         .await;
@@ -200,7 +197,7 @@ async fn auth_url_path_prefix_is_kept() {
     partner_sdk_bbti::Client::builder()
         .base_url(api.uri())
         .auth_url(format!("{}/gateway/", auth.uri()))
-        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .credentials(CLIENT_ID, CLIENT_SECRET)
         .build()
         .unwrap()
         .list_manufacturers(&ManufacturerQuery::new())

@@ -157,10 +157,7 @@ async fn wrong_content_type() {
     ));
     assert_eq!((o.reads, o.writes), (1, 1));
     // JSON labelled text/plain still decodes.
-    let s = serve(
-        ResponseTemplate::new(200).set_body_raw(common::fixture("list_prices.json"), "text/plain"),
-    )
-    .await;
+    let s = serve(ResponseTemplate::new(200).set_body_raw(common::PRICES, "text/plain")).await;
     let page = s.client().list_prices(&PriceQuery::new()).await.unwrap();
     assert_eq!(page.models.len(), 1);
 }
@@ -278,7 +275,7 @@ async fn connection_refused() {
     let c = partner_sdk_bbti::Client::builder()
         .base_url(format!("http://127.0.0.1:{port}"))
         .auth_url(s.auth.uri())
-        .client_credentials(common::CLIENT_ID, common::CLIENT_SECRET)
+        .credentials(common::CLIENT_ID, common::CLIENT_SECRET)
         .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
         .build()
         .unwrap();
@@ -300,7 +297,7 @@ async fn connection_refused() {
     let c = partner_sdk_bbti::Client::builder()
         .base_url(s.api.uri())
         .auth_url(format!("http://127.0.0.1:{port}"))
-        .client_credentials(common::CLIENT_ID, common::CLIENT_SECRET)
+        .credentials(common::CLIENT_ID, common::CLIENT_SECRET)
         .build()
         .unwrap();
     assert!(c.list_prices(&PriceQuery::new()).await.is_err());
@@ -340,7 +337,7 @@ async fn reset_mid_body_retries_reads_and_never_resends_pricing() {
     let c = partner_sdk_bbti::Client::builder()
         .base_url(uri)
         .auth_url(s.auth.uri())
-        .client_credentials(common::CLIENT_ID, common::CLIENT_SECRET)
+        .credentials(common::CLIENT_ID, common::CLIENT_SECRET)
         .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
         .build()
         .unwrap();

@@ -25,7 +25,7 @@ fn builder(api: &str, auth: &str) -> partner_sdk_bbti::ClientBuilder {
     Client::builder()
         .base_url(api)
         .auth_url(auth)
-        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .credentials(CLIENT_ID, CLIENT_SECRET)
         .retry_policy(
             RetryPolicy::default()
                 .with_base_delay(Duration::from_millis(1))

@@ -37,7 +37,7 @@ impl Servers {
         Client::builder()
             .base_url(self.api.uri())
             .auth_url(self.auth.uri())
-            .client_credentials("client-id", "client-secret")
+            .credentials("client-id", "client-secret")
             .timeout(Duration::from_secs(5))
             .retry_policy(
                 RetryPolicy::default()

@@ -13,7 +13,7 @@ fn client_futures_and_streams_are_send() {
     let c = Client::builder()
         .base_url("http://127.0.0.1:9")
         .auth_url("http://127.0.0.1:9")
-        .client_credentials("id", "secret")
+        .credentials("id", "secret")
         .build()
         .unwrap();
     let pq = PriceQuery::new();

@@ -284,32 +284,29 @@ pub(crate) fn check_id(field: &'static str, id: &str) -> Result<()> {
 }
 
 impl Client {
-    /// One page of applications (`GET applications`, 500 a page).
-    pub async fn applications_page(
-        &self,
-        query: &ListQuery,
-        page: u32,
-    ) -> Result<ListPage<Application>> {
+    /// One page of applications (`GET applications`, 500 a page; the page
+    /// is [`ListQuery::page`], default 1).
+    pub async fn list_applications(&self, query: &ListQuery) -> Result<ListPage<Application>> {
         query.validate(false)?;
         let e: ApplicationsEnvelope = self
             .vendor_send(
-                crate::client::get("list_applications", "/applications")
-                    .query(&query.pairs(page.max(1))),
+                crate::client::get("list_applications", "/applications").query(&query.pairs()),
             )
             .await?;
         Ok(ListPage::new(e.applications, e.has_more_records))
     }
 
     /// Every application matching `query`, fetched page by page as the
-    /// stream is polled (`pageNumber` from 1 while `hasMoreRecords`).
+    /// stream is polled (`pageNumber` from the query's page, default 1,
+    /// while `hasMoreRecords`).
     pub fn applications(&self, query: &ListQuery) -> BoxStream<'static, Result<Application>> {
-        list_stream(self, query, |client, query, page| async move {
-            client.applications_page(&query, page).await
+        list_stream(self, query, |client, query| async move {
+            client.list_applications(&query).await
         })
     }
 
     /// One application (`GET applications/{application_id}`).
-    pub async fn application(&self, application_id: &str) -> Result<Application> {
+    pub async fn get_application(&self, application_id: &str) -> Result<Application> {
         check_id("application_id", application_id)?;
         let e: ApplicationEnvelope = self
             .vendor_send(

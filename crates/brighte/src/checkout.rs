@@ -462,5 +462,5 @@ pub async fn confirm_at(
     let (ts, token, sig) = signature_params(&pairs)?;
     verifier.authenticate_at(ts, token, sig, now, None)?;
     let claims = claims(&pairs)?;
-    client.application(&claims.transaction_id).await
+    client.get_application(&claims.transaction_id).await
 }

@@ -35,6 +35,11 @@ const LOGIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Configures a [`Client`].
 ///
+/// [`credentials`](Self::credentials) takes the Brighte API id and API
+/// secret that open a vendor session (`POST session`); the session key and
+/// token it returns authenticate every vendor call. Without credentials the
+/// client calls only the public API.
+///
 /// Defaults: base URL [`DEFAULT_BASE_URL`], vendor prefix
 /// [`DEFAULT_VENDOR_PREFIX`], public prefix [`DEFAULT_PUBLIC_PREFIX`],
 /// connect timeout 10 s, per-attempt timeout 30 s, 3 attempts with
@@ -96,15 +101,12 @@ impl ClientBuilder {
         self
     }
 
-    /// API id and secret that open a session (`POST session`). Without
-    /// them the client can call only the public API.
-    pub fn api_credentials(
-        mut self,
-        api_id: impl Into<String>,
-        api_secret: impl Into<String>,
-    ) -> Self {
-        self.api_id = Some(api_id.into());
-        self.api_secret = Some(SecretString::from(api_secret.into()));
+    /// The Brighte API id (`id`) and API secret (`secret`) that open a
+    /// session (`POST session`; neither may be empty). Without them the
+    /// client can call only the public API.
+    pub fn credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.api_id = Some(id.into());
+        self.api_secret = Some(SecretString::from(secret.into()));
         self
     }
 
@@ -145,19 +147,23 @@ impl ClientBuilder {
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
+        let base_url = partner_sdk_core::transport::parse_base_url(&self.base_url)?;
         let vendor_base = self.join(&self.vendor_prefix, "vendor_path_prefix")?;
         let public_base = self.join(&self.public_prefix, "public_path_prefix")?;
         // Built without redirects: a 3xx never carries the login or the
         // session headers to another host.
+        if self.settings.http.is_none() {
+            partner_sdk_core::settings::require_tls(&base_url)?;
+        }
         let http = self.settings.http_client_or_default()?;
         let public = self.transport(public_base, &http).build()?;
         let vendor = match (&self.api_id, &self.api_secret) {
             (Some(id), Some(secret)) => {
                 if id.trim().is_empty() {
-                    return Err(Error::invalid("api_id", "must not be empty"));
+                    return Err(Error::invalid("credentials.id", "must not be empty"));
                 }
                 if secret.expose_secret().is_empty() {
-                    return Err(Error::invalid("api_secret", "must not be empty"));
+                    return Err(Error::invalid("credentials.secret", "must not be empty"));
                 }
                 let login_timeout = self
                     .settings
@@ -186,7 +192,11 @@ impl ClientBuilder {
             _ => None,
         };
         Ok(Client {
-            inner: Arc::new(Inner { public, vendor }),
+            inner: Arc::new(Inner {
+                base_url,
+                public,
+                vendor,
+            }),
         })
     }
 }
@@ -321,7 +331,7 @@ fn without_session(api: &ApiError) -> ApiError {
             code: keep(api.code()),
             message: keep(api.message()),
         },
-        bytes::Bytes::new(),
+        &[],
     )
 }
 
@@ -332,6 +342,7 @@ struct Vendor {
 }
 
 struct Inner {
+    base_url: partner_sdk_core::Url,
     public: Transport,
     vendor: Option<Vendor>,
 }
@@ -368,6 +379,12 @@ impl Client {
     /// A builder with the defaults.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
+    }
+
+    /// The base URL the builder was given (scheme, host and any path before
+    /// the vendor and public API prefixes).
+    pub fn base_url(&self) -> &partner_sdk_core::Url {
+        &self.inner.base_url
     }
 
     /// True when the client has API credentials (can call the vendor API).
@@ -411,6 +428,7 @@ impl Client {
         });
         Client {
             inner: Arc::new(Inner {
+                base_url: self.inner.base_url.clone(),
                 public: self.inner.public.with_options(options),
                 vendor,
             }),
@@ -420,7 +438,7 @@ impl Client {
     fn vendor(&self) -> Result<&Vendor> {
         self.inner.vendor.as_ref().ok_or_else(|| {
             Error::Http(partner_sdk_core::Error::Config(
-                "brighte: the vendor REST API needs api_credentials (api_id and api_secret); \
+                "brighte: the vendor REST API needs credentials (API id and secret); \
                  this client can call only the public API"
                     .into(),
             ))

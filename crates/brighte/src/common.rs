@@ -69,11 +69,13 @@ impl From<i64> for AccountId {
     }
 }
 
-/// Filters of the list endpoints (applications, quotes, users).
+/// Filters and page of the list endpoints (applications, quotes, users).
 ///
-/// Pages of at most 500 records are fetched lazily with `pageNumber` until
-/// `hasMoreRecords` is false.
+/// `list_*` methods fetch the one page [`page`](Self::page) names (default
+/// 1); the streams fetch pages of at most 500 records lazily with
+/// `pageNumber`, from that page on, until `hasMoreRecords` is false.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ListQuery {
     /// Account (branch) to list for (`accountId`).
     pub account_id: Option<AccountId>,
@@ -81,6 +83,8 @@ pub struct ListQuery {
     pub start_date: Option<Date>,
     /// Last day (`endDate`, default: today).
     pub end_date: Option<Date>,
+    /// Page number (`pageNumber`, from 1; default 1).
+    pub page: Option<u32>,
 }
 
 impl ListQuery {
@@ -103,6 +107,12 @@ impl ListQuery {
         self.end_date = Some(date);
         self
     }
+    /// The page a `list_*` call fetches, or the page a stream starts at
+    /// (from 1; 0 is read as 1).
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = Some(page);
+        self
+    }
 
     pub(crate) fn validate(&self, account_required: bool) -> Result<()> {
         match &self.account_id {
@@ -120,7 +130,11 @@ impl ListQuery {
         Ok(())
     }
 
-    pub(crate) fn pairs(&self, page: u32) -> Vec<(&'static str, String)> {
+    fn page_number(&self) -> u32 {
+        self.page.unwrap_or(1).max(1)
+    }
+
+    pub(crate) fn pairs(&self) -> Vec<(&'static str, String)> {
         let mut q = Vec::new();
         if let Some(a) = &self.account_id {
             q.push(("accountId", a.to_string()));
@@ -131,7 +145,7 @@ impl ListQuery {
         if let Some(d) = self.end_date {
             q.push(("endDate", format_date(d)));
         }
-        q.push(("pageNumber", page.to_string()));
+        q.push(("pageNumber", self.page_number().to_string()));
         q
     }
 }
@@ -225,8 +239,9 @@ pub(crate) fn check_term(field: &'static str, months: u32) -> Result<()> {
 }
 
 /// Every item of a paged vendor list, fetched page by page as the stream is
-/// polled (`pageNumber` from 1 while `hasMoreRecords`); `fetch_page` gets one
-/// page. An invalid query is the stream's first (and only) item, an error.
+/// polled (`pageNumber` from the query's page, 1 by default, while
+/// `hasMoreRecords`); `fetch_page` gets the one page its query names. An
+/// invalid query is the stream's first (and only) item, an error.
 ///
 /// A server that keeps answering `hasMoreRecords` with the page it just
 /// sent ends the stream with `Error::Pagination` (repeated page), and so
@@ -238,13 +253,13 @@ pub(crate) fn list_stream<T, F, Fut>(
 ) -> BoxStream<'static, Result<T>>
 where
     T: Clone + PartialEq + Send + 'static,
-    F: Fn(Client, ListQuery, u32) -> Fut + Send + 'static,
+    F: Fn(Client, ListQuery) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = Result<ListPage<T>>> + Send + 'static,
 {
     let client = client.clone();
     let query = query.clone();
-    paginate_with(client.max_pages(), 1u32, move |page| {
-        let next = fetch_page(client.clone(), query.clone(), page);
+    paginate_with(client.max_pages(), query.page_number(), move |page| {
+        let next = fetch_page(client.clone(), query.clone().page(page));
         async move {
             let p = next.await?;
             Ok(Page::numbered(p.items, page, p.has_more_records))

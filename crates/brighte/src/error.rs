@@ -46,45 +46,49 @@ pub enum Error {
 }
 
 impl Error {
-    /// The Brighte body `status` code of an API error.
-    pub fn code(&self) -> Option<ErrorCode> {
-        self.api().and_then(|a| a.code()).map(ErrorCode::from)
-    }
-
-    /// The API error, for an error answer of the provider (also when it is
-    /// the cause of a failed re-login).
-    pub fn api(&self) -> Option<&ApiError> {
-        match self {
-            Error::Http(partner_sdk_core::Error::Api(e)) => Some(e),
-            Error::Http(partner_sdk_core::Error::Auth {
-                source: Some(e), ..
-            }) => Some(e),
-            _ => None,
-        }
-    }
-
-    /// The HTTP status of an API or decoding error.
-    pub fn status(&self) -> Option<StatusCode> {
-        match self {
-            Error::Http(e) => e.status(),
-            Error::Checkout { .. } => None,
-        }
-    }
-
-    /// The underlying shared error, when this is one.
-    pub fn as_http(&self) -> Option<&partner_sdk_core::Error> {
+    /// The core error this wraps, when it is one (not for a checkout failure).
+    pub fn as_core(&self) -> Option<&partner_sdk_core::Error> {
         match self {
             Error::Http(e) => Some(e),
             Error::Checkout { .. } => None,
         }
     }
 
-    /// True for `InvalidInput` (the request was refused before sending).
+    /// The HTTP status of an API or decoding error, or of a refused login.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.as_core().and_then(partner_sdk_core::Error::status)
+    }
+
+    /// True when trying again later may help (timeouts, connection errors,
+    /// 408/429/502/503/504); never for an unknown outcome.
+    pub fn is_retryable(&self) -> bool {
+        self.as_core()
+            .is_some_and(partner_sdk_core::Error::is_retryable)
+    }
+
+    /// True when the caller's input was refused before anything was sent.
     pub fn is_invalid_input(&self) -> bool {
         matches!(
-            self,
-            Error::Http(partner_sdk_core::Error::InvalidInput { .. })
+            self.as_core(),
+            Some(partner_sdk_core::Error::InvalidInput { .. })
         )
+    }
+
+    /// The API error, for an error answer of the provider (also when it is
+    /// the cause of a failed re-login).
+    pub fn api(&self) -> Option<&ApiError> {
+        match self.as_core()? {
+            partner_sdk_core::Error::Api(e) => Some(e),
+            partner_sdk_core::Error::Auth {
+                source: Some(e), ..
+            } => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The Brighte body `status` code of an API error.
+    pub fn code(&self) -> Option<ErrorCode> {
+        self.api().and_then(|a| a.code()).map(ErrorCode::from)
     }
 
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {

@@ -11,7 +11,7 @@
 //!
 //! let brighte = partner_sdk_brighte::Client::builder()
 //!     .base_url("https://portal.brighte.com.au")
-//!     .api_credentials("API_ID", "API_SECRET")
+//!     .credentials("API_ID", "API_SECRET")
 //!     .build()?;
 //! let accounts = brighte.accounts().await?;
 //! let query = partner_sdk_brighte::ListQuery::new().account(accounts[0].id.clone());
@@ -68,6 +68,7 @@
 //! - Creates (quote, user, document, callout, payment request, secure code,
 //!   API credentials) are never retried; GET/PUT/DELETE and the two
 //!   calculators are.
+#![cfg_attr(doctest, doc = include_str!("../README.md"))]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -108,4 +109,6 @@ pub use signing::{InMemoryReplayStore, ReplayStore, SignedNotice, Verifier};
 pub use users::{NewUser, User, UserKey, UserRole, UserUpdate};
 pub use webhook::{Ack, WebhookClaims, WebhookPayload};
 
-pub use partner_sdk_core::{ApiError, Decimal, RetryPolicy};
+/// The core this crate is built on: errors, retry policy, hooks, decoding.
+pub use partner_sdk_core as core;
+pub use partner_sdk_core::{ApiError, CallInfo, Decimal, Hooks, RetryPolicy};

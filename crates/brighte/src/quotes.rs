@@ -158,13 +158,12 @@ pub fn decode_quotes_page(body: &[u8]) -> std::result::Result<ListPage<Quote>, s
 }
 
 impl Client {
-    /// One page of quotes of an account (`GET quotes`; `account_id` required).
-    pub async fn quotes_page(&self, query: &ListQuery, page: u32) -> Result<ListPage<Quote>> {
+    /// One page of quotes of an account (`GET quotes`; `account_id` required;
+    /// the page is [`ListQuery::page`], default 1).
+    pub async fn list_quotes(&self, query: &ListQuery) -> Result<ListPage<Quote>> {
         query.validate(true)?;
         let e: QuotesEnvelope = self
-            .vendor_send(
-                crate::client::get("list_quotes", "/quotes").query(&query.pairs(page.max(1))),
-            )
+            .vendor_send(crate::client::get("list_quotes", "/quotes").query(&query.pairs()))
             .await?;
         Ok(ListPage::new(e.quotes, e.has_more_records))
     }
@@ -172,13 +171,13 @@ impl Client {
     /// Every quote matching `query`, fetched page by page as polled.
     /// A missing `account_id` is the stream's first (and only) item, an error.
     pub fn quotes(&self, query: &ListQuery) -> BoxStream<'static, Result<Quote>> {
-        list_stream(self, query, |client, query, page| async move {
-            client.quotes_page(&query, page).await
+        list_stream(self, query, |client, query| async move {
+            client.list_quotes(&query).await
         })
     }
 
     /// One quote (`GET quotes/{id}`).
-    pub async fn quote(&self, quote_id: &str) -> Result<Quote> {
+    pub async fn get_quote(&self, quote_id: &str) -> Result<Quote> {
         check_id("quote_id", quote_id)?;
         let e: QuoteEnvelope = self
             .vendor_send(crate::client::get("get_quote", "/quotes/{id}").param(quote_id))

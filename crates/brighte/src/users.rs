@@ -255,26 +255,25 @@ pub fn decode_users_page(body: &[u8]) -> std::result::Result<ListPage<User>, ser
 }
 
 impl Client {
-    /// One page of users of an account (`GET users`; `account_id` required).
-    pub async fn users_page(&self, query: &ListQuery, page: u32) -> Result<ListPage<User>> {
+    /// One page of users of an account (`GET users`; `account_id` required;
+    /// the page is [`ListQuery::page`], default 1).
+    pub async fn list_users(&self, query: &ListQuery) -> Result<ListPage<User>> {
         query.validate(true)?;
         let e: UsersEnvelope = self
-            .vendor_send(
-                crate::client::get("list_users", "/users").query(&query.pairs(page.max(1))),
-            )
+            .vendor_send(crate::client::get("list_users", "/users").query(&query.pairs()))
             .await?;
         Ok(ListPage::new(e.users, e.has_more_records))
     }
 
     /// Every user matching `query`, fetched page by page as polled.
     pub fn users(&self, query: &ListQuery) -> BoxStream<'static, Result<User>> {
-        list_stream(self, query, |client, query, page| async move {
-            client.users_page(&query, page).await
+        list_stream(self, query, |client, query| async move {
+            client.list_users(&query).await
         })
     }
 
     /// One user (`GET user/{user_id}`).
-    pub async fn user(&self, user_id: &str) -> Result<User> {
+    pub async fn get_user(&self, user_id: &str) -> Result<User> {
         check_id("user_id", user_id)?;
         let e: UserEnvelope = self
             .vendor_send(crate::client::get("get_user", "/user/{user_id}").param(user_id))

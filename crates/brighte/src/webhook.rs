@@ -148,7 +148,7 @@ impl Ack {
     pub fn for_outcome<T>(outcome: &Result<T>) -> Ack {
         match outcome {
             Ok(_) => Ack::Accepted,
-            Err(e) => match e.as_http() {
+            Err(e) => match e.as_core() {
                 Some(partner_sdk_core::Error::Signature { .. }) => Ack::Unauthenticated,
                 Some(partner_sdk_core::Error::InvalidInput { .. }) => Ack::Malformed,
                 _ => Ack::RetryLater,
@@ -308,7 +308,7 @@ pub async fn confirm_at(
         now,
         Some(CONFIRM_TOLERANCE),
     )?;
-    client.application(raw.id.trim()).await
+    client.get_application(raw.id.trim()).await
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ fn new_quote() -> NewQuote {
 fn client(server: &MockServer, timeout: Duration) -> partner_sdk_brighte::Client {
     partner_sdk_brighte::Client::builder()
         .base_url(server.uri())
-        .api_credentials(API_ID, API_SECRET)
+        .credentials(API_ID, API_SECRET)
         .retry_policy(
             RetryPolicy::default()
                 .with_base_delay(Duration::from_millis(5))
@@ -68,7 +68,7 @@ async fn run(
         .await;
     let c = client(&server, timeout);
     let err = match op {
-        Op::Get => c.application("7").await.map(|_| ()).unwrap_err(),
+        Op::Get => c.get_application("7").await.map(|_| ()).unwrap_err(),
         Op::Create => c.create_quote(&new_quote()).await.map(|_| ()).unwrap_err(),
     };
     let n = server
@@ -82,7 +82,7 @@ async fn run(
 }
 
 fn api_status(e: &partner_sdk_brighte::Error) -> Option<u16> {
-    match e.as_http() {
+    match e.as_core() {
         Some(partner_sdk_core::Error::Api(a)) => Some(a.status().as_u16()),
         _ => None,
     }
@@ -167,7 +167,7 @@ async fn html_pages_truncated_json_wrong_content_type_and_error_bodies() {
         );
         let (err, n) = run(op, tpl, t).await;
         assert!(
-            matches!(err.as_http(), Some(partner_sdk_core::Error::Decode(_))),
+            matches!(err.as_core(), Some(partner_sdk_core::Error::Decode(_))),
             "{err:?}"
         );
         assert_eq!(n, 1);
@@ -176,7 +176,7 @@ async fn html_pages_truncated_json_wrong_content_type_and_error_bodies() {
     let tpl = ResponseTemplate::new(200).set_body_raw("OK", "text/plain");
     let (err, n) = run(Op::Get, tpl, t).await;
     assert!(
-        matches!(err.as_http(), Some(partner_sdk_core::Error::Decode(_))),
+        matches!(err.as_core(), Some(partner_sdk_core::Error::Decode(_))),
         "{err:?}"
     );
     assert_eq!(n, 1);
@@ -192,7 +192,10 @@ async fn html_pages_truncated_json_wrong_content_type_and_error_bodies() {
         .expect(1)
         .mount(&server)
         .await;
-    assert_eq!(client(&server, t).application("7").await.unwrap().id, "7");
+    assert_eq!(
+        client(&server, t).get_application("7").await.unwrap().id,
+        "7"
+    );
     // 200 with an error body: API error with its code, not retried.
     for op in [Op::Get, Op::Create] {
         let tpl = ResponseTemplate::new(200)
@@ -213,12 +216,12 @@ async fn stalls_time_out_and_creates_become_outcome_unknown() {
         .set_body_json(json!({"status": 2000}))
         .set_delay(Duration::from_secs(2));
     let (err, n) = run(Op::Get, stall.clone(), t).await;
-    assert!(err.as_http().unwrap().is_timeout(), "{err:?}");
+    assert!(err.as_core().unwrap().is_timeout(), "{err:?}");
     assert_eq!(n, 3);
     let (err, n) = run(Op::Create, stall, t).await;
     assert!(
         matches!(
-            err.as_http(),
+            err.as_core(),
             Some(partner_sdk_core::Error::OutcomeUnknown { .. })
         ),
         "{err:?}"
@@ -233,14 +236,14 @@ async fn connection_refused_is_a_transport_error() {
     drop(listener);
     let c = partner_sdk_brighte::Client::builder()
         .base_url(format!("http://{addr}"))
-        .api_credentials(API_ID, API_SECRET)
+        .credentials(API_ID, API_SECRET)
         .retry_policy(fast_retry())
         .build()
         .unwrap();
-    let err = c.application("7").await.unwrap_err();
+    let err = c.get_application("7").await.unwrap_err();
     assert!(
         matches!(
-            err.as_http(),
+            err.as_core(),
             Some(partner_sdk_core::Error::Transport { .. })
         ),
         "{err:?}"
@@ -248,7 +251,7 @@ async fn connection_refused_is_a_transport_error() {
     let err = c.create_quote(&new_quote()).await.unwrap_err();
     assert!(
         matches!(
-            err.as_http(),
+            err.as_core(),
             Some(partner_sdk_core::Error::Transport { .. })
         ),
         "{err:?}"
@@ -266,7 +269,7 @@ async fn connection_refused_is_a_transport_error() {
         .unwrap_err();
     assert!(
         matches!(
-            err.as_http(),
+            err.as_core(),
             Some(partner_sdk_core::Error::Transport { .. })
         ),
         "{err:?}"
@@ -293,7 +296,7 @@ async fn a_reset_mid_body_is_not_resent_for_a_create() {
                 let n = sock.read(&mut buf).await.unwrap_or(0);
                 let req = String::from_utf8_lossy(&buf[..n]).to_string();
                 if req.contains("/session") {
-                    let body = fixture("session_create_response.json");
+                    let body = session_body();
                     let resp = format!(
                         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                         body.len()
@@ -310,24 +313,24 @@ async fn a_reset_mid_body_is_not_resent_for_a_create() {
     });
     let c = partner_sdk_brighte::Client::builder()
         .base_url(format!("http://{addr}"))
-        .api_credentials(API_ID, API_SECRET)
+        .credentials(API_ID, API_SECRET)
         .retry_policy(fast_retry())
         .build()
         .unwrap();
     let err = c.create_quote(&new_quote()).await.unwrap_err();
     assert!(
         matches!(
-            err.as_http(),
+            err.as_core(),
             Some(partner_sdk_core::Error::OutcomeUnknown { .. })
         ),
         "{err:?}"
     );
     assert_eq!(hits.load(Ordering::SeqCst), 1);
     hits.store(0, Ordering::SeqCst);
-    let err = c.applications_page(&ListQuery::new(), 1).await.unwrap_err();
+    let err = c.list_applications(&ListQuery::new()).await.unwrap_err();
     assert!(
         matches!(
-            err.as_http(),
+            err.as_core(),
             Some(partner_sdk_core::Error::Transport { .. } | partner_sdk_core::Error::Decode(_))
         ),
         "{err:?}"

@@ -27,7 +27,7 @@ const SESSION: &str = "/rest/vendor/v1/session";
 fn builder(base: &str) -> partner_sdk_brighte::ClientBuilder {
     Client::builder()
         .base_url(base)
-        .api_credentials(API_ID, API_SECRET)
+        .credentials(API_ID, API_SECRET)
         .retry_policy(
             RetryPolicy::default()
                 .with_base_delay(Duration::from_millis(1))
@@ -53,7 +53,7 @@ async fn count(server: &MockServer) -> usize {
 }
 
 fn core(e: &Error) -> &partner_sdk_core::Error {
-    e.as_http()
+    e.as_core()
         .unwrap_or_else(|| panic!("not an HTTP error: {e:?}"))
 }
 
@@ -84,7 +84,7 @@ async fn absurd_retry_after_and_absurd_amounts_are_typed() {
         err.api().and_then(|a| a.retry_after()),
         Some(partner_sdk_core::retry::MAX_RETRY_AFTER)
     );
-    let err = c.application("app-1").await.unwrap_err();
+    let err = c.get_application("app-1").await.unwrap_err();
     assert!(
         matches!(core(&err), partner_sdk_core::Error::Decode(_)),
         "{err:?}"
@@ -143,7 +143,7 @@ async fn control_characters_in_every_id_are_refused_before_anything_is_sent() {
         "..\t", ".\t.", "\t..", "..\r\n", "a\nb", "x\u{7f}", "\u{0}", "q\u{1b}",
     ] {
         let results: Vec<(&str, Result<(), Error>)> = vec![
-            ("application_id", c.application(bad).await.map(drop)),
+            ("application_id", c.get_application(bad).await.map(drop)),
             (
                 "application_id",
                 c.update_application_reference(bad, "REF-1").await.map(drop),
@@ -160,10 +160,10 @@ async fn control_characters_in_every_id_are_refused_before_anything_is_sent() {
                 "application_id",
                 c.request_application_payment(bad).await.map(drop),
             ),
-            ("id", c.quote(bad).await.map(drop)),
+            ("id", c.get_quote(bad).await.map(drop)),
             ("id", c.resend_quote(bad).await.map(drop)),
             ("id", c.delete_quote(bad).await.map(drop)),
-            ("user_id", c.user(bad).await.map(drop)),
+            ("user_id", c.get_user(bad).await.map(drop)),
             ("userId", c.update_user(bad, &update).await.map(drop)),
             ("userId", c.delete_user(bad).await),
             (
@@ -284,7 +284,10 @@ async fn a_1_gib_answer_is_cut_at_the_configured_cap() {
             .max_response_body(256 * 1024)
             .build()
             .unwrap();
-        let err = c.applications_page(&ListQuery::new(), 1).await.unwrap_err();
+        let err = c
+            .list_applications(&ListQuery::new().page(1))
+            .await
+            .unwrap_err();
         assert!(
             matches!(
                 core(&err),
@@ -463,7 +466,7 @@ async fn transport_errors_keep_the_path_template_not_the_id() {
     })
     .await;
     let c = builder(&server.uri()).build().unwrap();
-    let err = c.user("USER-PERSONAL-0042").await.unwrap_err();
+    let err = c.get_user("USER-PERSONAL-0042").await.unwrap_err();
     assert!(
         matches!(core(&err), partner_sdk_core::Error::Transport { path, .. } if path == "/user/{user_id}"),
         "{err:?}"

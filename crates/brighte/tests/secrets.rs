@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::fixture;
+use common::session_body;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -24,10 +24,7 @@ async fn secrets_appear_in_no_log_debug_or_error() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/rest/vendor/v1/session"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(fixture("session_create_response.json"), "application/json"),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_raw(session_body(), "application/json"))
         .mount(&server)
         .await;
     Mock::given(method("POST"))
@@ -66,7 +63,7 @@ async fn secrets_appear_in_no_log_debug_or_error() {
 
     let builder = partner_sdk_brighte::Client::builder()
         .base_url(server.uri())
-        .api_credentials("api-id", API_SECRET)
+        .credentials("api-id", API_SECRET)
         .timeout(Duration::from_secs(5));
     let mut printed = vec![format!("{builder:?}")];
     let client = builder.build().unwrap();
@@ -79,8 +76,8 @@ async fn secrets_appear_in_no_log_debug_or_error() {
     printed.push(format!("{key:?}"));
     let errors = vec![
         client.accounts().await.unwrap_err(),
-        client.application("1").await.unwrap_err(),
-        client.application("").await.unwrap_err(),
+        client.get_application("1").await.unwrap_err(),
+        client.get_application("").await.unwrap_err(),
         client
             .generate_user_api_credentials("U2", "E1")
             .await

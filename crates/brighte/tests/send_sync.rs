@@ -15,7 +15,7 @@ fn client_futures_and_streams_are_send() {
     assert_send(&client.quotes(&q));
     assert_send(&client.users(&q));
     assert_send(&client.accounts());
-    assert_send(&client.application("1"));
+    assert_send(&client.get_application("1"));
     assert_send(&client.logout());
     assert_send(&client.login());
     let f = partner_sdk_brighte::FinanceRequest::new(1.into(), 1);

@@ -1,7 +1,6 @@
 //! [`Client`] and its [`ClientBuilder`].
 
 use std::fmt;
-use std::sync::Arc;
 
 use partner_sdk_core::reqwest::header::HeaderName;
 use partner_sdk_core::{
@@ -28,11 +27,11 @@ pub fn hmac_signature(api_key: &str, api_secret: &str, nonce: &str) -> String {
 }
 
 pub(crate) fn hmac_headers() -> HmacHeaders {
-    HmacHeaders {
-        api_key: HeaderName::from_static(HEADER_API_KEY),
-        nonce: HeaderName::from_static(HEADER_NONCE),
-        signature: HeaderName::from_static(HEADER_HMAC),
-    }
+    HmacHeaders::new(
+        HeaderName::from_static(HEADER_API_KEY),
+        HeaderName::from_static(HEADER_NONCE),
+        HeaderName::from_static(HEADER_HMAC),
+    )
 }
 
 /// A DT One Goods & Services API client. Cheap to clone, `Send + Sync`.
@@ -45,17 +44,11 @@ pub(crate) fn hmac_headers() -> HmacHeaders {
 #[derive(Clone)]
 pub struct Client {
     pub(crate) transport: Transport,
-    inner: Arc<Meta>,
-}
-
-struct Meta {
-    base_url: String,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url)
             .field("transport", &self.transport)
             .finish()
     }
@@ -68,9 +61,9 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// The base URL requests go to.
-    pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+    /// The base URL requests go to (version prefix included).
+    pub fn base_url(&self) -> &partner_sdk_core::Url {
+        self.transport.base_url()
     }
 
     /// A view of this client whose calls use `options` (timeout, connect
@@ -102,12 +95,15 @@ impl Client {
     pub fn with_options(&self, options: partner_sdk_core::CallOptions) -> Client {
         Client {
             transport: self.transport.with_options(options),
-            inner: Arc::clone(&self.inner),
         }
     }
 }
 
 /// Configures a [`Client`].
+///
+/// [`credentials`](Self::credentials) takes the DT One API key and API
+/// secret: the key is sent in `X-TransferTo-apikey`, the secret only keys
+/// the HMAC signature of each request and is never sent.
 #[derive(Default)]
 pub struct ClientBuilder {
     base_url: Option<String>,
@@ -137,9 +133,10 @@ impl ClientBuilder {
         self
     }
 
-    /// API key and API secret (required).
-    pub fn api_key(mut self, key: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.api_key = Some(SecretString::from(key.into()));
+    /// The DT One API key (`id`) and API secret (`secret`) for the HMAC
+    /// signature (required; neither may be empty).
+    pub fn credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.api_key = Some(SecretString::from(id.into()));
         self.api_secret = Some(SecretString::from(secret.into()));
         self
     }
@@ -148,31 +145,36 @@ impl ClientBuilder {
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
-        let config = |m: &'static str| partner_sdk_core::Error::Config(m.into());
         let (Some(key), Some(secret)) = (self.api_key, self.api_secret) else {
-            return Err(config("dtone: api_key(key, secret) is required").into());
+            return Err(partner_sdk_core::Error::invalid_input(
+                "credentials",
+                "required: call credentials(api_key, api_secret)",
+            )
+            .into());
         };
         if key.expose_secret().trim().is_empty() {
-            return Err(
-                partner_sdk_core::Error::invalid_input("api_key", "must not be empty").into(),
-            );
+            return Err(partner_sdk_core::Error::invalid_input(
+                "credentials.id",
+                "must not be empty",
+            )
+            .into());
         }
         if secret.expose_secret().is_empty() {
-            return Err(
-                partner_sdk_core::Error::invalid_input("api_secret", "must not be empty").into(),
-            );
+            return Err(partner_sdk_core::Error::invalid_input(
+                "credentials.secret",
+                "must not be empty",
+            )
+            .into());
         }
         let base_url = self.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
         let auth = HmacNonceAuth::new(key, secret, hmac_headers());
         let builder = Transport::builder("dtone")
-            .base_url(base_url.clone())
+            .base_url(base_url)
             .auth(auth)
             .error_body(DtoneErrorBody);
         let builder = self.settings.apply(builder);
-        let transport = builder.build()?;
         Ok(Client {
-            transport,
-            inner: Arc::new(Meta { base_url }),
+            transport: builder.build()?,
         })
     }
 }

@@ -20,11 +20,37 @@ pub enum Error {
 }
 
 impl Error {
+    /// The core error this wraps (every error of this crate is one; the
+    /// `Option` keeps the signature of the other provider crates).
+    pub fn as_core(&self) -> Option<&partner_sdk_core::Error> {
+        match self {
+            Error::Http(e) => Some(e),
+        }
+    }
+
+    /// The HTTP status of an API or decoding error.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.as_core().and_then(partner_sdk_core::Error::status)
+    }
+
+    /// True when trying again later may help (timeouts, connection errors,
+    /// 408/429/502/503/504); never for an unknown outcome.
+    pub fn is_retryable(&self) -> bool {
+        self.as_core()
+            .is_some_and(partner_sdk_core::Error::is_retryable)
+    }
+
+    /// True when the caller's input was refused before anything was sent.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(
+            self.as_core(),
+            Some(partner_sdk_core::Error::InvalidInput { .. })
+        )
+    }
+
     /// The API error, when DT One answered with an error.
     pub fn api(&self) -> Option<&ApiError> {
-        match self {
-            Error::Http(e) => e.api(),
-        }
+        self.as_core().and_then(partner_sdk_core::Error::api)
     }
 
     /// The DT One error code of an API error.
@@ -41,18 +67,6 @@ impl Error {
             .and_then(|a| a.json::<ErrorsBody>())
             .map(|b| b.errors)
             .unwrap_or_default()
-    }
-
-    /// The HTTP-level error this wraps.
-    pub fn http(&self) -> &partner_sdk_core::Error {
-        match self {
-            Error::Http(e) => e,
-        }
-    }
-
-    /// True for an idempotent call that may succeed when tried again later.
-    pub fn is_retryable(&self) -> bool {
-        self.http().is_retryable()
     }
 
     /// The `(field, value)` to reconcile with when a create's outcome is

@@ -11,7 +11,7 @@
 //!
 //! let client = partner_sdk_dtone::Client::builder()
 //!     .base_url("https://gs-api.dtone.com/v1.1")
-//!     .api_key("my-api-key", "my-api-secret")
+//!     .credentials("my-api-key", "my-api-secret")
 //!     .build()?;
 //! let products = client.products_by_operator(1959).await?;
 //! for p in products.iter() {
@@ -30,6 +30,7 @@
 //! without a zone ([`time::PrimitiveDateTime`]); unknown fields are ignored.
 //! A body that is not valid JSON (the seed's country sample has a trailing
 //! comma) fails cleanly with a decode error that keeps the body and the path.
+#![cfg_attr(doctest, doc = include_str!("../README.md"))]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -44,7 +45,6 @@ pub mod transactions;
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, hmac_signature};
 pub use discovery::{Country, Operator, OperatorFilter, Ping, Service};
 pub use error::{DtoneErrorBody, Error, ErrorCode, ErrorEntry, Result};
-pub use partner_sdk_core::{Decimal, RetryPolicy};
 pub use products::{
     AccountVerification, Category, FixedProduct, InfoPair, ProductFilter, ProductRef, Products,
     SuggestedValue, TaggedProduct, VariableProduct,
@@ -52,3 +52,7 @@ pub use products::{
 /// The date-time crate of [`Transaction::date`].
 pub use time;
 pub use transactions::{Party, Resolution, Transaction, TransactionRequest, Voucher};
+
+/// The core this crate is built on: errors, retry policy, hooks, decoding.
+pub use partner_sdk_core as core;
+pub use partner_sdk_core::{ApiError, CallInfo, Decimal, Hooks, RetryPolicy};

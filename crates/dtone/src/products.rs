@@ -475,6 +475,7 @@ struct SuggestedValues {
 
 /// Answer of an account-number verification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AccountVerification {
     /// `{"verified":1}`: the account number is valid for the product.
     Verified,

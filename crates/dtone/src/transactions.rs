@@ -515,6 +515,7 @@ impl Transaction {
 
 /// What [`Client::resolve_outcome`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Resolution {
     /// DT One has a transaction with this external id.
     Found(Box<Transaction>),
@@ -550,14 +551,14 @@ impl Client {
     /// An unknown id is an API error with code [`ErrorCode::NotFound`]; an
     /// answer that does not decode is a decode error without the body (it
     /// may hold voucher PINs).
-    pub async fn transaction_by_external_id(
+    pub async fn get_transaction_by_external_id(
         &self,
         category: Category,
         external_id: &str,
     ) -> Result<Transaction> {
         check_external_id(external_id)?;
         let req = Request::get(
-            "transaction_by_external_id",
+            "get_transaction_by_external_id",
             "/transactions/{type}/ext-{external_id}",
         )
         .param(category.as_str())
@@ -574,7 +575,10 @@ impl Client {
         category: Category,
         external_id: &str,
     ) -> Result<Resolution> {
-        match self.transaction_by_external_id(category, external_id).await {
+        match self
+            .get_transaction_by_external_id(category, external_id)
+            .await
+        {
             Ok(tx) => Ok(Resolution::Found(Box::new(tx))),
             Err(e) if e.code() == Some(ErrorCode::NotFound) => Ok(Resolution::NotFound),
             Err(e) => Err(e),

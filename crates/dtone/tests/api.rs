@@ -1,15 +1,16 @@
 //! Every endpoint against wiremock: what is sent (method, path, query,
-//! signed headers, body) and what is parsed, on the seed's samples.
+//! signed headers, body) and what is parsed. The provider's verbatim samples
+//! are served by the workspace-level `tests/dtone_samples.rs`.
 
 mod common;
 
 use std::collections::HashSet;
 use std::str::FromStr;
 
-use common::{Signed, client, fixture};
+use common::{Signed, client};
 use partner_sdk_dtone::{
-    AccountVerification, Category, Decimal, Error, ErrorCode, OperatorFilter, Party, ProductFilter,
-    ProductRef, Resolution, TransactionRequest,
+    Category, Decimal, Error, ErrorCode, OperatorFilter, Party, ProductFilter, ProductRef,
+    Resolution, TransactionRequest,
 };
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
@@ -172,124 +173,6 @@ async fn discovery_endpoints_send_filters_and_parse_lists() {
     assert!(c.country_services(756).await.unwrap().is_empty());
 }
 
-fn assert_claro_64(p: &partner_sdk_dtone::FixedProduct) {
-    assert_eq!(p.product_id, 64);
-    assert_eq!(p.product_name, "$14 Basic");
-    assert_eq!(p.operator_id, Some(1959));
-    assert_eq!(p.operator.as_deref(), Some("Claro TV Guatemala USD"));
-    assert_eq!(p.country_id, Some(756));
-    assert_eq!(p.service_id, Some(1));
-    assert_eq!(p.service.as_deref(), Some("television"));
-    assert_eq!(p.product_value, dec("14"));
-    assert_eq!(p.product_currency, "USD");
-    assert_eq!(p.local_value, dec("14"));
-    assert_eq!(p.account_currency, "USD");
-    assert_eq!(p.wholesale_price, dec("12.5"));
-    assert_eq!(p.retail_price, dec("13.5"));
-    assert_eq!(p.fee, Decimal::ZERO);
-}
-
-#[tokio::test]
-async fn products_by_operator_parses_the_sample() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1.1/operators/1959/products"))
-        .and(Signed)
-        .respond_with(ok_json(&fixture("products_by_operator.json")))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let products = client(&server).products_by_operator(1959).await.unwrap();
-    assert_eq!(products.len(), 2);
-    assert_eq!(products.fixed_value_recharges.len(), 2);
-    assert_claro_64(&products.fixed_value_recharges[0]);
-    let second = &products.fixed_value_recharges[1];
-    assert_eq!(second.product_id, 65);
-    assert_eq!(second.wholesale_price, dec("18"));
-    assert_eq!(second.retail_price, dec("19.3"));
-    let tagged: Vec<_> = products.iter().collect();
-    assert!(
-        tagged
-            .iter()
-            .all(|t| t.category == Category::FixedValueRecharges)
-    );
-    assert_eq!(
-        tagged
-            .iter()
-            .map(|t| t.product.product_id())
-            .collect::<Vec<_>>(),
-        vec![64, 65]
-    );
-    assert_eq!(
-        products.find(65).unwrap().category,
-        Category::FixedValueRecharges
-    );
-}
-
-#[tokio::test]
-async fn products_by_country_sends_filters_and_the_trailing_comma_sample_fails_cleanly() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1.1/countries/756/products"))
-        .and(query_param("operator_id", "1959"))
-        .and(query_param("service_id", "1"))
-        .and(Signed)
-        .respond_with(ok_json(&fixture("products_by_country.json")))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let err = client(&server)
-        .products_by_country(756, &ProductFilter::new().operator_id(1959).service_id(1))
-        .await
-        .unwrap_err();
-    let Error::Http(partner_sdk_core::Error::Decode(d)) = &err else {
-        panic!("expected a decode error, got {err:?}");
-    };
-    assert_eq!(d.status().as_u16(), 200);
-    assert_eq!(d.body(), fixture("products_by_country.json").as_bytes());
-    assert!(
-        d.path().contains("variable_value_payments") || !d.path().is_empty(),
-        "{}",
-        d.path()
-    );
-    assert!(err.to_string().contains("products_by_country"), "{err}");
-}
-
-#[test]
-fn trailing_comma_sample_decodes_once_the_comma_is_removed() {
-    let text = fixture("products_by_country.json").replace("[],\n}", "[]\n}");
-    let products: partner_sdk_dtone::Products = serde_json::from_str(&text).unwrap();
-    assert_eq!(products.len(), 1);
-    assert_claro_64(&products.fixed_value_recharges[0]);
-    assert_eq!(
-        products.fixed_value_recharges[0]
-            .product_short_desc
-            .as_deref(),
-        Some("14 USD Baisc")
-    );
-}
-
-#[tokio::test]
-async fn products_by_service_sends_filters_and_parses_the_sample() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1.1/services/1/products"))
-        .and(query_param("operator_id", "1959"))
-        .and(query_param("country_id", "756"))
-        .and(query_param_is_missing("service_id"))
-        .and(Signed)
-        .respond_with(ok_json(&fixture("products_by_service.json")))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let products = client(&server)
-        .products_by_service(1, &ProductFilter::new().operator_id(1959).country_id(756))
-        .await
-        .unwrap();
-    assert_eq!(products.len(), 1);
-    assert_claro_64(&products.fixed_value_recharges[0]);
-}
-
 #[test]
 fn all_six_categories_decode_with_fixed_and_variable_types() {
     let body = json!({
@@ -344,121 +227,6 @@ fn wholesale_price_as_string_and_as_number_both_decode() {
     let b: partner_sdk_dtone::FixedProduct = serde_json::from_value(mk(json!(12.5))).unwrap();
     assert_eq!(a.wholesale_price, dec("0.14"));
     assert_eq!(b.wholesale_price, dec("12.5"));
-}
-
-#[tokio::test]
-async fn suggested_values_parse_prices_and_additional_info() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(
-            "/v1.1/product/variable_value_recharges/315/suggested_values",
-        ))
-        .and(Signed)
-        .respond_with(ok_json(&fixture("suggested_values.json")))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let values = client(&server).suggested_values(315).await.unwrap();
-    assert_eq!(values.len(), 2);
-    let v = &values[0];
-    assert_eq!(v.local_value, dec("9"));
-    assert_eq!(v.local_currency, "INR");
-    assert_eq!(v.name.as_deref(), Some("50 MB of 2G Plan for 1 Day"));
-    assert_eq!(v.wholesale_price, Some(dec("0.14")));
-    assert_eq!(v.retail_price, Some(dec("0.06")));
-    assert_eq!(v.fee, Decimal::ZERO);
-    let info = v.additional_info();
-    assert_eq!(
-        info.iter()
-            .map(|p| (p.index, p.key.as_str(), p.value.as_str()))
-            .collect::<Vec<_>>(),
-        vec![
-            (1, "type", "2G Plan"),
-            (2, "validity", "1 Day"),
-            (3, "data_amount", "50 MB")
-        ]
-    );
-    assert_eq!(values[1].info("validity").as_deref(), Some("3 Days"));
-    assert_eq!(values[1].wholesale_price, Some(dec("0.3")));
-
-    let extra: partner_sdk_dtone::SuggestedValue = serde_json::from_value(json!({
-        "local_value": "10", "additional_info_4": "speed:4G", "additional_info_1": "no colon"
-    }))
-    .unwrap();
-    let pairs = extra.additional_info();
-    assert_eq!(pairs[0].key, "no colon");
-    assert_eq!(pairs[0].value, "");
-    assert_eq!((pairs[1].index, pairs[1].value.as_str()), (4, "4G"));
-}
-
-#[tokio::test]
-async fn account_verification_is_three_way() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1.1/products/64/account_number/+50212345678/status"))
-        .and(Signed)
-        .respond_with(ok_json(&fixture("account_verified.json")))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.1/products/64/account_number/000/status"))
-        .respond_with(ok_json(r#"{"verified":"0"}"#))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.1/products/65/account_number/000/status"))
-        .respond_with(ResponseTemplate::new(400).set_body_raw(
-            fixture("account_verification_not_available.json"),
-            "application/json",
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.1/products/66/account_number/000/status"))
-        .respond_with(
-            ResponseTemplate::new(400)
-                .set_body_json(json!({"errors":[{"code":1000999,"message":"Invalid parameter"}]})),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    let c = client(&server);
-    assert_eq!(
-        c.verify_account_number(64, "+50212345678").await.unwrap(),
-        AccountVerification::Verified
-    );
-    assert_eq!(
-        c.verify_account_number(64, "000").await.unwrap(),
-        AccountVerification::NotVerified
-    );
-    assert_eq!(
-        c.verify_account_number(65, "000").await.unwrap(),
-        AccountVerification::NotAvailable
-    );
-    let err = c.verify_account_number(66, "000").await.unwrap_err();
-    assert_eq!(err.code(), Some(ErrorCode::InvalidParameter));
-}
-
-#[test]
-fn the_not_available_sample_is_a_1000304_error_entry() {
-    #[derive(serde::Deserialize)]
-    struct Body {
-        errors: Vec<partner_sdk_dtone::ErrorEntry>,
-    }
-    let b: Body =
-        serde_json::from_str(&fixture("account_verification_not_available.json")).unwrap();
-    assert_eq!(b.errors[0].code, 1000304);
-    assert_eq!(
-        b.errors[0].error_code(),
-        ErrorCode::AccountVerificationNotAvailable
-    );
-    assert_eq!(
-        b.errors[0].message.as_deref(),
-        Some("Account verification not available for this product")
-    );
 }
 
 #[test]
@@ -637,12 +405,12 @@ async fn transaction_lookup_by_external_id_and_resolution() {
         .await;
     let c = client(&server);
     let tx = c
-        .transaction_by_external_id(Category::FixedValueRecharges, "order/7")
+        .get_transaction_by_external_id(Category::FixedValueRecharges, "order/7")
         .await
         .unwrap();
     assert_eq!(tx.external_id, "order/7");
     let err = c
-        .transaction_by_external_id(Category::FixedValueRecharges, "missing")
+        .get_transaction_by_external_id(Category::FixedValueRecharges, "missing")
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::NotFound));
@@ -811,7 +579,11 @@ async fn bad_input_is_refused_before_any_request() {
         );
     }
     assert_eq!(
-        field(c.transaction_by_external_id(fixed, "").await.unwrap_err()),
+        field(
+            c.get_transaction_by_external_id(fixed, "")
+                .await
+                .unwrap_err()
+        ),
         "external_id"
     );
     assert!(server.received_requests().await.unwrap().is_empty());
@@ -819,28 +591,38 @@ async fn bad_input_is_refused_before_any_request() {
 
 #[test]
 fn builder_requires_credentials_and_a_valid_base_url() {
-    assert!(matches!(
-        partner_sdk_dtone::Client::builder().build(),
-        Err(Error::Http(partner_sdk_core::Error::Config(_)))
-    ));
+    let credentials_field = |b: partner_sdk_dtone::ClientBuilder| match b.build() {
+        Err(Error::Http(partner_sdk_core::Error::InvalidInput { field, .. })) => field.into_owned(),
+        other => panic!("expected an invalid credential, got {other:?}"),
+    };
+    let builder = partner_sdk_dtone::Client::builder;
+    assert_eq!(credentials_field(builder()), "credentials");
+    assert_eq!(
+        credentials_field(builder().credentials(" ", "s")),
+        "credentials.id"
+    );
+    assert_eq!(
+        credentials_field(builder().credentials("k", "")),
+        "credentials.secret"
+    );
     assert!(matches!(
         partner_sdk_dtone::Client::builder()
-            .api_key("k", "s")
+            .credentials("k", "s")
             .base_url("not a url")
             .build(),
         Err(Error::Http(partner_sdk_core::Error::Config(_)))
     ));
     assert!(matches!(
         partner_sdk_dtone::Client::builder()
-            .api_key("", "s")
+            .credentials("", "s")
             .build(),
         Err(Error::Http(partner_sdk_core::Error::InvalidInput { .. }))
     ));
     let c = partner_sdk_dtone::Client::builder()
-        .api_key("k", "s")
+        .credentials("k", "s")
         .build()
         .unwrap();
-    assert_eq!(c.base_url(), partner_sdk_dtone::DEFAULT_BASE_URL);
+    assert_eq!(c.base_url().as_str(), partner_sdk_dtone::DEFAULT_BASE_URL);
 }
 
 #[tokio::test]
@@ -855,7 +637,7 @@ async fn user_agent_suffix_and_injected_http_client_are_used() {
         .await;
     let c = partner_sdk_dtone::Client::builder()
         .base_url(format!("{}/v1.1", server.uri()))
-        .api_key(common::KEY, common::SECRET)
+        .credentials(common::KEY, common::SECRET)
         .http_client(partner_sdk_core::reqwest::Client::new())
         .user_agent_suffix("shop/2.1")
         .connect_timeout(std::time::Duration::from_secs(1))

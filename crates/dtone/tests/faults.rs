@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{KEY, SECRET, client, fast_retry, fixture};
+use common::{KEY, SECRET, client, fast_retry};
 use partner_sdk_dtone::{Category, Client, Error, ErrorCode, TransactionRequest};
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -65,7 +65,7 @@ async fn connection_refused_is_a_transport_error_after_retries() {
     drop(listener);
     let c = Client::builder()
         .base_url(format!("http://{addr}/v1.1"))
-        .api_key(KEY, SECRET)
+        .credentials(KEY, SECRET)
         .retry_policy(fast_retry())
         .build()
         .unwrap();
@@ -92,7 +92,7 @@ async fn stall_past_timeout_get_is_retried_then_times_out_post_is_outcome_unknow
         .await;
     let c = Client::builder()
         .base_url(format!("{}/v1.1", server.uri()))
-        .api_key(KEY, SECRET)
+        .credentials(KEY, SECRET)
         .retry_policy(fast_retry())
         .timeout(Duration::from_millis(150))
         .build()
@@ -136,7 +136,7 @@ async fn stalled_create_is_resolved_by_looking_up_the_external_id() {
         .await;
     let c = Client::builder()
         .base_url(format!("{}/v1.1", server.uri()))
-        .api_key(KEY, SECRET)
+        .credentials(KEY, SECRET)
         .retry_policy(fast_retry())
         .timeout(Duration::from_millis(150))
         .build()
@@ -168,7 +168,7 @@ async fn stalled_create_not_found_keeps_the_outcome_unknown_error() {
         .await;
     let c = Client::builder()
         .base_url(format!("{}/v1.1", server.uri()))
-        .api_key(KEY, SECRET)
+        .credentials(KEY, SECRET)
         .retry_policy(fast_retry())
         .timeout(Duration::from_millis(150))
         .build()
@@ -240,9 +240,12 @@ async fn too_many_requests_retries_gets_and_never_posts() {
     assert_eq!((gets, posts), (3, 1));
 }
 
+/// A products answer shaped like DT One's sample, for cutting short.
+const PRODUCTS: &str = r#"{"fixed_value_recharges": [{"product_id": 64, "product_name": "$14 Basic", "operator_id": 1959, "operator": "Claro TV Guatemala USD", "country_id": 756, "service_id": 1, "product_value": 14, "product_currency": "USD", "local_value": 14}]}"#;
+
 #[tokio::test]
 async fn truncated_json_is_a_decode_error_keeping_the_body() {
-    let truncated = &fixture("products_by_operator.json")[..200];
+    let truncated = &PRODUCTS[..200];
     let server = MockServer::start().await;
     Mock::given(wiremock::matchers::any())
         .respond_with(
@@ -393,7 +396,7 @@ async fn reset_mid_body_retries_gets_and_makes_a_create_outcome_unknown_sent_onc
     let (base, log) = reset_mid_body_server().await;
     let c = Client::builder()
         .base_url(base)
-        .api_key(KEY, SECRET)
+        .credentials(KEY, SECRET)
         .retry_policy(fast_retry())
         .timeout(Duration::from_secs(5))
         .build()

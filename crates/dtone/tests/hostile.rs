@@ -20,7 +20,7 @@ const CREATE_PATH: &str = "/v1.1/transactions/fixed_value_vouchers";
 fn client_for(base: &str) -> Client {
     Client::builder()
         .base_url(format!("{base}/v1.1"))
-        .api_key(KEY, SECRET)
+        .credentials(KEY, SECRET)
         .retry_policy(
             RetryPolicy::default()
                 .with_base_delay(Duration::from_millis(1))
@@ -54,7 +54,7 @@ async fn count(server: &MockServer, m: &str) -> usize {
 }
 
 fn core(e: &Error) -> &partner_sdk_core::Error {
-    e.http()
+    e.as_core().unwrap()
 }
 
 fn assert_no_pin(e: &Error) {
@@ -88,7 +88,7 @@ async fn absurd_retry_after_and_absurd_numbers_are_typed() {
         Some(partner_sdk_core::retry::MAX_RETRY_AFTER)
     );
     let err = c
-        .transaction_by_external_id(Category::FixedValueVouchers, "big")
+        .get_transaction_by_external_id(Category::FixedValueVouchers, "big")
         .await
         .unwrap_err();
     assert!(
@@ -182,7 +182,7 @@ async fn edge_dates_in_a_lookup_decode_or_are_decode_errors() {
             .mount(&server)
             .await;
         let result = client_for(&server.uri())
-            .transaction_by_external_id(Category::FixedValueVouchers, "d-1")
+            .get_transaction_by_external_id(Category::FixedValueVouchers, "d-1")
             .await;
         match (result, year) {
             (Ok(tx), Some(year)) => assert_eq!(tx.date.map(|d| d.year()), Some(year), "{date}"),
@@ -222,7 +222,7 @@ async fn control_characters_in_ids_are_refused_and_nothing_is_sent() {
         );
         for category in Category::ALL {
             invalid(
-                &c.transaction_by_external_id(category, bad)
+                &c.get_transaction_by_external_id(category, bad)
                     .await
                     .unwrap_err(),
                 "external_id",
@@ -303,7 +303,7 @@ async fn a_1_gib_answer_is_cut_at_the_configured_cap() {
         .await;
         let c = Client::builder()
             .base_url(format!("{}/v1.1", server.uri()))
-            .api_key(KEY, SECRET)
+            .credentials(KEY, SECRET)
             .max_response_body(1024 * 1024)
             .build()
             .unwrap();
@@ -349,7 +349,7 @@ async fn two_clients_sharing_a_key_never_send_the_same_nonce() {
     let replica = |name: &str| {
         Client::builder()
             .base_url(format!("{}/v1.1", server.uri()))
-            .api_key(KEY, SECRET)
+            .credentials(KEY, SECRET)
             .user_agent_suffix(name.to_owned())
             .build()
             .unwrap()

@@ -15,7 +15,7 @@ const RECHARGES: &str = "/v1.1/transactions/fixed_value_recharges";
 fn builder(server: &MockServer) -> partner_sdk_dtone::ClientBuilder {
     Client::builder()
         .base_url(format!("{}/v1.1", server.uri()))
-        .api_key("api-key", "api-secret")
+        .credentials("api-key", "api-secret")
         .timeout(Duration::from_secs(5))
         .retry_policy(
             RetryPolicy::default()

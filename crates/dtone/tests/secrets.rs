@@ -49,7 +49,7 @@ async fn secrets_never_appear_in_logs_debug_or_errors() {
 
     let builder = Client::builder()
         .base_url(format!("{}/v1.1", server.uri()))
-        .api_key(KEY, SECRET)
+        .credentials(KEY, SECRET)
         .timeout(Duration::from_millis(200))
         .retry_policy(common::fast_retry());
     let mut debug = vec![format!("{builder:?}")];

@@ -19,14 +19,14 @@ fn futures_are_send(c: &Client, req: &TransactionRequest) {
     send(&c.suggested_values(1));
     send(&c.verify_account_number(1, "1"));
     send(&c.create_transaction(Category::FixedValueRecharges, req));
-    send(&c.transaction_by_external_id(Category::FixedValueRecharges, "x"));
+    send(&c.get_transaction_by_external_id(Category::FixedValueRecharges, "x"));
     send(&c.resolve_outcome(Category::FixedValueRecharges, "x"));
     send(&c.create_or_resolve(Category::FixedValueRecharges, req));
 }
 
 #[test]
 fn client_and_errors_are_send_and_sync() {
-    let c = Client::builder().api_key("k", "s").build().unwrap();
+    let c = Client::builder().credentials("k", "s").build().unwrap();
     send_sync(&c);
     let e: Error = Client::builder().build().unwrap_err();
     send_sync(&e);

@@ -356,6 +356,7 @@ fn install<C: Clone>(state: &mut State<C>, fetched: &Fetched<C>) {
 
 /// Where OAuth2 client credentials go in the token request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum CredentialPlacement {
     /// `Authorization: Basic base64(id:secret)` (RFC 6749 §2.3.1).
     #[default]
@@ -630,7 +631,7 @@ impl TokenEndpoint {
                 path,
                 status,
                 fields,
-                bytes,
+                &bytes,
             );
             api.request_id = crate::transport::request_id(&headers);
             return Err(Error::Auth {
@@ -854,6 +855,7 @@ pub enum SignatureEncoding {
 
 /// Header names an [`HmacNonceAuth`] writes.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct HmacHeaders {
     /// Header carrying the API key.
     pub api_key: HeaderName,
@@ -861,6 +863,17 @@ pub struct HmacHeaders {
     pub nonce: HeaderName,
     /// Header carrying the signature.
     pub signature: HeaderName,
+}
+
+impl HmacHeaders {
+    /// The header names for the API key, the nonce and the signature.
+    pub fn new(api_key: HeaderName, nonce: HeaderName, signature: HeaderName) -> Self {
+        HmacHeaders {
+            api_key,
+            nonce,
+            signature,
+        }
+    }
 }
 
 /// Per-request HMAC-SHA256 over the API key and a fresh nonce.

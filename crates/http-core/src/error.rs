@@ -19,6 +19,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong between `client.method()` and a typed result.
 ///
+/// `Display` gives this error's own line; the cause (a reqwest or serde
+/// error) is its [`source`](std::error::Error::source), never repeated in the
+/// text, so that reporters that print the chain (anyhow, eyre) show each
+/// cause once.
+///
 /// `Clone`, so that one failed login or token request can be handed to every
 /// caller that was waiting for it.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -26,7 +31,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// The request could not be sent or the response could not be read
     /// (DNS, refused connection, reset, TLS).
-    #[error("{provider} {operation}: transport error: {source}")]
+    #[error("{provider} {operation}: transport error")]
     Transport {
         /// Provider name, e.g. `bbti`.
         provider: &'static str,
@@ -299,7 +304,7 @@ impl ApiError {
         path: impl Into<Cow<'static, str>>,
         status: StatusCode,
         fields: ProviderError,
-        body: Bytes,
+        body: &[u8],
     ) -> Self {
         ApiError {
             provider,
@@ -428,7 +433,7 @@ impl DecodeError {
         provider: &'static str,
         operation: &'static str,
         status: StatusCode,
-        body: Bytes,
+        body: &[u8],
         err: serde_path_to_error::Error<serde_json::Error>,
     ) -> Self {
         DecodeError {
@@ -495,8 +500,8 @@ impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} {}: cannot decode {} response at `{}`: {}",
-            self.provider, self.operation, self.status, self.path, self.source
+            "{} {}: cannot decode {} response at `{}`",
+            self.provider, self.operation, self.status, self.path
         )
     }
 }
@@ -590,7 +595,7 @@ impl ErrorBody for GenericErrorBody {
 
 /// At most [`MAX_ERROR_BODY`] bytes of `body`, copied: an error never pins
 /// the whole answer in memory.
-pub(crate) fn truncate(body: Bytes) -> Bytes {
+pub(crate) fn truncate(body: &[u8]) -> Bytes {
     Bytes::copy_from_slice(&body[..body.len().min(MAX_ERROR_BODY)])
 }
 
@@ -609,7 +614,7 @@ mod tests {
                 code: Some("5".into()),
                 message: message.map(str::to_owned),
             },
-            Bytes::from_static(body.as_bytes()),
+            body.as_bytes(),
         )
     }
 
@@ -632,7 +637,7 @@ mod tests {
     #[test]
     fn bodies_are_truncated_to_the_limit_and_copied() {
         let big = Bytes::from(vec![b'x'; MAX_ERROR_BODY * 2]);
-        let kept = truncate(big.clone());
+        let kept = truncate(&big);
         assert_eq!(kept.len(), MAX_ERROR_BODY);
         assert_ne!(
             kept.as_ptr(),
@@ -653,6 +658,67 @@ mod tests {
             GenericErrorBody.parse(StatusCode::BAD_GATEWAY, b"<html>"),
             ProviderError::default()
         );
+    }
+
+    /// Asserts that no error in the chain repeats its source's text.
+    fn assert_chain_does_not_repeat(e: &(dyn std::error::Error + 'static)) {
+        let mut current = e;
+        let mut depth = 0;
+        while let Some(source) = current.source() {
+            let (outer, inner) = (current.to_string(), source.to_string());
+            assert!(
+                !outer.contains(&inner),
+                "{outer:?} repeats its source {inner:?}"
+            );
+            current = source;
+            depth += 1;
+        }
+        assert!(depth <= 4, "unexpectedly long chain");
+    }
+
+    #[test]
+    fn display_never_repeats_the_source() {
+        let Err(reqwest_error) = reqwest::Client::new().get("not a url").build() else {
+            panic!("a relative URL must not build");
+        };
+        let transport = Error::Transport {
+            provider: "demo",
+            operation: "get_thing",
+            path: "/things/{id}".into(),
+            source: std::sync::Arc::new(reqwest_error),
+        };
+        assert_eq!(transport.to_string(), "demo get_thing: transport error");
+        assert!(std::error::Error::source(&transport).is_some());
+        assert_chain_does_not_repeat(&transport);
+
+        let mut de = serde_json::Deserializer::from_str(r#"{"id":"x"}"#);
+        let Err(serde_error) =
+            serde_path_to_error::deserialize::<_, std::collections::HashMap<String, u32>>(&mut de)
+        else {
+            panic!("a string is not a u32");
+        };
+        let decode = Error::Decode(Box::new(DecodeError::new(
+            "demo",
+            "get_thing",
+            StatusCode::OK,
+            br#"{"id":"x"}"#,
+            serde_error,
+        )));
+        assert_eq!(
+            decode.to_string(),
+            "demo get_thing: cannot decode 200 OK response at `id`"
+        );
+        let source = std::error::Error::source(&decode).map(ToString::to_string);
+        assert!(source.is_some_and(|s| s.contains("invalid type")));
+        assert_chain_does_not_repeat(&decode);
+
+        let auth = Error::Auth {
+            provider: "demo",
+            message: "token endpoint answered 401 Unauthorized".into(),
+            source: Some(Box::new(api(Some("bad client"), "{}"))),
+        };
+        assert_chain_does_not_repeat(&auth);
+        assert_chain_does_not_repeat(&Error::Api(Box::new(api(Some("gone"), "{}"))));
     }
 
     #[test]

@@ -14,6 +14,8 @@
 //! 24 h, token calls and logins bounded at 10 s (waiting included), answers
 //! read up to 32 MiB, listings capped at 10 000 pages, redirects never
 //! followed, user agent `partner-sdk/<version>`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(doctest, doc = include_str!("../README.md"))]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -30,6 +32,7 @@ pub mod secret;
 pub mod settings;
 pub mod signature;
 #[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;
 pub mod transport;
 

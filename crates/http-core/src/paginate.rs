@@ -32,6 +32,7 @@ pub const DEFAULT_MAX_PAGES: u32 = 10_000;
 
 /// One page of results and the cursor of the next page, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Page<T, C> {
     /// Items on this page.
     pub items: Vec<T>,

@@ -14,6 +14,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 ///
 /// Defaults: 3 attempts, 500 ms base delay, 20 s cap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Total attempts including the first (1 = never retry).
     pub max_attempts: u32,

@@ -8,11 +8,35 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use url::Url;
+
+use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use crate::transport::{DEFAULT_CONNECT_TIMEOUT, Hooks, TransportBuilder, default_http_client};
 
+/// True when this build can speak TLS (feature `rustls` or `native-tls`).
+/// Without either, a client is HTTP-only: see [`require_tls`].
+pub const TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
+
+/// Refuses an `https` URL in a build without TLS, so that a client built
+/// for one fails at `build()` with a clear [`Error::Config`] rather than on
+/// its first call. Used when the SDK creates the HTTP client itself; an
+/// injected `reqwest::Client` brings its own TLS.
+pub fn require_tls(url: &Url) -> Result<()> {
+    if url.scheme() == "https" && !TLS {
+        return Err(Error::Config(
+            format!(
+                "{url} needs TLS, and this build has none: enable the `rustls` or `native-tls` feature"
+            )
+            .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Transport settings a user may override; `None` keeps http-core's default.
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct HttpSettings {
     /// An injected `reqwest::Client` (its own TLS and connect settings apply).
     pub http: Option<reqwest::Client>,
@@ -164,6 +188,18 @@ macro_rules! http_settings_methods {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn https_needs_a_tls_feature_and_http_does_not() {
+        let https = Url::parse("https://api.example/v1").unwrap();
+        let result = require_tls(&https);
+        assert_eq!(result.is_ok(), TLS);
+        if let Err(e) = result {
+            assert!(matches!(e, Error::Config(_)));
+            assert!(e.to_string().contains("`rustls` or `native-tls`"), "{e}");
+        }
+        assert!(require_tls(&Url::parse("http://127.0.0.1:8080").unwrap()).is_ok());
+    }
 
     #[test]
     fn debug_names_settings_without_client_internals() {

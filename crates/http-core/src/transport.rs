@@ -152,6 +152,7 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
 
 /// What a [`Hooks`] implementation is told about a call attempt.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct CallInfo<'a> {
     /// Provider name.
     pub provider: &'static str,
@@ -331,6 +332,9 @@ impl TransportBuilder {
             Error::Config(format!("{}: base_url is required", self.provider).into())
         })?;
         let base = parse_base_url(&raw)?;
+        if self.http.is_none() {
+            crate::settings::require_tls(&base)?;
+        }
         let http = match self.http {
             Some(http) => http,
             None => default_http_client(self.connect_timeout)?,
@@ -656,11 +660,7 @@ pub fn decode_json<T: DeserializeOwned>(
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(value) => Ok(value),
         Err(e) => Err(Error::Decode(Box::new(DecodeError::new(
-            provider,
-            operation,
-            status,
-            body.clone(),
-            e,
+            provider, operation, status, body, e,
         )))),
     }
 }
@@ -957,7 +957,7 @@ impl Transport {
                 let cause: Cow<'static, str> = if e.is_timeout() {
                     format!("no answer within {elapsed:?} after sending").into()
                 } else {
-                    format!("connection failed after sending: {e}").into()
+                    format!("connection failed after sending: {}", e.without_url()).into()
                 };
                 return Attempt::Done(Err(Error::OutcomeUnknown {
                     provider,
@@ -1062,7 +1062,7 @@ impl Transport {
             request.template,
             status,
             fields,
-            body,
+            &body,
         );
         api.request_id = request_id(headers);
         api.retry_after = retry_after(headers);

@@ -127,11 +127,11 @@ async fn a_header_the_auth_sets_is_refused_before_sending() {
         .auth(HmacNonceAuth::new(
             SecretString::from("key"),
             SecretString::from("secret"),
-            HmacHeaders {
-                api_key: "x-api-key".parse().unwrap(),
-                nonce: "x-nonce".parse().unwrap(),
-                signature: "x-signature".parse().unwrap(),
-            },
+            HmacHeaders::new(
+                "x-api-key".parse().unwrap(),
+                "x-nonce".parse().unwrap(),
+                "x-signature".parse().unwrap(),
+            ),
         ))
         .build()
         .unwrap()

@@ -76,11 +76,11 @@ async fn traced_calls_and_debug_output_contain_no_secret_and_no_body() {
     let hmac = HmacNonceAuth::new(
         SecretString::from("api-key-visible?"),
         SecretString::from(SECRET),
-        HmacHeaders {
-            api_key: "x-key".parse().unwrap(),
-            nonce: "x-nonce".parse().unwrap(),
-            signature: "x-sig".parse().unwrap(),
-        },
+        HmacHeaders::new(
+            "x-key".parse().unwrap(),
+            "x-nonce".parse().unwrap(),
+            "x-sig".parse().unwrap(),
+        ),
     );
     let session = Session::from_headers([("x-session-token", SECRET)]).unwrap();
     let everything = format!(

@@ -257,11 +257,11 @@ async fn hmac_nonce_auth_sends_three_headers_with_distinct_nonces() {
     let auth = HmacNonceAuth::new(
         SecretString::from("key-1"),
         SecretString::from(SECRET),
-        HmacHeaders {
-            api_key: "x-key".parse().unwrap(),
-            nonce: "x-nonce".parse().unwrap(),
-            signature: "x-sig".parse().unwrap(),
-        },
+        HmacHeaders::new(
+            "x-key".parse().unwrap(),
+            "x-nonce".parse().unwrap(),
+            "x-sig".parse().unwrap(),
+        ),
     );
     let t = transport(&server, auth);
     let calls = (0..64).map(|_| t.send::<Thing>(get_thing()));

@@ -12,7 +12,7 @@
 //!   [`BbtiSandboxBuilder::token_lifetime`] (default 1 hour) and are then
 //!   refused with 401 `UNAUTHENTICATED`;
 //! - manufacturers → series → models → prices come from
-//!   `fixtures/bbti/price_list_sample.csv`; models and prices page with
+//!   `data/bbti/price_list_sample.csv` (the provider's sample); models and prices page with
 //!   `pageSize` (default 50, larger than 200 coerced to 200) and `pageToken`;
 //! - pricing computes the grade from the condition (both checks pass → A,
 //!   appearance fails → B, functionality fails → C), the price from the
@@ -40,7 +40,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-const PRICE_LIST: &str = include_str!("../../../fixtures/bbti/price_list_sample.csv");
+const PRICE_LIST: &str = include_str!("../data/bbti/price_list_sample.csv");
 /// A 1×1 PNG served as QR code and barcode.
 const PNG_BASE64: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 const AUTH_PREFIX: &str = "/auth-server";
@@ -172,7 +172,7 @@ impl BbtiSandbox {
         partner_sdk_bbti::Client::builder()
             .base_url(self.base_url())
             .auth_url(self.auth_url())
-            .client_credentials(CLIENT_ID, CLIENT_SECRET)
+            .credentials(CLIENT_ID, CLIENT_SECRET)
     }
 
     /// Tokens issued so far.

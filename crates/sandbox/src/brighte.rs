@@ -281,7 +281,7 @@ impl BrighteSandbox {
     pub fn client(&self) -> partner_sdk_brighte::Client {
         match partner_sdk_brighte::Client::builder()
             .base_url(self.base_url())
-            .api_credentials(API_ID, API_SECRET)
+            .credentials(API_ID, API_SECRET)
             .build()
         {
             Ok(c) => c,

@@ -37,9 +37,8 @@ pub const API_SECRET: &str = "sandbox-dtone-secret";
 /// Path prefix of the API (the version).
 pub const BASE_PATH: &str = "/v1.1";
 
-const PRODUCTS_BY_OPERATOR: &str =
-    include_str!("../../../fixtures/dtone/products_by_operator.json");
-const SUGGESTED_VALUES: &str = include_str!("../../../fixtures/dtone/suggested_values.json");
+const PRODUCTS_BY_OPERATOR: &str = include_str!("../data/dtone/products_by_operator.json");
+const SUGGESTED_VALUES: &str = include_str!("../data/dtone/suggested_values.json");
 
 const CATEGORIES: [&str; 6] = [
     "fixed_value_vouchers",
@@ -124,7 +123,7 @@ impl DtoneSandbox {
 fn build_client(base_url: &str) -> partner_sdk_dtone::Client {
     let built = partner_sdk_dtone::Client::builder()
         .base_url(base_url)
-        .api_key(API_KEY, API_SECRET)
+        .credentials(API_KEY, API_SECRET)
         .build();
     match built {
         Ok(client) => client,

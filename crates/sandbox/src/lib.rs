@@ -17,9 +17,10 @@
 //! Use it from your own tests by enabling the facade's `sandbox` feature in
 //! `[dev-dependencies]`; start one provider alone with its own type
 //! ([`bbti::BbtiSandbox`], [`brighte::BrighteSandbox`],
-//! [`tradein_promo::PromoSandbox`], [`dtone::DtoneSandbox`]), or all four
+//! [`tradein_promo::TradeinPromoSandbox`], [`dtone::DtoneSandbox`]), or all four
 //! with [`Sandbox::start`]. `cargo run -p partner-sdk-sandbox --bin partner-sandbox -- serve` runs the same
 //! servers on fixed loopback ports for curl or non-Rust callers.
+#![cfg_attr(doctest, doc = include_str!("../README.md"))]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -33,7 +34,7 @@ pub mod tradein_promo;
 pub use self::bbti::BbtiSandbox;
 pub use self::brighte::BrighteSandbox;
 pub use self::dtone::DtoneSandbox;
-pub use self::tradein_promo::PromoSandbox;
+pub use self::tradein_promo::TradeinPromoSandbox;
 
 /// All four fake providers, each on its own loopback port.
 pub struct Sandbox {
@@ -42,7 +43,7 @@ pub struct Sandbox {
     /// The Brighte fake (Checkout, vendor REST, public API, webhooks).
     pub brighte: BrighteSandbox,
     /// The trade-in promotion fake (API and token server).
-    pub tradein_promo: PromoSandbox,
+    pub tradein_promo: TradeinPromoSandbox,
     /// The DT One fake.
     pub dtone: DtoneSandbox,
 }
@@ -64,7 +65,7 @@ impl Sandbox {
         let (bbti, brighte, tradein_promo, dtone) = tokio::join!(
             BbtiSandbox::start(),
             BrighteSandbox::start(),
-            PromoSandbox::start(),
+            TradeinPromoSandbox::start(),
             DtoneSandbox::start(),
         );
         Sandbox {

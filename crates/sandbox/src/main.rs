@@ -5,7 +5,7 @@
 use std::net::TcpListener;
 use std::process::ExitCode;
 
-use partner_sdk_sandbox::{BbtiSandbox, BrighteSandbox, DtoneSandbox, PromoSandbox};
+use partner_sdk_sandbox::{BbtiSandbox, BrighteSandbox, DtoneSandbox, TradeinPromoSandbox};
 
 const USAGE: &str = "usage: partner-sandbox serve [--port BASE]   (servers on 127.0.0.1:BASE+1..BASE+4; default BASE 18080)";
 
@@ -56,7 +56,7 @@ async fn main() -> ExitCode {
     };
     let bbti = BbtiSandbox::start_on(l1).await;
     let brighte = BrighteSandbox::start_on(l2).await;
-    let promo = PromoSandbox::start_on(l3).await;
+    let promo = TradeinPromoSandbox::start_on(l3).await;
     let dtone = DtoneSandbox::start_on(l4).await;
 
     println!("partner-sdk sandbox (Ctrl-C to stop)");

@@ -7,7 +7,7 @@
 //!   `client_secret`, `scope`. Accepts [`CLIENT_ID`], [`CLIENT_SECRET`] and
 //!   [`SCOPE`]; answers `{"token_type":"Bearer","expires_in":1800,...}`.
 //!   Tokens last 30 minutes unless configured otherwise
-//!   ([`PromoSandboxBuilder::token_lifetime`]). Wrong credentials are a 401
+//!   ([`TradeinPromoSandboxBuilder::token_lifetime`]). Wrong credentials are a 401
 //!   `invalid_client`, a wrong scope a 400 `invalid_scope`, another grant a
 //!   400 `unsupported_grant_type` (OAuth2 error bodies).
 //! - **Promotions** (`POST {base_url}/v1/promotions/potential-promotions`):
@@ -66,10 +66,8 @@ const BASE_PATH: &str = "/omni-svcs";
 const TOKEN_PATH: &str = "/tenant/oauth2/v2.0/token";
 const PROMOTIONS_PATH: &str = "/omni-svcs/v1/promotions/potential-promotions";
 
-const SCENARIO1_RESPONSE: &str =
-    include_str!("../../../fixtures/tradein-promo/scenario1-response.json");
-const SCENARIO2_RESPONSE: &str =
-    include_str!("../../../fixtures/tradein-promo/scenario2-response.json");
+const SCENARIO1_RESPONSE: &str = include_str!("../data/tradein-promo/scenario1-response.json");
+const SCENARIO2_RESPONSE: &str = include_str!("../data/tradein-promo/scenario2-response.json");
 
 /// An IMEI of the rule table that qualifies (the provider's sample, iPhone 14 Pro).
 pub const IMEI_IPHONE: &str = "12345789";
@@ -146,14 +144,14 @@ impl Shared {
     }
 }
 
-/// Configures a [`PromoSandbox`] before it starts.
+/// Configures a [`TradeinPromoSandbox`] before it starts.
 #[derive(Debug, Default)]
-pub struct PromoSandboxBuilder {
+pub struct TradeinPromoSandboxBuilder {
     token_lifetime: Option<Duration>,
     listener: Option<TcpListener>,
 }
 
-impl PromoSandboxBuilder {
+impl TradeinPromoSandboxBuilder {
     /// Lifetime of issued tokens (default 30 minutes).
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.token_lifetime = Some(lifetime);
@@ -167,7 +165,7 @@ impl PromoSandboxBuilder {
     }
 
     /// Starts the server.
-    pub async fn start(self) -> PromoSandbox {
+    pub async fn start(self) -> TradeinPromoSandbox {
         let server = match self.listener {
             Some(l) => MockServer::builder().listener(l).start().await,
             None => MockServer::start().await,
@@ -187,39 +185,39 @@ impl PromoSandboxBuilder {
             .respond_with(PromotionResponder(shared.clone()))
             .mount(&server)
             .await;
-        PromoSandbox { server, shared }
+        TradeinPromoSandbox { server, shared }
     }
 }
 
 /// An in-process fake of the trade-in promotion API and its token server.
-pub struct PromoSandbox {
+pub struct TradeinPromoSandbox {
     server: MockServer,
     shared: Shared,
 }
 
-impl std::fmt::Debug for PromoSandbox {
+impl std::fmt::Debug for TradeinPromoSandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PromoSandbox")
+        f.debug_struct("TradeinPromoSandbox")
             .field("base_url", &self.base_url())
             .field("token_url", &self.token_url())
             .finish()
     }
 }
 
-impl PromoSandbox {
+impl TradeinPromoSandbox {
     /// Starts a sandbox on a random loopback port with 30-minute tokens.
-    pub async fn start() -> PromoSandbox {
+    pub async fn start() -> TradeinPromoSandbox {
         Self::builder().start().await
     }
 
     /// Starts a sandbox on `listener` (for fixed ports).
-    pub async fn start_on(listener: TcpListener) -> PromoSandbox {
+    pub async fn start_on(listener: TcpListener) -> TradeinPromoSandbox {
         Self::builder().listener(listener).start().await
     }
 
     /// A builder for other settings (token lifetime).
-    pub fn builder() -> PromoSandboxBuilder {
-        PromoSandboxBuilder::default()
+    pub fn builder() -> TradeinPromoSandboxBuilder {
+        TradeinPromoSandboxBuilder::default()
     }
 
     /// API base URL (ends in `/omni-svcs`), for `Client::builder().base_url`.
@@ -253,7 +251,7 @@ impl PromoSandbox {
         partner_sdk_tradein_promo::Client::builder()
             .base_url(self.base_url())
             .token_url(self.token_url())
-            .client_credentials(CLIENT_ID, CLIENT_SECRET)
+            .credentials(CLIENT_ID, CLIENT_SECRET)
             .scope(SCOPE)
             .app_name("partner-sdk-sandbox")
     }

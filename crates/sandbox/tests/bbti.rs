@@ -224,7 +224,7 @@ async fn wrong_credentials_are_refused() {
     let c = partner_sdk_bbti::Client::builder()
         .base_url(sb.base_url())
         .auth_url(sb.auth_url())
-        .client_credentials(CLIENT_ID, "wrong")
+        .credentials(CLIENT_ID, "wrong")
         .build()
         .unwrap();
     let e = c

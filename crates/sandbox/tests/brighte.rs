@@ -54,7 +54,7 @@ async fn checkout_applies_the_last_digit_rule_for_each_digit() {
     for (digit, first, _) in &cases {
         // Financed = total - deposit = 1000 + digit (+ cents ignored).
         let r = submit(&sb, checkout(1500 + digit, 500)).await.unwrap();
-        let app = client.application(&r.transaction_id).await.unwrap();
+        let app = client.get_application(&r.transaction_id).await.unwrap();
         assert_eq!(app.status.as_ref(), Some(first), "digit {digit}");
         assert_eq!(app.financed_amount, Some(Decimal::from(1000 + digit)));
         assert_eq!(app.reference_number.as_deref(), Some("ORDER-42"));
@@ -62,7 +62,7 @@ async fn checkout_applies_the_last_digit_rule_for_each_digit() {
     }
     tokio::time::sleep(STATUS_CHANGE_AFTER.mul_f64(SCALE) + Duration::from_millis(20)).await;
     for ((digit, _, second), id) in cases.iter().zip(&ids) {
-        let app = client.application(id).await.unwrap();
+        let app = client.get_application(id).await.unwrap();
         assert_eq!(app.status.as_ref(), Some(second), "digit {digit}");
     }
     // $1005.99 → rule 5: cents are ignored.
@@ -77,7 +77,11 @@ async fn checkout_applies_the_last_digit_rule_for_each_digit() {
     .await
     .unwrap();
     assert_eq!(
-        client.application(&r.transaction_id).await.unwrap().status,
+        client
+            .get_application(&r.transaction_id)
+            .await
+            .unwrap()
+            .status,
         Some(S::Declined)
     );
 }
@@ -209,18 +213,18 @@ async fn a_406_also_stops_redelivery_and_both_statuses_are_sent() {
 }
 
 #[tokio::test]
-async fn applications_page_at_500() {
+async fn list_applications_pages_at_500() {
     let sb = BrighteSandbox::start().await;
     sb.insert_applications(ACCOUNT_ID, 1201);
     sb.insert_applications("E2", 3);
     let client = sb.client();
     let q = ListQuery::new().account(ACCOUNT_ID);
-    let page = client.applications_page(&q, 1).await.unwrap();
+    let page = client.list_applications(&q).await.unwrap();
     assert_eq!(page.items.len(), 500);
     assert!(page.has_more_records);
     let mut sizes = Vec::new();
     for n in 1.. {
-        let p = client.applications_page(&q, n).await.unwrap();
+        let p = client.list_applications(&q.clone().page(n)).await.unwrap();
         sizes.push(p.items.len());
         if !p.has_more_records {
             break;
@@ -228,7 +232,7 @@ async fn applications_page_at_500() {
     }
     assert_eq!(sizes, [500, 500, 201]);
     let rest = client
-        .applications_page(&ListQuery::new(), 3)
+        .list_applications(&ListQuery::new().page(3))
         .await
         .unwrap();
     assert_eq!(rest.items.len(), 204);
@@ -245,7 +249,7 @@ async fn sessions_accounts_and_logout() {
     assert_eq!(client.accounts().await.unwrap().len(), 1);
     let bad = partner_sdk_brighte::Client::builder()
         .base_url(sb.base_url())
-        .api_credentials("nope", "nope")
+        .credentials("nope", "nope")
         .build()
         .unwrap();
     let err = bad.accounts().await.unwrap_err();
@@ -272,18 +276,23 @@ async fn quotes_users_documents_payment_and_calculators() {
         .await
         .unwrap();
     assert_eq!(
-        client.quote(&quote.id).await.unwrap().applicant.as_deref(),
+        client
+            .get_quote(&quote.id)
+            .await
+            .unwrap()
+            .applicant
+            .as_deref(),
         Some("Jane Citizen")
     );
     let listed = client
-        .quotes_page(&ListQuery::new().account(ACCOUNT_ID), 1)
+        .list_quotes(&ListQuery::new().account(ACCOUNT_ID))
         .await
         .unwrap();
     assert_eq!(listed.items.len(), 1);
     client.resend_quote(&quote.id).await.unwrap();
     client.delete_quote(&quote.id).await.unwrap();
     assert_eq!(
-        client.quote(&quote.id).await.unwrap_err().code(),
+        client.get_quote(&quote.id).await.unwrap_err().code(),
         Some(ErrorCode::NotFound)
     );
 
@@ -304,7 +313,7 @@ async fn quotes_users_documents_payment_and_calculators() {
         .unwrap();
     assert_eq!(updated.first_name.as_deref(), Some("Samantha"));
     let users = client
-        .users_page(&ListQuery::new().account(ACCOUNT_ID), 1)
+        .list_users(&ListQuery::new().account(ACCOUNT_ID))
         .await
         .unwrap();
     assert_eq!(users.items.len(), 1);
@@ -315,7 +324,7 @@ async fn quotes_users_documents_payment_and_calculators() {
     assert!(!key.api_id.is_empty());
     client.delete_user(&user.id).await.unwrap();
     assert_eq!(
-        client.user(&user.id).await.unwrap_err().code(),
+        client.get_user(&user.id).await.unwrap_err().code(),
         Some(ErrorCode::NotFound)
     );
 
@@ -344,7 +353,7 @@ async fn quotes_users_documents_payment_and_calculators() {
         .unwrap();
     assert_eq!(paid.status, Some(ApplicationStatus::Paid));
     assert_eq!(
-        client.application("nope").await.unwrap_err().code(),
+        client.get_application("nope").await.unwrap_err().code(),
         Some(ErrorCode::NotFound)
     );
     assert!(
@@ -466,11 +475,15 @@ async fn application_fetches_fail_on_request() {
     let client = sb.client();
     let r = submit(&sb, checkout(1005, 0)).await.unwrap();
     sb.fail_application_fetches(1);
-    let err = client.application(&r.transaction_id).await.unwrap_err();
+    let err = client.get_application(&r.transaction_id).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
     assert_eq!(err.code(), Some(ErrorCode::InternalError));
     assert_eq!(
-        client.application(&r.transaction_id).await.unwrap().status,
+        client
+            .get_application(&r.transaction_id)
+            .await
+            .unwrap()
+            .status,
         Some(ApplicationStatus::Declined)
     );
 }

@@ -145,7 +145,7 @@ async fn simulated_transactions_are_created_looked_up_and_deduplicated() {
     assert_eq!(again.code(), Some(ErrorCode::ExternalIdAlreadyUsed));
 
     let found = c
-        .transaction_by_external_id(Category::VariableValueRecharges, "sb-order-1")
+        .get_transaction_by_external_id(Category::VariableValueRecharges, "sb-order-1")
         .await
         .unwrap();
     assert_eq!(found, tx);
@@ -156,7 +156,7 @@ async fn simulated_transactions_are_created_looked_up_and_deduplicated() {
         Resolution::NotFound
     );
     let err = c
-        .transaction_by_external_id(Category::VariableValueRecharges, "unknown-id")
+        .get_transaction_by_external_id(Category::VariableValueRecharges, "unknown-id")
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::NotFound));
@@ -216,7 +216,7 @@ async fn wrong_credentials_are_refused_with_the_documented_body() {
     let sb = DtoneSandbox::start().await;
     let wrong = Client::builder()
         .base_url(sb.base_url())
-        .api_key(API_KEY, "not-the-secret")
+        .credentials(API_KEY, "not-the-secret")
         .build()
         .unwrap();
     let err = wrong.ping().await.unwrap_err();
@@ -224,7 +224,7 @@ async fn wrong_credentials_are_refused_with_the_documented_body() {
     assert_eq!(err.code(), Some(ErrorCode::Unauthorized));
     let stranger = Client::builder()
         .base_url(sb.base_url())
-        .api_key("someone-else", API_SECRET)
+        .credentials("someone-else", API_SECRET)
         .build()
         .unwrap();
     assert_eq!(
@@ -288,7 +288,7 @@ async fn two_clients_sharing_the_key_are_never_refused_for_a_reused_nonce() {
     let replica = || {
         Client::builder()
             .base_url(sb.base_url())
-            .api_key(API_KEY, API_SECRET)
+            .credentials(API_KEY, API_SECRET)
             .build()
             .unwrap()
     };

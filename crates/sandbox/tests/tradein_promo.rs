@@ -3,15 +3,15 @@
 use std::time::Duration;
 
 use partner_sdk_sandbox::tradein_promo::{
-    CLIENT_ID, CLIENT_SECRET, IMEI_GALAXY, IMEI_IPHONE, IMEI_PIXEL, MODEL_CODE_SAMPLE,
-    PromoSandbox, SCOPE,
+    CLIENT_ID, CLIENT_SECRET, IMEI_GALAXY, IMEI_IPHONE, IMEI_PIXEL, MODEL_CODE_SAMPLE, SCOPE,
+    TradeinPromoSandbox,
 };
 use partner_sdk_tradein_promo::{
     ConditionName, Eligibility, ErrorCode, FlowType, PromoType, PromotionRequest,
 };
 use rust_decimal::Decimal;
 
-const S1_RESPONSE: &str = include_str!("../../../fixtures/tradein-promo/scenario1-response.json");
+const S1_RESPONSE: &str = include_str!("../data/tradein-promo/scenario1-response.json");
 
 fn all_yes(request: PromotionRequest) -> PromotionRequest {
     request
@@ -33,7 +33,7 @@ fn with_answers(imei: &str, answers: &[(ConditionName, bool)]) -> PromotionReque
 
 #[tokio::test]
 async fn both_seed_scenarios_return_the_sample_response() {
-    let sandbox = PromoSandbox::start().await;
+    let sandbox = TradeinPromoSandbox::start().await;
     let client = sandbox.client();
     let expected: partner_sdk_tradein_promo::PromotionResponse =
         serde_json::from_str(S1_RESPONSE).unwrap();
@@ -60,7 +60,7 @@ async fn both_seed_scenarios_return_the_sample_response() {
 
 #[tokio::test]
 async fn rule_table_rows_answer_their_values() {
-    let sandbox = PromoSandbox::start().await;
+    let sandbox = TradeinPromoSandbox::start().await;
     let client = sandbox.client();
     let galaxy = client
         .fetch_promotion(&all_yes(PromotionRequest::by_imei(IMEI_GALAXY)))
@@ -99,7 +99,7 @@ async fn rule_table_rows_answer_their_values() {
 
 #[tokio::test]
 async fn failed_conditions_lower_or_remove_the_value() {
-    let sandbox = PromoSandbox::start().await;
+    let sandbox = TradeinPromoSandbox::start().await;
     let client = sandbox.client();
     let fetch = |r: PromotionRequest| {
         let c = client.clone();
@@ -143,7 +143,7 @@ async fn failed_conditions_lower_or_remove_the_value() {
 
 #[tokio::test]
 async fn bad_input_unknown_devices_and_unsupported_types_use_the_tmf_shape() {
-    let sandbox = PromoSandbox::start().await;
+    let sandbox = TradeinPromoSandbox::start().await;
     let client = sandbox.client();
     let err = client
         .fetch_promotion(&PromotionRequest::by_imei("999"))
@@ -176,15 +176,11 @@ async fn bad_input_unknown_devices_and_unsupported_types_use_the_tmf_shape() {
 
 #[tokio::test]
 async fn wrong_credentials_or_scope_are_refused_by_the_token_endpoint() {
-    let sandbox = PromoSandbox::start().await;
+    let sandbox = TradeinPromoSandbox::start().await;
     let request = PromotionRequest::by_imei(IMEI_IPHONE);
     for builder in [
-        sandbox
-            .client_builder()
-            .client_credentials(CLIENT_ID, "wrong"),
-        sandbox
-            .client_builder()
-            .client_credentials("other", CLIENT_SECRET),
+        sandbox.client_builder().credentials(CLIENT_ID, "wrong"),
+        sandbox.client_builder().credentials("other", CLIENT_SECRET),
         sandbox.client_builder().scope("api://other/.default"),
     ] {
         let err = builder
@@ -194,7 +190,7 @@ async fn wrong_credentials_or_scope_are_refused_by_the_token_endpoint() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err.http(), partner_sdk_core::Error::Auth { .. }),
+            matches!(err.as_core(), Some(partner_sdk_core::Error::Auth { .. })),
             "{err:?}"
         );
     }
@@ -206,7 +202,7 @@ async fn wrong_credentials_or_scope_are_refused_by_the_token_endpoint() {
 
 #[tokio::test]
 async fn expired_tokens_get_a_401_and_the_client_fetches_a_new_one() {
-    let sandbox = PromoSandbox::start().await;
+    let sandbox = TradeinPromoSandbox::start().await;
     let client = sandbox.client();
     let request = all_yes(PromotionRequest::by_imei(IMEI_IPHONE));
     client.fetch_promotion(&request).await.unwrap();
@@ -222,7 +218,7 @@ async fn expired_tokens_get_a_401_and_the_client_fetches_a_new_one() {
 
 #[tokio::test]
 async fn short_token_lifetime_is_configurable() {
-    let sandbox = PromoSandbox::builder()
+    let sandbox = TradeinPromoSandbox::builder()
         .token_lifetime(Duration::from_secs(1))
         .start()
         .await;
@@ -239,7 +235,7 @@ async fn short_token_lifetime_is_configurable() {
 async fn start_on_serves_on_the_given_listener() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let sandbox = PromoSandbox::start_on(listener).await;
+    let sandbox = TradeinPromoSandbox::start_on(listener).await;
     assert!(sandbox.base_url().contains(&format!(":{port}/")));
     assert!(sandbox.token_url().contains(&format!(":{port}/")));
     let offer = sandbox

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use partner_sdk_core::transport::parse_base_url;
 use partner_sdk_core::{
-    ClientCredentials, CredentialPlacement, HttpSettings, SecretString, Transport,
+    ClientCredentials, CredentialPlacement, ExposeSecret, HttpSettings, SecretString, Transport,
 };
 
 use crate::error::{PromoErrorBody, Result};
@@ -43,8 +43,8 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
-    /// A builder; `base_url`, `token_url`, `client_credentials` and `scope`
-    /// are required.
+    /// A builder; `base_url`, `token_url`, `credentials` and `scope` are
+    /// required.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -94,6 +94,11 @@ impl Client {
 }
 
 /// Configures a [`Client`].
+///
+/// [`credentials`](Self::credentials) takes the OAuth2 client id and secret
+/// registered with the carrier's identity provider; they are sent as form
+/// fields of the token request to [`token_url`](Self::token_url), never to
+/// the API.
 ///
 /// Defaults: connect timeout 10 s, per-attempt timeout 30 s, 3 attempts with
 /// full-jitter backoff (0.5 s base, 20 s cap), token lifetime 30 minutes when
@@ -146,14 +151,11 @@ impl ClientBuilder {
         self
     }
 
-    /// OAuth2 client id and secret, sent as form fields of the token request.
-    pub fn client_credentials(
-        mut self,
-        client_id: impl Into<String>,
-        client_secret: impl Into<String>,
-    ) -> Self {
-        self.client_id = Some(client_id.into());
-        self.client_secret = Some(SecretString::from(client_secret.into()));
+    /// The OAuth2 client id (`id`) and client secret (`secret`), sent as form
+    /// fields of the token request (required; neither may be empty).
+    pub fn credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.client_id = Some(id.into());
+        self.client_secret = Some(SecretString::from(secret.into()));
         self
     }
 
@@ -170,8 +172,9 @@ impl ClientBuilder {
     }
 
     /// Token lifetime assumed when the token response has no `expires_in`
-    /// (default 30 minutes; clamped to 24 hours, like any `expires_in`).
-    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+    /// (default [`DEFAULT_TOKEN_LIFETIME`], 30 minutes; clamped to 24 hours,
+    /// like any `expires_in`).
+    pub fn default_token_lifetime(mut self, lifetime: Duration) -> Self {
         self.token_lifetime = Some(lifetime);
         self
     }
@@ -196,10 +199,25 @@ impl ClientBuilder {
             .ok_or_else(|| config("tradein-promo: token_url is required"))?;
         let token_url = parse_base_url(&token_url)?;
         let (Some(client_id), Some(client_secret)) = (self.client_id, self.client_secret) else {
-            return Err(config("tradein-promo: client_credentials are required").into());
+            return Err(partner_sdk_core::Error::invalid_input(
+                "credentials",
+                "required: call credentials(client_id, client_secret)",
+            )
+            .into());
         };
         if client_id.trim().is_empty() {
-            return Err(config("tradein-promo: client id must not be empty").into());
+            return Err(partner_sdk_core::Error::invalid_input(
+                "credentials.id",
+                "must not be empty",
+            )
+            .into());
+        }
+        if client_secret.expose_secret().is_empty() {
+            return Err(partner_sdk_core::Error::invalid_input(
+                "credentials.secret",
+                "must not be empty",
+            )
+            .into());
         }
         let scope = self
             .scope

@@ -22,26 +22,46 @@ pub enum Error {
 }
 
 impl Error {
-    /// The shared error this wraps.
-    pub fn http(&self) -> &partner_sdk_core::Error {
+    /// The core error this wraps (every error of this crate is one; the
+    /// `Option` keeps the signature of the other provider crates).
+    pub fn as_core(&self) -> Option<&partner_sdk_core::Error> {
         match self {
-            Error::Http(e) => e,
+            Error::Http(e) => Some(e),
+        }
+    }
+
+    /// The HTTP status of an API or decoding error, or of a refused token
+    /// request.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.as_core().and_then(partner_sdk_core::Error::status)
+    }
+
+    /// True when trying again later may help (timeouts, connection errors,
+    /// 408/429/502/503/504); never for an unknown outcome.
+    pub fn is_retryable(&self) -> bool {
+        self.as_core()
+            .is_some_and(partner_sdk_core::Error::is_retryable)
+    }
+
+    /// True when the caller's input was refused before anything was sent.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(
+            self.as_core(),
+            Some(partner_sdk_core::Error::InvalidInput { .. })
+        )
+    }
+
+    /// The field named by an input error.
+    pub fn invalid_field(&self) -> Option<&str> {
+        match self.as_core()? {
+            partner_sdk_core::Error::InvalidInput { field, .. } => Some(field),
+            _ => None,
         }
     }
 
     /// The provider's error answer, when there was one.
     pub fn api(&self) -> Option<&ApiError> {
-        self.http().api()
-    }
-
-    /// HTTP status of the error answer, when there was one.
-    pub fn status(&self) -> Option<StatusCode> {
-        self.http().status()
-    }
-
-    /// The TMF-style error body of the answer, when it had that shape.
-    pub fn tmf(&self) -> Option<TmfError> {
-        self.api().and_then(TmfError::from_api)
+        self.as_core().and_then(partner_sdk_core::Error::api)
     }
 
     /// The provider's error code as a typed value, when the body carried one.
@@ -49,23 +69,9 @@ impl Error {
         self.api().and_then(|a| a.code()).map(ErrorCode::from)
     }
 
-    /// True when trying again later may succeed (timeouts, connection
-    /// errors, 408/429/502/503/504).
-    pub fn is_retryable(&self) -> bool {
-        self.http().is_retryable()
-    }
-
-    /// True when the caller's input was refused before anything was sent.
-    pub fn is_invalid_input(&self) -> bool {
-        matches!(self.http(), partner_sdk_core::Error::InvalidInput { .. })
-    }
-
-    /// The field named by an input error.
-    pub fn invalid_field(&self) -> Option<&str> {
-        match self.http() {
-            partner_sdk_core::Error::InvalidInput { field, .. } => Some(field),
-            _ => None,
-        }
+    /// The TMF-style error body of the answer, when it had that shape.
+    pub fn tmf(&self) -> Option<TmfError> {
+        self.api().and_then(TmfError::from_api)
     }
 }
 

@@ -24,7 +24,7 @@
 //! let promo = Client::builder()
 //!     .base_url("https://omni-svcs.example/omni-svcs")
 //!     .token_url("https://login.example/tenant/oauth2/v2.0/token")
-//!     .client_credentials("client-id", "client-secret")
+//!     .credentials("client-id", "client-secret")
 //!     .scope("api://partner/.default")
 //!     .app_name("my-store")
 //!     .build()?;
@@ -46,10 +46,12 @@
 //!         }
 //!     }
 //!     Eligibility::NotEligible => println!("no trade-in offer"),
+//!     other => println!("{other:?}"),
 //! }
 //! # Ok(())
 //! # }
 //! ```
+#![cfg_attr(doctest, doc = include_str!("../README.md"))]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -61,9 +63,12 @@ pub mod promotion;
 
 pub use client::{Client, ClientBuilder, DEFAULT_TOKEN_LIFETIME, PROVIDER};
 pub use error::{Error, ErrorCode, PromoErrorBody, Result, TmfError};
-pub use partner_sdk_core::{Decimal, RetryPolicy};
 pub use promotion::{
     AnswerValue, Characteristic, ConditionAnswer, ConditionName, DeviceIdentification, Eligibility,
     FlowType, PotentialPromotion, PromoType, Promotion, PromotionRequest, PromotionResponse,
     QualificationItem, QualificationType,
 };
+
+/// The core this crate is built on: errors, retry policy, hooks, decoding.
+pub use partner_sdk_core as core;
+pub use partner_sdk_core::{ApiError, CallInfo, Decimal, Hooks, RetryPolicy};

@@ -627,6 +627,7 @@ impl QualificationItem {
 
 /// Whether the device qualifies: a typed state, not an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Eligibility<'a> {
     /// The device qualifies; the first qualification item.
     Eligible(&'a QualificationItem),

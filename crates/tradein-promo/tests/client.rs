@@ -8,79 +8,9 @@ use partner_sdk_tradein_promo::{
     PromotionRequest, QualificationType,
 };
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
-use wiremock::matchers::{body_json, body_string_contains, header, header_exists, method, path};
+use serde_json::json;
+use wiremock::matchers::{header_exists, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-#[tokio::test]
-async fn scenario1_sends_token_form_bearer_and_sample_body() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .and(header("content-type", "application/x-www-form-urlencoded"))
-        .and(body_string_contains("grant_type=client_credentials"))
-        .and(body_string_contains(format!("client_id={CLIENT_ID}")))
-        .and(body_string_contains(format!(
-            "client_secret={CLIENT_SECRET}"
-        )))
-        .and(body_string_contains(
-            "scope=api%3A%2F%2Fpromo-partner%2F.default",
-        ))
-        .respond_with(token_response())
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(API_PATH))
-        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
-        .and(header("content-type", "application/json"))
-        .and(header("accept", "application/json"))
-        .and(header("appname", "demo-store"))
-        .and(body_json(
-            serde_json::from_str::<Value>(S1_REQUEST).unwrap(),
-        ))
-        .respond_with(json_body(S1_RESPONSE))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let client = builder(&server).app_name("demo-store").build().unwrap();
-    assert_eq!(client.app_name(), Some("demo-store"));
-    let offer = client.fetch_promotion(&scenario1()).await.unwrap();
-    assert_eq!(offer.trade_in_value(), Some(Decimal::new(810, 1)));
-    assert_eq!(offer.trade_in_model(), Some("iPhone 14 Pro"));
-    let token_calls: Vec<_> = server
-        .received_requests()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.url.path() == TOKEN_PATH)
-        .collect();
-    assert!(
-        token_calls[0].headers.get("authorization").is_none(),
-        "credentials go in the form, not a Basic header"
-    );
-}
-
-#[tokio::test]
-async fn scenario2_sends_sample_body_without_appname_by_default() {
-    let server = MockServer::start().await;
-    mount_token(&server, 1).await;
-    Mock::given(method("POST"))
-        .and(path(API_PATH))
-        .and(body_json(
-            serde_json::from_str::<Value>(S2_REQUEST).unwrap(),
-        ))
-        .respond_with(json_body(S2_RESPONSE))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let offer = client(&server).fetch_promotion(&scenario2()).await.unwrap();
-    let promo = offer.promotions().next().unwrap();
-    assert_eq!(promo.discount(), Some(Decimal::new(3500, 1)));
-    let reqs = server.received_requests().await.unwrap();
-    let api = reqs.iter().find(|r| r.url.path() == API_PATH).unwrap();
-    assert!(api.headers.get("appname").is_none());
-}
 
 #[tokio::test]
 async fn one_token_serves_many_calls_and_clones() {
@@ -89,7 +19,7 @@ async fn one_token_serves_many_calls_and_clones() {
     Mock::given(method("POST"))
         .and(path(API_PATH))
         .and(header_exists("authorization"))
-        .respond_with(json_body(S1_RESPONSE))
+        .respond_with(json_body(OFFER))
         .expect(20)
         .mount(&server)
         .await;
@@ -121,7 +51,7 @@ async fn a_401_fetches_one_new_token_and_retries_once() {
         .await;
     Mock::given(method("POST"))
         .and(path(API_PATH))
-        .respond_with(json_body(S1_RESPONSE))
+        .respond_with(json_body(OFFER))
         .expect(1)
         .mount(&server)
         .await;
@@ -144,7 +74,7 @@ async fn a_second_401_is_an_auth_error() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err.http(), partner_sdk_core::Error::Auth { .. }),
+        matches!(err.as_core(), Some(partner_sdk_core::Error::Auth { .. })),
         "{err:?}"
     );
 }
@@ -165,7 +95,7 @@ async fn token_endpoint_refusal_is_an_auth_error_and_no_api_call() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err.http(), partner_sdk_core::Error::Auth { .. }),
+        matches!(err.as_core(), Some(partner_sdk_core::Error::Auth { .. })),
         "{err:?}"
     );
     assert_eq!(api_requests(&server).await, 0);
@@ -416,29 +346,24 @@ fn builder_requires_base_token_credentials_and_scope() {
         Client::builder()
             .base_url("https://omni.example/omni-svcs")
             .token_url("https://login.example/t/oauth2/v2.0/token")
-            .client_credentials("id", "secret")
+            .credentials("id", "secret")
             .scope("s")
     };
     assert!(full().build().is_ok());
     let missing = [
         Client::builder()
             .token_url("https://login.example/t")
-            .client_credentials("id", "secret")
+            .credentials("id", "secret")
             .scope("s"),
         Client::builder()
             .base_url("https://omni.example")
-            .client_credentials("id", "secret")
-            .scope("s"),
-        Client::builder()
-            .base_url("https://omni.example")
-            .token_url("https://login.example/t")
+            .credentials("id", "secret")
             .scope("s"),
         Client::builder()
             .base_url("https://omni.example")
             .token_url("https://login.example/t")
-            .client_credentials("id", "secret"),
+            .credentials("id", "secret"),
         full().scope(" "),
-        full().client_credentials("", "secret"),
         full().base_url("ftp://x"),
         full().token_url("not a url"),
         full().app_name("bad\nname"),
@@ -447,9 +372,22 @@ fn builder_requires_base_token_credentials_and_scope() {
     for b in missing {
         let err = b.build().unwrap_err();
         assert!(
-            matches!(err.http(), partner_sdk_core::Error::Config(_)),
+            matches!(err.as_core(), Some(partner_sdk_core::Error::Config(_))),
             "{err:?}"
         );
+    }
+    let no_credentials = Client::builder()
+        .base_url("https://omni.example")
+        .token_url("https://login.example/t")
+        .scope("s");
+    for (b, field) in [
+        (no_credentials, "credentials"),
+        (full().credentials("", "secret"), "credentials.id"),
+        (full().credentials("id", ""), "credentials.secret"),
+    ] {
+        let err = b.build().unwrap_err();
+        assert!(err.is_invalid_input(), "{err:?}");
+        assert_eq!(err.invalid_field(), Some(field));
     }
 }
 

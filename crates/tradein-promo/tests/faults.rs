@@ -61,14 +61,17 @@ async fn connection_refused_is_a_transport_error_after_all_attempts() {
     let client = Client::builder()
         .base_url(format!("http://{dead}/omni-svcs"))
         .token_url(format!("{}{TOKEN_PATH}", token_server.uri()))
-        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .credentials(CLIENT_ID, CLIENT_SECRET)
         .scope(SCOPE)
         .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
         .build()
         .unwrap();
     let err = client.fetch_promotion(&scenario1()).await.unwrap_err();
     assert!(
-        matches!(err.http(), partner_sdk_core::Error::Transport { .. }),
+        matches!(
+            err.as_core(),
+            Some(partner_sdk_core::Error::Transport { .. })
+        ),
         "{err:?}"
     );
     assert!(err.is_retryable());
@@ -84,13 +87,16 @@ async fn token_server_refusing_connections_is_a_transport_error_with_no_api_call
     let client = Client::builder()
         .base_url(format!("{}/omni-svcs", api.uri()))
         .token_url(format!("http://{dead}{TOKEN_PATH}"))
-        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .credentials(CLIENT_ID, CLIENT_SECRET)
         .scope(SCOPE)
         .build()
         .unwrap();
     let err = client.fetch_promotion(&scenario1()).await.unwrap_err();
     assert!(
-        matches!(err.http(), partner_sdk_core::Error::Transport { .. }),
+        matches!(
+            err.as_core(),
+            Some(partner_sdk_core::Error::Transport { .. })
+        ),
         "{err:?}"
     );
     assert_eq!(api_requests(&api).await, 0);
@@ -102,7 +108,7 @@ async fn stall_past_the_timeout_is_a_timeout_after_all_attempts() {
     mount_token(&server, 1).await;
     Mock::given(method("POST"))
         .and(path(API_PATH))
-        .respond_with(json_body(S1_RESPONSE).set_delay(Duration::from_millis(800)))
+        .respond_with(json_body(OFFER).set_delay(Duration::from_millis(800)))
         .mount(&server)
         .await;
     let client = builder(&server)
@@ -110,10 +116,10 @@ async fn stall_past_the_timeout_is_a_timeout_after_all_attempts() {
         .build()
         .unwrap();
     let err = client.fetch_promotion(&scenario1()).await.unwrap_err();
-    assert!(err.http().is_timeout(), "{err:?}");
+    assert!(err.as_core().is_some_and(|e| e.is_timeout()), "{err:?}");
     assert!(!matches!(
-        err.http(),
-        partner_sdk_core::Error::OutcomeUnknown { .. }
+        err.as_core(),
+        Some(partner_sdk_core::Error::OutcomeUnknown { .. })
     ));
     assert_eq!(api_requests(&server).await, ATTEMPTS);
     assert_eq!(token_requests(&server).await, 1);
@@ -165,14 +171,17 @@ async fn reset_mid_body_is_retried_then_a_transport_error() {
     let client = Client::builder()
         .base_url(format!("http://{addr}/omni-svcs"))
         .token_url(format!("{}{TOKEN_PATH}", server.uri()))
-        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .credentials(CLIENT_ID, CLIENT_SECRET)
         .scope(SCOPE)
         .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
         .build()
         .unwrap();
     let err = client.fetch_promotion(&scenario1()).await.unwrap_err();
     assert!(
-        matches!(err.http(), partner_sdk_core::Error::Transport { .. }),
+        matches!(
+            err.as_core(),
+            Some(partner_sdk_core::Error::Transport { .. })
+        ),
         "{err:?}"
     );
     assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), ATTEMPTS);
@@ -195,7 +204,10 @@ async fn status_500_is_not_retried_with_or_without_retry_after() {
 async fn retried_status(status: u16) {
     let (err, n) = run(ResponseTemplate::new(status)).await;
     assert_eq!(status_of(&err), Some(status));
-    assert!(matches!(err.http(), partner_sdk_core::Error::Api(_)));
+    assert!(matches!(
+        err.as_core(),
+        Some(partner_sdk_core::Error::Api(_))
+    ));
     assert!(err.is_retryable());
     assert_eq!(n, ATTEMPTS, "status {status}");
 }
@@ -283,9 +295,9 @@ async fn retry_after_beyond_the_cap_ends_the_call_with_the_wait() {
 
 #[tokio::test]
 async fn truncated_json_is_a_decode_error_keeping_the_body() {
-    let truncated = &S1_RESPONSE[..S1_RESPONSE.len() / 2];
+    let truncated = &OFFER[..OFFER.len() / 2];
     let (err, n) = run(json_body(truncated)).await;
-    let partner_sdk_core::Error::Decode(decode) = err.http() else {
+    let Some(partner_sdk_core::Error::Decode(decode)) = err.as_core() else {
         panic!("expected a decode error, got {err:?}");
     };
     assert_eq!(decode.status(), StatusCode::OK);
@@ -311,7 +323,7 @@ async fn html_page_with_200_is_a_decode_error() {
     let (err, n) =
         run(ResponseTemplate::new(200).set_body_raw("<html>maintenance</html>", "text/html")).await;
     assert!(
-        matches!(err.http(), partner_sdk_core::Error::Decode(_)),
+        matches!(err.as_core(), Some(partner_sdk_core::Error::Decode(_))),
         "{err:?}"
     );
     assert_eq!(n, 1);
@@ -323,7 +335,7 @@ async fn wrong_content_type_is_decoded_by_content_and_plain_text_is_a_decode_err
     mount_token(&server, 1).await;
     Mock::given(method("POST"))
         .and(path(API_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(S1_RESPONSE, "text/plain"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(OFFER, "text/plain"))
         .expect(1)
         .mount(&server)
         .await;
@@ -331,7 +343,7 @@ async fn wrong_content_type_is_decoded_by_content_and_plain_text_is_a_decode_err
     assert!(offer.is_eligible());
     let (err, n) = run(ResponseTemplate::new(200).set_body_raw("OK", "text/plain")).await;
     assert!(
-        matches!(err.http(), partner_sdk_core::Error::Decode(_)),
+        matches!(err.as_core(), Some(partner_sdk_core::Error::Decode(_))),
         "{err:?}"
     );
     assert_eq!(n, 1);
@@ -342,7 +354,7 @@ async fn status_200_with_a_tmf_error_body_is_an_api_error() {
     let body = r#"{"code":"ERR503","reason":"Service Unavailable","message":"promotion engine down","status":"503"}"#;
     let (err, n) = run(json_body(body)).await;
     assert!(
-        matches!(err.http(), partner_sdk_core::Error::Api(_)),
+        matches!(err.as_core(), Some(partner_sdk_core::Error::Api(_))),
         "{err:?}"
     );
     assert_eq!(err.code(), Some(ErrorCode::ServiceUnavailable));

@@ -33,7 +33,7 @@ fn builder(api: &str, auth: &str) -> partner_sdk_tradein_promo::ClientBuilder {
     Client::builder()
         .base_url(format!("{api}/omni-svcs"))
         .token_url(format!("{auth}{TOKEN_PATH}"))
-        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .credentials(CLIENT_ID, CLIENT_SECRET)
         .scope("api://promo/.default")
         .retry_policy(
             RetryPolicy::default()
@@ -87,7 +87,7 @@ async fn absurd_expires_in_and_token_lifetime_are_clamped() {
         mount_token(&server, expires_in.clone()).await;
         mount_promotion(&server).await;
         let c = builder(&server.uri(), &server.uri())
-            .token_lifetime(Duration::MAX)
+            .default_token_lifetime(Duration::MAX)
             .build()
             .unwrap();
         for _ in 0..3 {
@@ -115,7 +115,7 @@ async fn a_non_numeric_expires_in_is_an_auth_error() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err.http(), partner_sdk_core::Error::Auth { .. }),
+        matches!(err.as_core().unwrap(), partner_sdk_core::Error::Auth { .. }),
         "{err:?}"
     );
     assert!(!format!("{err:?}").contains(TOKEN));
@@ -171,7 +171,7 @@ async fn a_redirecting_token_endpoint_never_sends_the_client_secret_elsewhere() 
         .await
         .unwrap_err();
     assert!(
-        matches!(err.http(), partner_sdk_core::Error::Redirect { operation: "oauth2_token", location: Some(l), .. }
+        matches!(err.as_core().unwrap(), partner_sdk_core::Error::Redirect { operation: "oauth2_token", location: Some(l), .. }
             if l == &format!("{}/token", elsewhere.uri())),
         "{err:?}"
     );
@@ -207,7 +207,10 @@ async fn a_redirecting_api_never_sends_the_bearer_token_elsewhere() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err.http(), partner_sdk_core::Error::Redirect { .. }),
+        matches!(
+            err.as_core().unwrap(),
+            partner_sdk_core::Error::Redirect { .. }
+        ),
         "{err:?}"
     );
     assert_eq!(
@@ -242,7 +245,7 @@ async fn a_1_gib_answer_is_cut_at_the_configured_cap() {
             .unwrap_err();
         assert!(
             matches!(
-                err.http(),
+                err.as_core().unwrap(),
                 partner_sdk_core::Error::ResponseTooLarge { limit: 131_072, .. }
             ),
             "{err:?}"
@@ -268,7 +271,7 @@ async fn a_1_gib_token_answer_is_refused() {
         .unwrap_err();
     assert!(
         matches!(
-            err.http(),
+            err.as_core().unwrap(),
             partner_sdk_core::Error::ResponseTooLarge {
                 operation: "oauth2_token",
                 ..
@@ -299,7 +302,10 @@ async fn a_hanging_token_endpoint_is_one_request_for_fifty_callers() {
     for call in calls {
         let err = call.await.unwrap().unwrap_err();
         assert!(
-            matches!(err.http(), partner_sdk_core::Error::Timeout { .. }),
+            matches!(
+                err.as_core().unwrap(),
+                partner_sdk_core::Error::Timeout { .. }
+            ),
             "{err:?}"
         );
     }

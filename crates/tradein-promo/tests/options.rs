@@ -34,7 +34,7 @@ fn builder(server: &MockServer) -> partner_sdk_tradein_promo::ClientBuilder {
     Client::builder()
         .base_url(format!("{}/omni-svcs", server.uri()))
         .token_url(format!("{}{TOKEN_PATH}", server.uri()))
-        .client_credentials("client-id", "client-secret")
+        .credentials("client-id", "client-secret")
         .scope("api://promo/.default")
         .app_name("shop")
         .timeout(Duration::from_secs(5))

@@ -21,7 +21,7 @@ fn secret_client(server: &MockServer, timeout: Duration) -> Client {
     Client::builder()
         .base_url(format!("{}/omni-svcs", server.uri()))
         .token_url(format!("{}{TOKEN_PATH}", server.uri()))
-        .client_credentials(CLIENT_ID, SECRET)
+        .credentials(CLIENT_ID, SECRET)
         .scope(SCOPE)
         .app_name("secrets-test")
         .timeout(timeout)
@@ -47,7 +47,7 @@ async fn secrets_appear_nowhere() {
         .await;
     Mock::given(method("POST"))
         .and(path(API_PATH))
-        .respond_with(json_body(S1_RESPONSE))
+        .respond_with(json_body(OFFER))
         .up_to_n_times(1)
         .mount(&server)
         .await;
@@ -56,7 +56,7 @@ async fn secrets_appear_nowhere() {
     let builder = Client::builder()
         .base_url(format!("{}/omni-svcs", server.uri()))
         .token_url(format!("{}{TOKEN_PATH}", server.uri()))
-        .client_credentials(CLIENT_ID, SECRET)
+        .credentials(CLIENT_ID, SECRET)
         .scope(SCOPE);
     seen.push(format!("{builder:?}"));
     let client = secret_client(&server, Duration::from_secs(5));
@@ -139,7 +139,7 @@ async fn secrets_appear_nowhere() {
         .await;
     Mock::given(method("POST"))
         .and(path(API_PATH))
-        .respond_with(json_body(S1_RESPONSE).set_delay(Duration::from_millis(500)))
+        .respond_with(json_body(OFFER).set_delay(Duration::from_millis(500)))
         .mount(&server)
         .await;
     let fast = secret_client(&server, Duration::from_millis(50));

@@ -15,7 +15,7 @@ fn client_is_send_sync_and_its_futures_are_send() {
     let client = Client::builder()
         .base_url("http://127.0.0.1:9/omni-svcs")
         .token_url("http://127.0.0.1:9/token")
-        .client_credentials("id", "secret")
+        .credentials("id", "secret")
         .scope("s")
         .build()
         .unwrap();

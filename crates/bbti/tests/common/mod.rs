@@ -20,14 +20,30 @@ pub fn basic() -> String {
     )
 }
 
-pub fn fixture(name: &str) -> String {
-    let path = format!("{}/../../fixtures/bbti/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+// Small bodies shaped like BBTI's samples. The verbatim samples in the
+// workspace's `fixtures/bbti/` are asserted by the workspace-level tests
+// (`tests/bbti_*.rs`); these tests stay inside the package.
 
-pub fn fixture_json(name: &str) -> serde_json::Value {
-    serde_json::from_str(&fixture(name)).unwrap()
-}
+/// A `GET /v1/manufacturers` answer.
+pub const MANUFACTURERS: &str = r#"{"manufacturers": [{"key": "apple", "value": "Apple"}, {"key": "google", "value": "Google"}]}"#;
+
+/// An `rpcStatus` for an expired token.
+pub const UNAUTHENTICATED: &str = r#"{"code": 16, "message": "token is expired", "details": []}"#;
+
+/// A one-model `GET /v1/prices` answer, prices as strings and numbers.
+pub const PRICES: &str = r#"{
+  "nextPageToken": "",
+  "models": [{
+    "model": {"key": "iphone-8", "value": "iPhone 8"},
+    "storages": [{"key": "64gb", "value": "64GB"}],
+    "carriers": [{"key": "simfree", "value": "SIM free"}],
+    "prices": [{
+      "storage": {"key": "64gb", "value": "64GB"},
+      "carrier": {"key": "simfree", "value": "SIM free"},
+      "gradePrices": [{"grade": "GRADE_A", "price": "10000"}, {"grade": "GRADE_B", "price": 7500}]
+    }]
+  }]
+}"#;
 
 pub struct Servers {
     pub auth: MockServer,
@@ -63,7 +79,7 @@ impl Servers {
         Client::builder()
             .base_url(self.api.uri())
             .auth_url(self.auth.uri())
-            .client_credentials(CLIENT_ID, CLIENT_SECRET)
+            .credentials(CLIENT_ID, CLIENT_SECRET)
             .retry_policy(
                 RetryPolicy::default()
                     .with_base_delay(Duration::from_millis(5))

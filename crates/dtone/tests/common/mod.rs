@@ -9,11 +9,6 @@ use wiremock::{Match, MockServer, Request};
 pub const KEY: &str = "test-api-key-7781";
 pub const SECRET: &str = "test-api-secret-Zq93";
 
-pub fn fixture(name: &str) -> String {
-    let path = format!("{}/../../fixtures/dtone/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
 pub fn fast_retry() -> RetryPolicy {
     RetryPolicy::default()
         .with_base_delay(Duration::from_millis(5))
@@ -23,7 +18,7 @@ pub fn fast_retry() -> RetryPolicy {
 pub fn client(server: &MockServer) -> Client {
     Client::builder()
         .base_url(format!("{}/v1.1", server.uri()))
-        .api_key(KEY, SECRET)
+        .credentials(KEY, SECRET)
         .retry_policy(fast_retry())
         .timeout(Duration::from_secs(5))
         .build()

@@ -15,14 +15,29 @@ pub const TOKEN: &str = "promo-access-token-value";
 pub const TOKEN_PATH: &str = "/tenant/oauth2/v2.0/token";
 pub const API_PATH: &str = "/omni-svcs/v1/promotions/potential-promotions";
 
-pub const S1_REQUEST: &str =
-    include_str!("../../../../fixtures/tradein-promo/scenario1-request.json");
-pub const S1_RESPONSE: &str =
-    include_str!("../../../../fixtures/tradein-promo/scenario1-response.json");
-pub const S2_REQUEST: &str =
-    include_str!("../../../../fixtures/tradein-promo/scenario2-request.json");
-pub const S2_RESPONSE: &str =
-    include_str!("../../../../fixtures/tradein-promo/scenario2-response.json");
+/// An eligible answer shaped like the provider's scenario samples (the
+/// verbatim samples in the workspace's `fixtures/tradein-promo/` are
+/// asserted by the workspace-level `tests/tradein_promo_fixtures.rs`).
+pub const OFFER: &str = r#"{
+  "qualificationType": "Trade-In",
+  "potentialQualificationItem": [{
+    "characteristic": [
+      {"name": "tradeInValue", "value": "81.0"},
+      {"name": "tradeInModel", "value": "iPhone 14 Pro"}
+    ],
+    "potentialPromotion": [{
+      "id": "wrlspr-29966",
+      "promotion": {
+        "id": "wrlspr-29966",
+        "name": "Up to $350 off with an eligible trade-in",
+        "promotionCharacteristics": [
+          {"name": "discount", "value": "350.0"},
+          {"name": "promotype", "value": "tradeIn"}
+        ]
+      }
+    }]
+  }]
+}"#;
 
 pub fn scenario1() -> PromotionRequest {
     PromotionRequest::by_imei("12345789")
@@ -48,7 +63,7 @@ pub fn builder(server: &MockServer) -> partner_sdk_tradein_promo::ClientBuilder 
     Client::builder()
         .base_url(format!("{}/omni-svcs", server.uri()))
         .token_url(format!("{}{TOKEN_PATH}", server.uri()))
-        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .credentials(CLIENT_ID, CLIENT_SECRET)
         .scope(SCOPE)
         .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
 }

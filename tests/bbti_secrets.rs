@@ -1,18 +1,19 @@
 //! Secrets (client secret, its Basic encoding, bearer tokens, the bring-in
 //! reservation password) never appear in logs, `Debug`/`Display` output or errors.
 
+#[path = "support/bbti.rs"]
 mod common;
 
 use std::time::Duration;
 
+use bbti::*;
 use common::{CLIENT_SECRET, Servers, TOKEN, basic, fixture, kyc_request, pickup_request};
-use partner_sdk_bbti::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 #[tokio::test]
 async fn secrets_appear_nowhere() {
-    let capture = partner_sdk_core::test_util::LogCapture::start();
+    let capture = partner_sdk::core::test_util::LogCapture::start();
 
     let s = Servers::start(None).await;
     let ok =
@@ -105,10 +106,10 @@ async fn secrets_appear_nowhere() {
         show(format!("{:?}", std::error::Error::source(e)));
     }
     // Token endpoint refusing: the Basic header must not leak either.
-    let bad = partner_sdk_bbti::Client::builder()
+    let bad = bbti::Client::builder()
         .base_url(s.api.uri())
         .auth_url(s.api.uri())
-        .client_credentials(common::CLIENT_ID, CLIENT_SECRET)
+        .credentials(common::CLIENT_ID, CLIENT_SECRET)
         .build()
         .unwrap();
     let e = bad

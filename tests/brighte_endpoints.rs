@@ -1,15 +1,16 @@
 //! Every endpoint against wiremock: what is sent (method, path, query,
 //! session headers, body) and what is parsed, using the seed's samples.
 
+#[path = "support/brighte.rs"]
 mod common;
 
-use common::*;
-use futures::TryStreamExt as _;
-use partner_sdk_brighte::{
+use brighte::{
     AccountId, ApplicationDocumentType, ApplicationStatus, CalloutRequest, CalloutStatus,
     ContentType, DocumentUpload, FinanceRequest, FinanceType, ListQuery, NewQuote, NewUser,
     QuoteStatus, RepaymentRequest, UserRole, UserUpdate,
 };
+use common::*;
+use futures::TryStreamExt as _;
 use rust_decimal::Decimal;
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param};
@@ -19,7 +20,7 @@ fn d(s: &str) -> Decimal {
     s.parse().unwrap()
 }
 
-async fn setup() -> (MockServer, partner_sdk_brighte::Client) {
+async fn setup() -> (MockServer, brighte::Client) {
     let server = MockServer::start().await;
     mount_session(&server, 1).await;
     let client = client_for(&server);
@@ -116,10 +117,7 @@ async fn applications_sample_request_has_no_filters() {
     let text = fixture("applications_response.json").replace("boolean", "0");
     let response_v = fill(&text, "Application POD", &application_pod());
     mount_sample(&server, &sample, &[], false, response_v).await;
-    let page = client
-        .applications_page(&ListQuery::new(), 1)
-        .await
-        .unwrap();
+    let page = client.list_applications(&ListQuery::new()).await.unwrap();
     assert_eq!(page.items.len(), 1);
     assert!(!page.has_more_records);
 }
@@ -134,7 +132,7 @@ async fn get_and_update_application() {
         &application_pod(),
     );
     mount_sample(&server, &get, &["100234"], false, body).await;
-    let app = client.application("100234").await.unwrap();
+    let app = client.get_application("100234").await.unwrap();
     assert_eq!(app.id, "100234");
     assert_eq!(app.created.as_deref(), Some("2016-08-08T06:54:36+00:00"));
 
@@ -225,7 +223,7 @@ async fn upload_refuses_other_file_types_before_sending() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err.as_http(), Some(partner_sdk_core::Error::InvalidInput { field, .. }) if field == "filename"),
+            matches!(err.as_core(), Some(partner_sdk::core::Error::InvalidInput { field, .. }) if field == "filename"),
             "{name}: {err}"
         );
     }
@@ -300,7 +298,7 @@ async fn quotes_list_get_create_resend_delete() {
         ),
     )
     .await;
-    assert_eq!(client.quote("1").await.unwrap().id, "1");
+    assert_eq!(client.get_quote("1").await.unwrap().id, "1");
 
     let create = http_sample("quote_create_request.http");
     mount_sample(
@@ -372,7 +370,7 @@ async fn quotes_and_users_need_an_account() {
         .await
         .unwrap_err();
     assert!(err.is_invalid_input(), "{err}");
-    let err = client.users_page(&ListQuery::new(), 1).await.unwrap_err();
+    let err = client.list_users(&ListQuery::new()).await.unwrap_err();
     assert!(err.is_invalid_input(), "{err}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }
@@ -410,7 +408,7 @@ async fn users_list_get_create_update_delete_credentials() {
     )
     .await;
     assert_eq!(
-        client.user("U7").await.unwrap().last_name.as_deref(),
+        client.get_user("U7").await.unwrap().last_name.as_deref(),
         Some("TestLn")
     );
 
@@ -636,7 +634,7 @@ async fn public_calculator_needs_no_session() {
         .expect(1)
         .mount(&server)
         .await;
-    let anon = partner_sdk_brighte::Client::builder()
+    let anon = brighte::Client::builder()
         .base_url(server.uri())
         .build()
         .unwrap();
@@ -657,10 +655,27 @@ async fn public_calculator_needs_no_session() {
     assert!(requests[0].headers.get("x-session-key").is_none());
 }
 
+#[test]
+fn empty_credentials_are_refused_at_build_naming_the_setting() {
+    for (id, secret, field) in [
+        (" ", "secret", "credentials.id"),
+        ("id", "", "credentials.secret"),
+    ] {
+        let err = brighte::Client::builder()
+            .credentials(id, secret)
+            .build()
+            .unwrap_err();
+        match err.as_core() {
+            Some(partner_sdk::core::Error::InvalidInput { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("expected an invalid credential, got {other:?}"),
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_client_without_credentials_cannot_call_the_vendor_api() {
     let server = MockServer::start().await;
-    let anon = partner_sdk_brighte::Client::builder()
+    let anon = brighte::Client::builder()
         .base_url(server.uri())
         .build()
         .unwrap();
@@ -668,10 +683,10 @@ async fn a_client_without_credentials_cannot_call_the_vendor_api() {
     let err = anon.accounts().await.unwrap_err();
     let text = err.to_string();
     assert!(
-        matches!(err.as_http(), Some(partner_sdk_core::Error::Config(_))),
+        matches!(err.as_core(), Some(partner_sdk::core::Error::Config(_))),
         "{err:?}"
     );
-    assert!(text.contains("api_credentials"), "{text}");
+    assert!(text.contains("credentials"), "{text}");
     assert!(anon.logout().await.is_err());
     assert!(server.received_requests().await.unwrap().is_empty());
 }
@@ -697,15 +712,15 @@ async fn the_vendor_prefix_is_configurable() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = partner_sdk_brighte::Client::builder()
+    let client = brighte::Client::builder()
         .base_url(server.uri())
         .vendor_path_prefix("/rest/v1/vendor")
-        .api_credentials("a", "b")
+        .credentials("a", "b")
         .build()
         .unwrap();
     assert!(client.product_categories().await.unwrap().is_empty());
     assert!(
-        partner_sdk_brighte::Client::builder()
+        brighte::Client::builder()
             .vendor_path_prefix("rest")
             .build()
             .is_err()
@@ -763,19 +778,16 @@ async fn a_second_401_after_login_is_the_api_error_with_brightes_code_and_messag
             .await;
         let client = client_for(&server);
         let err = match at {
-            "/rest/vendor/v1/applications/9" => client.application("9").await.map(|_| ()),
-            "/rest/vendor/v1/quotes/9" => client.quote("9").await.map(|_| ()),
+            "/rest/vendor/v1/applications/9" => client.get_application("9").await.map(|_| ()),
+            "/rest/vendor/v1/quotes/9" => client.get_quote("9").await.map(|_| ()),
             _ => client.accounts().await.map(|_| ()),
         }
         .unwrap_err();
         assert!(
-            matches!(err.as_http(), Some(partner_sdk_core::Error::Api(_))),
+            matches!(err.as_core(), Some(partner_sdk::core::Error::Api(_))),
             "{err:?}"
         );
-        assert_eq!(
-            err.code(),
-            Some(partner_sdk_brighte::ErrorCode::Unauthorized)
-        );
+        assert_eq!(err.code(), Some(brighte::ErrorCode::Unauthorized));
         assert_eq!(err.api().unwrap().message(), Some(message));
         assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
         let shown = err.to_string();
@@ -798,7 +810,7 @@ async fn invalid_credentials_are_an_auth_error() {
         .await;
     let err = client_for(&server).accounts().await.unwrap_err();
     assert!(
-        matches!(err.as_http(), Some(partner_sdk_core::Error::Auth { .. })),
+        matches!(err.as_core(), Some(partner_sdk::core::Error::Auth { .. })),
         "{err:?}"
     );
     assert_eq!(err.api().unwrap().message(), Some("Invalid credentials."));
@@ -806,7 +818,7 @@ async fn invalid_credentials_are_an_auth_error() {
 
 #[tokio::test]
 async fn every_documented_error_code_maps_to_its_variant() {
-    use partner_sdk_brighte::ErrorCode as C;
+    use brighte::ErrorCode as C;
     let cases = [
         (400, json!(4402), "Invalid input.", C::InvalidInput),
         (404, json!("4041"), "Invalid application ID.", C::NotFound),
@@ -835,7 +847,7 @@ async fn every_documented_error_code_maps_to_its_variant() {
             .expect(1)
             .mount(&server)
             .await;
-        let err = client_for(&server).application("9").await.unwrap_err();
+        let err = client_for(&server).get_application("9").await.unwrap_err();
         assert_eq!(err.code(), Some(want.clone()), "{status} {code}: {err:?}");
         assert_eq!(err.api().unwrap().message(), Some(message));
         assert_eq!(err.status().unwrap().as_u16(), status);
@@ -854,20 +866,20 @@ async fn a_2xx_answer_with_an_error_status_is_an_error() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = client.application("9").await.unwrap_err();
-    assert_eq!(err.code(), Some(partner_sdk_brighte::ErrorCode::NotFound));
+    let err = client.get_application("9").await.unwrap_err();
+    assert_eq!(err.code(), Some(brighte::ErrorCode::NotFound));
 }
 
 #[tokio::test]
 async fn bad_inputs_are_refused_before_sending() {
     let server = MockServer::start().await;
     let client = client_for(&server);
-    let field = |e: partner_sdk_brighte::Error| match e.as_http() {
-        Some(partner_sdk_core::Error::InvalidInput { field, .. }) => field.to_string(),
+    let field = |e: brighte::Error| match e.as_core() {
+        Some(partner_sdk::core::Error::InvalidInput { field, .. }) => field.to_string(),
         _ => panic!("{e:?}"),
     };
     assert_eq!(
-        field(client.application(" ").await.unwrap_err()),
+        field(client.get_application(" ").await.unwrap_err()),
         "application_id"
     );
     assert_eq!(
@@ -926,7 +938,7 @@ async fn bad_inputs_are_refused_before_sending() {
         .start_date(time::macros::date!(2020 - 01 - 02))
         .end_date(time::macros::date!(2020 - 01 - 01));
     assert_eq!(
-        field(client.applications_page(&q, 1).await.unwrap_err()),
+        field(client.list_applications(&q).await.unwrap_err()),
         "start_date"
     );
     assert!(server.received_requests().await.unwrap().is_empty());
@@ -995,9 +1007,9 @@ async fn a_session_answer_with_an_error_status_keeps_neither_session_value() {
             .expect(1)
             .mount(&server)
             .await;
-        let client = partner_sdk_brighte::Client::builder()
+        let client = brighte::Client::builder()
             .base_url(server.uri())
-            .api_credentials("id", "api-secret-Zq81")
+            .credentials("id", "api-secret-Zq81")
             .build()
             .unwrap();
         let err = client.accounts().await.unwrap_err();
@@ -1013,7 +1025,7 @@ async fn a_session_answer_with_an_error_status_keeps_neither_session_value() {
         assert!(api.code().is_some());
         if status == 200 {
             assert!(
-                matches!(err.as_http(), Some(partner_sdk_core::Error::Auth { .. })),
+                matches!(err.as_core(), Some(partner_sdk::core::Error::Auth { .. })),
                 "{err:?}"
             );
             assert!(err.to_string().contains("2001"), "{err}");
@@ -1038,7 +1050,7 @@ fn notice(id: &str, status: &str, timestamp: i64, token: &str) -> Vec<u8> {
         "status": status,
         "timestamp": ts,
         "token": token,
-        "signature": partner_sdk_brighte::signing::sign(PRIVATE_KEY, &ts, token),
+        "signature": brighte::signing::sign(PRIVATE_KEY, &ts, token),
     })
     .to_string()
     .into_bytes()
@@ -1060,12 +1072,12 @@ async fn mount_application(server: &MockServer, times: u64) {
 
 #[tokio::test]
 async fn webhook_confirm_returns_the_fetched_application_not_the_claims() {
-    use partner_sdk_brighte::webhook::{self, Ack};
+    use brighte::webhook::{self, Ack};
     let (server, client) = setup().await;
     mount_application(&server, 3).await;
     // A strict verifier: confirm still covers Brighte's 8-hour resends.
-    let verifier = partner_sdk_brighte::Verifier::new(PRIVATE_KEY)
-        .tolerance(std::time::Duration::from_secs(300));
+    let verifier =
+        brighte::Verifier::new(PRIVATE_KEY).tolerance(std::time::Duration::from_secs(300));
 
     // Forged status on a valid triple: the fetched status wins.
     let forged = notice("100234", "PAID", unix_now(), "t1");
@@ -1099,7 +1111,7 @@ async fn webhook_confirm_returns_the_fetched_application_not_the_claims() {
 
 #[tokio::test]
 async fn webhook_confirm_that_cannot_fetch_asks_brighte_to_resend() {
-    use partner_sdk_brighte::webhook::{self, Ack};
+    use brighte::webhook::{self, Ack};
     let cases = [
         ResponseTemplate::new(500)
             .set_body_json(json!({"status": 5000, "message": "Internal error."})),
@@ -1114,7 +1126,7 @@ async fn webhook_confirm_that_cannot_fetch_asks_brighte_to_resend() {
             .respond_with(answer)
             .mount(&server)
             .await;
-        let verifier = partner_sdk_brighte::Verifier::new(PRIVATE_KEY);
+        let verifier = brighte::Verifier::new(PRIVATE_KEY);
         let outcome = webhook::confirm(
             &client,
             &verifier,
@@ -1138,7 +1150,7 @@ async fn webhook_confirm_that_cannot_fetch_asks_brighte_to_resend() {
         .await;
     let outcome = webhook::confirm(
         &client_for(&server),
-        &partner_sdk_brighte::Verifier::new(PRIVATE_KEY),
+        &brighte::Verifier::new(PRIVATE_KEY),
         &notice("100234", "APPROVED", unix_now(), "t"),
     )
     .await;
@@ -1147,16 +1159,16 @@ async fn webhook_confirm_that_cannot_fetch_asks_brighte_to_resend() {
 
 #[tokio::test]
 async fn redirect_confirm_verifies_with_a_tolerance_then_fetches() {
-    use partner_sdk_brighte::checkout;
+    use brighte::checkout;
     let (server, client) = setup().await;
     mount_application(&server, 1).await;
-    let verifier = partner_sdk_brighte::Verifier::new(PRIVATE_KEY)
-        .tolerance(std::time::Duration::from_secs(300));
+    let verifier =
+        brighte::Verifier::new(PRIVATE_KEY).tolerance(std::time::Duration::from_secs(300));
     let redirect = |ts: i64| {
         let t = ts.to_string();
         format!(
             "https://shop.example/done?cart=1&error_code=10000&transaction_id=100234&timestamp={t}&token=tok&signature={}",
-            partner_sdk_brighte::signing::sign(PRIVATE_KEY, &t, "tok")
+            brighte::signing::sign(PRIVATE_KEY, &t, "tok")
         )
     };
     let app = checkout::confirm(&client, &verifier, &redirect(unix_now()))
@@ -1169,8 +1181,8 @@ async fn redirect_confirm_verifies_with_a_tolerance_then_fetches() {
         .unwrap_err();
     assert!(
         matches!(
-            stale.as_http(),
-            Some(partner_sdk_core::Error::Signature { .. })
+            stale.as_core(),
+            Some(partner_sdk::core::Error::Signature { .. })
         ),
         "{stale:?}"
     );
@@ -1178,13 +1190,13 @@ async fn redirect_confirm_verifies_with_a_tolerance_then_fetches() {
     let t = unix_now().to_string();
     let failed = format!(
         "error_code=10002&error_msg=Invalid+data&timestamp={t}&token=tok&signature={}",
-        partner_sdk_brighte::signing::sign(PRIVATE_KEY, &t, "tok")
+        brighte::signing::sign(PRIVATE_KEY, &t, "tok")
     );
     assert!(matches!(
         checkout::confirm(&client, &verifier, &failed)
             .await
             .unwrap_err(),
-        partner_sdk_brighte::Error::Checkout { .. }
+        brighte::Error::Checkout { .. }
     ));
     server.verify().await;
 }

@@ -1,12 +1,12 @@
 //! The price-list CSV reader.
 
+use bbti::Grade;
+use bbti::price_list::{PriceIndex, PriceListError, read_csv, read_csv_async};
 use futures::StreamExt as _;
-use partner_sdk_bbti::Grade;
-use partner_sdk_bbti::price_list::{PriceIndex, PriceListError, read_csv, read_csv_async};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
-const SAMPLE: &str = include_str!("../../../fixtures/bbti/price_list_sample.csv");
+const SAMPLE: &str = include_str!("../fixtures/bbti/price_list_sample.csv");
 
 #[test]
 fn sample_parses_to_twelve_rows_with_the_right_values() {

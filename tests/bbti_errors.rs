@@ -1,13 +1,14 @@
 //! `rpcStatus` error bodies map to their gRPC codes.
 
+#[path = "support/bbti.rs"]
 mod common;
 
+use bbti::{ErrorCode, ManufacturerQuery};
 use common::{Servers, fixture};
-use partner_sdk_bbti::{ErrorCode, ManufacturerQuery};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-async fn error_for(status: u16, body: &str) -> partner_sdk_bbti::Error {
+async fn error_for(status: u16, body: &str) -> bbti::Error {
     let s = Servers::start(None).await;
     Mock::given(method("GET"))
         .and(path("/v1/transactions/t-1"))
@@ -17,7 +18,7 @@ async fn error_for(status: u16, body: &str) -> partner_sdk_bbti::Error {
         .mount(&s.api)
         .await;
     s.builder()
-        .retry_policy(partner_sdk_core::RetryPolicy::none())
+        .retry_policy(partner_sdk::core::RetryPolicy::none())
         .build()
         .unwrap()
         .get_transaction("t-1")
@@ -88,10 +89,7 @@ async fn unauthenticated_after_reauth_is_an_auth_error() {
         .await
         .unwrap_err();
     assert!(
-        matches!(
-            e,
-            partner_sdk_bbti::Error::Http(partner_sdk_core::Error::Auth { .. })
-        ),
+        matches!(e, bbti::Error::Http(partner_sdk::core::Error::Auth { .. })),
         "{e:?}"
     );
 }

@@ -1,14 +1,15 @@
 //! Every response decoder, fed arbitrary bytes, arbitrary JSON and mutated
 //! samples, returns `Ok` or a typed error and never panics.
 
+#[path = "support/dtone.rs"]
 mod common;
 
-use partner_sdk_core::ErrorBody as _;
-use partner_sdk_core::reqwest::StatusCode;
-use partner_sdk_dtone::{
+use dtone::{
     Country, DtoneErrorBody, ErrorEntry, FixedProduct, Operator, Ping, Products, Service,
     SuggestedValue, Transaction, VariableProduct, Voucher,
 };
+use partner_sdk::core::ErrorBody as _;
+use partner_sdk::core::reqwest::StatusCode;
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -182,9 +183,9 @@ proptest! {
                          edge_month in 0u8..=13, edge_day in 0u8..=32,
                          offset_h in -25i32..=25, offset_m in 0u8..60,
                          layout in 0usize..5) {
-        let _ = partner_sdk_dtone::transactions::parse_date(&text);
+        let _ = dtone::transactions::parse_date(&text);
         let formatted = format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}");
-        let parsed = partner_sdk_dtone::transactions::parse_date(&formatted).unwrap();
+        let parsed = dtone::transactions::parse_date(&formatted).unwrap();
         prop_assert_eq!(parsed.year(), y);
         prop_assert_eq!(parsed.second(), s);
 
@@ -206,7 +207,7 @@ proptest! {
             3 => format!("{date}T{time}.5{offset}"),
             _ => format!("{date}T{time}"),
         };
-        if let Some(p) = partner_sdk_dtone::transactions::parse_date(&edge) {
+        if let Some(p) = dtone::transactions::parse_date(&edge) {
             prop_assert!((-9999..=9999).contains(&p.year()), "{} -> {}", edge, p);
         }
         let body = serde_json::json!({"transaction_id": "1", "date": edge});

@@ -1,14 +1,18 @@
-//! The seed's samples: requests serialise JSON-equal, responses parse.
+//! The seed's samples: requests serialise JSON-equal, responses parse, and
+//! the client sends exactly the sample request bodies.
 
+#[path = "support/tradein_promo.rs"]
 mod common;
 
 use common::*;
-use partner_sdk_tradein_promo::{
+use rust_decimal::Decimal;
+use serde_json::Value;
+use tradein_promo::{
     AnswerValue, ConditionName, DeviceIdentification, Eligibility, FlowType, PromoType,
     PromotionRequest, PromotionResponse, QualificationType,
 };
-use rust_decimal::Decimal;
-use serde_json::Value;
+use wiremock::matchers::{body_json, body_string_contains, header, method, path};
+use wiremock::{Mock, MockServer};
 
 fn value(text: &str) -> Value {
     serde_json::from_str(text).unwrap()
@@ -123,15 +127,84 @@ fn sample_responses_round_trip_json_equal() {
 
 #[test]
 fn typed_constructors_rebuild_the_sample_response() {
-    let promo = partner_sdk_tradein_promo::Promotion::new(
+    let promo = tradein_promo::Promotion::new(
         "wrlspr-29966",
         "OFFER APPLIED: You're getting up to $350 off with elig. trade-in on installment & elig. unlimited plan (speed restr's apply). Credits start within 3 bills. Without unlimited, device is full price.",
     )
     .with_discount(Decimal::from(350))
     .with_promo_type(PromoType::TradeIn);
-    let item =
-        partner_sdk_tradein_promo::QualificationItem::new(Decimal::from(81), "iPhone 14 Pro")
-            .with_promotion(promo);
+    let item = tradein_promo::QualificationItem::new(Decimal::from(81), "iPhone 14 Pro")
+        .with_promotion(promo);
     let built = PromotionResponse::new(QualificationType::TradeIn, [item]);
     assert_eq!(serde_json::to_value(&built).unwrap(), value(S1_RESPONSE));
+}
+
+#[tokio::test]
+async fn scenario1_sends_token_form_bearer_and_sample_body() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .and(header("content-type", "application/x-www-form-urlencoded"))
+        .and(body_string_contains("grant_type=client_credentials"))
+        .and(body_string_contains(format!("client_id={CLIENT_ID}")))
+        .and(body_string_contains(format!(
+            "client_secret={CLIENT_SECRET}"
+        )))
+        .and(body_string_contains(
+            "scope=api%3A%2F%2Fpromo-partner%2F.default",
+        ))
+        .respond_with(token_response())
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(API_PATH))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .and(header("content-type", "application/json"))
+        .and(header("accept", "application/json"))
+        .and(header("appname", "demo-store"))
+        .and(body_json(
+            serde_json::from_str::<Value>(S1_REQUEST).unwrap(),
+        ))
+        .respond_with(json_body(S1_RESPONSE))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = builder(&server).app_name("demo-store").build().unwrap();
+    assert_eq!(client.app_name(), Some("demo-store"));
+    let offer = client.fetch_promotion(&scenario1()).await.unwrap();
+    assert_eq!(offer.trade_in_value(), Some(Decimal::new(810, 1)));
+    assert_eq!(offer.trade_in_model(), Some("iPhone 14 Pro"));
+    let token_calls: Vec<_> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == TOKEN_PATH)
+        .collect();
+    assert!(
+        token_calls[0].headers.get("authorization").is_none(),
+        "credentials go in the form, not a Basic header"
+    );
+}
+
+#[tokio::test]
+async fn scenario2_sends_sample_body_without_appname_by_default() {
+    let server = MockServer::start().await;
+    mount_token(&server, 1).await;
+    Mock::given(method("POST"))
+        .and(path(API_PATH))
+        .and(body_json(
+            serde_json::from_str::<Value>(S2_REQUEST).unwrap(),
+        ))
+        .respond_with(json_body(S2_RESPONSE))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let offer = client(&server).fetch_promotion(&scenario2()).await.unwrap();
+    let promo = offer.promotions().next().unwrap();
+    assert_eq!(promo.discount(), Some(Decimal::new(3500, 1)));
+    let reqs = server.received_requests().await.unwrap();
+    let api = reqs.iter().find(|r| r.url.path() == API_PATH).unwrap();
+    assert!(api.headers.get("appname").is_none());
 }

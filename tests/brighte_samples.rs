@@ -2,17 +2,18 @@
 //! form, redirect, webhook payload, POD templates, request bodies; and the
 //! independent test vectors.
 
+#[path = "support/brighte.rs"]
 mod common;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::*;
-use partner_sdk_brighte::checkout::{self, CheckoutRequest, ProductCategoryName};
-use partner_sdk_brighte::webhook::{self, Ack, REDELIVERY_SCHEDULE};
-use partner_sdk_brighte::{
+use brighte::checkout::{self, CheckoutRequest, ProductCategoryName};
+use brighte::webhook::{self, Ack, REDELIVERY_SCHEDULE};
+use brighte::{
     AccountId, ApplicationStatus, CalloutRequest, FinanceRequest, FinanceType, InMemoryReplayStore,
     NewQuote, NewUser, RepaymentRequest, UserRole, Verifier,
 };
+use common::*;
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -99,7 +100,7 @@ fn checkout_json_sample_has_the_fields_we_post() {
     let joined = "http://yourwebsite.com/checkout-success?yourtrackingid=S8887000.12750.2424Storage Battery(s)Powerwall Home Battery";
     assert_eq!(
         form.checksum(),
-        partner_sdk_core::signature::sha256_hex(joined)
+        partner_sdk::core::signature::sha256_hex(joined)
     );
 }
 
@@ -115,8 +116,8 @@ fn checkout_validation_names_the_field() {
             "Panels",
         )
     };
-    let field = |r: CheckoutRequest| match r.into_form().unwrap_err().as_http() {
-        Some(partner_sdk_core::Error::InvalidInput { field, .. }) => field.to_string(),
+    let field = |r: CheckoutRequest| match r.into_form().unwrap_err().as_core() {
+        Some(partner_sdk::core::Error::InvalidInput { field, .. }) => field.to_string(),
         other => panic!("{other:?}"),
     };
     assert!(ok().into_form().is_ok());
@@ -228,7 +229,7 @@ fn redirect_success_failure_and_signature() {
     )
     .unwrap_err();
     match err {
-        partner_sdk_brighte::Error::Checkout { code, message } => {
+        brighte::Error::Checkout { code, message } => {
             assert_eq!(code, "10002");
             assert_eq!(message, "Invalid deposit");
         }
@@ -241,8 +242,11 @@ fn redirect_success_failure_and_signature() {
     assert_eq!(r.timestamp(), 946684800);
     assert_eq!(r.token(), TOKEN);
     assert_eq!(r.claims().transaction_id, "77");
-    let is_sig = |e: partner_sdk_brighte::Error| {
-        matches!(e.as_http(), Some(partner_sdk_core::Error::Signature { .. }))
+    let is_sig = |e: brighte::Error| {
+        matches!(
+            e.as_core(),
+            Some(partner_sdk::core::Error::Signature { .. })
+        )
     };
     assert!(is_sig(
         checkout::verify_redirect(&Verifier::new("wrong-key"), &signed).unwrap_err()
@@ -259,7 +263,7 @@ fn redirect_success_failure_and_signature() {
         format!("error_code=10002&error_msg=Bad&timestamp={TS}&token={TOKEN}&signature={SIG}");
     assert!(matches!(
         checkout::verify_redirect(&key, &failed).unwrap_err(),
-        partner_sdk_brighte::Error::Checkout { .. }
+        brighte::Error::Checkout { .. }
     ));
     assert!(is_sig(
         checkout::verify_redirect(&Verifier::new("wrong-key"), &failed).unwrap_err()
@@ -288,7 +292,7 @@ fn redirect_success_failure_and_signature() {
 #[test]
 fn webhook_sample_parses_and_the_vector_verifies() {
     let sample = fixture("webhook_payload.json");
-    let raw = partner_sdk_brighte::WebhookPayload::parse(sample.as_bytes()).unwrap();
+    let raw = brighte::WebhookPayload::parse(sample.as_bytes()).unwrap();
     assert_eq!(raw.id, "BRIGHTEID");
     assert_eq!(raw.reference_number.as_deref(), Some("BRIGHTEREF"));
     assert_eq!(raw.timestamp, TS);
@@ -313,10 +317,10 @@ fn webhook_sample_parses_and_the_vector_verifies() {
     assert_eq!(forged.timestamp(), notice.timestamp());
     assert_eq!(forged.claims().status, Some(ApplicationStatus::Paid));
 
-    let is_sig = |r: partner_sdk_brighte::Result<webhook::SignedWebhook>| {
+    let is_sig = |r: brighte::Result<webhook::SignedWebhook>| {
         matches!(
-            r.unwrap_err().as_http(),
-            Some(partner_sdk_core::Error::Signature { .. })
+            r.unwrap_err().as_core(),
+            Some(partner_sdk::core::Error::Signature { .. })
         )
     };
     assert!(is_sig(webhook::verify_at(
@@ -377,7 +381,7 @@ fn webhook_form_payload_and_replay_store() {
     let no_status = form.replace("&status=C.APPROV", "");
     let n = webhook::verify_at(&Verifier::new(KEY), no_status.as_bytes(), at(0)).unwrap();
     assert_eq!(n.claims().status, None);
-    let payload = partner_sdk_brighte::WebhookPayload::signed(
+    let payload = brighte::WebhookPayload::signed(
         KEY,
         "9",
         None,
@@ -480,8 +484,8 @@ fn request_bodies_serialise_equal_to_the_samples() {
         body("calculators_finance_request.http")
     );
     assert_eq!(FinanceType::from("consumer"), FinanceType::Consumer);
-    let upload = partner_sdk_brighte::DocumentUpload::new(
-        partner_sdk_brighte::ApplicationDocumentType::Invoice,
+    let upload = brighte::DocumentUpload::new(
+        brighte::ApplicationDocumentType::Invoice,
         "invoice.jpg",
         b"x".to_vec(),
     )
@@ -534,7 +538,7 @@ fn every_sample_response_parses_once_its_pod_placeholders_are_filled() {
             serde_json::from_str(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(v.is_object());
     }
-    let calc = partner_sdk_brighte::calculator::decode_finance(
+    let calc = brighte::calculator::decode_finance(
         fixture("calculators_finance_response.json").as_bytes(),
     )
     .unwrap();
@@ -552,7 +556,7 @@ fn every_sample_response_parses_once_its_pod_placeholders_are_filled() {
         );
     }
     let apps = fixture("applications_response.json").replace("boolean", "true");
-    let page = partner_sdk_brighte::applications::decode_applications_page(
+    let page = brighte::applications::decode_applications_page(
         fill(&apps, "Application POD", &application_pod())
             .to_string()
             .as_bytes(),
@@ -596,43 +600,43 @@ fn pod_templates_name_only_fields_our_types_read() {
     };
     check(
         "pod_application.txt",
-        serde_json::to_value(partner_sdk_brighte::Application::default()).unwrap(),
+        serde_json::to_value(brighte::Application::default()).unwrap(),
     );
     check(
         "pod_applicant.txt",
-        serde_json::to_value(partner_sdk_brighte::Applicant::default()).unwrap(),
+        serde_json::to_value(brighte::Applicant::default()).unwrap(),
     );
     check(
         "pod_application_document.txt",
-        serde_json::to_value(partner_sdk_brighte::ApplicationDocument::default()).unwrap(),
+        serde_json::to_value(brighte::ApplicationDocument::default()).unwrap(),
     );
     check(
         "pod_quote.txt",
-        serde_json::to_value(partner_sdk_brighte::Quote::default()).unwrap(),
+        serde_json::to_value(brighte::Quote::default()).unwrap(),
     );
     check(
         "pod_user.txt",
-        serde_json::to_value(partner_sdk_brighte::User::default()).unwrap(),
+        serde_json::to_value(brighte::User::default()).unwrap(),
     );
     check(
         "pod_account.txt",
-        serde_json::to_value(partner_sdk_brighte::Account::default()).unwrap(),
+        serde_json::to_value(brighte::Account::default()).unwrap(),
     );
     check(
         "pod_content.txt",
-        serde_json::to_value(partner_sdk_brighte::Content::default()).unwrap(),
+        serde_json::to_value(brighte::Content::default()).unwrap(),
     );
     check(
         "pod_product_category.txt",
-        serde_json::to_value(partner_sdk_brighte::ProductCategory::default()).unwrap(),
+        serde_json::to_value(brighte::ProductCategory::default()).unwrap(),
     );
     check(
         "pod_repayment_amount.txt",
-        serde_json::to_value(partner_sdk_brighte::RepaymentAmount::default()).unwrap(),
+        serde_json::to_value(brighte::RepaymentAmount::default()).unwrap(),
     );
     check(
         "pod_callout.txt",
-        serde_json::to_value(partner_sdk_brighte::Callout::default()).unwrap(),
+        serde_json::to_value(brighte::Callout::default()).unwrap(),
     );
     assert_eq!(keys("pod_user_key.txt"), ["apiId", "apiSecret"]);
 }

@@ -1,14 +1,15 @@
 //! Each endpoint: what is sent (method, path, query, headers, body) and
 //! what is parsed.
 
+#[path = "support/bbti.rs"]
 mod common;
 
-use common::{Servers, bearer, fixture, fixture_json};
-use futures::TryStreamExt as _;
-use partner_sdk_bbti::{
+use bbti::{
     Condition, Date, Grade, ManufacturerQuery, ModelQuery, PickupTime, PriceByAppCodeRequest,
     PriceProductRequest, PriceQuery, SeriesQuery, TransactionStatus,
 };
+use common::{Servers, bearer, fixture, fixture_json};
+use futures::TryStreamExt as _;
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -303,20 +304,20 @@ async fn katakana_names_are_optional_and_omitted_when_absent() {
         .mount(&s.api)
         .await;
     let c = s.client();
-    let kyc = partner_sdk_bbti::KycRequest {
+    let kyc = bbti::KycRequest {
         last_name_kana: None,
         first_name_kana: None,
         ..common::kyc_request()
     };
     c.register_kyc(&kyc).await.unwrap();
-    let pickup = partner_sdk_bbti::RegisterDeliveryRequest {
+    let pickup = bbti::RegisterDeliveryRequest {
         last_name_kana: None,
         first_name_kana: None,
         ..common::pickup_request()
     };
     c.register_delivery(&pickup).await.unwrap();
     // Given but blank is still refused before sending.
-    let blank = partner_sdk_bbti::KycRequest {
+    let blank = bbti::KycRequest {
         last_name_kana: Some(" ".into()),
         ..common::kyc_request()
     };
@@ -350,7 +351,7 @@ async fn register_delivery_posts_pickup_and_reads_bring_in_codes() {
         .unwrap();
     assert_eq!(r.delivery_detail.pickup_time, PickupTime::From14To16);
     let mut bring = common::pickup_request();
-    bring.delivery_pattern = partner_sdk_bbti::DeliveryPattern::BringIn;
+    bring.delivery_pattern = bbti::DeliveryPattern::BringIn;
     bring.pickup_date = None;
     bring.pickup_time = None;
     let r = c.register_delivery(&bring).await.unwrap();
@@ -387,8 +388,8 @@ async fn get_transaction_puts_the_id_in_one_segment() {
 async fn bad_input_is_refused_before_sending() {
     let s = Servers::start(Some(0)).await;
     let c = s.client();
-    let field = |e: partner_sdk_bbti::Error| match e {
-        partner_sdk_bbti::Error::Http(partner_sdk_core::Error::InvalidInput { field, .. }) => {
+    let field = |e: bbti::Error| match e {
+        bbti::Error::Http(partner_sdk::core::Error::InvalidInput { field, .. }) => {
             field.into_owned()
         }
         other => panic!("{other:?}"),
@@ -436,7 +437,7 @@ async fn bad_input_is_refused_before_sending() {
         "pickupTime"
     );
     let mut d = common::pickup_request();
-    d.delivery_pattern = partner_sdk_bbti::DeliveryPattern::BringIn;
+    d.delivery_pattern = bbti::DeliveryPattern::BringIn;
     assert_eq!(
         field(c.register_delivery(&d).await.unwrap_err()),
         "pickupDate"
@@ -460,34 +461,47 @@ async fn bad_input_is_refused_before_sending() {
 
 #[test]
 fn builder_requires_urls_and_credentials() {
-    let config = |b: partner_sdk_bbti::ClientBuilder| {
+    let config = |b: bbti::ClientBuilder| {
         matches!(
             b.build(),
-            Err(partner_sdk_bbti::Error::Http(
-                partner_sdk_core::Error::Config(_)
-            ))
+            Err(bbti::Error::Http(partner_sdk::core::Error::Config(_)))
         )
     };
-    assert!(config(partner_sdk_bbti::Client::builder()));
+    assert!(config(bbti::Client::builder()));
     assert!(config(
-        partner_sdk_bbti::Client::builder().base_url("https://a.example")
+        bbti::Client::builder().base_url("https://a.example")
     ));
-    assert!(config(
-        partner_sdk_bbti::Client::builder()
+    let credentials_field = |b: bbti::ClientBuilder| match b.build() {
+        Err(bbti::Error::Http(partner_sdk::core::Error::InvalidInput { field, .. })) => {
+            field.into_owned()
+        }
+        other => panic!("expected an invalid credential, got {other:?}"),
+    };
+    let urls = || {
+        bbti::Client::builder()
             .base_url("https://a.example")
             .auth_url("https://b.example")
-    ));
+    };
+    assert_eq!(credentials_field(urls()), "credentials");
+    assert_eq!(
+        credentials_field(urls().credentials(" ", "secret")),
+        "credentials.id"
+    );
+    assert_eq!(
+        credentials_field(urls().credentials("id", "")),
+        "credentials.secret"
+    );
     assert!(config(
-        partner_sdk_bbti::Client::builder()
+        bbti::Client::builder()
             .base_url("ftp://a.example")
             .auth_url("https://b.example")
-            .client_credentials("id", "secret")
+            .credentials("id", "secret")
     ));
     assert!(
-        partner_sdk_bbti::Client::builder()
+        bbti::Client::builder()
             .base_url("https://a.example")
             .auth_url("https://b.example/prefix/")
-            .client_credentials("id", "secret")
+            .credentials("id", "secret")
             .build()
             .is_ok()
     );

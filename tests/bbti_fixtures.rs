@@ -1,14 +1,15 @@
 //! Every fixture: requests serialise JSON-equal to the sample, responses
 //! parse with the right values.
 
+#[path = "support/bbti.rs"]
 mod common;
 
-use common::{fixture, fixture_json, kyc_request, pickup_request};
-use partner_sdk_bbti::{
+use bbti::{
     Condition, Date, DeliveryPattern, Grade, KycResponse, ManufacturerList, ModelPage, PickupTime,
     PriceByAppCodeRequest, PricePage, PriceProductRequest, PriceResponse, RegisterDeliveryResponse,
     RpcStatus, SeriesList, Transaction, TransactionStatus,
 };
+use common::{fixture, fixture_json, kyc_request, pickup_request};
 
 fn parse<T: serde::de::DeserializeOwned>(name: &str) -> T {
     serde_json::from_str(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -138,11 +139,11 @@ fn transaction_sample_parses() {
 #[test]
 fn error_samples_parse() {
     let e: RpcStatus = parse("error_invalid_argument.json");
-    assert_eq!(e.error_code(), partner_sdk_bbti::ErrorCode::InvalidArgument);
+    assert_eq!(e.error_code(), bbti::ErrorCode::InvalidArgument);
     let e: RpcStatus = parse("error_not_found.json");
-    assert_eq!(e.error_code(), partner_sdk_bbti::ErrorCode::NotFound);
+    assert_eq!(e.error_code(), bbti::ErrorCode::NotFound);
     let e: RpcStatus = parse("error_unauthenticated.json");
-    assert_eq!(e.error_code(), partner_sdk_bbti::ErrorCode::Unauthenticated);
+    assert_eq!(e.error_code(), bbti::ErrorCode::Unauthenticated);
 }
 
 #[test]
