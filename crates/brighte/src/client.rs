@@ -263,7 +263,11 @@ async fn create_session(
         api_secret: creds.api_secret.expose_secret(),
     };
     let response: SessionResponse = login
-        .send(Request::post("create_session", "/session").json(&body))
+        .send(
+            Request::post("create_session", "/session")
+                .json(&body)
+                .sensitive_answer(),
+        )
         .await
         .map_err(|e| match e {
             // The body of a session answer may carry a session even when its
