@@ -100,13 +100,15 @@ impl Report {
 /// time; then against a hand-written call that does the same work the SDK
 /// must do (`raw_with(true)`: the same 30 s per-call timeout and the
 /// provider's check for an error inside a 2xx body), which leaves the cost
-/// of the SDK's own machinery.
+/// of the SDK's own machinery. Returns whether it measured (not when
+/// profiling, see [`Profile`]).
 pub(crate) async fn overhead_rows<A, AF, M, B, BF>(
     report: &mut Report,
     name: &str,
     sdk: A,
     raw_with: M,
-) where
+) -> bool
+where
     A: Fn() -> AF,
     AF: std::future::Future<Output = ()>,
     M: Fn(bool) -> B,
@@ -115,13 +117,19 @@ pub(crate) async fn overhead_rows<A, AF, M, B, BF>(
 {
     let plain = raw_with(false);
     let same = raw_with(true);
+    if let Some(profile) = Profile::from_env() {
+        if name.contains(profile.provider.as_str()) {
+            profile.run(&sdk, &plain).await;
+        }
+        return false;
+    }
     let (s, b) = support::paired_latency(ITERATIONS, &sdk, &plain).await;
     report.row(&format!("1. {name}, 1 in flight"), s, b, "≤ 1.05×");
     let (s, b) = support::paired_batch(ROUNDS, 256, &sdk, &plain).await;
     report.row(&format!("1. {name}, 256 in flight"), s, b, "≤ 1.05×");
     if let Some((s, b)) = support::paired_cpu(ROUNDS, 256, &sdk, &plain).await {
         let row = format!("1. {name}, 256 in flight, CPU time per call (whole process)");
-        report.row(&row, s, b, "diagnostic");
+        report.row(&row, s, b, "≤ 1.05×");
     }
     let (s, b) = support::paired_latency(ITERATIONS, &sdk, &same).await;
     let row = format!("1b. {name}, 1 in flight, baseline doing the same work");
@@ -132,6 +140,61 @@ pub(crate) async fn overhead_rows<A, AF, M, B, BF>(
     if let Some((s, b)) = support::paired_cpu(ROUNDS, 256, &sdk, &same).await {
         let row = format!("1b. {name}, 256 in flight, baseline doing the same work, CPU per call");
         report.row(&row, s, b, "diagnostic");
+    }
+    true
+}
+
+/// `PARTNER_BENCH_PROFILE=<side>:<in flight>:<calls>[:<provider>]`, e.g.
+/// `sdk:256:4096:BBTI`: instead of section 1's rows, run only one side
+/// (`sdk` or `baseline`, the plain hand-written call) for that many calls,
+/// that many in flight, for the endpoints whose name contains `<provider>`
+/// (all when empty). Everything else the run does (servers, clients, the
+/// token or session) is the same for both sides, so the difference between
+/// the two sides' instruction counts under `valgrind --tool=callgrind`,
+/// divided by the calls, is the SDK's extra work per call (run two call
+/// counts and subtract, so that one-time work such as the first connection
+/// and the token request cancels out).
+struct Profile {
+    sdk: bool,
+    in_flight: usize,
+    calls: usize,
+    provider: String,
+}
+
+impl Profile {
+    fn from_env() -> Option<Profile> {
+        let spec = std::env::var("PARTNER_BENCH_PROFILE").ok()?;
+        let mut parts = spec.split(':');
+        let sdk = match parts.next()? {
+            "sdk" => true,
+            "baseline" => false,
+            other => panic!("PARTNER_BENCH_PROFILE: unknown side {other:?}"),
+        };
+        let in_flight = parts.next()?.parse::<usize>().expect("in flight").max(1);
+        let calls = parts.next()?.parse().expect("calls");
+        let provider = parts.next().unwrap_or("").to_owned();
+        Some(Profile {
+            sdk,
+            in_flight,
+            calls,
+            provider,
+        })
+    }
+
+    async fn run<A, AF, B, BF>(&self, sdk: &A, baseline: &B)
+    where
+        A: Fn() -> AF,
+        AF: std::future::Future<Output = ()>,
+        B: Fn() -> BF,
+        BF: std::future::Future<Output = ()>,
+    {
+        for _ in 0..self.calls.div_ceil(self.in_flight) {
+            if self.sdk {
+                futures::future::join_all((0..self.in_flight).map(|_| sdk())).await;
+            } else {
+                futures::future::join_all((0..self.in_flight).map(|_| baseline())).await;
+            }
+        }
     }
 }
 
@@ -167,7 +230,7 @@ fn main() {
             bbti::cold_start(&mut report).await;
         }
     });
-    if wanted('1') {
+    if wanted('1') && std::env::var_os("PARTNER_BENCH_PROFILE").is_none() {
         cpu::bench(&mut report);
     }
     if wanted('3') {

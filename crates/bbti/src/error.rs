@@ -277,8 +277,17 @@ impl ErrorBody for BbtiErrorBody {
     /// A 2xx body shaped like `rpcStatus` with a non-zero code (`{"code": 3,
     /// "message": ...}`) is an error: no BBTI success body has a top-level `code`.
     fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ProviderError> {
-        // Runs on every successful answer: read only `code` and whether a
-        // `message` key exists, letting serde skip the rest without allocating.
+        // Runs on every successful answer: a plain scan of the top-level
+        // keys first (a success body has no `code`); otherwise read only
+        // `code` and whether a `message` key exists, letting serde skip the
+        // rest without allocating.
+        use partner_sdk_core::decode::{TopLevel, top_level_value};
+        if matches!(
+            top_level_value(body, "code"),
+            TopLevel::Absent | TopLevel::Value(b"0")
+        ) {
+            return None;
+        }
         let probe: RpcStatusProbe = serde_json::from_slice(body).ok()?;
         if probe.code.unwrap_or(0) == 0 || !probe.has_message {
             return None;

@@ -145,8 +145,21 @@ impl ErrorBody for BrighteErrorBody {
     }
 
     fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ProviderError> {
-        // Runs on every successful answer: read only `status`, letting serde
-        // skip the rest without allocating; parse fully only for an error.
+        // Runs on every successful answer: a plain scan of the top-level
+        // keys first (no `status`, or the success code as sent); otherwise
+        // read only `status`, letting serde skip the rest without
+        // allocating; parse fully only for an error.
+        use partner_sdk_core::decode::{TopLevel, top_level_value};
+        match top_level_value(body, "status") {
+            TopLevel::Absent => return None,
+            TopLevel::Value(raw) => {
+                let text = raw.strip_prefix(b"\"").and_then(|r| r.strip_suffix(b"\""));
+                if text.unwrap_or(raw) == STATUS_OK.as_bytes() {
+                    return None;
+                }
+            }
+            TopLevel::Unknown => {}
+        }
         let probe: StatusProbe = serde_json::from_slice(body).ok()?;
         match probe.status.as_deref().map(str::trim) {
             None | Some(STATUS_OK) => None,

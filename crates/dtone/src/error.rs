@@ -220,6 +220,12 @@ impl ErrorBody for DtoneErrorBody {
     }
 
     fn error_in_success(&self, _status: StatusCode, body: &[u8]) -> Option<ProviderError> {
+        // Runs on every successful answer: a plain scan of the top-level
+        // keys first, the full read only when there is an `errors` key.
+        use partner_sdk_core::decode::{TopLevel, top_level_value};
+        if top_level_value(body, "errors") == TopLevel::Absent {
+            return None;
+        }
         parse_errors(body).map(|e| first_error(&e))
     }
 }

@@ -68,6 +68,21 @@ pub fn default_http_client(connect_timeout: Duration) -> Result<reqwest::Client>
         .map_err(|e| Error::Config(format!("cannot build HTTP client: {e}").into()))
 }
 
+/// Sets every header of `src` on `dst`, replacing what `dst` had under the
+/// same name (as `reqwest::RequestBuilder::headers` does), without taking
+/// `src` by value.
+fn replace_headers(dst: &mut HeaderMap, src: &HeaderMap) {
+    for name in src.keys() {
+        let mut values = src.get_all(name).iter();
+        if let Some(first) = values.next() {
+            dst.insert(name.clone(), first.clone());
+        }
+        for value in values {
+            dst.append(name.clone(), value.clone());
+        }
+    }
+}
+
 /// Why a body could not be read.
 pub(crate) enum BodyError {
     /// Longer than the limit.
@@ -86,14 +101,29 @@ pub(crate) async fn read_body(
     if announced.is_some_and(|n| n > limit) {
         return Err(BodyError::TooLarge);
     }
+    let over = |len: usize| u64::try_from(len).map_or(true, |n| n > limit);
+    // A body that arrives in one chunk (most answers) is kept as it is,
+    // without copying it.
+    let Some(first) = response.chunk().await.map_err(BodyError::Read)? else {
+        return Ok(Bytes::new());
+    };
+    if over(first.len()) {
+        return Err(BodyError::TooLarge);
+    }
+    let Some(second) = response.chunk().await.map_err(BodyError::Read)? else {
+        return Ok(first);
+    };
     let capacity = announced.unwrap_or(0).min(limit).min(1024 * 1024);
     let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
-    while let Some(chunk) = response.chunk().await.map_err(BodyError::Read)? {
+    body.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
         let total = u64::try_from(body.len().saturating_add(chunk.len())).unwrap_or(u64::MAX);
         if total > limit {
             return Err(BodyError::TooLarge);
         }
         body.extend_from_slice(&chunk);
+        next = response.chunk().await.map_err(BodyError::Read)?;
     }
     Ok(Bytes::from(body))
 }
@@ -875,18 +905,23 @@ impl Transport {
             Err(e) => return Attempt::Done(Err(e)),
         };
 
-        let mut builder = inner
-            .http
-            .request(request.method.clone(), url.clone())
-            .timeout(self.attempt_timeout(request))
-            .headers(inner.headers.clone())
-            .headers(request.headers.clone())
-            .headers(extra_headers)
-            .headers(credentials.headers.clone());
+        // Built in place rather than through `RequestBuilder`, whose
+        // `headers` takes each map by value: the default, request and
+        // credential maps are copied entry by entry, never cloned whole.
+        let mut http_request = reqwest::Request::new(request.method.clone(), url.clone());
+        *http_request.timeout_mut() = Some(self.attempt_timeout(request));
+        let sent_headers = http_request.headers_mut();
+        for set in [
+            &inner.headers,
+            &request.headers,
+            &extra_headers,
+            &credentials.headers,
+        ] {
+            replace_headers(sent_headers, set);
+        }
         if let Some((bytes, content_type)) = &request.body {
-            builder = builder
-                .header(CONTENT_TYPE, *content_type)
-                .body(bytes.clone());
+            sent_headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+            *http_request.body_mut() = Some(bytes.clone().into());
         }
 
         let call = CallInfo {
@@ -902,11 +937,15 @@ impl Transport {
         let sent_at = Instant::now();
         // `Err` when no answer arrived; an answer that must not be used
         // (a redirect, over the size limit) carries its error instead of a body.
-        let outcome = match connect_scope(self.call_connect_timeout(), builder.send()).await {
-            Ok(response) => {
+        let sending = inner.http.execute(http_request);
+        let outcome = match connect_scope(self.call_connect_timeout(), sending).await {
+            Ok(mut response) => {
                 let status = response.status();
-                let headers = response.headers().clone();
-                match redirect_error(provider, operation, url, &response) {
+                let redirect = redirect_error(provider, operation, url, &response);
+                // Reading the body needs only the response's own length,
+                // not its header map: move the headers out, no copy.
+                let headers = std::mem::take(response.headers_mut());
+                match redirect {
                     Some(redirect) => Ok((status, headers, Err(redirect))),
                     None => match read_body(response, inner.max_response_body).await {
                         Ok(body) => Ok((status, headers, Ok(body))),
