@@ -632,6 +632,12 @@ impl Request {
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
         ))
     }
+
+    /// The reconcile key of a request that creates something (not
+    /// idempotent): its accepted answer must never be lost silently.
+    fn creation_key(&self) -> Option<&(&'static str, String)> {
+        self.reconcile.as_ref().filter(|_| !self.is_idempotent())
+    }
 }
 
 /// A response that passed error mapping: status, headers and the whole body.
@@ -794,10 +800,7 @@ impl Transport {
     /// [`sensitive_answer`](Request::sensitive_answer) that does not decode is
     /// an [`Error::Decode`] without the body.
     pub async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
-        let creates = request
-            .reconcile
-            .clone()
-            .filter(|_| !request.is_idempotent());
+        let creates = request.creation_key().cloned();
         let sensitive = request.sensitive_answer;
         let response = self.execute(request).await?;
         match (response.json(), creates) {
@@ -996,7 +999,7 @@ impl Transport {
                 let cause: Cow<'static, str> = if e.is_timeout() {
                     format!("no answer within {elapsed:?} after sending").into()
                 } else {
-                    format!("connection failed after sending: {}", e.without_url()).into()
+                    format!("connection failed after sending: {e}").into()
                 };
                 return Attempt::Done(Err(Error::OutcomeUnknown {
                     provider,
@@ -1066,16 +1069,14 @@ impl Transport {
     fn too_large(&self, request: &Request, status: StatusCode) -> Error {
         let (provider, operation) = (self.inner.provider, request.operation);
         let limit = self.inner.max_response_body;
-        match &request.reconcile {
-            Some(key) if status.is_success() && !request.is_idempotent() => {
-                Error::AnswerUnreadable {
-                    provider,
-                    operation,
-                    status,
-                    key: Some(key.clone()),
-                    cause: format!("answer larger than the {limit}-byte limit").into(),
-                }
-            }
+        match request.creation_key() {
+            Some(key) if status.is_success() => Error::AnswerUnreadable {
+                provider,
+                operation,
+                status,
+                key: Some(key.clone()),
+                cause: format!("answer larger than the {limit}-byte limit").into(),
+            },
             _ => Error::ResponseTooLarge {
                 provider,
                 operation,
