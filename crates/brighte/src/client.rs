@@ -152,10 +152,7 @@ impl ClientBuilder {
         let public_base = self.join(&self.public_prefix, "public_path_prefix")?;
         // Built without redirects: a 3xx never carries the login or the
         // session headers to another host.
-        if self.settings.http.is_none() {
-            partner_sdk_core::settings::require_tls(&base_url)?;
-        }
-        let http = self.settings.http_client_or_default()?;
+        let http = self.settings.http_client_or_default(&base_url)?;
         let public = self.transport(public_base, &http).build()?;
         let vendor = match (&self.api_id, &self.api_secret) {
             (Some(id), Some(secret)) => {

@@ -103,11 +103,16 @@ impl HttpSettings {
 
     /// The injected client, or a new one with the configured connect
     /// timeout and no redirects ([`default_http_client`]), for a provider
-    /// that shares one client between several transports.
-    pub fn http_client_or_default(&self) -> crate::Result<reqwest::Client> {
+    /// that shares one client between several transports under `base`. A
+    /// new client for an `https` base needs a TLS feature ([`require_tls`]),
+    /// as in `TransportBuilder::build`.
+    pub fn http_client_or_default(&self, base: &Url) -> crate::Result<reqwest::Client> {
         match &self.http {
             Some(http) => Ok(http.clone()),
-            None => default_http_client(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT)),
+            None => {
+                require_tls(base)?;
+                default_http_client(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+            }
         }
     }
 }
