@@ -277,11 +277,8 @@ fn push_paging(q: &mut Vec<(&'static str, String)>, size: Option<u32>, token: &O
     }
 }
 
-fn with_query(mut req: Request, pairs: Vec<(&'static str, String)>) -> Request {
-    for (k, v) in pairs {
-        req = req.query_pair(k, v);
-    }
-    req
+fn with_query(req: Request, pairs: Vec<(&'static str, String)>) -> Request {
+    req.query(&pairs)
 }
 
 /// A series with its category, manufacturer and number of models.

@@ -277,11 +277,13 @@ impl ErrorBody for BbtiErrorBody {
     /// A 2xx body shaped like `rpcStatus` with a non-zero code (`{"code": 3,
     /// "message": ...}`) is an error: no BBTI success body has a top-level `code`.
     fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ProviderError> {
-        // Runs on every successful answer: a plain scan of the top-level
-        // keys first (a success body has no `code`); otherwise read only
-        // `code` and whether a `message` key exists, letting serde skip the
-        // rest without allocating.
+        // A plain scan of the top-level keys first (a success body has no
+        // `code`); otherwise read only `code` and whether a `message` key
+        // exists, letting serde skip the rest without allocating.
         use partner_sdk_core::decode::{TopLevel, top_level_value};
+        if body.trim_ascii_start().first() != Some(&b'{') {
+            return None;
+        }
         if matches!(
             top_level_value(body, "code"),
             TopLevel::Absent | TopLevel::Value(b"0")
@@ -293,6 +295,12 @@ impl ErrorBody for BbtiErrorBody {
             return None;
         }
         Some(self.parse(status, body))
+    }
+
+    /// `rpcStatus` is marked by its top-level `code`: `send` folds the probe
+    /// into the typed decode.
+    fn error_keys(&self) -> Option<&'static [&'static str]> {
+        Some(&["code"])
     }
 }
 
@@ -307,4 +315,35 @@ struct RpcStatusProbe {
 
 fn key_present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
     serde::de::IgnoredAny::deserialize(d).map(|_| true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `send` skips the probe for bodies without a top-level `code` (see
+    /// `error_keys`): the probe must find no error in them either.
+    #[test]
+    fn the_probe_finds_errors_only_where_its_key_is() {
+        let probe = |body: &str| BbtiErrorBody.error_in_success(StatusCode::OK, body.as_bytes());
+        for clean in [
+            r#"[3, "invalid"]"#,
+            r#"[{"code": 3, "message": "invalid"}]"#,
+            r#"{"models": [{"code": 3, "message": "invalid"}]}"#,
+            "3",
+        ] {
+            assert_eq!(probe(clean), None, "{clean}");
+        }
+        for error in [
+            r#"{"code": 3, "message": "invalid"}"#,
+            r#" {"co\u0064e": 3, "message": "invalid"}"#,
+        ] {
+            assert_eq!(
+                probe(error).and_then(|e| e.code),
+                Some("3".into()),
+                "{error}"
+            );
+        }
+        assert_eq!(BbtiErrorBody.error_keys(), Some(&["code"][..]));
+    }
 }

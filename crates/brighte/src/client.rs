@@ -135,13 +135,13 @@ impl ClientBuilder {
     fn transport(
         &self,
         base: String,
-        http: &partner_sdk_core::reqwest::Client,
+        http: &partner_sdk_core::HttpClient,
     ) -> partner_sdk_core::TransportBuilder {
         // Both transports share one HTTP client (one connection pool).
         self.settings
             .apply(Transport::builder(PROVIDER))
             .base_url(base)
-            .http_client(http.clone())
+            .shared_http_client(http.clone())
             .error_body(BrighteErrorBody)
     }
 

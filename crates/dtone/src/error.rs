@@ -219,13 +219,53 @@ impl ErrorBody for DtoneErrorBody {
             .unwrap_or_default()
     }
 
+    /// A 2xx object with a non-empty top-level `errors` list is an error.
     fn error_in_success(&self, _status: StatusCode, body: &[u8]) -> Option<ProviderError> {
-        // Runs on every successful answer: a plain scan of the top-level
-        // keys first, the full read only when there is an `errors` key.
+        // A plain scan of the top-level keys first, the full read only when
+        // there is an `errors` key.
         use partner_sdk_core::decode::{TopLevel, top_level_value};
-        if top_level_value(body, "errors") == TopLevel::Absent {
+        if body.trim_ascii_start().first() != Some(&b'{')
+            || top_level_value(body, "errors") == TopLevel::Absent
+        {
             return None;
         }
         parse_errors(body).map(|e| first_error(&e))
+    }
+
+    /// Errors are marked by the top-level `errors` list: `send` folds the
+    /// probe into the typed decode.
+    fn error_keys(&self) -> Option<&'static [&'static str]> {
+        Some(&["errors"])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `send` skips the probe for bodies without a top-level `errors` (see
+    /// `error_keys`): the probe must find no error in them either.
+    #[test]
+    fn the_probe_finds_errors_only_where_its_key_is() {
+        let probe = |body: &str| DtoneErrorBody.error_in_success(StatusCode::OK, body.as_bytes());
+        for clean in [
+            r#"[[{"code": 1003001, "message": "x"}]]"#,
+            r#"[{"errors": [{"code": 1003001, "message": "x"}]}]"#,
+            r#"{"items": [{"errors": [{"code": 1003001}]}]}"#,
+            "3",
+        ] {
+            assert_eq!(probe(clean), None, "{clean}");
+        }
+        for error in [
+            r#"{"errors": [{"code": 1003001, "message": "x"}]}"#,
+            r#" {"err\u006frs": [{"code": 1003001, "message": "x"}]}"#,
+        ] {
+            assert_eq!(
+                probe(error).and_then(|e| e.code),
+                Some("1003001".into()),
+                "{error}"
+            );
+        }
+        assert_eq!(DtoneErrorBody.error_keys(), Some(&["errors"][..]));
     }
 }

@@ -547,6 +547,20 @@ pub trait ErrorBody: Send + Sync + 'static {
         None
     }
 
+    /// The top-level keys that can mark an error inside a 2xx JSON body,
+    /// when the provider's errors are marked that way.
+    ///
+    /// With `Some(keys)`, [`Transport::send`](crate::transport::Transport::send)
+    /// watches the top-level keys while it decodes a successful answer and
+    /// calls [`error_in_success`](Self::error_in_success) only when one of
+    /// `keys` is there or the decode fails: the body is read once instead of
+    /// twice. `error_in_success` must then find no error in a body whose top
+    /// level is not an object or is an object without any of `keys`. `None`
+    /// (the default) calls it on every successful answer.
+    fn error_keys(&self) -> Option<&'static [&'static str]> {
+        None
+    }
+
     /// Whether this error answer means "credentials refused", so the
     /// transport logs in again once. The default is HTTP 401.
     fn is_unauthorized(&self, status: StatusCode, _fields: &ProviderError) -> bool {

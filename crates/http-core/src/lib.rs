@@ -24,6 +24,7 @@
 pub mod auth;
 pub mod decode;
 pub mod error;
+pub mod http_client;
 pub mod metadata;
 pub mod options;
 pub mod paginate;
@@ -41,6 +42,7 @@ pub use auth::{
     SessionAuth,
 };
 pub use error::{ApiError, DecodeError, Error, ErrorBody, PaginationStop, ProviderError, Result};
+pub use http_client::HttpClient;
 pub use metadata::{CallMetadata, ResponseInfo, capture};
 pub use options::CallOptions;
 pub use paginate::{Page, paginate, paginate_with};

@@ -24,12 +24,16 @@
 //! # Connect timeout
 //!
 //! reqwest sets its connect timeout on the connection pool, not per request.
-//! The SDK therefore bounds the connect phase itself: the pool a builder
-//! creates carries a [`ConnectTimeoutLayer`] that reads the connect timeout
-//! of the call that opens a connection and falls back to the client's. So
+//! The SDK therefore bounds the connect phase itself with a
+//! [`ConnectTimeoutLayer`], which reads the connect timeout of the call that
+//! opens a connection. A layer costs every request of its pool a little, so
+//! a client the SDK builds keeps it off the pool that serves ordinary calls:
+//! calls with their own connect timeout go to a twin pool with the layer,
+//! built on first use and shared by all such calls of the client
+//! ([`HttpClient`](crate::HttpClient)). So
 //! [`CallOptions::with_connect_timeout`] applies when the call opens a new
-//! connection (DNS, TCP and TLS) on a pool the SDK built; a call served by a
-//! pooled connection has no connect phase. With an injected
+//! connection (DNS, TCP and TLS) on a client the SDK built; a call served by
+//! a pooled connection has no connect phase. With an injected
 //! `http_client(reqwest::Client)` the pool is yours: add
 //! `ConnectTimeoutLayer` to its builder (`connector_layer`) to honour
 //! per-call connect timeouts, otherwise your client's own connect timeout
@@ -286,10 +290,10 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// opening a connection (DNS, TCP, TLS) by the connect timeout of the call
 /// that opens it, or by its own default.
 ///
-/// The HTTP client a provider builder creates has one, with the builder's
-/// connect timeout as default, and no reqwest `connect_timeout` (which would
-/// cap every call's value). Add one to an injected client to honour
-/// [`CallOptions::with_connect_timeout`]:
+/// A client the SDK builds uses one on the twin pool that serves calls with
+/// their own connect timeout ([`HttpClient`](crate::HttpClient)). Add one to
+/// an injected client, without reqwest's `connect_timeout` (which would cap
+/// every call's value), to honour [`CallOptions::with_connect_timeout`]:
 ///
 /// ```
 /// use std::time::Duration;

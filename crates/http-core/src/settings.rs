@@ -11,8 +11,9 @@ use std::time::Duration;
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::http_client::HttpClient;
 use crate::retry::RetryPolicy;
-use crate::transport::{DEFAULT_CONNECT_TIMEOUT, Hooks, TransportBuilder, default_http_client};
+use crate::transport::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Hooks, TransportBuilder};
 
 /// True when this build can speak TLS (feature `rustls` or `native-tls`).
 /// Without either, a client is HTTP-only: see [`require_tls`].
@@ -102,16 +103,20 @@ impl HttpSettings {
     }
 
     /// The injected client, or a new one with the configured connect
-    /// timeout and no redirects ([`default_http_client`]), for a provider
-    /// that shares one client between several transports under `base`. A
-    /// new client for an `https` base needs a TLS feature ([`require_tls`]),
-    /// as in `TransportBuilder::build`.
-    pub fn http_client_or_default(&self, base: &Url) -> crate::Result<reqwest::Client> {
+    /// timeout and no redirects ([`HttpClient::built`]), for a provider that
+    /// shares one client between several transports under `base`
+    /// ([`TransportBuilder::shared_http_client`]). A new client for an
+    /// `https` base needs a TLS feature ([`require_tls`]), as in
+    /// `TransportBuilder::build`.
+    pub fn http_client_or_default(&self, base: &Url) -> crate::Result<HttpClient> {
         match &self.http {
-            Some(http) => Ok(http.clone()),
+            Some(http) => Ok(HttpClient::injected(http.clone())),
             None => {
                 require_tls(base)?;
-                default_http_client(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                HttpClient::built(
+                    self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+                    self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+                )
             }
         }
     }

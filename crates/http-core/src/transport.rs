@@ -12,7 +12,9 @@
 //! 4. on 401 invalidates the credential and tries once more with a fresh one;
 //! 5. retries what is safe to retry ([`RetryPolicy`]), honouring `Retry-After`;
 //! 6. maps error answers through the provider's [`ErrorBody`] into
-//!    [`Error::Api`], or decodes the body into the typed result.
+//!    [`Error::Api`], or decodes the body into the typed result (the check
+//!    for an error inside a 2xx body folded into that decode where the
+//!    provider names the keys that mark its errors, [`ErrorBody::error_keys`]).
 //!
 //! Limits that hold whatever the server sends:
 //!
@@ -41,8 +43,9 @@ use url::Url;
 
 use crate::auth::{Auth, NoAuth, RequestParts};
 use crate::error::{ApiError, DecodeError, Error, ErrorBody, GenericErrorBody, Result};
+use crate::http_client::HttpClient;
 use crate::metadata::{CallFacts, CallMetadata, ResponseInfo, headers_for_hooks};
-use crate::options::{CallOptions, ConnectTimeoutLayer, connect_scope};
+use crate::options::{CallOptions, connect_scope};
 use crate::retry::{RetryPolicy, is_retryable_status, retry_after};
 
 /// Default connect timeout.
@@ -57,15 +60,14 @@ pub const DEFAULT_MAX_RESPONSE_BODY: u64 = 32 * 1024 * 1024;
 pub const DEFAULT_MAX_PAGES: u32 = crate::paginate::DEFAULT_MAX_PAGES;
 
 /// The `reqwest::Client` the SDK builds when none is injected: the given
-/// connect timeout (through [`ConnectTimeoutLayer`], so one call may set its
-/// own) and no redirects (`reqwest::redirect::Policy::none()`),
+/// connect timeout and no redirects (`reqwest::redirect::Policy::none()`),
 /// so that credentials and bodies never go to a host a `Location` names.
+/// A transport pairs it with a twin pool for calls that set their own
+/// connect timeout ([`HttpClient::built`]).
 pub fn default_http_client(connect_timeout: Duration) -> Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .connector_layer(ConnectTimeoutLayer::new(connect_timeout))
-        .redirect(reqwest::redirect::Policy::none())
+    crate::http_client::plain_builder(connect_timeout)
         .build()
-        .map_err(|e| Error::Config(format!("cannot build HTTP client: {e}").into()))
+        .map_err(crate::http_client::build_error)
 }
 
 /// Sets every header of `src` on `dst`, replacing what `dst` had under the
@@ -222,7 +224,7 @@ pub trait Hooks: Send + Sync + 'static {
 pub struct TransportBuilder {
     provider: &'static str,
     base_url: Option<String>,
-    http: Option<reqwest::Client>,
+    http: Option<HttpClient>,
     connect_timeout: Duration,
     timeout: Duration,
     retry: RetryPolicy,
@@ -287,7 +289,14 @@ impl TransportBuilder {
     /// `Location` names before the SDK sees the answer; the SDK then refuses
     /// that answer with [`Error::Redirect`], but cannot take back what was sent.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+        self.http = Some(HttpClient::injected(client));
+        self
+    }
+
+    /// Shares `http` (injected or built by the SDK) with other transports
+    /// of the same provider client: one set of connection pools.
+    pub fn shared_http_client(mut self, http: HttpClient) -> Self {
+        self.http = Some(http);
         self
     }
 
@@ -367,7 +376,7 @@ impl TransportBuilder {
         }
         let http = match self.http {
             Some(http) => http,
-            None => default_http_client(self.connect_timeout)?,
+            None => HttpClient::built(self.connect_timeout, self.timeout)?,
         };
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
@@ -387,7 +396,7 @@ impl TransportBuilder {
                 .map_err(|_| Error::Config(format!("bad value for header {name}").into()))?;
             headers.insert(n, v);
         }
-        self.auth.bind_http_client(&http);
+        self.auth.bind_http_client(http.reqwest());
         Ok(Transport {
             inner: Arc::new(Inner {
                 provider: self.provider,
@@ -422,7 +431,7 @@ pub fn parse_base_url(raw: &str) -> Result<Url> {
 struct Inner {
     provider: &'static str,
     base: Url,
-    http: reqwest::Client,
+    http: HttpClient,
     timeout: Duration,
     retry: RetryPolicy,
     headers: HeaderMap,
@@ -465,7 +474,8 @@ pub struct Request {
     operation: &'static str,
     template: &'static str,
     params: Vec<String>,
-    query: Vec<(String, String)>,
+    /// The query, form-encoded once as it is built (`a=1&b=2`).
+    query: String,
     headers: HeaderMap,
     body: Option<(Bytes, &'static str)>,
     idempotent: Option<bool>,
@@ -494,7 +504,7 @@ impl Request {
             operation,
             template,
             params: Vec::new(),
-            query: Vec::new(),
+            query: String::new(),
             headers: HeaderMap::new(),
             body: None,
             idempotent: None,
@@ -529,24 +539,25 @@ impl Request {
 
     /// Adds the fields of `query` (serde, `None` fields skipped) to the query string.
     pub fn query<T: Serialize + ?Sized>(mut self, query: &T) -> Self {
-        match serde_urlencoded::to_string(query) {
-            Ok(encoded) => {
-                self.query
-                    .extend(url::form_urlencoded::parse(encoded.as_bytes()).into_owned());
-            }
-            Err(e) => self.fail(Error::invalid_input("query", e.to_string())),
+        let start = self.query.len();
+        let mut pairs = url::form_urlencoded::Serializer::for_suffix(&mut self.query, 0);
+        let written = query.serialize(serde_urlencoded::Serializer::new(&mut pairs));
+        if let Err(e) = written {
+            self.query.truncate(start);
+            self.fail(Error::invalid_input("query", e.to_string()));
         }
         self
     }
 
     /// Adds one query pair.
-    pub fn query_pair(mut self, name: impl Into<String>, value: impl fmt::Display) -> Self {
-        self.query.push((name.into(), value.to_string()));
+    pub fn query_pair(mut self, name: impl AsRef<str>, value: impl fmt::Display) -> Self {
+        url::form_urlencoded::Serializer::for_suffix(&mut self.query, 0)
+            .append_pair(name.as_ref(), &value.to_string());
         self
     }
 
     /// Adds one query pair when `value` is `Some`.
-    pub fn query_opt(self, name: impl Into<String>, value: Option<impl fmt::Display>) -> Self {
+    pub fn query_opt(self, name: impl AsRef<str>, value: Option<impl fmt::Display>) -> Self {
         match value {
             Some(v) => self.query_pair(name, v),
             None => self,
@@ -741,6 +752,37 @@ impl Transport {
     /// strip, turning `"..\t"` into `..`) are refused, and every segment is
     /// checked again as the parser saw it.
     pub fn url_for(&self, request: &Request) -> Result<Url> {
+        // Every segment is pushed, then the count checked once; only a URL
+        // whose count is off is built again checking each segment, to name
+        // the parameter (or template piece) at fault.
+        let (mut url, expected) = self.push_path(request, false)?;
+        if segment_count(&url) != expected {
+            self.push_path(request, true)?;
+            return Err(Error::Config(
+                format!(
+                    "{}: path template changes the request path",
+                    request.operation
+                )
+                .into(),
+            ));
+        }
+        if !request.query.is_empty() {
+            // Already form-encoded: set as it is, after a base URL's own query.
+            match url.query().filter(|q| !q.is_empty()) {
+                Some(base) => {
+                    let joined = format!("{base}&{}", request.query);
+                    url.set_query(Some(&joined));
+                }
+                None => url.set_query(Some(&request.query)),
+            }
+        }
+        Ok(url)
+    }
+
+    /// The base URL with `request`'s path pushed, and the segment count it
+    /// must have. With `check_each`, fails at the first segment that does
+    /// not add exactly one segment.
+    fn push_path(&self, request: &Request, check_each: bool) -> Result<(Url, usize)> {
         let no_path = || Error::Config("base URL cannot carry a path".into());
         let mut url = self.inner.base.clone();
         url.path_segments_mut()
@@ -749,7 +791,9 @@ impl Transport {
         let mut count = segment_count(&url);
         let mut params = request.params.iter();
         for piece in request.template.split('/').filter(|p| !p.is_empty()) {
-            let (name, segment) = match (piece.find('{'), piece.find('}')) {
+            // Pieces are short: a byte scan, not a `str` pattern searcher.
+            let find = |byte: u8| piece.bytes().position(|b| b == byte);
+            let (name, segment) = match (find(b'{'), find(b'}')) {
                 (Some(open), Some(close)) if open < close => {
                     let name = &piece[open + 1..close];
                     let value = params.next().ok_or_else(|| {
@@ -765,7 +809,7 @@ impl Transport {
                 .map_err(|_| no_path())?
                 .push(&segment);
             count += 1;
-            if segment_count(&url) != count {
+            if check_each && segment_count(&url) != count {
                 return Err(match name {
                     Some(name) => {
                         Error::invalid_input(name.to_owned(), "would change the request path")
@@ -785,10 +829,7 @@ impl Transport {
                 format!("{}: more parameters than placeholders", request.operation).into(),
             ));
         }
-        if !request.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(&request.query);
-        }
-        Ok(url)
+        Ok((url, count))
     }
 
     /// Sends `request` and decodes a JSON answer into `T`.
@@ -800,22 +841,12 @@ impl Transport {
     /// [`sensitive_answer`](Request::sensitive_answer) that does not decode is
     /// an [`Error::Decode`] without the body.
     pub async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
-        let creates = request.creation_key().cloned();
-        let sensitive = request.sensitive_answer;
-        let response = self.execute(request).await?;
-        match (response.json(), creates) {
-            (Err(Error::Decode(d)), Some(key)) => Err(Error::AnswerUnreadable {
-                provider: d.provider,
-                operation: d.operation,
-                status: d.status,
-                key: Some(key),
-                cause: d.summary().into(),
-            }),
-            (Err(Error::Decode(d)), None) if sensitive => {
-                Err(Error::Decode(Box::new(d.without_values())))
-            }
-            (result, _) => result,
-        }
+        let (value, _) = self
+            .run(request, |t, request, response| {
+                t.decode_success(request, response)
+            })
+            .await?;
+        Ok(value)
     }
 
     /// Sends `request` and ignores the body of a successful answer.
@@ -826,6 +857,22 @@ impl Transport {
     /// Sends `request` with auth, retries and error mapping; returns the raw
     /// successful response.
     pub async fn execute(&self, request: Request) -> Result<Response> {
+        let ((), response) = self
+            .run(request, |t, request, response| {
+                t.check_success(request, response)
+            })
+            .await?;
+        Ok(response)
+    }
+
+    /// The call itself: attempts until one is final, then `finish` on a
+    /// successful answer (error probe, decode) before the call's metadata
+    /// is recorded, so a call that `finish` fails records none.
+    async fn run<R>(
+        &self,
+        request: Request,
+        finish: impl FnOnce(&Transport, &Request, &Response) -> Result<R>,
+    ) -> Result<(R, Response)> {
         let span = tracing::info_span!(
             "partner_sdk.call",
             provider = self.inner.provider,
@@ -836,10 +883,14 @@ impl Transport {
             attempts = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        self.execute_inner(request).instrument(span).await
+        self.run_inner(request, finish).instrument(span).await
     }
 
-    async fn execute_inner(&self, request: Request) -> Result<Response> {
+    async fn run_inner<R>(
+        &self,
+        request: Request,
+        finish: impl FnOnce(&Transport, &Request, &Response) -> Result<R>,
+    ) -> Result<(R, Response)> {
         if let Some(e) = &request.error {
             return Err(Error::clone(e));
         }
@@ -862,15 +913,79 @@ impl Transport {
                 }
             }
         };
+        let elapsed = started.elapsed();
         span.record("attempts", attempt);
-        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-        if let Ok(response) = &result {
-            self.record_metadata(&request, response, attempt, started.elapsed());
-        }
+        span.record("elapsed_ms", elapsed.as_millis() as u64);
+        let result = result.and_then(|response| {
+            let value = finish(self, &request, &response)?;
+            self.record_metadata(&request, &response, attempt, elapsed);
+            Ok((value, response))
+        });
         if let Err(e) = &result {
             tracing::debug!(error = %e, "call failed");
         }
         result
+    }
+
+    /// A successful answer's error probe ([`ErrorBody::error_in_success`]):
+    /// an error hidden in the 2xx body becomes [`Error::Api`].
+    fn check_success(&self, request: &Request, response: &Response) -> Result<()> {
+        match (self.inner.errors).error_in_success(response.status, &response.body) {
+            None => Ok(()),
+            Some(fields) => {
+                let api = self.api_error(
+                    request,
+                    response.status,
+                    &response.headers,
+                    response.body.clone(),
+                    Some(fields),
+                );
+                Err(Error::Api(Box::new(api)))
+            }
+        }
+    }
+
+    /// A successful answer decoded into `T`, after its error probe.
+    ///
+    /// When the provider names the keys that mark an error
+    /// ([`ErrorBody::error_keys`]), the decode watches the top-level keys
+    /// and the probe runs only if one is there or the decode fails: one
+    /// pass over the body. A request that creates something (not
+    /// idempotent, with a [`reconcile_with`](Request::reconcile_with) key)
+    /// whose answer does not decode fails with [`Error::AnswerUnreadable`]
+    /// carrying the key and the failing field path, never the answer
+    /// itself; a [`sensitive_answer`](Request::sensitive_answer) that does
+    /// not decode is an [`Error::Decode`] without the body.
+    fn decode_success<T: DeserializeOwned>(
+        &self,
+        request: &Request,
+        response: &Response,
+    ) -> Result<T> {
+        let mut decoded = None;
+        if let Some(keys) = self.inner.errors.error_keys() {
+            match crate::decode::watch::decode_watching::<T>(&response.body, keys) {
+                (Ok(value), true) => return Ok(value),
+                (Ok(value), false) => decoded = Some(value),
+                (Err(_), _) => {}
+            }
+        }
+        self.check_success(request, response)?;
+        if let Some(value) = decoded {
+            return Ok(value);
+        }
+        match (response.json(), request.creation_key()) {
+            (Err(Error::Decode(d)), Some(key)) => Err(Error::AnswerUnreadable {
+                provider: d.provider,
+                operation: d.operation,
+                status: d.status,
+                key: Some(key.clone()),
+                cause: d.summary().into(),
+            }),
+            (Err(Error::Decode(d)), None) if request.sensitive_answer => {
+                Err(Error::Decode(Box::new(d.without_values())))
+            }
+            (result, _) => result,
+        }
     }
 
     async fn attempt(
@@ -912,7 +1027,10 @@ impl Transport {
         // `headers` takes each map by value: the default, request and
         // credential maps are copied entry by entry, never cloned whole.
         let mut http_request = reqwest::Request::new(request.method.clone(), url.clone());
-        *http_request.timeout_mut() = Some(self.attempt_timeout(request));
+        let timeout = self.attempt_timeout(request);
+        if inner.http.default_timeout() != Some(timeout) {
+            *http_request.timeout_mut() = Some(timeout);
+        }
         let sent_headers = http_request.headers_mut();
         for set in [
             &inner.headers,
@@ -940,7 +1058,11 @@ impl Transport {
         let sent_at = Instant::now();
         // `Err` when no answer arrived; an answer that must not be used
         // (a redirect, over the size limit) carries its error instead of a body.
-        let sending = inner.http.execute(http_request);
+        let http = match inner.http.for_call(self.call_connect_timeout()) {
+            Ok(http) => http,
+            Err(e) => return Attempt::Done(Err(e)),
+        };
+        let sending = http.execute(http_request);
         let outcome = match connect_scope(self.call_connect_timeout(), sending).await {
             Ok(mut response) => {
                 let status = response.status();
@@ -1018,10 +1140,8 @@ impl Transport {
         );
 
         if status.is_success() {
-            if let Some(fields) = inner.errors.error_in_success(status, &body) {
-                let api = self.api_error(request, status, &headers, body, Some(fields));
-                return Attempt::Done(Err(Error::Api(Box::new(api))));
-            }
+            // The error probe of a 2xx body runs once the call is final
+            // (`run`), where `send` folds it into the typed decode.
             return Attempt::Done(Ok(Response {
                 provider,
                 operation,
@@ -1179,7 +1299,8 @@ impl Transport {
 fn segment_count(url: &Url) -> usize {
     match url.path() {
         "" | "/" => 0,
-        _ => url.path_segments().map_or(0, Iterator::count),
+        // A base URL's path starts with `/`, and each segment follows one.
+        path => path.bytes().filter(|&b| b == b'/').count(),
     }
 }
 
@@ -1283,6 +1404,30 @@ mod tests {
             t.url_for(&req).unwrap().as_str(),
             "http://127.0.0.1:9/rest/vendor/v1/applications?categories=smartphone%2Cnote-pc&q=a%26b%3Dc"
         );
+    }
+
+    #[test]
+    fn query_follows_a_base_query_and_a_refused_query_adds_nothing() {
+        let t = transport("http://127.0.0.1:9/v1?tenant=a%20b");
+        let req = Request::get("op", "/x")
+            .query_pair("q", "1 2")
+            .query(&[("list", "a,b")]);
+        assert_eq!(
+            t.url_for(&req).unwrap().as_str(),
+            "http://127.0.0.1:9/v1/x?tenant=a%20b&q=1+2&list=a%2Cb"
+        );
+        #[derive(Serialize)]
+        struct Nested {
+            inner: Vec<u32>,
+        }
+        let req = Request::get("op", "/x")
+            .query_pair("q", 1)
+            .query(&Nested { inner: vec![1] });
+        assert_eq!(req.query, "q=1");
+        assert!(matches!(
+            req.error.as_deref(),
+            Some(Error::InvalidInput { field, .. }) if field == "query"
+        ));
     }
 
     #[test]

@@ -296,3 +296,56 @@ async fn connect_timeout_of_one_call_bounds_only_its_connect() {
     assert_eq!(requests_to(&server, "/a").await, 0);
     assert_eq!(requests_to(&server, "/b").await, 1);
 }
+
+/// A listener whose accept queue is full: a new connection never completes
+/// (the kernel drops its SYN), so only a connect timeout ends it.
+async fn full_listener() -> (tokio::net::TcpListener, Vec<std::net::TcpStream>) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        if let Ok(s) = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(100)) {
+            held.push(s);
+        }
+    }
+    (listener, held)
+}
+
+#[tokio::test]
+async fn a_built_client_applies_one_calls_connect_timeout_on_its_twin_pool() {
+    let (listener, _held) = full_listener().await;
+    let t = Transport::builder("demo")
+        .base_url(format!("http://{}", listener.local_addr().unwrap()))
+        .connect_timeout(Duration::from_secs(30))
+        .timeout(Duration::from_secs(30))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let quick = t.with_options(CallOptions::new().with_connect_timeout(Duration::from_millis(100)));
+    let call = quick.send_empty(Request::get("a", "/a"));
+    // Ended by the call's 100 ms, long before the client's 30 s.
+    let err = tokio::time::timeout(Duration::from_secs(20), call)
+        .await
+        .expect("the call's connect timeout ends it")
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_built_client_serves_calls_with_and_without_a_connect_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    let t = transport(&server);
+    t.send_empty(Request::get("a", "/a")).await.unwrap();
+    let quick = t.with_options(CallOptions::new().with_connect_timeout(Duration::from_secs(5)));
+    quick.send_empty(Request::get("b", "/b")).await.unwrap();
+    quick.send_empty(Request::get("b", "/b")).await.unwrap();
+    t.send_empty(Request::get("a", "/a")).await.unwrap();
+    assert_eq!(requests_to(&server, "/a").await, 2);
+    assert_eq!(requests_to(&server, "/b").await, 2);
+}
