@@ -119,10 +119,21 @@ where
     let same = raw_with(true);
     if let Some(profile) = Profile::from_env() {
         if name.contains(profile.provider.as_str()) {
-            profile.run(&sdk, &plain).await;
+            match profile.side {
+                Side::Sdk => profile.run(&sdk).await,
+                Side::Plain => profile.run(&plain).await,
+                Side::SameWork => profile.run(&same).await,
+            }
         }
         return false;
     }
+    // Both clients start with the same pool: one burst of 256 leaves each
+    // with idle connections, as a client under load has. Otherwise the pool
+    // state each side happens to reach (one idle connection, whose checkout
+    // and return empty and refill hyper's idle map on every call, or more)
+    // would weigh on the ratio.
+    warm(&sdk).await;
+    warm(&plain).await;
     let (s, b) = support::paired_latency(ITERATIONS, &sdk, &plain).await;
     report.row(&format!("1. {name}, 1 in flight"), s, b, "≤ 1.05×");
     let (s, b) = support::paired_batch(ROUNDS, 256, &sdk, &plain).await;
@@ -144,9 +155,20 @@ where
     true
 }
 
+/// One burst of 256 concurrent calls, so that the client's pool holds idle
+/// connections before it is measured.
+async fn warm<A, AF>(call: &A)
+where
+    A: Fn() -> AF,
+    AF: std::future::Future<Output = ()>,
+{
+    futures::future::join_all((0..256).map(|_| call())).await;
+}
+
 /// `PARTNER_BENCH_PROFILE=<side>:<in flight>:<calls>[:<provider>]`, e.g.
 /// `sdk:256:4096:BBTI`: instead of section 1's rows, run only one side
-/// (`sdk` or `baseline`, the plain hand-written call) for that many calls,
+/// (`sdk`; `baseline`, the plain hand-written call; or `same`, the call of
+/// row 1b doing the same work) for that many calls,
 /// that many in flight, for the endpoints whose name contains `<provider>`
 /// (all when empty). Everything else the run does (servers, clients, the
 /// token or session) is the same for both sides, so the difference between
@@ -155,7 +177,7 @@ where
 /// counts and subtract, so that one-time work such as the first connection
 /// and the token request cancels out).
 struct Profile {
-    sdk: bool,
+    side: Side,
     in_flight: usize,
     calls: usize,
     provider: String,
@@ -165,37 +187,44 @@ impl Profile {
     fn from_env() -> Option<Profile> {
         let spec = std::env::var("PARTNER_BENCH_PROFILE").ok()?;
         let mut parts = spec.split(':');
-        let sdk = match parts.next()? {
-            "sdk" => true,
-            "baseline" => false,
+        let side = match parts.next()? {
+            "sdk" => Side::Sdk,
+            "baseline" => Side::Plain,
+            "same" => Side::SameWork,
             other => panic!("PARTNER_BENCH_PROFILE: unknown side {other:?}"),
         };
         let in_flight = parts.next()?.parse::<usize>().expect("in flight").max(1);
         let calls = parts.next()?.parse().expect("calls");
         let provider = parts.next().unwrap_or("").to_owned();
         Some(Profile {
-            sdk,
+            side,
             in_flight,
             calls,
             provider,
         })
     }
 
-    async fn run<A, AF, B, BF>(&self, sdk: &A, baseline: &B)
+    async fn run<A, AF>(&self, call: &A)
     where
         A: Fn() -> AF,
         AF: std::future::Future<Output = ()>,
-        B: Fn() -> BF,
-        BF: std::future::Future<Output = ()>,
     {
+        // The same warm pool as section 1's measurements (see `warm`).
+        warm(call).await;
         for _ in 0..self.calls.div_ceil(self.in_flight) {
-            if self.sdk {
-                futures::future::join_all((0..self.in_flight).map(|_| sdk())).await;
-            } else {
-                futures::future::join_all((0..self.in_flight).map(|_| baseline())).await;
-            }
+            futures::future::join_all((0..self.in_flight).map(|_| call())).await;
         }
     }
+}
+
+/// Which call a [`Profile`] runs.
+enum Side {
+    /// The SDK method.
+    Sdk,
+    /// The plain hand-written call (section 1's baseline).
+    Plain,
+    /// The hand-written call doing the same work (section 1b's baseline).
+    SameWork,
 }
 
 /// Sections to run: all, or those listed in `PARTNER_BENCH_SECTIONS`
