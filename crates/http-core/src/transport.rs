@@ -34,6 +34,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use futures::FutureExt as _;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
@@ -41,7 +42,7 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 use url::Url;
 
-use crate::auth::{Auth, NoAuth, RequestParts};
+use crate::auth::{Auth, Credentials, NoAuth, RequestParts};
 use crate::error::{ApiError, DecodeError, Error, ErrorBody, GenericErrorBody, Result};
 use crate::http_client::HttpClient;
 use crate::metadata::{CallFacts, CallMetadata, ResponseInfo, headers_for_hooks};
@@ -95,39 +96,46 @@ pub(crate) enum BodyError {
 
 /// Reads at most `limit` bytes of `response`: a `Content-Length` over the
 /// limit is refused before reading, a longer stream is cut at the limit.
-pub(crate) async fn read_body(
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an `async fn` keeps its arguments twice"
+)]
+pub(crate) fn read_body(
     mut response: reqwest::Response,
     limit: u64,
-) -> std::result::Result<Bytes, BodyError> {
-    let announced = response.content_length();
-    if announced.is_some_and(|n| n > limit) {
-        return Err(BodyError::TooLarge);
-    }
-    let over = |len: usize| u64::try_from(len).map_or(true, |n| n > limit);
-    // A body that arrives in one chunk (most answers) is kept as it is,
-    // without copying it.
-    let Some(first) = response.chunk().await.map_err(BodyError::Read)? else {
-        return Ok(Bytes::new());
-    };
-    if over(first.len()) {
-        return Err(BodyError::TooLarge);
-    }
-    let Some(second) = response.chunk().await.map_err(BodyError::Read)? else {
-        return Ok(first);
-    };
-    let capacity = announced.unwrap_or(0).min(limit).min(1024 * 1024);
-    let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
-    body.extend_from_slice(&first);
-    let mut next = Some(second);
-    while let Some(chunk) = next {
-        let total = u64::try_from(body.len().saturating_add(chunk.len())).unwrap_or(u64::MAX);
-        if total > limit {
+) -> impl Future<Output = std::result::Result<Bytes, BodyError>> {
+    // A block rather than an `async fn`, which would keep `response` twice.
+    async move {
+        let announced = response.content_length();
+        if announced.is_some_and(|n| n > limit) {
             return Err(BodyError::TooLarge);
         }
-        body.extend_from_slice(&chunk);
-        next = response.chunk().await.map_err(BodyError::Read)?;
+        let over = |len: usize| u64::try_from(len).map_or(true, |n| n > limit);
+        // A body that arrives in one chunk (most answers) is kept as it is,
+        // without copying it.
+        let Some(first) = response.chunk().await.map_err(BodyError::Read)? else {
+            return Ok(Bytes::new());
+        };
+        if over(first.len()) {
+            return Err(BodyError::TooLarge);
+        }
+        let Some(second) = response.chunk().await.map_err(BodyError::Read)? else {
+            return Ok(first);
+        };
+        let capacity = announced.unwrap_or(0).min(limit).min(1024 * 1024);
+        let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+        body.extend_from_slice(&first);
+        let mut next = Some(second);
+        while let Some(chunk) = next {
+            let total = u64::try_from(body.len().saturating_add(chunk.len())).unwrap_or(u64::MAX);
+            if total > limit {
+                return Err(BodyError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+            next = response.chunk().await.map_err(BodyError::Read)?;
+        }
+        Ok(Bytes::from(body))
     }
-    Ok(Bytes::from(body))
 }
 
 /// [`Error::Redirect`] when `response` is a 3xx, or when an injected client
@@ -712,6 +720,10 @@ pub fn decode_json<T: DeserializeOwned>(
     }
 }
 
+/// An attempt's exchange: no answer (`Err`), or the answer's status and
+/// headers with its body or the error that makes it unusable.
+type Outcome = reqwest::Result<(StatusCode, HeaderMap, Result<Bytes>)>;
+
 enum Attempt {
     Done(Result<Response>),
     Retry(Duration),
@@ -840,39 +852,43 @@ impl Transport {
     /// the failing field path, never the answer itself. A
     /// [`sensitive_answer`](Request::sensitive_answer) that does not decode is
     /// an [`Error::Decode`] without the body.
-    pub async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
-        let (value, _) = self
-            .run(request, |t, request, response| {
-                t.decode_success(request, response)
-            })
-            .await?;
-        Ok(value)
+    pub fn send<T: DeserializeOwned>(&self, request: Request) -> impl Future<Output = Result<T>> {
+        let run = self.run(request, |t, request, response| {
+            t.decode_success(request, response)
+        });
+        // A combinator, not an `async` block, which would keep `run` twice.
+        run.map(|result| result.map(|(value, _)| value))
     }
 
     /// Sends `request` and ignores the body of a successful answer.
-    pub async fn send_empty(&self, request: Request) -> Result<()> {
-        self.execute(request).await.map(|_| ())
+    pub fn send_empty(&self, request: Request) -> impl Future<Output = Result<()>> {
+        self.execute(request).map(|result| result.map(|_| ()))
     }
 
     /// Sends `request` with auth, retries and error mapping; returns the raw
     /// successful response.
-    pub async fn execute(&self, request: Request) -> Result<Response> {
-        let ((), response) = self
-            .run(request, |t, request, response| {
-                t.check_success(request, response)
-            })
-            .await?;
-        Ok(response)
+    pub fn execute(&self, request: Request) -> impl Future<Output = Result<Response>> {
+        let run = self.run(request, |t, request, response| {
+            t.check_success(request, response)
+        });
+        run.map(|result| result.map(|((), response)| response))
     }
 
-    /// The call itself: attempts until one is final, then `finish` on a
-    /// successful answer (error probe, decode) before the call's metadata
-    /// is recorded, so a call that `finish` fails records none.
-    async fn run<R>(
+    /// The call itself, in its span: attempts until one is final, then
+    /// `finish` on a successful answer (error probe, decode) before the
+    /// call's metadata is recorded, so a call that `finish` fails records
+    /// none.
+    ///
+    /// The public methods and this one are plain functions returning
+    /// `async move` blocks, which keep the request once in the future
+    /// where an `async fn` keeps its arguments twice (rust-lang/rust#62958):
+    /// every call in flight holds its future, so its size is memory
+    /// touched per call.
+    fn run<R>(
         &self,
         request: Request,
         finish: impl FnOnce(&Transport, &Request, &Response) -> Result<R>,
-    ) -> Result<(R, Response)> {
+    ) -> impl Future<Output = Result<(R, Response)>> {
         let span = tracing::info_span!(
             "partner_sdk.call",
             provider = self.inner.provider,
@@ -883,48 +899,54 @@ impl Transport {
             attempts = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        self.run_inner(request, finish).instrument(span).await
+        self.run_inner(request, finish).instrument(span)
     }
 
-    async fn run_inner<R>(
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an `async fn` keeps its arguments twice"
+    )]
+    fn run_inner<R>(
         &self,
         request: Request,
         finish: impl FnOnce(&Transport, &Request, &Response) -> Result<R>,
-    ) -> Result<(R, Response)> {
-        if let Some(e) = &request.error {
-            return Err(Error::clone(e));
-        }
-        let url = self.url_for(&request)?;
-        let started = Instant::now();
-        let mut attempt = 0u32;
-        let mut reauthenticated = false;
-        let span = tracing::Span::current();
-        let result = loop {
-            attempt += 1;
-            match self.attempt(&request, &url, attempt, reauthenticated).await {
-                Attempt::Done(result) => break result,
-                Attempt::Reauth => {
-                    reauthenticated = true;
-                    attempt -= 1;
-                }
-                Attempt::Retry(wait) => {
-                    tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
-                    tokio::time::sleep(wait).await;
-                }
+    ) -> impl Future<Output = Result<(R, Response)>> {
+        async move {
+            if let Some(e) = &request.error {
+                return Err(Error::clone(e));
             }
-        };
-        let elapsed = started.elapsed();
-        span.record("attempts", attempt);
-        span.record("elapsed_ms", elapsed.as_millis() as u64);
-        let result = result.and_then(|response| {
-            let value = finish(self, &request, &response)?;
-            self.record_metadata(&request, &response, attempt, elapsed);
-            Ok((value, response))
-        });
-        if let Err(e) = &result {
-            tracing::debug!(error = %e, "call failed");
+            let url = self.url_for(&request)?;
+            let started = Instant::now();
+            let mut attempt = 0u32;
+            let mut reauthenticated = false;
+            let result = loop {
+                attempt += 1;
+                match self.attempt(&request, &url, attempt, reauthenticated).await {
+                    Attempt::Done(result) => break result,
+                    Attempt::Reauth => {
+                        reauthenticated = true;
+                        attempt -= 1;
+                    }
+                    Attempt::Retry(wait) => {
+                        tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+            };
+            let elapsed = started.elapsed();
+            let span = tracing::Span::current();
+            span.record("attempts", attempt);
+            span.record("elapsed_ms", elapsed.as_millis() as u64);
+            let result = result.and_then(|response| {
+                let value = finish(self, &request, &response)?;
+                self.record_metadata(&request, &response, attempt, elapsed);
+                Ok((value, response))
+            });
+            if let Err(e) = &result {
+                tracing::debug!(error = %e, "call failed");
+            }
+            result
         }
-        result
     }
 
     /// A successful answer's error probe ([`ErrorBody::error_in_success`]):
@@ -988,6 +1010,10 @@ impl Transport {
         }
     }
 
+    /// One attempt: credentials, send, read the answer, classify it. Only
+    /// the credentials and the exchange's own future live across its
+    /// awaits; building the request and classifying the answer are plain
+    /// functions, so their locals take no room in the call's future.
     async fn attempt(
         &self,
         request: &Request,
@@ -995,34 +1021,58 @@ impl Transport {
         attempt: u32,
         reauthenticated: bool,
     ) -> Attempt {
-        let inner = &self.inner;
-        let provider = inner.provider;
-        let operation = request.operation;
-        let idempotent = request.is_idempotent();
-        let retry = self.retry_policy();
-        let can_retry = attempt < retry.max_attempts;
         let body = request
             .body
             .as_ref()
             .map(|(b, _)| b.as_ref())
             .unwrap_or(&[]);
-        let credentials = match inner
-            .auth
-            .authorize(RequestParts {
-                method: &request.method,
-                url,
-                body,
-            })
-            .await
-        {
+        let authorizing = self.inner.auth.authorize(RequestParts {
+            method: &request.method,
+            url,
+            body,
+        });
+        let credentials = match authorizing.await {
             Ok(c) => c,
             Err(e) => return Attempt::Done(Err(e)),
         };
-        let extra_headers = match self.extra_headers(request, &credentials.headers) {
-            Ok(h) => h,
+        let sending = match self.start(request, url, attempt, &credentials) {
+            Ok(sending) => sending,
             Err(e) => return Attempt::Done(Err(e)),
         };
+        let sent_at = Instant::now();
+        let outcome = self.receive(request, url, sending).await;
+        let elapsed = sent_at.elapsed();
+        self.classify(
+            request,
+            attempt,
+            reauthenticated,
+            &credentials,
+            outcome,
+            elapsed,
+        )
+    }
 
+    /// The call's `CallInfo` for hooks.
+    fn call_info<'a>(&self, request: &'a Request, attempt: u32) -> CallInfo<'a> {
+        CallInfo {
+            provider: self.inner.provider,
+            operation: request.operation,
+            method: &request.method,
+            path: request.template,
+            attempt,
+        }
+    }
+
+    /// Builds the attempt's request and starts sending it.
+    fn start(
+        &self,
+        request: &Request,
+        url: &Url,
+        attempt: u32,
+        credentials: &Credentials,
+    ) -> Result<impl Future<Output = reqwest::Result<reqwest::Response>> + Unpin + use<>> {
+        let inner = &self.inner;
+        let extra_headers = self.extra_headers(request, &credentials.headers)?;
         // Built in place rather than through `RequestBuilder`, whose
         // `headers` takes each map by value: the default, request and
         // credential maps are copied entry by entry, never cloned whole.
@@ -1044,46 +1094,93 @@ impl Transport {
             sent_headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
             *http_request.body_mut() = Some(bytes.clone().into());
         }
-
-        let call = CallInfo {
-            provider,
-            operation,
-            method: &request.method,
-            path: request.template,
-            attempt,
-        };
         if let Some(h) = &inner.hooks {
-            h.before_send(&call);
+            h.before_send(&self.call_info(request, attempt));
         }
-        let sent_at = Instant::now();
-        // `Err` when no answer arrived; an answer that must not be used
-        // (a redirect, over the size limit) carries its error instead of a body.
-        let http = match inner.http.for_call(self.call_connect_timeout()) {
-            Ok(http) => http,
-            Err(e) => return Attempt::Done(Err(e)),
-        };
-        let sending = http.execute(http_request);
-        let outcome = match connect_scope(self.call_connect_timeout(), sending).await {
-            Ok(mut response) => {
-                let status = response.status();
-                let redirect = redirect_error(provider, operation, url, &response);
-                // Reading the body needs only the response's own length,
-                // not its header map: move the headers out, no copy.
-                let headers = std::mem::take(response.headers_mut());
-                match redirect {
-                    Some(redirect) => Ok((status, headers, Err(redirect))),
-                    None => match read_body(response, inner.max_response_body).await {
-                        Ok(body) => Ok((status, headers, Ok(body))),
-                        Err(BodyError::TooLarge) => {
-                            Ok((status, headers, Err(self.too_large(request, status))))
-                        }
-                        Err(BodyError::Read(e)) => Err(e),
-                    },
+        let connect_timeout = self.call_connect_timeout();
+        let http = inner.http.for_call(connect_timeout)?;
+        Ok(connect_scope(connect_timeout, http.execute(http_request)))
+    }
+
+    /// Awaits the answer and reads its body. `Err` when no answer arrived;
+    /// an answer that must not be used (a redirect, over the size limit)
+    /// carries its error instead of a body.
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an `async fn` keeps its arguments twice"
+    )]
+    fn receive<'a>(
+        &'a self,
+        request: &'a Request,
+        url: &'a Url,
+        sending: impl Future<Output = reqwest::Result<reqwest::Response>> + 'a,
+    ) -> impl Future<Output = Outcome> + 'a {
+        async move {
+            let (status, headers, reading) = match self.accept(request, url, sending.await?) {
+                Ok(accepted) => accepted,
+                Err(unusable) => return Ok(unusable),
+            };
+            match reading.await {
+                Ok(body) => Ok((status, headers, Ok(body))),
+                Err(BodyError::TooLarge) => {
+                    Ok((status, headers, Err(self.too_large(request, status))))
                 }
+                Err(BodyError::Read(e)) => Err(e),
             }
-            Err(e) => Err(e),
-        };
-        let elapsed = sent_at.elapsed();
+        }
+    }
+
+    /// Status and headers of an answer and the read of its body, or the
+    /// answer with the error that makes it unusable (a redirect).
+    #[allow(
+        clippy::type_complexity,
+        clippy::result_large_err,
+        reason = "returned once per attempt, straight into `receive`'s match"
+    )]
+    fn accept(
+        &self,
+        request: &Request,
+        url: &Url,
+        mut response: reqwest::Response,
+    ) -> std::result::Result<
+        (
+            StatusCode,
+            HeaderMap,
+            impl Future<Output = std::result::Result<Bytes, BodyError>> + use<>,
+        ),
+        (StatusCode, HeaderMap, Result<Bytes>),
+    > {
+        let status = response.status();
+        let redirect = redirect_error(self.inner.provider, request.operation, url, &response);
+        // Reading the body needs only the response's own length, not its
+        // header map: move the headers out, no copy.
+        let headers = std::mem::take(response.headers_mut());
+        match redirect {
+            Some(redirect) => Err((status, headers, Err(redirect))),
+            None => Ok((
+                status,
+                headers,
+                read_body(response, self.inner.max_response_body),
+            )),
+        }
+    }
+
+    /// What an attempt's answer means: done, retry, or log in again.
+    fn classify(
+        &self,
+        request: &Request,
+        attempt: u32,
+        reauthenticated: bool,
+        credentials: &Credentials,
+        outcome: Outcome,
+        elapsed: Duration,
+    ) -> Attempt {
+        let inner = &self.inner;
+        let provider = inner.provider;
+        let operation = request.operation;
+        let idempotent = request.is_idempotent();
+        let retry = self.retry_policy();
+        let can_retry = attempt < retry.max_attempts;
         if let Some(h) = &inner.hooks {
             let headers = outcome
                 .as_ref()
@@ -1094,7 +1191,7 @@ impl Transport {
                 headers.as_deref(),
                 elapsed,
             );
-            h.on_response(&call, &response);
+            h.on_response(&self.call_info(request, attempt), &response);
         }
 
         let (status, headers, body) = match outcome {
