@@ -210,13 +210,14 @@ pub(crate) fn capturing() -> bool {
         .unwrap_or(false)
 }
 
-/// Hands a finished call to every [`Capture`] being polled on this thread;
-/// `make` runs only when one is.
-pub(crate) fn record(make: impl FnOnce() -> CallMetadata) {
-    if !capturing() {
-        return;
-    }
-    let meta = make();
+/// A finished call's metadata, made only while a [`Capture`] is being
+/// polled on this thread; hand it over with [`deliver`].
+pub(crate) fn prepare(make: impl FnOnce() -> CallMetadata) -> Option<CallMetadata> {
+    capturing().then(make)
+}
+
+/// Hands a finished call to every [`Capture`] being polled on this thread.
+pub(crate) fn deliver(meta: CallMetadata) {
     let _ = FRAMES.try_with(move |f| {
         if let Ok(mut frames) = f.try_borrow_mut()
             && let Some((innermost, outer)) = frames.split_last_mut()
@@ -385,6 +386,12 @@ mod tests {
             headers_for_hooks(&plain, &creds),
             Cow::Borrowed(_)
         ));
+    }
+
+    fn record(make: impl FnOnce() -> CallMetadata) {
+        if let Some(meta) = prepare(make) {
+            deliver(meta);
+        }
     }
 
     #[tokio::test]

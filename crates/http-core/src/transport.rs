@@ -34,7 +34,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use futures::FutureExt as _;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
@@ -853,25 +852,24 @@ impl Transport {
     /// [`sensitive_answer`](Request::sensitive_answer) that does not decode is
     /// an [`Error::Decode`] without the body.
     pub fn send<T: DeserializeOwned>(&self, request: Request) -> impl Future<Output = Result<T>> {
-        let run = self.run(request, |t, request, response| {
-            t.decode_success(request, response)
-        });
-        // A combinator, not an `async` block, which would keep `run` twice.
-        run.map(|result| result.map(|(value, _)| value))
+        self.run(request, |t, request, response| {
+            t.decode_success(request, &response)
+        })
     }
 
     /// Sends `request` and ignores the body of a successful answer.
     pub fn send_empty(&self, request: Request) -> impl Future<Output = Result<()>> {
-        self.execute(request).map(|result| result.map(|_| ()))
+        self.run(request, |t, request, response| {
+            t.check_success(request, &response)
+        })
     }
 
     /// Sends `request` with auth, retries and error mapping; returns the raw
     /// successful response.
     pub fn execute(&self, request: Request) -> impl Future<Output = Result<Response>> {
-        let run = self.run(request, |t, request, response| {
-            t.check_success(request, response)
-        });
-        run.map(|result| result.map(|((), response)| response))
+        self.run(request, |t, request, response| {
+            t.check_success(request, &response).map(|()| response)
+        })
     }
 
     /// The call itself, in its span: attempts until one is final, then
@@ -879,16 +877,16 @@ impl Transport {
     /// call's metadata is recorded, so a call that `finish` fails records
     /// none.
     ///
-    /// The public methods and this one are plain functions returning
-    /// `async move` blocks, which keep the request once in the future
-    /// where an `async fn` keeps its arguments twice (rust-lang/rust#62958):
-    /// every call in flight holds its future, so its size is memory
-    /// touched per call.
+    /// The public methods, this one and `run_inner` are plain functions
+    /// (the last returning an `async move` block), which keep the request
+    /// once in the future where an `async fn` keeps its arguments twice
+    /// (rust-lang/rust#62958): every call in flight holds its future, so
+    /// its size is memory touched per call.
     fn run<R>(
         &self,
         request: Request,
-        finish: impl FnOnce(&Transport, &Request, &Response) -> Result<R>,
-    ) -> impl Future<Output = Result<(R, Response)>> {
+        finish: impl FnOnce(&Transport, &Request, Response) -> Result<R>,
+    ) -> impl Future<Output = Result<R>> {
         let span = tracing::info_span!(
             "partner_sdk.call",
             provider = self.inner.provider,
@@ -909,8 +907,8 @@ impl Transport {
     fn run_inner<R>(
         &self,
         request: Request,
-        finish: impl FnOnce(&Transport, &Request, &Response) -> Result<R>,
-    ) -> impl Future<Output = Result<(R, Response)>> {
+        finish: impl FnOnce(&Transport, &Request, Response) -> Result<R>,
+    ) -> impl Future<Output = Result<R>> {
         async move {
             if let Some(e) = &request.error {
                 return Err(Error::clone(e));
@@ -938,9 +936,12 @@ impl Transport {
             span.record("attempts", attempt);
             span.record("elapsed_ms", elapsed.as_millis() as u64);
             let result = result.and_then(|response| {
-                let value = finish(self, &request, &response)?;
-                self.record_metadata(&request, &response, attempt, elapsed);
-                Ok((value, response))
+                let meta = self.call_metadata(&request, &response, attempt, elapsed);
+                let value = finish(self, &request, response)?;
+                if let Some(meta) = meta {
+                    crate::metadata::deliver(meta);
+                }
+                Ok(value)
             });
             if let Err(e) = &result {
                 tracing::debug!(error = %e, "call failed");
@@ -1371,14 +1372,15 @@ impl Transport {
         }
     }
 
-    fn record_metadata(
+    /// The call's metadata, when a [`capture`](crate::capture) is listening.
+    fn call_metadata(
         &self,
         request: &Request,
         response: &Response,
         attempts: u32,
         elapsed: Duration,
-    ) {
-        crate::metadata::record(|| {
+    ) -> Option<CallMetadata> {
+        crate::metadata::prepare(|| {
             let facts = CallFacts {
                 provider: self.inner.provider,
                 operation: request.operation,
@@ -1388,7 +1390,7 @@ impl Transport {
                 elapsed,
             };
             CallMetadata::new(facts, response.status, &response.headers)
-        });
+        })
     }
 }
 
