@@ -29,6 +29,16 @@ fn transport(server: &MockServer) -> Transport {
         .unwrap()
 }
 
+/// A server answering `{}` to every GET.
+async fn empty_object_server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    server
+}
+
 async fn requests_to(server: &MockServer, p: &str) -> usize {
     server
         .received_requests()
@@ -97,11 +107,7 @@ async fn timeout_override_applies_to_the_view_only() {
 
 #[tokio::test]
 async fn extra_headers_are_sent_on_the_view_only_and_options_merge() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
-        .mount(&server)
-        .await;
+    let server = empty_object_server().await;
     let t = transport(&server);
     let view = t
         .with_options(
@@ -266,11 +272,7 @@ impl Resolve for SlowResolver {
 
 #[tokio::test]
 async fn connect_timeout_of_one_call_bounds_only_its_connect() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
-        .mount(&server)
-        .await;
+    let server = empty_object_server().await;
     let http = partner_sdk_core::reqwest::Client::builder()
         .dns_resolver(Arc::new(SlowResolver {
             addr: *server.address(),
@@ -335,11 +337,7 @@ async fn a_built_client_applies_one_calls_connect_timeout_on_its_twin_pool() {
 
 #[tokio::test]
 async fn a_built_client_serves_calls_with_and_without_a_connect_timeout() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
-        .mount(&server)
-        .await;
+    let server = empty_object_server().await;
     let t = transport(&server);
     t.send_empty(Request::get("a", "/a")).await.unwrap();
     let quick = t.with_options(CallOptions::new().with_connect_timeout(Duration::from_secs(5)));

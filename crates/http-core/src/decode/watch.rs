@@ -101,9 +101,19 @@ macro_rules! forward_deserialize {
     )*};
 }
 
-/// Forwards the `deserialize_*` methods that take more than a visitor.
-macro_rules! forward_deserialize_with_args {
+/// Forwards every `deserialize_*` method but `deserialize_newtype_struct`
+/// (which each wrapper handles itself), wrapping the visitor with
+/// `Self::visitor`.
+macro_rules! forward_deserializer {
     () => {
+        forward_deserialize! {
+            deserialize_any deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32
+            deserialize_i64 deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32
+            deserialize_u64 deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char
+            deserialize_str deserialize_string deserialize_bytes deserialize_byte_buf
+            deserialize_option deserialize_unit deserialize_seq deserialize_map
+            deserialize_identifier deserialize_ignored_any
+        }
         fn deserialize_unit_struct<V: Visitor<'de>>(
             self,
             name: &'static str,
@@ -184,15 +194,7 @@ impl<'w, D> Top<'w, D> {
 impl<'de, D: Deserializer<'de>> Deserializer<'de> for Top<'_, D> {
     type Error = D::Error;
 
-    forward_deserialize! {
-        deserialize_any deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32
-        deserialize_i64 deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32
-        deserialize_u64 deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char
-        deserialize_str deserialize_string deserialize_bytes deserialize_byte_buf
-        deserialize_option deserialize_unit deserialize_seq deserialize_map
-        deserialize_identifier deserialize_ignored_any
-    }
-    forward_deserialize_with_args!();
+    forward_deserializer!();
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
@@ -358,15 +360,7 @@ impl<'w, D> KeyDe<'w, D> {
 impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyDe<'_, D> {
     type Error = D::Error;
 
-    forward_deserialize! {
-        deserialize_any deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32
-        deserialize_i64 deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32
-        deserialize_u64 deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char
-        deserialize_str deserialize_string deserialize_bytes deserialize_byte_buf
-        deserialize_option deserialize_unit deserialize_seq deserialize_map
-        deserialize_identifier deserialize_ignored_any
-    }
-    forward_deserialize_with_args!();
+    forward_deserializer!();
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
@@ -554,30 +548,14 @@ mod tests {
         assert!(trailing.is_err());
     }
 
-    fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
-        use proptest::prelude::*;
-        let key = prop::sample::select(vec!["code", "errors", "a", "co\"de", "x\\y", ""]);
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(Value::from),
-            "[ -~]{0,8}".prop_map(Value::String),
-        ];
-        leaf.prop_recursive(4, 32, 4, move |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-                prop::collection::vec((key.clone(), inner), 0..4).prop_map(|pairs| {
-                    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
-                }),
-            ]
-        })
-    }
-
     proptest::proptest! {
         /// Clean exactly when a JSON parser finds none of the keys at the
         /// top level, and the decode equals serde_json's own.
         #[test]
-        fn the_watch_agrees_with_serde(value in json_value(), pretty in proptest::bool::ANY) {
+        fn the_watch_agrees_with_serde(
+            value in crate::decode::tests::json_value(vec!["code", "errors", "a", "co\"de", "x\\y", ""]),
+            pretty in proptest::bool::ANY,
+        ) {
             let body = if pretty {
                 serde_json::to_vec_pretty(&value).unwrap()
             } else {
