@@ -710,6 +710,17 @@ pub fn decode_json<T: DeserializeOwned>(
     if let Ok(value) = serde_json::from_slice(body) {
         return Ok(value);
     }
+    decode_json_with_path(provider, operation, status, body)
+}
+
+/// The decode of a body the fast path refused: again, tracking the serde
+/// path for the error.
+fn decode_json_with_path<T: DeserializeOwned>(
+    provider: &'static str,
+    operation: &'static str,
+    status: StatusCode,
+    body: &Bytes,
+) -> Result<T> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(value) => Ok(value),
@@ -984,19 +995,23 @@ impl Transport {
         request: &Request,
         response: &Response,
     ) -> Result<T> {
-        let mut decoded = None;
-        if let Some(keys) = self.inner.errors.error_keys() {
-            match crate::decode::watch::decode_watching::<T>(&response.body, keys) {
+        // `Some(Err(()))`: the watched decode (serde's fast path) failed.
+        let decoded = match self.inner.errors.error_keys() {
+            Some(keys) => match crate::decode::watch::decode_watching::<T>(&response.body, keys) {
                 (Ok(value), true) => return Ok(value),
-                (Ok(value), false) => decoded = Some(value),
-                (Err(_), _) => {}
-            }
-        }
+                (result, _) => Some(result.map_err(|_| ())),
+            },
+            None => None,
+        };
         self.check_success(request, response)?;
-        if let Some(value) = decoded {
-            return Ok(value);
-        }
-        match (response.json(), request.creation_key()) {
+        let (provider, operation, status) =
+            (self.inner.provider, request.operation, response.status);
+        let result = match decoded {
+            Some(Ok(value)) => return Ok(value),
+            Some(Err(())) => decode_json_with_path(provider, operation, status, &response.body),
+            None => response.json(),
+        };
+        match (result, request.creation_key()) {
             (Err(Error::Decode(d)), Some(key)) => Err(Error::AnswerUnreadable {
                 provider: d.provider,
                 operation: d.operation,
