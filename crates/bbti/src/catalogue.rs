@@ -277,10 +277,6 @@ fn push_paging(q: &mut Vec<(&'static str, String)>, size: Option<u32>, token: &O
     }
 }
 
-fn with_query(req: Request, pairs: Vec<(&'static str, String)>) -> Request {
-    req.query(&pairs)
-}
-
 /// A series with its category, manufacturer and number of models.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -483,7 +479,7 @@ impl Client {
     pub async fn list_manufacturers(&self, query: &ManufacturerQuery) -> Result<Vec<KeyValue>> {
         let mut q = Vec::new();
         push_list(&mut q, "categories", &query.categories)?;
-        let req = with_query(Request::get("list_manufacturers", "/v1/manufacturers"), q);
+        let req = Request::get("list_manufacturers", "/v1/manufacturers").query(&q);
         let list: ManufacturerList = self.transport.send(req).await?;
         Ok(list.manufacturers)
     }
@@ -493,20 +489,20 @@ impl Client {
         let mut q = Vec::new();
         push_list(&mut q, "categories", &query.categories)?;
         push_list(&mut q, "manufacturers", &query.manufacturers)?;
-        let req = with_query(Request::get("list_series", "/v1/series"), q);
+        let req = Request::get("list_series", "/v1/series").query(&q);
         let list: SeriesList = self.transport.send(req).await?;
         Ok(list.series)
     }
 
     /// `GET /v1/models`: one page of models.
     pub async fn list_models(&self, query: &ModelQuery) -> Result<ModelPage> {
-        let req = with_query(Request::get("list_models", "/v1/models"), query.pairs()?);
+        let req = Request::get("list_models", "/v1/models").query(&query.pairs()?);
         Ok(self.transport.send(req).await?)
     }
 
     /// `GET /v1/prices`: one page of models with prices.
     pub async fn list_prices(&self, query: &PriceQuery) -> Result<PricePage> {
-        let req = with_query(Request::get("list_prices", "/v1/prices"), query.pairs()?);
+        let req = Request::get("list_prices", "/v1/prices").query(&query.pairs()?);
         Ok(self.transport.send(req).await?)
     }
 

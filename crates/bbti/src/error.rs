@@ -280,8 +280,8 @@ impl ErrorBody for BbtiErrorBody {
         // A plain scan of the top-level keys first (a success body has no
         // `code`); otherwise read only `code` and whether a `message` key
         // exists, letting serde skip the rest without allocating.
-        use partner_sdk_core::decode::{TopLevel, top_level_value};
-        if body.trim_ascii_start().first() != Some(&b'{') {
+        use partner_sdk_core::decode::{TopLevel, starts_object, top_level_value};
+        if !starts_object(body) {
             return None;
         }
         if matches!(

@@ -223,10 +223,8 @@ impl ErrorBody for DtoneErrorBody {
     fn error_in_success(&self, _status: StatusCode, body: &[u8]) -> Option<ProviderError> {
         // A plain scan of the top-level keys first, the full read only when
         // there is an `errors` key.
-        use partner_sdk_core::decode::{TopLevel, top_level_value};
-        if body.trim_ascii_start().first() != Some(&b'{')
-            || top_level_value(body, "errors") == TopLevel::Absent
-        {
+        use partner_sdk_core::decode::{TopLevel, starts_object, top_level_value};
+        if !starts_object(body) || top_level_value(body, "errors") == TopLevel::Absent {
             return None;
         }
         parse_errors(body).map(|e| first_error(&e))

@@ -516,6 +516,24 @@ pub fn top_level_value<'a>(body: &'a [u8], key: &str) -> TopLevel<'a> {
     }
 }
 
+/// Whether `body` is a JSON object by its first byte after JSON
+/// whitespace: the only shape an error hidden in a 2xx answer takes, so an
+/// [`ErrorBody::error_in_success`] probe can say "no error" for anything
+/// else without parsing (as [`ErrorBody::error_keys`] requires).
+///
+/// [`ErrorBody::error_in_success`]: crate::ErrorBody::error_in_success
+/// [`ErrorBody::error_keys`]: crate::ErrorBody::error_keys
+///
+/// ```
+/// use partner_sdk_core::decode::starts_object;
+///
+/// assert!(starts_object(b" \n{\"code\": 3}"));
+/// assert!(!starts_object(b"[{\"code\": 3}]"));
+/// ```
+pub fn starts_object(body: &[u8]) -> bool {
+    body.get(skip_ws(body, 0)) == Some(&b'{')
+}
+
 fn skip_ws(body: &[u8], mut at: usize) -> usize {
     while body
         .get(at)
