@@ -156,6 +156,15 @@ where
         let row = format!("1b. {name}, 256 in flight, baseline doing the same work, CPU per call");
         report.row(&row, s, b, "diagnostic");
     }
+    // Memory every call in flight holds (and, in `join_all`, allocates).
+    let (s, b) = (size_of_val(&sdk()), size_of_val(&plain()));
+    report.note(
+        &format!("1d. {name}: size of one call's future"),
+        format!("{s} B"),
+        format!("{b} B"),
+        format!("{:.3}×", s as f64 / b as f64),
+        "diagnostic",
+    );
     true
 }
 

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::future::{Either, ready};
 use partner_sdk_core::reqwest::header::{HeaderName, HeaderValue};
 use partner_sdk_core::secret::REDACTED;
 use partner_sdk_core::{
@@ -437,13 +438,10 @@ impl Client {
     }
 
     fn vendor(&self) -> Result<&Vendor> {
-        self.inner.vendor.as_ref().ok_or_else(|| {
-            Error::Http(partner_sdk_core::Error::Config(
-                "brighte: the vendor REST API needs credentials (API id and secret); \
-                 this client can call only the public API"
-                    .into(),
-            ))
-        })
+        self.inner
+            .vendor
+            .as_ref()
+            .ok_or_else(|| Error::Http(no_vendor_api()))
     }
 
     /// Most pages one listing stream fetches (the builder's `max_pages`).
@@ -451,12 +449,28 @@ impl Client {
         self.inner.public.max_pages()
     }
 
-    pub(crate) async fn vendor_send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
-        Ok(self.vendor()?.api.send(request).await?)
+    // `vendor_send` and `public_send` hand back the transport's own future
+    // rather than being `async fn`s, which would keep the request twice in
+    // every call's future (rust-lang/rust#62958).
+
+    /// The vendor API's future for `request`; it fails at once when this
+    /// client has no vendor credentials.
+    pub(crate) fn vendor_send<T: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = partner_sdk_core::Result<T>> + use<'_, T> {
+        match &self.inner.vendor {
+            Some(vendor) => Either::Left(vendor.api.send(request)),
+            None => Either::Right(ready(Err(no_vendor_api()))),
+        }
     }
 
-    pub(crate) async fn public_send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
-        Ok(self.inner.public.send(request).await?)
+    /// The public API's future for `request`.
+    pub(crate) fn public_send<T: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = partner_sdk_core::Result<T>> + use<'_, T> {
+        self.inner.public.send(request)
     }
 
     /// Opens a session now (`POST session`) instead of on the first call.
@@ -483,4 +497,13 @@ impl Client {
         vendor.login.send_empty(request).await?;
         Ok(true)
     }
+}
+
+/// The error of a vendor call on a client built without vendor credentials.
+fn no_vendor_api() -> partner_sdk_core::Error {
+    partner_sdk_core::Error::Config(
+        "brighte: the vendor REST API needs credentials (API id and secret); \
+         this client can call only the public API"
+            .into(),
+    )
 }

@@ -340,7 +340,7 @@ impl Client {
                 .json(&Body { account_id }),
             )
             .await
-            .map_err(withhold_body)?;
+            .map_err(|e| withhold_body(e.into()))?;
         Ok(e.user_key)
     }
 }

@@ -492,18 +492,25 @@ struct Verified {
 }
 
 impl Client {
-    async fn products(&self, req: Request) -> Result<Products> {
-        Ok(self.transport.send(req).await?)
+    /// The transport's own future (the caller awaits it), rather than an
+    /// `async fn`, which would keep the request twice in every call's
+    /// future (rust-lang/rust#62958).
+    fn products(
+        &self,
+        req: Request,
+    ) -> impl Future<Output = partner_sdk_core::Result<Products>> + use<'_> {
+        self.transport.send(req)
     }
 
     /// `GET /operators/{operator_id}/products`: the products of an operator.
     pub async fn products_by_operator(&self, operator_id: i64) -> Result<Products> {
         check_id("operator_id", operator_id)?;
-        self.products(
-            Request::get("products_by_operator", "/operators/{operator_id}/products")
-                .param(operator_id),
-        )
-        .await
+        Ok(self
+            .products(
+                Request::get("products_by_operator", "/operators/{operator_id}/products")
+                    .param(operator_id),
+            )
+            .await?)
     }
 
     /// `GET /countries/{country_id}/products[?operator_id=&service_id=]`:
@@ -524,12 +531,13 @@ impl Client {
         }
         check_opt_id("filter.operator_id", filter.operator_id)?;
         check_opt_id("filter.service_id", filter.service_id)?;
-        self.products(
-            Request::get("products_by_country", "/countries/{country_id}/products")
-                .param(country_id)
-                .query(filter),
-        )
-        .await
+        Ok(self
+            .products(
+                Request::get("products_by_country", "/countries/{country_id}/products")
+                    .param(country_id)
+                    .query(filter),
+            )
+            .await?)
     }
 
     /// `GET /services/{service_id}/products[?operator_id=&country_id=]`:
@@ -550,12 +558,13 @@ impl Client {
         }
         check_opt_id("filter.operator_id", filter.operator_id)?;
         check_opt_id("filter.country_id", filter.country_id)?;
-        self.products(
-            Request::get("products_by_service", "/services/{service_id}/products")
-                .param(service_id)
-                .query(filter),
-        )
-        .await
+        Ok(self
+            .products(
+                Request::get("products_by_service", "/services/{service_id}/products")
+                    .param(service_id)
+                    .query(filter),
+            )
+            .await?)
     }
 
     /// `GET /product/variable_value_recharges/{product_id}/suggested_values`:

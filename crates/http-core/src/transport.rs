@@ -30,7 +30,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -83,6 +83,31 @@ fn replace_headers(dst: &mut HeaderMap, src: &HeaderMap) {
             dst.append(name.clone(), value.clone());
         }
     }
+}
+
+/// Moves `src`'s entries into `dst`, replacing `dst`'s values of the same
+/// names, as [`replace_headers`] does but without copying a value.
+fn move_headers(dst: &mut HeaderMap, src: HeaderMap) {
+    let mut last = None;
+    for (name, value) in src {
+        match name {
+            Some(name) => {
+                dst.insert(name.clone(), value);
+                last = Some(name);
+            }
+            None => {
+                if let Some(name) = &last {
+                    dst.append(name.clone(), value);
+                }
+            }
+        }
+    }
+}
+
+/// An empty header map, for a request or attempt that has none.
+fn no_headers() -> &'static HeaderMap {
+    static NONE: LazyLock<HeaderMap> = LazyLock::new(HeaderMap::new);
+    &NONE
 }
 
 /// Why a body could not be read.
@@ -483,7 +508,9 @@ pub struct Request {
     params: Vec<String>,
     /// The query, form-encoded once as it is built (`a=1&b=2`).
     query: String,
-    headers: HeaderMap,
+    /// Boxed: most requests have none, and every call in flight holds its
+    /// request in its future.
+    headers: Option<Box<HeaderMap>>,
     body: Option<(Bytes, &'static str)>,
     idempotent: Option<bool>,
     reconcile: Option<(&'static str, String)>,
@@ -512,7 +539,7 @@ impl Request {
             template,
             params: Vec::new(),
             query: String::new(),
-            headers: HeaderMap::new(),
+            headers: None,
             body: None,
             idempotent: None,
             reconcile: None,
@@ -599,7 +626,7 @@ impl Request {
 
     /// An extra header for this request.
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.headers.insert(name, value);
+        self.headers.get_or_insert_default().insert(name, value);
         self
     }
 
@@ -636,6 +663,11 @@ impl Request {
     /// The operation name.
     pub fn operation(&self) -> &'static str {
         self.operation
+    }
+
+    /// The request's own headers (none for most requests).
+    fn headers(&self) -> &HeaderMap {
+        self.headers.as_deref().unwrap_or_else(|| no_headers())
     }
 
     fn fail(&mut self, e: Error) {
@@ -930,17 +962,19 @@ impl Transport {
             let mut reauthenticated = false;
             let result = loop {
                 attempt += 1;
-                match self.attempt(&request, &url, attempt, reauthenticated).await {
+                // The attempt's outcome is consumed in this statement, so it
+                // takes no room in the future across the backoff's await.
+                let wait = match self.attempt(&request, &url, attempt, reauthenticated).await {
                     Attempt::Done(result) => break result,
                     Attempt::Reauth => {
                         reauthenticated = true;
                         attempt -= 1;
+                        continue;
                     }
-                    Attempt::Retry(wait) => {
-                        tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
-                        tokio::time::sleep(wait).await;
-                    }
-                }
+                    Attempt::Retry(wait) => wait,
+                };
+                tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                tokio::time::sleep(wait).await;
             };
             let elapsed = started.elapsed();
             let span = tracing::Span::current();
@@ -1051,8 +1085,9 @@ impl Transport {
             Ok(c) => c,
             Err(e) => return Attempt::Done(Err(e)),
         };
-        let sending = match self.start(request, url, attempt, &credentials) {
-            Ok(sending) => sending,
+        let generation = credentials.generation;
+        let (sending, credential_headers) = match self.start(request, url, attempt, credentials) {
+            Ok(started) => started,
             Err(e) => return Attempt::Done(Err(e)),
         };
         let sent_at = Instant::now();
@@ -1062,7 +1097,7 @@ impl Transport {
             request,
             attempt,
             reauthenticated,
-            &credentials,
+            (generation, credential_headers.as_deref()),
             outcome,
             elapsed,
         )
@@ -1079,14 +1114,23 @@ impl Transport {
         }
     }
 
-    /// Builds the attempt's request and starts sending it.
+    /// Builds the attempt's request and starts sending it. The credential
+    /// headers move into the request; they are kept (boxed) only when hooks
+    /// need their names, to hide them in the answer's headers.
+    #[allow(
+        clippy::type_complexity,
+        reason = "returned once per attempt, straight into `attempt`'s match"
+    )]
     fn start(
         &self,
         request: &Request,
         url: &Url,
         attempt: u32,
-        credentials: &Credentials,
-    ) -> Result<impl Future<Output = reqwest::Result<reqwest::Response>> + Unpin + use<>> {
+        credentials: Credentials,
+    ) -> Result<(
+        impl Future<Output = reqwest::Result<reqwest::Response>> + Unpin + use<>,
+        Option<Box<HeaderMap>>,
+    )> {
         let inner = &self.inner;
         let extra_headers = self.extra_headers(request, &credentials.headers)?;
         // Built in place rather than through `RequestBuilder`, whose
@@ -1098,14 +1142,19 @@ impl Transport {
             *http_request.timeout_mut() = Some(timeout);
         }
         let sent_headers = http_request.headers_mut();
-        for set in [
-            &inner.headers,
-            &request.headers,
-            &extra_headers,
-            &credentials.headers,
-        ] {
+        for set in [&inner.headers, request.headers(), &extra_headers] {
             replace_headers(sent_headers, set);
         }
+        let credential_headers = match &inner.hooks {
+            Some(_) => {
+                replace_headers(sent_headers, &credentials.headers);
+                Some(Box::new(credentials.headers))
+            }
+            None => {
+                move_headers(sent_headers, credentials.headers);
+                None
+            }
+        };
         if let Some((bytes, content_type)) = &request.body {
             sent_headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
             *http_request.body_mut() = Some(bytes.clone().into());
@@ -1115,7 +1164,8 @@ impl Transport {
         }
         let connect_timeout = self.call_connect_timeout();
         let http = inner.http.for_call(connect_timeout)?;
-        Ok(connect_scope(connect_timeout, http.execute(http_request)))
+        let sending = connect_scope(connect_timeout, http.execute(http_request));
+        Ok((sending, credential_headers))
     }
 
     /// Awaits the answer and reads its body. `Err` when no answer arrived;
@@ -1187,7 +1237,7 @@ impl Transport {
         request: &Request,
         attempt: u32,
         reauthenticated: bool,
-        credentials: &Credentials,
+        (generation, credential_headers): (u64, Option<&HeaderMap>),
         outcome: Outcome,
         elapsed: Duration,
     ) -> Attempt {
@@ -1201,7 +1251,7 @@ impl Transport {
             let headers = outcome
                 .as_ref()
                 .ok()
-                .map(|o| headers_for_hooks(&o.1, &credentials.headers));
+                .map(|o| headers_for_hooks(&o.1, credential_headers.unwrap_or(no_headers())));
             let response = ResponseInfo::new(
                 outcome.as_ref().ok().map(|o| o.0),
                 headers.as_deref(),
@@ -1266,7 +1316,7 @@ impl Transport {
 
         let fields = inner.errors.parse(status, &body);
         if inner.errors.is_unauthorized(status, &fields) {
-            if !reauthenticated && inner.auth.on_unauthorized(credentials.generation) {
+            if !reauthenticated && inner.auth.on_unauthorized(generation) {
                 tracing::debug!("credentials refused; authenticating again");
                 return Attempt::Reauth;
             }
@@ -1382,7 +1432,7 @@ impl Transport {
 
     fn extra_headers(&self, request: &Request, credentials: &HeaderMap) -> Result<HeaderMap> {
         match &self.options {
-            Some(o) => o.extra_headers([&self.inner.headers, &request.headers, credentials]),
+            Some(o) => o.extra_headers([&self.inner.headers, request.headers(), credentials]),
             None => Ok(HeaderMap::new()),
         }
     }
@@ -1440,6 +1490,24 @@ fn check_segment(name: &str, value: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn moved_headers_are_the_copied_headers() {
+        let mut sent = HeaderMap::new();
+        sent.insert("x-a", HeaderValue::from_static("default"));
+        sent.insert("x-kept", HeaderValue::from_static("kept"));
+        let mut credentials = HeaderMap::new();
+        credentials.append("x-a", HeaderValue::from_static("1"));
+        credentials.append("x-a", HeaderValue::from_static("2"));
+        credentials.insert("x-b", HeaderValue::from_static("3"));
+        let mut copied = sent.clone();
+        replace_headers(&mut copied, &credentials);
+        move_headers(&mut sent, credentials);
+        assert_eq!(sent, copied);
+        assert_eq!(sent.get_all("x-a").iter().collect::<Vec<_>>(), ["1", "2"]);
+        assert_eq!(sent["x-b"], "3");
+        assert_eq!(sent["x-kept"], "kept");
+    }
 
     fn transport(base: &str) -> Transport {
         Transport::builder("demo").base_url(base).build().unwrap()
