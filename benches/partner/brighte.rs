@@ -73,11 +73,14 @@ pub(crate) async fn overhead(report: &mut Report) {
         (APPLICATIONS_PREFIX, Canned::json(application_body())),
     ])
     .await;
-    let sdk = brighte::Client::builder()
-        .base_url(&server.url)
-        .credentials(API_ID, API_SECRET)
-        .build()
-        .expect("brighte client");
+    let client = || {
+        brighte::Client::builder()
+            .base_url(&server.url)
+            .credentials(API_ID, API_SECRET)
+            .build()
+            .expect("brighte client")
+    };
+    let (sdk, sdk_again) = (client(), client());
     let http = reqwest::Client::new();
     let url = format!("{}{APPLICATIONS_PREFIX}/100234", server.url);
     let (key, token) = session();
@@ -112,11 +115,12 @@ pub(crate) async fn overhead(report: &mut Report) {
         let app = sdk.get_application("100234").await.expect("sdk call");
         check(&app);
     };
-    if crate::overhead_rows(report, "Brighte get application", typed, raw_with).await {
-        assert_eq!(
-            server.count(SESSION_PREFIX),
-            1,
-            "one session for the whole run"
-        );
+    let typed_again = || async {
+        let app = sdk_again.get_application("100234").await.expect("sdk call");
+        check(&app);
+    };
+    let name = "Brighte get application";
+    if crate::overhead_rows(report, name, typed, typed_again, raw_with).await {
+        assert_eq!(server.count(SESSION_PREFIX), 2, "one session per client");
     }
 }

@@ -138,11 +138,14 @@ pub(crate) async fn overhead(report: &mut Report) {
     let body = include_bytes!("../../fixtures/dtone/products_by_operator.json").to_vec();
     let server = CannedServer::start(vec![("/v1.1/operators", Canned::json(body))]).await;
     let base = format!("{}/v1.1", server.url);
-    let sdk = dtone::Client::builder()
-        .base_url(&base)
-        .credentials(KEY, SECRET)
-        .build()
-        .expect("dtone client");
+    let client = || {
+        dtone::Client::builder()
+            .base_url(&base)
+            .credentials(KEY, SECRET)
+            .build()
+            .expect("dtone client")
+    };
+    let (sdk, sdk_again) = (client(), client());
     let http = reqwest::Client::new();
     let url = format!("{base}/operators/1959/products");
     let nonce = std::sync::atomic::AtomicU64::new(1);
@@ -171,7 +174,15 @@ pub(crate) async fn overhead(report: &mut Report) {
         let p = sdk.products_by_operator(1959).await.expect("sdk call");
         assert_eq!(p.len(), 2);
     };
-    crate::overhead_rows(report, "DT One products_by_operator", typed, raw_with).await;
+    let typed_again = || async {
+        let p = sdk_again
+            .products_by_operator(1959)
+            .await
+            .expect("sdk call");
+        assert_eq!(p.len(), 2);
+    };
+    let name = "DT One products_by_operator";
+    crate::overhead_rows(report, name, typed, typed_again, raw_with).await;
 }
 
 /// Decoding 10 000 products: lenient SDK types vs plain serde structs.

@@ -104,17 +104,21 @@ impl Report {
 /// time; then against a hand-written call that does the same work the SDK
 /// must do (`raw_with(true)`: the same 30 s per-call timeout and the
 /// provider's check for an error inside a 2xx body), which leaves the cost
-/// of the SDK's own machinery. Returns whether it measured (not when
-/// profiling, see [`Profile`]).
-pub(crate) async fn overhead_rows<A, AF, M, B, BF>(
+/// of the SDK's own machinery; then against the same SDK call on a second
+/// client (`sdk_again`), the harness's own resolution. Returns whether it
+/// measured (not when profiling, see [`Profile`]).
+pub(crate) async fn overhead_rows<A, AF, A2, AF2, M, B, BF>(
     report: &mut Report,
     name: &str,
     sdk: A,
+    sdk_again: A2,
     raw_with: M,
 ) -> bool
 where
     A: Fn() -> AF,
     AF: std::future::Future<Output = ()>,
+    A2: Fn() -> AF2,
+    AF2: std::future::Future<Output = ()>,
     M: Fn(bool) -> B,
     B: Fn() -> BF,
     BF: std::future::Future<Output = ()>,
@@ -156,6 +160,13 @@ where
         let row = format!("1b. {name}, 256 in flight, baseline doing the same work, CPU per call");
         report.row(&row, s, b, "diagnostic");
     }
+    // The harness against itself: the same call on a second client of the
+    // same kind, built and warmed the same way. Its distance from 1 is how
+    // finely the 1-in-flight rows resolve a difference.
+    warm(&sdk_again).await;
+    let (s, b) = support::paired_latency(ITERATIONS, &sdk, &sdk_again).await;
+    let row = format!("1e. {name}, 1 in flight, SDK against a second SDK client");
+    report.row(&row, s, b, "diagnostic");
     // Memory every call in flight holds (and, in `join_all`, allocates).
     let (s, b) = (size_of_val(&sdk()), size_of_val(&plain()));
     report.note(
