@@ -251,3 +251,17 @@ async fn hooks_see_the_response_headers() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_client_without_credentials_refuses_vendor_calls_without_sending() {
+    let server = MockServer::start().await;
+    let client = Client::builder().base_url(server.uri()).build().unwrap();
+    let err = client.get_application("100234").await.unwrap_err();
+    assert!(
+        matches!(err.as_core(), Some(partner_sdk_core::Error::Config(m)) if m.contains("needs credentials")),
+        "{err:?}"
+    );
+    let err = client.accounts().await.unwrap_err();
+    assert!(err.to_string().contains("only the public API"), "{err}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
