@@ -65,6 +65,16 @@ pub trait Auth: Send + Sync + fmt::Debug + 'static {
     /// Headers for this request (logging in first if needed).
     fn authorize<'a>(&'a self, request: RequestParts<'a>) -> BoxFuture<'a, Result<Credentials>>;
 
+    /// The headers for this request when they are at hand without waiting
+    /// (a cached token or session still fresh, a signature computed on the
+    /// spot); `None` sends the caller to [`authorize`](Self::authorize).
+    /// The transport asks this first on every attempt, so that the common
+    /// case builds no boxed future.
+    fn ready(&self, request: RequestParts<'_>) -> Option<Result<Credentials>> {
+        let _ = request;
+        None
+    }
+
     /// The provider rejected credentials of `generation`. Returns `true` when
     /// trying once more with fresh credentials can help.
     fn on_unauthorized(&self, generation: u64) -> bool {
@@ -86,6 +96,10 @@ pub struct NoAuth;
 impl Auth for NoAuth {
     fn authorize<'a>(&'a self, _: RequestParts<'a>) -> BoxFuture<'a, Result<Credentials>> {
         Box::pin(async { Ok(Credentials::default()) })
+    }
+
+    fn ready(&self, _: RequestParts<'_>) -> Option<Result<Credentials>> {
+        Some(Ok(Credentials::default()))
     }
 }
 
@@ -289,6 +303,14 @@ impl<C: Clone + Send + Sync + 'static> CredentialCache<C> {
             }
         });
         attempt.shared()
+    }
+
+    /// The cached credential and its generation when it is fresh (not yet
+    /// due for refresh); `None` when a call would have to log in or wait.
+    pub fn fresh(&self) -> Option<(C, u64)> {
+        let mut state = self.lock();
+        settle(&mut state);
+        fresh(&state, Instant::now())
     }
 
     /// Drops the cached credential if it is still `generation`; later
@@ -665,17 +687,25 @@ impl TokenEndpoint {
     }
 }
 
+/// The bearer header for a token `value` of `generation`.
+fn bearer_credentials((value, generation): (HeaderValue, u64)) -> Credentials {
+    let mut headers = HeaderMap::new();
+    headers.insert(AUTHORIZATION, value);
+    Credentials {
+        headers,
+        generation,
+    }
+}
+
 impl Auth for ClientCredentials {
     fn authorize<'a>(&'a self, _: RequestParts<'a>) -> BoxFuture<'a, Result<Credentials>> {
-        Box::pin(async move {
-            let (value, generation) = self.bearer().await?;
-            let mut headers = HeaderMap::new();
-            headers.insert(AUTHORIZATION, value);
-            Ok(Credentials {
-                headers,
-                generation,
-            })
-        })
+        Box::pin(async move { self.bearer().await.map(bearer_credentials) })
+    }
+
+    fn ready(&self, _: RequestParts<'_>) -> Option<Result<Credentials>> {
+        self.cache
+            .fresh()
+            .map(|token| Ok(bearer_credentials(token)))
     }
 
     fn on_unauthorized(&self, generation: u64) -> bool {
@@ -811,6 +841,14 @@ impl Auth for SessionAuth {
                 generation,
             })
         })
+    }
+
+    fn ready(&self, _: RequestParts<'_>) -> Option<Result<Credentials>> {
+        let (headers, generation) = self.cache.fresh()?;
+        Some(Ok(Credentials {
+            headers,
+            generation,
+        }))
     }
 
     fn on_unauthorized(&self, generation: u64) -> bool {
@@ -1012,15 +1050,25 @@ impl HmacNonceAuth {
     }
 }
 
-impl Auth for HmacNonceAuth {
-    fn authorize<'a>(&'a self, _: RequestParts<'a>) -> BoxFuture<'a, Result<Credentials>> {
-        let result = self
-            .headers_for(&self.next_nonce().to_string())
+impl HmacNonceAuth {
+    /// Headers signed with a fresh nonce.
+    fn credentials(&self) -> Result<Credentials> {
+        self.headers_for(&self.next_nonce().to_string())
             .map(|headers| Credentials {
                 headers,
                 generation: 0,
-            });
+            })
+    }
+}
+
+impl Auth for HmacNonceAuth {
+    fn authorize<'a>(&'a self, _: RequestParts<'a>) -> BoxFuture<'a, Result<Credentials>> {
+        let result = self.credentials();
         Box::pin(async move { result })
+    }
+
+    fn ready(&self, _: RequestParts<'_>) -> Option<Result<Credentials>> {
+        Some(self.credentials())
     }
 }
 
@@ -1256,6 +1304,40 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Config(_)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn ready_answers_from_a_fresh_session_and_leaves_logins_to_authorize() {
+        let logins = Arc::new(AtomicU64::new(0));
+        let counted = Arc::clone(&logins);
+        let auth = SessionAuth::new("demo", move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async {
+                let mut headers = HeaderMap::new();
+                headers.insert("x-session", HeaderValue::from_static("s1"));
+                Ok(Session {
+                    headers,
+                    lifetime: Some(Duration::from_secs(3600)),
+                })
+            })
+        });
+        let url = Url::parse("https://example.test/a").unwrap();
+        let parts = RequestParts {
+            method: &Method::GET,
+            url: &url,
+            body: &[],
+        };
+        assert!(auth.ready(parts).is_none(), "nothing cached: log in first");
+        let logged_in = auth.authorize(parts).await.unwrap();
+        let ready = auth.ready(parts).expect("a fresh session").unwrap();
+        assert_eq!(ready.generation, logged_in.generation);
+        assert_eq!(ready.headers.get("x-session").unwrap(), "s1");
+        // Due for refresh (54 min into 60): `ready` leaves it to `authorize`.
+        tokio::time::advance(Duration::from_secs(3300)).await;
+        assert!(auth.ready(parts).is_none());
+        assert_eq!(logins.load(Ordering::SeqCst), 1);
+        // No login needed, or a signature computed on the spot: always ready.
+        assert!(NoAuth.ready(parts).is_some_and(|c| c.is_ok()));
     }
 
     #[tokio::test(start_paused = true)]
