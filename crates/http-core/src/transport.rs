@@ -74,13 +74,15 @@ pub fn default_http_client(connect_timeout: Duration) -> Result<reqwest::Client>
 /// same name (as `reqwest::RequestBuilder::headers` does), without taking
 /// `src` by value.
 fn replace_headers(dst: &mut HeaderMap, src: &HeaderMap) {
-    for name in src.keys() {
-        let mut values = src.get_all(name).iter();
-        if let Some(first) = values.next() {
-            dst.insert(name.clone(), first.clone());
-        }
-        for value in values {
+    // `iter` yields every value of a name in a row, each with a reference
+    // to the same key: the first replaces, the rest are appended.
+    let mut last: Option<&HeaderName> = None;
+    for (name, value) in src {
+        if last.is_some_and(|l| std::ptr::eq(l, name)) {
             dst.append(name.clone(), value.clone());
+        } else {
+            dst.insert(name.clone(), value.clone());
+            last = Some(name);
         }
     }
 }
@@ -429,9 +431,16 @@ impl TransportBuilder {
             headers.insert(n, v);
         }
         self.auth.bind_http_client(http.reqwest());
+        let mut path_base = base.clone();
+        path_base
+            .path_segments_mut()
+            .map_err(|_| Error::Config("base URL cannot carry a path".into()))?
+            .pop_if_empty();
         Ok(Transport {
             inner: Arc::new(Inner {
                 provider: self.provider,
+                path_base_segments: segment_count(&path_base),
+                path_base,
                 base,
                 http,
                 timeout: self.timeout,
@@ -463,6 +472,10 @@ pub fn parse_base_url(raw: &str) -> Result<Url> {
 struct Inner {
     provider: &'static str,
     base: Url,
+    /// `base` without its trailing empty segment (`/api/` → `/api`), which
+    /// request paths are pushed onto, and its segment count.
+    path_base: Url,
+    path_base_segments: usize,
     http: HttpClient,
     timeout: Duration,
     retry: RetryPolicy,
@@ -766,6 +779,17 @@ fn decode_json_with_path<T: DeserializeOwned>(
 /// headers with its body or the error that makes it unusable.
 type Outcome = reqwest::Result<(StatusCode, HeaderMap, Result<Bytes>)>;
 
+/// Which attempt of a call this is, and how it is traced.
+#[derive(Clone, Copy)]
+struct Step {
+    /// 1 for the first attempt.
+    attempt: u32,
+    /// Credentials were refused once and fetched again.
+    reauthenticated: bool,
+    /// The call's span is enabled (a subscriber listens).
+    traced: bool,
+}
+
 enum Attempt {
     Done(Result<Response>),
     Retry(Duration),
@@ -838,44 +862,38 @@ impl Transport {
     /// not add exactly one segment.
     fn push_path(&self, request: &Request, check_each: bool) -> Result<(Url, usize)> {
         let no_path = || Error::Config("base URL cannot carry a path".into());
-        let mut url = self.inner.base.clone();
-        url.path_segments_mut()
-            .map_err(|_| no_path())?
-            .pop_if_empty();
-        let mut count = segment_count(&url);
+        let mut url = self.inner.path_base.clone();
+        let mut count = self.inner.path_base_segments;
         let mut params = request.params.iter();
-        for piece in request.template.split('/').filter(|p| !p.is_empty()) {
-            // Pieces are short: a byte scan, not a `str` pattern searcher.
-            let find = |byte: u8| piece.bytes().position(|b| b == byte);
-            let (name, segment) = match (find(b'{'), find(b'}')) {
-                (Some(open), Some(close)) if open < close => {
-                    let name = &piece[open + 1..close];
-                    let value = params.next().ok_or_else(|| {
-                        Error::invalid_input(name.to_owned(), "missing path parameter")
-                    })?;
-                    check_segment(name, value)?;
-                    let segment = format!("{}{}{}", &piece[..open], value, &piece[close + 1..]);
-                    (Some(name), Cow::Owned(segment))
+        let pieces = request.template.split('/').filter(|p| !p.is_empty());
+        if !check_each {
+            // One path editor for every segment.
+            let mut segments = url.path_segments_mut().map_err(|_| no_path())?;
+            for piece in pieces {
+                segments.push(&fill_piece(piece, &mut params)?.1);
+                count += 1;
+            }
+        } else {
+            for piece in pieces {
+                let (name, segment) = fill_piece(piece, &mut params)?;
+                url.path_segments_mut()
+                    .map_err(|_| no_path())?
+                    .push(&segment);
+                count += 1;
+                if segment_count(&url) != count {
+                    return Err(match name {
+                        Some(name) => {
+                            Error::invalid_input(name.to_owned(), "would change the request path")
+                        }
+                        None => Error::Config(
+                            format!(
+                                "{}: path template {piece:?} is not one segment",
+                                request.operation
+                            )
+                            .into(),
+                        ),
+                    });
                 }
-                _ => (None, Cow::Borrowed(piece)),
-            };
-            url.path_segments_mut()
-                .map_err(|_| no_path())?
-                .push(&segment);
-            count += 1;
-            if check_each && segment_count(&url) != count {
-                return Err(match name {
-                    Some(name) => {
-                        Error::invalid_input(name.to_owned(), "would change the request path")
-                    }
-                    None => Error::Config(
-                        format!(
-                            "{}: path template {piece:?} is not one segment",
-                            request.operation
-                        )
-                        .into(),
-                    ),
-                });
             }
         }
         if params.next().is_some() {
@@ -940,7 +958,10 @@ impl Transport {
             attempts = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        self.run_inner(request, finish).instrument(span)
+        // With no subscriber listening the span is disabled: the call then
+        // skips looking up the current span to record its fields.
+        let traced = !span.is_disabled();
+        self.run_inner(request, traced, finish).instrument(span)
     }
 
     #[allow(
@@ -950,6 +971,7 @@ impl Transport {
     fn run_inner<R>(
         &self,
         request: Request,
+        traced: bool,
         finish: impl FnOnce(&Transport, &Request, Response) -> Result<R>,
     ) -> impl Future<Output = Result<R>> {
         async move {
@@ -964,7 +986,12 @@ impl Transport {
                 attempt += 1;
                 // The attempt's outcome is consumed in this statement, so it
                 // takes no room in the future across the backoff's await.
-                let wait = match self.attempt(&request, &url, attempt, reauthenticated).await {
+                let step = Step {
+                    attempt,
+                    reauthenticated,
+                    traced,
+                };
+                let wait = match self.attempt(&request, &url, step).await {
                     Attempt::Done(result) => break result,
                     Attempt::Reauth => {
                         reauthenticated = true;
@@ -977,9 +1004,11 @@ impl Transport {
                 tokio::time::sleep(wait).await;
             };
             let elapsed = started.elapsed();
-            let span = tracing::Span::current();
-            span.record("attempts", attempt);
-            span.record("elapsed_ms", elapsed.as_millis() as u64);
+            if traced {
+                let span = tracing::Span::current();
+                span.record("attempts", attempt);
+                span.record("elapsed_ms", elapsed.as_millis() as u64);
+            }
             let result = result.and_then(|response| {
                 let meta = self.call_metadata(&request, &response, attempt, elapsed);
                 let value = finish(self, &request, response)?;
@@ -1064,39 +1093,37 @@ impl Transport {
     /// the credentials and the exchange's own future live across its
     /// awaits; building the request and classifying the answer are plain
     /// functions, so their locals take no room in the call's future.
-    async fn attempt(
-        &self,
-        request: &Request,
-        url: &Url,
-        attempt: u32,
-        reauthenticated: bool,
-    ) -> Attempt {
+    async fn attempt(&self, request: &Request, url: &Url, step: Step) -> Attempt {
         let body = request
             .body
             .as_ref()
             .map(|(b, _)| b.as_ref())
             .unwrap_or(&[]);
-        let authorizing = self.inner.auth.authorize(RequestParts {
+        let parts = RequestParts {
             method: &request.method,
             url,
             body,
-        });
-        let credentials = match authorizing.await {
+        };
+        let authorized = match self.inner.auth.ready(parts) {
+            Some(ready) => ready,
+            None => self.inner.auth.authorize(parts).await,
+        };
+        let credentials = match authorized {
             Ok(c) => c,
             Err(e) => return Attempt::Done(Err(e)),
         };
         let generation = credentials.generation;
-        let (sending, credential_headers) = match self.start(request, url, attempt, credentials) {
-            Ok(started) => started,
-            Err(e) => return Attempt::Done(Err(e)),
-        };
+        let (sending, credential_headers) =
+            match self.start(request, url, step.attempt, credentials) {
+                Ok(started) => started,
+                Err(e) => return Attempt::Done(Err(e)),
+            };
         let sent_at = Instant::now();
         let outcome = self.receive(request, url, sending).await;
         let elapsed = sent_at.elapsed();
         self.classify(
             request,
-            attempt,
-            reauthenticated,
+            step,
             (generation, credential_headers.as_deref()),
             outcome,
             elapsed,
@@ -1132,17 +1159,33 @@ impl Transport {
         Option<Box<HeaderMap>>,
     )> {
         let inner = &self.inner;
-        let extra_headers = self.extra_headers(request, &credentials.headers)?;
-        // Built in place rather than through `RequestBuilder`, whose
-        // `headers` takes each map by value: the default, request and
-        // credential maps are copied entry by entry, never cloned whole.
+        let extra_headers = match &self.options {
+            Some(o) => {
+                Some(o.extra_headers([&inner.headers, request.headers(), &credentials.headers])?)
+            }
+            None => None,
+        };
+        // Built in place rather than through `RequestBuilder`, into one map
+        // sized for every header it gets (reqwest adds a few of its own):
+        // the default headers, then the request's own, the options' and the
+        // credentials' set over them.
         let mut http_request = reqwest::Request::new(request.method.clone(), url.clone());
         let timeout = self.attempt_timeout(request);
         if inner.http.default_timeout() != Some(timeout) {
             *http_request.timeout_mut() = Some(timeout);
         }
+        let own = request.headers.as_deref();
+        let capacity = inner.headers.len()
+            + own.map_or(0, HeaderMap::len)
+            + extra_headers.as_ref().map_or(0, HeaderMap::len)
+            + credentials.headers.len()
+            + 4;
         let sent_headers = http_request.headers_mut();
-        for set in [&inner.headers, request.headers(), &extra_headers] {
+        *sent_headers = HeaderMap::with_capacity(capacity);
+        for set in [Some(&inner.headers), own, extra_headers.as_ref()]
+            .into_iter()
+            .flatten()
+        {
             replace_headers(sent_headers, set);
         }
         let credential_headers = match &inner.hooks {
@@ -1235,8 +1278,11 @@ impl Transport {
     fn classify(
         &self,
         request: &Request,
-        attempt: u32,
-        reauthenticated: bool,
+        Step {
+            attempt,
+            reauthenticated,
+            traced,
+        }: Step,
         (generation, credential_headers): (u64, Option<&HeaderMap>),
         outcome: Outcome,
         elapsed: Duration,
@@ -1294,7 +1340,9 @@ impl Transport {
                 }));
             }
         };
-        tracing::Span::current().record("http.status", status.as_u16());
+        if traced {
+            tracing::Span::current().record("http.status", status.as_u16());
+        }
         tracing::debug!(
             attempt,
             http.status = status.as_u16(),
@@ -1430,13 +1478,6 @@ impl Transport {
         self.options.as_ref().and_then(|o| o.connect_timeout())
     }
 
-    fn extra_headers(&self, request: &Request, credentials: &HeaderMap) -> Result<HeaderMap> {
-        match &self.options {
-            Some(o) => o.extra_headers([&self.inner.headers, request.headers(), credentials]),
-            None => Ok(HeaderMap::new()),
-        }
-    }
-
     /// The call's metadata, when a [`capture`](crate::capture) is listening.
     fn call_metadata(
         &self,
@@ -1456,6 +1497,33 @@ impl Transport {
             };
             CallMetadata::new(facts, response.status, &response.headers)
         })
+    }
+}
+
+/// One piece of a path template with its placeholder (if any) filled from
+/// `params`: the placeholder's name and the segment.
+fn fill_piece<'a>(
+    piece: &'a str,
+    params: &mut std::slice::Iter<'a, String>,
+) -> Result<(Option<&'a str>, Cow<'a, str>)> {
+    // Pieces are short: a byte scan, not a `str` pattern searcher.
+    let find = |byte: u8| piece.bytes().position(|b| b == byte);
+    match (find(b'{'), find(b'}')) {
+        (Some(open), Some(close)) if open < close => {
+            let name = &piece[open + 1..close];
+            let value = params
+                .next()
+                .ok_or_else(|| Error::invalid_input(name.to_owned(), "missing path parameter"))?;
+            check_segment(name, value)?;
+            let (before, after) = (&piece[..open], &piece[close + 1..]);
+            let segment = if before.is_empty() && after.is_empty() {
+                Cow::Borrowed(value.as_str())
+            } else {
+                Cow::Owned(format!("{before}{value}{after}"))
+            };
+            Ok((Some(name), segment))
+        }
+        _ => Ok((None, Cow::Borrowed(piece))),
     }
 }
 
