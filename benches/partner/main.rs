@@ -131,6 +131,16 @@ where
                 Side::Sdk => profile.run(&sdk).await,
                 Side::Plain => profile.run(&plain).await,
                 Side::SameWork => profile.run(&same).await,
+                Side::Pair => {
+                    // Row 1's 1-in-flight measurement alone, so that a
+                    // sampling profiler can tell the two calls apart by
+                    // their stacks.
+                    warm(&sdk).await;
+                    warm(&plain).await;
+                    let (s, b) = support::paired_latency(profile.calls, &sdk, &plain).await;
+                    let ratio = support::ratio(s, b);
+                    eprintln!("pair: SDK {s:?}, plain {b:?}, {ratio:.3}×");
+                }
             }
         }
         return false;
@@ -199,7 +209,11 @@ where
 /// the two sides' instruction counts under `valgrind --tool=callgrind`,
 /// divided by the calls, is the SDK's extra work per call (run two call
 /// counts and subtract, so that one-time work such as the first connection
-/// and the token request cancels out).
+/// and the token request cancels out). The same holds for cache misses
+/// under `valgrind --tool=cachegrind --cache-sim=yes`. Each run prints the
+/// CPU time per call of the calling thread and of the whole process. The
+/// side `pair` runs row 1's 1-in-flight pairing instead, for a sampling
+/// profiler (`perf record --call-graph dwarf`).
 struct Profile {
     side: Side,
     in_flight: usize,
@@ -215,6 +229,7 @@ impl Profile {
             "sdk" => Side::Sdk,
             "baseline" => Side::Plain,
             "same" => Side::SameWork,
+            "pair" => Side::Pair,
             other => panic!("PARTNER_BENCH_PROFILE: unknown side {other:?}"),
         };
         let in_flight = parts.next()?.parse::<usize>().expect("in flight").max(1);
@@ -235,9 +250,23 @@ impl Profile {
     {
         // The same warm pool as section 1's measurements (see `warm`).
         warm(call).await;
-        for _ in 0..self.calls.div_ceil(self.in_flight) {
+        let (own, all) = (support::thread_cpu_ns(), support::process_cpu_ns());
+        let batches = self.calls.div_ceil(self.in_flight);
+        for _ in 0..batches {
             futures::future::join_all((0..self.in_flight).map(|_| call())).await;
         }
+        // CPU time per call of the calling thread (where a call's own work
+        // runs) and of the whole process, for comparing the two sides.
+        let calls = (batches * self.in_flight) as f64;
+        let per_call = |before: Option<u64>, after: Option<u64>| match (before, after) {
+            (Some(b), Some(a)) => format!("{:.2} µs", a.saturating_sub(b) as f64 / calls / 1e3),
+            _ => "unknown".to_owned(),
+        };
+        eprintln!(
+            "profile: {calls} calls, CPU per call: calling thread {}, whole process {}",
+            per_call(own, support::thread_cpu_ns()),
+            per_call(all, support::process_cpu_ns()),
+        );
     }
 }
 
@@ -249,6 +278,9 @@ enum Side {
     Plain,
     /// The hand-written call doing the same work (section 1b's baseline).
     SameWork,
+    /// Both, paired one call at a time as row 1 measures them at 1 in
+    /// flight (`<in flight>` is ignored; `<calls>` pairs).
+    Pair,
 }
 
 /// Sections to run: all, or those listed in `PARTNER_BENCH_SECTIONS`

@@ -242,6 +242,13 @@ pub(crate) fn process_cpu_ns() -> Option<u64> {
     Some(total)
 }
 
+/// CPU time used so far by the calling thread, from /proc (Linux), in
+/// nanoseconds.
+pub(crate) fn thread_cpu_ns() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
 /// CPU time per call of `sdk` and `baseline` with `in_flight` calls
 /// running concurrently, batches alternating: the process's CPU time
 /// summed over each side's batches, divided by its calls. Unlike wall
