@@ -1166,9 +1166,9 @@ impl Transport {
             None => None,
         };
         // Built in place rather than through `RequestBuilder`, into one map
-        // sized for every header it gets (reqwest adds a few of its own):
-        // the default headers, then the request's own, the options' and the
-        // credentials' set over them.
+        // sized for the headers it gets (reqwest adds none that are set
+        // already): the default headers, then the request's own, the
+        // options' and the credentials' set over them, and the body's type.
         let mut http_request = reqwest::Request::new(request.method.clone(), url.clone());
         let timeout = self.attempt_timeout(request);
         if inner.http.default_timeout() != Some(timeout) {
@@ -1179,7 +1179,7 @@ impl Transport {
             + own.map_or(0, HeaderMap::len)
             + extra_headers.as_ref().map_or(0, HeaderMap::len)
             + credentials.headers.len()
-            + 4;
+            + usize::from(request.body.is_some());
         let sent_headers = http_request.headers_mut();
         *sent_headers = HeaderMap::with_capacity(capacity);
         for set in [Some(&inner.headers), own, extra_headers.as_ref()]
