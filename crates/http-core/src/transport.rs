@@ -1169,6 +1169,8 @@ impl Transport {
         // sized for the headers it gets (reqwest adds none that are set
         // already): the default headers, then the request's own, the
         // options' and the credentials' set over them, and the body's type.
+        // One more: reqwest hands hyper a copy of the map, which keeps its
+        // table size, and hyper adds `Host` to it.
         let mut http_request = reqwest::Request::new(request.method.clone(), url.clone());
         let timeout = self.attempt_timeout(request);
         if inner.http.default_timeout() != Some(timeout) {
@@ -1179,7 +1181,8 @@ impl Transport {
             + own.map_or(0, HeaderMap::len)
             + extra_headers.as_ref().map_or(0, HeaderMap::len)
             + credentials.headers.len()
-            + usize::from(request.body.is_some());
+            + usize::from(request.body.is_some())
+            + 1;
         let sent_headers = http_request.headers_mut();
         *sent_headers = HeaderMap::with_capacity(capacity);
         for set in [Some(&inner.headers), own, extra_headers.as_ref()]
