@@ -1104,13 +1104,15 @@ impl Transport {
             url,
             body,
         };
-        let authorized = match self.inner.auth.ready(parts) {
-            Some(ready) => ready,
-            None => self.inner.auth.authorize(parts).await,
-        };
-        let credentials = match authorized {
-            Ok(c) => c,
-            Err(e) => return Attempt::Done(Err(e)),
+        // Matched in place, so that no result is kept in the future across
+        // the exchange's await.
+        let credentials = match self.inner.auth.ready(parts) {
+            Some(Ok(c)) => c,
+            Some(Err(e)) => return Attempt::Done(Err(e)),
+            None => match self.inner.auth.authorize(parts).await {
+                Ok(c) => c,
+                Err(e) => return Attempt::Done(Err(e)),
+            },
         };
         let generation = credentials.generation;
         let (sending, credential_headers) =
