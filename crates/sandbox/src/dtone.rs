@@ -503,6 +503,15 @@ fn text(body: &Value, name: &str) -> Option<String> {
     }
 }
 
+/// An amount as DT One takes it: a decimal number above zero, read
+/// exactly (never through a float).
+fn is_positive_amount(text: &str) -> bool {
+    let text = text.trim();
+    rust_decimal::Decimal::from_str_exact(text)
+        .or_else(|_| rust_decimal::Decimal::from_scientific(text))
+        .is_ok_and(|d| d > rust_decimal::Decimal::ZERO)
+}
+
 fn create_transaction(state: &mut State, kind: &str, body: &[u8]) -> Answer {
     if !CATEGORIES.contains(&kind) {
         return Err(invalid("Invalid parameter: transaction type"));
@@ -535,10 +544,9 @@ fn create_transaction(state: &mut State, kind: &str, body: &[u8]) -> Answer {
     }
     let local_value = if kind.starts_with("variable") {
         let v = text(&body, "local_value")
-            .and_then(|v| v.parse::<f64>().ok().map(|f| (v, f)))
-            .filter(|(_, f)| *f > 0.0)
+            .filter(|v| is_positive_amount(v))
             .ok_or_else(|| invalid("Invalid parameter: local_value"))?;
-        Value::String(v.0)
+        Value::String(v)
     } else {
         product.body["local_value"].clone()
     };
@@ -622,4 +630,26 @@ fn lookup(state: &State, kind: &str, ext: &str) -> Answer {
         .get(&(kind.to_owned(), external_id.to_owned()))
         .map(|tx| ok(tx.clone()))
         .ok_or_else(|| error(404, 1000404, "Transaction not found"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_positive_amount;
+
+    #[test]
+    fn amounts_are_read_as_decimals_above_zero() {
+        for ok in [
+            "19",
+            "0.01",
+            "19.99",
+            " 5 ",
+            "1e2",
+            "100000000000000000000.5",
+        ] {
+            assert!(is_positive_amount(ok), "{ok:?}");
+        }
+        for refused in ["0", "0.00", "-1", "abc", "", "NaN", "inf"] {
+            assert!(!is_positive_amount(refused), "{refused:?}");
+        }
+    }
 }
