@@ -1048,9 +1048,7 @@ impl HmacNonceAuth {
         headers.insert(self.headers.signature.clone(), sensitive(&self.sign(nonce)));
         Ok(headers)
     }
-}
 
-impl HmacNonceAuth {
     /// Headers signed with a fresh nonce.
     fn credentials(&self) -> Result<Credentials> {
         self.headers_for(&self.next_nonce().to_string())
