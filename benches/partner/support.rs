@@ -237,7 +237,7 @@ pub(crate) fn process_cpu_ns() -> Option<u64> {
         let Ok(text) = std::fs::read_to_string(path) else {
             continue;
         };
-        total += text.split_whitespace().next()?.parse::<u64>().ok()?;
+        total += run_ns(&text)?;
     }
     Some(total)
 }
@@ -245,8 +245,13 @@ pub(crate) fn process_cpu_ns() -> Option<u64> {
 /// CPU time used so far by the calling thread, from /proc (Linux), in
 /// nanoseconds.
 pub(crate) fn thread_cpu_ns() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    text.split_whitespace().next()?.parse().ok()
+    run_ns(&std::fs::read_to_string("/proc/thread-self/schedstat").ok()?)
+}
+
+/// The time spent running, in nanoseconds: the first field of a
+/// `schedstat` file.
+fn run_ns(schedstat: &str) -> Option<u64> {
+    schedstat.split_whitespace().next()?.parse().ok()
 }
 
 /// CPU time per call of `sdk` and `baseline` with `in_flight` calls
