@@ -434,7 +434,7 @@ impl TransportBuilder {
         let mut path_base = base.clone();
         path_base
             .path_segments_mut()
-            .map_err(|_| Error::Config("base URL cannot carry a path".into()))?
+            .map_err(|_| no_path())?
             .pop_if_empty();
         Ok(Transport {
             inner: Arc::new(Inner {
@@ -861,7 +861,6 @@ impl Transport {
     /// must have. With `check_each`, fails at the first segment that does
     /// not add exactly one segment.
     fn push_path(&self, request: &Request, check_each: bool) -> Result<(Url, usize)> {
-        let no_path = || Error::Config("base URL cannot carry a path".into());
         let mut url = self.inner.path_base.clone();
         let mut count = self.inner.path_base_segments;
         let mut params = request.params.iter();
@@ -1530,6 +1529,12 @@ fn fill_piece<'a>(
         }
         _ => Ok((None, Cow::Borrowed(piece))),
     }
+}
+
+/// The error for a base URL whose path cannot be edited (refused by
+/// [`parse_base_url`] already; kept rather than a panic).
+fn no_path() -> Error {
+    Error::Config("base URL cannot carry a path".into())
 }
 
 /// Path segments of `url`; the bare root `/` has none.
