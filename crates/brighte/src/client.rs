@@ -202,10 +202,7 @@ impl ClientBuilder {
 /// A bodyless request with `Content-Type: application/json`, as every
 /// sample request of the documentation carries it.
 fn bodyless(request: Request) -> Request {
-    request.header(
-        partner_sdk_core::reqwest::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    )
+    request.content_type("application/json")
 }
 
 /// A GET with the documented headers.

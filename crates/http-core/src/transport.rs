@@ -524,7 +524,10 @@ pub struct Request {
     /// Boxed: most requests have none, and every call in flight holds its
     /// request in its future.
     headers: Option<Box<HeaderMap>>,
-    body: Option<(Bytes, &'static str)>,
+    body: Option<Bytes>,
+    /// The body's type, or the type a bodyless request is documented to
+    /// carry: a `&'static str`, so it needs no header map of its own.
+    content_type: Option<&'static str>,
     idempotent: Option<bool>,
     reconcile: Option<(&'static str, String)>,
     timeout: Option<Duration>,
@@ -554,6 +557,7 @@ impl Request {
             query: String::new(),
             headers: None,
             body: None,
+            content_type: None,
             idempotent: None,
             reconcile: None,
             timeout: None,
@@ -614,7 +618,10 @@ impl Request {
     /// JSON body.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
         match serde_json::to_vec(body) {
-            Ok(bytes) => self.body = Some((Bytes::from(bytes), "application/json")),
+            Ok(bytes) => {
+                self.body = Some(Bytes::from(bytes));
+                self.content_type = Some("application/json");
+            }
             Err(e) => self.fail(Error::invalid_input("body", e.to_string())),
         }
         self
@@ -624,7 +631,8 @@ impl Request {
     pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
         match serde_urlencoded::to_string(body) {
             Ok(text) => {
-                self.body = Some((Bytes::from(text), "application/x-www-form-urlencoded"));
+                self.body = Some(Bytes::from(text));
+                self.content_type = Some("application/x-www-form-urlencoded");
             }
             Err(e) => self.fail(Error::invalid_input("body", e.to_string())),
         }
@@ -633,7 +641,15 @@ impl Request {
 
     /// Raw body with its content type.
     pub fn body(mut self, body: impl Into<Bytes>, content_type: &'static str) -> Self {
-        self.body = Some((body.into(), content_type));
+        self.body = Some(body.into());
+        self.content_type = Some(content_type);
+        self
+    }
+
+    /// `Content-Type` for a request the provider documents with one but
+    /// without a body. A body set afterwards brings its own type.
+    pub fn content_type(mut self, content_type: &'static str) -> Self {
+        self.content_type = Some(content_type);
         self
     }
 
@@ -1093,11 +1109,7 @@ impl Transport {
     /// awaits; building the request and classifying the answer are plain
     /// functions, so their locals take no room in the call's future.
     async fn attempt(&self, request: &Request, url: &Url, step: Step) -> Attempt {
-        let body = request
-            .body
-            .as_ref()
-            .map(|(b, _)| b.as_ref())
-            .unwrap_or(&[]);
+        let body = request.body.as_deref().unwrap_or(&[]);
         let parts = RequestParts {
             method: &request.method,
             url,
@@ -1182,7 +1194,7 @@ impl Transport {
             + own.map_or(0, HeaderMap::len)
             + extra_headers.as_ref().map_or(0, HeaderMap::len)
             + credentials.headers.len()
-            + usize::from(request.body.is_some())
+            + usize::from(request.content_type.is_some())
             + 1;
         let sent_headers = http_request.headers_mut();
         *sent_headers = HeaderMap::with_capacity(capacity);
@@ -1202,8 +1214,10 @@ impl Transport {
                 None
             }
         };
-        if let Some((bytes, content_type)) = &request.body {
+        if let Some(content_type) = request.content_type {
             sent_headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
+        if let Some(bytes) = &request.body {
             *http_request.body_mut() = Some(bytes.clone().into());
         }
         if let Some(h) = &inner.hooks {

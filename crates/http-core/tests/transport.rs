@@ -696,3 +696,41 @@ fn client_types_futures_and_streams_are_send() {
     send(&cc.bearer());
     send_sync(&cc);
 }
+
+#[tokio::test]
+async fn a_bodyless_request_carries_its_content_type_and_a_body_brings_its_own() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/things/1"))
+        .and(header("content-type", "application/json"))
+        .and(body_string(""))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 1})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/things"))
+        .and(header("content-type", "application/x-www-form-urlencoded"))
+        .and(body_string("id=2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 2})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let t = Transport::builder("demo")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let bodyless = get_thing().content_type("application/json");
+    assert_eq!(t.send::<Thing>(bodyless).await.unwrap(), Thing { id: 1 });
+    let with_body = Request::post("create", "/things")
+        .content_type("application/json")
+        .form(&[("id", 2)]);
+    assert_eq!(t.send::<Thing>(with_body).await.unwrap(), Thing { id: 2 });
+    let sent = server.received_requests().await.unwrap();
+    assert!(
+        sent[0]
+            .headers
+            .get("content-length")
+            .is_none_or(|v| v == "0")
+    );
+}
