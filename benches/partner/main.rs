@@ -141,6 +141,19 @@ where
                     let ratio = support::ratio(s, b);
                     eprintln!("pair: SDK {s:?}, plain {b:?}, {ratio:.3}×");
                 }
+                Side::Trio => {
+                    warm(&sdk).await;
+                    warm(&plain).await;
+                    warm(&same).await;
+                    let [s, p, w] =
+                        support::rotated_latency(profile.calls, &sdk, &plain, &same).await;
+                    eprintln!(
+                        "trio: SDK {s:?}, plain {p:?}, same work {w:?}; SDK/plain {:.3}×, SDK/same work {:.3}×, same work/plain {:.3}×",
+                        support::ratio(s, p),
+                        support::ratio(s, w),
+                        support::ratio(w, p),
+                    );
+                }
             }
         }
         return false;
@@ -213,7 +226,10 @@ where
 /// under `valgrind --tool=cachegrind --cache-sim=yes`. Each run prints the
 /// CPU time per call of the calling thread and of the whole process. The
 /// side `pair` runs row 1's 1-in-flight pairing instead, for a sampling
-/// profiler (`perf record --call-graph dwarf`).
+/// profiler (`perf record --call-graph dwarf`); the side `trio` rotates
+/// the SDK call, the plain call and the same-work call one at a time, so
+/// that one run splits the SDK's extra time at 1 in flight between the
+/// work it must do and its own machinery.
 struct Profile {
     side: Side,
     in_flight: usize,
@@ -230,6 +246,7 @@ impl Profile {
             "baseline" => Side::Plain,
             "same" => Side::SameWork,
             "pair" => Side::Pair,
+            "trio" => Side::Trio,
             other => panic!("PARTNER_BENCH_PROFILE: unknown side {other:?}"),
         };
         let in_flight = parts.next()?.parse::<usize>().expect("in flight").max(1);
@@ -281,6 +298,10 @@ enum Side {
     /// Both, paired one call at a time as row 1 measures them at 1 in
     /// flight (`<in flight>` is ignored; `<calls>` pairs).
     Pair,
+    /// The SDK, the plain call and the same-work call, rotated call by
+    /// call at 1 in flight: how the SDK's extra time splits between the
+    /// work it is required to do (timer, 2xx check) and its machinery.
+    Trio,
 }
 
 /// Sections to run: all, or those listed in `PARTNER_BENCH_SECTIONS`

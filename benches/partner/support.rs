@@ -174,6 +174,45 @@ where
     (median(a), median(b))
 }
 
+/// Median per-call latency of each of three calls, one call in flight,
+/// rotated call by call through all six orders, so that machine load and
+/// the state a call leaves behind hit all three alike.
+pub(crate) async fn rotated_latency<A, AF, B, BF, C, CF>(
+    iterations: usize,
+    a: A,
+    b: B,
+    c: C,
+) -> [Duration; 3]
+where
+    A: Fn() -> AF,
+    AF: std::future::Future<Output = ()>,
+    B: Fn() -> BF,
+    BF: std::future::Future<Output = ()>,
+    C: Fn() -> CF,
+    CF: std::future::Future<Output = ()>,
+{
+    const ORDERS: [[usize; 3]; 6] = [
+        [0, 1, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [0, 2, 1],
+        [2, 1, 0],
+        [1, 0, 2],
+    ];
+    let mut samples: [Vec<Duration>; 3] = Default::default();
+    for i in 0..iterations {
+        for k in ORDERS[i % 6] {
+            let took = match k {
+                0 => timed(&a).await,
+                1 => timed(&b).await,
+                _ => timed(&c).await,
+            };
+            samples[k].push(took);
+        }
+    }
+    samples.map(median)
+}
+
 /// Median per-call time with `in_flight` calls running concurrently on one
 /// client, batches of `sdk` and `baseline` alternating; each sample is a
 /// batch's wall time divided by its size.
