@@ -21,7 +21,9 @@ use crate::types::{Grade, KeyValue, or_default};
 /// A stream of items over every page; boxed, `Send` and `Unpin`.
 pub type ItemStream<T> = BoxStream<'static, Result<T>>;
 
-fn check_list(field: &'static str, values: &[String]) -> Result<Option<String>> {
+/// Adds `field=a,b,…` to `request` when `values` is not empty, each entry
+/// checked first (BBTI reads a comma-separated list).
+fn list_pair(request: Request, field: &'static str, values: &[String]) -> Result<Request> {
     for v in values {
         if v.trim().is_empty() {
             return Err(invalid(field, "entries must not be empty"));
@@ -30,7 +32,25 @@ fn check_list(field: &'static str, values: &[String]) -> Result<Option<String>> 
             return Err(invalid(field, "entries must not contain a comma"));
         }
     }
-    Ok((!values.is_empty()).then(|| values.join(",")))
+    Ok(match values {
+        [] => request,
+        _ => request.query_pair(field, Joined(values)),
+    })
+}
+
+/// A list written comma-separated, with no joined copy.
+struct Joined<'a>(&'a [String]);
+
+impl std::fmt::Display for Joined<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, v) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(v)?;
+        }
+        Ok(())
+    }
 }
 
 fn check_key(field: &'static str, value: &Option<String>) -> Result<()> {
@@ -158,14 +178,13 @@ impl ModelQuery {
         self
     }
 
-    fn pairs(&self) -> Result<Vec<(&'static str, String)>> {
+    /// `request` with this query's filters and paging.
+    fn apply(&self, request: Request) -> Result<Request> {
         check_page_size(self.page_size)?;
-        let mut q = Vec::new();
-        push_list(&mut q, "categories", &self.categories)?;
-        push_list(&mut q, "manufacturers", &self.manufacturers)?;
-        push_list(&mut q, "series", &self.series)?;
-        push_paging(&mut q, self.page_size, &self.page_token);
-        Ok(q)
+        let request = list_pair(request, "categories", &self.categories)?;
+        let request = list_pair(request, "manufacturers", &self.manufacturers)?;
+        let request = list_pair(request, "series", &self.series)?;
+        Ok(paging(request, self.page_size, &self.page_token))
     }
 }
 
@@ -228,9 +247,9 @@ impl PriceQuery {
         self
     }
 
-    fn pairs(&self) -> Result<Vec<(&'static str, String)>> {
+    /// `request` with this query's filters and paging.
+    fn apply(&self, request: Request) -> Result<Request> {
         check_page_size(self.page_size)?;
-        let mut q = Vec::new();
         let keys = [
             ("programId", &self.program_id),
             ("modelKey", &self.model_key),
@@ -241,40 +260,22 @@ impl PriceQuery {
         for (name, value) in keys {
             check_key(name, value)?;
         }
-        if let Some(v) = &self.program_id {
-            q.push(("programId", v.clone()));
-        }
-        push_list(&mut q, "manufacturers", &self.manufacturers)?;
-        push_list(&mut q, "series", &self.series)?;
-        push_list(&mut q, "categories", &self.categories)?;
+        let request = request.query_opt("programId", self.program_id.as_ref());
+        let request = list_pair(request, "manufacturers", &self.manufacturers)?;
+        let request = list_pair(request, "series", &self.series)?;
+        let mut request = list_pair(request, "categories", &self.categories)?;
         for (name, value) in &keys[1..] {
-            if let Some(v) = value {
-                q.push((name, v.clone()));
-            }
+            request = request.query_opt(name, value.as_ref());
         }
-        push_paging(&mut q, self.page_size, &self.page_token);
-        Ok(q)
+        Ok(paging(request, self.page_size, &self.page_token))
     }
 }
 
-fn push_list(
-    q: &mut Vec<(&'static str, String)>,
-    name: &'static str,
-    values: &[String],
-) -> Result<()> {
-    if let Some(joined) = check_list(name, values)? {
-        q.push((name, joined));
-    }
-    Ok(())
-}
-
-fn push_paging(q: &mut Vec<(&'static str, String)>, size: Option<u32>, token: &Option<String>) {
-    if let Some(n) = size {
-        q.push(("pageSize", n.to_string()));
-    }
-    if let Some(t) = token.as_ref().filter(|t| !t.is_empty()) {
-        q.push(("pageToken", t.clone()));
-    }
+/// `request` with `pageSize` and a non-empty `pageToken`, when set.
+fn paging(request: Request, size: Option<u32>, token: &Option<String>) -> Request {
+    request
+        .query_opt("pageSize", size)
+        .query_opt("pageToken", token.as_ref().filter(|t| !t.is_empty()))
 }
 
 /// A series with its category, manufacturer and number of models.
@@ -477,32 +478,30 @@ impl PricePage {
 impl Client {
     /// `GET /v1/manufacturers`: manufacturers with tradable models.
     pub async fn list_manufacturers(&self, query: &ManufacturerQuery) -> Result<Vec<KeyValue>> {
-        let mut q = Vec::new();
-        push_list(&mut q, "categories", &query.categories)?;
-        let req = Request::get("list_manufacturers", "/v1/manufacturers").query(&q);
+        let req = Request::get("list_manufacturers", "/v1/manufacturers");
+        let req = list_pair(req, "categories", &query.categories)?;
         let list: ManufacturerList = self.transport.send(req).await?;
         Ok(list.manufacturers)
     }
 
     /// `GET /v1/series`: series with tradable models.
     pub async fn list_series(&self, query: &SeriesQuery) -> Result<Vec<SeriesAttributes>> {
-        let mut q = Vec::new();
-        push_list(&mut q, "categories", &query.categories)?;
-        push_list(&mut q, "manufacturers", &query.manufacturers)?;
-        let req = Request::get("list_series", "/v1/series").query(&q);
+        let req = Request::get("list_series", "/v1/series");
+        let req = list_pair(req, "categories", &query.categories)?;
+        let req = list_pair(req, "manufacturers", &query.manufacturers)?;
         let list: SeriesList = self.transport.send(req).await?;
         Ok(list.series)
     }
 
     /// `GET /v1/models`: one page of models.
     pub async fn list_models(&self, query: &ModelQuery) -> Result<ModelPage> {
-        let req = Request::get("list_models", "/v1/models").query(&query.pairs()?);
+        let req = query.apply(Request::get("list_models", "/v1/models"))?;
         Ok(self.transport.send(req).await?)
     }
 
     /// `GET /v1/prices`: one page of models with prices.
     pub async fn list_prices(&self, query: &PriceQuery) -> Result<PricePage> {
-        let req = Request::get("list_prices", "/v1/prices").query(&query.pairs()?);
+        let req = query.apply(Request::get("list_prices", "/v1/prices"))?;
         Ok(self.transport.send(req).await?)
     }
 
@@ -542,5 +541,59 @@ impl Client {
                 Ok(Page::tokened(page.models, Some(page.next_page_token)))
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(request: &Request) -> String {
+        partner_sdk_core::Transport::builder("bbti")
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .and_then(|t| t.url_for(request))
+            .map(|u| u.to_string())
+            .unwrap_or_else(|e| e.to_string())
+    }
+
+    #[test]
+    fn price_filters_are_sent_in_order_lists_comma_separated() {
+        let q = PriceQuery::new()
+            .program_id("p 1")
+            .manufacturer("apple")
+            .manufacturer("google")
+            .series("iphone")
+            .category("smartphone")
+            .model_key("iphone-8")
+            .storage_key("64gb")
+            .memory_key("8gb")
+            .carrier_key("simfree")
+            .page_size(50)
+            .page_token("t/2");
+        let req = q.apply(Request::get("list_prices", "/v1/prices")).unwrap();
+        assert_eq!(
+            url(&req),
+            "http://127.0.0.1:9/v1/prices?programId=p+1&manufacturers=apple%2Cgoogle&series=iphone\
+             &categories=smartphone&modelKey=iphone-8&storageKey=64gb&memoryKey=8gb\
+             &carrierKey=simfree&pageSize=50&pageToken=t%2F2"
+        );
+        let none = PriceQuery::new().page_token("");
+        let req = none
+            .apply(Request::get("list_prices", "/v1/prices"))
+            .unwrap();
+        assert_eq!(url(&req), "http://127.0.0.1:9/v1/prices");
+    }
+
+    #[test]
+    fn a_bad_list_entry_is_refused_naming_its_filter() {
+        for (entry, reason) in [(" ", "empty"), ("a,b", "comma")] {
+            let q = ModelQuery::new().category("smartphone").series(entry);
+            let err = q
+                .apply(Request::get("list_models", "/v1/models"))
+                .unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains("series") && text.contains(reason), "{text}");
+        }
     }
 }

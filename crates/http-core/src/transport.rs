@@ -590,6 +590,7 @@ impl Request {
 
     /// Adds the fields of `query` (serde, `None` fields skipped) to the query string.
     pub fn query<T: Serialize + ?Sized>(mut self, query: &T) -> Self {
+        self.reserve_query();
         let start = self.query.len();
         let mut pairs = url::form_urlencoded::Serializer::for_suffix(&mut self.query, 0);
         let written = query.serialize(serde_urlencoded::Serializer::new(&mut pairs));
@@ -600,11 +601,29 @@ impl Request {
         self
     }
 
-    /// Adds one query pair.
+    /// Adds one query pair. The value is form-encoded as it is formatted,
+    /// with no intermediate string.
     pub fn query_pair(mut self, name: impl AsRef<str>, value: impl fmt::Display) -> Self {
-        url::form_urlencoded::Serializer::for_suffix(&mut self.query, 0)
-            .append_pair(name.as_ref(), &value.to_string());
+        self.reserve_query();
+        if !self.query.is_empty() {
+            self.query.push('&');
+        }
+        let mut encoded = FormEncoded(&mut self.query);
+        // `FormEncoded` never fails; a `Display` that does ends the value
+        // where it stopped.
+        let _ = fmt::Write::write_str(&mut encoded, name.as_ref());
+        encoded.0.push('=');
+        let _ = fmt::write(&mut encoded, format_args!("{value}"));
         self
+    }
+
+    /// Room for a typical query, so that it is allocated once rather than
+    /// grown piece by piece.
+    fn reserve_query(&mut self) {
+        const TYPICAL_QUERY: usize = 64;
+        if self.query.capacity() == 0 {
+            self.query.reserve(TYPICAL_QUERY);
+        }
     }
 
     /// Adds one query pair when `value` is `Some`.
@@ -716,6 +735,19 @@ impl Request {
     /// idempotent): its accepted answer must never be lost silently.
     fn creation_key(&self) -> Option<&(&'static str, String)> {
         self.reconcile.as_ref().filter(|_| !self.is_idempotent())
+    }
+}
+
+/// Appends what is written to it form-encoded
+/// (`application/x-www-form-urlencoded`, as `url::form_urlencoded` encodes
+/// a pair's name or value: byte by byte, so any split gives the same text).
+struct FormEncoded<'a>(&'a mut String);
+
+impl fmt::Write for FormEncoded<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0
+            .extend(url::form_urlencoded::byte_serialize(s.as_bytes()));
+        Ok(())
     }
 }
 
@@ -1678,6 +1710,31 @@ mod tests {
             t.url_for(&req).unwrap().as_str(),
             "http://127.0.0.1:9/rest/vendor/v1/applications?categories=smartphone%2Cnote-pc&q=a%26b%3Dc"
         );
+    }
+
+    #[test]
+    fn query_pairs_are_encoded_as_form_urlencoded_encodes_them() {
+        struct Pieces;
+        impl fmt::Display for Pieces {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a b")?;
+                f.write_str("&é=")?;
+                write!(f, "{}+~*", 1)
+            }
+        }
+        let pairs = [
+            ("k y", "a b&é=1+~*".to_owned()),
+            ("n", 42.to_string()),
+            ("e", String::new()),
+        ];
+        let req = Request::get("op", "/x")
+            .query_pair("k y", Pieces)
+            .query_pair("n", 42)
+            .query_pair("e", "");
+        let expected = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&pairs)
+            .finish();
+        assert_eq!(req.query, expected);
     }
 
     #[test]
