@@ -689,7 +689,8 @@ impl TokenEndpoint {
 
 /// The bearer header for a token `value` of `generation`.
 fn bearer_credentials((value, generation): (HeaderValue, u64)) -> Credentials {
-    let mut headers = HeaderMap::new();
+    // Sized for its one header: a default map has room for six.
+    let mut headers = HeaderMap::with_capacity(1);
     headers.insert(AUTHORIZATION, value);
     Credentials {
         headers,
@@ -1037,7 +1038,7 @@ impl HmacNonceAuth {
 
     /// The three headers for `nonce`, values marked sensitive.
     pub fn headers_for(&self, nonce: &str) -> Result<HeaderMap> {
-        let mut headers = HeaderMap::new();
+        let mut headers = HeaderMap::with_capacity(3);
         let bad = |what: &str| Error::Config(format!("{what} is not a valid header value").into());
         let mut key =
             HeaderValue::from_str(self.api_key.expose_secret()).map_err(|_| bad("API key"))?;
