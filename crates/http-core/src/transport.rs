@@ -132,8 +132,8 @@ pub(crate) fn read_body(
 ) -> impl Future<Output = std::result::Result<Bytes, BodyError>> {
     // A block rather than an `async fn`, which would keep `response` twice.
     async move {
-        let announced = response.content_length();
-        if announced.is_some_and(|n| n > limit) {
+        let announced = response.content_length().unwrap_or(0);
+        if announced > limit {
             return Err(BodyError::TooLarge);
         }
         let over = |len: usize| u64::try_from(len).map_or(true, |n| n > limit);
@@ -145,22 +145,25 @@ pub(crate) fn read_body(
         if over(first.len()) {
             return Err(BodyError::TooLarge);
         }
-        let Some(second) = response.chunk().await.map_err(BodyError::Read)? else {
+        let Some(mut chunk) = response.chunk().await.map_err(BodyError::Read)? else {
             return Ok(first);
         };
-        let capacity = announced.unwrap_or(0).min(limit).min(1024 * 1024);
+        let capacity = announced.min(limit).min(1024 * 1024);
         let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
         body.extend_from_slice(&first);
-        let mut next = Some(second);
-        while let Some(chunk) = next {
-            let total = u64::try_from(body.len().saturating_add(chunk.len())).unwrap_or(u64::MAX);
-            if total > limit {
+        drop(first);
+        // Each chunk is appended before the next read, so no chunk is kept
+        // in the future across it.
+        loop {
+            if over(body.len().saturating_add(chunk.len())) {
                 return Err(BodyError::TooLarge);
             }
             body.extend_from_slice(&chunk);
-            next = response.chunk().await.map_err(BodyError::Read)?;
+            chunk = match response.chunk().await.map_err(BodyError::Read)? {
+                Some(next) => next,
+                None => return Ok(Bytes::from(body)),
+            };
         }
-        Ok(Bytes::from(body))
     }
 }
 
@@ -529,7 +532,9 @@ pub struct Request {
     /// carry: a `&'static str`, so it needs no header map of its own.
     content_type: Option<&'static str>,
     idempotent: Option<bool>,
-    reconcile: Option<(&'static str, String)>,
+    /// Boxed: only requests that create something carry one, and every
+    /// call in flight holds its request in its future.
+    reconcile: Option<Box<(&'static str, String)>>,
     timeout: Option<Duration>,
     sensitive_answer: bool,
     error: Option<Arc<Error>>,
@@ -689,7 +694,7 @@ impl Request {
     /// The caller's identifier for this request, reported in
     /// [`Error::OutcomeUnknown`] so the outcome can be looked up.
     pub fn reconcile_with(mut self, field: &'static str, value: impl Into<String>) -> Self {
-        self.reconcile = Some((field, value.into()));
+        self.reconcile = Some(Box::new((field, value.into())));
         self
     }
 
@@ -734,7 +739,7 @@ impl Request {
     /// The reconcile key of a request that creates something (not
     /// idempotent): its accepted answer must never be lost silently.
     fn creation_key(&self) -> Option<&(&'static str, String)> {
-        self.reconcile.as_ref().filter(|_| !self.is_idempotent())
+        self.reconcile.as_deref().filter(|_| !self.is_idempotent())
     }
 }
 
@@ -1140,39 +1145,50 @@ impl Transport {
     /// the credentials and the exchange's own future live across its
     /// awaits; building the request and classifying the answer are plain
     /// functions, so their locals take no room in the call's future.
-    async fn attempt(&self, request: &Request, url: &Url, step: Step) -> Attempt {
-        let body = request.body.as_deref().unwrap_or(&[]);
-        let parts = RequestParts {
-            method: &request.method,
-            url,
-            body,
-        };
-        // Matched in place, so that no result is kept in the future across
-        // the exchange's await.
-        let credentials = match self.inner.auth.ready(parts) {
-            Some(Ok(c)) => c,
-            Some(Err(e)) => return Attempt::Done(Err(e)),
-            None => match self.inner.auth.authorize(parts).await {
-                Ok(c) => c,
-                Err(e) => return Attempt::Done(Err(e)),
-            },
-        };
-        let generation = credentials.generation;
-        let (sending, credential_headers) =
-            match self.start(request, url, step.attempt, credentials) {
-                Ok(started) => started,
-                Err(e) => return Attempt::Done(Err(e)),
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an `async fn` keeps its arguments twice"
+    )]
+    fn attempt<'a>(
+        &'a self,
+        request: &'a Request,
+        url: &'a Url,
+        step: Step,
+    ) -> impl Future<Output = Attempt> + 'a {
+        async move {
+            let body = request.body.as_deref().unwrap_or(&[]);
+            let parts = RequestParts {
+                method: &request.method,
+                url,
+                body,
             };
-        let sent_at = Instant::now();
-        let outcome = self.receive(request, url, sending).await;
-        let elapsed = sent_at.elapsed();
-        self.classify(
-            request,
-            step,
-            (generation, credential_headers.as_deref()),
-            outcome,
-            elapsed,
-        )
+            // Matched in place, so that no result is kept in the future across
+            // the exchange's await.
+            let credentials = match self.inner.auth.ready(parts) {
+                Some(Ok(c)) => c,
+                Some(Err(e)) => return Attempt::Done(Err(e)),
+                None => match self.inner.auth.authorize(parts).await {
+                    Ok(c) => c,
+                    Err(e) => return Attempt::Done(Err(e)),
+                },
+            };
+            let generation = credentials.generation;
+            let (sending, credential_headers) =
+                match self.start(request, url, step.attempt, credentials) {
+                    Ok(started) => started,
+                    Err(e) => return Attempt::Done(Err(e)),
+                };
+            let sent_at = Instant::now();
+            let outcome = self.receive(request, url, sending).await;
+            let elapsed = sent_at.elapsed();
+            self.classify(
+                request,
+                step,
+                (generation, credential_headers.as_deref()),
+                outcome,
+                elapsed,
+            )
+        }
     }
 
     /// The call's `CallInfo` for hooks.
@@ -1385,7 +1401,7 @@ impl Transport {
                 return Attempt::Done(Err(Error::OutcomeUnknown {
                     provider,
                     operation,
-                    key: request.reconcile.clone(),
+                    key: request.reconcile.as_deref().cloned(),
                     cause,
                 }));
             }

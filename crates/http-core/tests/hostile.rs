@@ -304,6 +304,25 @@ async fn a_chunked_stream_stops_at_the_cap() {
 }
 
 #[tokio::test]
+async fn a_body_in_many_chunks_under_the_cap_is_read_whole() {
+    for content_length in [None, Some(300_000)] {
+        let server = RawServer::start(move |_, _| Reply::Stream {
+            status: 200,
+            content_length,
+            total: 300_000,
+        })
+        .await;
+        let t = builder(&server.uri())
+            .max_response_body(300_000)
+            .build()
+            .unwrap();
+        let response = t.execute(get_thing()).await.unwrap();
+        assert_eq!(response.body().len(), 300_000, "{content_length:?}");
+        assert!(response.body().iter().all(|b| *b == b' '));
+    }
+}
+
+#[tokio::test]
 async fn error_and_decode_bodies_are_small_copies() {
     let server = MockServer::start().await;
     let big = format!("{{\"id\": \"{}\"}}", "x".repeat(100_000));
