@@ -33,7 +33,6 @@ enum Pools {
     Built {
         plain: reqwest::Client,
         connect_timeout: Duration,
-        timeout: Duration,
         twin: Arc<OnceLock<reqwest::Client>>,
     },
 }
@@ -44,13 +43,11 @@ impl std::fmt::Debug for HttpClient {
             Pools::Injected(_) => f.write_str("HttpClient::Injected"),
             Pools::Built {
                 connect_timeout,
-                timeout,
                 twin,
                 ..
             } => f
                 .debug_struct("HttpClient::Built")
                 .field("connect_timeout", connect_timeout)
-                .field("timeout", timeout)
                 .field("twin_built", &twin.get().is_some())
                 .finish(),
         }
@@ -65,21 +62,18 @@ impl HttpClient {
         HttpClient(Pools::Injected(client))
     }
 
-    /// A client built by the SDK ([`default_http_client`]): `connect_timeout`,
-    /// no redirects, and `timeout` for each request that does not set its
-    /// own (a transport sets one only when its call's differs, which spares
-    /// the request an extension map).
+    /// A client built by the SDK ([`default_http_client`]): `connect_timeout`
+    /// and no redirects. It sets no request timeout: the transport times
+    /// each attempt itself.
     ///
     /// [`default_http_client`]: crate::transport::default_http_client
-    pub fn built(connect_timeout: Duration, timeout: Duration) -> Result<Self> {
+    pub fn built(connect_timeout: Duration) -> Result<Self> {
         let plain = plain_builder(connect_timeout)
-            .timeout(timeout)
             .build()
             .map_err(build_error)?;
         Ok(HttpClient(Pools::Built {
             plain,
             connect_timeout,
-            timeout,
             twin: Arc::new(OnceLock::new()),
         }))
     }
@@ -92,15 +86,6 @@ impl HttpClient {
         }
     }
 
-    /// The per-request timeout every request of this client gets unless it
-    /// sets its own: `None` for an injected client (its own, if any).
-    pub(crate) fn default_timeout(&self) -> Option<Duration> {
-        match &self.0 {
-            Pools::Injected(_) => None,
-            Pools::Built { timeout, .. } => Some(*timeout),
-        }
-    }
-
     /// The client for a call: on a built client, a call with its own
     /// connect timeout goes to the twin pool.
     pub(crate) fn for_call(&self, connect_timeout: Option<Duration>) -> Result<&reqwest::Client> {
@@ -108,7 +93,6 @@ impl HttpClient {
             (
                 Pools::Built {
                     connect_timeout: default,
-                    timeout,
                     twin,
                     ..
                 },
@@ -118,7 +102,7 @@ impl HttpClient {
                     return Ok(client);
                 }
                 // Two first calls may both build one; the first stored wins.
-                let built = layered_http_client(*default, *timeout)?;
+                let built = layered_http_client(*default)?;
                 Ok(twin.get_or_init(|| built))
             }
             _ => Ok(self.reqwest()),
@@ -137,15 +121,13 @@ pub(crate) fn build_error(e: reqwest::Error) -> Error {
     Error::Config(format!("cannot build HTTP client: {e}").into())
 }
 
-/// The twin pool: no redirects, `timeout` as the plain pool, and the
-/// connect timeout of the call that opens a connection, through
-/// [`ConnectTimeoutLayer`] (no reqwest connect timeout, which would cap
-/// every call's).
-fn layered_http_client(default: Duration, timeout: Duration) -> Result<reqwest::Client> {
+/// The twin pool: no redirects, and the connect timeout of the call that
+/// opens a connection, through [`ConnectTimeoutLayer`] (no reqwest connect
+/// timeout, which would cap every call's).
+fn layered_http_client(default: Duration) -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .connector_layer(ConnectTimeoutLayer::new(default))
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
         .build()
         .map_err(build_error)
 }
@@ -160,8 +142,7 @@ mod tests {
 
     #[test]
     fn a_built_client_sends_calls_with_a_connect_timeout_to_one_twin_pool() {
-        let http = HttpClient::built(Duration::from_secs(3), Duration::from_secs(30)).unwrap();
-        assert_eq!(http.default_timeout(), Some(Duration::from_secs(30)));
+        let http = HttpClient::built(Duration::from_secs(3)).unwrap();
         let plain = http.for_call(None).unwrap();
         assert!(same(plain, http.reqwest()));
         let twin = http.for_call(Some(Duration::from_millis(5))).unwrap();
@@ -176,7 +157,6 @@ mod tests {
     #[test]
     fn an_injected_client_serves_every_call() {
         let http = HttpClient::injected(reqwest::Client::new());
-        assert_eq!(http.default_timeout(), None);
         let plain = http.for_call(None).unwrap();
         let with_timeout = http.for_call(Some(Duration::from_millis(5))).unwrap();
         assert!(same(plain, with_timeout));

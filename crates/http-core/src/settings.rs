@@ -13,7 +13,7 @@ use url::Url;
 use crate::error::{Error, Result};
 use crate::http_client::HttpClient;
 use crate::retry::RetryPolicy;
-use crate::transport::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Hooks, TransportBuilder};
+use crate::transport::{DEFAULT_CONNECT_TIMEOUT, Hooks, TransportBuilder};
 
 /// True when this build can speak TLS (feature `rustls` or `native-tls`).
 /// Without either, a client is HTTP-only: see [`require_tls`].
@@ -113,10 +113,7 @@ impl HttpSettings {
             Some(http) => Ok(HttpClient::injected(http.clone())),
             None => {
                 require_tls(base)?;
-                HttpClient::built(
-                    self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
-                    self.timeout.unwrap_or(DEFAULT_TIMEOUT),
-                )
+                HttpClient::built(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
             }
         }
     }

@@ -30,7 +30,9 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::pin::Pin;
 use std::sync::{Arc, LazyLock};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -413,7 +415,7 @@ impl TransportBuilder {
         }
         let http = match self.http {
             Some(http) => http,
-            None => HttpClient::built(self.connect_timeout, self.timeout)?,
+            None => HttpClient::built(self.connect_timeout)?,
         };
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
@@ -830,7 +832,58 @@ fn decode_json_with_path<T: DeserializeOwned>(
 
 /// An attempt's exchange: no answer (`Err`), or the answer's status and
 /// headers with its body or the error that makes it unusable.
-type Outcome = reqwest::Result<(StatusCode, HeaderMap, Result<Bytes>)>;
+type Outcome = std::result::Result<Answer, NoAnswer>;
+
+/// An answer's status and headers, with its body or the error that makes
+/// it unusable.
+type Answer = (StatusCode, HeaderMap, Result<Bytes>);
+
+/// Why an attempt got no usable answer.
+enum NoAnswer {
+    /// The HTTP client failed (connect, I/O, or an injected client's own
+    /// timeout).
+    Http(reqwest::Error),
+    /// The attempt's timeout passed before the whole answer was read.
+    TimedOut,
+}
+
+pin_project_lite::pin_project! {
+    /// An attempt's exchange bounded by its timeout:
+    /// [`NoAnswer::TimedOut`] once it passes. The timer is boxed (as
+    /// reqwest boxes its own), so that it adds a pointer, not a timer
+    /// entry, to the call's future.
+    struct Deadline<F> {
+        #[pin]
+        exchange: F,
+        timer: Pin<Box<tokio::time::Sleep>>,
+    }
+}
+
+impl<F> Deadline<F> {
+    fn new(exchange: F, timeout: Duration) -> Self {
+        Deadline {
+            exchange,
+            timer: Box::pin(tokio::time::sleep(timeout)),
+        }
+    }
+}
+
+impl<F: Future<Output = reqwest::Result<Answer>>> Future for Deadline<F> {
+    type Output = Outcome;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+        let this = self.project();
+        // The exchange first: an answer that is complete wins over a
+        // timeout passing at the same poll.
+        if let Poll::Ready(out) = this.exchange.poll(cx) {
+            return Poll::Ready(out.map_err(NoAnswer::Http));
+        }
+        this.timer
+            .as_mut()
+            .poll(cx)
+            .map(|()| Err(NoAnswer::TimedOut))
+    }
+}
 
 /// Which attempt of a call this is, and how it is traced.
 #[derive(Clone, Copy)]
@@ -1179,7 +1232,8 @@ impl Transport {
                     Err(e) => return Attempt::Done(Err(e)),
                 };
             let sent_at = Instant::now();
-            let outcome = self.receive(request, url, sending).await;
+            let timeout = self.attempt_timeout(request);
+            let outcome = Deadline::new(self.receive(request, url, sending), timeout).await;
             let elapsed = sent_at.elapsed();
             self.classify(
                 request,
@@ -1233,10 +1287,6 @@ impl Transport {
         // One more: reqwest hands hyper a copy of the map, which keeps its
         // table size, and hyper adds `Host` to it.
         let mut http_request = reqwest::Request::new(request.method.clone(), url.clone());
-        let timeout = self.attempt_timeout(request);
-        if inner.http.default_timeout() != Some(timeout) {
-            *http_request.timeout_mut() = Some(timeout);
-        }
         let own = request.headers.as_deref();
         let capacity = inner.headers.len()
             + own.map_or(0, HeaderMap::len)
@@ -1289,7 +1339,7 @@ impl Transport {
         request: &'a Request,
         url: &'a Url,
         sending: impl Future<Output = reqwest::Result<reqwest::Response>> + 'a,
-    ) -> impl Future<Output = Outcome> + 'a {
+    ) -> impl Future<Output = reqwest::Result<Answer>> + 'a {
         async move {
             let (status, headers, reading) = match self.accept(request, url, sending.await?) {
                 Ok(accepted) => accepted,
@@ -1375,7 +1425,26 @@ impl Transport {
         let (status, headers, body) = match outcome {
             Ok((status, headers, Ok(body))) => (status, headers, body),
             Ok((_, _, Err(unusable))) => return Attempt::Done(Err(unusable)),
-            Err(e) => {
+            Err(NoAnswer::TimedOut) => {
+                if can_retry && idempotent {
+                    tracing::debug!(attempt, "attempt timed out");
+                    return Attempt::Retry(retry.backoff(attempt));
+                }
+                if idempotent {
+                    return Attempt::Done(Err(Error::Timeout {
+                        provider,
+                        operation,
+                        elapsed,
+                    }));
+                }
+                return Attempt::Done(Err(Error::OutcomeUnknown {
+                    provider,
+                    operation,
+                    key: request.reconcile.as_deref().cloned(),
+                    cause: format!("no answer within {elapsed:?} after sending").into(),
+                }));
+            }
+            Err(NoAnswer::Http(e)) => {
                 // Never keep or log the URL: it may carry personal data.
                 let e = e.without_url();
                 // A failed connect means nothing was sent: always safe to retry.

@@ -410,6 +410,72 @@ async fn stalled_get_times_out_after_every_attempt() {
     server.verify().await;
 }
 
+/// A loopback server that answers every request with its status line,
+/// headers and the first bytes of a 500-byte body, then holds the
+/// connection open without sending the rest. Returns its address and the
+/// count of requests it read.
+async fn stalling_body_server() -> (String, Arc<AtomicU32>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hits = Arc::new(AtomicU32::new(0));
+    let counted = Arc::clone(&hits);
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let counted = Arc::clone(&counted);
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                while matches!(sock.read(&mut buf).await, Ok(n) if n > 0) {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    let head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{\"id\":";
+                    if sock.write_all(head).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), hits)
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_after_the_headers_times_out_on_any_client() {
+    let (uri, hits) = stalling_body_server().await;
+    // The transport's own client and an injected client without any
+    // timeout of its own: the attempt's timeout bounds the body read too.
+    for injected in [false, true] {
+        hits.store(0, Ordering::SeqCst);
+        let mut builder = Transport::builder("demo")
+            .base_url(&uri)
+            .retry_policy(fast_retry().with_max_attempts(2))
+            .timeout(Duration::from_millis(200));
+        if injected {
+            builder = builder.http_client(partner_sdk_core::reqwest::Client::new());
+        }
+        let t = builder.build().unwrap();
+        let started = Instant::now();
+        let err = t.send::<Thing>(get_thing()).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Timeout { elapsed, .. } if elapsed >= Duration::from_millis(200)),
+            "{err:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(hits.load(Ordering::SeqCst), 2, "a GET is tried again");
+        hits.store(0, Ordering::SeqCst);
+        let create = Request::post("create", "/things")
+            .json(&json!({"a": 1}))
+            .reconcile_with("external_id", "ext-78");
+        match t.send::<Thing>(create).await.unwrap_err() {
+            Error::OutcomeUnknown { key, cause, .. } => {
+                assert_eq!(key, Some(("external_id", "ext-78".to_owned())));
+                assert!(cause.contains("no answer within"), "{cause}");
+            }
+            other => panic!("expected OutcomeUnknown, got {other:?}"),
+        }
+        assert_eq!(hits.load(Ordering::SeqCst), 1, "a create is sent once");
+    }
+}
+
 #[tokio::test]
 async fn stalled_post_is_outcome_unknown_and_sent_once() {
     let server = MockServer::start().await;
