@@ -847,6 +847,15 @@ enum NoAnswer {
     TimedOut,
 }
 
+impl fmt::Display for NoAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NoAnswer::Http(e) => e.fmt(f),
+            NoAnswer::TimedOut => f.write_str("timed out"),
+        }
+    }
+}
+
 pin_project_lite::pin_project! {
     /// An attempt's exchange bounded by its timeout:
     /// [`NoAnswer::TimedOut`] once it passes. The timer is boxed (as
@@ -1425,47 +1434,35 @@ impl Transport {
         let (status, headers, body) = match outcome {
             Ok((status, headers, Ok(body))) => (status, headers, body),
             Ok((_, _, Err(unusable))) => return Attempt::Done(Err(unusable)),
-            Err(NoAnswer::TimedOut) => {
-                if can_retry && idempotent {
-                    tracing::debug!(attempt, "attempt timed out");
-                    return Attempt::Retry(retry.backoff(attempt));
-                }
-                if idempotent {
-                    return Attempt::Done(Err(Error::Timeout {
-                        provider,
-                        operation,
-                        elapsed,
-                    }));
-                }
-                return Attempt::Done(Err(Error::OutcomeUnknown {
-                    provider,
-                    operation,
-                    key: request.reconcile.as_deref().cloned(),
-                    cause: format!("no answer within {elapsed:?} after sending").into(),
-                }));
-            }
-            Err(NoAnswer::Http(e)) => {
+            Err(no_answer) => {
                 // Never keep or log the URL: it may carry personal data.
-                let e = e.without_url();
+                let no_answer = match no_answer {
+                    NoAnswer::Http(e) => NoAnswer::Http(e.without_url()),
+                    timed_out => timed_out,
+                };
                 // A failed connect means nothing was sent: always safe to retry.
-                let nothing_sent = e.is_connect();
+                let nothing_sent = matches!(&no_answer, NoAnswer::Http(e) if e.is_connect());
                 if can_retry && (idempotent || nothing_sent) {
-                    tracing::debug!(attempt, error = %e, "attempt failed");
+                    tracing::debug!(attempt, error = %no_answer, "attempt failed");
                     return Attempt::Retry(retry.backoff(attempt));
                 }
                 if idempotent || nothing_sent {
-                    return Attempt::Done(Err(Error::transport(
-                        provider,
-                        operation,
-                        request.template,
-                        e,
-                        elapsed,
-                    )));
+                    return Attempt::Done(Err(match no_answer {
+                        NoAnswer::Http(e) => {
+                            Error::transport(provider, operation, request.template, e, elapsed)
+                        }
+                        NoAnswer::TimedOut => Error::Timeout {
+                            provider,
+                            operation,
+                            elapsed,
+                        },
+                    }));
                 }
-                let cause: Cow<'static, str> = if e.is_timeout() {
-                    format!("no answer within {elapsed:?} after sending").into()
-                } else {
-                    format!("connection failed after sending: {e}").into()
+                let cause: Cow<'static, str> = match &no_answer {
+                    NoAnswer::Http(e) if !e.is_timeout() => {
+                        format!("connection failed after sending: {e}").into()
+                    }
+                    _ => format!("no answer within {elapsed:?} after sending").into(),
                 };
                 return Attempt::Done(Err(Error::OutcomeUnknown {
                     provider,
