@@ -418,6 +418,20 @@ async fn the_page_cap_is_set_on_the_builder() {
 // 8. Token cache under failure -----------------------------------------------
 
 #[tokio::test(start_paused = true)]
+async fn the_attempt_timeout_runs_on_tokios_clock() {
+    // A server that never answers, 5 s per attempt and three attempts: on
+    // a paused clock the timeouts pass on tokio's time, with no real wait.
+    let server = RawServer::start(|_, _| Reply::Hang).await;
+    let t = builder(&server.uri()).build().unwrap();
+    let (real, tokio_time) = (std::time::Instant::now(), tokio::time::Instant::now());
+    let err = t.send::<Thing>(get_thing()).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(tokio_time.elapsed() >= Duration::from_secs(15));
+    assert!(real.elapsed() < Duration::from_secs(5));
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_hanging_token_endpoint_is_one_attempt_for_all_waiters() {
     let auth_server = RawServer::start(|_, _| Reply::Hang).await;
     let api = RawServer::start(|_, _| Reply::json(200, r#"{"id":1}"#)).await;
