@@ -611,6 +611,13 @@ impl Request {
     /// Adds one query pair. The value is form-encoded as it is formatted,
     /// with no intermediate string.
     pub fn query_pair(mut self, name: impl AsRef<str>, value: impl fmt::Display) -> Self {
+        self.push_query_pair(name.as_ref(), &value);
+        self
+    }
+
+    /// `query_pair`'s work, one copy for every name and value type: the
+    /// generic methods only forward to it.
+    fn push_query_pair(&mut self, name: &str, value: &dyn fmt::Display) {
         self.reserve_query();
         if !self.query.is_empty() {
             self.query.push('&');
@@ -618,10 +625,9 @@ impl Request {
         let mut encoded = FormEncoded(&mut self.query);
         // `FormEncoded` never fails; a `Display` that does ends the value
         // where it stopped.
-        let _ = fmt::Write::write_str(&mut encoded, name.as_ref());
+        let _ = fmt::Write::write_str(&mut encoded, name);
         encoded.0.push('=');
         let _ = fmt::write(&mut encoded, format_args!("{value}"));
-        self
     }
 
     /// Room for a typical query, so that it is allocated once rather than
@@ -634,11 +640,11 @@ impl Request {
     }
 
     /// Adds one query pair when `value` is `Some`.
-    pub fn query_opt(self, name: impl AsRef<str>, value: Option<impl fmt::Display>) -> Self {
-        match value {
-            Some(v) => self.query_pair(name, v),
-            None => self,
+    pub fn query_opt(mut self, name: impl AsRef<str>, value: Option<impl fmt::Display>) -> Self {
+        if let Some(v) = value {
+            self.push_query_pair(name.as_ref(), &v);
         }
+        self
     }
 
     /// JSON body.
@@ -752,10 +758,22 @@ struct FormEncoded<'a>(&'a mut String);
 
 impl fmt::Write for FormEncoded<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.0
-            .extend(url::form_urlencoded::byte_serialize(s.as_bytes()));
+        // Slugs, ids and numbers, most values, need no encoding: copied
+        // whole rather than chunk by chunk through the encoder.
+        if s.bytes().all(form_unreserved) {
+            self.0.push_str(s);
+        } else {
+            self.0
+                .extend(url::form_urlencoded::byte_serialize(s.as_bytes()));
+        }
         Ok(())
     }
+}
+
+/// A byte `application/x-www-form-urlencoded` leaves as it is (the set
+/// `url::form_urlencoded::byte_serialize` keeps).
+fn form_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_')
 }
 
 /// A response that passed error mapping: status, headers and the whole body.
@@ -1640,7 +1658,9 @@ fn fill_piece<'a>(
 ) -> Result<(Option<&'a str>, Cow<'a, str>)> {
     // Pieces are short: a byte scan, not a `str` pattern searcher.
     let find = |byte: u8| piece.bytes().position(|b| b == byte);
-    match (find(b'{'), find(b'}')) {
+    // Most pieces are literal: no `{`, no search for `}`.
+    let open = find(b'{');
+    match (open, open.and_then(|_| find(b'}'))) {
         (Some(open), Some(close)) if open < close => {
             let name = &piece[open + 1..close];
             let value = params
@@ -1817,6 +1837,17 @@ mod tests {
             .extend_pairs(&pairs)
             .finish();
         assert_eq!(req.query, expected);
+    }
+
+    #[test]
+    fn the_bytes_copied_unencoded_are_those_the_form_encoder_keeps() {
+        for b in 0..=u8::MAX {
+            let kept = url::form_urlencoded::byte_serialize(&[b])
+                .collect::<String>()
+                .as_bytes()
+                == [b];
+            assert_eq!(form_unreserved(b), kept, "byte {b:#04x}");
+        }
     }
 
     #[test]
