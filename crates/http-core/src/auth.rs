@@ -1023,36 +1023,66 @@ impl HmacNonceAuth {
 
     /// The signature for `nonce`.
     pub fn sign(&self, nonce: &str) -> String {
-        let key = self.api_key.expose_secret();
-        let message = match &self.layout {
-            MessageLayout::KeyThenNonce => format!("{key}{nonce}"),
-            MessageLayout::NonceThenKey => format!("{nonce}{key}"),
-            MessageLayout::Custom(f) => f(key, nonce),
-        };
-        let secret = self.secret.expose_secret();
+        let mac = self.mac(nonce);
         match self.encoding {
-            SignatureEncoding::Base64 => crate::signature::hmac_sha256_base64(secret, message),
-            SignatureEncoding::Hex => crate::signature::hmac_sha256_hex(secret, message),
+            SignatureEncoding::Base64 => base64::engine::general_purpose::STANDARD.encode(mac),
+            SignatureEncoding::Hex => hex::encode(mac),
         }
+    }
+
+    /// The raw HMAC of what [`layout`](Self::with_layout) makes of the key
+    /// and `nonce`. The built-in layouts feed the MAC key and nonce in
+    /// turn, with no joined copy.
+    fn mac(&self, nonce: &str) -> [u8; 32] {
+        let key = self.api_key.expose_secret();
+        let secret = self.secret.expose_secret();
+        match &self.layout {
+            MessageLayout::KeyThenNonce => {
+                crate::signature::hmac_sha256_parts(secret, &[key, nonce])
+            }
+            MessageLayout::NonceThenKey => {
+                crate::signature::hmac_sha256_parts(secret, &[nonce, key])
+            }
+            MessageLayout::Custom(f) => crate::signature::hmac_sha256(secret, f(key, nonce)),
+        }
+    }
+
+    /// The signature for `nonce` as a sensitive header value, encoded on
+    /// the stack rather than into a `String` first.
+    fn signature_value(&self, nonce: &str) -> HeaderValue {
+        let mac = self.mac(nonce);
+        let mut text = [0u8; 64];
+        let written = match self.encoding {
+            SignatureEncoding::Base64 => base64::engine::general_purpose::STANDARD
+                .encode_slice(mac, &mut text)
+                .ok(),
+            SignatureEncoding::Hex => hex::encode_to_slice(mac, &mut text).ok().map(|()| 64),
+        };
+        // Base64 (44 bytes) and hex (64) fit and are valid header values.
+        let mut value = written
+            .and_then(|n| HeaderValue::from_bytes(&text[..n]).ok())
+            .unwrap_or_else(|| HeaderValue::from_static(""));
+        value.set_sensitive(true);
+        value
     }
 
     /// The three headers for `nonce`, values marked sensitive.
     pub fn headers_for(&self, nonce: &str) -> Result<HeaderMap> {
-        let mut headers = HeaderMap::with_capacity(3);
         let bad = |what: &str| Error::Config(format!("{what} is not a valid header value").into());
         let mut key =
             HeaderValue::from_str(self.api_key.expose_secret()).map_err(|_| bad("API key"))?;
         key.set_sensitive(true);
         let nonce_value = HeaderValue::from_str(nonce).map_err(|_| bad("nonce"))?;
+        let mut headers = HeaderMap::with_capacity(3);
         headers.insert(self.headers.api_key.clone(), key);
         headers.insert(self.headers.nonce.clone(), nonce_value);
-        headers.insert(self.headers.signature.clone(), sensitive(&self.sign(nonce)));
+        headers.insert(self.headers.signature.clone(), self.signature_value(nonce));
         Ok(headers)
     }
 
-    /// Headers signed with a fresh nonce.
+    /// Headers signed with a fresh nonce, its digits written on the stack.
     fn credentials(&self) -> Result<Credentials> {
-        self.headers_for(&self.next_nonce().to_string())
+        self.headers_for(itoa::Buffer::new().format(self.next_nonce()))
             .map(|headers| Credentials {
                 headers,
                 generation: 0,
@@ -1146,6 +1176,62 @@ mod tests {
             !dbg.contains("secret-abc") && !dbg.contains("1234567890"),
             "{dbg}"
         );
+    }
+
+    #[test]
+    fn every_layout_and_encoding_signs_its_message_in_the_header_and_in_sign() {
+        let message = |layout: &MessageLayout| match layout {
+            MessageLayout::KeyThenNonce => "12345678901543000000000".to_owned(),
+            MessageLayout::NonceThenKey => "15430000000001234567890".to_owned(),
+            MessageLayout::Custom(f) => f("1234567890", "1543000000000"),
+        };
+        let custom: LayoutFn = Arc::new(|key: &str, nonce: &str| format!("{nonce}:{key}"));
+        for layout in [
+            MessageLayout::KeyThenNonce,
+            MessageLayout::NonceThenKey,
+            MessageLayout::Custom(custom),
+        ] {
+            for encoding in [SignatureEncoding::Base64, SignatureEncoding::Hex] {
+                let expected = match encoding {
+                    SignatureEncoding::Base64 => {
+                        crate::signature::hmac_sha256_base64("secret-abc", message(&layout))
+                    }
+                    SignatureEncoding::Hex => {
+                        crate::signature::hmac_sha256_hex("secret-abc", message(&layout))
+                    }
+                };
+                let auth = dtone_like()
+                    .with_layout(layout.clone())
+                    .with_encoding(encoding);
+                assert_eq!(
+                    auth.sign("1543000000000"),
+                    expected,
+                    "{layout:?} {encoding:?}"
+                );
+                let headers = auth.headers_for("1543000000000").unwrap();
+                assert_eq!(headers["x-transferto-hmac"], expected.as_str());
+                assert!(headers["x-transferto-hmac"].is_sensitive());
+            }
+        }
+    }
+
+    #[test]
+    fn ready_credentials_carry_a_fresh_nonce_and_its_signature() {
+        let auth = dtone_like();
+        let parts = RequestParts {
+            method: &reqwest::Method::GET,
+            url: &url::Url::parse("http://127.0.0.1/x").unwrap(),
+            body: &[],
+        };
+        let first = auth.ready(parts).unwrap().unwrap().headers;
+        let second = auth.ready(parts).unwrap().unwrap().headers;
+        let nonce = |h: &HeaderMap| h["x-transferto-nonce"].to_str().unwrap().parse::<u64>();
+        assert!(nonce(&first).unwrap() < nonce(&second).unwrap());
+        for headers in [first, second] {
+            let sent = headers["x-transferto-nonce"].to_str().unwrap();
+            assert_eq!(headers["x-transferto-hmac"], auth.sign(sent).as_str());
+            assert_eq!(headers["x-transferto-apikey"], "1234567890");
+        }
     }
 
     #[test]

@@ -20,6 +20,16 @@ pub fn hmac_sha256(key: impl AsRef<[u8]>, message: impl AsRef<[u8]>) -> [u8; 32]
     mac.finalize().into_bytes().into()
 }
 
+/// Raw HMAC-SHA256 under `key` of `parts` one after another, as of their
+/// concatenation, without building it.
+pub fn hmac_sha256_parts(key: impl AsRef<[u8]>, parts: &[&str]) -> [u8; 32] {
+    let mut mac = new_mac(key.as_ref());
+    for part in parts {
+        mac.update(part.as_bytes());
+    }
+    mac.finalize().into_bytes().into()
+}
+
 /// Lower-case hex HMAC-SHA256 of `message` under `key`.
 pub fn hmac_sha256_hex(key: impl AsRef<[u8]>, message: impl AsRef<[u8]>) -> String {
     hex::encode(hmac_sha256(key, message))
@@ -76,6 +86,13 @@ mod tests {
     fn dtone_style_base64_vector() {
         assert_eq!(
             hmac_sha256_base64("secret-abc", "12345678901543000000000"),
+            "mRsW2dFHUU8NcWkUig/3AqmIgWfyY4/afdrw4+uIA9E="
+        );
+        assert_eq!(
+            base64::engine::general_purpose::STANDARD.encode(hmac_sha256_parts(
+                "secret-abc",
+                &["1234567890", "1543000000000"]
+            )),
             "mRsW2dFHUU8NcWkUig/3AqmIgWfyY4/afdrw4+uIA9E="
         );
     }
