@@ -1135,14 +1135,15 @@ impl Transport {
                 tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
                 tokio::time::sleep(wait).await;
             };
-            let elapsed = started.elapsed();
+            // The clock is read again only for a listener of the call's
+            // duration: the span, a capture.
             if traced {
                 let span = tracing::Span::current();
                 span.record("attempts", attempt);
-                span.record("elapsed_ms", elapsed.as_millis() as u64);
+                span.record("elapsed_ms", started.elapsed().as_millis() as u64);
             }
             let result = result.and_then(|response| {
-                let meta = self.call_metadata(&request, &response, attempt, elapsed);
+                let meta = self.call_metadata(&request, &response, attempt, started);
                 let value = finish(self, &request, response)?;
                 if let Some(meta) = meta {
                     crate::metadata::deliver(meta);
@@ -1261,13 +1262,12 @@ impl Transport {
             let sent_at = Instant::now();
             let timeout = self.attempt_timeout(request);
             let outcome = Deadline::new(self.receive(request, url, sending), timeout).await;
-            let elapsed = sent_at.elapsed();
             self.classify(
                 request,
                 step,
                 (generation, credential_headers.as_deref()),
                 outcome,
-                elapsed,
+                sent_at,
             )
         }
     }
@@ -1417,7 +1417,9 @@ impl Transport {
         }
     }
 
-    /// What an attempt's answer means: done, retry, or log in again.
+    /// What an attempt's answer means: done, retry, or log in again. The
+    /// attempt's duration (since `sent_at`) is read only where it is
+    /// reported: hooks, errors, the debug log.
     fn classify(
         &self,
         request: &Request,
@@ -1428,7 +1430,7 @@ impl Transport {
         }: Step,
         (generation, credential_headers): (u64, Option<&HeaderMap>),
         outcome: Outcome,
-        elapsed: Duration,
+        sent_at: Instant,
     ) -> Attempt {
         let inner = &self.inner;
         let provider = inner.provider;
@@ -1444,7 +1446,7 @@ impl Transport {
             let response = ResponseInfo::new(
                 outcome.as_ref().ok().map(|o| o.0),
                 headers.as_deref(),
-                elapsed,
+                sent_at.elapsed(),
             );
             h.on_response(&self.call_info(request, attempt), &response);
         }
@@ -1453,6 +1455,7 @@ impl Transport {
             Ok((status, headers, Ok(body))) => (status, headers, body),
             Ok((_, _, Err(unusable))) => return Attempt::Done(Err(unusable)),
             Err(no_answer) => {
+                let elapsed = sent_at.elapsed();
                 // Never keep or log the URL: it may carry personal data.
                 let no_answer = match no_answer {
                     NoAnswer::Http(e) => NoAnswer::Http(e.without_url()),
@@ -1496,7 +1499,7 @@ impl Transport {
         tracing::debug!(
             attempt,
             http.status = status.as_u16(),
-            elapsed_ms = elapsed.as_millis() as u64,
+            elapsed_ms = sent_at.elapsed().as_millis() as u64,
             "response"
         );
 
@@ -1628,13 +1631,14 @@ impl Transport {
         self.options.as_ref().and_then(|o| o.connect_timeout())
     }
 
-    /// The call's metadata, when a [`capture`](crate::capture) is listening.
+    /// The call's metadata, when a [`capture`](crate::capture) is listening,
+    /// its duration measured from `started` to now.
     fn call_metadata(
         &self,
         request: &Request,
         response: &Response,
         attempts: u32,
-        elapsed: Duration,
+        started: Instant,
     ) -> Option<CallMetadata> {
         crate::metadata::prepare(|| {
             let facts = CallFacts {
@@ -1643,7 +1647,7 @@ impl Transport {
                 method: request.method.clone(),
                 path: request.template,
                 attempts,
-                elapsed,
+                elapsed: started.elapsed(),
             };
             CallMetadata::new(facts, response.status, &response.headers)
         })

@@ -254,6 +254,41 @@ async fn hooks_see_response_headers_of_every_attempt_but_no_cookie() {
     );
 }
 
+/// The durations hooks are given, per attempt.
+#[derive(Default)]
+struct SeenDurations(Mutex<Vec<Duration>>);
+
+impl Hooks for SeenDurations {
+    fn on_response(&self, _: &CallInfo<'_>, response: &ResponseInfo<'_>) {
+        self.0.lock().unwrap().push(response.elapsed);
+    }
+}
+
+#[tokio::test]
+async fn hooks_and_capture_are_given_the_time_the_answer_took() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(Duration::from_millis(150))
+                .set_body_json(json!({})),
+        )
+        .mount(&server)
+        .await;
+    let hooks = Arc::new(SeenDurations::default());
+    let t = Transport::builder("demo")
+        .base_url(server.uri())
+        .hooks(hooks.clone())
+        .build()
+        .unwrap();
+    let (result, calls) = capture(t.send_empty(Request::get("a", "/a"))).await;
+    result.unwrap();
+    let least = Duration::from_millis(150);
+    let seen = hooks.0.lock().unwrap().clone();
+    assert!(matches!(seen[..], [hook] if hook >= least), "{seen:?}");
+    assert!(calls[0].elapsed >= least, "{:?}", calls[0].elapsed);
+}
+
 /// Resolves every name to one address after a delay: a slow connect phase.
 struct SlowResolver {
     addr: SocketAddr,
