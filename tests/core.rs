@@ -31,15 +31,12 @@ fn documented_defaults_hold() {
     assert_eq!(p.base_delay, Duration::from_millis(500));
     assert_eq!(p.max_delay, Duration::from_secs(20));
     assert_eq!(
-        sdk_core::transport::DEFAULT_CONNECT_TIMEOUT,
+        sdk_core::defaults::DEFAULT_CONNECT_TIMEOUT,
         Duration::from_secs(10)
     );
+    assert_eq!(sdk_core::defaults::DEFAULT_TIMEOUT, Duration::from_secs(30));
     assert_eq!(
-        sdk_core::transport::DEFAULT_TIMEOUT,
-        Duration::from_secs(30)
-    );
-    assert_eq!(
-        sdk_core::transport::USER_AGENT_VALUE,
+        sdk_core::defaults::USER_AGENT_VALUE,
         concat!("partner-sdk/", env!("CARGO_PKG_VERSION"))
     );
 }

@@ -84,7 +84,7 @@ pub(crate) async fn overhead(report: &mut Report) {
                 .header(reqwest::header::AUTHORIZATION, bearer)
                 .header(reqwest::header::ACCEPT, "application/json");
             if same_work {
-                req = req.timeout(partner_sdk_core::transport::DEFAULT_TIMEOUT);
+                req = req.timeout(partner_sdk_core::defaults::DEFAULT_TIMEOUT);
             }
             async move {
                 let bytes = req.send().await.expect("send").bytes().await.expect("body");

@@ -94,7 +94,7 @@ pub(crate) async fn overhead(report: &mut Report) {
                 .header(reqwest::header::ACCEPT, "application/json")
                 .header(reqwest::header::CONTENT_TYPE, "application/json");
             if same_work {
-                req = req.timeout(partner_sdk_core::transport::DEFAULT_TIMEOUT);
+                req = req.timeout(partner_sdk_core::defaults::DEFAULT_TIMEOUT);
             }
             async move {
                 let bytes = req.send().await.expect("send").bytes().await.expect("body");

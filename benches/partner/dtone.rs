@@ -156,7 +156,7 @@ pub(crate) async fn overhead(report: &mut Report) {
                 .into_iter()
                 .fold(http.get(url), |r, (k, v)| r.header(k, v));
             if same_work {
-                req = req.timeout(partner_sdk_core::transport::DEFAULT_TIMEOUT);
+                req = req.timeout(partner_sdk_core::defaults::DEFAULT_TIMEOUT);
             }
             async move {
                 let bytes = req.send().await.expect("send").bytes().await.expect("body");

@@ -136,13 +136,13 @@ impl ClientBuilder {
     fn transport(
         &self,
         base: String,
-        http: &partner_sdk_core::HttpClient,
+        http: &partner_sdk_core::reqwest::Client,
     ) -> partner_sdk_core::TransportBuilder {
         // Both transports share one HTTP client (one connection pool).
-        self.settings
-            .apply(Transport::builder(PROVIDER))
+        Transport::builder(PROVIDER)
+            .settings(&self.settings)
             .base_url(base)
-            .shared_http_client(http.clone())
+            .http_client(http.clone())
             .error_body(BrighteErrorBody)
     }
 

@@ -82,7 +82,7 @@ async fn absurd_retry_after_and_absurd_amounts_are_typed() {
     let err = c.accounts().await.unwrap_err();
     assert_eq!(
         err.api().and_then(|a| a.retry_after()),
-        Some(partner_sdk_core::retry::MAX_RETRY_AFTER)
+        Some(partner_sdk_core::defaults::MAX_RETRY_AFTER)
     );
     let err = c.get_application("app-1").await.unwrap_err();
     assert!(

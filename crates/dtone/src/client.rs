@@ -172,7 +172,7 @@ impl ClientBuilder {
             .base_url(base_url)
             .auth(auth)
             .error_body(DtoneErrorBody);
-        let builder = self.settings.apply(builder);
+        let builder = builder.settings(&self.settings);
         Ok(Client {
             transport: builder.build()?,
         })

@@ -85,7 +85,7 @@ async fn absurd_retry_after_and_absurd_numbers_are_typed() {
     let err = c.ping().await.unwrap_err();
     assert_eq!(
         err.api().and_then(|a| a.retry_after()),
-        Some(partner_sdk_core::retry::MAX_RETRY_AFTER)
+        Some(partner_sdk_core::defaults::MAX_RETRY_AFTER)
     );
     let err = c
         .get_transaction_by_external_id(Category::FixedValueVouchers, "big")

@@ -23,8 +23,10 @@
 
 pub mod auth;
 pub mod decode;
+pub mod defaults;
 pub mod error;
-pub mod http_client;
+pub mod exchange;
+pub mod hooks;
 pub mod metadata;
 pub mod options;
 pub mod paginate;
@@ -42,14 +44,14 @@ pub use auth::{
     SessionAuth,
 };
 pub use error::{ApiError, DecodeError, Error, ErrorBody, PaginationStop, ProviderError, Result};
-pub use http_client::HttpClient;
+pub use hooks::{CallInfo, Hooks};
 pub use metadata::{CallMetadata, ResponseInfo, capture};
 pub use options::CallOptions;
 pub use paginate::{Page, paginate, paginate_with};
 pub use retry::RetryPolicy;
 pub use secret::{ExposeSecret, SecretString};
 pub use settings::HttpSettings;
-pub use transport::{CallInfo, Hooks, Request, Response, Transport, TransportBuilder};
+pub use transport::{Request, Response, Transport, TransportBuilder};
 
 /// The reqwest version this SDK is built on, for injecting a configured
 /// `reqwest::Client` into a builder.

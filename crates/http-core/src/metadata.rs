@@ -44,7 +44,15 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 
-use crate::transport::REQUEST_ID_HEADERS;
+/// The response headers a request id is read from, in this order.
+pub const REQUEST_ID_HEADERS: [&str; 6] = [
+    "x-request-id",
+    "request-id",
+    "x-correlation-id",
+    "x-amzn-requestid",
+    "x-ms-request-id",
+    "x-trace-id",
+];
 
 /// Response headers a [`CallMetadata`] keeps, besides those starting with
 /// one of [`RECORDED_HEADER_PREFIXES`]: the request-id headers and
@@ -80,7 +88,8 @@ fn is_recorded(name: &str) -> bool {
     RECORDED_HEADERS.contains(&name) || RECORDED_HEADER_PREFIXES.iter().any(|p| name.starts_with(p))
 }
 
-fn find_request_id(headers: &HeaderMap) -> Option<&str> {
+/// The request id among `headers` ([`REQUEST_ID_HEADERS`]), if any.
+pub(crate) fn find_request_id(headers: &HeaderMap) -> Option<&str> {
     REQUEST_ID_HEADERS
         .iter()
         .find_map(|h| headers.get(*h))

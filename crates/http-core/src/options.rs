@@ -1,4 +1,4 @@
-//! Options for one call: timeout, connect timeout, retry policy and extra
+//! Options for one call: timeout, retry policy and extra
 //! headers, without building a second client.
 //!
 //! A provider `Client::with_options(CallOptions)` returns a view of the
@@ -19,33 +19,13 @@
 //!   [`Error::InvalidInput`] before its request is sent;
 //! - the response body cap, error mapping and secret handling are unchanged;
 //! - the token or session fetch a call may trigger is shared with every other
-//!   call, so it keeps the client's own settings.
-//!
-//! # Connect timeout
-//!
-//! reqwest sets its connect timeout on the connection pool, not per request.
-//! The SDK therefore bounds the connect phase itself with a
-//! [`ConnectTimeoutLayer`], which reads the connect timeout of the call that
-//! opens a connection. A layer costs every request of its pool a little, so
-//! a client the SDK builds keeps it off the pool that serves ordinary calls:
-//! calls with their own connect timeout go to a twin pool with the layer,
-//! built on first use and shared by all such calls of the client
-//! ([`HttpClient`](crate::HttpClient)). So
-//! [`CallOptions::with_connect_timeout`] applies when the call opens a new
-//! connection (DNS, TCP and TLS) on a client the SDK built; a call served by
-//! a pooled connection has no connect phase. With an injected
-//! `http_client(reqwest::Client)` the pool is yours: add
-//! `ConnectTimeoutLayer` to its builder (`connector_layer`) to honour
-//! per-call connect timeouts, otherwise your client's own connect timeout
-//! applies. [`CallOptions::with_timeout`] always applies: it bounds connect,
-//! send and read of each attempt.
+//!   call, so it keeps the client's own settings;
+//! - a call's own connect timeout is not offered: reqwest sets the connect
+//!   timeout on its connection pool, and a per-call one would need a second
+//!   pool and a thread-local read by a connector layer. The per-attempt
+//!   timeout ([`CallOptions::with_timeout`]) bounds connect, send and read.
 
-use std::cell::Cell;
 use std::fmt;
-use std::future::Future;
-use std::io;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -101,7 +81,6 @@ const CREDENTIAL_HEADERS: [&str; 1] = ["cookie"];
 #[non_exhaustive]
 pub struct CallOptions {
     timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     headers: HeaderMap,
 }
@@ -111,7 +90,6 @@ impl fmt::Debug for CallOptions {
         // Header values are the caller's and may be confidential: names only.
         f.debug_struct("CallOptions")
             .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
             .finish()
@@ -128,13 +106,6 @@ impl CallOptions {
     /// these calls.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
-        self
-    }
-
-    /// Connect timeout of these calls when they open a new connection (see
-    /// the [module documentation](crate::options) for where it applies).
-    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
         self
     }
 
@@ -181,11 +152,6 @@ impl CallOptions {
         self.timeout
     }
 
-    /// The connect timeout, if set.
-    pub fn connect_timeout(&self) -> Option<Duration> {
-        self.connect_timeout
-    }
-
     /// The retry policy, if set.
     pub fn retry_policy(&self) -> Option<RetryPolicy> {
         self.retry
@@ -207,7 +173,6 @@ impl CallOptions {
         }
         CallOptions {
             timeout: self.timeout.or(base.timeout),
-            connect_timeout: self.connect_timeout.or(base.connect_timeout),
             retry: self.retry.or(base.retry),
             headers,
         }
@@ -234,151 +199,9 @@ impl CallOptions {
     }
 }
 
-thread_local! {
-    /// Connect timeout of the call being polled on this thread, if it set one.
-    static CONNECT_TIMEOUT: Cell<Option<Duration>> = const { Cell::new(None) };
-}
-
-/// Runs `future` (reqwest's `send`, which is `Unpin`: nothing to allocate)
-/// with `timeout` as the connect timeout that a [`ConnectTimeoutLayer`]
-/// applies to connections it opens while polled.
-pub(crate) fn connect_scope<F: Future + Unpin>(
-    timeout: Option<Duration>,
-    future: F,
-) -> ConnectScope<F> {
-    ConnectScope { timeout, future }
-}
-
-/// The future returned by [`connect_scope`].
-pub(crate) struct ConnectScope<F> {
-    timeout: Option<Duration>,
-    future: F,
-}
-
-impl<F: Future + Unpin> Future for ConnectScope<F> {
-    type Output = F::Output;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let Some(timeout) = self.timeout else {
-            return Pin::new(&mut self.future).poll(cx);
-        };
-        let _restore = ConnectTimeoutGuard::set(Some(timeout));
-        Pin::new(&mut self.future).poll(cx)
-    }
-}
-
-/// Restores the previous thread-local connect timeout, also on unwind.
-struct ConnectTimeoutGuard(Option<Duration>);
-
-impl ConnectTimeoutGuard {
-    fn set(timeout: Option<Duration>) -> Self {
-        ConnectTimeoutGuard(CONNECT_TIMEOUT.with(|c| c.replace(timeout)))
-    }
-}
-
-impl Drop for ConnectTimeoutGuard {
-    fn drop(&mut self) {
-        let previous = self.0;
-        let _ = CONNECT_TIMEOUT.try_with(|c| c.set(previous));
-    }
-}
-
-/// The error type of reqwest's connector services.
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// A reqwest connector layer (`ClientBuilder::connector_layer`) that bounds
-/// opening a connection (DNS, TCP, TLS) by the connect timeout of the call
-/// that opens it, or by its own default.
-///
-/// A client the SDK builds uses one on the twin pool that serves calls with
-/// their own connect timeout ([`HttpClient`](crate::HttpClient)). Add one to
-/// an injected client, without reqwest's `connect_timeout` (which would cap
-/// every call's value), to honour [`CallOptions::with_connect_timeout`]:
-///
-/// ```
-/// use std::time::Duration;
-/// use partner_sdk_core::options::ConnectTimeoutLayer;
-///
-/// let http = partner_sdk_core::reqwest::Client::builder()
-///     .connector_layer(ConnectTimeoutLayer::new(Duration::from_secs(10)))
-///     .build()?;
-/// # Ok::<(), partner_sdk_core::reqwest::Error>(())
-/// ```
-///
-/// A connection that times out fails as a connect error: nothing was sent, so
-/// the call is retried under its retry policy like any refused connection.
-#[derive(Debug, Clone, Copy)]
-pub struct ConnectTimeoutLayer {
-    default: Duration,
-}
-
-impl ConnectTimeoutLayer {
-    /// A layer whose connections time out after `default` unless the call
-    /// opening them sets its own connect timeout.
-    pub fn new(default: Duration) -> Self {
-        ConnectTimeoutLayer { default }
-    }
-}
-
-impl<S> tower_layer::Layer<S> for ConnectTimeoutLayer {
-    type Service = ConnectTimeout<S>;
-
-    fn layer(&self, inner: S) -> ConnectTimeout<S> {
-        ConnectTimeout {
-            inner,
-            default: self.default,
-        }
-    }
-}
-
-/// The connector service of a [`ConnectTimeoutLayer`].
-#[derive(Debug, Clone)]
-pub struct ConnectTimeout<S> {
-    inner: S,
-    default: Duration,
-}
-
-impl<S, R> tower_service::Service<R> for ConnectTimeout<S>
-where
-    S: tower_service::Service<R>,
-    S::Error: Into<BoxError>,
-    S::Future: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<S::Response, BoxError>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
-    }
-
-    fn call(&mut self, request: R) -> Self::Future {
-        // Read while the calling request is being polled (reqwest starts a
-        // connect from inside the request future); a connect started
-        // anywhere else gets the default.
-        let limit = CONNECT_TIMEOUT
-            .try_with(Cell::get)
-            .ok()
-            .flatten()
-            .unwrap_or(self.default);
-        let connecting = self.inner.call(request);
-        Box::pin(async move {
-            match tokio::time::timeout(limit, connecting).await {
-                Ok(result) => result.map_err(Into::into),
-                Err(_) => Err(Box::new(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!("connect timed out after {limit:?}"),
-                )) as BoxError),
-            }
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tower_layer::Layer as _;
-    use tower_service::Service as _;
 
     #[test]
     fn refused_headers_are_refused_in_any_case() {
@@ -428,7 +251,6 @@ mod tests {
         let merged = newer.merged_over(Some(&base));
         assert_eq!(merged.timeout(), Some(Duration::from_secs(2)));
         assert_eq!(merged.retry_policy(), Some(RetryPolicy::none()));
-        assert_eq!(merged.connect_timeout(), None);
         assert_eq!(merged.headers()["x-a"], "1");
         assert_eq!(merged.headers()["x-b"], "2");
     }
@@ -444,44 +266,5 @@ mod tests {
         assert!(err.to_string().contains("x-transferto-nonce"), "{err}");
         let extra = o.extra_headers([&HeaderMap::new()]).unwrap();
         assert_eq!(extra["x-transferto-nonce"], "1");
-    }
-
-    /// A connector that never connects.
-    #[derive(Clone)]
-    struct Stalled;
-
-    impl tower_service::Service<()> for Stalled {
-        type Response = ();
-        type Error = BoxError;
-        type Future = futures::future::Pending<Result<(), BoxError>>;
-        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-            Poll::Ready(Ok(()))
-        }
-        fn call(&mut self, _: ()) -> Self::Future {
-            futures::future::pending()
-        }
-    }
-
-    fn timed_out(result: Result<(), BoxError>) -> String {
-        let err = result.unwrap_err();
-        let io = err.downcast_ref::<io::Error>().unwrap();
-        assert_eq!(io.kind(), io::ErrorKind::TimedOut);
-        io.to_string()
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn connect_layer_uses_the_calling_scope_then_its_default() {
-        let mut svc = ConnectTimeoutLayer::new(Duration::from_secs(10)).layer(Stalled);
-        // Start the connect inside a call's scope, finish it outside: the
-        // limit is fixed when the connect starts.
-        let (scoped,) = connect_scope(
-            Some(Duration::from_millis(300)),
-            Box::pin(async { (svc.call(()),) }),
-        )
-        .await;
-        assert!(timed_out(scoped.await).contains("300ms"));
-        // Outside a scope (and after one ended) the default applies.
-        assert!(timed_out(svc.call(()).await).contains("10s"));
-        assert_eq!(CONNECT_TIMEOUT.with(Cell::get), None);
     }
 }

@@ -26,9 +26,7 @@ use futures::{StreamExt as _, TryStreamExt as _, stream};
 
 use crate::error::{Error, PaginationStop, Result};
 
-/// Default cap on the pages one stream fetches: 10 000 (two million BBTI
-/// models at 200 a page, five million Brighte records at 500).
-pub const DEFAULT_MAX_PAGES: u32 = 10_000;
+use crate::defaults::DEFAULT_MAX_PAGES;
 
 /// One page of results and the cursor of the next page, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]

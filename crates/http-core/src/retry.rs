@@ -10,6 +10,8 @@ use std::time::{Duration, SystemTime};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
+use crate::defaults::{DEFAULT_BASE_DELAY, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_DELAY};
+
 /// Retry policy: attempts and full-jitter exponential backoff.
 ///
 /// Defaults: 3 attempts, 500 ms base delay, 20 s cap.
@@ -28,9 +30,9 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(20),
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            base_delay: DEFAULT_BASE_DELAY,
+            max_delay: DEFAULT_MAX_DELAY,
         }
     }
 }
@@ -80,10 +82,7 @@ pub fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 429 | 502 | 503 | 504)
 }
 
-/// The longest `Retry-After` a server can ask for: 24 hours. A longer (or
-/// absurd, e.g. 20-digit) value is read as 24 hours; any value beyond the
-/// policy's [`max_delay`](RetryPolicy::max_delay) ends the call anyway.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+use crate::defaults::MAX_RETRY_AFTER;
 
 /// Parses `Retry-After` as delta-seconds or an HTTP date (relative to now),
 /// clamped to [`MAX_RETRY_AFTER`].

@@ -1,8 +1,12 @@
-//! The HTTP settings every provider builder offers, kept in one place.
+//! The HTTP settings every provider builder offers, stored once.
 //!
 //! A provider `ClientBuilder` holds an [`HttpSettings`], gets the setter
 //! methods from [`http_settings_methods!`](crate::http_settings_methods) and
-//! calls [`HttpSettings::apply`] on each [`TransportBuilder`] it builds.
+//! hands it to each transport it builds
+//! ([`TransportBuilder::settings`](crate::transport::TransportBuilder::settings)); the
+//! transport keeps it as given and reads the defaults of
+//! [`defaults`](crate::defaults) for what it leaves unset. A call's
+//! [`CallOptions`](crate::options::CallOptions) are layered over it per call.
 
 use std::fmt;
 use std::sync::Arc;
@@ -10,30 +14,13 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::error::{Error, Result};
-use crate::http_client::HttpClient;
+use crate::defaults::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_PAGES, DEFAULT_MAX_RESPONSE_BODY, DEFAULT_TIMEOUT,
+};
+use crate::error::Result;
+use crate::exchange::{default_http_client, require_tls};
+use crate::hooks::Hooks;
 use crate::retry::RetryPolicy;
-use crate::transport::{DEFAULT_CONNECT_TIMEOUT, Hooks, TransportBuilder};
-
-/// True when this build can speak TLS (feature `rustls` or `native-tls`).
-/// Without either, a client is HTTP-only: see [`require_tls`].
-pub const TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
-
-/// Refuses an `https` URL in a build without TLS, so that a client built
-/// for one fails at `build()` with a clear [`Error::Config`] rather than on
-/// its first call. Used when the SDK creates the HTTP client itself; an
-/// injected `reqwest::Client` brings its own TLS.
-pub fn require_tls(url: &Url) -> Result<()> {
-    if url.scheme() == "https" && !TLS {
-        return Err(Error::Config(
-            format!(
-                "{url} needs TLS, and this build has none: enable the `rustls` or `native-tls` feature"
-            )
-            .into(),
-        ));
-    }
-    Ok(())
-}
 
 /// Transport settings a user may override; `None` keeps http-core's default.
 #[derive(Clone, Default)]
@@ -73,47 +60,55 @@ impl fmt::Debug for HttpSettings {
 }
 
 impl HttpSettings {
-    /// Applies every setting that was given to `builder`.
-    pub fn apply(&self, mut builder: TransportBuilder) -> TransportBuilder {
-        if let Some(http) = &self.http {
-            builder = builder.http_client(http.clone());
+    /// The per-attempt timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout.unwrap_or(DEFAULT_TIMEOUT)
+    }
+
+    /// The retry policy.
+    pub fn retry(&self) -> RetryPolicy {
+        self.retry.unwrap_or_default()
+    }
+
+    /// The largest answer read, in bytes.
+    pub fn max_response_body(&self) -> u64 {
+        self.max_response_body.unwrap_or(DEFAULT_MAX_RESPONSE_BODY)
+    }
+
+    /// The most pages one listing stream fetches (at least 1).
+    pub fn max_pages(&self) -> u32 {
+        self.max_pages.unwrap_or(DEFAULT_MAX_PAGES).max(1)
+    }
+
+    /// `self` over `base`: what `self` sets wins, the rest is `base`'s.
+    pub(crate) fn merged_over(&self, base: &HttpSettings) -> HttpSettings {
+        HttpSettings {
+            http: self.http.clone().or_else(|| base.http.clone()),
+            timeout: self.timeout.or(base.timeout),
+            connect_timeout: self.connect_timeout.or(base.connect_timeout),
+            retry: self.retry.or(base.retry),
+            user_agent_suffix: self
+                .user_agent_suffix
+                .clone()
+                .or_else(|| base.user_agent_suffix.clone()),
+            hooks: self.hooks.clone().or_else(|| base.hooks.clone()),
+            max_response_body: self.max_response_body.or(base.max_response_body),
+            max_pages: self.max_pages.or(base.max_pages),
         }
-        if let Some(t) = self.timeout {
-            builder = builder.timeout(t);
-        }
-        if let Some(t) = self.connect_timeout {
-            builder = builder.connect_timeout(t);
-        }
-        if let Some(r) = self.retry {
-            builder = builder.retry_policy(r);
-        }
-        if let Some(s) = &self.user_agent_suffix {
-            builder = builder.user_agent_suffix(s.clone());
-        }
-        if let Some(h) = &self.hooks {
-            builder = builder.hooks(Arc::clone(h));
-        }
-        if let Some(n) = self.max_response_body {
-            builder = builder.max_response_body(n);
-        }
-        if let Some(n) = self.max_pages {
-            builder = builder.max_pages(n);
-        }
-        builder
     }
 
     /// The injected client, or a new one with the configured connect
-    /// timeout and no redirects ([`HttpClient::built`]), for a provider that
-    /// shares one client between several transports under `base`
-    /// ([`TransportBuilder::shared_http_client`]). A new client for an
-    /// `https` base needs a TLS feature ([`require_tls`]), as in
-    /// `TransportBuilder::build`.
-    pub fn http_client_or_default(&self, base: &Url) -> crate::Result<HttpClient> {
+    /// timeout and no redirects ([`default_http_client`]), for a provider
+    /// that shares one client between several transports under `base`
+    /// ([`TransportBuilder::http_client`](crate::transport::TransportBuilder::http_client)).
+    /// A new client for an `https` base needs a TLS feature
+    /// ([`require_tls`]), as in `TransportBuilder::build`.
+    pub fn http_client_or_default(&self, base: &Url) -> Result<reqwest::Client> {
         match &self.http {
-            Some(http) => Ok(HttpClient::injected(http.clone())),
+            Some(http) => Ok(http.clone()),
             None => {
                 require_tls(base)?;
-                HttpClient::built(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                default_http_client(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
             }
         }
     }
@@ -195,6 +190,8 @@ macro_rules! http_settings_methods {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
+    use crate::exchange::TLS;
 
     #[test]
     fn https_needs_a_tls_feature_and_http_does_not() {

@@ -139,7 +139,7 @@ async fn absurd_retry_after_ends_the_call_with_a_clamped_value() {
     let err = t.send::<Thing>(get_thing()).await.unwrap_err();
     assert_eq!(
         err.api().and_then(|a| a.retry_after()),
-        Some(partner_sdk_core::retry::MAX_RETRY_AFTER)
+        Some(partner_sdk_core::defaults::MAX_RETRY_AFTER)
     );
     assert_eq!(count(&server).await, 1);
 }

@@ -241,7 +241,7 @@ impl ClientBuilder {
             }
             builder = builder.default_header("appname", name.clone());
         }
-        let builder = self.settings.apply(builder);
+        let builder = builder.settings(&self.settings);
         Ok(Client {
             inner: Arc::new(Inner {
                 transport: builder.build()?,

@@ -146,7 +146,7 @@ async fn absurd_retry_after_is_clamped_and_ends_the_call() {
         .unwrap_err();
     assert_eq!(
         err.api().and_then(|a| a.retry_after()),
-        Some(partner_sdk_core::retry::MAX_RETRY_AFTER)
+        Some(partner_sdk_core::defaults::MAX_RETRY_AFTER)
     );
     assert_eq!(count(&server, API_PATH).await, 1);
 }

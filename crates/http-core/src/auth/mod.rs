@@ -1,0 +1,98 @@
+//! Authentication strategies.
+//!
+//! An [`Auth`] gives each attempt the headers that authorise it. Strategies
+//! that log in ([`ClientCredentials`], [`SessionAuth`]) keep what they get in
+//! a [`CredentialCache`]: single-flight (N concurrent callers share one login
+//! attempt and its result, failure included), bounded by a deadline (10 s by
+//! default), refreshed `max(30 s, 10 % of lifetime)` before expiry (never
+//! more than half the lifetime early; a failed early refresh keeps the
+//! still-valid credential), lifetimes clamped to 24 hours, and invalidated
+//! when the provider answers 401 so that the transport can log in again once.
+//!
+//! A strategy that must call an endpoint of its own (a token endpoint) is
+//! handed the transport's HTTP client on each [`Auth::authorize`], and sends
+//! through the same [exchange](crate::exchange) as every API call.
+//!
+//! | strategy | file | used by |
+//! |---|---|---|
+//! | [`NoAuth`] | here | public endpoints |
+//! | [`ClientCredentials`] | `oauth2.rs` | OAuth2 client credentials (BBTI, trade-in promotion) |
+//! | [`SessionAuth`] | `session.rs` | a provider login function (Brighte) |
+//! | [`HmacNonceAuth`] | `hmac.rs` | per-request key, nonce and signature (DT One) |
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use reqwest::header::HeaderMap;
+
+use crate::error::Result;
+
+mod cache;
+mod hmac;
+mod oauth2;
+mod session;
+
+pub use cache::CredentialCache;
+pub use hmac::{HmacHeaders, HmacNonceAuth, NONCE_PROCESS_DIGITS};
+pub use oauth2::{ClientCredentials, CredentialPlacement};
+pub use session::{LoginFn, Session, SessionAuth};
+
+/// A boxed, `Send` future, as returned by [`Auth`] methods.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Headers that authorise one request, and which cached credential produced them.
+#[derive(Clone, Default)]
+pub struct Credentials {
+    /// Headers to add (marked sensitive).
+    pub headers: HeaderMap,
+    /// Identifies the cached credential, so that a 401 invalidates only it.
+    pub generation: u64,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("generation", &self.generation)
+            .finish()
+    }
+}
+
+/// An authentication strategy.
+pub trait Auth: Send + Sync + fmt::Debug + 'static {
+    /// The headers for the next attempt, logging in first if needed. `http`
+    /// is the transport's HTTP client, for a strategy that calls an
+    /// endpoint of its own (a token endpoint).
+    fn authorize<'a>(&'a self, http: &'a reqwest::Client) -> BoxFuture<'a, Result<Credentials>>;
+
+    /// The headers when they are at hand without waiting (a cached token or
+    /// session still fresh, a signature computed on the spot); `None` sends
+    /// the caller to [`authorize`](Self::authorize). The transport asks this
+    /// first on every attempt, so that the common case builds no boxed
+    /// future.
+    fn ready(&self) -> Option<Result<Credentials>> {
+        None
+    }
+
+    /// The provider refused credentials of `generation`: drop them. Returns
+    /// `true` when trying once more with fresh credentials can help.
+    fn on_unauthorized(&self, generation: u64) -> bool {
+        let _ = generation;
+        false
+    }
+}
+
+/// No authentication (public endpoints).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoAuth;
+
+impl Auth for NoAuth {
+    fn authorize<'a>(&'a self, _: &'a reqwest::Client) -> BoxFuture<'a, Result<Credentials>> {
+        Box::pin(async { Ok(Credentials::default()) })
+    }
+
+    fn ready(&self) -> Option<Result<Credentials>> {
+        Some(Ok(Credentials::default()))
+    }
+}

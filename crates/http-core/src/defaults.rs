@@ -1,0 +1,38 @@
+//! Every default and bound the SDK applies, in one place.
+//!
+//! A provider builder overrides the settable ones through
+//! [`HttpSettings`](crate::HttpSettings); the bounds marked as such hold
+//! whatever a server sends.
+
+use std::time::Duration;
+
+/// Connect timeout of a client the SDK builds: 10 s.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Per-attempt timeout (connect, send and read the whole answer): 30 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The user agent every request carries (a builder may append a suffix).
+pub const USER_AGENT_VALUE: &str = concat!("partner-sdk/", env!("CARGO_PKG_VERSION"));
+/// Largest answer read: 32 MiB.
+pub const DEFAULT_MAX_RESPONSE_BODY: u64 = 32 * 1024 * 1024;
+/// Most pages one listing stream fetches: 10 000.
+pub const DEFAULT_MAX_PAGES: u32 = 10_000;
+/// Attempts of an idempotent call, the first included: 3.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+/// Upper bound of the jittered wait before the second attempt: 0.5 s.
+pub const DEFAULT_BASE_DELAY: Duration = Duration::from_millis(500);
+/// Longest wait between attempts, and the longest `Retry-After` honoured: 20 s.
+pub const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(20);
+/// Bound on one token request or login, waiting for it included: 10 s.
+pub const DEFAULT_AUTH_DEADLINE: Duration = Duration::from_secs(10);
+/// Lifetime assumed for a token or session whose answer gives none: 1 hour.
+pub const DEFAULT_CREDENTIAL_LIFETIME: Duration = Duration::from_secs(3600);
+/// Bound: the longest a token or session is cached, whatever a server's
+/// `expires_in` or a builder's lifetime says (24 hours).
+pub const MAX_CREDENTIAL_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+/// Bound: the largest token answer read (1 MiB; a token answer is a few
+/// kilobytes).
+pub const MAX_TOKEN_RESPONSE_BODY: u64 = 1024 * 1024;
+/// Bound: the longest `Retry-After` read (24 hours); a longer or absurd value
+/// reads as 24 hours, and any value beyond the retry policy's `max_delay`
+/// ends the call anyway.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);

@@ -1,0 +1,251 @@
+//! One request out, one answer in: the layer below both authentication and
+//! the retry loop.
+//!
+//! Token requests ([`ClientCredentials`](crate::auth::ClientCredentials)), logins
+//! and API calls all go through [`exchange`], so every one of them gets the
+//! same limits, whatever the server sends:
+//!
+//! - the attempt is bounded by its timeout on tokio's clock (paused time in
+//!   tests included), covering the send and the whole body read;
+//! - redirects are never followed: a 3xx (or an answer that an injected,
+//!   redirect-following client fetched from another URL) is
+//!   [`Error::Redirect`] naming the location without user info, query or
+//!   fragment;
+//! - the body is read up to a limit: a larger `Content-Length` is refused
+//!   before reading, a longer stream is cut at the limit;
+//! - errors never keep the URL (it may carry personal data), only the path
+//!   template.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, LOCATION};
+use reqwest::{Method, StatusCode};
+use url::Url;
+
+use crate::error::{ApiError, Error, ProviderError, Result};
+use crate::metadata::find_request_id;
+use crate::retry::retry_after;
+
+/// True when this build can speak TLS (feature `rustls` or `native-tls`).
+/// Without either, a client is HTTP-only: see [`require_tls`].
+pub const TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
+
+/// Refuses an `https` URL in a build without TLS, so that a client built
+/// for one fails at `build()` with a clear [`Error::Config`] rather than on
+/// its first call. Used when the SDK creates the HTTP client itself; an
+/// injected `reqwest::Client` brings its own TLS.
+pub fn require_tls(url: &Url) -> Result<()> {
+    if url.scheme() == "https" && !TLS {
+        return Err(Error::Config(
+            format!(
+                "{url} needs TLS, and this build has none: enable the `rustls` or `native-tls` feature"
+            )
+            .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The `reqwest::Client` the SDK builds when none is injected: the given
+/// connect timeout and no redirects (`reqwest::redirect::Policy::none()`),
+/// so that credentials and bodies never go to a host a `Location` names. It
+/// sets no request timeout: [`exchange`] times each attempt itself.
+pub fn default_http_client(connect_timeout: Duration) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build HTTP client: {e}").into()))
+}
+
+/// Names an exchange in the errors it makes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Label {
+    pub(crate) provider: &'static str,
+    pub(crate) operation: &'static str,
+}
+
+/// Why an exchange got no answer.
+#[derive(Debug)]
+pub(crate) enum NoAnswer {
+    /// The HTTP client failed (connect, I/O, or an injected client's own
+    /// timeout), its URL removed.
+    Http(reqwest::Error),
+    /// The attempt's timeout passed before the whole answer was read.
+    TimedOut,
+}
+
+impl NoAnswer {
+    /// Nothing left the machine: the connection was never opened.
+    pub(crate) fn nothing_sent(&self) -> bool {
+        matches!(self, NoAnswer::Http(e) if e.is_connect())
+    }
+
+    /// The error for a call that ends here: [`Error::Transport`] or
+    /// [`Error::Timeout`].
+    pub(crate) fn into_error(
+        self,
+        label: Label,
+        template: impl Into<Cow<'static, str>>,
+        elapsed: Duration,
+    ) -> Error {
+        match self {
+            NoAnswer::Http(e) => {
+                Error::transport(label.provider, label.operation, template, e, elapsed)
+            }
+            NoAnswer::TimedOut => Error::Timeout {
+                provider: label.provider,
+                operation: label.operation,
+                elapsed,
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for NoAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NoAnswer::Http(e) => e.fmt(f),
+            NoAnswer::TimedOut => f.write_str("timed out"),
+        }
+    }
+}
+
+/// Why an answer that arrived cannot be used.
+#[derive(Debug)]
+pub(crate) enum Unusable {
+    /// A redirect ([`Error::Redirect`]).
+    Redirect(Error),
+    /// Longer than the limit.
+    TooLarge,
+}
+
+/// An answer: status, headers, and the whole body or why it is unusable.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: std::result::Result<Bytes, Unusable>,
+}
+
+/// Sends `request` on `http` and reads its answer, all within `timeout`,
+/// the body up to `limit` bytes.
+pub(crate) async fn exchange(
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    label: Label,
+    limit: u64,
+    timeout: Duration,
+) -> std::result::Result<Answer, NoAnswer> {
+    let sent_to = request.url().clone();
+    let exchange = async {
+        let mut response = http.execute(request).await?;
+        let status = response.status();
+        let redirect = redirect_error(label, &sent_to, &response);
+        let headers = std::mem::take(response.headers_mut());
+        let body = match redirect {
+            Some(redirect) => Err(Unusable::Redirect(redirect)),
+            None => read_body(response, limit).await?,
+        };
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    };
+    match tokio::time::timeout(timeout, exchange).await {
+        Ok(Ok(answer)) => Ok(answer),
+        Ok(Err(e)) => Err(NoAnswer::Http(reqwest::Error::without_url(e))),
+        Err(_) => Err(NoAnswer::TimedOut),
+    }
+}
+
+/// Reads at most `limit` bytes of `response`: a `Content-Length` over the
+/// limit is refused before reading, a longer stream is cut at the limit.
+async fn read_body(
+    mut response: reqwest::Response,
+    limit: u64,
+) -> reqwest::Result<std::result::Result<Bytes, Unusable>> {
+    let announced = response.content_length().unwrap_or(0);
+    if announced > limit {
+        return Ok(Err(Unusable::TooLarge));
+    }
+    let over = |len: usize| u64::try_from(len).map_or(true, |n| n > limit);
+    // A body that arrives in one chunk (most answers) is kept as it is.
+    let Some(first) = response.chunk().await? else {
+        return Ok(Ok(Bytes::new()));
+    };
+    if over(first.len()) {
+        return Ok(Err(Unusable::TooLarge));
+    }
+    let Some(mut chunk) = response.chunk().await? else {
+        return Ok(Ok(first));
+    };
+    let capacity = announced.min(limit).min(1024 * 1024);
+    let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    body.extend_from_slice(&first);
+    loop {
+        if over(body.len().saturating_add(chunk.len())) {
+            return Ok(Err(Unusable::TooLarge));
+        }
+        body.extend_from_slice(&chunk);
+        chunk = match response.chunk().await? {
+            Some(next) => next,
+            None => return Ok(Ok(Bytes::from(body))),
+        };
+    }
+}
+
+/// [`Error::Redirect`] when `response` is a 3xx, or when an injected client
+/// followed a redirect and the answer comes from another URL than `sent_to`.
+fn redirect_error(label: Label, sent_to: &Url, response: &reqwest::Response) -> Option<Error> {
+    let status = response.status();
+    let location = if status.is_redirection() {
+        response
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| sent_to.join(l.trim()).ok())
+    } else if response.url() != sent_to {
+        Some(response.url().clone())
+    } else {
+        return None;
+    };
+    Some(Error::Redirect {
+        provider: label.provider,
+        operation: label.operation,
+        status,
+        location: location.map(|mut url| {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
+            url.to_string()
+        }),
+    })
+}
+
+/// The [`ApiError`] of an error answer: the provider's fields, the raw
+/// body (truncated), the request id and `Retry-After`.
+pub(crate) fn api_error(
+    label: Label,
+    method: Method,
+    template: impl Into<Cow<'static, str>>,
+    (status, headers, body): (StatusCode, &HeaderMap, &Bytes),
+    fields: ProviderError,
+) -> ApiError {
+    let mut api = ApiError::new(
+        label.provider,
+        label.operation,
+        method,
+        template,
+        status,
+        fields,
+        body,
+    );
+    api.request_id = find_request_id(headers).map(str::to_owned);
+    api.retry_after = retry_after(headers);
+    api
+}

@@ -1,0 +1,285 @@
+//! One attempt: credentials, the request, the exchange, and what its
+//! outcome means ([`decide`]) turned into the next step.
+
+use std::borrow::Cow;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use url::Url;
+
+use super::decide::{Decision, Facts, Seen, Wait, decide};
+use super::{Request, Response, Transport};
+use crate::auth::Credentials;
+use crate::error::{Error, Result};
+use crate::exchange::{Answer, NoAnswer, Unusable, api_error, exchange};
+use crate::hooks::CallInfo;
+use crate::metadata::{ResponseInfo, headers_for_hooks};
+
+/// Which attempt of the call this is.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Step {
+    /// From 1.
+    pub(super) attempt: u32,
+    /// Credentials were refreshed once already in this call.
+    pub(super) reauthenticated: bool,
+}
+
+/// What the call does after an attempt.
+pub(super) enum Next {
+    /// The call ends with this.
+    Done(Result<Response>),
+    /// Send again after this wait.
+    Retry(Duration),
+    /// Send again at once with fresh credentials (not counted as an attempt).
+    Reauthenticate,
+}
+
+impl Transport {
+    /// One attempt of `request` to `url`.
+    pub(super) async fn attempt(&self, request: &Request, url: &Url, step: Step) -> Next {
+        let inner = &self.inner;
+        let credentials = match inner.auth.ready() {
+            Some(ready) => ready,
+            None => inner.auth.authorize(&inner.http).await,
+        };
+        let credentials = match credentials {
+            Ok(credentials) => credentials,
+            Err(e) => return Next::Done(Err(e)),
+        };
+        let generation = credentials.generation;
+        let (http_request, credential_headers) = match self.http_request(request, url, credentials)
+        {
+            Ok(built) => built,
+            Err(e) => return Next::Done(Err(e)),
+        };
+        if let Some(hooks) = &inner.settings.hooks {
+            hooks.before_send(&self.call_info(request, step.attempt));
+        }
+        let sent_at = Instant::now();
+        let outcome = exchange(
+            &inner.http,
+            http_request,
+            self.label(request),
+            self.max_response_body(),
+            self.attempt_timeout(request),
+        )
+        .await;
+        if let Some(hooks) = &inner.settings.hooks {
+            let no_credentials = HeaderMap::new();
+            let credentials = credential_headers.as_ref().unwrap_or(&no_credentials);
+            let headers = outcome
+                .as_ref()
+                .ok()
+                .map(|answer| headers_for_hooks(&answer.headers, credentials));
+            let status = outcome.as_ref().ok().map(|answer| answer.status);
+            let response = ResponseInfo::new(status, headers.as_deref(), sent_at.elapsed());
+            hooks.on_response(&self.call_info(request, step.attempt), &response);
+        }
+        match outcome {
+            Err(no_answer) => self.unanswered(request, step, no_answer, sent_at),
+            Ok(answer) => self.answered(request, step, generation, answer, sent_at),
+        }
+    }
+
+    /// The request for one attempt: the default headers, then the
+    /// request's own, the call options' and the credentials over them, and
+    /// the body's type. Returns the credential headers too when hooks need
+    /// their names (to hide them in the answer's headers).
+    fn http_request(
+        &self,
+        request: &Request,
+        url: &Url,
+        credentials: Credentials,
+    ) -> Result<(reqwest::Request, Option<HeaderMap>)> {
+        let inner = &self.inner;
+        let mut http_request = reqwest::Request::new(request.method.clone(), url.clone());
+        let headers = http_request.headers_mut();
+        headers.extend(inner.headers.clone());
+        headers.extend(request.headers.clone());
+        if let Some(options) = &self.options {
+            headers.extend(options.extra_headers([
+                &inner.headers,
+                &request.headers,
+                &credentials.headers,
+            ])?);
+        }
+        let credential_headers = inner
+            .settings
+            .hooks
+            .is_some()
+            .then(|| credentials.headers.clone());
+        headers.extend(credentials.headers);
+        if let Some(content_type) = request.content_type {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
+        if let Some(bytes) = &request.body {
+            *http_request.body_mut() = Some(bytes.clone().into());
+        }
+        Ok((http_request, credential_headers))
+    }
+
+    /// No answer came: retry, fail, or (a create that was sent) outcome
+    /// unknown.
+    fn unanswered(
+        &self,
+        request: &Request,
+        step: Step,
+        no_answer: NoAnswer,
+        sent_at: Instant,
+    ) -> Next {
+        let elapsed = sent_at.elapsed();
+        let seen = if no_answer.nothing_sent() {
+            Seen::NotSent
+        } else {
+            Seen::NoAnswer
+        };
+        let policy = self.retry_policy();
+        match decide(&policy, facts(request, step, seen)) {
+            Decision::Retry(_) => {
+                tracing::debug!(attempt = step.attempt, error = %no_answer, "attempt failed");
+                Next::Retry(policy.backoff(step.attempt))
+            }
+            Decision::OutcomeUnknown => {
+                let cause: Cow<'static, str> = match &no_answer {
+                    NoAnswer::Http(e) if !e.is_timeout() => {
+                        format!("connection failed after sending: {e}").into()
+                    }
+                    _ => format!("no answer within {elapsed:?} after sending").into(),
+                };
+                Next::Done(Err(Error::OutcomeUnknown {
+                    provider: self.inner.provider,
+                    operation: request.operation,
+                    key: request.reconcile.clone(),
+                    cause,
+                }))
+            }
+            _ => Next::Done(Err(no_answer.into_error(
+                self.label(request),
+                request.template,
+                elapsed,
+            ))),
+        }
+    }
+
+    /// An answer came: done, retry, log in again, or fail with its error.
+    fn answered(
+        &self,
+        request: &Request,
+        step: Step,
+        generation: u64,
+        answer: Answer,
+        sent_at: Instant,
+    ) -> Next {
+        let Answer {
+            status,
+            headers,
+            body,
+        } = answer;
+        tracing::Span::current().record("http.status", status.as_u16());
+        tracing::debug!(
+            attempt = step.attempt,
+            http.status = status.as_u16(),
+            elapsed_ms = sent_at.elapsed().as_millis() as u64,
+            "response"
+        );
+        let errors = &self.inner.errors;
+        let (seen, api) = match &body {
+            Err(_) => (Seen::Unusable, None),
+            Ok(_) if status.is_success() => (Seen::Success, None),
+            Ok(bytes) => {
+                let fields = errors.parse(status, bytes);
+                let unauthorized = errors.is_unauthorized(status, &fields);
+                let refusal_is_about_request =
+                    errors.refusal_after_reauth_is_api_error(status, &fields);
+                let api = api_error(
+                    self.label(request),
+                    request.method.clone(),
+                    request.template,
+                    (status, &headers, bytes),
+                    fields,
+                );
+                let seen = Seen::Refused {
+                    status,
+                    unauthorized,
+                    refusal_is_about_request,
+                    retry_after: api.retry_after,
+                };
+                (seen, Some(api))
+            }
+        };
+        let policy = self.retry_policy();
+        match (decide(&policy, facts(request, step, seen)), body, api) {
+            (_, Err(Unusable::Redirect(e)), _) => Next::Done(Err(e)),
+            (_, Err(Unusable::TooLarge), _) => Next::Done(Err(self.too_large(request, status))),
+            (Decision::Done, Ok(body), _) | (_, Ok(body), None) => Next::Done(Ok(Response {
+                provider: self.inner.provider,
+                operation: request.operation,
+                status,
+                headers,
+                body,
+            })),
+            (Decision::Retry(wait), ..) => {
+                let backoff = policy.backoff(step.attempt);
+                Next::Retry(match wait {
+                    Wait::Backoff => backoff,
+                    Wait::AtLeast(at_least) => at_least.max(backoff),
+                })
+            }
+            (Decision::Reauthenticate, ..) if self.inner.auth.on_unauthorized(generation) => {
+                tracing::debug!("credentials refused; authenticating again");
+                Next::Reauthenticate
+            }
+            (Decision::CredentialsRefused, _, Some(api)) => Next::Done(Err(Error::Auth {
+                provider: self.inner.provider,
+                message: "credentials refused again after re-authenticating".into(),
+                source: Some(Box::new(api)),
+            })),
+            (_, _, Some(api)) => Next::Done(Err(Error::Api(Box::new(api)))),
+        }
+    }
+
+    /// The error for an answer over the size limit: for a request that
+    /// creates something and was accepted, [`Error::AnswerUnreadable`] with
+    /// its reconcile key; otherwise [`Error::ResponseTooLarge`].
+    fn too_large(&self, request: &Request, status: StatusCode) -> Error {
+        let (provider, operation) = (self.inner.provider, request.operation);
+        let limit = self.max_response_body();
+        match request.creation_key() {
+            Some(key) if status.is_success() => Error::AnswerUnreadable {
+                provider,
+                operation,
+                status,
+                key: Some(key.clone()),
+                cause: format!("answer larger than the {limit}-byte limit").into(),
+            },
+            _ => Error::ResponseTooLarge {
+                provider,
+                operation,
+                status,
+                limit,
+            },
+        }
+    }
+
+    /// The call's `CallInfo` for hooks.
+    fn call_info<'a>(&self, request: &'a Request, attempt: u32) -> CallInfo<'a> {
+        CallInfo {
+            provider: self.inner.provider,
+            operation: request.operation,
+            method: &request.method,
+            path: request.template,
+            attempt,
+        }
+    }
+}
+
+/// The facts [`decide`] rules on.
+fn facts(request: &Request, step: Step, seen: Seen) -> Facts {
+    Facts {
+        idempotent: request.is_idempotent(),
+        attempt: step.attempt,
+        reauthenticated: step.reauthenticated,
+        seen,
+    }
+}

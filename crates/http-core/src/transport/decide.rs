@@ -1,0 +1,221 @@
+//! What an attempt's outcome means for the call: a pure function, so that
+//! every rule is a row of a table test. The loop around it
+//! ([`Transport`](super::Transport)) does the side effects: hooks, logs,
+//! dropping a refused credential, sleeping, building the error.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use crate::retry::{RetryPolicy, is_retryable_status};
+
+/// What one attempt came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Seen {
+    /// The connection was never opened: nothing was sent.
+    NotSent,
+    /// Sent, and no answer came: a timeout or a connection lost after
+    /// sending.
+    NoAnswer,
+    /// An answer that must not be used: a redirect, or larger than the limit.
+    Unusable,
+    /// A 2xx answer.
+    Success,
+    /// An error answer.
+    Refused {
+        /// Its status.
+        status: StatusCode,
+        /// The provider's error body says the credentials were refused
+        /// (`ErrorBody::is_unauthorized`).
+        unauthorized: bool,
+        /// After a fresh login, such a refusal is about the request, not the
+        /// credentials (`ErrorBody::refusal_after_reauth_is_api_error`).
+        refusal_is_about_request: bool,
+        /// The server's `Retry-After`.
+        retry_after: Option<Duration>,
+    },
+}
+
+/// Where the call stands when the attempt ends.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Facts {
+    /// The request may be sent again (GET/HEAD/PUT/DELETE, or a POST the
+    /// provider deduplicates).
+    pub(crate) idempotent: bool,
+    /// The attempt that just ended, from 1.
+    pub(crate) attempt: u32,
+    /// Credentials were already refreshed once in this call.
+    pub(crate) reauthenticated: bool,
+    /// What the attempt came to.
+    pub(crate) seen: Seen,
+}
+
+/// How long to wait before the next attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// The policy's jittered backoff.
+    Backoff,
+    /// The backoff, but at least this long (the server's `Retry-After`).
+    AtLeast(Duration),
+}
+
+/// What the call does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// Hand the answer to the caller.
+    Done,
+    /// Send the request again after the wait.
+    Retry(Wait),
+    /// Drop the refused credential and try once more with a fresh one (the
+    /// attempt is not counted); fails as [`Decision::Fail`] when the
+    /// strategy cannot log in again.
+    Reauthenticate,
+    /// End with the error this outcome makes (the provider's error, a
+    /// transport error, a timeout, a redirect, an answer too large).
+    Fail,
+    /// The credentials were refused again right after a fresh login.
+    CredentialsRefused,
+    /// A request that creates something was sent and no answer came: it may
+    /// have taken effect. Never sent again.
+    OutcomeUnknown,
+}
+
+/// The rules, in order.
+pub(crate) fn decide(policy: &RetryPolicy, facts: Facts) -> Decision {
+    let can_retry = facts.attempt < policy.max_attempts;
+    match facts.seen {
+        Seen::Success => Decision::Done,
+        Seen::Unusable => Decision::Fail,
+        Seen::NotSent if can_retry => Decision::Retry(Wait::Backoff),
+        Seen::NotSent => Decision::Fail,
+        Seen::NoAnswer if !facts.idempotent => Decision::OutcomeUnknown,
+        Seen::NoAnswer if can_retry => Decision::Retry(Wait::Backoff),
+        Seen::NoAnswer => Decision::Fail,
+        Seen::Refused {
+            unauthorized: true,
+            refusal_is_about_request,
+            ..
+        } => match (facts.reauthenticated, refusal_is_about_request) {
+            (false, _) => Decision::Reauthenticate,
+            (true, false) => Decision::CredentialsRefused,
+            (true, true) => Decision::Fail,
+        },
+        Seen::Refused {
+            status,
+            retry_after,
+            ..
+        } => {
+            if !(facts.idempotent && can_retry && is_retryable_status(status)) {
+                return Decision::Fail;
+            }
+            match retry_after {
+                Some(wait) if wait > policy.max_delay => Decision::Fail,
+                Some(wait) => Decision::Retry(Wait::AtLeast(wait)),
+                None => Decision::Retry(Wait::Backoff),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(status: u16, retry_after: Option<u64>) -> Seen {
+        Seen::Refused {
+            status: StatusCode::from_u16(status).unwrap(),
+            unauthorized: false,
+            refusal_is_about_request: false,
+            retry_after: retry_after.map(Duration::from_secs),
+        }
+    }
+
+    fn unauthorized(about_request: bool) -> Seen {
+        Seen::Refused {
+            status: StatusCode::UNAUTHORIZED,
+            unauthorized: true,
+            refusal_is_about_request: about_request,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn every_rule_as_a_row() {
+        use Decision::*;
+        const GET: bool = true;
+        const POST: bool = false;
+        let secs = Duration::from_secs;
+        // (idempotent, attempt, reauthenticated, seen) -> decision, with
+        // the default policy: 3 attempts, waits capped at 20 s.
+        let rows: &[(bool, u32, bool, Seen, Decision)] = &[
+            // A 2xx is done, whatever the method or attempt.
+            (GET, 1, false, Seen::Success, Done),
+            (POST, 3, true, Seen::Success, Done),
+            // A redirect or an oversized answer ends the call.
+            (GET, 1, false, Seen::Unusable, Fail),
+            // Nothing sent: safe to retry for any method, while attempts remain.
+            (POST, 1, false, Seen::NotSent, Retry(Wait::Backoff)),
+            (GET, 2, false, Seen::NotSent, Retry(Wait::Backoff)),
+            (GET, 3, false, Seen::NotSent, Fail),
+            // Sent, no answer: idempotent requests retry; a create never does.
+            (GET, 1, false, Seen::NoAnswer, Retry(Wait::Backoff)),
+            (GET, 3, false, Seen::NoAnswer, Fail),
+            (POST, 1, false, Seen::NoAnswer, OutcomeUnknown),
+            (POST, 3, false, Seen::NoAnswer, OutcomeUnknown),
+            // Retryable statuses on idempotent requests, honouring Retry-After.
+            (GET, 1, false, refused(503, None), Retry(Wait::Backoff)),
+            (
+                GET,
+                1,
+                false,
+                refused(429, Some(5)),
+                Retry(Wait::AtLeast(secs(5))),
+            ),
+            (
+                GET,
+                1,
+                false,
+                refused(408, Some(20)),
+                Retry(Wait::AtLeast(secs(20))),
+            ),
+            (GET, 1, false, refused(502, Some(21)), Fail),
+            (GET, 2, false, refused(504, None), Retry(Wait::Backoff)),
+            (GET, 3, false, refused(504, None), Fail),
+            // Other statuses, and any refusal of a create, end the call.
+            (GET, 1, false, refused(500, None), Fail),
+            (GET, 1, false, refused(404, None), Fail),
+            (POST, 1, false, refused(503, None), Fail),
+            (POST, 1, false, refused(429, Some(1)), Fail),
+            // Refused credentials: log in again once.
+            (GET, 1, false, unauthorized(false), Reauthenticate),
+            (POST, 3, false, unauthorized(false), Reauthenticate),
+            (GET, 1, true, unauthorized(false), CredentialsRefused),
+            (GET, 1, true, unauthorized(true), Fail),
+            (GET, 1, false, unauthorized(true), Reauthenticate),
+        ];
+        let policy = RetryPolicy::default();
+        for &(idempotent, attempt, reauthenticated, seen, expected) in rows {
+            let facts = Facts {
+                idempotent,
+                attempt,
+                reauthenticated,
+                seen,
+            };
+            assert_eq!(decide(&policy, facts), expected, "{facts:?}");
+        }
+    }
+
+    #[test]
+    fn a_policy_of_one_attempt_never_retries() {
+        let policy = RetryPolicy::none();
+        for seen in [Seen::NotSent, Seen::NoAnswer, refused(503, None)] {
+            let facts = Facts {
+                idempotent: true,
+                attempt: 1,
+                reauthenticated: false,
+                seen,
+            };
+            assert_eq!(decide(&policy, facts), Decision::Fail, "{seen:?}");
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! One configured HTTP pipeline per provider client: base URL, auth, retry,
+//! timeouts, error mapping and tracing.
+//!
+//! A provider method describes its call as a [`Request`] (operation name, path
+//! template, parameters, body) and hands it to [`Transport::send`], which:
+//!
+//! 1. builds the URL by pushing each path parameter as one percent-encoded
+//!    segment under the base URL, so user input can never add a segment, a
+//!    query or a fragment (`path.rs`);
+//! 2. asks the [`Auth`](crate::auth::Auth) for headers, logging in if needed, and
+//!    sends one attempt through the [exchange](crate::exchange) (`attempt.rs`);
+//! 3. decides what the attempt's outcome means — done, retry, log in again,
+//!    fail, outcome unknown — with one pure function (`decide.rs`), and acts
+//!    on it here: hooks, logs, the wait, the error;
+//! 4. turns a successful answer into the typed result: the error probe of a
+//!    2xx body ([`ErrorBody::error_in_success`](crate::error::ErrorBody::error_in_success)),
+//!    folded into the decode where the provider names the keys that mark
+//!    its errors (`response.rs`).
+//!
+//! Each call runs in one `partner_sdk.call` span (provider, operation,
+//! method, path template; then status, attempts, elapsed) that never holds
+//! a body, a header value or a secret.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
+use tracing::Instrument as _;
+use url::Url;
+
+use crate::auth::Auth;
+use crate::error::{ErrorBody, Result};
+use crate::exchange::Label;
+use crate::metadata::{CallFacts, CallMetadata};
+use crate::options::CallOptions;
+use crate::retry::RetryPolicy;
+use crate::settings::HttpSettings;
+
+mod attempt;
+mod builder;
+mod decide;
+mod path;
+mod request;
+mod response;
+
+pub use builder::{TransportBuilder, parse_base_url};
+pub use request::Request;
+pub use response::Response;
+
+use attempt::{Next, Step};
+
+struct Inner {
+    provider: &'static str,
+    base: Url,
+    /// `base` without its trailing empty segment (`/api/` → `/api`), which
+    /// request paths are pushed onto, and its segment count.
+    path_base: Url,
+    path_base_segments: usize,
+    http: reqwest::Client,
+    settings: HttpSettings,
+    /// The default headers: `Accept`, `User-Agent` and the provider's own.
+    headers: HeaderMap,
+    auth: Arc<dyn Auth>,
+    errors: Arc<dyn ErrorBody>,
+}
+
+/// A configured HTTP pipeline. Cheap to clone; `Send + Sync`.
+#[derive(Clone)]
+pub struct Transport {
+    inner: Arc<Inner>,
+    options: Option<Arc<CallOptions>>,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("provider", &self.inner.provider)
+            .field("base_url", &self.inner.base.as_str())
+            .field("settings", &self.inner.settings)
+            .field("auth", &self.inner.auth)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transport {
+    /// A builder for `provider`.
+    pub fn builder(provider: &'static str) -> TransportBuilder {
+        TransportBuilder::new(provider)
+    }
+
+    /// Provider name.
+    pub fn provider(&self) -> &'static str {
+        self.inner.provider
+    }
+
+    /// Base URL.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base
+    }
+
+    /// Largest answer read, in bytes.
+    pub fn max_response_body(&self) -> u64 {
+        self.inner.settings.max_response_body()
+    }
+
+    /// Most pages one listing stream fetches (see
+    /// [`paginate_with`](crate::paginate::paginate_with)).
+    pub fn max_pages(&self) -> u32 {
+        self.inner.settings.max_pages()
+    }
+
+    /// A view of this transport whose calls use `options` over its own
+    /// settings (see [`CallOptions`]). It shares the connection pool, the
+    /// credential cache and the hooks; options already on `self` are kept
+    /// unless `options` sets the same thing.
+    pub fn with_options(&self, options: CallOptions) -> Transport {
+        Transport {
+            inner: Arc::clone(&self.inner),
+            options: Some(Arc::new(options.merged_over(self.options.as_deref()))),
+        }
+    }
+
+    /// The options this transport applies to its calls, if any.
+    pub fn options(&self) -> Option<&CallOptions> {
+        self.options.as_deref()
+    }
+
+    /// Sends `request` and decodes a JSON answer into `T`.
+    ///
+    /// A request that creates something (not idempotent, with a
+    /// [`reconcile_with`](Request::reconcile_with) key) whose 2xx answer does
+    /// not decode fails with [`Error::AnswerUnreadable`](crate::error::Error::AnswerUnreadable)
+    /// carrying the key and the failing field path, never the answer itself.
+    /// A [`sensitive_answer`](Request::sensitive_answer) that does not decode
+    /// is an [`Error::Decode`](crate::error::Error::Decode) without the body.
+    pub async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
+        self.run(request, |t, request, response| {
+            t.decode_success(request, &response)
+        })
+        .await
+    }
+
+    /// Sends `request` and ignores the body of a successful answer.
+    pub async fn send_empty(&self, request: Request) -> Result<()> {
+        self.run(request, |t, request, response| {
+            t.check_success(request, &response)
+        })
+        .await
+    }
+
+    /// Sends `request` with auth, retries and error mapping; returns the raw
+    /// successful response.
+    pub async fn execute(&self, request: Request) -> Result<Response> {
+        self.run(request, |t, request, response| {
+            t.check_success(request, &response).map(|()| response)
+        })
+        .await
+    }
+
+    /// The call in its span.
+    async fn run<R>(
+        &self,
+        request: Request,
+        finish: impl FnOnce(&Transport, &Request, Response) -> Result<R>,
+    ) -> Result<R> {
+        let span = tracing::info_span!(
+            "partner_sdk.call",
+            provider = self.inner.provider,
+            operation = request.operation,
+            http.method = %request.method,
+            path = request.template,
+            http.status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        // With no subscriber listening the span is disabled: the call then
+        // skips recording its fields.
+        let traced = !span.is_disabled();
+        self.call(request, traced, finish).instrument(span).await
+    }
+
+    /// Attempts until one is final, then `finish` on a successful answer
+    /// (error probe, decode) before the call's metadata is recorded, so a
+    /// call that `finish` fails records none.
+    async fn call<R>(
+        &self,
+        request: Request,
+        traced: bool,
+        finish: impl FnOnce(&Transport, &Request, Response) -> Result<R>,
+    ) -> Result<R> {
+        if let Some(e) = &request.error {
+            return Err(crate::error::Error::clone(e));
+        }
+        let url = self.url_for(&request)?;
+        let started = Instant::now();
+        let mut attempt = 1u32;
+        let mut reauthenticated = false;
+        let result = loop {
+            let step = Step {
+                attempt,
+                reauthenticated,
+            };
+            match self.attempt(&request, &url, step).await {
+                Next::Done(result) => break result,
+                Next::Reauthenticate => reauthenticated = true,
+                Next::Retry(wait) => {
+                    tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+            }
+        };
+        if traced {
+            let span = tracing::Span::current();
+            span.record("attempts", attempt);
+            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+        }
+        let result = result.and_then(|response| {
+            let meta = self.call_metadata(&request, &response, attempt, started);
+            let value = finish(self, &request, response)?;
+            if let Some(meta) = meta {
+                crate::metadata::deliver(meta);
+            }
+            Ok(value)
+        });
+        if let Err(e) = &result {
+            tracing::debug!(error = %e, "call failed");
+        }
+        result
+    }
+
+    /// The call's metadata, when a [`capture`](crate::metadata::capture) is listening,
+    /// its duration measured from `started` to now.
+    fn call_metadata(
+        &self,
+        request: &Request,
+        response: &Response,
+        attempts: u32,
+        started: Instant,
+    ) -> Option<CallMetadata> {
+        crate::metadata::prepare(|| {
+            let facts = CallFacts {
+                provider: self.inner.provider,
+                operation: request.operation,
+                method: request.method.clone(),
+                path: request.template,
+                attempts,
+                elapsed: started.elapsed(),
+            };
+            CallMetadata::new(facts, response.status, &response.headers)
+        })
+    }
+
+    /// The names this call's errors carry.
+    fn label(&self, request: &Request) -> Label {
+        Label {
+            provider: self.inner.provider,
+            operation: request.operation,
+        }
+    }
+
+    /// The retry policy of this call: the options', else the client's.
+    fn retry_policy(&self) -> RetryPolicy {
+        self.options
+            .as_ref()
+            .and_then(|o| o.retry_policy())
+            .unwrap_or_else(|| self.inner.settings.retry())
+    }
+
+    /// The per-attempt timeout of this call: the options', else the
+    /// request's own, else the client's.
+    fn attempt_timeout(&self, request: &Request) -> Duration {
+        self.options
+            .as_ref()
+            .and_then(|o| o.timeout())
+            .or(request.timeout)
+            .unwrap_or_else(|| self.inner.settings.timeout())
+    }
+}

@@ -1,0 +1,152 @@
+//! [`Response`]: a successful answer, and how it becomes the typed result
+//! (the error probe of a 2xx body, the decode).
+
+use std::fmt;
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
+
+use super::{Request, Transport};
+use crate::error::{DecodeError, Error, Result};
+use crate::exchange::api_error;
+
+/// A response that passed error mapping: status, headers and the whole body.
+#[derive(Clone)]
+pub struct Response {
+    pub(super) provider: &'static str,
+    pub(super) operation: &'static str,
+    pub(super) status: StatusCode,
+    pub(super) headers: HeaderMap,
+    pub(super) body: Bytes,
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("operation", &self.operation)
+            .field("status", &self.status)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl Response {
+    /// HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    /// Response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+    /// Body bytes.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+    /// Decodes the body as JSON; failures keep the body and the serde path.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        decode_json(self.provider, self.operation, self.status, &self.body)
+    }
+}
+
+/// Decodes `body` as JSON into `T`, keeping the serde path and the body on failure.
+///
+/// The fast path is plain `serde_json`; only a failing body is decoded a
+/// second time with path tracking, so successful calls pay nothing for it.
+fn decode_json<T: DeserializeOwned>(
+    provider: &'static str,
+    operation: &'static str,
+    status: StatusCode,
+    body: &Bytes,
+) -> Result<T> {
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
+    decode_json_with_path(provider, operation, status, body)
+}
+
+/// The decode of a body the fast path refused: again, tracking the serde
+/// path for the error.
+fn decode_json_with_path<T: DeserializeOwned>(
+    provider: &'static str,
+    operation: &'static str,
+    status: StatusCode,
+    body: &Bytes,
+) -> Result<T> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(value) => Ok(value),
+        Err(e) => Err(Error::Decode(Box::new(DecodeError::new(
+            provider, operation, status, body, e,
+        )))),
+    }
+}
+
+impl Transport {
+    /// A successful answer's error probe ([`ErrorBody::error_in_success`]):
+    /// an error hidden in the 2xx body becomes [`Error::Api`].
+    pub(super) fn check_success(&self, request: &Request, response: &Response) -> Result<()> {
+        match (self.inner.errors).error_in_success(response.status, &response.body) {
+            None => Ok(()),
+            Some(fields) => {
+                let api = api_error(
+                    self.label(request),
+                    request.method.clone(),
+                    request.template,
+                    (response.status, &response.headers, &response.body),
+                    fields,
+                );
+                Err(Error::Api(Box::new(api)))
+            }
+        }
+    }
+
+    /// A successful answer decoded into `T`, after its error probe.
+    ///
+    /// When the provider names the keys that mark an error
+    /// ([`ErrorBody::error_keys`]), the decode watches the top-level keys
+    /// and the probe runs only if one is there or the decode fails: one
+    /// pass over the body. A request that creates something (not
+    /// idempotent, with a [`reconcile_with`](Request::reconcile_with) key)
+    /// whose answer does not decode fails with [`Error::AnswerUnreadable`]
+    /// carrying the key and the failing field path, never the answer
+    /// itself; a [`sensitive_answer`](Request::sensitive_answer) that does
+    /// not decode is an [`Error::Decode`] without the body.
+    pub(super) fn decode_success<T: DeserializeOwned>(
+        &self,
+        request: &Request,
+        response: &Response,
+    ) -> Result<T> {
+        // `Some(Err(()))`: the watched decode (serde's fast path) failed.
+        let decoded = match self.inner.errors.error_keys() {
+            Some(keys) => match crate::decode::watch::decode_watching::<T>(&response.body, keys) {
+                (Ok(value), true) => return Ok(value),
+                (result, _) => Some(result.map_err(|_| ())),
+            },
+            None => None,
+        };
+        self.check_success(request, response)?;
+        let (provider, operation, status) =
+            (self.inner.provider, request.operation, response.status);
+        let result = match decoded {
+            Some(Ok(value)) => return Ok(value),
+            Some(Err(())) => decode_json_with_path(provider, operation, status, &response.body),
+            None => response.json(),
+        };
+        match (result, request.creation_key()) {
+            (Err(Error::Decode(d)), Some(key)) => Err(Error::AnswerUnreadable {
+                provider: d.provider,
+                operation: d.operation,
+                status: d.status,
+                key: Some(key.clone()),
+                cause: d.summary().into(),
+            }),
+            (Err(Error::Decode(d)), None) if request.sensitive_answer => {
+                Err(Error::Decode(Box::new(d.without_values())))
+            }
+            (result, _) => result,
+        }
+    }
+}
