@@ -168,3 +168,33 @@ impl ErrorBody for BrighteErrorBody {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_body_reads_status_and_the_first_message_key() {
+        let body =
+            ApiErrorBody::from_body(br#"{"status": 4402, "msg": "x", "error": "Invalid date"}"#)
+                .unwrap();
+        assert_eq!(body.status.as_deref(), Some("4402"));
+        assert_eq!(body.message.as_deref(), Some("Invalid date"));
+        assert_eq!(body.error_code(), Some(ErrorCode::InvalidInput));
+        let text = ApiErrorBody::from_body(br#"{"status": " 4041 "}"#).unwrap();
+        assert_eq!(text.error_code(), Some(ErrorCode::NotFound));
+        for other in [&b"<html>"[..], b"[4402]", br#"{"data": 1}"#] {
+            assert_eq!(ApiErrorBody::from_body(other), None);
+        }
+        assert_eq!(
+            BrighteErrorBody.parse(
+                StatusCode::BAD_REQUEST,
+                br#"{"status":"4403","message":"no"}"#
+            ),
+            ProviderError {
+                code: Some("4403".into()),
+                message: Some("no".into()),
+            }
+        );
+    }
+}

@@ -196,4 +196,16 @@ mod tests {
         }
         assert_eq!(DtoneErrorBody.error_keys(), Some(&["errors"][..]));
     }
+
+    #[test]
+    fn the_error_body_needs_an_entry() {
+        let body =
+            ApiErrorBody::from_body(br#"{"errors": [{"code": "1000404", "message": "gone"}]}"#)
+                .unwrap();
+        assert_eq!(body.error_code(), Some(ErrorCode::NotFound));
+        assert_eq!(body.errors[0].message.as_deref(), Some("gone"));
+        for none in [&br#"{"errors": []}"#[..], br#"{"errors": null}"#, b"<html>"] {
+            assert_eq!(ApiErrorBody::from_body(none), None);
+        }
+    }
 }
