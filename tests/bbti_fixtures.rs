@@ -5,9 +5,9 @@
 mod common;
 
 use bbti::{
-    Condition, Date, DeliveryPattern, Grade, KycResponse, ManufacturerList, ModelPage, PickupTime,
-    PriceByAppCodeRequest, PricePage, PriceProductRequest, PriceResponse, RegisterDeliveryResponse,
-    RpcStatus, SeriesList, Transaction, TransactionStatus,
+    ApiErrorBody, Condition, Date, DeliveryPattern, Grade, KycResponse, ManufacturerList,
+    ModelPage, PickupTime, PriceByAppCodeRequest, PricePage, PriceProductRequest, PriceResponse,
+    RegisterDeliveryResponse, SeriesList, Transaction, TransactionStatus,
 };
 use common::{fixture, fixture_json, kyc_request, pickup_request};
 
@@ -138,11 +138,11 @@ fn transaction_sample_parses() {
 
 #[test]
 fn error_samples_parse() {
-    let e: RpcStatus = parse("error_invalid_argument.json");
+    let e: ApiErrorBody = parse("error_invalid_argument.json");
     assert_eq!(e.error_code(), bbti::ErrorCode::InvalidArgument);
-    let e: RpcStatus = parse("error_not_found.json");
+    let e: ApiErrorBody = parse("error_not_found.json");
     assert_eq!(e.error_code(), bbti::ErrorCode::NotFound);
-    let e: RpcStatus = parse("error_unauthenticated.json");
+    let e: ApiErrorBody = parse("error_unauthenticated.json");
     assert_eq!(e.error_code(), bbti::ErrorCode::Unauthenticated);
 }
 

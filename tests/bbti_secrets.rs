@@ -120,7 +120,7 @@ async fn secrets_appear_nowhere() {
     show(format!("{c:?}"));
     show(format!("{:?}", c.clone()));
     show(format!("{:?}", ErrorCode::Unauthenticated));
-    show(format!("{:?}", RpcStatus::default()));
+    show(format!("{:?}", ApiErrorBody::default()));
     show(format!("{:?}", Grade::A));
     show(format!("{:?}", read_csv(&b""[..])));
 

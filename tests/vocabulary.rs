@@ -37,6 +37,14 @@ macro_rules! shared_vocabulary {
         let _: fn(&$p::Error) -> bool = $p::Error::is_invalid_input;
         let _: fn(&$p::Error) -> Option<&sdk_core::ApiError> = $p::Error::api;
         let _: fn(&$p::Error) -> Option<$p::ErrorCode> = $p::Error::code;
+        let _: fn(&$p::Error) -> Option<&str> = $p::Error::invalid_field;
+        let _: fn(&$p::Error) -> Option<(&'static str, &str)> = $p::Error::outcome_unknown_key;
+        let _: fn(&$p::Error) -> Option<$p::ApiErrorBody> = $p::Error::api_body;
+        // Error codes and the error body.
+        let _: fn(&str) -> Option<$p::ErrorCode> = $p::ErrorCode::parse;
+        let _: &[$p::ErrorCode] = $p::ErrorCode::KNOWN;
+        let _: fn(&$p::ErrorCode) -> bool = $p::ErrorCode::is_other;
+        let _: fn(&sdk_core::ApiError) -> Option<$p::ApiErrorBody> = $p::ApiErrorBody::from_api;
         let _: fn(sdk_core::Error) -> $p::Error = $p::Error::from;
         // Re-exports: the same types as the core's.
         let _: fn($p::core::Error) -> sdk_core::Error = |e| e;
@@ -218,4 +226,27 @@ fn provider_errors_leave_the_cause_to_source_in_all_four() {
         assert!(e.source().is_some(), "{e}");
         assert_chain_does_not_repeat(e.as_ref());
     }
+}
+
+#[test]
+fn every_provider_error_names_the_reconcile_key_of_an_unknown_outcome() {
+    let unknown = || sdk_core::Error::OutcomeUnknown {
+        provider: "demo",
+        operation: "create_thing",
+        key: Some(("external_id", "order-1".into())),
+        cause: "timed out after sending".into(),
+    };
+    let want = Some(("external_id", "order-1"));
+    assert_eq!(bbti::Error::from(unknown()).outcome_unknown_key(), want);
+    assert_eq!(brighte::Error::from(unknown()).outcome_unknown_key(), want);
+    assert_eq!(
+        tradein_promo::Error::from(unknown()).outcome_unknown_key(),
+        want
+    );
+    assert_eq!(dtone::Error::from(unknown()).outcome_unknown_key(), want);
+    let checkout = brighte::Error::Checkout {
+        code: "10002".into(),
+        message: "invalid data".into(),
+    };
+    assert!(checkout.as_core().is_none() && checkout.outcome_unknown_key().is_none());
 }

@@ -118,7 +118,7 @@ pub(crate) async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 "  unknown IMEI: refused ({}: {})",
                 e.code()
                     .map_or_else(|| "no code".to_owned(), |c| c.to_string()),
-                e.tmf().and_then(|t| t.message).unwrap_or_default()
+                e.api_body().and_then(|t| t.message).unwrap_or_default()
             ),
         }
     }

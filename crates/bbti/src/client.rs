@@ -4,9 +4,9 @@ use std::fmt;
 use std::time::Duration;
 
 use partner_sdk_core::transport::parse_base_url;
-use partner_sdk_core::{ClientCredentials, ExposeSecret, HttpSettings, Transport};
+use partner_sdk_core::{ClientCredentials, Credentials, ExposeSecret, HttpSettings, Transport};
 
-use crate::error::{BbtiErrorBody, Error, Result, invalid};
+use crate::error::{BbtiErrorBody, Error, Result};
 
 /// Path of the OAuth2 token endpoint under the auth base URL.
 pub const TOKEN_PATH: &str = "/auth/v1/token";
@@ -31,14 +31,6 @@ pub struct Client {
     pub(crate) transport: Transport,
 }
 
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("transport", &self.transport)
-            .finish()
-    }
-}
-
 impl Client {
     /// A builder; `base_url`, `auth_url` and `credentials` are required.
     pub fn builder() -> ClientBuilder {
@@ -49,7 +41,9 @@ impl Client {
     pub fn base_url(&self) -> &partner_sdk_core::Url {
         self.transport.base_url()
     }
+}
 
+partner_sdk_core::provider_client! {
     /// A view of this client whose calls use `options` (timeout, connect
     /// timeout, retry policy, extra headers) over the client's settings.
     /// It shares the connection pool, the token cache and the hooks, so it
@@ -71,11 +65,7 @@ impl Client {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub fn with_options(&self, options: partner_sdk_core::CallOptions) -> Client {
-        Client {
-            transport: self.transport.with_options(options),
-        }
-    }
+    Client { transport }
 }
 
 /// Configures a [`Client`].
@@ -87,8 +77,7 @@ impl Client {
 pub struct ClientBuilder {
     base_url: Option<String>,
     auth_url: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<partner_sdk_core::SecretString>,
+    credentials: Credentials,
     token_lifetime: Option<Duration>,
     settings: HttpSettings,
 }
@@ -98,14 +87,7 @@ impl fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("base_url", &self.base_url)
             .field("auth_url", &self.auth_url)
-            .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &self
-                    .client_secret
-                    .as_ref()
-                    .map(|_| partner_sdk_core::secret::REDACTED),
-            )
+            .field("credentials", &self.credentials)
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
@@ -129,8 +111,7 @@ impl ClientBuilder {
     /// The OAuth2 client id (`id`) and client secret (`secret`) issued by
     /// Belong (required; neither may be empty).
     pub fn credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.client_id = Some(id.into());
-        self.client_secret = Some(partner_sdk_core::secret::secret(secret));
+        self.credentials = Credentials::new(id, secret);
         self
     }
 
@@ -153,25 +134,15 @@ impl ClientBuilder {
         let auth_raw = self
             .auth_url
             .ok_or_else(|| config("bbti: auth_url is required"))?;
-        let (Some(client_id), Some(client_secret)) = (self.client_id, self.client_secret) else {
-            return Err(invalid(
-                "credentials",
-                "required: call credentials(client_id, client_secret)",
-            ));
-        };
-        if client_id.trim().is_empty() {
-            return Err(invalid("credentials.id", "must not be empty"));
-        }
-        if client_secret.expose_secret().is_empty() {
-            return Err(invalid("credentials.secret", "must not be empty"));
-        }
+        let (client_id, client_secret) = self.credentials.required()?;
         let mut token_url = parse_base_url(&auth_raw)?;
         token_url
             .path_segments_mut()
             .map_err(|_| config("bbti: auth_url cannot carry a path"))?
             .pop_if_empty()
             .extend(TOKEN_PATH.split('/').filter(|s| !s.is_empty()));
-        let mut auth = ClientCredentials::new("bbti", token_url, client_id, client_secret);
+        let mut auth =
+            ClientCredentials::new("bbti", token_url, client_id.expose_secret(), client_secret);
         if let Some(lifetime) = self.token_lifetime {
             auth = auth.with_default_lifetime(lifetime);
         }

@@ -24,49 +24,13 @@ pub enum Error {
     PriceList(#[from] PriceListError),
 }
 
+partner_sdk_core::provider_error!(Error, code: ErrorCode, body: ApiErrorBody);
+
 impl Error {
-    /// The core error this wraps, when it is one (not for a price-list error).
-    pub fn as_core(&self) -> Option<&partner_sdk_core::Error> {
-        match self {
-            Error::Http(e) => Some(e),
-            Error::PriceList(_) => None,
-        }
-    }
-
-    /// The HTTP status of an API or decoding error, or of a refused token
-    /// request.
-    pub fn status(&self) -> Option<StatusCode> {
-        self.as_core().and_then(partner_sdk_core::Error::status)
-    }
-
-    /// True when trying again later may help (timeouts, connection errors,
-    /// 408/429/502/503/504); never for an unknown outcome.
-    pub fn is_retryable(&self) -> bool {
-        self.as_core()
-            .is_some_and(partner_sdk_core::Error::is_retryable)
-    }
-
-    /// True when the caller's input was refused before anything was sent.
-    pub fn is_invalid_input(&self) -> bool {
-        matches!(
-            self.as_core(),
-            Some(partner_sdk_core::Error::InvalidInput { .. })
-        )
-    }
-
-    /// The API error, when BBTI answered with one.
-    pub fn api(&self) -> Option<&ApiError> {
-        self.as_core().and_then(partner_sdk_core::Error::api)
-    }
-
-    /// The gRPC code of an API error (`rpcStatus.code`).
-    pub fn code(&self) -> Option<ErrorCode> {
-        self.api().and_then(|a| a.code()).map(ErrorCode::parse)
-    }
-
     /// The `rpcStatus` body of an API error, when it had that shape.
-    pub fn rpc_status(&self) -> Option<RpcStatus> {
-        self.api().and_then(ApiError::json)
+    #[deprecated(note = "use `api_body`, which every provider crate has")]
+    pub fn rpc_status(&self) -> Option<ApiErrorBody> {
+        self.api_body()
     }
 }
 
@@ -78,154 +42,51 @@ pub(crate) fn invalid(
     Error::Http(partner_sdk_core::Error::invalid_input(field, reason))
 }
 
-/// gRPC status codes as carried in `rpcStatus.code` (not the HTTP status).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// 0 OK.
-    Ok,
-    /// 1 CANCELLED.
-    Cancelled,
-    /// 2 UNKNOWN.
-    Unknown,
-    /// 3 INVALID_ARGUMENT: a request field is wrong.
-    InvalidArgument,
-    /// 4 DEADLINE_EXCEEDED.
-    DeadlineExceeded,
-    /// 5 NOT_FOUND: unknown model, transaction, ...
-    NotFound,
-    /// 6 ALREADY_EXISTS.
-    AlreadyExists,
-    /// 7 PERMISSION_DENIED.
-    PermissionDenied,
-    /// 8 RESOURCE_EXHAUSTED (rate limited).
-    ResourceExhausted,
-    /// 9 FAILED_PRECONDITION: e.g. delivery before KYC.
-    FailedPrecondition,
-    /// 10 ABORTED.
-    Aborted,
-    /// 11 OUT_OF_RANGE.
-    OutOfRange,
-    /// 12 UNIMPLEMENTED.
-    Unimplemented,
-    /// 13 INTERNAL.
-    Internal,
-    /// 14 UNAVAILABLE.
-    Unavailable,
-    /// 15 DATA_LOSS.
-    DataLoss,
-    /// 16 UNAUTHENTICATED: missing or expired token.
-    Unauthenticated,
-    /// A code this SDK version does not know, as a number when it was one.
-    Other(i64),
-}
-
-const NAMES: [&str; 17] = [
-    "OK",
-    "CANCELLED",
-    "UNKNOWN",
-    "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION",
-    "ABORTED",
-    "OUT_OF_RANGE",
-    "UNIMPLEMENTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-    "DATA_LOSS",
-    "UNAUTHENTICATED",
-];
-
-impl ErrorCode {
-    /// The code for a gRPC number.
-    pub fn from_number(n: i64) -> Self {
-        use ErrorCode::*;
-        match n {
-            0 => Ok,
-            1 => Cancelled,
-            2 => Unknown,
-            3 => InvalidArgument,
-            4 => DeadlineExceeded,
-            5 => NotFound,
-            6 => AlreadyExists,
-            7 => PermissionDenied,
-            8 => ResourceExhausted,
-            9 => FailedPrecondition,
-            10 => Aborted,
-            11 => OutOfRange,
-            12 => Unimplemented,
-            13 => Internal,
-            14 => Unavailable,
-            15 => DataLoss,
-            16 => Unauthenticated,
-            other => Other(other),
-        }
-    }
-
-    /// Parses a code sent as a number (`"3"`) or a name (`"INVALID_ARGUMENT"`);
-    /// unknown text becomes `Other(-1)`.
-    pub fn parse(text: &str) -> Self {
-        let t = text.trim();
-        if let Ok(n) = t.parse::<i64>() {
-            return Self::from_number(n);
-        }
-        NAMES
-            .iter()
-            .position(|n| n.eq_ignore_ascii_case(t))
-            .map_or(ErrorCode::Other(-1), |i| Self::from_number(i as i64))
-    }
-
-    /// The gRPC number (`Other` keeps its own).
-    pub fn number(&self) -> i64 {
-        match self {
-            ErrorCode::Other(n) => *n,
-            known => NAMES
-                .iter()
-                .position(|n| *n == known.name())
-                .map_or(-1, |i| i as i64),
-        }
-    }
-
-    /// The gRPC name, e.g. `INVALID_ARGUMENT` (`UNKNOWN_CODE` for `Other`).
-    pub fn name(&self) -> &'static str {
-        use ErrorCode::*;
-        match self {
-            Ok => NAMES[0],
-            Cancelled => NAMES[1],
-            Unknown => NAMES[2],
-            InvalidArgument => NAMES[3],
-            DeadlineExceeded => NAMES[4],
-            NotFound => NAMES[5],
-            AlreadyExists => NAMES[6],
-            PermissionDenied => NAMES[7],
-            ResourceExhausted => NAMES[8],
-            FailedPrecondition => NAMES[9],
-            Aborted => NAMES[10],
-            OutOfRange => NAMES[11],
-            Unimplemented => NAMES[12],
-            Internal => NAMES[13],
-            Unavailable => NAMES[14],
-            DataLoss => NAMES[15],
-            Unauthenticated => NAMES[16],
-            Other(_) => "UNKNOWN_CODE",
-        }
-    }
-}
-
-impl std::fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+partner_sdk_core::error_code! {
+    /// gRPC status codes as carried in `rpcStatus.code` (not the HTTP
+    /// status): sent as a number, read from a number or a name.
+    pub enum ErrorCode: i64 {
+        /// 0 OK.
+        Ok = 0 => "OK",
+        /// 1 CANCELLED.
+        Cancelled = 1 => "CANCELLED",
+        /// 2 UNKNOWN.
+        Unknown = 2 => "UNKNOWN",
+        /// 3 INVALID_ARGUMENT: a request field is wrong.
+        InvalidArgument = 3 => "INVALID_ARGUMENT",
+        /// 4 DEADLINE_EXCEEDED.
+        DeadlineExceeded = 4 => "DEADLINE_EXCEEDED",
+        /// 5 NOT_FOUND: unknown model, transaction, ...
+        NotFound = 5 => "NOT_FOUND",
+        /// 6 ALREADY_EXISTS.
+        AlreadyExists = 6 => "ALREADY_EXISTS",
+        /// 7 PERMISSION_DENIED.
+        PermissionDenied = 7 => "PERMISSION_DENIED",
+        /// 8 RESOURCE_EXHAUSTED (rate limited).
+        ResourceExhausted = 8 => "RESOURCE_EXHAUSTED",
+        /// 9 FAILED_PRECONDITION: e.g. delivery before KYC.
+        FailedPrecondition = 9 => "FAILED_PRECONDITION",
+        /// 10 ABORTED.
+        Aborted = 10 => "ABORTED",
+        /// 11 OUT_OF_RANGE.
+        OutOfRange = 11 => "OUT_OF_RANGE",
+        /// 12 UNIMPLEMENTED.
+        Unimplemented = 12 => "UNIMPLEMENTED",
+        /// 13 INTERNAL.
+        Internal = 13 => "INTERNAL",
+        /// 14 UNAVAILABLE.
+        Unavailable = 14 => "UNAVAILABLE",
+        /// 15 DATA_LOSS.
+        DataLoss = 15 => "DATA_LOSS",
+        /// 16 UNAUTHENTICATED: missing or expired token.
+        Unauthenticated = 16 => "UNAUTHENTICATED",
     }
 }
 
 /// BBTI's error body (`rpcStatus`): `{code, message, details}`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
 #[non_exhaustive]
-pub struct RpcStatus {
+pub struct ApiErrorBody {
     /// gRPC code number (see [`ErrorCode`]).
     #[serde(default, deserialize_with = "crate::types::i32_or_zero")]
     pub code: i32,
@@ -237,19 +98,28 @@ pub struct RpcStatus {
     pub details: Vec<serde_json::Value>,
 }
 
-impl RpcStatus {
+/// The name BBTI's documentation gives its error body.
+#[deprecated(note = "renamed `ApiErrorBody`, as in every provider crate")]
+pub type RpcStatus = ApiErrorBody;
+
+impl ApiErrorBody {
     /// A status from its code and message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        RpcStatus {
-            code: i32::try_from(code.number()).unwrap_or(2),
+        ApiErrorBody {
+            code: i32::try_from(code.code()).unwrap_or(2),
             message: message.into(),
             details: Vec::new(),
         }
     }
 
+    /// The `rpcStatus` body of an API error, when it has that shape.
+    pub fn from_api(api: &ApiError) -> Option<Self> {
+        api.json()
+    }
+
     /// The typed code.
     pub fn error_code(&self) -> ErrorCode {
-        ErrorCode::from_number(i64::from(self.code))
+        ErrorCode::from_code(i64::from(self.code))
     }
 }
 

@@ -73,7 +73,9 @@ pub use catalogue::{
 };
 pub use client::{Client, ClientBuilder, DEFAULT_TOKEN_LIFETIME, MAX_PAGE_SIZE, TOKEN_PATH};
 pub use delivery::{DeliveryDetail, Image, RegisterDeliveryRequest, RegisterDeliveryResponse};
-pub use error::{BbtiErrorBody, Error, ErrorCode, Result, RpcStatus};
+#[allow(deprecated)]
+pub use error::RpcStatus;
+pub use error::{ApiErrorBody, BbtiErrorBody, Error, ErrorCode, Result};
 pub use kyc::{KycRequest, KycResponse};
 pub use price_list::{PriceIndex, PriceKey, PriceListError, PriceRow, read_csv, read_csv_async};
 pub use pricing::{
@@ -83,6 +85,4 @@ pub use pricing::{
 pub use transactions::{GetTransactionResponse, Transaction, TransactionProduct};
 pub use types::{Condition, Date, DeliveryPattern, Grade, KeyValue, PickupTime, TransactionStatus};
 
-/// The core this crate is built on: errors, retry policy, hooks, decoding.
-pub use partner_sdk_core as core;
-pub use partner_sdk_core::{ApiError, CallInfo, Decimal, Hooks, RetryPolicy};
+partner_sdk_core::provider_reexports!();

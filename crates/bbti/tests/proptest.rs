@@ -102,7 +102,7 @@ fn all_decoders(bytes: &[u8]) {
     let _ = serde_json::from_slice::<KycResponse>(bytes);
     let _ = serde_json::from_slice::<RegisterDeliveryResponse>(bytes);
     let _ = serde_json::from_slice::<Transaction>(bytes);
-    let _ = serde_json::from_slice::<RpcStatus>(bytes);
+    let _ = serde_json::from_slice::<ApiErrorBody>(bytes);
     for status in [StatusCode::OK, StatusCode::BAD_REQUEST] {
         let _ = BbtiErrorBody.parse(status, bytes);
         let _ = BbtiErrorBody.error_in_success(status, bytes);
@@ -126,7 +126,7 @@ fn all_from_value(v: &Value) {
             let _ = (date.to_string(), date.is_unset());
         }
     }
-    let _ = serde_json::from_value::<RpcStatus>(v.clone());
+    let _ = serde_json::from_value::<ApiErrorBody>(v.clone());
 }
 
 proptest! {

@@ -6,10 +6,9 @@ use std::time::Duration;
 
 use futures::future::{Either, ready};
 use partner_sdk_core::reqwest::header::{HeaderName, HeaderValue};
-use partner_sdk_core::secret::REDACTED;
 use partner_sdk_core::{
-    ApiError, ExposeSecret, HttpSettings, ProviderError, Request, SecretString, Session,
-    SessionAuth, Transport,
+    ApiError, CallOptions, Credentials, ExposeSecret, HttpSettings, ProviderError, Request,
+    SecretString, Session, SessionAuth, Transport, WithOptions,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -50,8 +49,7 @@ pub struct ClientBuilder {
     base_url: String,
     vendor_prefix: String,
     public_prefix: String,
-    api_id: Option<String>,
-    api_secret: Option<SecretString>,
+    credentials: Credentials,
     settings: HttpSettings,
 }
 
@@ -61,8 +59,7 @@ impl fmt::Debug for ClientBuilder {
             .field("base_url", &self.base_url)
             .field("vendor_prefix", &self.vendor_prefix)
             .field("public_prefix", &self.public_prefix)
-            .field("api_id", &self.api_id.as_ref().map(|_| REDACTED))
-            .field("api_secret", &self.api_secret.as_ref().map(|_| REDACTED))
+            .field("credentials", &self.credentials)
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
@@ -74,8 +71,7 @@ impl Default for ClientBuilder {
             base_url: DEFAULT_BASE_URL.to_owned(),
             vendor_prefix: DEFAULT_VENDOR_PREFIX.to_owned(),
             public_prefix: DEFAULT_PUBLIC_PREFIX.to_owned(),
-            api_id: None,
-            api_secret: None,
+            credentials: Credentials::default(),
             settings: HttpSettings::default(),
         }
     }
@@ -106,8 +102,7 @@ impl ClientBuilder {
     /// session (`POST session`; neither may be empty). Without them the
     /// client can call only the public API.
     pub fn credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.api_id = Some(id.into());
-        self.api_secret = Some(SecretString::from(secret.into()));
+        self.credentials = Credentials::new(id, secret);
         self
     }
 
@@ -155,14 +150,8 @@ impl ClientBuilder {
         // session headers to another host.
         let http = self.settings.http_client_or_default(&base_url)?;
         let public = self.transport(public_base, &http).build()?;
-        let vendor = match (&self.api_id, &self.api_secret) {
-            (Some(id), Some(secret)) => {
-                if id.trim().is_empty() {
-                    return Err(Error::invalid("credentials.id", "must not be empty"));
-                }
-                if secret.expose_secret().is_empty() {
-                    return Err(Error::invalid("credentials.secret", "must not be empty"));
-                }
+        let vendor = match self.credentials.checked()? {
+            Some((api_id, api_secret)) => {
                 let login_timeout = self
                     .settings
                     .timeout
@@ -171,10 +160,7 @@ impl ClientBuilder {
                     .transport(vendor_base.clone(), &http)
                     .timeout(login_timeout)
                     .build()?;
-                let creds = Arc::new(LoginCredentials {
-                    api_id: id.clone(),
-                    api_secret: secret.clone(),
-                });
+                let creds = Arc::new(LoginCredentials { api_id, api_secret });
                 let login_for_auth = login.clone();
                 let auth = Arc::new(SessionAuth::new(PROVIDER, move || {
                     let login = login_for_auth.clone();
@@ -187,14 +173,12 @@ impl ClientBuilder {
                     .build()?;
                 Some(Vendor { api, login, auth })
             }
-            _ => None,
+            None => None,
         };
         Ok(Client {
-            inner: Arc::new(Inner {
-                base_url,
-                public,
-                vendor,
-            }),
+            public,
+            vendor,
+            base_url: Arc::new(base_url),
         })
     }
 }
@@ -221,7 +205,7 @@ pub(crate) fn post_empty(operation: &'static str, template: &'static str) -> Req
 }
 
 struct LoginCredentials {
-    api_id: String,
+    api_id: SecretString,
     api_secret: SecretString,
 }
 
@@ -254,7 +238,7 @@ async fn create_session(
     creds: &LoginCredentials,
 ) -> partner_sdk_core::Result<Session> {
     let body = SessionRequest {
-        api_id: &creds.api_id,
+        api_id: creds.api_id.expose_secret(),
         api_secret: creds.api_secret.expose_secret(),
     };
     let response: SessionResponse = login
@@ -334,44 +318,35 @@ fn without_session(api: &ApiError) -> ApiError {
     )
 }
 
+/// The vendor API: its transport, the login transport and the session.
+#[derive(Debug, Clone)]
 struct Vendor {
     api: Transport,
     login: Transport,
     auth: Arc<SessionAuth>,
 }
 
-struct Inner {
-    base_url: partner_sdk_core::Url,
-    public: Transport,
-    vendor: Option<Vendor>,
+impl WithOptions for Vendor {
+    fn with_options(&self, options: &CallOptions) -> Self {
+        Vendor {
+            api: self.api.with_options(options.clone()),
+            login: self.login.with_options(options.clone()),
+            auth: Arc::clone(&self.auth),
+        }
+    }
 }
 
 /// A Brighte client: vendor REST API (with a session) and public API.
 ///
-/// Cheap to clone (an `Arc` inside); `Send + Sync`. The session is opened
+/// Cheap to clone (shared handles); `Send + Sync`. The session is opened
 /// on the first vendor call (one login for any number of concurrent
 /// callers), sent as `X-Session-Key`/`X-Session-Token`, and opened again
 /// once when Brighte answers 401.
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("public_base_url", &self.inner.public.base_url().as_str())
-            .field(
-                "vendor_base_url",
-                &self
-                    .inner
-                    .vendor
-                    .as_ref()
-                    .map(|v| v.api.base_url().as_str()),
-            )
-            .field("has_credentials", &self.inner.vendor.is_some())
-            .finish()
-    }
+    public: Transport,
+    vendor: Option<Vendor>,
+    base_url: Arc<partner_sdk_core::Url>,
 }
 
 impl Client {
@@ -383,67 +358,33 @@ impl Client {
     /// The base URL the builder was given (scheme, host and any path before
     /// the vendor and public API prefixes).
     pub fn base_url(&self) -> &partner_sdk_core::Url {
-        &self.inner.base_url
+        &self.base_url
     }
 
     /// True when the client has API credentials (can call the vendor API).
     pub fn has_credentials(&self) -> bool {
-        self.inner.vendor.is_some()
+        self.vendor.is_some()
     }
 
     /// Base URL of the vendor REST API (prefix included), if configured.
     pub fn vendor_base_url(&self) -> Option<&partner_sdk_core::Url> {
-        self.inner.vendor.as_ref().map(|v| v.api.base_url())
+        self.vendor.as_ref().map(|v| v.api.base_url())
     }
 
     /// Base URL of the public API (prefix included).
     pub fn public_base_url(&self) -> &partner_sdk_core::Url {
-        self.inner.public.base_url()
-    }
-
-    /// A view of this client whose calls, vendor and public alike, use
-    /// `options` (timeout, connect timeout, retry policy, extra headers)
-    /// over the client's settings. It shares the connection pool, the
-    /// session and the hooks, so it is as cheap as a clone. Creates stay
-    /// single-shot whatever retry policy the options carry, and the session
-    /// headers cannot be replaced; a login the call triggers is shared with
-    /// every other call and keeps the client's settings. See
-    /// [`CallOptions`](partner_sdk_core::CallOptions) for the other rules.
-    ///
-    /// ```no_run
-    /// # async fn demo(brighte: partner_sdk_brighte::Client) -> partner_sdk_brighte::Result<()> {
-    /// use partner_sdk_core::CallOptions;
-    ///
-    /// let traced = CallOptions::new().with_header("x-correlation-id", "job-17")?;
-    /// let accounts = brighte.with_options(traced).accounts().await?;
-    /// # let _ = accounts;
-    /// # Ok(()) }
-    /// ```
-    pub fn with_options(&self, options: partner_sdk_core::CallOptions) -> Client {
-        let vendor = self.inner.vendor.as_ref().map(|v| Vendor {
-            api: v.api.with_options(options.clone()),
-            login: v.login.with_options(options.clone()),
-            auth: Arc::clone(&v.auth),
-        });
-        Client {
-            inner: Arc::new(Inner {
-                base_url: self.inner.base_url.clone(),
-                public: self.inner.public.with_options(options),
-                vendor,
-            }),
-        }
+        self.public.base_url()
     }
 
     fn vendor(&self) -> Result<&Vendor> {
-        self.inner
-            .vendor
+        self.vendor
             .as_ref()
             .ok_or_else(|| Error::Http(no_vendor_api()))
     }
 
     /// Most pages one listing stream fetches (the builder's `max_pages`).
     pub(crate) fn max_pages(&self) -> u32 {
-        self.inner.public.max_pages()
+        self.public.max_pages()
     }
 
     // `vendor_send` and `public_send` hand back the transport's own future
@@ -456,7 +397,7 @@ impl Client {
         &self,
         request: Request,
     ) -> impl Future<Output = partner_sdk_core::Result<T>> + use<'_, T> {
-        match &self.inner.vendor {
+        match &self.vendor {
             Some(vendor) => Either::Left(vendor.api.send(request)),
             None => Either::Right(ready(Err(no_vendor_api()))),
         }
@@ -467,7 +408,7 @@ impl Client {
         &self,
         request: Request,
     ) -> impl Future<Output = partner_sdk_core::Result<T>> + use<'_, T> {
-        self.inner.public.send(request)
+        self.public.send(request)
     }
 
     /// Opens a session now (`POST session`) instead of on the first call.
@@ -494,6 +435,28 @@ impl Client {
         vendor.login.send_empty(request).await?;
         Ok(true)
     }
+}
+
+partner_sdk_core::provider_client! {
+    /// A view of this client whose calls, vendor and public alike, use
+    /// `options` (timeout, connect timeout, retry policy, extra headers)
+    /// over the client's settings. It shares the connection pool, the
+    /// session and the hooks, so it is as cheap as a clone. Creates stay
+    /// single-shot whatever retry policy the options carry, and the session
+    /// headers cannot be replaced; a login the call triggers is shared with
+    /// every other call and keeps the client's settings. See
+    /// [`CallOptions`](partner_sdk_core::CallOptions) for the other rules.
+    ///
+    /// ```no_run
+    /// # async fn demo(brighte: partner_sdk_brighte::Client) -> partner_sdk_brighte::Result<()> {
+    /// use partner_sdk_core::CallOptions;
+    ///
+    /// let traced = CallOptions::new().with_header("x-correlation-id", "job-17")?;
+    /// let accounts = brighte.with_options(traced).accounts().await?;
+    /// # let _ = accounts;
+    /// # Ok(()) }
+    /// ```
+    Client { public, vendor; base_url }
 }
 
 /// The error of a vendor call on a client built without vendor credentials.

@@ -5,8 +5,9 @@
 use partner_sdk_core::reqwest::StatusCode;
 use partner_sdk_core::{ApiError, ErrorBody, ProviderError};
 
-partner_sdk_core::open_enum! {
-    /// Brighte's body `status` codes (sent next to the HTTP status).
+partner_sdk_core::error_code! {
+    /// Brighte's body `status` codes (sent next to the HTTP status), as
+    /// text: Brighte sends them as numbers or strings.
     pub enum ErrorCode {
         /// 4000: internal failure (sent with HTTP 500).
         InternalFailure => "4000",
@@ -45,52 +46,9 @@ pub enum Error {
     },
 }
 
+partner_sdk_core::provider_error!(Error, code: ErrorCode, body: ApiErrorBody);
+
 impl Error {
-    /// The core error this wraps, when it is one (not for a checkout failure).
-    pub fn as_core(&self) -> Option<&partner_sdk_core::Error> {
-        match self {
-            Error::Http(e) => Some(e),
-            Error::Checkout { .. } => None,
-        }
-    }
-
-    /// The HTTP status of an API or decoding error, or of a refused login.
-    pub fn status(&self) -> Option<StatusCode> {
-        self.as_core().and_then(partner_sdk_core::Error::status)
-    }
-
-    /// True when trying again later may help (timeouts, connection errors,
-    /// 408/429/502/503/504); never for an unknown outcome.
-    pub fn is_retryable(&self) -> bool {
-        self.as_core()
-            .is_some_and(partner_sdk_core::Error::is_retryable)
-    }
-
-    /// True when the caller's input was refused before anything was sent.
-    pub fn is_invalid_input(&self) -> bool {
-        matches!(
-            self.as_core(),
-            Some(partner_sdk_core::Error::InvalidInput { .. })
-        )
-    }
-
-    /// The API error, for an error answer of the provider (also when it is
-    /// the cause of a failed re-login).
-    pub fn api(&self) -> Option<&ApiError> {
-        match self.as_core()? {
-            partner_sdk_core::Error::Api(e) => Some(e),
-            partner_sdk_core::Error::Auth {
-                source: Some(e), ..
-            } => Some(e),
-            _ => None,
-        }
-    }
-
-    /// The Brighte body `status` code of an API error.
-    pub fn code(&self) -> Option<ErrorCode> {
-        self.api().and_then(|a| a.code()).map(ErrorCode::from)
-    }
-
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
         Error::Http(partner_sdk_core::Error::invalid_input(field, reason.into()))
     }
@@ -116,6 +74,43 @@ pub const STATUS_OK: &str = "2000";
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BrighteErrorBody;
 
+/// Brighte's error body: `{"status": 4402, "message": "..."}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiErrorBody {
+    /// The body `status` code as sent (a number or a string), e.g. `4402`.
+    pub status: Option<String>,
+    /// The message: the first of `message`, `error` and `msg` present.
+    pub message: Option<String>,
+}
+
+impl ApiErrorBody {
+    /// Reads the body of an answer: a JSON object with a `status` or a
+    /// message. Anything else is `None`; never fails.
+    pub fn from_body(body: &[u8]) -> Option<Self> {
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(body) else {
+            return None;
+        };
+        let parsed = ApiErrorBody {
+            status: map.get("status").and_then(text),
+            message: ["message", "error", "msg"]
+                .iter()
+                .find_map(|k| map.get(*k).and_then(text)),
+        };
+        (parsed != ApiErrorBody::default()).then_some(parsed)
+    }
+
+    /// The body of an API error, when it has this shape.
+    pub fn from_api(api: &ApiError) -> Option<Self> {
+        Self::from_body(api.body())
+    }
+
+    /// The typed code.
+    pub fn error_code(&self) -> Option<ErrorCode> {
+        self.status.as_deref().map(ErrorCode::from_code)
+    }
+}
+
 fn text(v: &serde_json::Value) -> Option<String> {
     match v {
         serde_json::Value::String(s) => Some(s.trim().to_owned()),
@@ -133,15 +128,12 @@ struct StatusProbe {
 
 impl ErrorBody for BrighteErrorBody {
     fn parse(&self, _status: StatusCode, body: &[u8]) -> ProviderError {
-        let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(body) else {
-            return ProviderError::default();
-        };
-        ProviderError {
-            code: map.get("status").and_then(text),
-            message: ["message", "error", "msg"]
-                .iter()
-                .find_map(|k| map.get(*k).and_then(text)),
-        }
+        ApiErrorBody::from_body(body)
+            .map(|b| ProviderError {
+                code: b.status,
+                message: b.message,
+            })
+            .unwrap_or_default()
     }
 
     fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ProviderError> {
@@ -174,5 +166,35 @@ impl ErrorBody for BrighteErrorBody {
     fn refusal_after_reauth_is_api_error(&self, _: StatusCode, _: &ProviderError) -> bool {
         // The session was opened a moment ago: the refusal is about the request.
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_body_reads_status_and_the_first_message_key() {
+        let body =
+            ApiErrorBody::from_body(br#"{"status": 4402, "msg": "x", "error": "Invalid date"}"#)
+                .unwrap();
+        assert_eq!(body.status.as_deref(), Some("4402"));
+        assert_eq!(body.message.as_deref(), Some("Invalid date"));
+        assert_eq!(body.error_code(), Some(ErrorCode::InvalidInput));
+        let text = ApiErrorBody::from_body(br#"{"status": " 4041 "}"#).unwrap();
+        assert_eq!(text.error_code(), Some(ErrorCode::NotFound));
+        for other in [&b"<html>"[..], b"[4402]", br#"{"data": 1}"#] {
+            assert_eq!(ApiErrorBody::from_body(other), None);
+        }
+        assert_eq!(
+            BrighteErrorBody.parse(
+                StatusCode::BAD_REQUEST,
+                br#"{"status":"4403","message":"no"}"#
+            ),
+            ProviderError {
+                code: Some("4403".into()),
+                message: Some("no".into()),
+            }
+        );
     }
 }

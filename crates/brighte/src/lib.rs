@@ -102,13 +102,11 @@ pub use client::{Client, ClientBuilder};
 pub use common::{AccountId, ListPage, ListQuery};
 pub use content::{Content, ContentType, ProductCategory};
 pub use enums::*;
-pub use error::{BrighteErrorBody, Error, ErrorCode, Result};
+pub use error::{ApiErrorBody, BrighteErrorBody, Error, ErrorCode, Result};
 pub use quotes::{NewQuote, Quote, QuoteStatus};
 pub use repayment::{RepaymentAmount, RepaymentRequest};
 pub use signing::{InMemoryReplayStore, ReplayStore, SignedNotice, Verifier};
 pub use users::{NewUser, User, UserKey, UserRole, UserUpdate};
 pub use webhook::{Ack, WebhookClaims, WebhookPayload};
 
-/// The core this crate is built on: errors, retry policy, hooks, decoding.
-pub use partner_sdk_core as core;
-pub use partner_sdk_core::{ApiError, CallInfo, Decimal, Hooks, RetryPolicy};
+partner_sdk_core::provider_reexports!();

@@ -3,9 +3,7 @@
 use std::fmt;
 
 use partner_sdk_core::reqwest::header::HeaderName;
-use partner_sdk_core::{
-    ExposeSecret, HmacHeaders, HmacNonceAuth, HttpSettings, SecretString, Transport,
-};
+use partner_sdk_core::{Credentials, HmacHeaders, HmacNonceAuth, HttpSettings, Transport};
 
 use crate::error::{DtoneErrorBody, Result};
 
@@ -46,14 +44,6 @@ pub struct Client {
     pub(crate) transport: Transport,
 }
 
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("transport", &self.transport)
-            .finish()
-    }
-}
-
 impl Client {
     /// A builder with the defaults (base URL [`DEFAULT_BASE_URL`], connect
     /// timeout 10 s, per-attempt timeout 30 s, 3 attempts for idempotent calls).
@@ -65,7 +55,9 @@ impl Client {
     pub fn base_url(&self) -> &partner_sdk_core::Url {
         self.transport.base_url()
     }
+}
 
+partner_sdk_core::provider_client! {
     /// A view of this client whose calls use `options` (timeout, connect
     /// timeout, retry policy, extra headers) over the client's settings.
     /// It shares the connection pool, the nonce sequence and the hooks, so
@@ -92,11 +84,7 @@ impl Client {
     /// # let _ = tx;
     /// # Ok(()) }
     /// ```
-    pub fn with_options(&self, options: partner_sdk_core::CallOptions) -> Client {
-        Client {
-            transport: self.transport.with_options(options),
-        }
-    }
+    Client { transport }
 }
 
 /// Configures a [`Client`].
@@ -107,19 +95,15 @@ impl Client {
 #[derive(Default)]
 pub struct ClientBuilder {
     base_url: Option<String>,
-    api_key: Option<SecretString>,
-    api_secret: Option<SecretString>,
+    credentials: Credentials,
     settings: HttpSettings,
 }
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redacted =
-            |s: &Option<SecretString>| s.as_ref().map(|_| partner_sdk_core::secret::REDACTED);
         f.debug_struct("ClientBuilder")
             .field("base_url", &self.base_url)
-            .field("api_key", &redacted(&self.api_key))
-            .field("api_secret", &redacted(&self.api_secret))
+            .field("credentials", &self.credentials)
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
@@ -136,8 +120,7 @@ impl ClientBuilder {
     /// The DT One API key (`id`) and API secret (`secret`) for the HMAC
     /// signature (required; neither may be empty).
     pub fn credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.api_key = Some(SecretString::from(id.into()));
-        self.api_secret = Some(SecretString::from(secret.into()));
+        self.credentials = Credentials::new(id, secret);
         self
     }
 
@@ -145,27 +128,7 @@ impl ClientBuilder {
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
-        let (Some(key), Some(secret)) = (self.api_key, self.api_secret) else {
-            return Err(partner_sdk_core::Error::invalid_input(
-                "credentials",
-                "required: call credentials(api_key, api_secret)",
-            )
-            .into());
-        };
-        if key.expose_secret().trim().is_empty() {
-            return Err(partner_sdk_core::Error::invalid_input(
-                "credentials.id",
-                "must not be empty",
-            )
-            .into());
-        }
-        if secret.expose_secret().is_empty() {
-            return Err(partner_sdk_core::Error::invalid_input(
-                "credentials.secret",
-                "must not be empty",
-            )
-            .into());
-        }
+        let (key, secret) = self.credentials.required()?;
         let base_url = self.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
         let auth = HmacNonceAuth::new(key, secret, hmac_headers());
         let builder = Transport::builder("dtone")

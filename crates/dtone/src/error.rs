@@ -1,8 +1,6 @@
 //! DT One errors: the `{"errors":[{"code":..,"message":..}]}` body, its
 //! documented codes, and the crate's [`Error`] type.
 
-use std::fmt;
-
 use partner_sdk_core::reqwest::StatusCode;
 use partner_sdk_core::{ApiError, ErrorBody, ProviderError};
 use serde::Deserialize;
@@ -19,146 +17,55 @@ pub enum Error {
     Http(#[from] partner_sdk_core::Error),
 }
 
+partner_sdk_core::provider_error!(Error, code: ErrorCode, body: ApiErrorBody);
+
 impl Error {
-    /// The core error this wraps (every error of this crate is one; the
-    /// `Option` keeps the signature of the other provider crates).
-    pub fn as_core(&self) -> Option<&partner_sdk_core::Error> {
-        match self {
-            Error::Http(e) => Some(e),
-        }
-    }
-
-    /// The HTTP status of an API or decoding error.
-    pub fn status(&self) -> Option<StatusCode> {
-        self.as_core().and_then(partner_sdk_core::Error::status)
-    }
-
-    /// True when trying again later may help (timeouts, connection errors,
-    /// 408/429/502/503/504); never for an unknown outcome.
-    pub fn is_retryable(&self) -> bool {
-        self.as_core()
-            .is_some_and(partner_sdk_core::Error::is_retryable)
-    }
-
-    /// True when the caller's input was refused before anything was sent.
-    pub fn is_invalid_input(&self) -> bool {
-        matches!(
-            self.as_core(),
-            Some(partner_sdk_core::Error::InvalidInput { .. })
-        )
-    }
-
-    /// The API error, when DT One answered with an error.
-    pub fn api(&self) -> Option<&ApiError> {
-        self.as_core().and_then(partner_sdk_core::Error::api)
-    }
-
-    /// The DT One error code of an API error.
-    pub fn code(&self) -> Option<ErrorCode> {
-        self.api()
-            .and_then(ApiError::code)
-            .and_then(|c| c.trim().parse::<u32>().ok())
-            .map(ErrorCode::from_code)
-    }
-
     /// Every `{code, message}` entry of an API error body.
     pub fn errors(&self) -> Vec<ErrorEntry> {
-        self.api()
-            .and_then(|a| a.json::<ErrorsBody>())
-            .map(|b| b.errors)
-            .unwrap_or_default()
-    }
-
-    /// The `(field, value)` to reconcile with when a create's outcome is
-    /// unknown, or it was created but its answer is unreadable
-    /// (`("external_id", ..)` for transactions).
-    pub fn outcome_unknown_key(&self) -> Option<(&'static str, &str)> {
-        match self {
-            Error::Http(
-                partner_sdk_core::Error::OutcomeUnknown { key, .. }
-                | partner_sdk_core::Error::AnswerUnreadable { key, .. },
-            ) => key.as_ref().map(|(f, v)| (*f, v.as_str())),
-            Error::Http(_) => None,
-        }
+        self.api_body().map(|b| b.errors).unwrap_or_default()
     }
 }
 
-macro_rules! error_codes {
-    ($( $(#[$m:meta])* $variant:ident = $code:literal ),* $(,)?) => {
-        /// DT One error codes (documented ones, plus [`ErrorCode::Other`]).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum ErrorCode {
-            $( $(#[$m])* $variant, )*
-            /// A code this SDK version does not know, kept as received.
-            Other(u32),
-        }
-
-        impl ErrorCode {
-            /// Every documented code, in numeric order.
-            pub const KNOWN: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
-
-            /// The code for a number.
-            pub fn from_code(code: u32) -> Self {
-                match code {
-                    $( $code => ErrorCode::$variant, )*
-                    other => ErrorCode::Other(other),
-                }
-            }
-
-            /// The number on the wire.
-            pub fn code(self) -> u32 {
-                match self {
-                    $( ErrorCode::$variant => $code, )*
-                    ErrorCode::Other(c) => c,
-                }
-            }
-        }
-    };
-}
-
-error_codes! {
-    /// 1000204: the account number is incorrect.
-    AccountNumberIncorrect = 1000204,
-    /// 1000207: transaction amount limit exceeded.
-    AmountLimitExceeded = 1000207,
-    /// 1000212: transaction already paid.
-    AlreadyPaid = 1000212,
-    /// 1000213: transaction repeated.
-    TransactionRepeated = 1000213,
-    /// 1000214: transaction rejected.
-    TransactionRejected = 1000214,
-    /// 1000218: transaction timeout at the operator.
-    TransactionTimeout = 1000218,
-    /// 1000230: the recipient reached the maximum number of transactions.
-    RecipientLimitReached = 1000230,
-    /// 1000301: product not available.
-    ProductNotAvailable = 1000301,
-    /// 1000302: product not compatible with the transaction type.
-    ProductNotCompatible = 1000302,
-    /// 1000303: product type incorrect.
-    ProductTypeIncorrect = 1000303,
-    /// 1000304: account verification not available for this product.
-    AccountVerificationNotAvailable = 1000304,
-    /// 1000401: unauthorized (API key, nonce or HMAC refused).
-    Unauthorized = 1000401,
-    /// 1000404: transaction (or resource) not found.
-    NotFound = 1000404,
-    /// 1000500: internal server error.
-    InternalServerError = 1000500,
-    /// 1000777: insufficient balance on the master account.
-    InsufficientMasterBalance = 1000777,
-    /// 1000888: insufficient balance on the retailer account.
-    InsufficientRetailerBalance = 1000888,
-    /// 1000990: `external_id` already used.
-    ExternalIdAlreadyUsed = 1000990,
-    /// 1000999: invalid parameter.
-    InvalidParameter = 1000999,
-}
-
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.code())
+partner_sdk_core::error_code! {
+    /// DT One error codes (documented ones, plus [`ErrorCode::Other`]),
+    /// sent as numbers.
+    pub enum ErrorCode: u32 {
+        /// 1000204: the account number is incorrect.
+        AccountNumberIncorrect = 1000204,
+        /// 1000207: transaction amount limit exceeded.
+        AmountLimitExceeded = 1000207,
+        /// 1000212: transaction already paid.
+        AlreadyPaid = 1000212,
+        /// 1000213: transaction repeated.
+        TransactionRepeated = 1000213,
+        /// 1000214: transaction rejected.
+        TransactionRejected = 1000214,
+        /// 1000218: transaction timeout at the operator.
+        TransactionTimeout = 1000218,
+        /// 1000230: the recipient reached the maximum number of transactions.
+        RecipientLimitReached = 1000230,
+        /// 1000301: product not available.
+        ProductNotAvailable = 1000301,
+        /// 1000302: product not compatible with the transaction type.
+        ProductNotCompatible = 1000302,
+        /// 1000303: product type incorrect.
+        ProductTypeIncorrect = 1000303,
+        /// 1000304: account verification not available for this product.
+        AccountVerificationNotAvailable = 1000304,
+        /// 1000401: unauthorized (API key, nonce or HMAC refused).
+        Unauthorized = 1000401,
+        /// 1000404: transaction (or resource) not found.
+        NotFound = 1000404,
+        /// 1000500: internal server error.
+        InternalServerError = 1000500,
+        /// 1000777: insufficient balance on the master account.
+        InsufficientMasterBalance = 1000777,
+        /// 1000888: insufficient balance on the retailer account.
+        InsufficientRetailerBalance = 1000888,
+        /// 1000990: `external_id` already used.
+        ExternalIdAlreadyUsed = 1000990,
+        /// 1000999: invalid parameter.
+        InvalidParameter = 1000999,
     }
 }
 
@@ -186,18 +93,41 @@ fn code_or_zero<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error>
     Ok(v.and_then(|v| u32::try_from(v).ok()).unwrap_or(0))
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct ErrorsBody {
+/// DT One's error body: `{"errors": [{"code": .., "message": ..}]}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct ApiErrorBody {
+    /// The entries, in the order sent (never empty in a body read by
+    /// [`from_body`](Self::from_body)).
     #[serde(
         default,
         deserialize_with = "partner_sdk_core::decode::null_as_default"
     )]
-    errors: Vec<ErrorEntry>,
+    pub errors: Vec<ErrorEntry>,
+}
+
+impl ApiErrorBody {
+    /// Reads a body with a non-empty `errors` list; anything else is
+    /// `None`. Never fails.
+    pub fn from_body(body: &[u8]) -> Option<Self> {
+        serde_json::from_slice::<ApiErrorBody>(body)
+            .ok()
+            .filter(|b| !b.errors.is_empty())
+    }
+
+    /// The body of an API error, when it has this shape.
+    pub fn from_api(api: &ApiError) -> Option<Self> {
+        Self::from_body(api.body())
+    }
+
+    /// The typed code of the first entry.
+    pub fn error_code(&self) -> Option<ErrorCode> {
+        self.errors.first().map(ErrorEntry::error_code)
+    }
 }
 
 fn parse_errors(body: &[u8]) -> Option<Vec<ErrorEntry>> {
-    let parsed: ErrorsBody = serde_json::from_slice(body).ok()?;
-    (!parsed.errors.is_empty()).then_some(parsed.errors)
+    ApiErrorBody::from_body(body).map(|b| b.errors)
 }
 
 fn first_error(errors: &[ErrorEntry]) -> ProviderError {
@@ -265,5 +195,17 @@ mod tests {
             );
         }
         assert_eq!(DtoneErrorBody.error_keys(), Some(&["errors"][..]));
+    }
+
+    #[test]
+    fn the_error_body_needs_an_entry() {
+        let body =
+            ApiErrorBody::from_body(br#"{"errors": [{"code": "1000404", "message": "gone"}]}"#)
+                .unwrap();
+        assert_eq!(body.error_code(), Some(ErrorCode::NotFound));
+        assert_eq!(body.errors[0].message.as_deref(), Some("gone"));
+        for none in [&br#"{"errors": []}"#[..], br#"{"errors": null}"#, b"<html>"] {
+            assert_eq!(ApiErrorBody::from_body(none), None);
+        }
     }
 }

@@ -44,7 +44,7 @@ pub mod transactions;
 
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, hmac_signature};
 pub use discovery::{Country, Operator, OperatorFilter, Ping, Service};
-pub use error::{DtoneErrorBody, Error, ErrorCode, ErrorEntry, Result};
+pub use error::{ApiErrorBody, DtoneErrorBody, Error, ErrorCode, ErrorEntry, Result};
 pub use products::{
     AccountVerification, Category, FixedProduct, InfoPair, ProductFilter, ProductRef, Products,
     SuggestedValue, TaggedProduct, VariableProduct,
@@ -53,6 +53,4 @@ pub use products::{
 pub use time;
 pub use transactions::{Party, Resolution, Transaction, TransactionRequest, Voucher};
 
-/// The core this crate is built on: errors, retry policy, hooks, decoding.
-pub use partner_sdk_core as core;
-pub use partner_sdk_core::{ApiError, CallInfo, Decimal, Hooks, RetryPolicy};
+partner_sdk_core::provider_reexports!();

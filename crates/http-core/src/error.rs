@@ -261,6 +261,48 @@ impl Error {
         }
     }
 
+    /// The provider's error answer: an [`Error::Api`], or the answer that
+    /// made a login or token request fail ([`Error::Auth`]). Unlike
+    /// [`api`](Self::api), which only gives the former, this is what the
+    /// provider crates' `Error::api` returns.
+    pub fn answer(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e)
+            | Error::Auth {
+                source: Some(e), ..
+            } => Some(e),
+            _ => None,
+        }
+    }
+
+    /// True for [`Error::InvalidInput`]: the caller's input was refused
+    /// before anything was sent.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, Error::InvalidInput { .. })
+    }
+
+    /// The field an [`Error::InvalidInput`] names (a dotted path for nested
+    /// fields).
+    pub fn invalid_field(&self) -> Option<&str> {
+        match self {
+            Error::InvalidInput { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// The `(field, value)` to reconcile with when a create's outcome is
+    /// unknown ([`Error::OutcomeUnknown`]) or it took effect but its answer
+    /// is unreadable ([`Error::AnswerUnreadable`]), e.g.
+    /// `("external_id", "order-1")`.
+    pub fn outcome_unknown_key(&self) -> Option<(&'static str, &str)> {
+        match self {
+            Error::OutcomeUnknown { key, .. } | Error::AnswerUnreadable { key, .. } => {
+                key.as_ref().map(|(f, v)| (*f, v.as_str()))
+            }
+            _ => None,
+        }
+    }
+
     /// True for [`Error::Timeout`].
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. })
@@ -748,5 +790,50 @@ mod tests {
             "bbti price_product: outcome unknown (timed out after sending); reconcile with submissionId=order-1"
         );
         assert!(!e.is_retryable());
+        assert_eq!(e.outcome_unknown_key(), Some(("submissionId", "order-1")));
+        let unreadable = Error::AnswerUnreadable {
+            provider: "dtone",
+            operation: "create_transaction",
+            status: StatusCode::CREATED,
+            key: Some(("external_id", "order-2".into())),
+            cause: "unexpected value at `id`".into(),
+        };
+        assert_eq!(
+            unreadable.outcome_unknown_key(),
+            Some(("external_id", "order-2"))
+        );
+        assert_eq!(Error::Config("x".into()).outcome_unknown_key(), None);
+    }
+
+    #[test]
+    fn the_answer_is_an_api_error_or_the_cause_of_an_auth_error() {
+        let api_error = Error::Api(Box::new(api(Some("gone"), "{}")));
+        assert_eq!(
+            api_error.answer().map(ApiError::status),
+            Some(StatusCode::NOT_FOUND)
+        );
+        let auth = Error::Auth {
+            provider: "demo",
+            message: "login refused".into(),
+            source: Some(Box::new(api(Some("bad id"), "{}"))),
+        };
+        assert_eq!(auth.answer().and_then(ApiError::message), Some("bad id"));
+        assert!(auth.api().is_none(), "`api` stays the `Api` variant only");
+        let bare = Error::Auth {
+            provider: "demo",
+            message: "no token in the answer".into(),
+            source: None,
+        };
+        assert!(bare.answer().is_none());
+    }
+
+    #[test]
+    fn invalid_input_names_its_field() {
+        let e = Error::invalid_input("credentials.id", "must not be empty");
+        assert!(e.is_invalid_input());
+        assert_eq!(e.invalid_field(), Some("credentials.id"));
+        let other = Error::signature("bad checksum");
+        assert!(!other.is_invalid_input());
+        assert_eq!(other.invalid_field(), None);
     }
 }

@@ -151,7 +151,13 @@ async fn bad_input_unknown_devices_and_unsupported_types_use_the_tmf_shape() {
         .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::NotFound));
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
-    assert!(err.tmf().unwrap().message.unwrap().contains("imei 999"));
+    assert!(
+        err.api_body()
+            .unwrap()
+            .message
+            .unwrap()
+            .contains("imei 999")
+    );
 
     let err = client
         .fetch_promotion(&PromotionRequest::by_device("A", "B", "C", "nope"))

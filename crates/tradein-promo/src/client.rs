@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use partner_sdk_core::transport::parse_base_url;
 use partner_sdk_core::{
-    ClientCredentials, CredentialPlacement, ExposeSecret, HttpSettings, SecretString, Transport,
+    ClientCredentials, CredentialPlacement, Credentials, ExposeSecret, HttpSettings, Transport,
 };
 
 use crate::error::{PromoErrorBody, Result};
@@ -18,28 +18,15 @@ pub const PROVIDER: &str = "tradein-promo";
 /// provider documents 30-minute tokens.
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
-/// A trade-in promotion API client. Cheap to clone (shared state), `Send + Sync`.
+/// A trade-in promotion API client. Cheap to clone (shared handles), `Send + Sync`.
 ///
 /// One bearer token is fetched on first use and shared by every call and
 /// clone until shortly before it expires; a 401 drops it and fetches a new
 /// one once.
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
     transport: Transport,
-    app_name: Option<String>,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("transport", &self.inner.transport)
-            .field("app_name", &self.inner.app_name)
-            .finish()
-    }
+    app_name: Option<Arc<str>>,
 }
 
 impl Client {
@@ -51,14 +38,20 @@ impl Client {
 
     /// The configured API base URL.
     pub fn base_url(&self) -> &partner_sdk_core::Url {
-        self.inner.transport.base_url()
+        self.transport.base_url()
     }
 
     /// The `appname` header value, when configured.
     pub fn app_name(&self) -> Option<&str> {
-        self.inner.app_name.as_deref()
+        self.app_name.as_deref()
     }
 
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.transport
+    }
+}
+
+partner_sdk_core::provider_client! {
     /// A view of this client whose calls use `options` (timeout, connect
     /// timeout, retry policy, extra headers) over the client's settings.
     /// It shares the connection pool, the token cache and the hooks, so it
@@ -79,18 +72,7 @@ impl Client {
     /// # let _ = offer;
     /// # Ok(()) }
     /// ```
-    pub fn with_options(&self, options: partner_sdk_core::CallOptions) -> Client {
-        Client {
-            inner: Arc::new(Inner {
-                transport: self.inner.transport.with_options(options),
-                app_name: self.inner.app_name.clone(),
-            }),
-        }
-    }
-
-    pub(crate) fn transport(&self) -> &Transport {
-        &self.inner.transport
-    }
+    Client { transport; app_name }
 }
 
 /// Configures a [`Client`].
@@ -107,8 +89,7 @@ impl Client {
 pub struct ClientBuilder {
     base_url: Option<String>,
     token_url: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<SecretString>,
+    credentials: Credentials,
     scope: Option<String>,
     app_name: Option<String>,
     token_lifetime: Option<Duration>,
@@ -121,14 +102,7 @@ impl fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("base_url", &self.base_url)
             .field("token_url", &self.token_url)
-            .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &self
-                    .client_secret
-                    .as_ref()
-                    .map(|_| partner_sdk_core::secret::REDACTED),
-            )
+            .field("credentials", &self.credentials)
             .field("scope", &self.scope)
             .field("app_name", &self.app_name)
             .field("settings", &self.settings)
@@ -154,8 +128,7 @@ impl ClientBuilder {
     /// The OAuth2 client id (`id`) and client secret (`secret`), sent as form
     /// fields of the token request (required; neither may be empty).
     pub fn credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.client_id = Some(id.into());
-        self.client_secret = Some(SecretString::from(secret.into()));
+        self.credentials = Credentials::new(id, secret);
         self
     }
 
@@ -198,35 +171,20 @@ impl ClientBuilder {
             .token_url
             .ok_or_else(|| config("tradein-promo: token_url is required"))?;
         let token_url = parse_base_url(&token_url)?;
-        let (Some(client_id), Some(client_secret)) = (self.client_id, self.client_secret) else {
-            return Err(partner_sdk_core::Error::invalid_input(
-                "credentials",
-                "required: call credentials(client_id, client_secret)",
-            )
-            .into());
-        };
-        if client_id.trim().is_empty() {
-            return Err(partner_sdk_core::Error::invalid_input(
-                "credentials.id",
-                "must not be empty",
-            )
-            .into());
-        }
-        if client_secret.expose_secret().is_empty() {
-            return Err(partner_sdk_core::Error::invalid_input(
-                "credentials.secret",
-                "must not be empty",
-            )
-            .into());
-        }
+        let (client_id, client_secret) = self.credentials.required()?;
         let scope = self
             .scope
             .filter(|s| !s.trim().is_empty())
             .ok_or_else(|| config("tradein-promo: scope is required"))?;
-        let mut auth = ClientCredentials::new(PROVIDER, token_url, client_id, client_secret)
-            .with_scope(scope)
-            .with_placement(CredentialPlacement::FormBody)
-            .with_default_lifetime(self.token_lifetime.unwrap_or(DEFAULT_TOKEN_LIFETIME));
+        let mut auth = ClientCredentials::new(
+            PROVIDER,
+            token_url,
+            client_id.expose_secret(),
+            client_secret,
+        )
+        .with_scope(scope)
+        .with_placement(CredentialPlacement::FormBody)
+        .with_default_lifetime(self.token_lifetime.unwrap_or(DEFAULT_TOKEN_LIFETIME));
         if let Some(t) = self.token_timeout {
             auth = auth.with_token_timeout(t);
         }
@@ -243,10 +201,8 @@ impl ClientBuilder {
         }
         let builder = builder.settings(&self.settings);
         Ok(Client {
-            inner: Arc::new(Inner {
-                transport: builder.build()?,
-                app_name: self.app_name,
-            }),
+            transport: builder.build()?,
+            app_name: self.app_name.map(Arc::from),
         })
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Every failure is an [`partner_sdk_core::Error`] wrapped in [`Error::Http`]. Error
 //! answers keep their raw body; when the body is the TMF-style shape
-//! `{code, reason, message, status}` it is recognised ([`TmfError`]) and its
+//! `{code, reason, message, status}` it is recognised ([`ApiErrorBody`]) and its
 //! `code` is offered as a typed [`ErrorCode`].
 
 use partner_sdk_core::reqwest::StatusCode;
@@ -21,61 +21,17 @@ pub enum Error {
     Http(#[from] partner_sdk_core::Error),
 }
 
+partner_sdk_core::provider_error!(Error, code: ErrorCode, body: ApiErrorBody);
+
 impl Error {
-    /// The core error this wraps (every error of this crate is one; the
-    /// `Option` keeps the signature of the other provider crates).
-    pub fn as_core(&self) -> Option<&partner_sdk_core::Error> {
-        match self {
-            Error::Http(e) => Some(e),
-        }
-    }
-
-    /// The HTTP status of an API or decoding error, or of a refused token
-    /// request.
-    pub fn status(&self) -> Option<StatusCode> {
-        self.as_core().and_then(partner_sdk_core::Error::status)
-    }
-
-    /// True when trying again later may help (timeouts, connection errors,
-    /// 408/429/502/503/504); never for an unknown outcome.
-    pub fn is_retryable(&self) -> bool {
-        self.as_core()
-            .is_some_and(partner_sdk_core::Error::is_retryable)
-    }
-
-    /// True when the caller's input was refused before anything was sent.
-    pub fn is_invalid_input(&self) -> bool {
-        matches!(
-            self.as_core(),
-            Some(partner_sdk_core::Error::InvalidInput { .. })
-        )
-    }
-
-    /// The field named by an input error.
-    pub fn invalid_field(&self) -> Option<&str> {
-        match self.as_core()? {
-            partner_sdk_core::Error::InvalidInput { field, .. } => Some(field),
-            _ => None,
-        }
-    }
-
-    /// The provider's error answer, when there was one.
-    pub fn api(&self) -> Option<&ApiError> {
-        self.as_core().and_then(partner_sdk_core::Error::api)
-    }
-
-    /// The provider's error code as a typed value, when the body carried one.
-    pub fn code(&self) -> Option<ErrorCode> {
-        self.api().and_then(|a| a.code()).map(ErrorCode::from)
-    }
-
     /// The TMF-style error body of the answer, when it had that shape.
-    pub fn tmf(&self) -> Option<TmfError> {
-        self.api().and_then(TmfError::from_api)
+    #[deprecated(note = "use `api_body`, which every provider crate has")]
+    pub fn tmf(&self) -> Option<ApiErrorBody> {
+        self.api_body()
     }
 }
 
-partner_sdk_core::open_enum! {
+partner_sdk_core::error_code! {
     /// Error codes in the TMF-style error body.
     ///
     /// The provider publishes no code list for this operation; these are the
@@ -110,7 +66,7 @@ partner_sdk_core::open_enum! {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct TmfError {
+pub struct ApiErrorBody {
     /// Application error code, e.g. `ERR400`.
     #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub code: Option<String>,
@@ -135,7 +91,11 @@ pub struct TmfError {
     pub kind: Option<String>,
 }
 
-impl TmfError {
+/// The name this crate first gave the TMF-style error body.
+#[deprecated(note = "renamed `ApiErrorBody`, as in every provider crate")]
+pub type TmfError = ApiErrorBody;
+
+impl ApiErrorBody {
     /// An error body with this code, reason and message.
     pub fn new(
         code: impl Into<String>,
@@ -143,7 +103,7 @@ impl TmfError {
         message: impl Into<String>,
         status: u16,
     ) -> Self {
-        TmfError {
+        ApiErrorBody {
             code: Some(code.into()),
             reason: Some(reason.into()),
             message: Some(message.into()),
@@ -155,7 +115,7 @@ impl TmfError {
 
     /// Recognises the TMF shape in a body: a JSON object with a `code` and a
     /// `reason` or `message`. Anything else is `None`; never fails.
-    pub fn from_body(body: &[u8]) -> Option<TmfError> {
+    pub fn from_body(body: &[u8]) -> Option<Self> {
         let value: serde_json::Value = serde_json::from_slice(body).ok()?;
         let map = value.as_object()?;
         let has = |k: &str| map.get(k).is_some_and(|v| !v.is_null());
@@ -166,7 +126,7 @@ impl TmfError {
     }
 
     /// Recognises the TMF shape in an API error's raw body.
-    pub fn from_api(api: &ApiError) -> Option<TmfError> {
+    pub fn from_api(api: &ApiError) -> Option<Self> {
         Self::from_body(api.body())
     }
 
@@ -182,7 +142,7 @@ pub struct PromoErrorBody;
 
 impl ErrorBody for PromoErrorBody {
     fn parse(&self, status: StatusCode, body: &[u8]) -> ProviderError {
-        match TmfError::from_body(body) {
+        match ApiErrorBody::from_body(body) {
             Some(tmf) => ProviderError {
                 code: tmf.code,
                 message: tmf.message.or(tmf.reason),
@@ -198,7 +158,7 @@ impl ErrorBody for PromoErrorBody {
         if looks_like_result {
             return None;
         }
-        TmfError::from_body(body).map(|tmf| ProviderError {
+        ApiErrorBody::from_body(body).map(|tmf| ProviderError {
             code: tmf.code.or_else(|| Some(status.as_u16().to_string())),
             message: tmf.message.or(tmf.reason),
         })
@@ -215,7 +175,7 @@ mod tests {
 
     #[test]
     fn tmf_body_is_recognised_and_other_bodies_are_not() {
-        let tmf = TmfError::from_body(
+        let tmf = ApiErrorBody::from_body(
             br#"{"code":"ERR400","reason":"Bad Request","message":"imei is invalid","status":"400","@type":"Error"}"#,
         )
         .unwrap();
@@ -223,11 +183,12 @@ mod tests {
         assert_eq!(tmf.message.as_deref(), Some("imei is invalid"));
         assert_eq!(tmf.status.as_deref(), Some("400"));
         assert_eq!(tmf.kind.as_deref(), Some("Error"));
-        let numeric = TmfError::from_body(br#"{"code":422,"reason":"x","status":422}"#).unwrap();
+        let numeric =
+            ApiErrorBody::from_body(br#"{"code":422,"reason":"x","status":422}"#).unwrap();
         assert_eq!(numeric.error_code(), Some(ErrorCode::Unprocessable));
-        assert!(TmfError::from_body(b"<html>").is_none());
-        assert!(TmfError::from_body(br#"{"error":"x"}"#).is_none());
-        assert!(TmfError::from_body(br#"{"code":"x","reason":[1]}"#).is_none());
+        assert!(ApiErrorBody::from_body(b"<html>").is_none());
+        assert!(ApiErrorBody::from_body(br#"{"error":"x"}"#).is_none());
+        assert!(ApiErrorBody::from_body(br#"{"code":"x","reason":[1]}"#).is_none());
     }
 
     #[test]

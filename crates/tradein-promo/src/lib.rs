@@ -13,7 +13,7 @@
 //! - Values arrive as text (`"81.0"`); accessors give [`Decimal`]s.
 //! - An empty `potentialQualificationItem` is [`Eligibility::NotEligible`],
 //!   not an error. Error answers keep their raw body and recognise the
-//!   TMF-style `{code, reason, message, status}` shape ([`TmfError`]).
+//!   TMF-style `{code, reason, message, status}` shape ([`ApiErrorBody`]).
 //!
 //! # Quick start
 //!
@@ -62,13 +62,13 @@ pub mod error;
 pub mod promotion;
 
 pub use client::{Client, ClientBuilder, DEFAULT_TOKEN_LIFETIME, PROVIDER};
-pub use error::{Error, ErrorCode, PromoErrorBody, Result, TmfError};
+#[allow(deprecated)]
+pub use error::TmfError;
+pub use error::{ApiErrorBody, Error, ErrorCode, PromoErrorBody, Result};
 pub use promotion::{
     AnswerValue, Characteristic, ConditionAnswer, ConditionName, DeviceIdentification, Eligibility,
     FlowType, PotentialPromotion, PromoType, Promotion, PromotionRequest, PromotionResponse,
     QualificationItem, QualificationType,
 };
 
-/// The core this crate is built on: errors, retry policy, hooks, decoding.
-pub use partner_sdk_core as core;
-pub use partner_sdk_core::{ApiError, CallInfo, Decimal, Hooks, RetryPolicy};
+partner_sdk_core::provider_reexports!();

@@ -304,7 +304,7 @@ async fn tmf_error_bodies_are_recognised() {
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(422));
     assert_eq!(err.code(), Some(ErrorCode::Unprocessable));
-    let tmf = err.tmf().unwrap();
+    let tmf = err.api_body().unwrap();
     assert_eq!(tmf.reason.as_deref(), Some("Unprocessable Entity"));
     assert_eq!(tmf.status.as_deref(), Some("422"));
     assert_eq!(
@@ -334,7 +334,7 @@ async fn non_tmf_error_bodies_keep_the_raw_body() {
         .fetch_promotion(&scenario1())
         .await
         .unwrap_err();
-    assert!(err.tmf().is_none());
+    assert!(err.api_body().is_none());
     assert_eq!(err.code(), None);
     assert_eq!(err.api().unwrap().body(), b"Bad Request: imei");
 }

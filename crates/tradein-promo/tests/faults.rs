@@ -310,7 +310,7 @@ async fn html_error_page_is_an_api_error_with_the_raw_body() {
     let page = "<html><body><h1>502 Bad Gateway</h1></body></html>";
     let (err, n) = run(ResponseTemplate::new(502).set_body_raw(page, "text/html")).await;
     assert_eq!(status_of(&err), Some(502));
-    assert!(err.tmf().is_none());
+    assert!(err.api_body().is_none());
     assert_eq!(err.api().unwrap().body_text(), page);
     assert_eq!(n, ATTEMPTS);
     let (err, n) = run(ResponseTemplate::new(404).set_body_raw(page, "text/html")).await;

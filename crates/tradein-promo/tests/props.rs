@@ -6,7 +6,9 @@
 
 use partner_sdk_core::ErrorBody;
 use partner_sdk_core::reqwest::StatusCode;
-use partner_sdk_tradein_promo::{PromoErrorBody, PromotionRequest, PromotionResponse, TmfError};
+use partner_sdk_tradein_promo::{
+    ApiErrorBody, PromoErrorBody, PromotionRequest, PromotionResponse,
+};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -35,7 +37,7 @@ fn decode_all(bytes: &[u8]) {
         let _ = r.validate();
         let _ = serde_json::to_vec(&r).unwrap();
     }
-    let _ = TmfError::from_body(bytes);
+    let _ = ApiErrorBody::from_body(bytes);
     for status in [
         StatusCode::OK,
         StatusCode::BAD_REQUEST,

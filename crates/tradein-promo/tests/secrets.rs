@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use common::*;
 use partner_sdk_tradein_promo::{
-    Client, ConditionAnswer, ConditionName, Eligibility, PromotionRequest, PromotionResponse,
-    TmfError,
+    ApiErrorBody, Client, ConditionAnswer, ConditionName, Eligibility, PromotionRequest,
+    PromotionResponse,
 };
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -80,7 +80,10 @@ async fn secrets_appear_nowhere() {
     ));
     seen.push(format!("{:?}", PromotionResponse::default()));
     seen.push(format!("{:?}", Eligibility::NotEligible));
-    seen.push(format!("{:?}", TmfError::new("ERR400", "Bad", "bad", 400)));
+    seen.push(format!(
+        "{:?}",
+        ApiErrorBody::new("ERR400", "Bad", "bad", 400)
+    ));
 
     let mut errors = Vec::new();
     // Invalid input.
@@ -151,7 +154,7 @@ async fn secrets_appear_nowhere() {
     for e in &errors {
         seen.push(format!("{e:?}"));
         seen.push(e.to_string());
-        seen.push(format!("{:?} {:?} {:?}", e.api(), e.tmf(), e.code()));
+        seen.push(format!("{:?} {:?} {:?}", e.api(), e.api_body(), e.code()));
         let mut source = std::error::Error::source(e);
         while let Some(s) = source {
             seen.push(format!("{s} {s:?}"));
