@@ -12,7 +12,10 @@
 use std::fmt;
 
 use crate::secret::REDACTED;
-use crate::{CallOptions, Error, ExposeSecret, SecretString, Transport};
+use crate::error::Error;
+use crate::options::CallOptions;
+use crate::secret::{ExposeSecret, SecretString};
+use crate::transport::Transport;
 
 /// The pair a provider builder's `credentials(id, secret)` takes: OAuth2
 /// client id and secret, API id and secret, or API key and secret.
