@@ -15,15 +15,21 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{BrighteErrorBody, Error, Result};
+use crate::vendor_prefix::{self, Choice, Routes};
 
 /// Production host of the vendor portal and its APIs.
 pub const DEFAULT_BASE_URL: &str = "https://portal.brighte.com.au";
-/// Default path prefix of the vendor REST API.
+/// Default path prefix of the vendor REST API: the documentation's
+/// endpoint tables' form, the one Brighte's production firewall rules name
+/// (`/rest/v1/vendor/session`).
 ///
-/// The documentation uses both `/rest/vendor/v1` (every sample request) and
-/// `/rest/v1/vendor` (some endpoint tables); the samples' prefix is the
-/// default and [`ClientBuilder::vendor_path_prefix`] changes it.
-pub const DEFAULT_VENDOR_PREFIX: &str = "/rest/vendor/v1";
+/// When the login under it gets a route-level 404, the client logs in once
+/// under [`SAMPLES_VENDOR_PREFIX`] and keeps whichever worked; an explicit
+/// [`ClientBuilder::vendor_path_prefix`] is used alone.
+pub const DEFAULT_VENDOR_PREFIX: &str = "/rest/v1/vendor";
+/// The vendor prefix of the documentation's sample requests, tried when
+/// the login under [`DEFAULT_VENDOR_PREFIX`] finds no route.
+pub const SAMPLES_VENDOR_PREFIX: &str = "/rest/vendor/v1";
 /// Default path prefix of the public API (calculators, no authentication).
 pub const DEFAULT_PUBLIC_PREFIX: &str = "/rest/pub/v1";
 /// Session header carrying the session key.
@@ -42,13 +48,14 @@ const LOGIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// client calls only the public API.
 ///
 /// Defaults: base URL [`DEFAULT_BASE_URL`], vendor prefix
-/// [`DEFAULT_VENDOR_PREFIX`], public prefix [`DEFAULT_PUBLIC_PREFIX`],
+/// [`DEFAULT_VENDOR_PREFIX`] (falling back to [`SAMPLES_VENDOR_PREFIX`]
+/// when the login finds no route there), public prefix [`DEFAULT_PUBLIC_PREFIX`],
 /// connect timeout 10 s, per-attempt timeout 30 s, 3 attempts with
 /// full-jitter backoff (0.5 s base, 20 s cap) for GET/PUT/DELETE only, login
 /// bounded at 10 s.
 pub struct ClientBuilder {
     base_url: String,
-    vendor_prefix: String,
+    vendor_prefix: Option<String>,
     public_prefix: String,
     api_id: Option<String>,
     api_secret: Option<SecretString>,
@@ -72,7 +79,7 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
             base_url: DEFAULT_BASE_URL.to_owned(),
-            vendor_prefix: DEFAULT_VENDOR_PREFIX.to_owned(),
+            vendor_prefix: None,
             public_prefix: DEFAULT_PUBLIC_PREFIX.to_owned(),
             api_id: None,
             api_secret: None,
@@ -89,10 +96,12 @@ impl ClientBuilder {
         self
     }
 
-    /// Path prefix of the vendor REST API (default `/rest/vendor/v1`; the
-    /// documentation's tables also show `/rest/v1/vendor`).
+    /// Path prefix of the vendor REST API, used alone: no fallback to
+    /// another prefix. Without it the client uses [`DEFAULT_VENDOR_PREFIX`]
+    /// and falls back to [`SAMPLES_VENDOR_PREFIX`] when the login finds no
+    /// route there.
     pub fn vendor_path_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.vendor_prefix = prefix.into();
+        self.vendor_prefix = Some(prefix.into());
         self
     }
 
@@ -149,7 +158,13 @@ impl ClientBuilder {
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
         let base_url = partner_sdk_core::transport::parse_base_url(&self.base_url)?;
-        let vendor_base = self.join(&self.vendor_prefix, "vendor_path_prefix")?;
+        let (vendor_base, fallback_base) = match &self.vendor_prefix {
+            Some(prefix) => (self.join(prefix, "vendor_path_prefix")?, None),
+            None => (
+                self.join(DEFAULT_VENDOR_PREFIX, "vendor_path_prefix")?,
+                Some(self.join(SAMPLES_VENDOR_PREFIX, "vendor_path_prefix")?),
+            ),
+        };
         let public_base = self.join(&self.public_prefix, "public_path_prefix")?;
         // Built without redirects: a 3xx never carries the login or the
         // session headers to another host.
@@ -167,10 +182,17 @@ impl ClientBuilder {
                     .settings
                     .timeout
                     .map_or(LOGIN_TIMEOUT, |t| t.min(LOGIN_TIMEOUT));
-                let login = self
-                    .transport(vendor_base.clone(), &http)
-                    .timeout(login_timeout)
-                    .build()?;
+                let login_at = |base: &String| {
+                    self.transport(base.clone(), &http)
+                        .timeout(login_timeout)
+                        .build()
+                };
+                let choice = Choice::new(fallback_base.is_some());
+                let login = Routes::login(
+                    login_at(&vendor_base)?,
+                    fallback_base.as_ref().map(login_at).transpose()?,
+                    Arc::clone(&choice),
+                );
                 let creds = Arc::new(LoginCredentials {
                     api_id: id.clone(),
                     api_secret: secret.clone(),
@@ -179,12 +201,25 @@ impl ClientBuilder {
                 let auth = Arc::new(SessionAuth::new(PROVIDER, move || {
                     let login = login_for_auth.clone();
                     let creds = Arc::clone(&creds);
-                    Box::pin(async move { create_session(&login, &creds).await })
+                    Box::pin(async move {
+                        vendor_prefix::login(&login, |transport| {
+                            let creds = Arc::clone(&creds);
+                            async move { create_session(&transport, &creds).await }
+                        })
+                        .await
+                    })
                 }));
-                let api = self
-                    .transport(vendor_base, &http)
-                    .auth_shared(auth.clone())
-                    .build()?;
+                let api_at = |base: String| {
+                    self.transport(base, &http)
+                        .auth_shared(auth.clone())
+                        .build()
+                };
+                let api = Routes::api(
+                    api_at(vendor_base)?,
+                    fallback_base.map(api_at).transpose()?,
+                    choice,
+                    Arc::clone(&auth),
+                );
                 Some(Vendor { api, login, auth })
             }
             _ => None,
@@ -278,6 +313,8 @@ async fn create_session(
                         ),
                         source: Some(api),
                     }
+                } else if vendor_prefix::is_firewall_refusal(&api) {
+                    vendor_prefix::firewall_refusal(api)
                 } else if api.status().as_u16() == 401 {
                     partner_sdk_core::Error::Auth {
                         provider: PROVIDER,
@@ -335,8 +372,8 @@ fn without_session(api: &ApiError) -> ApiError {
 }
 
 struct Vendor {
-    api: Transport,
-    login: Transport,
+    api: Routes,
+    login: Routes,
     auth: Arc<SessionAuth>,
 }
 
@@ -391,7 +428,9 @@ impl Client {
         self.inner.vendor.is_some()
     }
 
-    /// Base URL of the vendor REST API (prefix included), if configured.
+    /// Base URL of the vendor REST API (prefix included), if configured:
+    /// the prefix in use, which is [`DEFAULT_VENDOR_PREFIX`] until a login
+    /// falls back to [`SAMPLES_VENDOR_PREFIX`].
     pub fn vendor_base_url(&self) -> Option<&partner_sdk_core::Url> {
         self.inner.vendor.as_ref().map(|v| v.api.base_url())
     }
