@@ -429,8 +429,9 @@ impl Client {
     }
 
     /// Base URL of the vendor REST API (prefix included), if configured:
-    /// the prefix in use, which is [`DEFAULT_VENDOR_PREFIX`] until a login
-    /// falls back to [`SAMPLES_VENDOR_PREFIX`].
+    /// the prefix in use. Without an explicit prefix that is
+    /// [`DEFAULT_VENDOR_PREFIX`] until a login falls back to
+    /// [`SAMPLES_VENDOR_PREFIX`].
     pub fn vendor_base_url(&self) -> Option<&partner_sdk_core::Url> {
         self.inner.vendor.as_ref().map(|v| v.api.base_url())
     }
