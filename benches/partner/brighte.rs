@@ -76,6 +76,7 @@ pub(crate) async fn overhead(report: &mut Report) {
     let client = || {
         brighte::Client::builder()
             .base_url(&server.url)
+            .vendor_path_prefix("/rest/vendor/v1")
             .credentials(API_ID, API_SECRET)
             .build()
             .expect("brighte client")

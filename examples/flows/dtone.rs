@@ -92,5 +92,33 @@ pub(crate) async fn run() -> Result<(), Box<dyn std::error::Error>> {
         again.transaction_id,
         again.is_success()
     );
+
+    let sandbox_bill_product = _sandbox.as_ref().map(|_| 410);
+    let bill_product: Option<i64> = env("DTONE_BILL_PRODUCT_ID")
+        .map(|v| v.parse())
+        .transpose()?
+        .or(sandbox_bill_product);
+    if let Some(bill_product) = bill_product {
+        let bill_account = env("DTONE_BILL_ACCOUNT_NUMBER").unwrap_or_else(|| "5310012345".into());
+        let bill = client.get_bill(bill_product, &bill_account).await?;
+        println!(
+            "bill of product #{bill_product}: {} {} to pay, for {} {}",
+            bill.local_value,
+            bill.local_currency,
+            bill.retail_price.unwrap_or_default(),
+            bill.account_currency
+        );
+        let payment = bill
+            .payment(format!("bill-example-{millis}"))
+            .simulation(true);
+        let paid = client.pay_bill(&payment).await?;
+        println!(
+            "simulated bill payment: transaction {} status {} for {} {}",
+            paid.transaction_id,
+            paid.status,
+            paid.local_value.unwrap_or_default(),
+            paid.local_currency.as_deref().unwrap_or("")
+        );
+    }
     Ok(())
 }

@@ -107,6 +107,7 @@ pub fn fast_retry() -> RetryPolicy {
 pub fn client_for(server: &MockServer) -> Client {
     Client::builder()
         .base_url(server.uri())
+        .vendor_path_prefix("/rest/vendor/v1")
         .credentials(API_ID, API_SECRET)
         .retry_policy(fast_retry())
         .timeout(Duration::from_secs(5))

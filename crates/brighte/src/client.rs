@@ -14,15 +14,21 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{BrighteErrorBody, Error, Result};
+use crate::vendor_prefix::{self, Choice, Routes};
 
 /// Production host of the vendor portal and its APIs.
 pub const DEFAULT_BASE_URL: &str = "https://portal.brighte.com.au";
-/// Default path prefix of the vendor REST API.
+/// Default path prefix of the vendor REST API: the documentation's
+/// endpoint tables' form, the one Brighte's production firewall rules name
+/// (`/rest/v1/vendor/session`).
 ///
-/// The documentation uses both `/rest/vendor/v1` (every sample request) and
-/// `/rest/v1/vendor` (some endpoint tables); the samples' prefix is the
-/// default and [`ClientBuilder::vendor_path_prefix`] changes it.
-pub const DEFAULT_VENDOR_PREFIX: &str = "/rest/vendor/v1";
+/// When the login under it gets a route-level 404, the client logs in once
+/// under [`SAMPLES_VENDOR_PREFIX`] and keeps whichever worked; an explicit
+/// [`ClientBuilder::vendor_path_prefix`] is used alone.
+pub const DEFAULT_VENDOR_PREFIX: &str = "/rest/v1/vendor";
+/// The vendor prefix of the documentation's sample requests, tried when
+/// the login under [`DEFAULT_VENDOR_PREFIX`] finds no route.
+pub const SAMPLES_VENDOR_PREFIX: &str = "/rest/vendor/v1";
 /// Default path prefix of the public API (calculators, no authentication).
 pub const DEFAULT_PUBLIC_PREFIX: &str = "/rest/pub/v1";
 /// Session header carrying the session key.
@@ -41,13 +47,14 @@ const LOGIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// client calls only the public API.
 ///
 /// Defaults: base URL [`DEFAULT_BASE_URL`], vendor prefix
-/// [`DEFAULT_VENDOR_PREFIX`], public prefix [`DEFAULT_PUBLIC_PREFIX`],
+/// [`DEFAULT_VENDOR_PREFIX`] (falling back to [`SAMPLES_VENDOR_PREFIX`]
+/// when the login finds no route there), public prefix [`DEFAULT_PUBLIC_PREFIX`],
 /// connect timeout 10 s, per-attempt timeout 30 s, 3 attempts with
 /// full-jitter backoff (0.5 s base, 20 s cap) for GET/PUT/DELETE only, login
 /// bounded at 10 s.
 pub struct ClientBuilder {
     base_url: String,
-    vendor_prefix: String,
+    vendor_prefix: Option<String>,
     public_prefix: String,
     credentials: Credentials,
     settings: HttpSettings,
@@ -69,7 +76,7 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
             base_url: DEFAULT_BASE_URL.to_owned(),
-            vendor_prefix: DEFAULT_VENDOR_PREFIX.to_owned(),
+            vendor_prefix: None,
             public_prefix: DEFAULT_PUBLIC_PREFIX.to_owned(),
             credentials: Credentials::default(),
             settings: HttpSettings::default(),
@@ -85,10 +92,12 @@ impl ClientBuilder {
         self
     }
 
-    /// Path prefix of the vendor REST API (default `/rest/vendor/v1`; the
-    /// documentation's tables also show `/rest/v1/vendor`).
+    /// Path prefix of the vendor REST API, used alone: no fallback to
+    /// another prefix. Without it the client uses [`DEFAULT_VENDOR_PREFIX`]
+    /// and falls back to [`SAMPLES_VENDOR_PREFIX`] when the login finds no
+    /// route there.
     pub fn vendor_path_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.vendor_prefix = prefix.into();
+        self.vendor_prefix = Some(prefix.into());
         self
     }
 
@@ -144,7 +153,13 @@ impl ClientBuilder {
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
         let base_url = partner_sdk_core::transport::parse_base_url(&self.base_url)?;
-        let vendor_base = self.join(&self.vendor_prefix, "vendor_path_prefix")?;
+        let (vendor_base, fallback_base) = match &self.vendor_prefix {
+            Some(prefix) => (self.join(prefix, "vendor_path_prefix")?, None),
+            None => (
+                self.join(DEFAULT_VENDOR_PREFIX, "vendor_path_prefix")?,
+                Some(self.join(SAMPLES_VENDOR_PREFIX, "vendor_path_prefix")?),
+            ),
+        };
         let public_base = self.join(&self.public_prefix, "public_path_prefix")?;
         // Built without redirects: a 3xx never carries the login or the
         // session headers to another host.
@@ -156,21 +171,41 @@ impl ClientBuilder {
                     .settings
                     .timeout
                     .map_or(LOGIN_TIMEOUT, |t| t.min(LOGIN_TIMEOUT));
-                let login = self
-                    .transport(vendor_base.clone(), &http)
-                    .timeout(login_timeout)
-                    .build()?;
+                let login_at = |base: &String| {
+                    self.transport(base.clone(), &http)
+                        .timeout(login_timeout)
+                        .build()
+                };
+                let choice = Choice::new(fallback_base.is_some());
+                let login = Routes::login(
+                    login_at(&vendor_base)?,
+                    fallback_base.as_ref().map(login_at).transpose()?,
+                    Arc::clone(&choice),
+                );
                 let creds = Arc::new(LoginCredentials { api_id, api_secret });
                 let login_for_auth = login.clone();
                 let auth = Arc::new(SessionAuth::new(PROVIDER, move || {
                     let login = login_for_auth.clone();
                     let creds = Arc::clone(&creds);
-                    Box::pin(async move { create_session(&login, &creds).await })
+                    Box::pin(async move {
+                        vendor_prefix::login(&login, |transport| {
+                            let creds = Arc::clone(&creds);
+                            async move { create_session(&transport, &creds).await }
+                        })
+                        .await
+                    })
                 }));
-                let api = self
-                    .transport(vendor_base, &http)
-                    .auth_shared(auth.clone())
-                    .build()?;
+                let api_at = |base: String| {
+                    self.transport(base, &http)
+                        .auth_shared(auth.clone())
+                        .build()
+                };
+                let api = Routes::api(
+                    api_at(vendor_base)?,
+                    fallback_base.map(api_at).transpose()?,
+                    choice,
+                    Arc::clone(&auth),
+                );
                 Some(Vendor { api, login, auth })
             }
             None => None,
@@ -262,6 +297,8 @@ async fn create_session(
                         ),
                         source: Some(api),
                     }
+                } else if vendor_prefix::is_firewall_refusal(&api) {
+                    vendor_prefix::firewall_refusal(api)
                 } else if api.status().as_u16() == 401 {
                     partner_sdk_core::Error::Auth {
                         provider: PROVIDER,
@@ -321,8 +358,8 @@ fn without_session(api: &ApiError) -> ApiError {
 /// The vendor API: its transport, the login transport and the session.
 #[derive(Debug, Clone)]
 struct Vendor {
-    api: Transport,
-    login: Transport,
+    api: Routes,
+    login: Routes,
     auth: Arc<SessionAuth>,
 }
 
@@ -366,7 +403,10 @@ impl Client {
         self.vendor.is_some()
     }
 
-    /// Base URL of the vendor REST API (prefix included), if configured.
+    /// Base URL of the vendor REST API (prefix included), if configured:
+    /// the prefix in use. Without an explicit prefix that is
+    /// [`DEFAULT_VENDOR_PREFIX`] until a login falls back to
+    /// [`SAMPLES_VENDOR_PREFIX`].
     pub fn vendor_base_url(&self) -> Option<&partner_sdk_core::Url> {
         self.vendor.as_ref().map(|v| v.api.base_url())
     }
@@ -439,7 +479,7 @@ impl Client {
 
 partner_sdk_core::provider_client! {
     /// A view of this client whose calls, vendor and public alike, use
-    /// `options` (timeout, connect timeout, retry policy, extra headers)
+    /// `options` (timeout, retry policy, extra headers)
     /// over the client's settings. It shares the connection pool, the
     /// session and the hooks, so it is as cheap as a clone. Creates stay
     /// single-shot whatever retry policy the options carry, and the session

@@ -53,10 +53,15 @@
 //!
 //! # Paths and documented inconsistencies
 //!
-//! - The vendor API lives under `/rest/vendor/v1` (the prefix of every
-//!   sample request; some tables say `/rest/v1/vendor`): change it with
-//!   [`ClientBuilder::vendor_path_prefix`]. The public API is under
-//!   `/rest/pub/v1`.
+//! - The vendor API lives under `/rest/v1/vendor` (the endpoint tables'
+//!   prefix, and the one Brighte's firewall rules name); the sample
+//!   requests say `/rest/vendor/v1`, and the client falls back to it when
+//!   the login finds no route under the first (a 404 that is not
+//!   Brighte's JSON body), keeping whichever worked for the client's life.
+//!   [`ClientBuilder::vendor_path_prefix`] sets one prefix, without
+//!   fallback. A login a firewall refuses (403 without Brighte's body) is
+//!   an [`Auth`](partner_sdk_core::Error::Auth) error saying the caller's IP
+//!   address may not be on Brighte's allow-list. The public API is under `/rest/pub/v1`.
 //! - Body `status` 2000 is success, as a number or a string; a 2xx answer
 //!   with another `status` is an error ([`ErrorCode`]).
 //! - Money is [`rust_decimal::Decimal`] in dollars as sent (the `currency`
@@ -88,6 +93,7 @@ pub mod quotes;
 pub mod repayment;
 pub mod signing;
 pub mod users;
+mod vendor_prefix;
 pub mod webhook;
 
 pub use accounts::Account;

@@ -27,6 +27,7 @@ const SESSION: &str = "/rest/vendor/v1/session";
 fn builder(base: &str) -> partner_sdk_brighte::ClientBuilder {
     Client::builder()
         .base_url(base)
+        .vendor_path_prefix("/rest/vendor/v1")
         .credentials(API_ID, API_SECRET)
         .retry_policy(
             RetryPolicy::default()

@@ -17,6 +17,7 @@ const FINANCE: &str = "/rest/pub/v1/calculators/finance";
 fn builder(server: &MockServer) -> partner_sdk_brighte::ClientBuilder {
     Client::builder()
         .base_url(server.uri())
+        .vendor_path_prefix("/rest/vendor/v1")
         .credentials("api-id", "api-secret")
         .timeout(Duration::from_secs(5))
         .retry_policy(

@@ -36,12 +36,14 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod bills;
 pub mod client;
 pub mod discovery;
 pub mod error;
 pub mod products;
 pub mod transactions;
 
+pub use bills::{Bill, BillDetails, BillPayment};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, hmac_signature};
 pub use discovery::{Country, Operator, OperatorFilter, Ping, Service};
 pub use error::{ApiErrorBody, DtoneErrorBody, Error, ErrorCode, ErrorEntry, Result};

@@ -11,9 +11,9 @@
 
 use std::fmt;
 
-use crate::secret::REDACTED;
 use crate::error::Error;
 use crate::options::CallOptions;
+use crate::secret::REDACTED;
 use crate::secret::{ExposeSecret, SecretString};
 use crate::transport::Transport;
 

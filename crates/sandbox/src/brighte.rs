@@ -12,7 +12,13 @@
 //! ```
 //!
 //! Behaviour, from Brighte's documentation:
-//! - `POST /rest/vendor/v1/session` accepts [`API_ID`]/[`API_SECRET`] and
+//! - The vendor API answers under both prefixes of the documentation,
+//!   `/rest/v1/vendor` and `/rest/vendor/v1` ([`VENDOR_PREFIXES`]), or under
+//!   one only ([`BrighteSandboxBuilder::vendor_prefix`]); any path outside
+//!   the served prefixes, the public API and the Checkout endpoint gets the
+//!   web server's HTML 404, not Brighte's JSON error (the client's cue to
+//!   try its other prefix).
+//! - `POST <prefix>/session` accepts [`API_ID`]/[`API_SECRET`] and
 //!   answers a fresh `sessionKey`/`sessionToken`; every vendor call needs
 //!   them (401/4010 otherwise); `DELETE session` ends the session.
 //! - `POST /checkout?key=`[`PUBLIC_KEY`] takes the checkout form, checks
@@ -69,8 +75,12 @@ pub const STATUS_CHANGE_AFTER: Duration = Duration::from_secs(5 * 60);
 /// Records per list page.
 pub const PAGE_SIZE: usize = 500;
 
-const VENDOR: &str = "/rest/vendor/v1";
+/// The vendor API's prefixes the sandbox serves by default: the
+/// documentation tables' and its sample requests'.
+pub const VENDOR_PREFIXES: [&str; 2] = ["/rest/v1/vendor", "/rest/vendor/v1"];
 const PUBLIC: &str = "/rest/pub/v1";
+const HTML_404: &str =
+    "<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>";
 
 /// The simulated status path for a financed amount: the status at once and,
 /// for digits 1–4, the status after [`STATUS_CHANGE_AFTER`].
@@ -132,6 +142,7 @@ struct State {
 
 struct Shared {
     state: Mutex<State>,
+    vendor_prefixes: Vec<String>,
     scale: f64,
     counter: AtomicU64,
     runtime: Option<tokio::runtime::Handle>,
@@ -187,6 +198,7 @@ impl Shared {
 pub struct BrighteSandboxBuilder {
     scale: f64,
     webhook_url: Option<String>,
+    vendor_prefix: Option<String>,
 }
 
 impl BrighteSandboxBuilder {
@@ -200,6 +212,14 @@ impl BrighteSandboxBuilder {
     /// Registers the URL webhooks are POSTed to.
     pub fn webhook_url(mut self, url: impl Into<String>) -> Self {
         self.webhook_url = Some(url.into());
+        self
+    }
+
+    /// Serves the vendor API under `prefix` only (e.g. `/rest/vendor/v1`,
+    /// to see a default client fall back to it); by default both
+    /// [`VENDOR_PREFIXES`] answer.
+    pub fn vendor_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.vendor_prefix = Some(prefix.into());
         self
     }
 
@@ -220,6 +240,10 @@ impl BrighteSandboxBuilder {
                 webhook_url: self.webhook_url,
                 ..State::default()
             }),
+            vendor_prefixes: match self.vendor_prefix {
+                Some(prefix) => vec![prefix.trim_end_matches('/').to_owned()],
+                None => VENDOR_PREFIXES.map(str::to_owned).to_vec(),
+            },
             scale: self.scale,
             counter: AtomicU64::new(100_000),
             runtime: tokio::runtime::Handle::try_current().ok(),
@@ -249,11 +273,12 @@ impl std::fmt::Debug for BrighteSandbox {
 }
 
 impl BrighteSandbox {
-    /// A builder (time scale 0.001, no webhook URL).
+    /// A builder (time scale 0.001, no webhook URL, both vendor prefixes).
     pub fn builder() -> BrighteSandboxBuilder {
         BrighteSandboxBuilder {
             scale: 0.001,
             webhook_url: None,
+            vendor_prefix: None,
         }
     }
 
@@ -277,7 +302,9 @@ impl BrighteSandbox {
         format!("{}/checkout?key={PUBLIC_KEY}", self.base_url())
     }
 
-    /// A client with the sandbox credentials.
+    /// A client with the sandbox credentials and the default vendor prefix
+    /// (falling back to the samples' prefix, as against Brighte, when the
+    /// sandbox serves only that one).
     pub fn client(&self) -> partner_sdk_brighte::Client {
         match partner_sdk_brighte::Client::builder()
             .base_url(self.base_url())
@@ -486,8 +513,13 @@ impl Respond for Router {
                 _ => error(404, 4041, "Not found."),
             };
         }
-        let Some(rest) = path.strip_prefix(VENDOR) else {
-            return error(404, 4041, "Not found.");
+        let Some(rest) = s
+            .vendor_prefixes
+            .iter()
+            .find_map(|prefix| path.strip_prefix(prefix.as_str()))
+            .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+        else {
+            return ResponseTemplate::new(404).set_body_raw(HTML_404, "text/html");
         };
         if rest == "/session" && method == "POST" {
             let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);

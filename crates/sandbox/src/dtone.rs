@@ -11,9 +11,19 @@
 //! | 64, 65 (seed sample) | fixed value recharges | 1959 Claro TV Guatemala USD | 756 Guatemala | 1 television | yes |
 //! | 70 | fixed value vouchers | 2003 Tigo Guatemala | 756 Guatemala | 7 bundles | not available (400, code 1000304) |
 //! | 315 | variable value recharges (suggested values: the seed sample) | 2001 Airtel India | 766 India | 7 bundles | yes |
+//! | 410 | variable value payments (bill: DT One's published sample) | 2010 PLN Indonesia | 360 Indonesia | 12 electricity | yes |
 //!
 //! An account number verifies (`{"verified":1}`) when it is 8 to 15 digits,
 //! optionally after a `+`; otherwise `{"verified":0}`.
+//!
+//! Bill payments: `GET /product/variable_value_payments/410?account_number=..`
+//! answers DT One's published sample bill (62973 IDR: 57973 plus a 5000
+//! fee) for every valid account number (400/1000204 otherwise, 400/1000999
+//! without one); a payment must send exactly that `local_value`
+//! (400/1000999 otherwise) and is answered with the bill's prices.
+//!
+//! Transactions: `simulation` `"1"` simulates and `"0"` is real; as at
+//! DT One, a create without `simulation` is simulated.
 //!
 //! Errors use DT One's shape `{"errors":[{"code":..,"message":..}]}`:
 //! 401/1000401 for a missing or wrong signature or a reused nonce,
@@ -39,6 +49,7 @@ pub const BASE_PATH: &str = "/v1.1";
 
 const PRODUCTS_BY_OPERATOR: &str = include_str!("../data/dtone/products_by_operator.json");
 const SUGGESTED_VALUES: &str = include_str!("../data/dtone/suggested_values.json");
+const BILL: &str = include_str!("../data/dtone/variable_value_payments_bill.json");
 
 const CATEGORIES: [&str; 6] = [
     "fixed_value_vouchers",
@@ -157,6 +168,7 @@ struct State {
     operators: Vec<(i64, &'static str, i64, i64)>,
     products: Vec<Product>,
     suggested_values: Value,
+    bill: Value,
     nonces: HashSet<String>,
     transactions: HashMap<(String, String), Value>,
     next_transaction: u64,
@@ -196,17 +208,28 @@ impl State {
                 "service_id": 7, "service": "bundles", "product_currency": "INR", "account_currency": "USD"
             }),
         });
+        products.push(Product {
+            category: "variable_value_payments",
+            verification: true,
+            body: json!({
+                "product_id": 410, "product_name": "PLN Postpaid", "product_short_desc": "PLN electricity bill",
+                "operator_id": 2010, "operator": "PLN Indonesia", "country_id": 360, "country": "Indonesia",
+                "service_id": 12, "service": "electricity", "product_currency": "IDR", "account_currency": "MYR"
+            }),
+        });
         State {
-            countries: vec![(756, "Guatemala"), (766, "India")],
-            services: vec![(1, "television"), (7, "bundles")],
+            countries: vec![(756, "Guatemala"), (766, "India"), (360, "Indonesia")],
+            services: vec![(1, "television"), (7, "bundles"), (12, "electricity")],
             operators: vec![
                 (1959, "Claro TV Guatemala USD", 756, 1),
                 (2003, "Tigo Guatemala", 756, 7),
                 (2001, "Airtel India", 766, 7),
+                (2010, "PLN Indonesia", 360, 12),
             ],
             products,
             suggested_values: serde_json::from_str(SUGGESTED_VALUES)
                 .unwrap_or_else(|_| json!({"suggested_values": []})),
+            bill: serde_json::from_str(BILL).unwrap_or(Value::Null),
             nonces: HashSet::new(),
             transactions: HashMap::new(),
             next_transaction: 9_000_001,
@@ -335,6 +358,7 @@ impl Respond for Responder {
             ("GET", ["product", "variable_value_recharges", p, "suggested_values"]) => {
                 suggested_values(&state, p)
             }
+            ("GET", ["product", "variable_value_payments", p]) => bill(&state, req, p),
             ("GET", ["products", p, "account_number", account, "status"]) => {
                 verify(&state, p, account)
             }
@@ -480,6 +504,37 @@ fn suggested_values(state: &State, product: &str) -> Answer {
     Ok(ok(state.suggested_values.clone()))
 }
 
+fn bill(state: &State, req: &Request, product: &str) -> Answer {
+    let product_id = id(product, "product_id")?;
+    let product = state
+        .product(product_id)
+        .ok_or_else(|| error(404, 1000301, "Product not available"))?;
+    if product.category != "variable_value_payments" {
+        return Err(error(400, 1000303, "Product type incorrect"));
+    }
+    let account = req
+        .url
+        .query_pairs()
+        .find(|(k, _)| k == "account_number")
+        .map(|(_, v)| v.into_owned())
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| invalid("Invalid parameter: account_number"))?;
+    if !account_is_valid(&account) {
+        return Err(error(400, 1000204, "Account number incorrect"));
+    }
+    Ok(ResponseTemplate::new(200).set_body_raw(BILL, "application/json"))
+}
+
+/// The amount a bill payment must send, read exactly.
+fn amount(value: &Value) -> Option<rust_decimal::Decimal> {
+    let text = match value {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    rust_decimal::Decimal::from_str_exact(&text).ok()
+}
+
 fn verify(state: &State, product: &str, account: &str) -> Answer {
     let product_id = id(product, "product_id")?;
     let product = state
@@ -524,9 +579,10 @@ fn create_transaction(state: &mut State, kind: &str, body: &[u8]) -> Answer {
     let account = required("account_number")?;
     let external_id = required("external_id")?;
     let product_id = id(&required("product_id")?, "product_id")?;
+    // DT One simulates a create that does not say otherwise.
     let simulation = match text(&body, "simulation").as_deref() {
-        None | Some("0") => false,
-        Some("1") => true,
+        Some("0") => false,
+        None | Some("1") => true,
         Some(_) => return Err(invalid("Invalid parameter: simulation")),
     };
     let product = state
@@ -546,6 +602,14 @@ fn create_transaction(state: &mut State, kind: &str, body: &[u8]) -> Answer {
         let v = text(&body, "local_value")
             .filter(|v| is_positive_amount(v))
             .ok_or_else(|| invalid("Invalid parameter: local_value"))?;
+        if kind == "variable_value_payments" {
+            let due = amount(&state.bill["local_value"]);
+            if due.is_none() || amount(&Value::String(v.clone())) != due {
+                return Err(invalid(
+                    "Invalid parameter: local_value must be the full amount to pay",
+                ));
+            }
+        }
         Value::String(v)
     } else {
         product.body["local_value"].clone()
@@ -598,6 +662,17 @@ fn create_transaction(state: &mut State, kind: &str, body: &[u8]) -> Answer {
         "recipient_sms_text": text(&body, "recipient_sms_text").unwrap_or_default(),
         "custom_field_1": "", "custom_field_2": "", "custom_field_3": ""
     });
+    if kind == "variable_value_payments" {
+        for field in [
+            "account_currency",
+            "local_currency",
+            "wholesale_price",
+            "retail_price",
+            "fee",
+        ] {
+            tx[field] = state.bill[field].clone();
+        }
+    }
     if kind.ends_with("vouchers") {
         let (pin, value) = if simulation {
             (String::new(), String::new())
@@ -634,7 +709,16 @@ fn lookup(state: &State, kind: &str, ext: &str) -> Answer {
 
 #[cfg(test)]
 mod tests {
-    use super::is_positive_amount;
+    use super::{amount, is_positive_amount};
+    use serde_json::json;
+
+    #[test]
+    fn bill_amounts_compare_as_decimals() {
+        assert_eq!(amount(&json!("62973.00")), amount(&json!(62973)));
+        assert_ne!(amount(&json!("62972.99")), amount(&json!(62973)));
+        assert_eq!(amount(&json!(null)), None);
+        assert_eq!(amount(&json!("abc")), None);
+    }
 
     #[test]
     fn amounts_are_read_as_decimals_above_zero() {

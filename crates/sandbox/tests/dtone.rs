@@ -17,14 +17,14 @@ async fn ping_and_discovery_with_filters() {
     let sb = DtoneSandbox::start().await;
     let c = sb.client();
     assert!(c.ping().await.unwrap().is_up());
-    assert_eq!(c.countries(None).await.unwrap().len(), 2);
+    assert_eq!(c.countries(None).await.unwrap().len(), 3);
     let tv = c.countries(Some(1)).await.unwrap();
     assert_eq!(tv.len(), 1);
     assert_eq!(
         (tv[0].country_id, tv[0].country.as_str()),
         (756, "Guatemala")
     );
-    assert_eq!(c.services(None).await.unwrap().len(), 2);
+    assert_eq!(c.services(None).await.unwrap().len(), 3);
     let india = c.services(Some(766)).await.unwrap();
     assert_eq!(
         india.iter().map(|s| s.service_id).collect::<Vec<_>>(),
@@ -37,7 +37,7 @@ async fn ping_and_discovery_with_filters() {
         .unwrap();
     assert_eq!(ops.len(), 1);
     assert_eq!(ops[0].operator, "Tigo Guatemala");
-    assert_eq!(c.operators(&OperatorFilter::new()).await.unwrap().len(), 3);
+    assert_eq!(c.operators(&OperatorFilter::new()).await.unwrap().len(), 4);
     let err = c.country_services(999).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::NotFound));
 }
