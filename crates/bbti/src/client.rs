@@ -44,8 +44,8 @@ impl Client {
 }
 
 partner_sdk_core::provider_client! {
-    /// A view of this client whose calls use `options` (timeout, connect
-    /// timeout, retry policy, extra headers) over the client's settings.
+    /// A view of this client whose calls use `options` (timeout, retry
+    /// policy, extra headers) over the client's settings.
     /// It shares the connection pool, the token cache and the hooks, so it
     /// is as cheap as a clone. Pricing, KYC and delivery POSTs stay
     /// single-shot whatever retry policy the options carry; see

@@ -72,20 +72,28 @@ impl Date {
 
     /// Checks ranges and that a full date exists in the calendar; used to
     /// refuse bad input before sending.
-    pub(crate) fn validate(&self, field: &'static str) -> crate::Result<()> {
+    pub(crate) fn validate(&self, field: &'static str) -> partner_sdk_core::Result<()> {
         let leap = (self.year % 4 == 0 && self.year % 100 != 0) || self.year % 400 == 0;
         let days = match self.month {
             1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
             4 | 6 | 9 | 11 => 30,
             2 if leap => 29,
             2 => 28,
-            _ => return Err(crate::error::invalid(field, "month must be 1..=12")),
+            _ => {
+                return Err(partner_sdk_core::Error::invalid_input(
+                    field,
+                    "month must be 1..=12",
+                ));
+            }
         };
         if !(1..=9999).contains(&self.year) {
-            return Err(crate::error::invalid(field, "year must be 1..=9999"));
+            return Err(partner_sdk_core::Error::invalid_input(
+                field,
+                "year must be 1..=9999",
+            ));
         }
         if !(1..=days).contains(&self.day) {
-            return Err(crate::error::invalid(
+            return Err(partner_sdk_core::Error::invalid_input(
                 field,
                 "day does not exist in that month",
             ));

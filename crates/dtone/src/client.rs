@@ -58,8 +58,8 @@ impl Client {
 }
 
 partner_sdk_core::provider_client! {
-    /// A view of this client whose calls use `options` (timeout, connect
-    /// timeout, retry policy, extra headers) over the client's settings.
+    /// A view of this client whose calls use `options` (timeout, retry
+    /// policy, extra headers) over the client's settings.
     /// It shares the connection pool, the nonce sequence and the hooks, so
     /// it is as cheap as a clone. Transactions stay single-shot whatever
     /// retry policy the options carry, and the `X-TransferTo-*` headers

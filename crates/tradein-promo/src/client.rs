@@ -52,8 +52,8 @@ impl Client {
 }
 
 partner_sdk_core::provider_client! {
-    /// A view of this client whose calls use `options` (timeout, connect
-    /// timeout, retry policy, extra headers) over the client's settings.
+    /// A view of this client whose calls use `options` (timeout, retry
+    /// policy, extra headers) over the client's settings.
     /// It shares the connection pool, the token cache and the hooks, so it
     /// is as cheap as a clone. The `appname` header and the bearer token
     /// cannot be replaced; see
