@@ -6,7 +6,7 @@
 //! and 408/429/502/503/504. The only other POST, the token request, is
 //! single-flight: every case below asserts it was sent exactly once.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

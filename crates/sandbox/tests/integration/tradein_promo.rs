@@ -11,7 +11,7 @@ use partner_sdk_tradein_promo::{
 };
 use rust_decimal::Decimal;
 
-const S1_RESPONSE: &str = include_str!("../data/tradein-promo/scenario1-response.json");
+const S1_RESPONSE: &str = include_str!("../../data/tradein-promo/scenario1-response.json");
 
 fn all_yes(request: PromotionRequest) -> PromotionRequest {
     request

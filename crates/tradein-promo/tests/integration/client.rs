@@ -1,6 +1,6 @@
 //! What the client sends and parses, against wiremock.
 
-mod common;
+use crate::common;
 
 use common::*;
 use partner_sdk_tradein_promo::{

@@ -1,7 +1,7 @@
 //! Fault matrix: for each network or provider fault, the typed error, the
 //! number of requests made, and that no pricing/KYC/delivery POST is sent twice.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! `list_*` fetches the one page its query names; the streams start there
 //! and follow `hasMoreRecords`.
 
-mod common;
+use crate::common;
 
 use common::{SESSION_KEY, client_for, mount_session};
 use futures::TryStreamExt as _;

@@ -1,7 +1,7 @@
 //! Fault matrix: what each failure becomes, how many requests it causes, and
 //! that a transaction create is never sent twice.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

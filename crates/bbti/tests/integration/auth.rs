@@ -1,7 +1,7 @@
 //! OAuth2 client credentials: one token for many calls, a new one after
 //! expiry or a 401, token errors as `Error::Auth`.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Fault matrix: what each network or provider failure becomes, how many
 //! requests were made, and that creates are never sent twice.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

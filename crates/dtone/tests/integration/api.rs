@@ -2,7 +2,7 @@
 //! signed headers, body) and what is parsed. The provider's verbatim samples
 //! are served by the workspace-level `tests/dtone_samples.rs`.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::str::FromStr;
