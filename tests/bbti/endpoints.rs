@@ -1,8 +1,7 @@
 //! Each endpoint: what is sent (method, path, query, headers, body) and
 //! what is parsed.
 
-#[path = "support/bbti.rs"]
-mod common;
+use crate::support as common;
 
 use bbti::{
     Condition, Date, Grade, ManufacturerQuery, ModelQuery, PickupTime, PriceByAppCodeRequest,

@@ -1,7 +1,6 @@
 //! `rpcStatus` error bodies map to their gRPC codes.
 
-#[path = "support/bbti.rs"]
-mod common;
+use crate::support as common;
 
 use bbti::{ErrorCode, ManufacturerQuery};
 use common::{Servers, fixture};

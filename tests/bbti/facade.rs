@@ -71,7 +71,7 @@ async fn facade_pricing_is_sent_once_under_503() {
 
 #[test]
 fn facade_reads_the_sample_price_list() {
-    let csv = include_str!("../fixtures/bbti/price_list_sample.csv");
+    let csv = include_str!("../../fixtures/bbti/price_list_sample.csv");
     let index = bbti::PriceIndex::from_rows(bbti::read_csv(csv.as_bytes())).unwrap();
     assert_eq!(index.len(), 12);
 }

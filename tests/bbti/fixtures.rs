@@ -1,8 +1,7 @@
 //! Every fixture: requests serialise JSON-equal to the sample, responses
 //! parse with the right values.
 
-#[path = "support/bbti.rs"]
-mod common;
+use crate::support as common;
 
 use bbti::{
     Condition, Date, DeliveryPattern, Grade, KycResponse, ManufacturerList, ModelPage, PickupTime,

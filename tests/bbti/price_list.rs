@@ -6,7 +6,7 @@ use futures::StreamExt as _;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
-const SAMPLE: &str = include_str!("../fixtures/bbti/price_list_sample.csv");
+const SAMPLE: &str = include_str!("../../fixtures/bbti/price_list_sample.csv");
 
 #[test]
 fn sample_parses_to_twelve_rows_with_the_right_values() {

@@ -1,8 +1,7 @@
 //! Every endpoint against wiremock: what is sent (method, path, query,
 //! session headers, body) and what is parsed, using the seed's samples.
 
-#[path = "support/brighte.rs"]
-mod common;
+use crate::support as common;
 
 use brighte::{
     AccountId, ApplicationDocumentType, ApplicationStatus, CalloutRequest, CalloutStatus,

@@ -2,8 +2,7 @@
 //! form, redirect, webhook payload, POD templates, request bodies; and the
 //! independent test vectors.
 
-#[path = "support/brighte.rs"]
-mod common;
+use crate::support as common;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -1,19 +1,17 @@
-//! Helpers of the workspace-level Brighte tests: the samples in
+//! Helpers of the workspace-level Brighte tests: the crate's own test
+//! helpers (credentials, a client on wiremock), written once in
+//! `crates/brighte/tests/integration/common.rs`, and the samples in
 //! `fixtures/brighte/`, `.http` sample parsing and mocks built from them.
 #![allow(dead_code, unreachable_pub)]
 
-use std::time::Duration;
+#[path = "../../crates/brighte/tests/integration/common.rs"]
+mod crate_helpers;
 
-use brighte::Client;
-use partner_sdk::core::RetryPolicy;
+pub use crate_helpers::*;
+
 use serde_json::Value;
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-pub const SESSION_KEY: &str = "19469f463f1024d4f44c2441bd7d9f13a913b9d6";
-pub const SESSION_TOKEN: &str = "109e67ea15892d29ae5ecc241c3f2c399e293004";
-pub const API_ID: &str = "xxx";
-pub const API_SECRET: &str = "xxx";
 
 pub fn fixture(name: &str) -> String {
     let p = format!("{}/fixtures/brighte/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -98,23 +96,8 @@ pub fn fill(sample: &str, placeholder: &str, value: &Value) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
-pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default()
-        .with_base_delay(Duration::from_millis(5))
-        .with_max_delay(Duration::from_millis(50))
-}
-
-pub fn client_for(server: &MockServer) -> Client {
-    Client::builder()
-        .base_url(server.uri())
-        .credentials(API_ID, API_SECRET)
-        .retry_policy(fast_retry())
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap()
-}
-
-/// Mounts the session endpoint answering the seed's session sample.
+/// Mounts the session endpoint answering the seed's session sample (the
+/// crate's own `mount_session` answers an inline copy).
 pub async fn mount_session(server: &MockServer, expected_logins: u64) {
     Mock::given(method("POST"))
         .and(path("/rest/vendor/v1/session"))

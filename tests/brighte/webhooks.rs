@@ -2,7 +2,7 @@
 //! confirm → ack) against the sandbox's signed deliveries, and against
 //! forged, replayed and stale notices posted to it over HTTP.
 
-#[path = "../examples/flows/brighte_webhooks.rs"]
+#[path = "../../examples/flows/brighte_webhooks.rs"]
 mod receiver;
 
 use std::sync::Arc;

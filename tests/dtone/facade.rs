@@ -13,7 +13,7 @@ async fn facade_client_signs_requests_and_parses_products() {
         .and(header_exists("x-transferto-nonce"))
         .and(header_exists("x-transferto-hmac"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(
-            include_str!("../fixtures/dtone/products_by_operator.json"),
+            include_str!("../../fixtures/dtone/products_by_operator.json"),
             "application/json",
         ))
         .expect(1)

@@ -1,8 +1,7 @@
 //! Every response decoder, fed arbitrary bytes, arbitrary JSON and mutated
 //! samples, returns `Ok` or a typed error and never panics.
 
-#[path = "support/dtone.rs"]
-mod common;
+use crate::support as common;
 
 use dtone::{
     Country, DtoneErrorBody, ErrorEntry, FixedProduct, Operator, Ping, Products, Service,

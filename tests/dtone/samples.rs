@@ -2,8 +2,7 @@
 //! what is sent for each and what is parsed from it, including the seed's
 //! country sample with its trailing comma.
 
-#[path = "support/dtone.rs"]
-mod common;
+use crate::support as common;
 
 use std::str::FromStr;
 

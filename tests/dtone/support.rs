@@ -1,53 +1,15 @@
-//! Helpers of the workspace-level DT One tests: signed-request matching
-//! and the samples in `fixtures/dtone/`.
+//! Helpers of the workspace-level DT One tests: the crate's own test
+//! helpers (credentials, a client on wiremock, signed-request matching),
+//! written once in `crates/dtone/tests/integration/common.rs`, and the
+//! samples in `fixtures/dtone/`.
 #![allow(dead_code, unreachable_pub)]
 
-use std::time::Duration;
+#[path = "../../crates/dtone/tests/integration/common.rs"]
+mod crate_helpers;
 
-use dtone::{Client, RetryPolicy};
-use wiremock::{Match, MockServer, Request};
-
-pub const KEY: &str = "test-api-key-7781";
-pub const SECRET: &str = "test-api-secret-Zq93";
+pub use crate_helpers::*;
 
 pub fn fixture(name: &str) -> String {
     let path = format!("{}/fixtures/dtone/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default()
-        .with_base_delay(Duration::from_millis(5))
-        .with_max_delay(Duration::from_secs(2))
-}
-
-pub fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .base_url(format!("{}/v1.1", server.uri()))
-        .credentials(KEY, SECRET)
-        .retry_policy(fast_retry())
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap()
-}
-
-/// Matches requests carrying a valid DT One signature for [`KEY`]/[`SECRET`].
-pub struct Signed;
-
-impl Match for Signed {
-    fn matches(&self, request: &Request) -> bool {
-        let h = |n: &str| request.headers.get(n).and_then(|v| v.to_str().ok());
-        match (
-            h("x-transferto-apikey"),
-            h("x-transferto-nonce"),
-            h("x-transferto-hmac"),
-        ) {
-            (Some(key), Some(nonce), Some(mac)) => {
-                key == KEY
-                    && nonce.parse::<u64>().is_ok()
-                    && mac == dtone::hmac_signature(KEY, SECRET, nonce)
-            }
-            _ => false,
-        }
-    }
 }

@@ -1,8 +1,7 @@
 //! The seed's samples: requests serialise JSON-equal, responses parse, and
 //! the client sends exactly the sample request bodies.
 
-#[path = "support/tradein_promo.rs"]
-mod common;
+use crate::support as common;
 
 use common::*;
 use rust_decimal::Decimal;

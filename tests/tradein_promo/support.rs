@@ -1,89 +1,16 @@
-//! Helpers of the workspace-level trade-in promotion tests: the scenario
-//! samples in `fixtures/tradein-promo/` and a client on wiremock.
+//! Helpers of the workspace-level trade-in promotion tests: the crate's own
+//! test helpers (credentials, scenario requests, a client and a token
+//! endpoint on wiremock), written once in
+//! `crates/tradein-promo/tests/integration/common.rs`, and the scenario
+//! samples in `fixtures/tradein-promo/`.
 #![allow(dead_code, unreachable_pub)]
 
-use std::time::Duration;
+#[path = "../../crates/tradein-promo/tests/integration/common.rs"]
+mod crate_helpers;
 
-use serde_json::json;
-use tradein_promo::{Client, ConditionName, FlowType, PromotionRequest, RetryPolicy};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
-
-pub const CLIENT_ID: &str = "promo-client-id";
-pub const CLIENT_SECRET: &str = "promo-client-secret-value";
-pub const SCOPE: &str = "api://promo-partner/.default";
-pub const TOKEN: &str = "promo-access-token-value";
-pub const TOKEN_PATH: &str = "/tenant/oauth2/v2.0/token";
-pub const API_PATH: &str = "/omni-svcs/v1/promotions/potential-promotions";
+pub use crate_helpers::*;
 
 pub const S1_REQUEST: &str = include_str!("../../fixtures/tradein-promo/scenario1-request.json");
 pub const S1_RESPONSE: &str = include_str!("../../fixtures/tradein-promo/scenario1-response.json");
 pub const S2_REQUEST: &str = include_str!("../../fixtures/tradein-promo/scenario2-request.json");
 pub const S2_RESPONSE: &str = include_str!("../../fixtures/tradein-promo/scenario2-response.json");
-
-pub fn scenario1() -> PromotionRequest {
-    PromotionRequest::by_imei("12345789")
-        .device_bill_code("689C")
-        .flow_type(FlowType::Upgrade)
-        .answer(ConditionName::AttGeneric, true)
-        .answer(ConditionName::LcdFunctionality, true)
-        .answer(ConditionName::PowerOn, true)
-        .answer(ConditionName::Deactivated, true)
-}
-
-pub fn scenario2() -> PromotionRequest {
-    PromotionRequest::by_device("Apple", "Iphone 12 Pro", "128GB", "2234245")
-        .device_bill_code("689C")
-        .flow_type(FlowType::Upgrade)
-        .answer(ConditionName::AttGeneric, true)
-        .answer(ConditionName::LcdFunctionality, true)
-        .answer(ConditionName::PowerOn, true)
-        .answer(ConditionName::Deactivated, true)
-}
-
-pub fn builder(server: &MockServer) -> tradein_promo::ClientBuilder {
-    Client::builder()
-        .base_url(format!("{}/omni-svcs", server.uri()))
-        .token_url(format!("{}{TOKEN_PATH}", server.uri()))
-        .credentials(CLIENT_ID, CLIENT_SECRET)
-        .scope(SCOPE)
-        .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
-}
-
-pub fn client(server: &MockServer) -> Client {
-    builder(server).build().unwrap()
-}
-
-pub fn token_response() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "token_type": "Bearer",
-        "expires_in": 1799,
-        "ext_expires_in": 1799,
-        "access_token": TOKEN,
-    }))
-}
-
-/// Mounts a token endpoint expected to be called `n` times.
-pub async fn mount_token(server: &MockServer, n: u64) {
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(token_response())
-        .expect(n)
-        .named("token")
-        .mount(server)
-        .await;
-}
-
-pub fn json_body(text: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(text.as_bytes().to_vec(), "application/json")
-}
-
-pub async fn api_requests(server: &MockServer) -> usize {
-    server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| r.url.path() == API_PATH)
-        .count()
-}
