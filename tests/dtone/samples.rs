@@ -8,16 +8,13 @@ use std::str::FromStr;
 
 use common::{Signed, client, fixture};
 use dtone::{AccountVerification, Category, Decimal, Error, ErrorCode, ProductFilter};
+use partner_sdk::core::test_util::json_answer as ok_json;
 use serde_json::json;
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
-}
-
-fn ok_json(body: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(body.to_owned(), "application/json")
 }
 
 fn assert_claro_64(p: &dtone::FixedProduct) {

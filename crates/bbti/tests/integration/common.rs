@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use partner_sdk_bbti::{Client, Date, KycRequest, PickupTime, RegisterDeliveryRequest};
-use partner_sdk_core::RetryPolicy;
+use partner_sdk_core::test_util::fast_retry;
 use wiremock::matchers::{body_string, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -80,11 +80,7 @@ impl Servers {
             .base_url(self.api.uri())
             .auth_url(self.auth.uri())
             .credentials(CLIENT_ID, CLIENT_SECRET)
-            .retry_policy(
-                RetryPolicy::default()
-                    .with_base_delay(Duration::from_millis(5))
-                    .with_max_delay(Duration::from_millis(50)),
-            )
+            .retry_policy(fast_retry(Duration::from_millis(50)))
     }
 }
 

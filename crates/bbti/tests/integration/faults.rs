@@ -20,13 +20,7 @@ fn pricing() -> PriceProductRequest {
 }
 
 async fn requests(s: &Servers, p: &str) -> usize {
-    s.api
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| r.url.path() == p)
-        .count()
+    partner_sdk_core::test_util::count_at(&s.api, p).await
 }
 
 /// Mounts `template` on both the list and pricing paths.

@@ -11,7 +11,7 @@ use std::time::Duration;
 use futures::StreamExt as _;
 use partner_sdk_bbti::price_list::{PriceListError, read_csv, read_csv_async};
 use partner_sdk_bbti::{Client, Error, PriceProductRequest, PriceQuery};
-use partner_sdk_core::test_util::{RawServer, Reply};
+use partner_sdk_core::test_util::{RawServer, Reply, count};
 use partner_sdk_core::{PaginationStop, RetryPolicy};
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -45,10 +45,6 @@ async fn token_server(expires_in: serde_json::Value) -> MockServer {
         .mount(&auth)
         .await;
     auth
-}
-
-async fn count(server: &MockServer) -> usize {
-    server.received_requests().await.unwrap_or_default().len()
 }
 
 fn core(e: &Error) -> &partner_sdk_core::Error {

@@ -52,8 +52,7 @@ impl Servers {
     }
 
     async fn received(&self, p: &str) -> Vec<wiremock::Request> {
-        let all = self.api.received_requests().await.unwrap();
-        all.into_iter().filter(|r| r.url.path() == p).collect()
+        partner_sdk_core::test_util::received_at(&self.api, p).await
     }
 }
 

@@ -26,9 +26,7 @@ pub fn session_body() -> String {
 }
 
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default()
-        .with_base_delay(Duration::from_millis(5))
-        .with_max_delay(Duration::from_millis(50))
+    partner_sdk_core::test_util::fast_retry(Duration::from_millis(50))
 }
 
 pub fn client_for(server: &MockServer) -> Client {

@@ -13,7 +13,7 @@ use partner_sdk_brighte::{
     RetryPolicy, UserUpdate,
 };
 use partner_sdk_core::PaginationStop;
-use partner_sdk_core::test_util::{RawServer, Reply};
+use partner_sdk_core::test_util::{RawServer, Reply, count};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -46,10 +46,6 @@ async fn mount_login(server: &MockServer) {
         .respond_with(ResponseTemplate::new(200).set_body_raw(session_json(), "application/json"))
         .mount(server)
         .await;
-}
-
-async fn count(server: &MockServer) -> usize {
-    server.received_requests().await.unwrap_or_default().len()
 }
 
 fn core(e: &Error) -> &partner_sdk_core::Error {

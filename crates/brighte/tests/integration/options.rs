@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use partner_sdk_brighte::{Client, FinanceRequest, NewQuote};
+use partner_sdk_core::test_util::received_at as received;
 use partner_sdk_core::{CallInfo, CallOptions, Decimal, Hooks, ResponseInfo, RetryPolicy, capture};
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -48,11 +49,6 @@ fn finance() -> ResponseTemplate {
         "status": 2000,
         "data": {"repayment_amount": 165.47, "instalments": 52}
     }))
-}
-
-async fn received(server: &MockServer, p: &str) -> Vec<wiremock::Request> {
-    let all = server.received_requests().await.unwrap();
-    all.into_iter().filter(|r| r.url.path() == p).collect()
 }
 
 fn new_quote() -> NewQuote {

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::str::FromStr;
 
 use common::{Signed, client};
+use partner_sdk_core::test_util::json_answer as ok_json;
 use partner_sdk_dtone::{
     Category, Decimal, Error, ErrorCode, OperatorFilter, Party, ProductFilter, ProductRef,
     Resolution, TransactionRequest,
@@ -18,10 +19,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
-}
-
-fn ok_json(body: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(body.to_owned(), "application/json")
 }
 
 fn tx_body(external_id: &str) -> serde_json::Value {

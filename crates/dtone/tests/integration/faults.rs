@@ -6,6 +6,7 @@ use crate::common;
 use std::time::{Duration, Instant};
 
 use common::{KEY, SECRET, client, fast_retry};
+use partner_sdk_core::test_util::count_method as count;
 use partner_sdk_dtone::{Category, Client, Error, ErrorCode, TransactionRequest};
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -20,16 +21,6 @@ fn create_request() -> TransactionRequest {
 async fn create(c: &Client) -> Result<partner_sdk_dtone::Transaction, Error> {
     c.create_transaction(Category::FixedValueRecharges, &create_request())
         .await
-}
-
-async fn count(server: &MockServer, method_name: &str) -> usize {
-    server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.method.as_str() == method_name)
-        .count()
 }
 
 /// Serves `template` for every request; returns the ping result, the create

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
-use partner_sdk_core::test_util::{RawServer, Reply};
+use partner_sdk_core::test_util::{RawServer, Reply, count_method as count};
 use partner_sdk_dtone::{Category, Client, Error, RetryPolicy, TransactionRequest};
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -41,16 +41,6 @@ fn transaction_json(external_id: &str, date: &str) -> serde_json::Value {
         "external_id": external_id, "account_number": "+50212345678",
         "voucher": {"pin": PIN, "pin2": PIN, "value": "10"}
     })
-}
-
-async fn count(server: &MockServer, m: &str) -> usize {
-    server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| r.method.as_str() == m)
-        .count()
 }
 
 fn core(e: &Error) -> &partner_sdk_core::Error {

@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use partner_sdk_core::test_util::received_at as received;
 use partner_sdk_core::{CallInfo, CallOptions, Hooks, ResponseInfo, capture};
 use partner_sdk_dtone::{Category, Client, RetryPolicy, TransactionRequest};
 use serde_json::json;
@@ -27,11 +28,6 @@ fn builder(server: &MockServer) -> partner_sdk_dtone::ClientBuilder {
 
 fn up() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({"status": "up"}))
-}
-
-async fn received(server: &MockServer, p: &str) -> Vec<wiremock::Request> {
-    let all = server.received_requests().await.unwrap();
-    all.into_iter().filter(|r| r.url.path() == p).collect()
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt as _;
-use partner_sdk_core::test_util::{RawServer, Reply};
+use partner_sdk_core::test_util::{RawServer, Reply, count};
 use partner_sdk_core::{
     ClientCredentials, Error, Page, PaginationStop, Request, RetryPolicy, SecretString, Transport,
     Url, paginate_with,
@@ -46,10 +46,6 @@ fn builder(base: &str) -> partner_sdk_core::TransportBuilder {
 
 fn get_thing() -> Request {
     Request::get("get_thing", "/things/{id}").param(1)
-}
-
-async fn count(server: &MockServer) -> usize {
-    server.received_requests().await.unwrap_or_default().len()
 }
 
 // 1. Absurd numbers ---------------------------------------------------------

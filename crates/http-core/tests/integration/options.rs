@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use partner_sdk_core::options::ConnectTimeoutLayer;
 use partner_sdk_core::reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use partner_sdk_core::test_util::{self, count_at as requests_to};
 use partner_sdk_core::{
     CallInfo, CallOptions, Error, HmacHeaders, HmacNonceAuth, Hooks, Request, ResponseInfo,
     RetryPolicy, SecretString, Transport, capture,
@@ -15,10 +16,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default()
-        .with_max_attempts(3)
-        .with_base_delay(Duration::from_millis(5))
-        .with_max_delay(Duration::from_secs(5))
+    test_util::fast_retry(Duration::from_secs(5)).with_max_attempts(3)
 }
 
 fn transport(server: &MockServer) -> Transport {
@@ -37,16 +35,6 @@ async fn empty_object_server() -> MockServer {
         .mount(&server)
         .await;
     server
-}
-
-async fn requests_to(server: &MockServer, p: &str) -> usize {
-    server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.url.path() == p)
-        .count()
 }
 
 #[tokio::test]

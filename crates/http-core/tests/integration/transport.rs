@@ -25,9 +25,7 @@ struct Thing {
 }
 
 fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default()
-        .with_base_delay(Duration::from_millis(5))
-        .with_max_delay(Duration::from_secs(5))
+    partner_sdk_core::test_util::fast_retry(Duration::from_secs(5))
 }
 
 fn oauth(server: &MockServer) -> ClientCredentials {

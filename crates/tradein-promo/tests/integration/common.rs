@@ -92,16 +92,8 @@ pub async fn mount_token(server: &MockServer, n: u64) {
         .await;
 }
 
-pub fn json_body(text: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(text.as_bytes().to_vec(), "application/json")
-}
+pub use partner_sdk_core::test_util::json_answer as json_body;
 
 pub async fn api_requests(server: &MockServer) -> usize {
-    server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| r.url.path() == API_PATH)
-        .count()
+    partner_sdk_core::test_util::count_at(server, API_PATH).await
 }

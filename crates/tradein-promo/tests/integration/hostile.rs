@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use partner_sdk_core::test_util::{RawServer, Reply};
+use partner_sdk_core::test_util::{RawServer, Reply, count_at as count};
 use partner_sdk_tradein_promo::{
     Client, ConditionName, Error, FlowType, PromotionRequest, RetryPolicy,
 };
@@ -41,16 +41,6 @@ fn builder(api: &str, auth: &str) -> partner_sdk_tradein_promo::ClientBuilder {
                 .with_max_delay(Duration::from_millis(50)),
         )
         .timeout(Duration::from_secs(5))
-}
-
-async fn count(server: &MockServer, p: &str) -> usize {
-    server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| r.url.path() == p)
-        .count()
 }
 
 async fn mount_token(server: &MockServer, expires_in: serde_json::Value) {

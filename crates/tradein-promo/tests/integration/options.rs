@@ -56,10 +56,7 @@ fn not_eligible() -> ResponseTemplate {
 }
 
 async fn received(server: &MockServer) -> Vec<wiremock::Request> {
-    let all = server.received_requests().await.unwrap();
-    all.into_iter()
-        .filter(|r| r.url.path() == API_PATH)
-        .collect()
+    partner_sdk_core::test_util::received_at(server, API_PATH).await
 }
 
 #[tokio::test]
