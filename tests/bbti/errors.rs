@@ -93,21 +93,6 @@ async fn unauthenticated_after_reauth_is_an_auth_error() {
     );
 }
 
-#[test]
-fn codes_parse_from_numbers_and_names() {
-    assert_eq!(ErrorCode::parse("3"), ErrorCode::InvalidArgument);
-    assert_eq!(ErrorCode::parse("not_found"), ErrorCode::NotFound);
-    assert_eq!(
-        ErrorCode::parse("UNAUTHENTICATED"),
-        ErrorCode::Unauthenticated
-    );
-    assert_eq!(ErrorCode::parse("???"), ErrorCode::Other(-1));
-    for n in 0..=16 {
-        assert_eq!(ErrorCode::from_number(n).number(), n);
-    }
-    assert_eq!(ErrorCode::InvalidArgument.to_string(), "INVALID_ARGUMENT");
-}
-
 #[tokio::test]
 async fn display_is_one_line_with_the_message() {
     let e = error_for(400, &fixture("error_invalid_argument.json")).await;

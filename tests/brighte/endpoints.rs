@@ -360,21 +360,6 @@ async fn quotes_list_get_create_resend_delete() {
 }
 
 #[tokio::test]
-async fn quotes_and_users_need_an_account() {
-    let server = MockServer::start().await;
-    let client = client_for(&server);
-    let err = client
-        .quotes(&ListQuery::new())
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap_err();
-    assert!(err.is_invalid_input(), "{err}");
-    let err = client.list_users(&ListQuery::new()).await.unwrap_err();
-    assert!(err.is_invalid_input(), "{err}");
-    assert!(server.received_requests().await.unwrap().is_empty());
-}
-
-#[tokio::test]
 async fn users_list_get_create_update_delete_credentials() {
     let (server, client) = setup().await;
     let list = http_sample("users_request.http");

@@ -7,7 +7,7 @@ use crate::support as common;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use brighte::checkout::{self, CheckoutRequest, ProductCategoryName};
-use brighte::webhook::{self, Ack, REDELIVERY_SCHEDULE};
+use brighte::webhook::{self, Ack};
 use brighte::{
     AccountId, ApplicationStatus, CalloutRequest, FinanceRequest, FinanceType, InMemoryReplayStore,
     NewQuote, NewUser, RepaymentRequest, UserRole, Verifier,
@@ -389,27 +389,6 @@ fn webhook_form_payload_and_replay_store() {
         TOKEN,
     );
     assert_eq!(payload.signature, SIG);
-}
-
-#[test]
-fn redelivery_schedule_is_data() {
-    let mins: Vec<u64> = REDELIVERY_SCHEDULE
-        .iter()
-        .map(|d| d.as_secs() / 60)
-        .collect();
-    assert_eq!(mins, [10, 10, 15, 30, 60, 120, 240]);
-    assert_eq!(webhook::redelivery_delay(1), Some(Duration::from_secs(600)));
-    assert_eq!(webhook::redelivery_delay(8), None);
-    assert_eq!(
-        webhook::REDELIVERY_WINDOW,
-        Duration::from_secs((10 + 10 + 15 + 30 + 60 + 120 + 240) * 60)
-    );
-    assert!(webhook::CONFIRM_TOLERANCE > webhook::REDELIVERY_WINDOW);
-    assert!(Ack::Accepted.stops_redelivery() && Ack::NotAcceptable.stops_redelivery());
-    for ack in [Ack::RetryLater, Ack::Unauthenticated, Ack::Malformed] {
-        assert!(!ack.stops_redelivery());
-        assert!(![200, 406].contains(&ack.status_code()));
-    }
 }
 
 #[test]

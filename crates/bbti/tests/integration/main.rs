@@ -5,6 +5,7 @@
 
 mod auth;
 mod common;
+mod endpoints;
 mod faults;
 mod hostile;
 mod options;

@@ -5,9 +5,11 @@
 //! verbatim samples are asserted by the workspace's `tests/brighte/`.
 
 mod common;
+mod endpoints;
 mod faults;
 mod hostile;
 mod options;
 mod pages;
 mod properties;
 mod send_sync;
+mod webhook;

@@ -424,3 +424,9 @@ fn validate_names_the_field_without_a_client() {
     assert!(err.to_string().contains("tradeInModelCode"), "{err}");
     assert!(scenario2().validate().is_ok());
 }
+
+#[test]
+fn scenario1_serialises_in_the_sample_field_order() {
+    let text = serde_json::to_string(&scenario1()).unwrap();
+    assert!(text.starts_with(r#"{"imei":"12345789","qualificationType":"Trade-In","deviceBillCode":"689C","flowType":"UP","deviceConditionAnswers":[{"name":"ATT_GENERIC","value":["Yes"]}"#), "{text}");
+}
