@@ -10,14 +10,9 @@ use brighte::{
 };
 use common::*;
 use futures::TryStreamExt as _;
-use rust_decimal::Decimal;
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
 
 async fn setup() -> (MockServer, brighte::Client) {
     let server = MockServer::start().await;

@@ -1,10 +1,10 @@
 //! Shared helpers of the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use partner_sdk_brighte::Client;
-use partner_sdk_core::RetryPolicy;
+use partner_sdk_core::{Decimal, RetryPolicy};
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -12,6 +12,23 @@ pub const SESSION_KEY: &str = "19469f463f1024d4f44c2441bd7d9f13a913b9d6";
 pub const SESSION_TOKEN: &str = "109e67ea15892d29ae5ecc241c3f2c399e293004";
 pub const API_ID: &str = "xxx";
 pub const API_SECRET: &str = "xxx";
+
+/// The independent webhook vector: the private key, a timestamp, a token
+/// and the signature of `timestamp ‖ token` under that key.
+pub const KEY: &str = "brighte-private-key";
+pub const TS: &str = "946684800";
+pub const TOKEN: &str = "b08c02e08efec9e34611c5141e5f698bff949f95999e687ecc";
+pub const SIG: &str = "fec7582127d3640b45e4f0cd1180d2f1b368fa1048e5033e570ff3d55d530e57";
+
+/// A decimal from its text.
+pub fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+/// The instant `secs` seconds after the Unix epoch.
+pub fn at(secs: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(secs)
+}
 
 /// A `POST session` answer shaped like Brighte's sample (the verbatim
 /// samples in the workspace's `fixtures/brighte/` are asserted by the

@@ -4,6 +4,7 @@
 //! runs them. They read nothing outside this package; the provider's
 //! verbatim samples are asserted by the workspace's `tests/brighte/`.
 
+mod checkout;
 mod common;
 mod endpoints;
 mod faults;
