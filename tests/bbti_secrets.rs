@@ -1,7 +1,16 @@
 //! Secrets (client secret, its Basic encoding, bearer tokens, the bring-in
 //! reservation password) never appear in logs, `Debug`/`Display` output or errors.
+//!
+//! A test binary of its own, apart from `tests/bbti/`: the log capture is a
+//! thread-local subscriber, and tests running beside it on other threads
+//! would race it over `tracing`'s callsite registration (a callsite first
+//! hit while the capture starts can stay disabled for it).
 
-#[path = "support/bbti.rs"]
+// The BBTI crate's own test helpers, which `bbti/support.rs` shares, name
+// the crate by its package name.
+extern crate bbti as partner_sdk_bbti;
+
+#[path = "bbti/support.rs"]
 mod common;
 
 use std::time::Duration;

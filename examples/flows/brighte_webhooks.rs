@@ -1,5 +1,5 @@
 //! The webhook receiver of `examples/brighte_webhooks.rs`, shared with
-//! `tests/brighte_webhooks.rs`: an axum route that verifies a Brighte
+//! `tests/brighte/webhooks.rs`: an axum route that verifies a Brighte
 //! notice, confirms it by fetching the application with the vendor
 //! session, acts on the fetched status only, and acknowledges.
 

@@ -1,6 +1,12 @@
 //! Secrets (API secret, session key and token, private key, generated API
 //! secrets) never appear in logs, `Debug` output or errors.
+//!
+//! In its own test binary, apart from `tests/integration/`: the log capture
+//! is a thread-local subscriber, and tests running beside it on other
+//! threads would race it over `tracing`'s callsite registration (a callsite
+//! first hit while the capture starts can stay disabled for it).
 
+#[path = "integration/common.rs"]
 mod common;
 
 use std::sync::Arc;

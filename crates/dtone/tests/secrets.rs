@@ -1,6 +1,12 @@
 //! Secrets (API key, API secret, HMAC signatures, voucher PINs) never appear
 //! in logs at TRACE level, in `Debug` output of public types, or in errors.
+//!
+//! In its own test binary, apart from `tests/integration/`: the log capture
+//! is a thread-local subscriber, and tests running beside it on other
+//! threads would race it over `tracing`'s callsite registration (a callsite
+//! first hit while the capture starts can stay disabled for it).
 
+#[path = "integration/common.rs"]
 mod common;
 
 use std::time::Duration;

@@ -1,14 +1,21 @@
-//! Helpers for testing code built on this crate (feature `test-util`).
+//! Helpers for testing code built on this crate (feature `test-util`): what
+//! the tests of every provider crate share and no provider owns. A
+//! provider's own helpers (its credentials, a client on wiremock) live in
+//! that crate's `tests/integration/common.rs`.
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 
 use tracing::subscriber::DefaultGuard;
 use tracing_subscriber::fmt::MakeWriter;
+use wiremock::{MockServer, ResponseTemplate};
+
+use crate::RetryPolicy;
 
 /// Captures everything `tracing` emits at TRACE level on the current thread
 /// while it lives, as plain text: for asserting that no secret or body is
@@ -360,4 +367,49 @@ pub fn peak_rss() -> Option<u64> {
 /// `/proc/self/clear_refs`); `false` where that is not possible.
 pub fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// A retry policy for tests: the default attempts, a 5 ms first backoff and
+/// `max_delay` as the cap, so that retried calls take milliseconds.
+pub fn fast_retry(max_delay: Duration) -> RetryPolicy {
+    RetryPolicy::default()
+        .with_base_delay(Duration::from_millis(5))
+        .with_max_delay(max_delay)
+}
+
+/// A `200` answer whose body is `body` byte for byte, as `application/json`
+/// (samples are served as written, not re-serialised).
+pub fn json_answer(body: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(body.as_bytes().to_vec(), "application/json")
+}
+
+/// Every request `server` received, in order (none when it records nothing).
+pub async fn received(server: &MockServer) -> Vec<wiremock::Request> {
+    server.received_requests().await.unwrap_or_default()
+}
+
+/// The requests `server` received on `path` (the URL path, query apart).
+pub async fn received_at(server: &MockServer, path: &str) -> Vec<wiremock::Request> {
+    let mut all = received(server).await;
+    all.retain(|r| r.url.path() == path);
+    all
+}
+
+/// How many requests `server` received.
+pub async fn count(server: &MockServer) -> usize {
+    received(server).await.len()
+}
+
+/// How many requests `server` received on `path`.
+pub async fn count_at(server: &MockServer, path: &str) -> usize {
+    received_at(server, path).await.len()
+}
+
+/// How many requests `server` received with `method` (e.g. `"POST"`).
+pub async fn count_method(server: &MockServer, method: &str) -> usize {
+    received(server)
+        .await
+        .iter()
+        .filter(|r| r.method.as_str() == method)
+        .count()
 }

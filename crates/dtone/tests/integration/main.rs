@@ -1,0 +1,13 @@
+//! Every integration test of `partner-sdk-dtone` but the log capture
+//! (`tests/secrets.rs`), in one binary (one link of reqwest, tokio and
+//! wiremock instead of one per file): `cargo test -p partner-sdk-dtone` runs
+//! them. They read nothing outside this package; the provider's verbatim
+//! samples are asserted by the workspace's `tests/dtone/`.
+
+mod api;
+mod bills;
+mod common;
+mod faults;
+mod hostile;
+mod options;
+mod send;

@@ -1,0 +1,11 @@
+//! Every integration test of `partner-sdk-sandbox`, one module per provider,
+//! in one binary (one link instead of four): `cargo test -p
+//! partner-sdk-sandbox` runs them. Each drives its fake server only through
+//! the provider crate's public client.
+
+mod bbti;
+mod brighte;
+mod brighte_prefixes;
+mod dtone;
+mod dtone_bills;
+mod tradein_promo;

@@ -1,0 +1,14 @@
+//! Every integration test of `partner-sdk-tradein-promo` but the log capture
+//! (`tests/secrets.rs`), in one binary (one link of reqwest, tokio and
+//! wiremock instead of one per file): `cargo test -p
+//! partner-sdk-tradein-promo` runs them. They read nothing outside this
+//! package; the provider's verbatim samples are asserted by the workspace's
+//! `tests/tradein_promo/`.
+
+mod client;
+mod common;
+mod faults;
+mod hostile;
+mod options;
+mod props;
+mod send;
