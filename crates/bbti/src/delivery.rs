@@ -23,7 +23,7 @@ use crate::types::{Date, DeliveryPattern, PickupTime, or_default, text};
 /// `lastName`, `firstName`, `zip`, `state`, `city`, `address`,
 /// `phoneNumber`, and for PICKUP `pickupDate` and `pickupTime` (a courier
 /// needs a slot). `building` and the katakana names are optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterDeliveryRequest {
     /// Transaction from a pricing call.
@@ -60,6 +60,49 @@ pub struct RegisterDeliveryRequest {
     /// Pickup time slot (PICKUP only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pickup_time: Option<PickupTime>,
+}
+
+/// Personal data (address, building, city, first_name, first_name_kana, last_name, last_name_kana, phone_number, state, zip) is printed as `[REDACTED]`.
+impl std::fmt::Debug for RegisterDeliveryRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegisterDeliveryRequest")
+            .field("transaction_id", &self.transaction_id)
+            .field("delivery_pattern", &self.delivery_pattern)
+            .field(
+                "last_name",
+                &partner_sdk_core::secret::redacted(&self.last_name),
+            )
+            .field(
+                "first_name",
+                &partner_sdk_core::secret::redacted(&self.first_name),
+            )
+            .field(
+                "last_name_kana",
+                &partner_sdk_core::secret::redacted(&self.last_name_kana),
+            )
+            .field(
+                "first_name_kana",
+                &partner_sdk_core::secret::redacted(&self.first_name_kana),
+            )
+            .field("zip", &partner_sdk_core::secret::redacted(&self.zip))
+            .field("state", &partner_sdk_core::secret::redacted(&self.state))
+            .field("city", &partner_sdk_core::secret::redacted(&self.city))
+            .field(
+                "address",
+                &partner_sdk_core::secret::redacted(&self.address),
+            )
+            .field(
+                "building",
+                &partner_sdk_core::secret::redacted(&self.building),
+            )
+            .field(
+                "phone_number",
+                &partner_sdk_core::secret::redacted(&self.phone_number),
+            )
+            .field("pickup_date", &self.pickup_date)
+            .field("pickup_time", &self.pickup_time)
+            .finish()
+    }
 }
 
 impl RegisterDeliveryRequest {
@@ -292,5 +335,26 @@ impl Client {
             .json(request)
             .reconcile_with("transactionId", request.transaction_id.clone());
         Ok(self.transport.send(req).await?)
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn debug_prints_no_personal_data() {
+        let request = RegisterDeliveryRequest {
+            transaction_id: "tx-1".into(),
+            last_name: "Yamada".into(),
+            phone_number: "09012345678".into(),
+            address: "1-2-3 Jingumae".into(),
+            ..RegisterDeliveryRequest::default()
+        };
+        let printed = format!("{request:?}");
+        for personal in ["Yamada", "09012345678", "Jingumae"] {
+            assert!(!printed.contains(personal), "{printed}");
+        }
+        assert!(printed.contains("tx-1"), "{printed}");
     }
 }

@@ -19,7 +19,7 @@ use crate::types::{Date, text};
 /// `occupation` (every field of Belong's published sample that its API
 /// reference does not call optional). `userIdInPartner`, `redirectUrl` and
 /// the katakana names are optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KycRequest {
     /// Transaction from a pricing call.
@@ -55,6 +55,52 @@ pub struct KycRequest {
     /// Where the eKYC page sends the user back (domain pre-registered with Belong).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_url: Option<String>,
+}
+
+/// Personal data (address, city, date_of_birth, email, first_name, first_name_kana, last_name, last_name_kana, occupation, state, user_id_in_partner, zip) is printed as `[REDACTED]`.
+impl std::fmt::Debug for KycRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KycRequest")
+            .field("transaction_id", &self.transaction_id)
+            .field(
+                "user_id_in_partner",
+                &partner_sdk_core::secret::redacted(&self.user_id_in_partner),
+            )
+            .field("email", &partner_sdk_core::secret::redacted(&self.email))
+            .field(
+                "last_name",
+                &partner_sdk_core::secret::redacted(&self.last_name),
+            )
+            .field(
+                "first_name",
+                &partner_sdk_core::secret::redacted(&self.first_name),
+            )
+            .field(
+                "last_name_kana",
+                &partner_sdk_core::secret::redacted(&self.last_name_kana),
+            )
+            .field(
+                "first_name_kana",
+                &partner_sdk_core::secret::redacted(&self.first_name_kana),
+            )
+            .field(
+                "date_of_birth",
+                &partner_sdk_core::secret::redacted(&self.date_of_birth),
+            )
+            .field("zip", &partner_sdk_core::secret::redacted(&self.zip))
+            .field("state", &partner_sdk_core::secret::redacted(&self.state))
+            .field("city", &partner_sdk_core::secret::redacted(&self.city))
+            .field(
+                "address",
+                &partner_sdk_core::secret::redacted(&self.address),
+            )
+            .field(
+                "occupation",
+                &partner_sdk_core::secret::redacted(&self.occupation),
+            )
+            .field("redirect_url", &self.redirect_url)
+            .finish()
+    }
 }
 
 impl KycRequest {
@@ -132,5 +178,28 @@ impl Client {
             .json(request)
             .reconcile_with("transactionId", request.transaction_id.clone());
         Ok(self.transport.send(req).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_prints_no_personal_data() {
+        let request = KycRequest {
+            transaction_id: "tx-1".into(),
+            email: "taro@example.jp".into(),
+            last_name: "Yamada".into(),
+            first_name: "Taro".into(),
+            zip: "1500001".into(),
+            address: "1-2-3 Jingumae".into(),
+            ..KycRequest::default()
+        };
+        let printed = format!("{request:?}");
+        for personal in ["taro@example.jp", "Yamada", "Taro", "1500001", "Jingumae"] {
+            assert!(!printed.contains(personal), "{printed}");
+        }
+        assert!(printed.contains("tx-1"), "{printed}");
     }
 }

@@ -170,7 +170,8 @@ fn seconds(d: Duration) -> i64 {
 }
 
 impl Verifier {
-    /// A verifier with no tolerance and no replay store.
+    /// A verifier with no tolerance and no replay store. An empty key
+    /// verifies nothing: every notice is refused with a signature error.
     pub fn new(private_key: impl Into<String>) -> Self {
         Verifier {
             private_key: SecretString::from(private_key.into()),
@@ -249,6 +250,13 @@ impl Verifier {
         floor: Option<Duration>,
     ) -> Result<i64> {
         let key = self.private_key.expose_secret();
+        // An empty key would verify notices anyone can sign.
+        if key.is_empty() {
+            return Err(partner_sdk_core::Error::signature(
+                "the verifier's private key is empty: nothing can be verified",
+            )
+            .into());
+        }
         if !partner_sdk_core::signature::verify_hmac_sha256_hex(
             key.as_bytes(),
             format!("{timestamp}{token}"),
@@ -266,7 +274,7 @@ impl Verifier {
         })?;
         let tolerance = match (self.tolerance, floor) {
             (Some(t), Some(f)) => Some(t.max(f)),
-            (t, _) => t,
+            (t, f) => t.or(f),
         };
         if let Some(tol) = tolerance {
             let age = unix_seconds(now).saturating_sub(ts).unsigned_abs();

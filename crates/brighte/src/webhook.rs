@@ -348,6 +348,40 @@ mod tests {
     }
 
     #[test]
+    fn confirm_bounds_the_age_even_when_the_verifier_has_no_tolerance() {
+        let verifier = Verifier::new("k");
+        let first = 1_700_000_000_i64;
+        let payload =
+            WebhookPayload::signed("k", "7", None, &ApplicationStatus::Approved, first, "tok");
+        let at =
+            |after: Duration| SystemTime::UNIX_EPOCH + Duration::from_secs(first as u64) + after;
+        let authenticate = |now| {
+            verifier.authenticate_at(
+                &payload.timestamp,
+                &payload.token,
+                &payload.signature,
+                now,
+                Some(CONFIRM_TOLERANCE),
+            )
+        };
+        assert!(authenticate(at(REDELIVERY_WINDOW)).is_ok());
+        let err = authenticate(at(CONFIRM_TOLERANCE + Duration::from_secs(1))).unwrap_err();
+        assert_eq!(Ack::for_outcome(&Err::<(), _>(err)), Ack::Unauthenticated);
+    }
+
+    #[test]
+    fn an_empty_key_verifies_nothing() {
+        let now = 1_700_000_000_i64;
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(now as u64);
+        // Signed with the empty key, as anyone could.
+        let payload =
+            WebhookPayload::signed("", "7", None, &ApplicationStatus::Approved, now, "tok");
+        let err = payload.verify_at(&Verifier::new(""), at).unwrap_err();
+        assert!(err.to_string().contains("private key is empty"), "{err}");
+        assert_eq!(Ack::for_outcome(&Err::<(), _>(err)), Ack::Unauthenticated);
+    }
+
+    #[test]
     fn the_mapping_never_claims_success_for_an_error() {
         let sig: Result<()> = Err(partner_sdk_core::Error::signature("bad").into());
         let bad: Result<()> = Err(Error::invalid("id", "missing"));

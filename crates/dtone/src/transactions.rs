@@ -21,7 +21,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::products::Category;
 
 /// A person on either side of a transaction (all fields optional).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Party {
     /// Last name.
@@ -80,6 +80,40 @@ pub struct Party {
         deserialize_with = "partner_sdk_core::decode::opt_string"
     )]
     pub custom_field_3: Option<String>,
+}
+
+/// Personal data (custom_field_1, custom_field_2, custom_field_3, email, first_name, last_name, middle_name, mobile) is printed as `[REDACTED]`.
+impl std::fmt::Debug for Party {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Party")
+            .field(
+                "last_name",
+                &partner_sdk_core::secret::redacted(&self.last_name),
+            )
+            .field(
+                "middle_name",
+                &partner_sdk_core::secret::redacted(&self.middle_name),
+            )
+            .field(
+                "first_name",
+                &partner_sdk_core::secret::redacted(&self.first_name),
+            )
+            .field("email", &partner_sdk_core::secret::redacted(&self.email))
+            .field("mobile", &partner_sdk_core::secret::redacted(&self.mobile))
+            .field(
+                "custom_field_1",
+                &partner_sdk_core::secret::redacted(&self.custom_field_1),
+            )
+            .field(
+                "custom_field_2",
+                &partner_sdk_core::secret::redacted(&self.custom_field_2),
+            )
+            .field(
+                "custom_field_3",
+                &partner_sdk_core::secret::redacted(&self.custom_field_3),
+            )
+            .finish()
+    }
 }
 
 impl Party {
@@ -144,7 +178,7 @@ fn opt_decimal_str<S: Serializer>(
 /// Serialised the way DT One documents it: `product_id`, `simulation` and the
 /// notification flags as strings (`"315"`, `"1"`/`"0"`); `local_value` as a
 /// decimal string.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct TransactionRequest {
     /// Beneficiary account: MSISDN, account number or email.
@@ -187,6 +221,37 @@ pub struct TransactionRequest {
         serialize_with = "opt_decimal_str"
     )]
     pub local_value: Option<Decimal>,
+}
+
+/// Personal data (account_number, recipient_sms_text, sender_sms_text) is printed as `[REDACTED]`.
+impl std::fmt::Debug for TransactionRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransactionRequest")
+            .field(
+                "account_number",
+                &partner_sdk_core::secret::redacted(&self.account_number),
+            )
+            .field("product_id", &self.product_id)
+            .field("external_id", &self.external_id)
+            .field("simulation", &self.simulation)
+            .field("sender_sms_notification", &self.sender_sms_notification)
+            .field(
+                "sender_sms_text",
+                &partner_sdk_core::secret::redacted(&self.sender_sms_text),
+            )
+            .field(
+                "recipient_sms_notification",
+                &self.recipient_sms_notification,
+            )
+            .field(
+                "recipient_sms_text",
+                &partner_sdk_core::secret::redacted(&self.recipient_sms_text),
+            )
+            .field("sender", &self.sender)
+            .field("recipient", &self.recipient)
+            .field("local_value", &self.local_value)
+            .finish()
+    }
 }
 
 impl TransactionRequest {
@@ -402,7 +467,7 @@ pub fn parse_date(text: &str) -> Option<PrimitiveDateTime> {
 }
 
 /// A transaction as DT One returns it (create answer or lookup).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Default, Deserialize)]
 #[non_exhaustive]
 pub struct Transaction {
     /// DT One's transaction id.
@@ -504,6 +569,68 @@ pub struct Transaction {
     /// Voucher data (voucher products only).
     #[serde(default, deserialize_with = "opt_object")]
     pub voucher: Option<Voucher>,
+}
+
+/// Personal data (account_number, custom_field_1, custom_field_2, custom_field_3, recipient_sms_text, sender_sms_text) is printed as `[REDACTED]`.
+impl std::fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("transaction_id", &self.transaction_id)
+            .field("simulation", &self.simulation)
+            .field("status", &self.status)
+            .field("status_message", &self.status_message)
+            .field("date", &self.date)
+            .field(
+                "account_number",
+                &partner_sdk_core::secret::redacted(&self.account_number),
+            )
+            .field("external_id", &self.external_id)
+            .field("operator_reference", &self.operator_reference)
+            .field("product_id", &self.product_id)
+            .field("product", &self.product)
+            .field("product_desc", &self.product_desc)
+            .field("product_currency", &self.product_currency)
+            .field("product_value", &self.product_value)
+            .field("local_currency", &self.local_currency)
+            .field("local_value", &self.local_value)
+            .field("operator_id", &self.operator_id)
+            .field("operator", &self.operator)
+            .field("country_id", &self.country_id)
+            .field("country", &self.country)
+            .field("account_currency", &self.account_currency)
+            .field("wholesale_price", &self.wholesale_price)
+            .field("retail_price", &self.retail_price)
+            .field("fee", &self.fee)
+            .field("sender", &self.sender)
+            .field("recipient", &self.recipient)
+            .field("sender_sms_notification", &self.sender_sms_notification)
+            .field(
+                "sender_sms_text",
+                &partner_sdk_core::secret::redacted(&self.sender_sms_text),
+            )
+            .field(
+                "recipient_sms_notification",
+                &self.recipient_sms_notification,
+            )
+            .field(
+                "recipient_sms_text",
+                &partner_sdk_core::secret::redacted(&self.recipient_sms_text),
+            )
+            .field(
+                "custom_field_1",
+                &partner_sdk_core::secret::redacted(&self.custom_field_1),
+            )
+            .field(
+                "custom_field_2",
+                &partner_sdk_core::secret::redacted(&self.custom_field_2),
+            )
+            .field(
+                "custom_field_3",
+                &partner_sdk_core::secret::redacted(&self.custom_field_3),
+            )
+            .field("voucher", &self.voucher)
+            .finish()
+    }
 }
 
 impl Transaction {
@@ -611,5 +738,41 @@ impl Client {
             },
             other => other,
         }
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn debug_prints_no_personal_data() {
+        let person = Party::new()
+            .first_name("Grace")
+            .last_name("Hopper")
+            .email("grace@example.com")
+            .mobile("+15550100");
+        let request = TransactionRequest::new("+15550199", 5, "order-7")
+            .recipient(person.clone())
+            .sender(person);
+        let printed = format!("{request:?}");
+        for personal in [
+            "Grace",
+            "Hopper",
+            "grace@example.com",
+            "+15550100",
+            "+15550199",
+        ] {
+            assert!(!printed.contains(personal), "{printed}");
+        }
+        assert!(printed.contains("order-7") && printed.contains("product_id: 5"));
+        let transaction = Transaction {
+            account_number: "+15550199".into(),
+            external_id: "order-7".into(),
+            ..Transaction::default()
+        };
+        let printed = format!("{transaction:?}");
+        assert!(!printed.contains("+15550199"), "{printed}");
+        assert!(printed.contains("order-7"), "{printed}");
     }
 }

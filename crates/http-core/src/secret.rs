@@ -26,6 +26,12 @@ impl<T> fmt::Debug for Redacted<T> {
     }
 }
 
+/// What a redacting `Debug` prints for a field of personal data (a name, an
+/// address, a phone number): [`REDACTED`], whatever the value.
+pub fn redacted<T: ?Sized>(_: &T) -> Redacted<()> {
+    Redacted(())
+}
+
 /// Builds a [`SecretString`] from anything string-like.
 pub fn secret(value: impl Into<String>) -> SecretString {
     SecretString::from(value.into())

@@ -44,8 +44,38 @@ type Attempt<C> = Shared<BoxFuture<'static, Result<Fetched<C>>>>;
 
 struct State<C> {
     current: Option<Cached<C>>,
-    /// The attempt in flight and its id.
-    inflight: Option<(u64, Attempt<C>)>,
+    /// The attempt in flight, its id, and how many callers wait for it.
+    inflight: Option<Inflight<C>>,
+}
+
+struct Inflight<C> {
+    id: u64,
+    attempt: Attempt<C>,
+    waiters: usize,
+}
+
+/// One caller waiting for the attempt `id`. When the last waiter is dropped
+/// (every caller cancelled) before the attempt ends, the attempt is dropped
+/// with it, so the next caller starts a fresh one at once instead of joining
+/// an attempt nobody drove.
+struct Waiting<'a, C: Clone> {
+    state: &'a Mutex<State<C>>,
+    id: u64,
+}
+
+impl<C: Clone> Drop for Waiting<'_, C> {
+    fn drop(&mut self) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(inflight) = state.inflight.as_mut().filter(|i| i.id == self.id) else {
+            return;
+        };
+        inflight.waiters = inflight.waiters.saturating_sub(1);
+        if inflight.waiters == 0 {
+            // An attempt that did finish still installs its credential.
+            settle(&mut state);
+            state.inflight = None;
+        }
+    }
 }
 
 /// A single-flight cache for an expiring credential (token, session).
@@ -135,19 +165,31 @@ impl<C: Clone + Send + Sync + 'static> CredentialCache<C> {
             if let Some(hit) = fresh(&state, now) {
                 return Ok(hit);
             }
-            match &state.inflight {
-                Some((id, attempt)) => (*id, attempt.clone()),
+            match &mut state.inflight {
+                Some(inflight) => {
+                    inflight.waiters += 1;
+                    (inflight.id, inflight.attempt.clone())
+                }
                 None => {
                     let id = self.attempts.fetch_add(1, Ordering::Relaxed);
                     let attempt = self.start(default_lifetime, fetch());
-                    state.inflight = Some((id, attempt.clone()));
+                    state.inflight = Some(Inflight {
+                        id,
+                        attempt: attempt.clone(),
+                        waiters: 1,
+                    });
                     (id, attempt)
                 }
             }
         };
+        let waiting = Waiting {
+            state: &self.state,
+            id,
+        };
         let outcome = attempt.await;
+        drop(waiting);
         let mut state = self.lock();
-        if state.inflight.as_ref().is_some_and(|(i, _)| *i == id) {
+        if state.inflight.as_ref().is_some_and(|i| i.id == id) {
             state.inflight = None;
             if let Ok(fetched) = &outcome {
                 install(&mut state, fetched);
@@ -240,7 +282,7 @@ fn settle<C: Clone>(state: &mut State<C>) {
     let done = state
         .inflight
         .as_ref()
-        .and_then(|(_, attempt)| attempt.peek().cloned());
+        .and_then(|inflight| inflight.attempt.peek().cloned());
     if let Some(outcome) = done {
         state.inflight = None;
         if let Ok(fetched) = &outcome {
@@ -461,5 +503,71 @@ mod tests {
                 .unwrap();
             assert_eq!(calls.load(Ordering::SeqCst), 1, "refetched within 24 h");
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn when_every_waiter_is_dropped_the_next_caller_starts_afresh_at_once() {
+        let cache = CredentialCache::<u32>::new("demo", "login");
+        let calls = AtomicU64::new(0);
+        let hanging = || {
+            calls.fetch_add(1, Ordering::SeqCst);
+            std::future::pending::<Result<(u32, Option<Duration>)>>()
+        };
+        {
+            let first = cache.get_or_refresh(Duration::from_secs(60), hanging);
+            let second = cache.get_or_refresh(Duration::from_secs(60), hanging);
+            let (mut first, mut second) = (std::pin::pin!(first), std::pin::pin!(second));
+            assert!(futures::poll!(&mut first).is_pending());
+            assert!(futures::poll!(&mut second).is_pending());
+            assert_eq!(calls.load(Ordering::SeqCst), 1, "one attempt, two waiters");
+        }
+        let started = Instant::now();
+        let fresh = cache
+            .get_or_refresh(Duration::from_secs(60), || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async { Ok((5, None)) }
+            })
+            .await
+            .unwrap();
+        assert_eq!(fresh.0, 5);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        // Not a second of the abandoned attempt's 10 s deadline was waited.
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dropped_waiter_leaves_the_attempt_to_the_others() {
+        let cache = Arc::new(CredentialCache::<u32>::new("demo", "login"));
+        let calls = Arc::new(AtomicU64::new(0));
+        let slow = {
+            let calls = Arc::clone(&calls);
+            move || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    Ok((7, None))
+                }
+            }
+        };
+        let kept = tokio::spawn({
+            let cache = Arc::clone(&cache);
+            let slow = slow.clone();
+            async move { cache.get_or_refresh(Duration::from_secs(60), slow).await }
+        });
+        tokio::task::yield_now().await;
+        {
+            let dropped = cache.get_or_refresh(Duration::from_secs(60), slow.clone());
+            let mut dropped = std::pin::pin!(dropped);
+            assert!(futures::poll!(&mut dropped).is_pending());
+        }
+        assert_eq!(kept.await.unwrap().unwrap().0, 7);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // The credential it fetched serves the next caller.
+        let hit = cache
+            .get_or_refresh(Duration::from_secs(60), slow)
+            .await
+            .unwrap();
+        assert_eq!(hit.0, 7);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 }
