@@ -6,6 +6,9 @@
 #
 #   benches/profile.sh [low high]      # default 500 and 1500 calls
 #
+# PARTNER_BENCH_BIN=<path> profiles an already built bench binary (to
+# compare builds of two commits) instead of building this tree's.
+#
 # Each figure is (profile of `high` calls − profile of `low` calls) /
 # (high − low): one-time work (start-up, the first connection, the token or
 # session request) cancels out. The whole process is counted (client,
@@ -15,8 +18,8 @@ cd "$(dirname "$0")/.."
 low=${1:-500}
 high=${2:-1500}
 command -v valgrind >/dev/null || { echo "valgrind is required" >&2; exit 1; }
-bin=$(cargo bench --bench partner --no-run --message-format=json 2>/dev/null |
-    grep -o '"executable":"[^"]*partner-[^"]*"' | tail -n 1 | cut -d'"' -f4)
+bin=${PARTNER_BENCH_BIN:-$(cargo bench --bench partner --no-run --message-format=json 2>/dev/null |
+    grep -o '"executable":"[^"]*partner-[^"]*"' | tail -n 1 | cut -d'"' -f4)}
 [ -x "$bin" ] || { echo "could not build the bench" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -130,20 +130,20 @@ pub(crate) struct Answer {
     pub(crate) body: std::result::Result<Bytes, Unusable>,
 }
 
-/// Sends `request` on `http` and reads its answer, all within `timeout`,
-/// the body up to `limit` bytes.
+/// Sends `request` (to `sent_to`, its URL) on `http` and reads its answer,
+/// all within `timeout`, the body up to `limit` bytes.
 pub(crate) async fn exchange(
     http: &reqwest::Client,
     request: reqwest::Request,
+    sent_to: &Url,
     label: Label,
     limit: u64,
     timeout: Duration,
 ) -> std::result::Result<Answer, NoAnswer> {
-    let sent_to = request.url().clone();
     let exchange = async {
         let mut response = http.execute(request).await?;
         let status = response.status();
-        let redirect = redirect_error(label, &sent_to, &response);
+        let redirect = redirect_error(label, sent_to, &response);
         let headers = std::mem::take(response.headers_mut());
         let body = match redirect {
             Some(redirect) => Err(Unusable::Redirect(redirect)),

@@ -269,6 +269,7 @@ impl TokenEndpoint {
         let answer = exchange(
             &http,
             request,
+            &self.token_url,
             label,
             MAX_TOKEN_RESPONSE_BODY,
             self.token_timeout,

@@ -60,6 +60,7 @@ impl Transport {
         let outcome = exchange(
             &inner.http,
             http_request,
+            url,
             self.label(request),
             self.max_response_body(),
             self.attempt_timeout(request),
@@ -93,16 +94,30 @@ impl Transport {
         credentials: Credentials,
     ) -> Result<(reqwest::Request, Option<HeaderMap>)> {
         let inner = &self.inner;
-        let mut http_request = reqwest::Request::new(request.method.clone(), url.clone());
-        let headers = http_request.headers_mut();
-        headers.extend(inner.headers.clone());
-        headers.extend(request.headers.clone());
-        if let Some(options) = &self.options {
-            headers.extend(options.extra_headers([
+        let extra = match &self.options {
+            Some(options) => Some(options.extra_headers([
                 &inner.headers,
                 &request.headers,
                 &credentials.headers,
-            ])?);
+            ])?),
+            None => None,
+        };
+        let mut http_request = reqwest::Request::new(request.method.clone(), url.clone());
+        let headers = http_request.headers_mut();
+        // One map sized for everything it gets (and the `Host` hyper adds),
+        // instead of growing it set by set.
+        headers.reserve(
+            inner.headers.len()
+                + request.headers.len()
+                + extra.as_ref().map_or(0, HeaderMap::len)
+                + credentials.headers.len()
+                + 2,
+        );
+        for set in [Some(&inner.headers), Some(&request.headers), extra.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            set_all(headers, set);
         }
         let credential_headers = inner
             .settings
@@ -281,5 +296,19 @@ fn facts(request: &Request, step: Step, seen: Seen) -> Facts {
         attempt: step.attempt,
         reauthenticated: step.reauthenticated,
         seen,
+    }
+}
+
+/// Sets every header of `src` on `dst`, replacing what `dst` had under the
+/// same name (as `HeaderMap::extend` does) without cloning `src` whole.
+fn set_all(dst: &mut HeaderMap, src: &HeaderMap) {
+    for name in src.keys() {
+        let mut values = src.get_all(name).iter();
+        if let Some(first) = values.next() {
+            dst.insert(name.clone(), first.clone());
+        }
+        for value in values {
+            dst.append(name.clone(), value.clone());
+        }
     }
 }

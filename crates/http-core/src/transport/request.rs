@@ -94,6 +94,7 @@ impl Request {
 
     /// Adds the fields of `query` (serde, `None` fields skipped) to the query string.
     pub fn query<T: Serialize + ?Sized>(mut self, query: &T) -> Self {
+        self.reserve_query();
         let start = self.query.len();
         let mut pairs = url::form_urlencoded::Serializer::for_suffix(&mut self.query, 0);
         let written = query.serialize(serde_urlencoded::Serializer::new(&mut pairs));
@@ -113,6 +114,7 @@ impl Request {
     /// `query_pair`'s work, one copy for every name and value type: the
     /// generic methods only forward to it.
     fn push_query_pair(&mut self, name: &str, value: &dyn fmt::Display) {
+        self.reserve_query();
         if !self.query.is_empty() {
             self.query.push('&');
         }
@@ -122,6 +124,15 @@ impl Request {
         let _ = fmt::Write::write_str(&mut encoded, name);
         encoded.0.push('=');
         let _ = fmt::write(&mut encoded, format_args!("{value}"));
+    }
+
+    /// Room for a typical query, allocated once rather than grown piece by
+    /// piece (3 to 4 allocations fewer per call with a query).
+    fn reserve_query(&mut self) {
+        const TYPICAL_QUERY: usize = 64;
+        if self.query.capacity() == 0 {
+            self.query.reserve(TYPICAL_QUERY);
+        }
     }
 
     /// Adds one query pair when `value` is `Some`.
