@@ -9,6 +9,7 @@ use std::fmt;
 
 use base64::Engine as _;
 use partner_sdk_core::Request;
+use partner_sdk_core::secret::redacted;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::client::Client;
@@ -62,43 +63,24 @@ pub struct RegisterDeliveryRequest {
     pub pickup_time: Option<PickupTime>,
 }
 
-/// Personal data (address, building, city, first_name, first_name_kana, last_name, last_name_kana, phone_number, state, zip) is printed as `[REDACTED]`.
+/// Personal data (address, building, city, first_name, first_name_kana,
+/// last_name, last_name_kana, phone_number, state, zip) is printed as
+/// `[REDACTED]`.
 impl std::fmt::Debug for RegisterDeliveryRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RegisterDeliveryRequest")
             .field("transaction_id", &self.transaction_id)
             .field("delivery_pattern", &self.delivery_pattern)
-            .field(
-                "last_name",
-                &partner_sdk_core::secret::redacted(&self.last_name),
-            )
-            .field(
-                "first_name",
-                &partner_sdk_core::secret::redacted(&self.first_name),
-            )
-            .field(
-                "last_name_kana",
-                &partner_sdk_core::secret::redacted(&self.last_name_kana),
-            )
-            .field(
-                "first_name_kana",
-                &partner_sdk_core::secret::redacted(&self.first_name_kana),
-            )
-            .field("zip", &partner_sdk_core::secret::redacted(&self.zip))
-            .field("state", &partner_sdk_core::secret::redacted(&self.state))
-            .field("city", &partner_sdk_core::secret::redacted(&self.city))
-            .field(
-                "address",
-                &partner_sdk_core::secret::redacted(&self.address),
-            )
-            .field(
-                "building",
-                &partner_sdk_core::secret::redacted(&self.building),
-            )
-            .field(
-                "phone_number",
-                &partner_sdk_core::secret::redacted(&self.phone_number),
-            )
+            .field("last_name", &redacted(&self.last_name))
+            .field("first_name", &redacted(&self.first_name))
+            .field("last_name_kana", &redacted(&self.last_name_kana))
+            .field("first_name_kana", &redacted(&self.first_name_kana))
+            .field("zip", &redacted(&self.zip))
+            .field("state", &redacted(&self.state))
+            .field("city", &redacted(&self.city))
+            .field("address", &redacted(&self.address))
+            .field("building", &redacted(&self.building))
+            .field("phone_number", &redacted(&self.phone_number))
             .field("pickup_date", &self.pickup_date)
             .field("pickup_time", &self.pickup_time)
             .finish()

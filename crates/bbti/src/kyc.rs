@@ -6,6 +6,7 @@
 //! `("transactionId", value)`: check [`Client::get_transaction`] first.
 
 use partner_sdk_core::Request;
+use partner_sdk_core::secret::redacted;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
@@ -57,47 +58,25 @@ pub struct KycRequest {
     pub redirect_url: Option<String>,
 }
 
-/// Personal data (address, city, date_of_birth, email, first_name, first_name_kana, last_name, last_name_kana, occupation, state, user_id_in_partner, zip) is printed as `[REDACTED]`.
+/// Personal data (address, city, date_of_birth, email, first_name,
+/// first_name_kana, last_name, last_name_kana, occupation, state,
+/// user_id_in_partner, zip) is printed as `[REDACTED]`.
 impl std::fmt::Debug for KycRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KycRequest")
             .field("transaction_id", &self.transaction_id)
-            .field(
-                "user_id_in_partner",
-                &partner_sdk_core::secret::redacted(&self.user_id_in_partner),
-            )
-            .field("email", &partner_sdk_core::secret::redacted(&self.email))
-            .field(
-                "last_name",
-                &partner_sdk_core::secret::redacted(&self.last_name),
-            )
-            .field(
-                "first_name",
-                &partner_sdk_core::secret::redacted(&self.first_name),
-            )
-            .field(
-                "last_name_kana",
-                &partner_sdk_core::secret::redacted(&self.last_name_kana),
-            )
-            .field(
-                "first_name_kana",
-                &partner_sdk_core::secret::redacted(&self.first_name_kana),
-            )
-            .field(
-                "date_of_birth",
-                &partner_sdk_core::secret::redacted(&self.date_of_birth),
-            )
-            .field("zip", &partner_sdk_core::secret::redacted(&self.zip))
-            .field("state", &partner_sdk_core::secret::redacted(&self.state))
-            .field("city", &partner_sdk_core::secret::redacted(&self.city))
-            .field(
-                "address",
-                &partner_sdk_core::secret::redacted(&self.address),
-            )
-            .field(
-                "occupation",
-                &partner_sdk_core::secret::redacted(&self.occupation),
-            )
+            .field("user_id_in_partner", &redacted(&self.user_id_in_partner))
+            .field("email", &redacted(&self.email))
+            .field("last_name", &redacted(&self.last_name))
+            .field("first_name", &redacted(&self.first_name))
+            .field("last_name_kana", &redacted(&self.last_name_kana))
+            .field("first_name_kana", &redacted(&self.first_name_kana))
+            .field("date_of_birth", &redacted(&self.date_of_birth))
+            .field("zip", &redacted(&self.zip))
+            .field("state", &redacted(&self.state))
+            .field("city", &redacted(&self.city))
+            .field("address", &redacted(&self.address))
+            .field("occupation", &redacted(&self.occupation))
             .field("redirect_url", &self.redirect_url)
             .finish()
     }

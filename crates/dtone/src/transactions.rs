@@ -11,6 +11,7 @@
 
 use std::fmt;
 
+use partner_sdk_core::secret::redacted;
 use partner_sdk_core::{Decimal, Request};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::PrimitiveDateTime;
@@ -82,36 +83,19 @@ pub struct Party {
     pub custom_field_3: Option<String>,
 }
 
-/// Personal data (custom_field_1, custom_field_2, custom_field_3, email, first_name, last_name, middle_name, mobile) is printed as `[REDACTED]`.
+/// Personal data (custom_field_1, custom_field_2, custom_field_3, email,
+/// first_name, last_name, middle_name, mobile) is printed as `[REDACTED]`.
 impl std::fmt::Debug for Party {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Party")
-            .field(
-                "last_name",
-                &partner_sdk_core::secret::redacted(&self.last_name),
-            )
-            .field(
-                "middle_name",
-                &partner_sdk_core::secret::redacted(&self.middle_name),
-            )
-            .field(
-                "first_name",
-                &partner_sdk_core::secret::redacted(&self.first_name),
-            )
-            .field("email", &partner_sdk_core::secret::redacted(&self.email))
-            .field("mobile", &partner_sdk_core::secret::redacted(&self.mobile))
-            .field(
-                "custom_field_1",
-                &partner_sdk_core::secret::redacted(&self.custom_field_1),
-            )
-            .field(
-                "custom_field_2",
-                &partner_sdk_core::secret::redacted(&self.custom_field_2),
-            )
-            .field(
-                "custom_field_3",
-                &partner_sdk_core::secret::redacted(&self.custom_field_3),
-            )
+            .field("last_name", &redacted(&self.last_name))
+            .field("middle_name", &redacted(&self.middle_name))
+            .field("first_name", &redacted(&self.first_name))
+            .field("email", &redacted(&self.email))
+            .field("mobile", &redacted(&self.mobile))
+            .field("custom_field_1", &redacted(&self.custom_field_1))
+            .field("custom_field_2", &redacted(&self.custom_field_2))
+            .field("custom_field_3", &redacted(&self.custom_field_3))
             .finish()
     }
 }
@@ -223,30 +207,22 @@ pub struct TransactionRequest {
     pub local_value: Option<Decimal>,
 }
 
-/// Personal data (account_number, recipient_sms_text, sender_sms_text) is printed as `[REDACTED]`.
+/// Personal data (account_number, recipient_sms_text, sender_sms_text) is
+/// printed as `[REDACTED]`.
 impl std::fmt::Debug for TransactionRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TransactionRequest")
-            .field(
-                "account_number",
-                &partner_sdk_core::secret::redacted(&self.account_number),
-            )
+            .field("account_number", &redacted(&self.account_number))
             .field("product_id", &self.product_id)
             .field("external_id", &self.external_id)
             .field("simulation", &self.simulation)
             .field("sender_sms_notification", &self.sender_sms_notification)
-            .field(
-                "sender_sms_text",
-                &partner_sdk_core::secret::redacted(&self.sender_sms_text),
-            )
+            .field("sender_sms_text", &redacted(&self.sender_sms_text))
             .field(
                 "recipient_sms_notification",
                 &self.recipient_sms_notification,
             )
-            .field(
-                "recipient_sms_text",
-                &partner_sdk_core::secret::redacted(&self.recipient_sms_text),
-            )
+            .field("recipient_sms_text", &redacted(&self.recipient_sms_text))
             .field("sender", &self.sender)
             .field("recipient", &self.recipient)
             .field("local_value", &self.local_value)
@@ -571,7 +547,9 @@ pub struct Transaction {
     pub voucher: Option<Voucher>,
 }
 
-/// Personal data (account_number, custom_field_1, custom_field_2, custom_field_3, recipient_sms_text, sender_sms_text) is printed as `[REDACTED]`.
+/// Personal data (account_number, custom_field_1, custom_field_2,
+/// custom_field_3, recipient_sms_text, sender_sms_text) is printed as
+/// `[REDACTED]`.
 impl std::fmt::Debug for Transaction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Transaction")
@@ -580,10 +558,7 @@ impl std::fmt::Debug for Transaction {
             .field("status", &self.status)
             .field("status_message", &self.status_message)
             .field("date", &self.date)
-            .field(
-                "account_number",
-                &partner_sdk_core::secret::redacted(&self.account_number),
-            )
+            .field("account_number", &redacted(&self.account_number))
             .field("external_id", &self.external_id)
             .field("operator_reference", &self.operator_reference)
             .field("product_id", &self.product_id)
@@ -604,30 +579,15 @@ impl std::fmt::Debug for Transaction {
             .field("sender", &self.sender)
             .field("recipient", &self.recipient)
             .field("sender_sms_notification", &self.sender_sms_notification)
-            .field(
-                "sender_sms_text",
-                &partner_sdk_core::secret::redacted(&self.sender_sms_text),
-            )
+            .field("sender_sms_text", &redacted(&self.sender_sms_text))
             .field(
                 "recipient_sms_notification",
                 &self.recipient_sms_notification,
             )
-            .field(
-                "recipient_sms_text",
-                &partner_sdk_core::secret::redacted(&self.recipient_sms_text),
-            )
-            .field(
-                "custom_field_1",
-                &partner_sdk_core::secret::redacted(&self.custom_field_1),
-            )
-            .field(
-                "custom_field_2",
-                &partner_sdk_core::secret::redacted(&self.custom_field_2),
-            )
-            .field(
-                "custom_field_3",
-                &partner_sdk_core::secret::redacted(&self.custom_field_3),
-            )
+            .field("recipient_sms_text", &redacted(&self.recipient_sms_text))
+            .field("custom_field_1", &redacted(&self.custom_field_1))
+            .field("custom_field_2", &redacted(&self.custom_field_2))
+            .field("custom_field_3", &redacted(&self.custom_field_3))
             .field("voucher", &self.voucher)
             .finish()
     }
