@@ -2,7 +2,7 @@
 //! the retry loop.
 //!
 //! Token requests ([`ClientCredentials`](crate::auth::ClientCredentials)), logins
-//! and API calls all go through [`exchange`], so every one of them gets the
+//! and API calls all go through one function here, so every one of them gets the
 //! same limits, whatever the server sends:
 //!
 //! - the attempt is bounded by its timeout on tokio's clock (paused time in
@@ -51,7 +51,7 @@ pub fn require_tls(url: &Url) -> Result<()> {
 /// The `reqwest::Client` the SDK builds when none is injected: the given
 /// connect timeout and no redirects (`reqwest::redirect::Policy::none()`),
 /// so that credentials and bodies never go to a host a `Location` names. It
-/// sets no request timeout: [`exchange`] times each attempt itself.
+/// sets no request timeout: the exchange times each attempt itself.
 pub fn default_http_client(connect_timeout: Duration) -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .connect_timeout(connect_timeout)

@@ -85,7 +85,8 @@ impl<C: Clone> Drop for Waiting<'_, C> {
 ///   logins behind a hanging endpoint).
 /// - The attempt is bounded by a deadline ([`DEFAULT_AUTH_DEADLINE`](crate::defaults::DEFAULT_AUTH_DEADLINE)): when
 ///   it passes, every waiter gets [`Error::Timeout`].
-/// - A credential is refreshed [`refresh_margin`] before it expires; when
+/// - A credential is refreshed `max(30 s, 10 % of lifetime)` (at most half
+///   the lifetime) before it expires; when
 ///   that early refresh fails, the still-valid credential keeps being used
 ///   (and the refresh is tried again later) until it really expires.
 /// - Lifetimes are clamped to [`MAX_CREDENTIAL_LIFETIME`](crate::defaults::MAX_CREDENTIAL_LIFETIME) and all clock

@@ -7,13 +7,13 @@
 //! 1. builds the URL by pushing each path parameter as one percent-encoded
 //!    segment under the base URL, so user input can never add a segment, a
 //!    query or a fragment (`path.rs`);
-//! 2. asks the [`Auth`](crate::auth::Auth) for headers, logging in if needed, and
+//! 2. asks the [`Auth`] for headers, logging in if needed, and
 //!    sends one attempt through the [exchange](crate::exchange) (`attempt.rs`);
 //! 3. decides what the attempt's outcome means — done, retry, log in again,
 //!    fail, outcome unknown — with one pure function (`decide.rs`), and acts
 //!    on it here: hooks, logs, the wait, the error;
 //! 4. turns a successful answer into the typed result: the error probe of a
-//!    2xx body ([`ErrorBody::error_in_success`](crate::error::ErrorBody::error_in_success)),
+//!    2xx body ([`ErrorBody::error_in_success`]),
 //!    folded into the decode where the provider names the keys that mark
 //!    its errors (`response.rs`).
 //!
