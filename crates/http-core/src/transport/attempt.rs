@@ -23,6 +23,9 @@ pub(super) struct Step {
     pub(super) attempt: u32,
     /// Credentials were refreshed once already in this call.
     pub(super) reauthenticated: bool,
+    /// The call's span is enabled (a subscriber listens): only then is the
+    /// current span looked up to record the status.
+    pub(super) traced: bool,
 }
 
 /// What the call does after an attempt.
@@ -191,7 +194,9 @@ impl Transport {
             headers,
             body,
         } = answer;
-        tracing::Span::current().record("http.status", status.as_u16());
+        if step.traced {
+            tracing::Span::current().record("http.status", status.as_u16());
+        }
         tracing::debug!(
             attempt = step.attempt,
             http.status = status.as_u16(),

@@ -202,6 +202,7 @@ impl Transport {
             let step = Step {
                 attempt,
                 reauthenticated,
+                traced,
             };
             match self.attempt(&request, &url, step).await {
                 Next::Done(result) => break result,
