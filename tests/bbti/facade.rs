@@ -66,7 +66,14 @@ async fn facade_pricing_is_sent_once_under_503() {
         .price_products(&PriceProductRequest::new("p", "iphone-8"))
         .await
         .unwrap_err();
-    assert_eq!(e.status().map(|s| s.as_u16()), Some(503));
+    // Unknown outcome, keyed by the submissionId the client generated and sent.
+    let (field, id) = e.outcome_unknown_key().unwrap();
+    assert_eq!(field, "submissionId");
+    assert_eq!(id.len(), 36, "{id}");
+    assert!(!e.is_retryable());
+    let sent = &api.received_requests().await.unwrap()[0];
+    let body: serde_json::Value = serde_json::from_slice(&sent.body).unwrap();
+    assert_eq!(body["submissionId"], id);
 }
 
 #[test]

@@ -3,9 +3,14 @@
 //!
 //! Both create a BBTI transaction. `submissionId` only links it to the
 //! caller's own id; BBTI does not document deduplication, so these POSTs are
-//! never retried automatically. When no answer arrives after sending, the
-//! call fails with `OutcomeUnknown` carrying `("submissionId", value)` (when
-//! one was given) so the caller can look the transaction up before retrying.
+//! never retried automatically. When the answer does not say whether the
+//! transaction was registered (none came, a 5xx, a gateway's page), the call
+//! fails with `OutcomeUnknown` carrying `("submissionId", value)` so the
+//! caller can look the transaction up before sending again. A request
+//! without a `submissionId` is sent with a generated one, so there is
+//! always a key.
+
+use std::borrow::Cow;
 
 use partner_sdk_core::Request;
 use serde::{Deserialize, Serialize};
@@ -56,7 +61,10 @@ fn optional(field: &'static str, value: &Option<String>) -> Result<()> {
 pub struct PriceProductRequest {
     /// Partner program id (use the campaign's program for campaign pricing).
     pub program_id: String,
-    /// The caller's own transaction id, searchable on the Belong side.
+    /// The caller's own transaction id, searchable on the Belong side and
+    /// the key to reconcile an unknown outcome by. When `None`, the client
+    /// sends a generated one (a random UUID) and reports it in
+    /// [`Error::outcome_unknown_key`](crate::Error::outcome_unknown_key).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub submission_id: Option<String>,
     /// Model slug, e.g. `iphone-8`.
@@ -136,7 +144,10 @@ impl PriceProductRequest {
 pub struct PriceByAppCodeRequest {
     /// Partner program id.
     pub program_id: String,
-    /// The caller's own transaction id, searchable on the Belong side.
+    /// The caller's own transaction id, searchable on the Belong side and
+    /// the key to reconcile an unknown outcome by. When `None`, the client
+    /// sends a generated one (a random UUID) and reports it in
+    /// [`Error::outcome_unknown_key`](crate::Error::outcome_unknown_key).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub submission_id: Option<String>,
     /// Opaque code from the partner app (version, SKU and condition).
@@ -224,24 +235,49 @@ pub type PriceByAppCodeResponse = PriceResponse;
 
 impl Client {
     /// `POST /v1/pricing/products`: grades and prices a device and registers
-    /// a transaction. Never retried (see the module docs).
+    /// a transaction. Never retried (see the module docs). Without a
+    /// `submissionId`, a generated one is sent.
     pub async fn price_products(&self, request: &PriceProductRequest) -> Result<PriceResponse> {
         request.validate()?;
-        let mut req = Request::post("price_product", "/v1/pricing/products").json(request);
-        if let Some(id) = &request.submission_id {
-            req = req.reconcile_with("submissionId", id.clone());
-        }
+        let (request, id) = keyed(request, request.submission_id.as_ref(), |r| {
+            &mut r.submission_id
+        });
+        let req = Request::post("price_product", "/v1/pricing/products")
+            .json(&*request)
+            .reconcile_with("submissionId", id);
         Ok(self.transport.send(req).await?)
     }
 
     /// `POST /v1/pricing/codes`: prices a device from an app code and
-    /// registers a transaction. Never retried (see the module docs).
+    /// registers a transaction. Never retried (see the module docs). Without
+    /// a `submissionId`, a generated one is sent.
     pub async fn price_codes(&self, request: &PriceByAppCodeRequest) -> Result<PriceResponse> {
         request.validate()?;
-        let mut req = Request::post("price_by_app_code", "/v1/pricing/codes").json(request);
-        if let Some(id) = &request.submission_id {
-            req = req.reconcile_with("submissionId", id.clone());
-        }
+        let (request, id) = keyed(request, request.submission_id.as_ref(), |r| {
+            &mut r.submission_id
+        });
+        let req = Request::post("price_by_app_code", "/v1/pricing/codes")
+            .json(&*request)
+            .reconcile_with("submissionId", id);
         Ok(self.transport.send(req).await?)
+    }
+}
+
+/// The pricing request as sent and its `submissionId`: the caller's, else a
+/// random (v4) UUID set on a copy, so that every create has a key to
+/// reconcile by.
+fn keyed<'a, R: Clone>(
+    request: &'a R,
+    given: Option<&String>,
+    field: fn(&mut R) -> &mut Option<String>,
+) -> (Cow<'a, R>, String) {
+    match given {
+        Some(id) => (Cow::Borrowed(request), id.clone()),
+        None => {
+            let id = uuid::Uuid::new_v4().to_string();
+            let mut owned = request.clone();
+            *field(&mut owned) = Some(id.clone());
+            (Cow::Owned(owned), id)
+        }
     }
 }

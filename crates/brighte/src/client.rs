@@ -171,9 +171,12 @@ impl ClientBuilder {
                     .settings
                     .timeout
                     .map_or(LOGIN_TIMEOUT, |t| t.min(LOGIN_TIMEOUT));
+                // One attempt: its failure is shared by every caller waiting
+                // for the session, and the next call logs in again.
                 let login_at = |base: &String| {
                     self.transport(base.clone(), &http)
                         .timeout(login_timeout)
+                        .retry_policy(partner_sdk_core::RetryPolicy::none())
                         .build()
                 };
                 let choice = Choice::new(fallback_base.is_some());
@@ -280,6 +283,9 @@ async fn create_session(
         .send(
             Request::post("create_session", "/session")
                 .json(&body)
+                // A second session is harmless: a login whose answer was lost
+                // or is a 5xx has failed, it is not an unknown outcome.
+                .idempotent(true)
                 .sensitive_answer(),
         )
         .await

@@ -56,6 +56,19 @@ async fn run(template: ResponseTemplate) -> Outcome {
     }
 }
 
+/// Asserts `e` is an unknown outcome carrying `key`, never retryable.
+fn assert_unknown(e: &Error, key: (&str, &str)) {
+    assert!(
+        matches!(
+            e,
+            Error::Http(partner_sdk_core::Error::OutcomeUnknown { .. })
+        ),
+        "{e:?}"
+    );
+    assert_eq!(e.outcome_unknown_key(), Some(key));
+    assert!(!e.is_retryable());
+}
+
 fn status(e: &Error) -> u16 {
     e.status().map_or(0, |s| s.as_u16())
 }
@@ -66,7 +79,13 @@ async fn retryable_statuses_retry_reads_but_never_pricing() {
         let o = run(ResponseTemplate::new(code)).await;
         assert_eq!(status(&o.read), code);
         assert_eq!(o.reads, 3, "{code}: reads retried up to 3 attempts");
-        assert_eq!(status(&o.write), code);
+        if code == 429 {
+            // Refused before it was processed: not done, safe to send later.
+            assert_eq!(status(&o.write), code);
+            assert!(o.write.is_retryable());
+        } else {
+            assert_unknown(&o.write, ("submissionId", SUBMISSION));
+        }
         assert_eq!(o.writes, 1, "{code}: pricing POST sent once");
     }
 }
@@ -78,7 +97,8 @@ async fn internal_server_error_is_not_retried() {
     .await;
     assert_eq!((status(&o.read), o.reads), (500, 1));
     assert_eq!(o.read.code(), Some(partner_sdk_bbti::ErrorCode::Internal));
-    assert_eq!((status(&o.write), o.writes), (500, 1));
+    assert_unknown(&o.write, ("submissionId", SUBMISSION));
+    assert_eq!(o.writes, 1);
 }
 
 #[tokio::test]
@@ -203,18 +223,23 @@ async fn stall_past_timeout() {
     }
     assert_eq!(requests(&s, "/v1/pricing/products").await, 1);
 
-    // Without a submissionId there is nothing to reconcile with.
+    // Without a submissionId, the one the client generated and sent is the
+    // key to reconcile with.
     let e = c
         .price_products(&PriceProductRequest::new("p", "iphone-8"))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::Http(partner_sdk_core::Error::OutcomeUnknown { key: None, .. })
-        ),
-        "{e:?}"
-    );
+    let Some(("submissionId", generated)) = e.outcome_unknown_key() else {
+        panic!("{e:?}")
+    };
+    let sent = s.api.received_requests().await.unwrap();
+    let last = sent
+        .iter()
+        .rev()
+        .find(|r| r.url.path() == "/v1/pricing/products")
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&last.body).unwrap();
+    assert_eq!(body["submissionId"], generated);
     assert_eq!(requests(&s, "/v1/pricing/products").await, 2);
 
     let e = c.register_kyc(&kyc_request()).await.unwrap_err();
@@ -247,16 +272,21 @@ async fn kyc_and_delivery_are_sent_once_under_503() {
             .await;
     }
     let c = s.client();
-    assert_eq!(
-        status(&c.register_kyc(&kyc_request()).await.unwrap_err()),
-        503
+    let kyc = kyc_request();
+    assert_unknown(
+        &c.register_kyc(&kyc).await.unwrap_err(),
+        ("transactionId", &kyc.transaction_id),
     );
-    assert_eq!(
-        status(&c.register_delivery(&pickup_request()).await.unwrap_err()),
-        503
+    let pickup = pickup_request();
+    assert_unknown(
+        &c.register_delivery(&pickup).await.unwrap_err(),
+        ("transactionId", &pickup.transaction_id),
     );
     let codes = partner_sdk_bbti::PriceByAppCodeRequest::new("p", "code").submission_id("s-1");
-    assert_eq!(status(&c.price_codes(&codes).await.unwrap_err()), 503);
+    assert_unknown(
+        &c.price_codes(&codes).await.unwrap_err(),
+        ("submissionId", "s-1"),
+    );
 }
 
 #[tokio::test]

@@ -165,12 +165,7 @@ impl Transport {
                     }
                     _ => format!("no answer within {elapsed:?} after sending").into(),
                 };
-                Next::Done(Err(Error::OutcomeUnknown {
-                    provider: self.inner.provider,
-                    operation: request.operation,
-                    key: request.reconcile.clone(),
-                    cause,
-                }))
+                Next::Done(Err(self.outcome_unknown(request, cause)))
             }
             _ => Next::Done(Err(no_answer.into_error(
                 self.label(request),
@@ -212,6 +207,7 @@ impl Transport {
                 let unauthorized = errors.is_unauthorized(status, &fields);
                 let refusal_is_about_request =
                     errors.refusal_after_reauth_is_api_error(status, &fields);
+                let own_format = fields.code.is_some() || fields.message.is_some();
                 let api = api_error(
                     self.label(request),
                     request.method.clone(),
@@ -224,6 +220,7 @@ impl Transport {
                     unauthorized,
                     refusal_is_about_request,
                     retry_after: api.retry_after,
+                    own_format,
                 };
                 (seen, Some(api))
             }
@@ -250,6 +247,17 @@ impl Transport {
                 tracing::debug!("credentials refused; authenticating again");
                 Next::Reauthenticate
             }
+            (Decision::OutcomeUnknown, ..) => {
+                let cause = match seen {
+                    Seen::Refused {
+                        own_format: true, ..
+                    } => format!("the provider answered {status} after the request was sent"),
+                    _ => format!(
+                        "answered {status}, not in the provider's error format, after the request was sent"
+                    ),
+                };
+                Next::Done(Err(self.outcome_unknown(request, cause.into())))
+            }
             (Decision::CredentialsRefused, _, Some(api)) => Next::Done(Err(Error::Auth {
                 provider: self.inner.provider,
                 message: "credentials refused again after re-authenticating".into(),
@@ -259,18 +267,38 @@ impl Transport {
         }
     }
 
+    /// A create was sent and what came back does not say whether it took
+    /// effect.
+    fn outcome_unknown(&self, request: &Request, cause: Cow<'static, str>) -> Error {
+        Error::OutcomeUnknown {
+            provider: self.inner.provider,
+            operation: request.operation,
+            key: request.reconcile.clone(),
+            cause,
+        }
+    }
+
     /// The error for an answer over the size limit: for a request that
-    /// creates something and was accepted, [`Error::AnswerUnreadable`] with
-    /// its reconcile key; otherwise [`Error::ResponseTooLarge`].
+    /// creates something (not idempotent) and was accepted,
+    /// [`Error::AnswerUnreadable`] with its reconcile key, if any; for a create
+    /// answered with a 5xx,
+    /// [`Error::OutcomeUnknown`]; otherwise [`Error::ResponseTooLarge`].
     fn too_large(&self, request: &Request, status: StatusCode) -> Error {
         let (provider, operation) = (self.inner.provider, request.operation);
         let limit = self.max_response_body();
-        match request.creation_key() {
-            Some(key) if status.is_success() => Error::AnswerUnreadable {
+        let create = !request.is_idempotent();
+        if create && status.is_server_error() {
+            let cause = format!(
+                "answered {status} (larger than the {limit}-byte limit) after the request was sent"
+            );
+            return self.outcome_unknown(request, cause.into());
+        }
+        match status.is_success() {
+            true if create => Error::AnswerUnreadable {
                 provider,
                 operation,
                 status,
-                key: Some(key.clone()),
+                key: request.reconcile.clone(),
                 cause: format!("answer larger than the {limit}-byte limit").into(),
             },
             _ => Error::ResponseTooLarge {

@@ -33,6 +33,9 @@ pub(crate) enum Seen {
         refusal_is_about_request: bool,
         /// The server's `Retry-After`.
         retry_after: Option<Duration>,
+        /// The body is the provider's own error format (it names a code or
+        /// a message), not a gateway's or a proxy's page.
+        own_format: bool,
     },
 }
 
@@ -75,8 +78,10 @@ pub(crate) enum Decision {
     Fail,
     /// The credentials were refused again right after a fresh login.
     CredentialsRefused,
-    /// A request that creates something was sent and no answer came: it may
-    /// have taken effect. Never sent again.
+    /// A request that creates something was sent and the answer does not say
+    /// whether it took effect: none came, a 5xx came (a gateway's or the
+    /// provider's), or an error answer that is not the provider's own. Never
+    /// sent again.
     OutcomeUnknown,
 }
 
@@ -101,6 +106,11 @@ pub(crate) fn decide(policy: &RetryPolicy, facts: Facts) -> Decision {
             (true, true) => Decision::Fail,
         },
         Seen::Refused {
+            status, own_format, ..
+        } if !facts.idempotent && !refused_before_processing(status, own_format) => {
+            Decision::OutcomeUnknown
+        }
+        Seen::Refused {
             status,
             retry_after,
             ..
@@ -117,6 +127,24 @@ pub(crate) fn decide(policy: &RetryPolicy, facts: Facts) -> Decision {
     }
 }
 
+/// An error answer to a create that says it did not take effect: the
+/// provider's own refusal below 500, or an answer any gateway gives before it
+/// forwards a request: credentials, a firewall or a proxy refused (401, 403,
+/// 407), no such route or method (404, 405), a request too large (413, 414,
+/// 431), a rate limit (429). A 5xx, or any other answer in a format that is
+/// not the provider's (an HTML 400, 408, 409, 422, ...), may come after the
+/// provider processed the request.
+fn refused_before_processing(status: StatusCode, own_format: bool) -> bool {
+    if status.is_server_error() {
+        return false;
+    }
+    own_format
+        || matches!(
+            status.as_u16(),
+            401 | 403 | 404 | 405 | 407 | 413 | 414 | 429 | 431
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +155,18 @@ mod tests {
             unauthorized: false,
             refusal_is_about_request: false,
             retry_after: retry_after.map(Duration::from_secs),
+            own_format: true,
+        }
+    }
+
+    /// An answer that is not the provider's own error format (an HTML page).
+    fn foreign(status: u16) -> Seen {
+        Seen::Refused {
+            status: StatusCode::from_u16(status).unwrap(),
+            unauthorized: false,
+            refusal_is_about_request: false,
+            retry_after: None,
+            own_format: false,
         }
     }
 
@@ -136,6 +176,7 @@ mod tests {
             unauthorized: true,
             refusal_is_about_request: about_request,
             retry_after: None,
+            own_format: true,
         }
     }
 
@@ -181,11 +222,31 @@ mod tests {
             (GET, 1, false, refused(502, Some(21)), Fail),
             (GET, 2, false, refused(504, None), Retry(Wait::Backoff)),
             (GET, 3, false, refused(504, None), Fail),
-            // Other statuses, and any refusal of a create, end the call.
+            // Other statuses end the call.
             (GET, 1, false, refused(500, None), Fail),
             (GET, 1, false, refused(404, None), Fail),
-            (POST, 1, false, refused(503, None), Fail),
+            (GET, 1, false, foreign(502), Retry(Wait::Backoff)),
+            (GET, 1, false, foreign(404), Fail),
+            // A create is never sent again. The provider's own refusal below
+            // 500, or a gateway's refusal of the caller, says it was not
+            // done; a 5xx or any other foreign answer leaves it unknown.
+            (POST, 1, false, refused(400, None), Fail),
+            (POST, 1, false, refused(409, None), Fail),
             (POST, 1, false, refused(429, Some(1)), Fail),
+            (POST, 1, false, foreign(429), Fail),
+            (POST, 1, false, foreign(403), Fail),
+            (POST, 1, false, foreign(401), Fail),
+            (POST, 1, false, refused(500, None), OutcomeUnknown),
+            (POST, 1, false, refused(503, None), OutcomeUnknown),
+            (POST, 3, false, foreign(500), OutcomeUnknown),
+            (POST, 1, false, foreign(502), OutcomeUnknown),
+            (POST, 1, false, foreign(503), OutcomeUnknown),
+            (POST, 1, false, foreign(504), OutcomeUnknown),
+            (POST, 1, false, foreign(404), Fail),
+            (POST, 1, false, foreign(413), Fail),
+            (POST, 1, false, foreign(400), OutcomeUnknown),
+            (POST, 1, false, foreign(408), OutcomeUnknown),
+            (POST, 1, false, foreign(422), OutcomeUnknown),
             // Refused credentials: log in again once.
             (GET, 1, false, unauthorized(false), Reauthenticate),
             (POST, 3, false, unauthorized(false), Reauthenticate),

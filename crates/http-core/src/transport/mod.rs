@@ -130,10 +130,10 @@ impl Transport {
 
     /// Sends `request` and decodes a JSON answer into `T`.
     ///
-    /// A request that creates something (not idempotent, with a
-    /// [`reconcile_with`](Request::reconcile_with) key) whose 2xx answer does
-    /// not decode fails with [`Error::AnswerUnreadable`](crate::error::Error::AnswerUnreadable)
-    /// carrying the key and the failing field path, never the answer itself.
+    /// A request that creates something (not idempotent) whose 2xx answer
+    /// does not decode fails with [`Error::AnswerUnreadable`](crate::error::Error::AnswerUnreadable)
+    /// carrying its [`reconcile_with`](Request::reconcile_with) key, if any,
+    /// and the failing field path, never the answer itself.
     /// A [`sensitive_answer`](Request::sensitive_answer) that does not decode
     /// is an [`Error::Decode`](crate::error::Error::Decode) without the body.
     pub async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {

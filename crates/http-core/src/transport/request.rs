@@ -236,12 +236,6 @@ impl Request {
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
         ))
     }
-
-    /// The reconcile key of a request that creates something (not
-    /// idempotent): its accepted answer must never be lost silently.
-    pub(super) fn creation_key(&self) -> Option<&(&'static str, String)> {
-        self.reconcile.as_ref().filter(|_| !self.is_idempotent())
-    }
 }
 
 /// Appends what is written to it form-encoded

@@ -135,18 +135,18 @@ impl Transport {
             Some(Err(())) => decode_json_with_path(provider, operation, status, &response.body),
             None => response.json(),
         };
-        match (result, request.creation_key()) {
-            (Err(Error::Decode(d)), Some(key)) => Err(Error::AnswerUnreadable {
+        match result {
+            Err(Error::Decode(d)) if !request.is_idempotent() => Err(Error::AnswerUnreadable {
                 provider: d.provider,
                 operation: d.operation,
                 status: d.status,
-                key: Some(key.clone()),
+                key: request.reconcile.clone(),
                 cause: d.summary().into(),
             }),
-            (Err(Error::Decode(d)), None) if request.sensitive_answer => {
+            Err(Error::Decode(d)) if request.sensitive_answer => {
                 Err(Error::Decode(Box::new(d.without_values())))
             }
-            (result, _) => result,
+            result => result,
         }
     }
 }

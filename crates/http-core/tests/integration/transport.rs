@@ -356,10 +356,21 @@ async fn plain_post_with_503_is_sent_once() {
         .await;
     let t = transport(&server, partner_sdk_core::NoAuth);
     let err = t
-        .send::<Thing>(Request::post("create", "/things").json(&json!({"a": 1})))
+        .send::<Thing>(
+            Request::post("create", "/things")
+                .json(&json!({"a": 1}))
+                .reconcile_with("id", "order-1"),
+        )
         .await
         .unwrap_err();
-    assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    // A 503 to a create may come after the provider processed it.
+    assert!(
+        matches!(err, partner_sdk_core::Error::OutcomeUnknown { .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.outcome_unknown_key(), Some(("id", "order-1")));
+    assert!(!err.is_retryable());
+    assert!(err.to_string().contains("503"), "{err}");
     server.verify().await;
 }
 
