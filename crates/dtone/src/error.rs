@@ -15,6 +15,22 @@ pub enum Error {
     /// Transport, API, decode, input, timeout or unknown-outcome error.
     #[error(transparent)]
     Http(#[from] partner_sdk_core::Error),
+    /// [`Client::create_or_resolve`](crate::Client::create_or_resolve) found a
+    /// transaction under this `external_id` that is not the one requested:
+    /// the id was used for another order. Nothing was returned as this
+    /// transaction; the request was not created under this id.
+    #[error(
+        "dtone create_transaction: external_id {external_id} belongs to another transaction (it differs in {})",
+        mismatched.join(", ")
+    )]
+    ExternalIdConflict {
+        /// The reused `external_id`.
+        external_id: String,
+        /// The fields in which the transaction found differs from the
+        /// request: `product_id`, `account_number`, `local_value` (never
+        /// their values: an account number is personal data).
+        mismatched: Vec<&'static str>,
+    },
 }
 
 partner_sdk_core::provider_error!(Error, code: ErrorCode, body: ApiErrorBody);

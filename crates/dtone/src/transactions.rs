@@ -672,33 +672,91 @@ impl Client {
         }
     }
 
-    /// Creates a transaction; when its outcome is unknown, or it was created
-    /// but its answer is unreadable, looks it up by `external_id` once
-    /// instead of sending it again. Returns the transaction when it exists,
-    /// otherwise the original error
-    /// ([`partner_sdk_core::Error::OutcomeUnknown`]: DT One has no record of
-    /// it yet, and sending the same request again is safe, since a duplicate
-    /// `external_id` is refused with code 1000990;
-    /// [`partner_sdk_core::Error::AnswerUnreadable`]: it exists, but the
-    /// look-up could not read it either).
+    /// Creates a transaction and, when the answer does not say what became
+    /// of it, finds out instead of sending it again: after an unknown
+    /// outcome (no answer, a 5xx, a gateway's page), an accepted but
+    /// unreadable answer, or code 1000990 (`external_id` already used, as
+    /// when a retry meets its own first attempt), it looks the transaction up
+    /// by `external_id` once.
+    ///
+    /// The transaction found is returned only when it is this request's:
+    /// same product, same account number and, for a variable-value product,
+    /// the same amount. One that differs is
+    /// [`Error::ExternalIdConflict`] naming the fields, never returned as
+    /// this one. When DT One knows no transaction under the id, or the
+    /// look-up fails, the create's own error is returned
+    /// ([`partner_sdk_core::Error::OutcomeUnknown`]: not created yet, and
+    /// sending the same request again is safe, since a duplicate
+    /// `external_id` is refused; [`partner_sdk_core::Error::AnswerUnreadable`]:
+    /// it exists, but the look-up could not read it either).
     pub async fn create_or_resolve(
         &self,
         category: Category,
         request: &TransactionRequest,
     ) -> Result<Transaction> {
-        match self.create_transaction(category, request).await {
-            Err(
-                e @ Error::Http(
-                    partner_sdk_core::Error::OutcomeUnknown { .. }
-                    | partner_sdk_core::Error::AnswerUnreadable { .. },
-                ),
-            ) => match self.resolve_outcome(category, &request.external_id).await {
-                Ok(Resolution::Found(tx)) => Ok(*tx),
-                Ok(Resolution::NotFound) | Err(_) => Err(e),
+        let e = match self.create_transaction(category, request).await {
+            Err(e) if needs_resolving(&e) => e,
+            other => return other,
+        };
+        match self.resolve_outcome(category, &request.external_id).await {
+            Ok(Resolution::Found(tx)) => match request.differences(&tx) {
+                mismatched if mismatched.is_empty() => Ok(*tx),
+                mismatched => Err(Error::ExternalIdConflict {
+                    external_id: request.external_id.clone(),
+                    mismatched,
+                }),
             },
-            other => other,
+            Ok(Resolution::NotFound) | Err(_) => Err(e),
         }
     }
+}
+
+/// The create's answer leaves its fate to a look-up: unknown, accepted but
+/// unreadable, or refused because its `external_id` is already used.
+fn needs_resolving(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Http(
+            partner_sdk_core::Error::OutcomeUnknown { .. }
+                | partner_sdk_core::Error::AnswerUnreadable { .. }
+        )
+    ) || e.code() == Some(ErrorCode::ExternalIdAlreadyUsed)
+}
+
+impl TransactionRequest {
+    /// The fields in which `tx`, found under this request's `external_id`,
+    /// is not this request: the product, the account number (compared
+    /// without spaces, dashes or a leading `+`, as DT One may normalise a
+    /// phone number) and, when the request names one, the local amount. A
+    /// field the answer leaves out cannot confirm anything and counts as a
+    /// difference.
+    fn differences(&self, tx: &Transaction) -> Vec<&'static str> {
+        let mut mismatched = Vec::new();
+        if tx.product_id != Some(self.product_id) {
+            mismatched.push("product_id");
+        }
+        if normalised_account(&tx.account_number) != normalised_account(&self.account_number) {
+            mismatched.push("account_number");
+        }
+        if let Some(amount) = self.local_value {
+            if tx.local_value.map(|v| v.normalize()) != Some(amount.normalize()) {
+                mismatched.push("local_value");
+            }
+        }
+        mismatched
+    }
+}
+
+/// An account number as compared: no whitespace, dashes or leading `+`,
+/// case folded (an account may be an e-mail address).
+fn normalised_account(account: &str) -> String {
+    account
+        .trim()
+        .trim_start_matches('+')
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 #[cfg(test)]

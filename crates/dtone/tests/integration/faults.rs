@@ -133,9 +133,7 @@ async fn stalled_create_is_resolved_by_looking_up_the_external_id() {
         .await;
     Mock::given(method("GET"))
         .and(path("/v1.1/transactions/fixed_value_recharges/ext-fault-1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "transaction_id": "555", "status": "0", "external_id": "fault-1", "simulation": 1
-        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(found(64, "+50212345678")))
         .expect(1)
         .mount(&server)
         .await;
@@ -427,4 +425,115 @@ async fn reset_mid_body_retries_gets_and_makes_a_create_outcome_unknown_sent_onc
     let gets = lines.iter().filter(|l| l.starts_with("GET ")).count();
     let posts = lines.iter().filter(|l| l.starts_with("POST ")).count();
     assert_eq!((gets, posts), (3, 1), "{lines:?}");
+}
+
+/// A server whose create answers `create` and whose look-up by
+/// `ext-fault-1` finds `found`; returns the create_or_resolve result and the
+/// number of POSTs.
+async fn resolve_after(
+    create: ResponseTemplate,
+    found: serde_json::Value,
+    request: &TransactionRequest,
+    category: Category,
+) -> (Result<partner_sdk_dtone::Transaction, Error>, usize) {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(create)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/v1.1/transactions/{}/ext-fault-1",
+            category.as_str()
+        )))
+        .respond_with(ResponseTemplate::new(200).set_body_json(found))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let result = client(&server).create_or_resolve(category, request).await;
+    (result, count(&server, "POST").await)
+}
+
+fn reused() -> ResponseTemplate {
+    ResponseTemplate::new(400)
+        .set_body_json(json!({"errors":[{"code":1000990,"message":"external_id already used"}]}))
+}
+
+fn found(product_id: i64, account: &str) -> serde_json::Value {
+    json!({
+        "transaction_id": "555", "status": "0", "external_id": "fault-1",
+        "simulation": 1, "product_id": product_id, "account_number": account
+    })
+}
+
+#[tokio::test]
+async fn a_reused_key_resolves_to_the_same_transaction() {
+    // DT One may write the number without its `+`.
+    let (tx, posts) = resolve_after(
+        reused(),
+        found(64, "50212345678"),
+        &create_request(),
+        Category::FixedValueRecharges,
+    )
+    .await;
+    assert_eq!(tx.unwrap().transaction_id, "555");
+    assert_eq!(posts, 1);
+}
+
+#[tokio::test]
+async fn a_gateway_error_on_the_create_resolves_the_same_way() {
+    let page = ResponseTemplate::new(504).set_body_raw("<html>504</html>", "text/html");
+    let (tx, posts) = resolve_after(
+        page,
+        found(64, "+50212345678"),
+        &create_request(),
+        Category::FixedValueRecharges,
+    )
+    .await;
+    assert_eq!(tx.unwrap().transaction_id, "555");
+    assert_eq!(posts, 1);
+}
+
+#[tokio::test]
+async fn a_reused_key_of_another_order_is_a_conflict_naming_the_fields() {
+    let (result, posts) = resolve_after(
+        reused(),
+        found(65, "+50299999999"),
+        &create_request(),
+        Category::FixedValueRecharges,
+    )
+    .await;
+    let err = result.unwrap_err();
+    let Error::ExternalIdConflict {
+        external_id,
+        mismatched,
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(external_id, "fault-1");
+    assert_eq!(mismatched, &["product_id", "account_number"]);
+    assert!(!err.is_retryable());
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains("50299999999"), "{shown}");
+    assert_eq!(posts, 1);
+}
+
+#[tokio::test]
+async fn a_variable_amount_must_match_too() {
+    let request = TransactionRequest::new("+50212345678", 64, "fault-1")
+        .local_value(partner_sdk_core::Decimal::new(1500, 2))
+        .simulation(true);
+    let mut same = found(64, "+50212345678");
+    same["local_value"] = json!(15);
+    let (tx, _) = resolve_after(reused(), same, &request, Category::VariableValueRecharges).await;
+    assert_eq!(tx.unwrap().transaction_id, "555");
+    let mut other = found(64, "+50212345678");
+    other["local_value"] = json!(20);
+    let (err, _) = resolve_after(reused(), other, &request, Category::VariableValueRecharges).await;
+    assert!(
+        matches!(&err, Err(Error::ExternalIdConflict { mismatched, .. }) if mismatched == &["local_value"]),
+        "{err:?}"
+    );
 }

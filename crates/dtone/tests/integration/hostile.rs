@@ -38,7 +38,7 @@ fn voucher_request(external_id: &str) -> TransactionRequest {
 fn transaction_json(external_id: &str, date: &str) -> serde_json::Value {
     json!({
         "transaction_id": "9001", "status": "0", "date": date,
-        "external_id": external_id, "account_number": "+50212345678",
+        "external_id": external_id, "account_number": "+50212345678", "product_id": 64,
         "voucher": {"pin": PIN, "pin2": PIN, "value": "10"}
     })
 }
