@@ -729,7 +729,11 @@ async fn a_401_logs_in_again_once() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = client_for(&server);
+    // Without the grace that keeps a session refused moments after its login.
+    let client = builder_for(&server)
+        .session_refusal_grace(std::time::Duration::ZERO)
+        .build()
+        .unwrap();
     let accounts = client.accounts().await.unwrap();
     assert_eq!(accounts[0].id, AccountId::Number(3));
 }
@@ -742,20 +746,31 @@ async fn a_second_401_after_login_is_the_api_error_with_brightes_code_and_messag
         ("/rest/vendor/v1/quotes/9", "Invalid quote ID."),
         ("/rest/vendor/v1/account", "Unauthorized."),
     ];
-    for (at, message) in cases {
+    for (at, message, grace) in cases
+        .into_iter()
+        .flat_map(|(at, message)| [(at, message, true), (at, message, false)])
+    {
         let server = MockServer::start().await;
-        // One login, then at most one re-login.
-        mount_session(&server, 2).await;
+        // With the grace, a session refused moments after its login is kept:
+        // one login, one call. Without it, one re-login and one more call.
+        let (logins, calls) = if grace { (1, 1) } else { (2, 2) };
+        mount_session(&server, logins).await;
         Mock::given(method("GET"))
             .and(path(at))
             .respond_with(
                 ResponseTemplate::new(401)
                     .set_body_json(json!({"status": "4010", "message": message})),
             )
-            .expect(2)
+            .expect(calls)
             .mount(&server)
             .await;
-        let client = client_for(&server);
+        let client = match grace {
+            true => client_for(&server),
+            false => builder_for(&server)
+                .session_refusal_grace(std::time::Duration::ZERO)
+                .build()
+                .unwrap(),
+        };
         let err = match at {
             "/rest/vendor/v1/applications/9" => client.get_application("9").await.map(|_| ()),
             "/rest/vendor/v1/quotes/9" => client.get_quote("9").await.map(|_| ()),

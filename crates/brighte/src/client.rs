@@ -57,6 +57,7 @@ pub struct ClientBuilder {
     vendor_prefix: Option<String>,
     public_prefix: String,
     credentials: Credentials,
+    refusal_grace: Duration,
     settings: HttpSettings,
 }
 
@@ -67,6 +68,7 @@ impl fmt::Debug for ClientBuilder {
             .field("vendor_prefix", &self.vendor_prefix)
             .field("public_prefix", &self.public_prefix)
             .field("credentials", &self.credentials)
+            .field("refusal_grace", &self.refusal_grace)
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
@@ -79,6 +81,7 @@ impl Default for ClientBuilder {
             vendor_prefix: None,
             public_prefix: DEFAULT_PUBLIC_PREFIX.to_owned(),
             credentials: Credentials::default(),
+            refusal_grace: partner_sdk_core::defaults::FRESH_SESSION_GRACE,
             settings: HttpSettings::default(),
         }
     }
@@ -112,6 +115,19 @@ impl ClientBuilder {
     /// client can call only the public API.
     pub fn credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
         self.credentials = Credentials::new(id, secret);
+        self
+    }
+
+    /// Brighte answers 401/4010 both for an expired session and for a
+    /// request naming an application, quote or user it does not know
+    /// ("Invalid application ID."). A refusal within `grace` of the login is
+    /// taken as the request's: reported, no new login. Later, one refusal
+    /// logs in again once (concurrent refusals share it). So forged webhook
+    /// notices cost at most one login per `grace` (default
+    /// [`FRESH_SESSION_GRACE`](partner_sdk_core::defaults::FRESH_SESSION_GRACE),
+    /// 30 s); `Duration::ZERO` logs in again on every refusal.
+    pub fn session_refusal_grace(mut self, grace: Duration) -> Self {
+        self.refusal_grace = grace;
         self
     }
 
@@ -187,17 +203,20 @@ impl ClientBuilder {
                 );
                 let creds = Arc::new(LoginCredentials { api_id, api_secret });
                 let login_for_auth = login.clone();
-                let auth = Arc::new(SessionAuth::new(PROVIDER, move || {
-                    let login = login_for_auth.clone();
-                    let creds = Arc::clone(&creds);
-                    Box::pin(async move {
-                        vendor_prefix::login(&login, |transport| {
-                            let creds = Arc::clone(&creds);
-                            async move { create_session(&transport, &creds).await }
+                let auth = Arc::new(
+                    SessionAuth::new(PROVIDER, move || {
+                        let login = login_for_auth.clone();
+                        let creds = Arc::clone(&creds);
+                        Box::pin(async move {
+                            vendor_prefix::login(&login, |transport| {
+                                let creds = Arc::clone(&creds);
+                                async move { create_session(&transport, &creds).await }
+                            })
+                            .await
                         })
-                        .await
                     })
-                }));
+                    .with_refusal_grace(self.refusal_grace),
+                );
                 let api_at = |base: String| {
                     self.transport(base, &http)
                         .auth_shared(auth.clone())

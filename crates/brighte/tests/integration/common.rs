@@ -47,14 +47,17 @@ pub fn fast_retry() -> RetryPolicy {
 }
 
 pub fn client_for(server: &MockServer) -> Client {
+    builder_for(server).build().unwrap()
+}
+
+/// [`client_for`]'s builder, for a test that sets one thing more.
+pub fn builder_for(server: &MockServer) -> partner_sdk_brighte::ClientBuilder {
     Client::builder()
         .base_url(server.uri())
         .vendor_path_prefix("/rest/vendor/v1")
         .credentials(API_ID, API_SECRET)
         .retry_policy(fast_retry())
         .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap()
 }
 
 /// Mounts the session endpoint answering [`session_body`].

@@ -70,3 +70,57 @@ fn webhook_form_payload_and_replay_store() {
     );
     assert_eq!(payload.signature, SIG);
 }
+
+/// Brighte answers 401/4010 "Invalid application ID." for an application
+/// it does not know, as for an expired session. Ten signed notices naming
+/// unknown applications, five at a time, cost the one login, not eleven.
+#[tokio::test]
+async fn notices_naming_unknown_applications_cost_no_new_login() {
+    use wiremock::matchers::{method, path_regex};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    crate::common::mount_session(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path_regex("^/rest/vendor/v1/applications/"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            serde_json::json!({"status": "4010", "message": "Invalid application ID."}),
+        ))
+        .expect(10)
+        .mount(&server)
+        .await;
+    let client = crate::common::client_for(&server);
+    let verifier = Verifier::new(KEY);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let notices: Vec<Vec<u8>> = (0..10)
+        .map(|i| {
+            let payload = webhook::WebhookPayload::signed(
+                KEY,
+                format!("99{i}"),
+                None,
+                &ApplicationStatus::from("C.APPROV"),
+                now,
+                format!("token-{i:0>44}"),
+            );
+            serde_json::to_vec(&payload).unwrap()
+        })
+        .collect();
+    for batch in notices.chunks(5) {
+        let confirms = batch
+            .iter()
+            .map(|body| webhook::confirm(&client, &verifier, body));
+        for outcome in futures::future::join_all(confirms).await {
+            let err = outcome.unwrap_err();
+            assert_eq!(
+                err.code(),
+                Some(brighte::ErrorCode::Unauthorized),
+                "{err:?}"
+            );
+            assert_eq!(Ack::for_outcome(&Err::<(), _>(err)), Ack::RetryLater);
+        }
+    }
+    server.verify().await;
+}

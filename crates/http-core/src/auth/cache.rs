@@ -26,6 +26,7 @@ pub(crate) fn clamp_lifetime(lifetime: Duration) -> Duration {
 
 struct Cached<C> {
     value: C,
+    fetched_at: Instant,
     refresh_at: Instant,
     expires_at: Instant,
     generation: u64,
@@ -259,15 +260,28 @@ impl<C: Clone + Send + Sync + 'static> CredentialCache<C> {
     }
 
     /// Drops the cached credential if it is still `generation`; later
-    /// generations (someone already logged in again) are kept.
+    /// generations (someone already logged in again) are kept, so
+    /// concurrent refusals of one credential share one new login.
     pub fn invalidate(&self, generation: u64) {
+        self.invalidate_unless_younger(generation, Duration::ZERO);
+    }
+
+    /// As [`invalidate`](Self::invalidate), but keeps a credential of
+    /// `generation` fetched less than `grace` ago: a refusal that soon is
+    /// about the request, not the credential. Returns `true` when a fresh
+    /// credential can be had (this one was dropped, or a newer one exists or
+    /// is being fetched), `false` when it was kept.
+    pub fn invalidate_unless_younger(&self, generation: u64, grace: Duration) -> bool {
         let mut state = self.lock();
-        if state
-            .current
-            .as_ref()
-            .is_some_and(|c| c.generation == generation)
-        {
-            state.current = None;
+        match &state.current {
+            Some(c) if c.generation == generation => {
+                if c.fetched_at.elapsed() < grace {
+                    return false;
+                }
+                state.current = None;
+                true
+            }
+            _ => true,
         }
     }
 
@@ -315,6 +329,7 @@ fn install<C: Clone>(state: &mut State<C>, fetched: &Fetched<C>) {
         .unwrap_or(at);
     state.current = Some(Cached {
         value: fetched.value.clone(),
+        fetched_at: at,
         refresh_at,
         expires_at,
         generation: fetched.generation,
@@ -324,6 +339,25 @@ fn install<C: Clone>(state: &mut State<C>, fetched: &Fetched<C>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_credential_refused_within_the_grace_is_kept() {
+        let cache = CredentialCache::<u32>::new("demo", "login");
+        let grace = Duration::from_secs(30);
+        let (_, generation) = cache
+            .get_or_refresh(Duration::from_secs(3600), || async { Ok((1, None)) })
+            .await
+            .unwrap();
+        tokio::time::advance(Duration::from_secs(29)).await;
+        assert!(!cache.invalidate_unless_younger(generation, grace));
+        assert_eq!(cache.fresh(), Some((1, generation)), "kept");
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert!(cache.invalidate_unless_younger(generation, grace));
+        assert_eq!(cache.fresh(), None, "dropped once old enough");
+        // A second refusal of the dropped generation still says a fresh
+        // credential can be had: it shares the one new login.
+        assert!(cache.invalidate_unless_younger(generation, grace));
+    }
 
     #[test]
     fn refresh_margin_is_max_of_30s_and_10_percent_capped_at_half() {

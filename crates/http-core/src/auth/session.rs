@@ -10,6 +10,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use super::cache::{CredentialCache, clamp_lifetime};
 use super::{Auth, BoxFuture, Credentials};
 use crate::defaults::DEFAULT_CREDENTIAL_LIFETIME;
+use crate::defaults::FRESH_SESSION_GRACE;
 use crate::error::{Error, Result};
 
 /// A logged-in session: the headers to send on every call, and how long they last.
@@ -58,11 +59,14 @@ pub type LoginFn = Arc<dyn Fn() -> BoxFuture<'static, Result<Session>> + Send + 
 /// Generic "log in, then send these headers" authentication with the same
 /// single-flight cache as [`ClientCredentials`](super::ClientCredentials) (one login for all waiters,
 /// bounded by [`DEFAULT_AUTH_DEADLINE`](crate::defaults::DEFAULT_AUTH_DEADLINE), lifetimes clamped to
-/// [`MAX_CREDENTIAL_LIFETIME`](crate::defaults::MAX_CREDENTIAL_LIFETIME)); logs in again once on 401.
+/// [`MAX_CREDENTIAL_LIFETIME`](crate::defaults::MAX_CREDENTIAL_LIFETIME)); logs in again once on 401,
+/// unless the session was opened less than
+/// [`FRESH_SESSION_GRACE`] ago ([`with_refusal_grace`](Self::with_refusal_grace)).
 pub struct SessionAuth {
     provider: &'static str,
     login: LoginFn,
     default_lifetime: Duration,
+    refusal_grace: Duration,
     cache: CredentialCache<HeaderMap>,
 }
 
@@ -71,6 +75,7 @@ impl fmt::Debug for SessionAuth {
         f.debug_struct("SessionAuth")
             .field("provider", &self.provider)
             .field("default_lifetime", &self.default_lifetime)
+            .field("refusal_grace", &self.refusal_grace)
             .field("cache", &self.cache)
             .finish_non_exhaustive()
     }
@@ -90,8 +95,17 @@ impl SessionAuth {
             provider,
             login: Arc::new(login),
             default_lifetime: Self::DEFAULT_LIFETIME,
+            refusal_grace: FRESH_SESSION_GRACE,
             cache: CredentialCache::new(provider, "login"),
         }
+    }
+
+    /// A refusal of a session younger than `grace` is reported as the
+    /// request's, and the session kept (default [`FRESH_SESSION_GRACE`]);
+    /// `Duration::ZERO` logs in again on every refusal.
+    pub fn with_refusal_grace(mut self, grace: Duration) -> Self {
+        self.refusal_grace = grace;
+        self
     }
 
     /// Lifetime assumed when a login does not give one (clamped to
@@ -145,9 +159,12 @@ impl Auth for SessionAuth {
         }))
     }
 
+    /// A session refused within its refusal grace of its login is kept and
+    /// the refusal reported: it is about the request, and logging in again
+    /// for every such answer would let forged calls churn sessions.
     fn on_unauthorized(&self, generation: u64) -> bool {
-        self.cache.invalidate(generation);
-        true
+        self.cache
+            .invalidate_unless_younger(generation, self.refusal_grace)
     }
 }
 

@@ -233,12 +233,42 @@ async fn session_auth_logs_in_once_and_again_once_after_401() {
             let key = format!("k{n}");
             Session::from_headers([("x-session-key", key.as_str()), ("x-session-token", SECRET)])
         })
-    });
+    })
+    .with_refusal_grace(Duration::ZERO);
     let t = transport(&server, auth);
     for _ in 0..3 {
         t.send::<Thing>(get_thing()).await.unwrap();
     }
     assert_eq!(logins.load(Ordering::SeqCst), 2);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_refusal_of_a_fresh_session_is_the_requests_and_costs_no_login() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/things/1"))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(10)
+        .mount(&server)
+        .await;
+    let logins = Arc::new(AtomicU32::new(0));
+    let l = logins.clone();
+    let auth = SessionAuth::new("demo", move || -> BoxFuture<'static, _> {
+        l.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async { Session::from_headers([("x-session-key", "k")]) })
+    });
+    let t = transport(&server, auth);
+    // Ten refusals, five at a time: the session is moments old, so each is
+    // reported and the one login stands.
+    for _ in 0..2 {
+        let calls = (0..5).map(|_| t.send::<Thing>(get_thing()));
+        for result in futures::future::join_all(calls).await {
+            let err = result.unwrap_err();
+            assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED), "{err:?}");
+        }
+    }
+    assert_eq!(logins.load(Ordering::SeqCst), 1);
     server.verify().await;
 }
 
