@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use partner_sdk_sandbox::admin::AdminClient;
+use partner_sdk_sandbox::admin::{AdminClient, AdminError};
 use partner_sdk_sandbox::faults::{Fault, FaultRule};
 
 use super::{DEFAULT_BASE, Provider};
@@ -67,9 +67,12 @@ enum Kind {
 
 pub(super) async fn run(args: FaultArgs) -> Result<(), String> {
     let admin = AdminClient::local(args.provider.port(args.base));
+    let base = args.base;
+    let failed =
+        move |e: AdminError| format!("{e} (is `partner-sandbox serve --port {base}` running?)");
     let fault = match args.kind {
         Kind::Clear => {
-            admin.clear_faults().await.map_err(|e| e.to_string())?;
+            admin.clear_faults().await.map_err(failed)?;
             println!("{}: faults cleared", args.provider.name());
             return Ok(());
         }
@@ -87,7 +90,7 @@ pub(super) async fn run(args: FaultArgs) -> Result<(), String> {
     if let Some(path) = args.path {
         rule = rule.path_contains(path);
     }
-    admin.inject_fault(&rule).await.map_err(|e| e.to_string())?;
+    admin.inject_fault(&rule).await.map_err(failed)?;
     println!(
         "{}: queued {}",
         args.provider.name(),
