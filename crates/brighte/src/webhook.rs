@@ -79,7 +79,7 @@ use crate::signing::{SignedNotice, Verifier};
 #[cfg(feature = "webhook-service")]
 mod handler;
 #[cfg(feature = "webhook-service")]
-pub use handler::{HandlerError, Handled, MAX_WEBHOOK_BODY, Verdict, WebhookHandler};
+pub use handler::{Handled, HandlerError, MAX_WEBHOOK_BODY, Verdict, WebhookHandler};
 
 /// Delays between redeliveries after an answer other than 200 or 406:
 /// 10 min, 10 min, 15 min, 30 min, 1 h, 2 h, 4 h.

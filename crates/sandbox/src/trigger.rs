@@ -275,12 +275,18 @@ mod tests {
             .key("other-key")
             .build();
         assert!(
-            partner_sdk_brighte::webhook::verify(&Verifier::new("other-key"), notice.body().as_bytes())
-                .is_ok()
+            partner_sdk_brighte::webhook::verify(
+                &Verifier::new("other-key"),
+                notice.body().as_bytes()
+            )
+            .is_ok()
         );
         assert!(
-            partner_sdk_brighte::webhook::verify(&Verifier::new(PRIVATE_KEY), notice.body().as_bytes())
-                .is_err()
+            partner_sdk_brighte::webhook::verify(
+                &Verifier::new(PRIVATE_KEY),
+                notice.body().as_bytes()
+            )
+            .is_err()
         );
         let builder = BrighteNotice::signed("7", &ApplicationStatus::Approved).key("other-key");
         assert!(!format!("{builder:?}").contains("other-key"));
@@ -290,6 +296,9 @@ mod tests {
     fn the_waits_follow_brightes_schedule_scaled() {
         let r = Redelivery::resends(2).time_scale(0.5);
         assert_eq!(r.wait_before(1), Duration::from_secs(5 * 60));
-        assert_eq!(Redelivery::resends(1).time_scale(0.0).wait_before(1), Duration::ZERO);
+        assert_eq!(
+            Redelivery::resends(1).time_scale(0.0).wait_before(1),
+            Duration::ZERO
+        );
     }
 }

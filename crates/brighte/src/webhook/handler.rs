@@ -1,48 +1,5 @@
-//! A webhook receiver ready to mount (features `webhook-service` and
-//! `webhook-handler`): verify → confirm by fetch → acknowledge, with only
-//! the confirmed application handed to the caller's async closure.
-//!
-//! ```no_run
-//! # #[cfg(feature = "webhook-handler")]
-//! # async fn run(client: partner_sdk_brighte::Client) -> std::io::Result<()> {
-//! use partner_sdk_brighte::Verifier;
-//! use partner_sdk_brighte::webhook::WebhookHandler;
-//!
-//! let handler = WebhookHandler::new(client, Verifier::new("PRIVATE_API_KEY"), |application| async move {
-//!     // Brighte's own view of the application, fetched with the vendor
-//!     // session: record `application.status` here. An `Err` answers 503,
-//!     // and Brighte sends the notice again.
-//!     println!("{} is {:?}", application.id, application.status);
-//!     Ok::<(), std::io::Error>(())
-//! });
-//! let app = handler.router("/webhooks/brighte"); // an axum::Router
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
-//! axum::serve(listener, app).await
-//! # }
-//! ```
-//!
-//! [`WebhookHandler`] is also a [`tower_service::Service`] over
-//! `http::Request<B>` for any body `B`, for frameworks other than axum
-//! (hyper, tonic's server, anything built on tower), and
-//! [`WebhookHandler::handle`] takes the body as bytes for the rest.
-//!
-//! Every answer is the [`Ack`] of the [module's table](super), with one
-//! more row for the caller's closure:
-//!
-//! | what happened | answer |
-//! |---|---|
-//! | confirmed, and the closure returned `Ok(())` | [`Ack::Accepted`] (200) |
-//! | confirmed, and the closure returned `Ok(ack)` | that `ack`, e.g. [`Ack::NotAcceptable`] (406): handled, deliberately not acted on |
-//! | confirmed, and the closure returned `Err` | [`Ack::RetryLater`] (503): Brighte resends, and the resend is confirmed by fetch again |
-//! | signature valid, fetch failed or refused | [`Ack::RetryLater`] (503) |
-//! | signature missing, wrong or beyond the tolerance | [`Ack::Unauthenticated`] (401) |
-//! | not a webhook, or a body over [`MAX_WEBHOOK_BODY`] | [`Ack::Malformed`] (400) |
-//! | the body could not be read (the connection failed) | [`Ack::RetryLater`] (503) |
-//!
-//! The service answers a method other than `POST` with 405 and does
-//! nothing. Notices are handled concurrently: a closure that records a
-//! status should compare it with what it holds when two notices of one
-//! application can cross.
+//! `WebhookHandler`: the webhook flow of [`crate::webhook`] ready to mount
+//! (features `webhook-service`, `webhook-handler`).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -106,9 +63,53 @@ pub struct Handled<'a> {
     pub ack: Ack,
 }
 
-/// A Brighte webhook receiver: verify, confirm by fetch, hand the
-/// confirmed application to the caller's closure, acknowledge (see the
-/// [module docs](self)). Cheap to clone: clones share one closure.
+/// A Brighte webhook receiver ready to mount (features `webhook-service` and
+/// `webhook-handler`): verify → confirm by fetch → acknowledge, with only
+/// the confirmed application handed to the caller's async closure.
+///
+/// ```no_run
+/// # #[cfg(feature = "webhook-handler")]
+/// # async fn run(client: partner_sdk_brighte::Client) -> std::io::Result<()> {
+/// use partner_sdk_brighte::Verifier;
+/// use partner_sdk_brighte::webhook::WebhookHandler;
+///
+/// let handler = WebhookHandler::new(client, Verifier::new("PRIVATE_API_KEY"), |application| async move {
+///     // Brighte's own view of the application, fetched with the vendor
+///     // session: record `application.status` here. An `Err` answers 503,
+///     // and Brighte sends the notice again.
+///     println!("{} is {:?}", application.id, application.status);
+///     Ok::<(), std::io::Error>(())
+/// });
+/// let app = handler.router("/webhooks/brighte"); // an axum::Router
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+/// axum::serve(listener, app).await
+/// # }
+/// ```
+///
+/// [`WebhookHandler`] is also a [`tower_service::Service`] over
+/// `http::Request<B>` for any body `B`, for frameworks other than axum
+/// (hyper, tonic's server, anything built on tower), and
+/// [`WebhookHandler::handle`] takes the body as bytes for the rest.
+///
+/// Every answer is the [`Ack`] of the [module's table](crate::webhook#acknowledgement), with one
+/// more row for the caller's closure:
+///
+/// | what happened | answer |
+/// |---|---|
+/// | confirmed, and the closure returned `Ok(())` | [`Ack::Accepted`] (200) |
+/// | confirmed, and the closure returned `Ok(ack)` | that `ack`, e.g. [`Ack::NotAcceptable`] (406): handled, deliberately not acted on |
+/// | confirmed, and the closure returned `Err` | [`Ack::RetryLater`] (503): Brighte resends, and the resend is confirmed by fetch again |
+/// | signature valid, fetch failed or refused | [`Ack::RetryLater`] (503) |
+/// | signature missing, wrong or beyond the tolerance | [`Ack::Unauthenticated`] (401) |
+/// | not a webhook, or a body over [`MAX_WEBHOOK_BODY`] | [`Ack::Malformed`] (400) |
+/// | the body could not be read (the connection failed) | [`Ack::RetryLater`] (503) |
+///
+/// The service answers a method other than `POST` with 405 and does
+/// nothing. Notices are handled concurrently: a closure that records a
+/// status should compare it with what it holds when two notices of one
+/// application can cross.
+///
+/// Cheap to clone: clones share one closure.
 #[derive(Clone)]
 pub struct WebhookHandler {
     inner: Arc<Inner>,
@@ -194,10 +195,8 @@ impl WebhookHandler {
     pub async fn handle(&self, body: &[u8]) -> Ack {
         let inner = &self.inner;
         if body.len() > inner.max_body {
-            let error = crate::Error::invalid(
-                "payload",
-                format!("larger than {} bytes", inner.max_body),
-            );
+            let error =
+                crate::Error::invalid("payload", format!("larger than {} bytes", inner.max_body));
             return inner.answer(None, None, Some(&error), Ack::Malformed);
         }
         let claims = WebhookPayload::parse(body).ok().map(|p| p.claims());

@@ -25,12 +25,16 @@ enum Closure {
     Fails,
 }
 
+/// What the observer saw: the confirmed application's id, the answer, and
+/// whether an error came with it.
+type Observed = (Option<String>, Ack, bool);
+
 struct Setup {
     server: MockServer,
     handler: WebhookHandler,
     /// Applications the closure saw, and the observer's answers.
     seen: Arc<Mutex<Vec<String>>>,
-    answers: Arc<Mutex<Vec<(Option<String>, Ack, bool)>>>,
+    answers: Arc<Mutex<Vec<Observed>>>,
 }
 
 async fn setup(closure: Closure) -> Setup {
@@ -56,9 +60,10 @@ async fn setup(closure: Closure) -> Setup {
         .await;
     Mock::given(method("GET"))
         .and(path("/rest/vendor/v1/applications/500"))
-        .respond_with(ResponseTemplate::new(500).set_body_json(
-            serde_json::json!({"status": 5000, "message": "Internal error."}),
-        ))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .set_body_json(serde_json::json!({"status": 5000, "message": "Internal error."})),
+        )
         .mount(&server)
         .await;
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -136,7 +141,12 @@ fn rows() -> Vec<(Closure, String, u16, bool)> {
         (Closure::Ok, notice("another-key", "7", now), 401, false),
         (Closure::Ok, notice(KEY, "7", stale), 401, false),
         // Not a webhook.
-        (Closure::Ok, r#"{"status": "APPROVED"}"#.to_owned(), 400, false),
+        (
+            Closure::Ok,
+            r#"{"status": "APPROVED"}"#.to_owned(),
+            400,
+            false,
+        ),
         (Closure::Ok, "<html>".to_owned(), 400, false),
         (Closure::Ok, "x".repeat(MAX_WEBHOOK_BODY + 1), 400, false),
     ]

@@ -37,21 +37,14 @@ struct Forwarder {
     attempts: Mutex<HashMap<(String, String), usize>>,
 }
 
-async fn forward(
-    State(f): State<Arc<Forwarder>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
+async fn forward(State(f): State<Arc<Forwarder>>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let payload = WebhookPayload::parse(&body).ok();
     let (about, attempt) = match &payload {
         Some(p) => {
             let mut seen = f.attempts.lock().unwrap_or_else(|e| e.into_inner());
             let n = seen.entry((p.id.clone(), p.token.clone())).or_insert(0);
             *n += 1;
-            (
-                format!("application {} {}", p.id, p.status),
-                n.to_string(),
-            )
+            (format!("application {} {}", p.id, p.status), n.to_string())
         }
         None => ("an unreadable notice".to_owned(), "?".to_owned()),
     };
@@ -112,7 +105,12 @@ pub(super) async fn run(args: Listen) -> Result<(), String> {
     admin
         .set_webhook_url(Some(&receive_at))
         .await
-        .map_err(|e| format!("{e} (is `partner-sandbox serve --port {}` running?)", args.base.base))?;
+        .map_err(|e| {
+            format!(
+                "{e} (is `partner-sandbox serve --port {}` running?)",
+                args.base.base
+            )
+        })?;
     println!(
         "forwarding the Brighte webhooks of 127.0.0.1:{port} to {} (received at {receive_at}; Ctrl-C to stop)",
         args.forward_to

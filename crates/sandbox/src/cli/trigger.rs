@@ -23,7 +23,12 @@ pub(crate) struct BrighteWebhook {
     #[arg(long, value_name = "URL", value_parser = http_url)]
     to: url::Url,
     /// The application the notice names.
-    #[arg(long, value_name = "ID", required_unless_present = "body", conflicts_with = "body")]
+    #[arg(
+        long,
+        value_name = "ID",
+        required_unless_present = "body",
+        conflicts_with = "body"
+    )]
     application: Option<String>,
     /// The status it announces: APPROVED, C.APPROV, DECLINED, PAID, QUOTE, REFER, ...
     #[arg(long, value_name = "S", value_parser = status,
@@ -55,7 +60,10 @@ pub(crate) struct BrighteWebhook {
 fn status(text: &str) -> Result<ApplicationStatus, String> {
     let status = ApplicationStatus::from(text);
     if status.is_other() {
-        let known: Vec<&str> = ApplicationStatus::KNOWN.iter().map(|s| s.as_str()).collect();
+        let known: Vec<&str> = ApplicationStatus::KNOWN
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
         return Err(format!("unknown status; one of {}", known.join(", ")));
     }
     Ok(status)

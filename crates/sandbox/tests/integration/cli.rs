@@ -171,7 +171,10 @@ async fn trigger_posts_a_signed_notice_and_replays_the_resends() {
     assert!(bodies.iter().all(|b| *b == bodies[0]));
     let notice = webhook::verify(&Verifier::new(PRIVATE_KEY), bodies[0].as_bytes()).unwrap();
     assert_eq!(notice.claims().application_id, "42");
-    assert_eq!(notice.claims().reference_number.as_deref(), Some("ORDER-42"));
+    assert_eq!(
+        notice.claims().reference_number.as_deref(),
+        Some("ORDER-42")
+    );
 
     // Signed with another key.
     let r = receiver(&[200]).await;
@@ -195,7 +198,8 @@ async fn trigger_posts_a_signed_notice_and_replays_the_resends() {
     assert!(webhook::verify(&Verifier::new(PRIVATE_KEY), body.as_bytes()).is_err());
 
     // A custom body, posted as it is.
-    let file = std::env::temp_dir().join(format!("partner-sandbox-body-{}.txt", std::process::id()));
+    let file =
+        std::env::temp_dir().join(format!("partner-sandbox-body-{}.txt", std::process::id()));
     std::fs::write(&file, "id=9&status=PAID&timestamp=1&token=t&signature=s").unwrap();
     let r = receiver(&[401]).await;
     let out = run(&[
@@ -217,9 +221,23 @@ async fn trigger_posts_a_signed_notice_and_replays_the_resends() {
 
     // Nobody listening: a failure at run time, exit 1.
     let closed = format!("http://127.0.0.1:{}/", free_base());
-    let out = run(&["trigger", "brighte-webhook", "--to", &closed, "--application", "1", "--status", "PAID"]).await;
+    let out = run(&[
+        "trigger",
+        "brighte-webhook",
+        "--to",
+        &closed,
+        "--application",
+        "1",
+        "--status",
+        "PAID",
+    ])
+    .await;
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("could not be reached"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("could not be reached"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -230,7 +248,9 @@ async fn listen_forwards_the_sandboxs_deliveries_and_inspect_shows_them() {
     let app = receiver(&[503, 200]).await;
     let listen = Running::start(&["listen", "--forward-to", &app.url, "--port", &port]);
     let mut seen = Vec::new();
-    listen.wait_for("forwarding the Brighte webhooks", &mut seen).await;
+    listen
+        .wait_for("forwarding the Brighte webhooks", &mut seen)
+        .await;
 
     // A checkout of $1005 financed: DECLINED at once, one notice.
     let form = CheckoutRequest::new(
@@ -257,9 +277,16 @@ async fn listen_forwards_the_sandboxs_deliveries_and_inspect_shows_them() {
         .unwrap();
     assert_eq!(redirect.status().as_u16(), 302);
 
-    let first = listen.wait_for("delivery attempt 1 of application", &mut seen).await;
-    assert!(first.contains("DECLINED") && first.ends_with("answered 503"), "{first}");
-    let second = listen.wait_for("delivery attempt 2 of application", &mut seen).await;
+    let first = listen
+        .wait_for("delivery attempt 1 of application", &mut seen)
+        .await;
+    assert!(
+        first.contains("DECLINED") && first.ends_with("answered 503"),
+        "{first}"
+    );
+    let second = listen
+        .wait_for("delivery attempt 2 of application", &mut seen)
+        .await;
     assert!(second.ends_with("answered 200"), "{second}");
     let bodies = app.bodies.lock().unwrap().clone();
     assert_eq!(bodies.len(), 2);
@@ -269,7 +296,12 @@ async fn listen_forwards_the_sandboxs_deliveries_and_inspect_shows_them() {
     let out = run(&["inspect", "--port", &port, "--json"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let state: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let fakes: Vec<&str> = state.as_object().unwrap().keys().map(String::as_str).collect();
+    let fakes: Vec<&str> = state
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(fakes, ["bbti", "brighte", "dtone", "tradein-promo"]);
     let brighte_state = &state["brighte"];
     assert_eq!(brighte_state["applications"][0]["status"], "DECLINED");
@@ -280,21 +312,51 @@ async fn listen_forwards_the_sandboxs_deliveries_and_inspect_shows_them() {
         .map(|d| &d["response_status"])
         .collect();
     assert_eq!(answers, [&Value::from(503), &Value::from(200)]);
-    assert!(brighte_state["webhook_url"].as_str().unwrap().starts_with("http://127.0.0.1:"));
+    assert!(
+        brighte_state["webhook_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
 
     // The table form names every fake.
     let out = run(&["inspect", "--port", &port, "--provider", "brighte"]).await;
     let table = text(&out.stdout);
-    assert!(table.contains("== brighte") && table.contains("DECLINED"), "{table}");
+    assert!(
+        table.contains("== brighte") && table.contains("DECLINED"),
+        "{table}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fault_queues_on_a_running_serve_and_inspect_lists_it() {
     let (_serve, base) = serve().await;
     let port = base.to_string();
-    let out = run(&["fault", "dtone", "hold", "--method", "POST", "--path", "/transactions/", "--port", &port]).await;
+    let out = run(&[
+        "fault",
+        "dtone",
+        "hold",
+        "--method",
+        "POST",
+        "--path",
+        "/transactions/",
+        "--port",
+        &port,
+    ])
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let out = run(&["fault", "bbti", "rate-limited", "--retry-after", "3", "--times", "2", "--port", &port]).await;
+    let out = run(&[
+        "fault",
+        "bbti",
+        "rate-limited",
+        "--retry-after",
+        "3",
+        "--times",
+        "2",
+        "--port",
+        &port,
+    ])
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = run(&["inspect", "--port", &port, "--json", "--provider", "dtone"]).await;
     let state: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -318,12 +380,21 @@ async fn without_a_serve_the_commands_that_need_one_fail_with_a_hint() {
     for args in [
         vec!["inspect", "--port", &port],
         vec!["fault", "dtone", "cut", "--port", &port],
-        vec!["listen", "--forward-to", "http://127.0.0.1:9/", "--port", &port],
+        vec![
+            "listen",
+            "--forward-to",
+            "http://127.0.0.1:9/",
+            "--port",
+            &port,
+        ],
     ] {
         let out = run(&args).await;
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let stderr = text(&out.stderr);
-        assert!(stderr.contains("partner-sandbox serve --port"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("partner-sandbox serve --port"),
+            "{args:?}: {stderr}"
+        );
     }
 }
 
@@ -337,17 +408,95 @@ async fn bad_input_to_every_subcommand_is_a_usage_error() {
         &["serve", "--bogus"],
         &["trigger"],
         &["trigger", "stripe-webhook"],
-        &["trigger", "brighte-webhook", "--to", "not a url", "--application", "1", "--status", "PAID"],
-        &["trigger", "brighte-webhook", "--to", "ftp://host/", "--application", "1", "--status", "PAID"],
-        &["trigger", "brighte-webhook", "--to", "http://127.0.0.1:9/", "--application", "1", "--status", "GREAT"],
-        &["trigger", "brighte-webhook", "--to", "http://127.0.0.1:9/", "--application", "1"],
-        &["trigger", "brighte-webhook", "--to", "http://127.0.0.1:9/", "--body", "/no/such/file"],
-        &["trigger", "brighte-webhook", "--to", "http://127.0.0.1:9/", "--body", "/dev/null", "--application", "1"],
-        &["trigger", "brighte-webhook", "--to", "http://127.0.0.1:9/", "--application", "1", "--status", "PAID", "--resend", "8"],
-        &["trigger", "brighte-webhook", "--to", "http://127.0.0.1:9/", "--application", "1", "--status", "PAID", "--time-scale", "-1"],
+        &[
+            "trigger",
+            "brighte-webhook",
+            "--to",
+            "not a url",
+            "--application",
+            "1",
+            "--status",
+            "PAID",
+        ],
+        &[
+            "trigger",
+            "brighte-webhook",
+            "--to",
+            "ftp://host/",
+            "--application",
+            "1",
+            "--status",
+            "PAID",
+        ],
+        &[
+            "trigger",
+            "brighte-webhook",
+            "--to",
+            "http://127.0.0.1:9/",
+            "--application",
+            "1",
+            "--status",
+            "GREAT",
+        ],
+        &[
+            "trigger",
+            "brighte-webhook",
+            "--to",
+            "http://127.0.0.1:9/",
+            "--application",
+            "1",
+        ],
+        &[
+            "trigger",
+            "brighte-webhook",
+            "--to",
+            "http://127.0.0.1:9/",
+            "--body",
+            "/no/such/file",
+        ],
+        &[
+            "trigger",
+            "brighte-webhook",
+            "--to",
+            "http://127.0.0.1:9/",
+            "--body",
+            "/dev/null",
+            "--application",
+            "1",
+        ],
+        &[
+            "trigger",
+            "brighte-webhook",
+            "--to",
+            "http://127.0.0.1:9/",
+            "--application",
+            "1",
+            "--status",
+            "PAID",
+            "--resend",
+            "8",
+        ],
+        &[
+            "trigger",
+            "brighte-webhook",
+            "--to",
+            "http://127.0.0.1:9/",
+            "--application",
+            "1",
+            "--status",
+            "PAID",
+            "--time-scale",
+            "-1",
+        ],
         &["listen"],
         &["listen", "--forward-to", "localhost:3000"],
-        &["listen", "--forward-to", "http://127.0.0.1:3000/", "--port", "70000"],
+        &[
+            "listen",
+            "--forward-to",
+            "http://127.0.0.1:3000/",
+            "--port",
+            "70000",
+        ],
         &["inspect", "--provider", "stripe"],
         &["inspect", "--port", "-5"],
         &["fault"],
@@ -361,7 +510,10 @@ async fn bad_input_to_every_subcommand_is_a_usage_error() {
         let out = run(args).await;
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.contains("error:") || stderr.contains("Usage:"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("error:") || stderr.contains("Usage:"),
+            "{args:?}: {stderr}"
+        );
         assert!(out.stdout.is_empty(), "{args:?}");
     }
     // --help on each command: a description, exit 0.

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use partner_sdk_core::RetryPolicy;
 use partner_sdk_dtone::{Category, Client, TransactionRequest};
+use partner_sdk_sandbox::BrighteSandbox;
 use partner_sdk_sandbox::admin::AdminClient;
 use partner_sdk_sandbox::dtone::{API_KEY, API_SECRET, DtoneSandbox};
 use partner_sdk_sandbox::faults::{Fault, FaultRule};
-use partner_sdk_sandbox::BrighteSandbox;
 
 /// A client that gives up on an answer after 300 ms and never retries.
 fn impatient(sandbox: &DtoneSandbox) -> Client {
@@ -60,7 +60,8 @@ async fn an_answer_lost_after_processing_leaves_the_transaction_created() {
 async fn a_refusal_before_processing_creates_nothing() {
     let sandbox = DtoneSandbox::start().await;
     let client = impatient(&sandbox);
-    sandbox.inject_fault(FaultRule::new(Fault::rate_limited(Duration::from_secs(7))).method("POST"));
+    sandbox
+        .inject_fault(FaultRule::new(Fault::rate_limited(Duration::from_secs(7))).method("POST"));
     let limited = client
         .create_transaction(Category::FixedValueVouchers, &topup("r-1"))
         .await
@@ -88,9 +89,13 @@ async fn a_refusal_before_processing_creates_nothing() {
 #[tokio::test]
 async fn a_slow_answer_is_processed_and_arrives_late() {
     let sandbox = DtoneSandbox::start().await;
-    sandbox.inject_fault(FaultRule::new(Fault::slow(Duration::from_secs(2))).path_contains("/ping"));
+    sandbox
+        .inject_fault(FaultRule::new(Fault::slow(Duration::from_secs(2))).path_contains("/ping"));
     let err = impatient(&sandbox).ping().await.unwrap_err();
-    assert!(err.is_retryable() || err.to_string().contains("time"), "{err}");
+    assert!(
+        err.is_retryable() || err.to_string().contains("time"),
+        "{err}"
+    );
     // A patient client gets the next answer at once.
     assert!(sandbox.client().ping().await.unwrap().is_up());
 }
@@ -107,7 +112,13 @@ async fn the_admin_api_lists_state_and_queues_faults_over_http() {
     assert_eq!(state["provider"], "dtone");
     assert_eq!(state["faults"][0]["fault"]["kind"], "server_error");
     // The admin API itself is never faulted.
-    assert_eq!(admin.state().await.unwrap()["faults"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        admin.state().await.unwrap()["faults"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     admin.clear_faults().await.unwrap();
     assert!(sandbox.state()["faults"].as_array().unwrap().is_empty());
     sandbox
@@ -119,7 +130,10 @@ async fn the_admin_api_lists_state_and_queues_faults_over_http() {
     assert_eq!(state["transactions"][0]["external_id"], "a-1");
     // A bad rule is refused with the reason.
     let refused = partner_sdk_core::reqwest::Client::new()
-        .post(format!("{}/__sandbox/faults", sandbox.base_url().trim_end_matches("/v1.1")))
+        .post(format!(
+            "{}/__sandbox/faults",
+            sandbox.base_url().trim_end_matches("/v1.1")
+        ))
         .body("{\"fault\": {\"kind\": \"explode\"}}")
         .send()
         .await
@@ -147,7 +161,10 @@ async fn the_brighte_fake_lists_applications_and_takes_a_webhook_url() {
     sandbox.inject_fault(FaultRule::new(Fault::server_error(502)).path_contains("/session"));
     let client = partner_sdk_brighte::Client::builder()
         .base_url(sandbox.base_url())
-        .credentials(partner_sdk_sandbox::brighte::API_ID, partner_sdk_sandbox::brighte::API_SECRET)
+        .credentials(
+            partner_sdk_sandbox::brighte::API_ID,
+            partner_sdk_sandbox::brighte::API_SECRET,
+        )
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
