@@ -108,13 +108,21 @@ impl Receiver {
 
     /// The status the vendor recorded for an application (from Brighte's API).
     pub(crate) fn status_of(&self, application_id: &str) -> Option<ApplicationStatus> {
-        let statuses = self.records.statuses.lock().unwrap_or_else(|p| p.into_inner());
+        let statuses = self
+            .records
+            .statuses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         statuses.get(application_id).cloned()
     }
 
     /// Every notice handled so far, in order.
     pub(crate) fn handled(&self) -> Vec<Handled> {
-        self.records.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.records
+            .log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
