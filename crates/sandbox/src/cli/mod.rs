@@ -122,6 +122,25 @@ mod tests {
     }
 
     #[test]
+    fn a_key_given_on_the_command_line_stays_out_of_debug() {
+        let cli = Cli::try_parse_from([
+            "partner-sandbox",
+            "trigger",
+            "brighte-webhook",
+            "--to",
+            "http://127.0.0.1:3000/",
+            "--application",
+            "1",
+            "--status",
+            "PAID",
+            "--key",
+            "very-secret-key",
+        ])
+        .unwrap();
+        assert!(!format!("{cli:?}").contains("very-secret-key"));
+    }
+
+    #[test]
     fn a_base_port_leaves_room_for_four_fakes() {
         assert!(Cli::try_parse_from(["partner-sandbox", "serve", "--port", "20000"]).is_ok());
         assert!(Cli::try_parse_from(["partner-sandbox", "serve"]).is_ok());

@@ -38,8 +38,8 @@ pub(crate) struct BrighteWebhook {
     #[arg(long, value_name = "REF", conflicts_with = "body")]
     reference: Option<String>,
     /// The private API key to sign with (the sandbox's by default).
-    #[arg(long, value_name = "KEY", conflicts_with = "body")]
-    key: Option<String>,
+    #[arg(long, value_name = "KEY", conflicts_with = "body", value_parser = secret)]
+    key: Option<Key>,
     /// Posts this file as it is instead of a signed notice (JSON when it
     /// starts with `{`, form-encoded otherwise).
     #[arg(long, value_name = "FILE", value_parser = body_file)]
@@ -55,6 +55,23 @@ pub(crate) struct BrighteWebhook {
     /// Multiplies Brighte's delays (e.g. 0.001: 10 minutes become 0.6 s).
     #[arg(long, value_name = "F", value_parser = scale)]
     time_scale: Option<f64>,
+}
+
+/// A private key from the command line, kept out of `Debug`.
+#[derive(Clone)]
+pub(crate) struct Key(String);
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Key([REDACTED])")
+    }
+}
+
+fn secret(text: &str) -> Result<Key, String> {
+    if text.is_empty() {
+        return Err("the key is empty".into());
+    }
+    Ok(Key(text.to_owned()))
 }
 
 fn status(text: &str) -> Result<ApplicationStatus, String> {
@@ -88,7 +105,7 @@ pub(super) async fn run(trigger: Trigger) -> Result<(), String> {
         (None, Some(id), Some(status)) => {
             let mut builder = BrighteNotice::signed(id.clone(), status);
             if let Some(key) = &args.key {
-                builder = builder.key(key.clone());
+                builder = builder.key(key.0.clone());
             }
             if let Some(reference) = &args.reference {
                 builder = builder.reference_number(reference.clone());
