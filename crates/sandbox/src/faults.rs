@@ -31,9 +31,13 @@
 //!   provider processed a request and the network then lost the answer.
 //!   The fakes are wiremock servers, which cannot close a connection on
 //!   their own; a held answer is how they model a lost one.
-//! - [`Cut`](LostAnswer::Cut): the status line and headers are sent, with a
-//!   `Content-Length` larger than the body that follows, so the connection
-//!   closes in the middle of the answer.
+//! - [`Garbled`](LostAnswer::Garbled): a 200 arrives whose body is not
+//!   the provider's (an HTML page), so the client cannot read the outcome
+//!   (for a create: `AnswerUnreadable` with its reconcile key).
+//!
+//! A fault that closes the connection mid-answer is not offered: wiremock
+//! computes each answer's length itself (hyper refuses a `Content-Length`
+//! that differs from the body), so a fake cannot cut a connection.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -85,9 +89,8 @@ pub enum LostAnswer {
         /// The hold in milliseconds ([`HOLD_FOR`] by default).
         for_ms: u64,
     },
-    /// The headers promise a longer body than is sent; the connection
-    /// closes mid-answer.
-    Cut,
+    /// A 200 with a body that is not the provider's (an HTML page).
+    Garbled,
 }
 
 impl Fault {
@@ -124,10 +127,10 @@ impl Fault {
         }
     }
 
-    /// The request is processed and its answer cut mid-body.
-    pub fn answer_cut() -> Fault {
+    /// The request is processed and answered with an unreadable body.
+    pub fn answer_garbled() -> Fault {
         Fault::AfterProcessing {
-            answer: LostAnswer::Cut,
+            answer: LostAnswer::Garbled,
         }
     }
 
@@ -153,18 +156,19 @@ impl Fault {
                 answer: LostAnswer::Hold { for_ms },
             } => process().set_delay(Duration::from_millis(*for_ms)),
             Fault::AfterProcessing {
-                answer: LostAnswer::Cut,
+                answer: LostAnswer::Garbled,
             } => {
-                // Whatever the body is, promise more of it than is sent.
+                // The state changed; the answer says nothing of it.
                 let _processed = process();
-                ResponseTemplate::new(200)
-                    .insert_header("content-type", "application/json")
-                    .insert_header("content-length", "1048576")
-                    .set_body_raw(b"{\"cut\":".to_vec(), "application/json")
+                ResponseTemplate::new(200).set_body_raw(GARBLED, "text/html")
             }
         }
     }
 }
+
+/// The body of [`LostAnswer::Garbled`]: a proxy's page, not the provider's
+/// answer.
+const GARBLED: &str = "<html><body><h1>200 OK</h1><p>Proxy answer.</p></body></html>";
 
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
@@ -332,8 +336,9 @@ mod tests {
             rule,
             FaultRule::new(Fault::answer_held(Duration::from_secs(5))).method("POST")
         );
-        let cut: Fault =
-            serde_json::from_str(r#"{"kind":"after_processing","answer":{"how":"cut"}}"#).unwrap();
-        assert_eq!(cut, Fault::answer_cut());
+        let garbled: Fault =
+            serde_json::from_str(r#"{"kind":"after_processing","answer":{"how":"garbled"}}"#)
+                .unwrap();
+        assert_eq!(garbled, Fault::answer_garbled());
     }
 }

@@ -58,9 +58,9 @@ enum Kind {
         #[arg(long, value_name = "MS")]
         ms: Option<u64>,
     },
-    /// Processes the request (a create happens) and cuts the answer
-    /// mid-body.
-    Cut,
+    /// Processes the request (a create happens) and answers 200 with a
+    /// body that is not the provider's.
+    Garble,
     /// Drops every queued fault of the fake.
     Clear,
 }
@@ -81,7 +81,7 @@ pub(super) async fn run(args: FaultArgs) -> Result<(), String> {
         Kind::Slow { ms } => Fault::slow(Duration::from_millis(ms)),
         Kind::Hold { ms: None } => Fault::answer_lost(),
         Kind::Hold { ms: Some(ms) } => Fault::answer_held(Duration::from_millis(ms)),
-        Kind::Cut => Fault::answer_cut(),
+        Kind::Garble => Fault::answer_garbled(),
     };
     let mut rule = FaultRule::new(fault).times(usize::try_from(args.times).unwrap_or(usize::MAX));
     if let Some(method) = args.method {

@@ -379,7 +379,7 @@ async fn without_a_serve_the_commands_that_need_one_fail_with_a_hint() {
     let port = free_base().to_string();
     for args in [
         vec!["inspect", "--port", &port],
-        vec!["fault", "dtone", "cut", "--port", &port],
+        vec!["fault", "dtone", "garble", "--port", &port],
         vec![
             "listen",
             "--forward-to",
@@ -501,10 +501,10 @@ async fn bad_input_to_every_subcommand_is_a_usage_error() {
         &["inspect", "--port", "-5"],
         &["fault"],
         &["fault", "dtone"],
-        &["fault", "stripe", "cut"],
+        &["fault", "stripe", "garble"],
         &["fault", "dtone", "server-error", "--status", "404"],
         &["fault", "dtone", "slow"],
-        &["fault", "dtone", "cut", "--times", "0"],
+        &["fault", "dtone", "garble", "--times", "0"],
     ];
     for args in bad {
         let out = run(args).await;

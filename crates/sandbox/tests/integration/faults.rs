@@ -27,7 +27,10 @@ fn topup(external_id: &str) -> TransactionRequest {
 
 #[tokio::test]
 async fn an_answer_lost_after_processing_leaves_the_transaction_created() {
-    for (name, fault) in [("held", Fault::answer_lost()), ("cut", Fault::answer_cut())] {
+    for (name, fault) in [
+        ("held", Fault::answer_lost()),
+        ("garbled", Fault::answer_garbled()),
+    ] {
         let sandbox = DtoneSandbox::start().await;
         sandbox.inject_fault(
             FaultRule::new(fault)
@@ -54,6 +57,26 @@ async fn an_answer_lost_after_processing_leaves_the_transaction_created() {
         assert_eq!(found.external_id, "lost-1", "{name}");
         assert!(sandbox.state()["faults"].as_array().unwrap().is_empty());
     }
+}
+
+#[tokio::test]
+async fn a_garbled_answer_is_a_200_the_client_cannot_read() {
+    let sandbox = DtoneSandbox::start().await;
+    sandbox.inject_fault(FaultRule::new(Fault::answer_garbled()).method("POST"));
+    let err = sandbox
+        .client()
+        .create_transaction(Category::FixedValueVouchers, &topup("g-1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.as_core(),
+            Some(partner_sdk_core::Error::AnswerUnreadable { .. })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.outcome_unknown_key(), Some(("external_id", "g-1")));
+    assert_eq!(sandbox.transaction_count(), 1);
 }
 
 #[tokio::test]
