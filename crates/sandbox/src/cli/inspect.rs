@@ -84,15 +84,36 @@ fn print_tables(provider: Provider, port: u16, state: &Value) {
     println!();
 }
 
+/// Columns shown first when a record has them: ids, then what happened.
+const FIRST: [&str; 14] = [
+    "id",
+    "transaction_id",
+    "transactionId",
+    "external_id",
+    "submissionId",
+    "application_id",
+    "status",
+    "attempt",
+    "response_status",
+    "fault",
+    "method",
+    "path_contains",
+    "times",
+    "financed_amount",
+];
+
 fn print_table(rows: &[Value]) {
-    let mut columns: Vec<&str> = Vec::new();
+    let mut keys: Vec<&str> = Vec::new();
     for row in rows {
         for key in row.as_object().into_iter().flat_map(|o| o.keys()) {
-            if columns.len() < MAX_COLUMNS && !columns.contains(&key.as_str()) {
-                columns.push(key);
+            if !keys.contains(&key.as_str()) {
+                keys.push(key);
             }
         }
     }
+    let rank = |k: &&str| FIRST.iter().position(|f| f == k).unwrap_or(FIRST.len());
+    keys.sort_by_key(rank);
+    let columns: Vec<&str> = keys.into_iter().take(MAX_COLUMNS).collect();
     if columns.is_empty() {
         for row in rows {
             println!("  {}", cell(row));
