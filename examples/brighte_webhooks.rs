@@ -1,10 +1,13 @@
-//! A Brighte webhook receiver on a real HTTP server (axum): each notice is
-//! verified (signature over `timestamp ‖ token`), confirmed by fetching the
-//! application with the vendor session, acted on with the status Brighte's
-//! API reports (never the notice's), and acknowledged by the documented
-//! mapping (`partner_sdk::brighte::webhook`): 200 once confirmed, 503 when
-//! confirming failed so that Brighte sends it again, 401 for a bad
-//! signature, 400 for a malformed body.
+//! A Brighte webhook receiver on a real HTTP server (axum), mounted from
+//! `partner_sdk::brighte::webhook::WebhookHandler` (feature
+//! `brighte-webhook-handler`): each notice is verified (signature over
+//! `timestamp ‖ token`), confirmed by fetching the application with the
+//! vendor session, handed to the receiver's closure as Brighte's API
+//! reports it (never the notice's claims), and acknowledged by the
+//! documented mapping (`partner_sdk::brighte::webhook`): 200 once
+//! confirmed and handled, 503 when confirming or the closure failed so that
+//! Brighte sends it again, 401 for a bad signature, 400 for a malformed
+//! body.
 //!
 //! It runs against the in-process sandbox, whose signed deliveries and
 //! redeliveries follow Brighte's documentation; the sandbox fails the first

@@ -9,6 +9,7 @@
 //! | `tradein-promo` | [`tradein_promo`] | carrier trade-in promotion |
 //! | `dtone` | [`dtone`] | DT One Goods & Services |
 //! | `sandbox` (off by default) | [`sandbox`] | offline fake servers of all four |
+//! | `brighte-webhook-handler` (off by default) | `brighte::webhook::WebhookHandler` | the Brighte webhook receiver as an axum router and a tower service (`brighte-webhook-service`: the tower service alone) |
 //!
 //! TLS: `rustls` (default) or `native-tls`. Shared machinery (errors, retry
 //! policy, decoding helpers) is in [`core`] (the `partner-sdk-core` crate).

@@ -1,19 +1,17 @@
 //! The webhook receiver of `examples/brighte_webhooks.rs`, shared with
-//! `tests/brighte/webhooks.rs`: an axum route that verifies a Brighte
-//! notice, confirms it by fetching the application with the vendor
-//! session, acts on the fetched status only, and acknowledges.
+//! `tests/brighte/webhooks.rs`: `brighte::webhook::WebhookHandler` mounted
+//! on an axum router. The handler verifies a Brighte notice, confirms it by
+//! fetching the application with the vendor session and acknowledges; the
+//! receiver's closure sees only the confirmed application and acts on its
+//! status.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::post;
 use brighte::checkout::{CheckoutRequest, ProductCategoryName};
-use brighte::webhook::{self, Ack, WebhookPayload};
+use brighte::webhook::{self, WebhookHandler};
 use brighte::{Application, ApplicationStatus, Verifier, WebhookClaims};
 use rust_decimal::Decimal;
 use sandbox::brighte::{BrighteSandbox, PRIVATE_KEY};
@@ -34,105 +32,103 @@ pub(crate) struct Handled {
     pub(crate) answer: u16,
 }
 
-/// The receiver: the vendor's Brighte client and verifier, its own record
-/// of each application's status, and a log of what it handled.
-pub(crate) struct Receiver {
-    client: brighte::Client,
-    verifier: Verifier,
-    /// One notice at a time, so that an older fetch never overwrites the
-    /// status of a newer one.
-    handling: tokio::sync::Mutex<()>,
+/// What the vendor keeps: each application's status, as Brighte's API
+/// reported it, and a log of the notices handled.
+#[derive(Default)]
+struct Records {
     statuses: Mutex<BTreeMap<String, ApplicationStatus>>,
     log: Mutex<Vec<Handled>>,
+}
+
+/// The receiver: the webhook handler and the vendor's records.
+pub(crate) struct Receiver {
+    handler: WebhookHandler,
+    records: Arc<Records>,
 }
 
 impl Receiver {
     /// A receiver confirming with `client` (vendor credentials) and
     /// verifying with `verifier` (the private API key).
     pub(crate) fn new(client: brighte::Client, verifier: Verifier) -> Arc<Receiver> {
-        Arc::new(Receiver {
-            client,
-            verifier,
-            handling: tokio::sync::Mutex::new(()),
-            statuses: Mutex::new(BTreeMap::new()),
-            log: Mutex::new(Vec::new()),
+        let records = Arc::new(Records::default());
+        let acting = Arc::clone(&records);
+        let logging = Arc::clone(&records);
+        let handler = WebhookHandler::new(client, verifier, move |app: Application| {
+            // Only a confirmed application gets here: act on Brighte's own
+            // view of it, never on the notice's claims.
+            let records = Arc::clone(&acting);
+            async move {
+                if let Some(status) = app.status {
+                    let mut statuses = records.statuses.lock().unwrap_or_else(|p| p.into_inner());
+                    statuses.insert(app.id, status);
+                }
+                Ok::<(), std::convert::Infallible>(())
+            }
         })
+        .on_answer(move |h| {
+            let said = h.claims.map_or_else(
+                || "an unreadable notice".to_owned(),
+                |c| {
+                    format!(
+                        "a notice claiming application {} is {}",
+                        c.application_id,
+                        c.status.as_ref().map_or("?", |s| s.as_str())
+                    )
+                },
+            );
+            match (h.application, h.error) {
+                (Some(app), None) => println!(
+                    "   {said}: verified, confirmed by fetch as {} → answer {}",
+                    app.status.as_ref().map_or("?", |s| s.as_str()),
+                    h.ack.status_code()
+                ),
+                (_, error) => println!(
+                    "   {said}: not handled ({}) → answer {}{}",
+                    error.map_or_else(String::new, |e| e.to_string()),
+                    h.ack.status_code(),
+                    if h.ack.stops_redelivery() {
+                        ""
+                    } else {
+                        ", Brighte sends it again"
+                    }
+                ),
+            }
+            logging
+                .log
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(Handled {
+                    claimed: h.claims.cloned(),
+                    confirmed: h.application.cloned(),
+                    answer: h.ack.status_code(),
+                });
+        });
+        Arc::new(Receiver { handler, records })
     }
 
     /// The status the vendor recorded for an application (from Brighte's API).
     pub(crate) fn status_of(&self, application_id: &str) -> Option<ApplicationStatus> {
-        let statuses = self.statuses.lock().unwrap_or_else(|p| p.into_inner());
+        let statuses = self
+            .records
+            .statuses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         statuses.get(application_id).cloned()
     }
 
     /// Every notice handled so far, in order.
     pub(crate) fn handled(&self) -> Vec<Handled> {
-        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-
-    /// Verify → confirm → act → acknowledge.
-    async fn receive(&self, body: &[u8]) -> Ack {
-        let _one_at_a_time = self.handling.lock().await;
-        // What the notice says, kept only to report it: never acted on.
-        let claimed = WebhookPayload::parse(body).ok().map(|p| p.claims());
-        // Verify the signature, then fetch the application from Brighte.
-        let outcome = webhook::confirm(&self.client, &self.verifier, body).await;
-        // Act on Brighte's own view of the application, and only on it.
-        if let Ok(app) = &outcome
-            && let Some(status) = &app.status
-        {
-            let mut statuses = self.statuses.lock().unwrap_or_else(|p| p.into_inner());
-            statuses.insert(app.id.clone(), status.clone());
-        }
-        let ack = Ack::for_outcome(&outcome);
-        let said = claimed.as_ref().map_or_else(
-            || "an unreadable notice".to_owned(),
-            |c| {
-                format!(
-                    "a notice claiming application {} is {}",
-                    c.application_id,
-                    c.status.as_ref().map_or("?", |s| s.as_str())
-                )
-            },
-        );
-        match &outcome {
-            Ok(app) => println!(
-                "   {said}: verified, confirmed by fetch as {} → answer {}",
-                app.status.as_ref().map_or("?", |s| s.as_str()),
-                ack.status_code()
-            ),
-            Err(e) => println!(
-                "   {said}: not confirmed ({e}) → answer {}{}",
-                ack.status_code(),
-                if ack.stops_redelivery() {
-                    ""
-                } else {
-                    ", Brighte sends it again"
-                }
-            ),
-        }
-        self.log
+        self.records
+            .log
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(Handled {
-                claimed,
-                confirmed: outcome.ok(),
-                answer: ack.status_code(),
-            });
-        ack
+            .clone()
     }
-}
-
-async fn receive(State(receiver): State<Arc<Receiver>>, body: Bytes) -> StatusCode {
-    let ack = receiver.receive(&body).await;
-    StatusCode::from_u16(ack.status_code()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE)
 }
 
 /// The receiver's routes: `POST /webhooks/brighte`.
 pub(crate) fn router(receiver: Arc<Receiver>) -> Router {
-    Router::new()
-        .route(WEBHOOK_PATH, post(receive))
-        .with_state(receiver)
+    receiver.handler.clone().router(WEBHOOK_PATH)
 }
 
 /// Serves the receiver on a free loopback port; returns its webhook URL.

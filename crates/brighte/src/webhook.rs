@@ -58,6 +58,13 @@
 //! [`Verifier::forget`] before answering [`Ack::RetryLater`], so that
 //! Brighte's resend is not refused as a replay.
 //!
+//! # Ready to mount
+//!
+//! With the feature `webhook-handler` (axum) or `webhook-service` (any
+//! tower framework), `WebhookHandler` runs this flow for each request
+//! and hands an async closure only the confirmed application; the
+//! closure's failure answers 503 (resend later).
+//!
 //! [`ReplayStore`]: crate::signing::ReplayStore
 
 use std::time::{Duration, SystemTime};
@@ -68,6 +75,11 @@ use crate::applications::{Application, ApplicationStatus};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::signing::{SignedNotice, Verifier};
+
+#[cfg(feature = "webhook-service")]
+mod handler;
+#[cfg(feature = "webhook-service")]
+pub use handler::{Handled, HandlerError, MAX_WEBHOOK_BODY, Verdict, WebhookHandler};
 
 /// Delays between redeliveries after an answer other than 200 or 406:
 /// 10 min, 10 min, 15 min, 30 min, 1 h, 2 h, 4 h.
@@ -148,11 +160,18 @@ impl Ack {
     pub fn for_outcome<T>(outcome: &Result<T>) -> Ack {
         match outcome {
             Ok(_) => Ack::Accepted,
-            Err(e) => match e.as_core() {
-                Some(partner_sdk_core::Error::Signature { .. }) => Ack::Unauthenticated,
-                Some(partner_sdk_core::Error::InvalidInput { .. }) => Ack::Malformed,
-                _ => Ack::RetryLater,
-            },
+            Err(e) => Ack::for_error(e),
+        }
+    }
+
+    /// The answer to a notice whose handling failed with `error`: 401 for a
+    /// signature error, 400 for a malformed payload, 503 for anything else
+    /// (the `Err` row of [`Ack::for_outcome`]).
+    pub fn for_error(error: &Error) -> Ack {
+        match error.as_core() {
+            Some(partner_sdk_core::Error::Signature { .. }) => Ack::Unauthenticated,
+            Some(partner_sdk_core::Error::InvalidInput { .. }) => Ack::Malformed,
+            _ => Ack::RetryLater,
         }
     }
 

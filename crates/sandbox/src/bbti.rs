@@ -40,6 +40,9 @@ use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+use crate::admin::Admin;
+use crate::faults::{FaultRule, Faults, WithFaults};
+
 const PRICE_LIST: &str = include_str!("../data/bbti/price_list_sample.csv");
 /// A 1×1 PNG served as QR code and barcode.
 const PNG_BASE64: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
@@ -99,13 +102,22 @@ impl BbtiSandboxBuilder {
             counter: 0,
             uri: server.uri(),
         }));
+        let faults = Arc::new(Faults::default());
         Mock::given(any())
-            .respond_with(Handler {
-                state: state.clone(),
+            .respond_with(WithFaults {
+                inner: Handler {
+                    state: state.clone(),
+                },
+                faults: Arc::clone(&faults),
             })
             .mount(&server)
             .await;
-        BbtiSandbox { server, state }
+        admin(&state, &faults).mount(&server).await;
+        BbtiSandbox {
+            server,
+            state,
+            faults,
+        }
     }
 }
 
@@ -113,6 +125,7 @@ impl BbtiSandboxBuilder {
 pub struct BbtiSandbox {
     server: MockServer,
     state: Arc<Mutex<State>>,
+    faults: Arc<Faults>,
 }
 
 impl std::fmt::Debug for BbtiSandbox {
@@ -193,6 +206,29 @@ impl BbtiSandbox {
         lock(&self.state).submissions.get(submission_id).cloned()
     }
 
+    /// Every transaction created so far, as `GET /v1/transactions/{id}`
+    /// answers it.
+    pub fn transactions(&self) -> Vec<Value> {
+        transactions(&lock(&self.state))
+    }
+
+    /// The fake's state, as the admin API's `GET /__sandbox/state` answers
+    /// it: `transactions`, `tokens_issued`, `faults`.
+    pub fn state(&self) -> Value {
+        admin(&self.state, &self.faults).state()
+    }
+
+    /// Queues a fault: the next request matching `rule` gets it (see
+    /// [`crate::faults`]).
+    pub fn inject_fault(&self, rule: FaultRule) {
+        self.faults.push(rule);
+    }
+
+    /// Drops every queued fault.
+    pub fn clear_faults(&self) {
+        self.faults.clear();
+    }
+
     /// Sets a transaction's status (e.g. to simulate a declined KYC).
     pub fn set_status(&self, transaction_id: &str, status: TransactionStatus) -> bool {
         match lock(&self.state).transactions.get_mut(transaction_id) {
@@ -202,6 +238,29 @@ impl BbtiSandbox {
             }
             None => false,
         }
+    }
+}
+
+fn transactions(state: &State) -> Vec<Value> {
+    let mut all: Vec<(&String, Value)> = state
+        .transactions
+        .iter()
+        .map(|(id, tx)| (id, to_json(&tx.tx)))
+        .collect();
+    all.sort_by(|a, b| a.0.cmp(b.0));
+    all.into_iter().map(|(_, tx)| tx).collect()
+}
+
+fn admin(state: &Arc<Mutex<State>>, faults: &Arc<Faults>) -> Admin {
+    let state = Arc::clone(state);
+    Admin {
+        provider: "bbti",
+        faults: Arc::clone(faults),
+        state: Arc::new(move || {
+            let st = lock(&state);
+            json!({ "transactions": transactions(&st), "tokens_issued": st.tokens.len() })
+        }),
+        webhook: None,
     }
 }
 

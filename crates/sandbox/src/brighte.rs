@@ -42,6 +42,9 @@
 //! - [`BrighteSandbox::fail_application_fetches`] makes the next
 //!   `GET applications/{id}` calls fail, to exercise a webhook receiver
 //!   whose confirmation fails.
+//! - Every fake's admin API ([`crate::admin`]) lists the applications
+//!   and webhook deliveries, queues faults ([`BrighteSandbox::inject_fault`])
+//!   and sets the webhook URL (`PUT /__sandbox/webhook`).
 //! - Lists page at 500 records with `pageNumber`/`hasMoreRecords`.
 //! - Errors use Brighte's shape: `{"status": 4402, "message": "..."}`.
 
@@ -59,6 +62,9 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::admin::Admin;
+use crate::faults::{FaultRule, Faults, WithFaults};
 
 /// API id the sandbox accepts.
 pub const API_ID: &str = "sandbox-api-id";
@@ -99,7 +105,7 @@ pub fn simulated_statuses(financed: Decimal) -> (ApplicationStatus, Option<Appli
 }
 
 /// One webhook delivery attempt, as the sandbox saw it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct WebhookDelivery {
     /// Application id.
@@ -142,6 +148,7 @@ struct State {
 
 struct Shared {
     state: Mutex<State>,
+    faults: Arc<Faults>,
     vendor_prefixes: Vec<String>,
     scale: f64,
     counter: AtomicU64,
@@ -176,6 +183,14 @@ impl Shared {
             Some(s) if app.created.elapsed() >= self.scaled(STATUS_CHANGE_AFTER) => s.clone(),
             _ => app.first.clone(),
         }
+    }
+    fn state_json(&self) -> Value {
+        let st = self.lock();
+        json!({
+            "applications": st.apps.iter().map(|a| self.app_json(a)).collect::<Vec<_>>(),
+            "webhook_url": st.webhook_url,
+            "webhook_deliveries": st.deliveries,
+        })
     }
     fn app_json(&self, app: &App) -> Value {
         json!({
@@ -245,14 +260,27 @@ impl BrighteSandboxBuilder {
                 None => VENDOR_PREFIXES.map(str::to_owned).to_vec(),
             },
             scale: self.scale,
+            faults: Arc::new(Faults::default()),
             counter: AtomicU64::new(100_000),
             runtime: tokio::runtime::Handle::try_current().ok(),
             http: partner_sdk_core::reqwest::Client::new(),
         });
         Mock::given(any())
-            .respond_with(Router(Arc::clone(&shared)))
+            .respond_with(WithFaults {
+                inner: Router(Arc::clone(&shared)),
+                faults: Arc::clone(&shared.faults),
+            })
             .mount(&server)
             .await;
+        let (state, webhook) = (Arc::clone(&shared), Arc::clone(&shared));
+        Admin {
+            provider: "brighte",
+            faults: Arc::clone(&shared.faults),
+            state: Arc::new(move || state.state_json()),
+            webhook: Some(Arc::new(move |url| webhook.lock().webhook_url = url)),
+        }
+        .mount(&server)
+        .await;
         BrighteSandbox { server, shared }
     }
 }
@@ -330,6 +358,39 @@ impl BrighteSandbox {
     /// Every webhook delivery attempt so far, in order.
     pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
         self.shared.lock().deliveries.clone()
+    }
+
+    /// Every application, as `GET applications/{id}` answers it now.
+    pub fn applications(&self) -> Vec<Value> {
+        let st = self.shared.lock();
+        st.apps.iter().map(|a| self.shared.app_json(a)).collect()
+    }
+
+    /// The fake's state, as the admin API's `GET /__sandbox/state` answers
+    /// it: `applications`, `webhook_url`, `webhook_deliveries`, `faults`.
+    pub fn state(&self) -> Value {
+        self.admin().state()
+    }
+
+    /// Queues a fault: the next request matching `rule` gets it (see
+    /// [`crate::faults`]).
+    pub fn inject_fault(&self, rule: FaultRule) {
+        self.shared.faults.push(rule);
+    }
+
+    /// Drops every queued fault.
+    pub fn clear_faults(&self) {
+        self.shared.faults.clear();
+    }
+
+    fn admin(&self) -> Admin {
+        let state = Arc::clone(&self.shared);
+        Admin {
+            provider: "brighte",
+            faults: Arc::clone(&self.shared.faults),
+            state: Arc::new(move || state.state_json()),
+            webhook: None,
+        }
     }
 
     /// Posts a checkout form as a browser would and returns the redirect

@@ -40,6 +40,9 @@ use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+use crate::admin::Admin;
+use crate::faults::{FaultRule, Faults, WithFaults};
+
 /// The API key the sandbox accepts.
 pub const API_KEY: &str = "sandbox-dtone-key";
 /// The API secret the sandbox accepts.
@@ -64,6 +67,7 @@ const CATEGORIES: [&str; 6] = [
 pub struct DtoneSandbox {
     server: MockServer,
     state: Arc<Mutex<State>>,
+    faults: Arc<Faults>,
     client: partner_sdk_dtone::Client,
 }
 
@@ -88,16 +92,22 @@ impl DtoneSandbox {
 
     async fn serve(server: MockServer) -> DtoneSandbox {
         let state = Arc::new(Mutex::new(State::new()));
+        let faults = Arc::new(Faults::default());
         Mock::given(any())
-            .respond_with(Responder {
-                state: Arc::clone(&state),
+            .respond_with(WithFaults {
+                inner: Responder {
+                    state: Arc::clone(&state),
+                },
+                faults: Arc::clone(&faults),
             })
             .mount(&server)
             .await;
+        admin(&state, &faults).mount(&server).await;
         let client = build_client(&format!("{}{BASE_PATH}", server.uri()));
         DtoneSandbox {
             server,
             state,
+            faults,
             client,
         }
     }
@@ -128,6 +138,50 @@ impl DtoneSandbox {
     /// Number of transactions created so far.
     pub fn transaction_count(&self) -> usize {
         lock(&self.state).transactions.len()
+    }
+
+    /// Every transaction created so far, as the look-up answers it, in
+    /// creation order.
+    pub fn transactions(&self) -> Vec<Value> {
+        transactions(&lock(&self.state))
+    }
+
+    /// The fake's state, as the admin API's `GET /__sandbox/state` answers
+    /// it: `transactions`, `faults`.
+    pub fn state(&self) -> Value {
+        admin(&self.state, &self.faults).state()
+    }
+
+    /// Queues a fault: the next request matching `rule` gets it (see
+    /// [`crate::faults`]).
+    pub fn inject_fault(&self, rule: FaultRule) {
+        self.faults.push(rule);
+    }
+
+    /// Drops every queued fault.
+    pub fn clear_faults(&self) {
+        self.faults.clear();
+    }
+}
+
+fn transactions(state: &State) -> Vec<Value> {
+    let mut all: Vec<Value> = state.transactions.values().cloned().collect();
+    all.sort_by_key(|tx| {
+        tx["transaction_id"]
+            .as_str()
+            .and_then(|id| id.parse::<u64>().ok())
+            .unwrap_or_default()
+    });
+    all
+}
+
+fn admin(state: &Arc<Mutex<State>>, faults: &Arc<Faults>) -> Admin {
+    let state = Arc::clone(state);
+    Admin {
+        provider: "dtone",
+        faults: Arc::clone(faults),
+        state: Arc::new(move || json!({ "transactions": transactions(&lock(&state)) })),
+        webhook: None,
     }
 }
 

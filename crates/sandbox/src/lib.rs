@@ -20,16 +20,27 @@
 //! [`tradein_promo::TradeinPromoSandbox`], [`dtone::DtoneSandbox`]), or all four
 //! with [`Sandbox::start`]. `cargo run -p partner-sdk-sandbox --bin partner-sandbox -- serve` runs the same
 //! servers on fixed loopback ports for curl or non-Rust callers.
+//!
+//! Beside the providers' APIs, every fake serves an admin API
+//! ([`admin`]): its state (transactions, applications, webhook
+//! deliveries) and a queue of faults for its next answers ([`faults`]:
+//! a 5xx, a 429 with `Retry-After`, a slow answer, or an answer lost
+//! after the request was processed). The same abilities are methods of
+//! each sandbox (`state()`, `inject_fault`, `clear_faults`), and
+//! [`trigger`] posts signed Brighte notices to any receiver.
 #![cfg_attr(doctest, doc = include_str!("../README.md"))]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod admin;
 pub mod bbti;
 pub mod brighte;
 pub mod dtone;
+pub mod faults;
 pub mod tradein_promo;
+pub mod trigger;
 
 pub use self::bbti::BbtiSandbox;
 pub use self::brighte::BrighteSandbox;

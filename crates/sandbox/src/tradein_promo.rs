@@ -51,6 +51,9 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+use crate::admin::Admin;
+use crate::faults::{FaultRule, Faults, WithFaults};
+
 /// Client id the sandbox accepts.
 pub const CLIENT_ID: &str = "sandbox-promo-client";
 /// Client secret the sandbox accepts.
@@ -134,6 +137,7 @@ struct State {
 #[derive(Clone)]
 struct Shared {
     state: Arc<Mutex<State>>,
+    faults: Arc<Faults>,
     token_lifetime: Duration,
     counter: Arc<AtomicU64>,
 }
@@ -141,6 +145,23 @@ struct Shared {
 impl Shared {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn admin(&self) -> Admin {
+        let shared = self.clone();
+        Admin {
+            provider: "tradein-promo",
+            faults: Arc::clone(&self.faults),
+            state: Arc::new(move || {
+                let st = shared.lock();
+                json!({
+                    "token_requests": st.token_requests,
+                    "promotion_requests": st.promotion_requests,
+                    "tokens_valid": st.tokens.len(),
+                })
+            }),
+            webhook: None,
+        }
     }
 }
 
@@ -172,19 +193,27 @@ impl TradeinPromoSandboxBuilder {
         };
         let shared = Shared {
             state: Arc::new(Mutex::new(State::default())),
+            faults: Arc::new(Faults::default()),
             token_lifetime: self.token_lifetime.unwrap_or(TOKEN_LIFETIME),
             counter: Arc::new(AtomicU64::new(0)),
         };
         Mock::given(method("POST"))
             .and(path(TOKEN_PATH))
-            .respond_with(TokenResponder(shared.clone()))
+            .respond_with(WithFaults {
+                inner: TokenResponder(shared.clone()),
+                faults: Arc::clone(&shared.faults),
+            })
             .mount(&server)
             .await;
         Mock::given(method("POST"))
             .and(path(PROMOTIONS_PATH))
-            .respond_with(PromotionResponder(shared.clone()))
+            .respond_with(WithFaults {
+                inner: PromotionResponder(shared.clone()),
+                faults: Arc::clone(&shared.faults),
+            })
             .mount(&server)
             .await;
+        shared.admin().mount(&server).await;
         TradeinPromoSandbox { server, shared }
     }
 }
@@ -276,6 +305,23 @@ impl TradeinPromoSandbox {
     /// How many promotion requests arrived (accepted or not).
     pub fn promotion_requests(&self) -> u64 {
         self.shared.lock().promotion_requests
+    }
+
+    /// The fake's state, as the admin API's `GET /__sandbox/state` answers
+    /// it: `token_requests`, `promotion_requests`, `tokens_valid`, `faults`.
+    pub fn state(&self) -> serde_json::Value {
+        self.shared.admin().state()
+    }
+
+    /// Queues a fault: the next request matching `rule` gets it (see
+    /// [`crate::faults`]).
+    pub fn inject_fault(&self, rule: FaultRule) {
+        self.shared.faults.push(rule);
+    }
+
+    /// Drops every queued fault.
+    pub fn clear_faults(&self) {
+        self.shared.faults.clear();
     }
 
     /// Expires every issued token now (the next call gets a 401).

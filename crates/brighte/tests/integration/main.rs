@@ -15,3 +15,5 @@ mod properties;
 mod send_sync;
 mod vendor_prefix;
 mod webhook;
+#[cfg(feature = "webhook-handler")]
+mod webhook_handler;

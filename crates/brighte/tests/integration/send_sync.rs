@@ -23,3 +23,15 @@ fn client_futures_and_streams_are_send() {
     fn static_stream<S: futures::Stream + Send + 'static>(_: S) {}
     static_stream(client.applications(&q));
 }
+
+#[cfg(feature = "webhook-service")]
+#[test]
+fn the_webhook_handler_and_its_futures_are_send() {
+    use partner_sdk_brighte::webhook::WebhookHandler;
+    assert_send_sync::<WebhookHandler>();
+    let client = Client::builder().build().unwrap();
+    let handler = WebhookHandler::new(client, partner_sdk_brighte::Verifier::new("k"), |_| async {
+        Ok::<(), std::io::Error>(())
+    });
+    assert_send(&handler.handle(b"{}"));
+}

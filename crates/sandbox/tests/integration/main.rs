@@ -6,6 +6,8 @@
 mod bbti;
 mod brighte;
 mod brighte_prefixes;
+mod cli;
 mod dtone;
 mod dtone_bills;
+mod faults;
 mod tradein_promo;

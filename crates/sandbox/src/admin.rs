@@ -1,0 +1,246 @@
+//! The admin API every fake serves beside the provider's API, under
+//! [`ADMIN_PREFIX`], and [`AdminClient`], its client.
+//!
+//! | method and path | body | answer |
+//! |---|---|---|
+//! | `GET /__sandbox/state` | | 200, the fake's state as JSON: `provider`, its records (`transactions`, `applications`, `webhook_deliveries`, ...) and `faults` (the queued [`FaultRule`]s) |
+//! | `GET /__sandbox/faults` | | 200, the queued rules |
+//! | `POST /__sandbox/faults` | a [`FaultRule`] as JSON | 201; the next matching request gets the fault |
+//! | `DELETE /__sandbox/faults` | | 204; every queued rule dropped |
+//! | `PUT /__sandbox/webhook` (Brighte) | `{"url": "http://..."}` or `{"url": null}` | 204; where webhooks are delivered from now on |
+//!
+//! `partner-sandbox inspect`, `listen` and `fault` use these routes on a
+//! running `partner-sandbox serve`; a test holding a sandbox in process
+//! calls the same abilities as methods (`state()`, `inject_fault`, ...).
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use wiremock::matchers::path_regex;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::faults::{FaultRule, Faults};
+
+/// The path prefix of the admin API on every fake.
+pub const ADMIN_PREFIX: &str = "/__sandbox";
+
+type StateFn = Arc<dyn Fn() -> Value + Send + Sync>;
+type WebhookFn = Arc<dyn Fn(Option<String>) + Send + Sync>;
+
+/// What a fake hands the admin API.
+pub(crate) struct Admin {
+    pub(crate) provider: &'static str,
+    pub(crate) faults: Arc<Faults>,
+    pub(crate) state: StateFn,
+    pub(crate) webhook: Option<WebhookFn>,
+}
+
+impl Admin {
+    /// Mounts the admin routes on `server`, ahead of the fake's own.
+    pub(crate) async fn mount(self, server: &MockServer) {
+        Mock::given(path_regex(format!("^{ADMIN_PREFIX}(/|$)")))
+            .respond_with(self)
+            .with_priority(1)
+            .mount(server)
+            .await;
+    }
+
+    /// The state document of `GET /__sandbox/state`.
+    pub(crate) fn state(&self) -> Value {
+        let mut state = (self.state)();
+        if let Some(o) = state.as_object_mut() {
+            o.insert("provider".into(), json!(self.provider));
+            o.insert("faults".into(), json!(self.faults.pending()));
+        }
+        state
+    }
+}
+
+fn answer(status: u16, body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(body)
+}
+
+fn refused(status: u16, message: &str) -> ResponseTemplate {
+    answer(status, json!({ "message": message }))
+}
+
+impl Respond for Admin {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let path = request.url.path().trim_end_matches('/');
+        let route = path.strip_prefix(ADMIN_PREFIX).unwrap_or(path);
+        match (request.method.as_str(), route) {
+            ("GET", "/state") => answer(200, self.state()),
+            ("GET", "/faults") => answer(200, json!(self.faults.pending())),
+            ("POST", "/faults") => match serde_json::from_slice::<FaultRule>(&request.body) {
+                Ok(rule) => {
+                    self.faults.push(rule.clone());
+                    answer(201, json!(rule))
+                }
+                Err(e) => refused(400, &format!("not a fault rule: {e}")),
+            },
+            ("DELETE", "/faults") => {
+                self.faults.clear();
+                ResponseTemplate::new(204)
+            }
+            ("PUT", "/webhook") => {
+                let Some(set) = &self.webhook else {
+                    return refused(404, "this fake delivers no webhooks");
+                };
+                let url = serde_json::from_slice::<Value>(&request.body)
+                    .ok()
+                    .and_then(|v| v.get("url").cloned());
+                match url {
+                    Some(Value::String(u)) if url::Url::parse(&u).is_ok() => {
+                        set(Some(u));
+                        ResponseTemplate::new(204)
+                    }
+                    Some(Value::Null) => {
+                        set(None);
+                        ResponseTemplate::new(204)
+                    }
+                    _ => refused(400, "expected {\"url\": \"http://...\"} or {\"url\": null}"),
+                }
+            }
+            _ => refused(404, "no such admin route"),
+        }
+    }
+}
+
+/// An error of [`AdminClient`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdminError {
+    /// The URL given is not a base URL.
+    #[error("not a sandbox URL: {0}")]
+    Url(String),
+    /// The fake could not be reached.
+    #[error("cannot reach the sandbox at {url}: {reason}")]
+    Unreachable {
+        /// The admin route's URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The fake refused the request.
+    #[error("the sandbox answered {status}: {body}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// Its body.
+        body: String,
+    },
+    /// The answer was not the expected JSON.
+    #[error("unreadable answer from the sandbox: {0}")]
+    Decode(String),
+}
+
+/// A client of one fake's admin API, for a sandbox running in another
+/// process (`partner-sandbox serve`).
+#[derive(Debug, Clone)]
+pub struct AdminClient {
+    base: url::Url,
+    http: partner_sdk_core::reqwest::Client,
+}
+
+impl AdminClient {
+    /// A client of the fake at `base_url` (scheme, host and port, e.g.
+    /// `http://127.0.0.1:18082`; a path is ignored).
+    pub fn new(base_url: &str) -> Result<AdminClient, AdminError> {
+        let base = url::Url::parse(base_url).map_err(|e| AdminError::Url(e.to_string()))?;
+        if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
+            return Err(AdminError::Url(format!("{base_url} is not an http URL")));
+        }
+        Ok(AdminClient {
+            base,
+            http: partner_sdk_core::reqwest::Client::new(),
+        })
+    }
+
+    /// The fake on `127.0.0.1:port`.
+    pub fn local(port: u16) -> AdminClient {
+        let base = url::Url::parse(&format!("http://127.0.0.1:{port}"));
+        match base {
+            Ok(base) => AdminClient {
+                base,
+                http: partner_sdk_core::reqwest::Client::new(),
+            },
+            Err(e) => unreachable!("a loopback URL with a port parses: {e}"),
+        }
+    }
+
+    fn url(&self, route: &str) -> String {
+        let mut url = self.base.clone();
+        url.set_path(&format!("{ADMIN_PREFIX}{route}"));
+        url.set_query(None);
+        url.to_string()
+    }
+
+    async fn call(
+        &self,
+        method: partner_sdk_core::reqwest::Method,
+        route: &str,
+        body: Option<Value>,
+    ) -> Result<Option<Value>, AdminError> {
+        let url = self.url(route);
+        let mut request = self.http.request(method, &url);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let unreachable = |e: partner_sdk_core::reqwest::Error| AdminError::Unreachable {
+            url: url.clone(),
+            reason: e.without_url().to_string(),
+        };
+        let response = request.send().await.map_err(unreachable)?;
+        let status = response.status().as_u16();
+        let text = response.text().await.map_err(unreachable)?;
+        if !(200..300).contains(&status) {
+            return Err(AdminError::Refused { status, body: text });
+        }
+        if text.is_empty() {
+            return Ok(None);
+        }
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| AdminError::Decode(e.to_string()))
+    }
+
+    /// The fake's state (`GET /__sandbox/state`).
+    pub async fn state(&self) -> Result<Value, AdminError> {
+        self.call(partner_sdk_core::reqwest::Method::GET, "/state", None)
+            .await?
+            .ok_or_else(|| AdminError::Decode("empty answer".into()))
+    }
+
+    /// Queues a fault (`POST /__sandbox/faults`).
+    pub async fn inject_fault(&self, rule: &FaultRule) -> Result<(), AdminError> {
+        let body = serde_json::to_value(rule).map_err(|e| AdminError::Decode(e.to_string()))?;
+        self.call(
+            partner_sdk_core::reqwest::Method::POST,
+            "/faults",
+            Some(body),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Drops every queued fault (`DELETE /__sandbox/faults`).
+    pub async fn clear_faults(&self) -> Result<(), AdminError> {
+        self.call(partner_sdk_core::reqwest::Method::DELETE, "/faults", None)
+            .await
+            .map(drop)
+    }
+
+    /// Where the Brighte fake delivers webhooks from now on
+    /// (`PUT /__sandbox/webhook`); `None` stops deliveries.
+    pub async fn set_webhook_url(&self, url: Option<&str>) -> Result<(), AdminError> {
+        self.call(
+            partner_sdk_core::reqwest::Method::PUT,
+            "/webhook",
+            Some(json!({ "url": url })),
+        )
+        .await
+        .map(drop)
+    }
+}
