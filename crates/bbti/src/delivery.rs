@@ -315,7 +315,9 @@ impl Client {
         request.validate()?;
         let req = Request::post("register_delivery", "/v1/delivery/register")
             .json(request)
-            .reconcile_with("transactionId", request.transaction_id.clone());
+            .reconcile_with("transactionId", request.transaction_id.clone())
+            // The answer may repeat the customer's details: no error keeps it.
+            .sensitive_answer();
         Ok(self.transport.send(req).await?)
     }
 }

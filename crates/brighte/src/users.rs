@@ -232,22 +232,6 @@ struct UserKeyEnvelope {
     user_key: UserKey,
 }
 
-/// A credentials answer that cannot be decoded may hold the generated
-/// secret: report where decoding failed, not the body.
-fn withhold_body(e: Error) -> Error {
-    match e {
-        Error::Http(partner_sdk_core::Error::Decode(d)) => Error::Http(partner_sdk_core::Error::Config(
-            format!(
-                "brighte generate_user_api_credentials: cannot decode the {} answer at `{}` (body withheld: it carries credentials)",
-                d.status(),
-                d.path()
-            )
-            .into(),
-        )),
-        other => other,
-    }
-}
-
 /// Decodes a list answer of users.
 pub fn decode_users_page(body: &[u8]) -> std::result::Result<ListPage<User>, serde_json::Error> {
     let e: UsersEnvelope = serde_json::from_slice(body)?;
@@ -337,10 +321,11 @@ impl Client {
                     "/user/{userId}/generate-api-credentials",
                 )
                 .param(user_id)
-                .json(&Body { account_id }),
+                .json(&Body { account_id })
+                // The answer carries the generated secret: no error keeps it.
+                .sensitive_answer(),
             )
-            .await
-            .map_err(|e| withhold_body(e.into()))?;
+            .await?;
         Ok(e.user_key)
     }
 }

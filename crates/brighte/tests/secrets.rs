@@ -23,6 +23,28 @@ const SESSION_TOKEN: &str = "109e67ea15892d29ae5ecc241c3f2c399e293004";
 const PRIVATE_KEY: &str = "private-key-Jw52";
 const NEW_SECRET: &str = "generated-secret-Xy77";
 
+/// A login answered 200 with status 2001 and the token quoted in its
+/// message: the error, and the SDK's own events about it, keep neither.
+async fn refused_login_quoting_its_token() -> partner_sdk_brighte::Error {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/rest/vendor/v1/session"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "status": 2001,
+            "message": format!("token {SESSION_TOKEN} not active"),
+            "sessionKey": SESSION_KEY, "sessionToken": SESSION_TOKEN
+        })))
+        .mount(&server)
+        .await;
+    let client = partner_sdk_brighte::Client::builder()
+        .base_url(server.uri())
+        .vendor_path_prefix("/rest/vendor/v1")
+        .credentials("api-id", API_SECRET)
+        .build()
+        .unwrap();
+    client.accounts().await.unwrap_err()
+}
+
 #[tokio::test]
 async fn secrets_appear_in_no_log_debug_or_error() {
     let capture = partner_sdk_core::test_util::LogCapture::start();
@@ -58,6 +80,23 @@ async fn secrets_appear_in_no_log_debug_or_error() {
         ))
         .mount(&server)
         .await;
+    // Failed credential generations whose answers still carry the secret.
+    Mock::given(method("POST"))
+        .and(path("/rest/vendor/v1/user/U3/generate-api-credentials"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "status": 4402, "message": "Invalid data provided.",
+            "userKey": {"apiId": "id-3", "apiSecret": NEW_SECRET}
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/rest/vendor/v1/user/U4/generate-api-credentials"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "status": 4402, "message": format!("secret {NEW_SECRET} refused"),
+            "userKey": {"apiSecret": NEW_SECRET}
+        })))
+        .mount(&server)
+        .await;
     Mock::given(method("GET"))
         .and(path("/rest/vendor/v1/applications/1"))
         .respond_with(
@@ -88,6 +127,15 @@ async fn secrets_appear_in_no_log_debug_or_error() {
             .generate_user_api_credentials("U2", "E1")
             .await
             .unwrap_err(),
+        client
+            .generate_user_api_credentials("U3", "E1")
+            .await
+            .unwrap_err(),
+        client
+            .generate_user_api_credentials("U4", "E1")
+            .await
+            .unwrap_err(),
+        refused_login_quoting_its_token().await,
         partner_sdk_brighte::checkout::verify_redirect(
             &partner_sdk_brighte::Verifier::new(PRIVATE_KEY),
             "error_code=10000&transaction_id=1&timestamp=1&token=t&signature=00",

@@ -738,10 +738,10 @@ impl TransactionRequest {
         if normalised_account(&tx.account_number) != normalised_account(&self.account_number) {
             mismatched.push("account_number");
         }
-        if let Some(amount) = self.local_value {
-            if tx.local_value.map(|v| v.normalize()) != Some(amount.normalize()) {
-                mismatched.push("local_value");
-            }
+        if let Some(amount) = self.local_value
+            && tx.local_value.map(|v| v.normalize()) != Some(amount.normalize())
+        {
+            mismatched.push("local_value");
         }
         mismatched
     }

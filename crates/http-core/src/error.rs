@@ -410,6 +410,36 @@ impl ApiError {
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
         serde_json::from_slice(&self.body).ok()
     }
+
+    /// This error without the answer it came from, for an answer that may
+    /// carry a secret or personal data (a login, generated credentials, a
+    /// voucher PIN): the body is dropped, and so are a code or a message
+    /// that repeat another text value of that body (a token quoted in a
+    /// message). Status, request id and `Retry-After` stay.
+    pub(crate) fn withheld(mut self) -> Self {
+        let json = serde_json::from_slice::<serde_json::Value>(&self.body).unwrap_or_default();
+        let mut values = Vec::new();
+        text_leaves(&json, &mut values);
+        let (code, message) = (self.code.take(), self.message.take());
+        let own = |v: &&str| Some(*v) != code.as_deref() && Some(*v) != message.as_deref();
+        let others: Vec<&str> = values.into_iter().filter(own).collect();
+        let leaks = |text: &String| others.iter().any(|v| text.contains(v));
+        self.code = code.filter(|c| !leaks(c));
+        self.message = message.filter(|m| !leaks(m));
+        self.body = Bytes::new();
+        self
+    }
+}
+
+/// Every text value of `json` of four characters or more (shorter ones, such
+/// as a status, would match any message).
+fn text_leaves<'a>(json: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+    match json {
+        serde_json::Value::String(s) if s.trim().chars().count() >= 4 => out.push(s.trim()),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| text_leaves(v, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| text_leaves(v, out)),
+        _ => {}
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -680,6 +710,25 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "demo GET /things/{}: 404 Not Found [5]: not found"
+        );
+    }
+
+    #[test]
+    fn a_withheld_answer_keeps_no_body_and_no_text_that_repeats_its_values() {
+        let body = r#"{"status": 2001, "message": "token tok-Zq81x not active", "sessionToken": "tok-Zq81x", "user": {"name": "Grace Hopper"}}"#;
+        let quoting = api(Some("token tok-Zq81x not active"), body).withheld();
+        assert!(quoting.body().is_empty());
+        assert_eq!(quoting.message(), None);
+        let plain = api(Some("Session limit reached."), body).withheld();
+        assert_eq!(plain.message(), Some("Session limit reached."));
+        assert!(!format!("{plain} {plain:?}").contains("tok-Zq81x"));
+        let naming = api(Some("no account for Grace Hopper"), body).withheld();
+        assert_eq!(naming.message(), None);
+        // Not JSON: the body goes, the message stays.
+        let page = api(Some("Bad gateway"), "<html>tok-Zq81x</html>").withheld();
+        assert_eq!(
+            (page.message(), page.body()),
+            (Some("Bad gateway"), &b""[..])
         );
     }
 

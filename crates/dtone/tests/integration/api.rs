@@ -479,7 +479,9 @@ async fn each_documented_error_code_maps_to_its_variant() {
             err.api().unwrap().message(),
             Some(format!("message {code}").as_str())
         );
-        assert_eq!(err.errors()[0].code, code);
+        // A create's answer may carry PINs: its error keeps the code and the
+        // message, never the body.
+        assert!(err.errors().is_empty() && err.api().unwrap().body().is_empty());
     }
     assert_eq!(ErrorCode::from_code(1000123), ErrorCode::Other(1000123));
     assert_eq!(ErrorCode::Other(7).code(), 7);

@@ -291,13 +291,16 @@ impl TokenEndpoint {
         };
         if !status.is_success() {
             let fields = GenericErrorBody.parse(status, &bytes);
+            // A token answer may carry the token even when its status says
+            // otherwise: keep none of it.
             let api = api_error(
                 label,
                 Method::POST,
                 path,
                 (status, &answer.headers, &bytes),
                 fields,
-            );
+            )
+            .withheld();
             return Err(Error::Auth {
                 provider: self.provider,
                 message: format!("token endpoint answered {status}"),

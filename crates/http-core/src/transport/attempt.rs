@@ -12,7 +12,7 @@ use super::decide::{Decision, Facts, Seen, Wait, decide};
 use super::{Request, Response, Transport};
 use crate::auth::Credentials;
 use crate::error::{Error, Result};
-use crate::exchange::{Answer, NoAnswer, Unusable, api_error, exchange};
+use crate::exchange::{Answer, NoAnswer, Unusable, exchange};
 use crate::hooks::CallInfo;
 use crate::metadata::{ResponseInfo, headers_for_hooks};
 
@@ -208,13 +208,7 @@ impl Transport {
                 let refusal_is_about_request =
                     errors.refusal_after_reauth_is_api_error(status, &fields);
                 let own_format = fields.code.is_some() || fields.message.is_some();
-                let api = api_error(
-                    self.label(request),
-                    request.method.clone(),
-                    request.template,
-                    (status, &headers, bytes),
-                    fields,
-                );
+                let api = self.api_error(request, (status, &headers, bytes), fields);
                 let seen = Seen::Refused {
                     status,
                     unauthorized,

@@ -202,10 +202,13 @@ impl Request {
         self
     }
 
-    /// Marks the answer as carrying secrets (voucher PINs, session tokens):
-    /// when it does not decode, the [`Error::Decode`] keeps neither the body
-    /// nor serde's message (which may quote a value), only the failing
-    /// field path and the kind of error.
+    /// Marks the answer as one that may carry secrets or personal data
+    /// (voucher PINs, session tokens, generated credentials): when it does
+    /// not decode, the [`Error::Decode`] keeps neither the body nor serde's
+    /// message (which may quote a value), only the failing field path and
+    /// the kind of error; when it is an error answer, the
+    /// [`ApiError`](crate::error::ApiError) keeps no body, and no code or
+    /// message that repeats a value of that body.
     pub fn sensitive_answer(mut self) -> Self {
         self.sensitive_answer = true;
         self

@@ -9,7 +9,7 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use super::{Request, Transport};
-use crate::error::{DecodeError, Error, Result};
+use crate::error::{DecodeError, Error, ProviderError, Result};
 use crate::exchange::api_error;
 
 /// A response that passed error mapping: status, headers and the whole body.
@@ -91,15 +91,34 @@ impl Transport {
         match (self.inner.errors).error_in_success(response.status, &response.body) {
             None => Ok(()),
             Some(fields) => {
-                let api = api_error(
-                    self.label(request),
-                    request.method.clone(),
-                    request.template,
-                    (response.status, &response.headers, &response.body),
-                    fields,
-                );
-                Err(Error::Api(Box::new(api)))
+                let answer = (response.status, &response.headers, &response.body);
+                Err(Error::Api(Box::new(
+                    self.api_error(request, answer, fields),
+                )))
             }
+        }
+    }
+
+    /// The [`ApiError`](crate::error::ApiError) of an error answer to
+    /// `request`, [withheld](crate::error::ApiError::withheld) when the
+    /// answer may carry a secret or personal data
+    /// ([`Request::sensitive_answer`]).
+    pub(super) fn api_error(
+        &self,
+        request: &Request,
+        answer: (StatusCode, &HeaderMap, &Bytes),
+        fields: ProviderError,
+    ) -> crate::error::ApiError {
+        let api = api_error(
+            self.label(request),
+            request.method.clone(),
+            request.template,
+            answer,
+            fields,
+        );
+        match request.sensitive_answer {
+            true => api.withheld(),
+            false => api,
         }
     }
 
