@@ -82,6 +82,10 @@
 //! `tests/integration/journal/` against it.
 
 mod memory;
+#[cfg(feature = "journal-sqlite")]
+mod row;
+#[cfg(feature = "journal-sqlite")]
+mod sqlite;
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -92,6 +96,9 @@ use sha2::{Digest as _, Sha256};
 /// on a store of your own.
 pub use async_trait::async_trait;
 pub use memory::MemoryJournal;
+#[cfg(feature = "journal-sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "journal-sqlite")))]
+pub use sqlite::SqliteJournal;
 
 /// The longest duration a store takes: larger ones (`older_than`, a lease)
 /// are clamped to it, 100 years.
