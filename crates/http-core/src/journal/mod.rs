@@ -82,7 +82,9 @@
 //! `tests/integration/journal/` against it.
 
 mod memory;
-#[cfg(feature = "journal-sqlite")]
+#[cfg(feature = "journal-postgres")]
+mod postgres;
+#[cfg(any(feature = "journal-sqlite", feature = "journal-postgres"))]
 mod row;
 #[cfg(feature = "journal-sqlite")]
 mod sqlite;
@@ -96,9 +98,17 @@ use sha2::{Digest as _, Sha256};
 /// on a store of your own.
 pub use async_trait::async_trait;
 pub use memory::MemoryJournal;
+#[cfg(feature = "journal-postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "journal-postgres")))]
+pub use postgres::PostgresJournal;
 #[cfg(feature = "journal-sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "journal-sqlite")))]
 pub use sqlite::SqliteJournal;
+/// The PostgreSQL client [`PostgresJournal::from_client`] takes, at the
+/// version this crate is built with.
+#[cfg(feature = "journal-postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "journal-postgres")))]
+pub use tokio_postgres;
 
 /// The longest duration a store takes: larger ones (`older_than`, a lease)
 /// are clamped to it, 100 years.

@@ -1,6 +1,8 @@
 //! The intent journal: one conformance suite, run against every store.
 
 mod conformance;
+#[cfg(feature = "journal-postgres")]
+mod postgres;
 #[cfg(feature = "journal-sqlite")]
 mod sqlite;
 
