@@ -4,13 +4,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, Statement};
 
-use super::row::{Row, TABLE, duration_ms, sql_limit};
+use super::row::{Row, duration_ms, sql_limit};
 use super::{
     Begin, Intent, IntentKey, JournalError, JournalStep, JournalStore, NewIntent, Outcome,
     async_trait,
 };
+
+/// The intents' table.
+const TABLE: &str = "partner_sdk_intents";
 
 /// The advisory lock the migrations run under, so replicas starting together
 /// create the schema once ("partner1" in ASCII).
@@ -71,6 +74,62 @@ fn columns(alias: &str) -> String {
 #[derive(Clone)]
 pub struct PostgresJournal {
     client: Arc<Client>,
+    statements: Arc<Statements>,
+}
+
+/// The statements, prepared once per connection: each call is then one
+/// round trip instead of a parse and an execute.
+struct Statements {
+    select: Statement,
+    insert: Statement,
+    settle: Statement,
+    claim: Statement,
+    release: Statement,
+}
+
+impl Statements {
+    async fn prepare(client: &Client) -> Result<Self, tokio_postgres::Error> {
+        let select = format!("SELECT {} FROM {TABLE} WHERE {WHERE_KEY}", columns(""));
+        let insert = format!(
+            "INSERT INTO {TABLE} (provider, operation, key_field, key_value, digest, state) \
+             VALUES ($1, $2, $3, $4, $5, 'pending') ON CONFLICT DO NOTHING"
+        );
+        let settle = format!(
+            "UPDATE {TABLE} SET state = $5, provider_id = $6, reason = $7, \
+             settled_at = now(), lease_until = NULL \
+             WHERE {WHERE_KEY} AND state = 'pending'"
+        );
+        // The candidates are locked as they are chosen, skipping rows another
+        // replica holds; the lease is set in the same statement. A row a
+        // concurrent claim leased meanwhile is re-checked and left out.
+        let claim = format!(
+            "WITH claimable AS ( \
+                 SELECT provider, operation, key_field, key_value FROM {TABLE} \
+                 WHERE provider = $1 AND state = 'pending' \
+                   AND created_at <= now() - make_interval(secs => $2::bigint / 1000.0) \
+                   AND (lease_until IS NULL OR lease_until <= now()) \
+                 ORDER BY created_at LIMIT $4 \
+                 FOR UPDATE SKIP LOCKED) \
+             UPDATE {TABLE} AS i SET attempts = i.attempts + 1, \
+                 lease_until = now() + make_interval(secs => $3::bigint / 1000.0) \
+             FROM claimable AS c \
+             WHERE i.provider = c.provider AND i.operation = c.operation \
+               AND i.key_field = c.key_field AND i.key_value = c.key_value \
+             RETURNING {}",
+            columns("i.")
+        );
+        let release = format!(
+            "UPDATE {TABLE} SET lease_until = NULL \
+             WHERE {WHERE_KEY} AND state = 'pending' AND attempts = $5"
+        );
+        Ok(Self {
+            select: client.prepare(&select).await?,
+            insert: client.prepare(&insert).await?,
+            settle: client.prepare(&settle).await?,
+            claim: client.prepare(&claim).await?,
+            release: client.prepare(&release).await?,
+        })
+    }
 }
 
 impl std::fmt::Debug for PostgresJournal {
@@ -104,8 +163,12 @@ impl PostgresJournal {
         migrate(&mut client)
             .await
             .map_err(|e| JournalError::unavailable(JournalStep::Open, e))?;
+        let statements = Statements::prepare(&client)
+            .await
+            .map_err(|e| JournalError::unavailable(JournalStep::Open, e))?;
         Ok(Self {
             client: Arc::new(client),
+            statements: Arc::new(statements),
         })
     }
 
@@ -116,7 +179,7 @@ impl PostgresJournal {
     ) -> Result<Option<Intent>, JournalError> {
         self.client
             .query_opt(
-                &format!("SELECT {} FROM {TABLE} WHERE {WHERE_KEY}", columns("")),
+                &self.statements.select,
                 &[
                     &key.provider(),
                     &key.operation(),
@@ -188,11 +251,14 @@ impl JournalStore for PostgresJournal {
         let inserted = self
             .client
             .execute(
-                &format!(
-                    "INSERT INTO {TABLE} (provider, operation, key_field, key_value, digest, state) \
-                     VALUES ($1, $2, $3, $4, $5, 'pending') ON CONFLICT DO NOTHING"
-                ),
-                &[&key.provider(), &key.operation(), &key.field(), &key.value(), &digest],
+                &self.statements.insert,
+                &[
+                    &key.provider(),
+                    &key.operation(),
+                    &key.field(),
+                    &key.value(),
+                    &digest,
+                ],
             )
             .await
             .map_err(|e| JournalError::unavailable(step, e))?;
@@ -226,14 +292,7 @@ impl JournalStore for PostgresJournal {
         ];
         let updated = self
             .client
-            .execute(
-                &format!(
-                    "UPDATE {TABLE} SET state = $5, provider_id = $6, reason = $7, \
-                     settled_at = now(), lease_until = NULL \
-                     WHERE {WHERE_KEY} AND state = 'pending'"
-                ),
-                &params,
-            )
+            .execute(&self.statements.settle, &params)
             .await
             .map_err(|e| JournalError::unavailable(step, e))?;
         if updated == 1 {
@@ -260,28 +319,10 @@ impl JournalStore for PostgresJournal {
         limit: usize,
     ) -> Result<Vec<Intent>, JournalError> {
         let step = JournalStep::Claim;
-        // The candidates are locked as they are chosen, skipping rows another
-        // replica holds; the lease is set in the same statement. A row a
-        // concurrent claim leased meanwhile is re-checked and left out.
         let rows = self
             .client
             .query(
-                &format!(
-                    "WITH claimable AS ( \
-                         SELECT provider, operation, key_field, key_value FROM {TABLE} \
-                         WHERE provider = $1 AND state = 'pending' \
-                           AND created_at <= now() - make_interval(secs => $2::bigint / 1000.0) \
-                           AND (lease_until IS NULL OR lease_until <= now()) \
-                         ORDER BY created_at LIMIT $4 \
-                         FOR UPDATE SKIP LOCKED) \
-                     UPDATE {TABLE} AS i SET attempts = i.attempts + 1, \
-                         lease_until = now() + make_interval(secs => $3::bigint / 1000.0) \
-                     FROM claimable AS c \
-                     WHERE i.provider = c.provider AND i.operation = c.operation \
-                       AND i.key_field = c.key_field AND i.key_value = c.key_value \
-                     RETURNING {}",
-                    columns("i.")
-                ),
+                &self.statements.claim,
                 &[
                     &provider,
                     &duration_ms(older_than),
@@ -304,10 +345,7 @@ impl JournalStore for PostgresJournal {
         let attempts = i32::try_from(claimed.attempts).unwrap_or(i32::MAX);
         self.client
             .execute(
-                &format!(
-                    "UPDATE {TABLE} SET lease_until = NULL \
-                     WHERE {WHERE_KEY} AND state = 'pending' AND attempts = $5"
-                ),
+                &self.statements.release,
                 &[
                     &key.provider(),
                     &key.operation(),

@@ -5,9 +5,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{Intent, IntentKey, IntentState, JournalError, JournalStep, RequestDigest};
 
-/// The intents' table, in both SQL stores.
-pub(crate) const TABLE: &str = "partner_sdk_intents";
-
 /// One stored intent, as read from a row, before it is checked.
 pub(crate) struct Row {
     pub(crate) provider: String,

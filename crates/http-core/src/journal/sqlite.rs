@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
-use super::row::{Row, TABLE, duration_ms, sql_limit, to_ms};
+use super::row::{Row, duration_ms, sql_limit, to_ms};
 use super::{
     Begin, Intent, IntentKey, JournalError, JournalStep, JournalStore, NewIntent, Outcome,
     async_trait,
@@ -40,11 +40,53 @@ const MIGRATIONS: &[(i64, &str)] = &[(
 )];
 
 /// The columns [`read_row`] reads, in its order.
-const COLUMNS: &str = "provider, operation, key_field, key_value, digest, created_at_ms, state, \
-                       provider_id, reason, attempts, lease_until_ms";
+macro_rules! columns {
+    () => {
+        "provider, operation, key_field, key_value, digest, created_at_ms, state, provider_id, \
+         reason, attempts, lease_until_ms"
+    };
+}
 
 /// The match on one intent's key, parameters `?1` to `?4`.
-const WHERE_KEY: &str = "provider = ?1 AND operation = ?2 AND key_field = ?3 AND key_value = ?4";
+macro_rules! where_key {
+    () => {
+        "provider = ?1 AND operation = ?2 AND key_field = ?3 AND key_value = ?4"
+    };
+}
+
+// The statements, whole at compile time so the connection's statement cache
+// parses each once (parsing was half of a create's cost).
+const SELECT: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM partner_sdk_intents WHERE ",
+    where_key!()
+);
+const INSERT: &str = "INSERT INTO partner_sdk_intents (provider, operation, key_field, key_value, \
+                      digest, created_at_ms, state, attempts) \
+                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0) ON CONFLICT DO NOTHING";
+const SETTLE: &str = concat!(
+    "UPDATE partner_sdk_intents SET state = ?5, provider_id = ?6, reason = ?7, \
+     settled_at_ms = ?8, lease_until_ms = NULL WHERE ",
+    where_key!()
+);
+// One statement takes the write lock for the whole claim, so two
+// connections never claim the same intent.
+const CLAIM: &str = concat!(
+    "UPDATE partner_sdk_intents SET attempts = attempts + 1, lease_until_ms = ?3 \
+     WHERE (provider, operation, key_field, key_value) IN ( \
+         SELECT provider, operation, key_field, key_value FROM partner_sdk_intents \
+         WHERE provider = ?1 AND state = 'pending' AND created_at_ms <= ?2 \
+           AND (lease_until_ms IS NULL OR lease_until_ms <= ?4) \
+         ORDER BY created_at_ms LIMIT ?5) \
+     RETURNING ",
+    columns!()
+);
+const RELEASE: &str = concat!(
+    "UPDATE partner_sdk_intents SET lease_until_ms = NULL WHERE ",
+    where_key!(),
+    " AND state = 'pending' AND attempts = ?5"
+);
 
 /// The journal in one SQLite file (SQLite compiled in: nothing to install).
 ///
@@ -164,15 +206,18 @@ fn select(
     key: &IntentKey,
     step: JournalStep,
 ) -> Result<Option<Intent>, JournalError> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM {TABLE} WHERE {WHERE_KEY}"),
-        params![key.provider(), key.operation(), key.field(), key.value()],
-        read_row,
-    )
-    .optional()
-    .map_err(|e| JournalError::unavailable(step, e))?
-    .map(|row| row.into_intent(step))
-    .transpose()
+    conn.prepare_cached(SELECT)
+        .and_then(|mut statement| {
+            statement
+                .query_row(
+                    params![key.provider(), key.operation(), key.field(), key.value()],
+                    read_row,
+                )
+                .optional()
+        })
+        .map_err(|e| JournalError::unavailable(step, e))?
+        .map(|row| row.into_intent(step))
+        .transpose()
 }
 
 #[async_trait]
@@ -183,21 +228,17 @@ impl JournalStore for SqliteJournal {
             let step = JournalStep::Begin;
             let key = &intent.key;
             let inserted = conn
-                .execute(
-                    &format!(
-                        "INSERT INTO {TABLE} (provider, operation, key_field, key_value, digest, \
-                         created_at_ms, state, attempts) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0) ON CONFLICT DO NOTHING"
-                    ),
-                    params![
+                .prepare_cached(INSERT)
+                .and_then(|mut statement| {
+                    statement.execute(params![
                         key.provider(),
                         key.operation(),
                         key.field(),
                         key.value(),
                         intent.digest.as_bytes().as_slice(),
                         to_ms(SystemTime::now()),
-                    ],
-                )
+                    ])
+                })
                 .map_err(|e| JournalError::unavailable(step, e))?;
             if inserted == 1 {
                 return Ok(Begin::Fresh);
@@ -230,23 +271,20 @@ impl JournalStore for SqliteJournal {
                 Outcome::Done { provider_id } => ("done", provider_id.as_deref(), None),
                 Outcome::NotDone { reason } => ("not_done", None, Some(reason.as_str())),
             };
-            tx.execute(
-                &format!(
-                    "UPDATE {TABLE} SET state = ?5, provider_id = ?6, reason = ?7, \
-                     settled_at_ms = ?8, lease_until_ms = NULL WHERE {WHERE_KEY}"
-                ),
-                params![
-                    key.provider(),
-                    key.operation(),
-                    key.field(),
-                    key.value(),
-                    state,
-                    provider_id,
-                    reason,
-                    to_ms(SystemTime::now()),
-                ],
-            )
-            .map_err(unavailable)?;
+            tx.prepare_cached(SETTLE)
+                .and_then(|mut statement| {
+                    statement.execute(params![
+                        key.provider(),
+                        key.operation(),
+                        key.field(),
+                        key.value(),
+                        state,
+                        provider_id,
+                        reason,
+                        to_ms(SystemTime::now()),
+                    ])
+                })
+                .map_err(unavailable)?;
             tx.commit().map_err(unavailable)
         })
         .await
@@ -263,18 +301,8 @@ impl JournalStore for SqliteJournal {
         self.run(JournalStep::Claim, move |conn| {
             let step = JournalStep::Claim;
             let now = to_ms(SystemTime::now());
-            // One statement takes the write lock for the whole claim, so two
-            // connections never claim the same intent.
             let mut statement = conn
-                .prepare(&format!(
-                    "UPDATE {TABLE} SET attempts = attempts + 1, lease_until_ms = ?3 \
-                     WHERE (provider, operation, key_field, key_value) IN ( \
-                         SELECT provider, operation, key_field, key_value FROM {TABLE} \
-                         WHERE provider = ?1 AND state = 'pending' AND created_at_ms <= ?2 \
-                           AND (lease_until_ms IS NULL OR lease_until_ms <= ?4) \
-                         ORDER BY created_at_ms LIMIT ?5) \
-                     RETURNING {COLUMNS}"
-                ))
+                .prepare_cached(CLAIM)
                 .map_err(|e| JournalError::unavailable(step, e))?;
             let rows = statement
                 .query_map(
@@ -304,21 +332,18 @@ impl JournalStore for SqliteJournal {
         let key = claimed.key.clone();
         let attempts = claimed.attempts;
         self.run(JournalStep::Release, move |conn| {
-            conn.execute(
-                &format!(
-                    "UPDATE {TABLE} SET lease_until_ms = NULL \
-                     WHERE {WHERE_KEY} AND state = 'pending' AND attempts = ?5"
-                ),
-                params![
-                    key.provider(),
-                    key.operation(),
-                    key.field(),
-                    key.value(),
-                    attempts
-                ],
-            )
-            .map(drop)
-            .map_err(|e| JournalError::unavailable(JournalStep::Release, e))
+            conn.prepare_cached(RELEASE)
+                .and_then(|mut statement| {
+                    statement.execute(params![
+                        key.provider(),
+                        key.operation(),
+                        key.field(),
+                        key.value(),
+                        attempts
+                    ])
+                })
+                .map(drop)
+                .map_err(|e| JournalError::unavailable(JournalStep::Release, e))
         })
         .await
     }
