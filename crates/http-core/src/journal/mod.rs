@@ -74,8 +74,9 @@
 //! # Your own store
 //!
 //! [`JournalStore`] is a trait, so a service can keep the journal in its own
-//! database, even in the transaction that records its order. Implement it with
-//! [`async_trait`] (re-exported here); build intents with [`Intent::new`],
+//! database, next to its orders. `begin` must be durable (committed) when it
+//! returns, since the create is sent right after. Implement it with
+//! [`macro@async_trait`] (re-exported here); build intents with [`Intent::new`],
 //! answer `begin` with [`Begin::against`] when the key exists, and check a
 //! settle with [`Intent::check_settle`], so the semantics stay those of the
 //! stores shipped here. Run the conformance checks of this crate's
