@@ -12,7 +12,9 @@
 //! | `brighte-webhook-handler` (off by default) | `brighte::webhook::WebhookHandler` | the Brighte webhook receiver as an axum router and a tower service (`brighte-webhook-service`: the tower service alone) |
 //!
 //! TLS: `rustls` (default) or `native-tls`. Shared machinery (errors, retry
-//! policy, decoding helpers) is in [`core`] (the `partner-sdk-core` crate).
+//! policy, decoding helpers, the intent journal) is in [`core`] (the
+//! `partner-sdk-core` crate); `journal-sqlite` and `journal-postgres` add the
+//! journal's durable stores.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(all(doctest, feature = "sandbox"), doc = include_str!("../README.md"))]
 

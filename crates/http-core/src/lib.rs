@@ -27,6 +27,7 @@ pub mod defaults;
 pub mod error;
 pub mod exchange;
 pub mod hooks;
+pub mod journal;
 pub mod metadata;
 pub mod options;
 pub mod paginate;

@@ -4,6 +4,7 @@
 //! them.
 
 mod hostile;
+mod journal;
 mod options;
 mod success_probe;
 mod transport;

@@ -1,0 +1,642 @@
+//! The intent journal: what a create was about to do, written before it is
+//! sent, so a process that dies mid-create can find out afterwards.
+//!
+//! Reconcile keys and `OutcomeUnknown` protect a caller that lives long enough
+//! to read the error. The journal protects one that does not: a deploy, an
+//! OOM kill or a lost node between sending a top-up and storing its result.
+//! This module knows no provider; provider crates call it around their creates
+//! and resolve what it holds with their own look-ups.
+//!
+//! # The protocol
+//!
+//! 1. **begin.** Before a create is sent, [`JournalStore::begin`] writes an
+//!    [`Intent`]: provider, operation, the reconcile key (field and value, e.g.
+//!    `external_id` = `order-1`), the [`RequestDigest`] of the request body,
+//!    when, and the state [`IntentState::Pending`]. It answers
+//!    - [`Begin::Fresh`]: written; the caller may send;
+//!    - [`Begin::Existing`]: an intent with the same key and the same digest is
+//!      there already (a retry of the same create, perhaps after a crash). The
+//!      caller must not send blindly: if it is settled, its outcome is the
+//!      answer; if it is pending, the caller resolves it by the provider's
+//!      look-up first;
+//!    - `Err(`[`JournalError::Conflict`]`)`: the key is journalled for a
+//!      *different* request. A reused key is refused before anything is sent.
+//!
+//!    Any error from `begin` means **the create was not sent and must not be**
+//!    ([`JournalError::create_not_sent`]): a create the journal cannot record
+//!    is a create nobody could recover.
+//! 2. **send** the create.
+//! 3. **settle.** After a definite answer, [`JournalStore::settle`] records
+//!    [`Outcome::Done`] (with the provider's id when there is one) or
+//!    [`Outcome::NotDone`]. An unknown outcome (timeout after sending, an
+//!    unreadable answer, a crash) settles nothing: the intent stays pending.
+//! 4. **recover.** Later, or in another process, a provider's recovery calls
+//!    [`JournalStore::claim_pending`] for its provider with a grace period
+//!    (`older_than`, so a create still in flight elsewhere is left alone) and
+//!    a lease. Each claimed intent is resolved by the provider's look-up and
+//!    settled, or [released](JournalStore::release) when the look-up could not
+//!    tell, so a later recovery tries again. Recovery **never sends a create
+//!    again**: re-sending is the caller's decision, after an intent is settled
+//!    [`IntentState::NotDone`].
+//!
+//! # Guarantees
+//!
+//! - One intent per (provider, operation, key field, key value). Its digest is
+//!   fixed by the first `begin`; another digest under that key is a conflict.
+//! - Settling is final: settling again with the same outcome is a no-op, with
+//!   another outcome an error ([`JournalError::AlreadySettled`]).
+//! - A claim takes a lease: until it expires, or its holder releases it or
+//!   settles the intent, no other claim returns that intent, whichever store
+//!   instance or replica asks (the stores sharing a database see each other's
+//!   leases). Each claim increments [`Intent::attempts`], which also names the
+//!   lease: [`JournalStore::release`] releases only the lease it was given.
+//! - With `SqliteJournal` (feature `journal-sqlite`) an intent written by
+//!   `begin` or settled by `settle` is on disk when the call returns (WAL,
+//!   `synchronous=FULL`), so it survives the process being killed.
+//!
+//! # Limits
+//!
+//! - The journal stores no personal data and no request: only the key, the
+//!   digest (SHA-256, which cannot be read back), the provider's id and the
+//!   `NotDone` reason. Give a reason that names an error code, never a
+//!   person; pick reconcile keys that are not personal data.
+//! - A lease is time: a holder that takes longer than its lease may find the
+//!   intent claimed by another. Settling stays safe (the outcome of a look-up
+//!   is the same whoever asks); choose a lease longer than a look-up.
+//! - Times come from the clock of the process ([`MemoryJournal`],
+//!   `SqliteJournal`) or of the database server (`PostgresJournal`, feature
+//!   `journal-postgres`).
+//!   Durations are clamped to 100 years.
+//! - Settled intents are kept; the journal does not prune them.
+//! - [`MemoryJournal`] lives and dies with the process: it serves tests and
+//!   services that keep no state across restarts.
+//!
+//! # Your own store
+//!
+//! [`JournalStore`] is a trait, so a service can keep the journal in its own
+//! database, next to its orders. `begin` must be durable (committed) when it
+//! returns, since the create is sent right after. Implement it with
+//! [`macro@async_trait`] (re-exported here); build intents with [`Intent::new`],
+//! answer `begin` with [`Begin::against`] when the key exists, and check a
+//! settle with [`Intent::check_settle`], so the semantics stay those of the
+//! stores shipped here. Run the conformance checks of this crate's
+//! `tests/integration/journal/` against it.
+
+mod memory;
+#[cfg(feature = "journal-postgres")]
+mod postgres;
+#[cfg(any(feature = "journal-sqlite", feature = "journal-postgres"))]
+mod row;
+#[cfg(feature = "journal-sqlite")]
+mod sqlite;
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use sha2::{Digest as _, Sha256};
+
+/// The attribute macro [`JournalStore`] is written with, for implementing it
+/// on a store of your own.
+pub use async_trait::async_trait;
+pub use memory::MemoryJournal;
+#[cfg(feature = "journal-postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "journal-postgres")))]
+pub use postgres::PostgresJournal;
+#[cfg(feature = "journal-sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "journal-sqlite")))]
+pub use sqlite::SqliteJournal;
+/// The PostgreSQL client [`PostgresJournal::from_client`] takes, at the
+/// version this crate is built with.
+#[cfg(feature = "journal-postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "journal-postgres")))]
+pub use tokio_postgres;
+
+/// The longest duration a store takes: larger ones (`older_than`, a lease)
+/// are clamped to it, 100 years.
+pub const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
+/// Which intent: provider, operation and the reconcile key (field and value).
+///
+/// Two intents are the same intent when all four are equal.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IntentKey {
+    provider: String,
+    operation: String,
+    field: String,
+    value: String,
+}
+
+impl IntentKey {
+    /// The key of `operation` at `provider` reconciled by `field` = `value`,
+    /// e.g. `("dtone", "create_transaction", "external_id", "order-1")`.
+    pub fn new(
+        provider: impl Into<String>,
+        operation: impl Into<String>,
+        field: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        Self {
+            provider: provider.into(),
+            operation: operation.into(),
+            field: field.into(),
+            value: value.into(),
+        }
+    }
+
+    /// The provider, e.g. `dtone`.
+    pub fn provider(&self) -> &str {
+        &self.provider
+    }
+
+    /// The operation, e.g. `create_transaction`.
+    pub fn operation(&self) -> &str {
+        &self.operation
+    }
+
+    /// The reconcile key's field name, e.g. `external_id`.
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// The reconcile key's value, e.g. `order-1`.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
+/// SHA-256 of the canonical request body: tells the same request from another
+/// one under a reused key, without keeping the request.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequestDigest([u8; 32]);
+
+impl RequestDigest {
+    /// The digest of `body`, the bytes the create sends.
+    pub fn of(body: &[u8]) -> Self {
+        Self(Sha256::digest(body).into())
+    }
+
+    /// A digest computed elsewhere (as read back from a store).
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// A digest read back as a slice; `None` unless it is 32 bytes.
+    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
+        <[u8; 32]>::try_from(bytes).ok().map(Self)
+    }
+
+    /// The 32 bytes.
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Display for RequestDigest {
+    /// Lower-case hex.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for byte in self.0 {
+            write!(f, "{byte:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for RequestDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RequestDigest({self})")
+    }
+}
+
+/// What [`JournalStore::begin`] writes: the key and the request's digest.
+/// The store adds the time and the pending state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewIntent {
+    /// Which intent.
+    pub key: IntentKey,
+    /// The digest of the request about to be sent.
+    pub digest: RequestDigest,
+}
+
+impl NewIntent {
+    /// The intent to send the request whose digest is `digest` under `key`.
+    pub fn new(key: IntentKey, digest: RequestDigest) -> Self {
+        Self { key, digest }
+    }
+}
+
+/// Where an intent stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntentState {
+    /// Written, not settled: the create may have been sent, or not, and its
+    /// outcome is unknown until a look-up settles it.
+    Pending,
+    /// The provider did it; its id for the result when it gave one.
+    Done {
+        /// The provider's id (e.g. DT One's transaction id).
+        provider_id: Option<String>,
+    },
+    /// The provider did not do it (refused, or a look-up found nothing): the
+    /// caller may send again under a new key.
+    NotDone {
+        /// Why, as an error code or short text; never personal data.
+        reason: String,
+    },
+}
+
+impl IntentState {
+    /// Whether the intent is still pending.
+    pub fn is_pending(&self) -> bool {
+        matches!(self, Self::Pending)
+    }
+
+    /// The state's name as the SQL stores keep it: `pending`, `done`,
+    /// `not_done`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Done { .. } => "done",
+            Self::NotDone { .. } => "not_done",
+        }
+    }
+}
+
+/// A definite answer to a create, given to [`JournalStore::settle`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The provider did it; its id for the result when it gave one.
+    Done {
+        /// The provider's id (e.g. DT One's transaction id).
+        provider_id: Option<String>,
+    },
+    /// The provider did not do it.
+    NotDone {
+        /// Why, as an error code or short text; never personal data.
+        reason: String,
+    },
+}
+
+impl From<Outcome> for IntentState {
+    fn from(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::Done { provider_id } => Self::Done { provider_id },
+            Outcome::NotDone { reason } => Self::NotDone { reason },
+        }
+    }
+}
+
+/// One journalled create, as a store holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Intent {
+    /// Which intent.
+    pub key: IntentKey,
+    /// The digest of the request it was begun for.
+    pub digest: RequestDigest,
+    /// When `begin` wrote it (the store's clock).
+    pub created_at: SystemTime,
+    /// Where it stands.
+    pub state: IntentState,
+    /// How many times a recovery claimed it; also the name of the current
+    /// lease, which [`JournalStore::release`] checks.
+    pub attempts: u32,
+    /// Until when the last claim holds it; `None` when never claimed or
+    /// released. Meaningful only while pending.
+    pub lease_until: Option<SystemTime>,
+}
+
+impl Intent {
+    /// A pending intent, never claimed, written at `created_at`: what a store
+    /// builds on `begin`, or starts from when it reads a record back (then
+    /// sets the other fields).
+    pub fn new(key: IntentKey, digest: RequestDigest, created_at: SystemTime) -> Self {
+        Self {
+            key,
+            digest,
+            created_at,
+            state: IntentState::Pending,
+            attempts: 0,
+            lease_until: None,
+        }
+    }
+
+    /// Whether `outcome` may be written over this intent: `Ok(true)` when it
+    /// is pending (write it), `Ok(false)` when it is settled with that very
+    /// outcome already (nothing to write), [`JournalError::AlreadySettled`]
+    /// when it is settled otherwise.
+    pub fn check_settle(&self, outcome: &Outcome) -> Result<bool, JournalError> {
+        let same = match (&self.state, outcome) {
+            (IntentState::Pending, _) => return Ok(true),
+            (IntentState::Done { provider_id: a }, Outcome::Done { provider_id: b }) => a == b,
+            (IntentState::NotDone { reason: a }, Outcome::NotDone { reason: b }) => a == b,
+            _ => false,
+        };
+        if same {
+            Ok(false)
+        } else {
+            Err(JournalError::AlreadySettled {
+                provider: self.key.provider.clone(),
+                operation: self.key.operation.clone(),
+                field: self.key.field.clone(),
+            })
+        }
+    }
+}
+
+/// The answer of [`JournalStore::begin`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "an Existing intent must be resolved, not sent again"]
+pub enum Begin {
+    /// The intent is written: send the create, then settle it.
+    Fresh,
+    /// This create is journalled already (same key, same digest): do not
+    /// send it blindly. Settled: its outcome is the answer. Pending: resolve
+    /// it by the provider's look-up first.
+    Existing(Intent),
+}
+
+impl Begin {
+    /// The answer to `new` when `existing` holds its key: [`Begin::Existing`]
+    /// when the digests match, [`JournalError::Conflict`] when they do not.
+    pub fn against(existing: Intent, new: &NewIntent) -> Result<Self, JournalError> {
+        if existing.digest == new.digest {
+            Ok(Self::Existing(existing))
+        } else {
+            Err(JournalError::Conflict {
+                provider: new.key.provider.clone(),
+                operation: new.key.operation.clone(),
+                field: new.key.field.clone(),
+            })
+        }
+    }
+}
+
+/// The journal call an error happened in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JournalStep {
+    /// Opening the store or creating its schema.
+    Open,
+    /// [`JournalStore::begin`]: the create was not sent.
+    Begin,
+    /// [`JournalStore::settle`]: the answer came, but is not recorded; the
+    /// intent stays pending and a recovery resolves it.
+    Settle,
+    /// [`JournalStore::claim_pending`].
+    Claim,
+    /// [`JournalStore::release`].
+    Release,
+    /// [`JournalStore::get`].
+    Get,
+}
+
+impl JournalStep {
+    fn consequence(self) -> &'static str {
+        match self {
+            Self::Open => "the journal is not open",
+            Self::Begin => "the create was not sent",
+            Self::Settle => "the answer is not recorded, the intent stays pending",
+            Self::Claim => "nothing was claimed",
+            Self::Release => "the lease runs until it expires",
+            Self::Get => "nothing was read",
+        }
+    }
+}
+
+impl fmt::Display for JournalStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Open => "open",
+            Self::Begin => "begin",
+            Self::Settle => "settle",
+            Self::Claim => "claim",
+            Self::Release => "release",
+            Self::Get => "get",
+        })
+    }
+}
+
+/// A store's own error (SQLite's, PostgreSQL's, a service's database's).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Why a journal call failed. Errors name the provider, operation and key
+/// field, never the key's value or the request.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JournalError {
+    /// The store could not be reached or written (I/O, connection, lock).
+    #[error("intent journal unavailable during {step}: {}", step.consequence())]
+    Unavailable {
+        /// The call that failed.
+        step: JournalStep,
+        /// The store's error.
+        #[source]
+        source: BoxError,
+    },
+    /// The key is journalled for a different request (another digest): a
+    /// reused key, refused before sending. The create was not sent.
+    #[error(
+        "{provider} {operation}: this {field} is journalled for a different request; \
+         refused, the create was not sent"
+    )]
+    Conflict {
+        /// The provider.
+        provider: String,
+        /// The operation.
+        operation: String,
+        /// The reconcile key's field name.
+        field: String,
+    },
+    /// No intent under this key (settle of an intent never begun).
+    #[error("{provider} {operation}: no intent journalled under this {field}")]
+    NotFound {
+        /// The provider.
+        provider: String,
+        /// The operation.
+        operation: String,
+        /// The reconcile key's field name.
+        field: String,
+    },
+    /// The intent is settled with another outcome; settling is final.
+    #[error("{provider} {operation}: the intent under this {field} is already settled otherwise")]
+    AlreadySettled {
+        /// The provider.
+        provider: String,
+        /// The operation.
+        operation: String,
+        /// The reconcile key's field name.
+        field: String,
+    },
+    /// The store holds a record this SDK cannot read (an unknown state, a
+    /// digest of the wrong length): written by something else.
+    #[error("intent journal record unreadable during {step} ({what}): {}", step.consequence())]
+    Corrupt {
+        /// The call that read it.
+        step: JournalStep,
+        /// What was wrong.
+        what: &'static str,
+    },
+}
+
+impl JournalError {
+    /// A store's error during `step`.
+    pub fn unavailable(step: JournalStep, source: impl Into<BoxError>) -> Self {
+        Self::Unavailable {
+            step,
+            source: source.into(),
+        }
+    }
+
+    /// Whether this error means the create was not sent (an error of
+    /// [`JournalStore::begin`]); a create whose intent cannot be written must
+    /// not be sent.
+    pub fn create_not_sent(&self) -> bool {
+        match self {
+            Self::Conflict { .. } => true,
+            Self::Unavailable { step, .. } | Self::Corrupt { step, .. } => {
+                *step == JournalStep::Begin
+            }
+            Self::NotFound { .. } | Self::AlreadySettled { .. } => false,
+        }
+    }
+
+    pub(crate) fn not_found(key: &IntentKey) -> Self {
+        Self::NotFound {
+            provider: key.provider.clone(),
+            operation: key.operation.clone(),
+            field: key.field.clone(),
+        }
+    }
+}
+
+/// Where intents are kept. `Arc<dyn JournalStore>` is how clients hold one.
+///
+/// Implementations must make `begin` atomic per key (two concurrent `begin`s
+/// of one key: one `Fresh`, the other `Existing` or `Conflict`) and
+/// `claim_pending` atomic per intent (two concurrent claims never return the
+/// same intent). Times are the store's; see the [module](self) for the
+/// protocol and its guarantees.
+#[async_trait]
+pub trait JournalStore: Send + Sync {
+    /// Writes `intent` as pending before its create is sent. An error means
+    /// the create must not be sent ([`JournalError::create_not_sent`]).
+    async fn begin(&self, intent: &NewIntent) -> Result<Begin, JournalError>;
+
+    /// Records the definite outcome of the create under `key` and ends any
+    /// lease on it. Settling again with the same outcome is `Ok`.
+    async fn settle(&self, key: &IntentKey, outcome: Outcome) -> Result<(), JournalError>;
+
+    /// Claims up to `limit` pending intents of `provider` written at least
+    /// `older_than` ago whose lease, if any, has expired, oldest first: each
+    /// gets a lease of `lease` from now and one more [`Intent::attempts`].
+    /// The intents are returned as claimed.
+    async fn claim_pending(
+        &self,
+        provider: &str,
+        older_than: Duration,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<Intent>, JournalError>;
+
+    /// Ends the lease of a `claimed` intent whose look-up could not tell, so
+    /// the next recovery may claim it at once. A no-op when the intent was
+    /// settled or claimed again since (its attempts differ).
+    async fn release(&self, claimed: &Intent) -> Result<(), JournalError>;
+
+    /// The intent under `key`, if any.
+    async fn get(&self, key: &IntentKey) -> Result<Option<Intent>, JournalError>;
+}
+
+/// `d`, at most [`MAX_DURATION`].
+pub(crate) fn clamp(d: Duration) -> Duration {
+    d.min(MAX_DURATION)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> IntentKey {
+        IntentKey::new("dtone", "create_transaction", "external_id", "order-1")
+    }
+
+    #[test]
+    fn digest_is_sha256_of_the_body() {
+        let digest = RequestDigest::of(b"abc");
+        assert_eq!(
+            digest.to_string(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(RequestDigest::from_slice(digest.as_bytes()), Some(digest));
+        assert_eq!(RequestDigest::from_slice(&[0; 31]), None);
+        assert!(format!("{digest:?}").starts_with("RequestDigest(ba7816bf"));
+    }
+
+    #[test]
+    fn begin_against_an_existing_intent() {
+        let existing = Intent::new(key(), RequestDigest::of(b"one"), SystemTime::UNIX_EPOCH);
+        let same = NewIntent::new(key(), RequestDigest::of(b"one"));
+        let other = NewIntent::new(key(), RequestDigest::of(b"two"));
+        assert_eq!(
+            Begin::against(existing.clone(), &same).ok(),
+            Some(Begin::Existing(existing.clone()))
+        );
+        let err = Begin::against(existing, &other).err();
+        assert!(matches!(err, Some(JournalError::Conflict { .. })));
+        let err = err.map(|e| (e.to_string(), e.create_not_sent()));
+        assert_eq!(
+            err,
+            Some((
+                "dtone create_transaction: this external_id is journalled for a different \
+                 request; refused, the create was not sent"
+                    .to_owned(),
+                true
+            ))
+        );
+    }
+
+    #[test]
+    fn settling_is_final() {
+        let mut intent = Intent::new(key(), RequestDigest::of(b"one"), SystemTime::UNIX_EPOCH);
+        let done = Outcome::Done {
+            provider_id: Some("42".into()),
+        };
+        assert!(matches!(intent.check_settle(&done), Ok(true)));
+        intent.state = done.clone().into();
+        assert!(matches!(intent.check_settle(&done), Ok(false)));
+        let not_done = Outcome::NotDone {
+            reason: "refused".into(),
+        };
+        assert!(matches!(
+            intent.check_settle(&not_done),
+            Err(JournalError::AlreadySettled { .. })
+        ));
+    }
+
+    #[test]
+    fn errors_say_whether_the_create_was_sent() {
+        let begin = JournalError::unavailable(JournalStep::Begin, "disk full");
+        assert!(begin.create_not_sent());
+        assert_eq!(
+            begin.to_string(),
+            "intent journal unavailable during begin: the create was not sent"
+        );
+        let settle = JournalError::unavailable(JournalStep::Settle, "disk full");
+        assert!(!settle.create_not_sent());
+        assert_eq!(
+            settle.to_string(),
+            "intent journal unavailable during settle: the answer is not recorded, \
+             the intent stays pending"
+        );
+        assert!(
+            !JournalError::not_found(&key())
+                .to_string()
+                .contains("order-1")
+        );
+    }
+
+    #[test]
+    fn durations_are_clamped() {
+        assert_eq!(clamp(Duration::MAX), MAX_DURATION);
+        assert_eq!(clamp(Duration::from_secs(1)), Duration::from_secs(1));
+    }
+}

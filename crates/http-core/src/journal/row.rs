@@ -1,0 +1,144 @@
+//! An intent as the SQL stores keep it: one row, columns in a fixed order,
+//! times in milliseconds since the Unix epoch.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::{Intent, IntentKey, IntentState, JournalError, JournalStep, RequestDigest};
+
+/// One stored intent, as read from a row, before it is checked.
+pub(crate) struct Row {
+    pub(crate) provider: String,
+    pub(crate) operation: String,
+    pub(crate) key_field: String,
+    pub(crate) key_value: String,
+    pub(crate) digest: Vec<u8>,
+    pub(crate) created_at_ms: i64,
+    pub(crate) state: String,
+    pub(crate) provider_id: Option<String>,
+    pub(crate) reason: Option<String>,
+    pub(crate) attempts: i64,
+    pub(crate) lease_until_ms: Option<i64>,
+}
+
+impl Row {
+    /// The intent this row holds, or [`JournalError::Corrupt`] when another
+    /// writer left it unreadable.
+    pub(crate) fn into_intent(self, step: JournalStep) -> Result<Intent, JournalError> {
+        let corrupt = |what| JournalError::Corrupt { step, what };
+        let digest = RequestDigest::from_slice(&self.digest)
+            .ok_or_else(|| corrupt("a digest that is not 32 bytes"))?;
+        let state = match self.state.as_str() {
+            "pending" => IntentState::Pending,
+            "done" => IntentState::Done {
+                provider_id: self.provider_id,
+            },
+            "not_done" => IntentState::NotDone {
+                reason: self.reason.unwrap_or_default(),
+            },
+            _ => return Err(corrupt("an unknown state")),
+        };
+        let attempts =
+            u32::try_from(self.attempts).map_err(|_| corrupt("an attempt count out of range"))?;
+        let key = IntentKey::new(
+            self.provider,
+            self.operation,
+            self.key_field,
+            self.key_value,
+        );
+        let mut intent = Intent::new(key, digest, from_ms(self.created_at_ms));
+        intent.state = state;
+        intent.attempts = attempts;
+        intent.lease_until = self.lease_until_ms.map(from_ms);
+        Ok(intent)
+    }
+}
+
+/// Milliseconds since the Unix epoch; times before it are 0, times beyond
+/// `i64` milliseconds are `i64::MAX`. (PostgreSQL's times are the server's:
+/// only SQLite writes the process's clock.)
+#[cfg(any(test, feature = "journal-sqlite"))]
+pub(crate) fn to_ms(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |since| {
+        i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+    })
+}
+
+/// A duration in whole milliseconds (durations are clamped to
+/// [`MAX_DURATION`](super::MAX_DURATION), far below `i64::MAX` ms).
+pub(crate) fn duration_ms(duration: Duration) -> i64 {
+    i64::try_from(super::clamp(duration).as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The time `ms` milliseconds after the Unix epoch (negative ones are the
+/// epoch).
+pub(crate) fn from_ms(ms: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
+
+/// `limit` as SQL's `LIMIT`.
+pub(crate) fn sql_limit(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(state: &str, digest: Vec<u8>) -> Row {
+        Row {
+            provider: "dtone".into(),
+            operation: "create_transaction".into(),
+            key_field: "external_id".into(),
+            key_value: "order-1".into(),
+            digest,
+            created_at_ms: 1_700_000_000_123,
+            state: state.into(),
+            provider_id: Some("42".into()),
+            reason: None,
+            attempts: 2,
+            lease_until_ms: None,
+        }
+    }
+
+    #[test]
+    fn a_row_reads_back_as_the_intent() {
+        let intent = row("done", vec![7; 32]).into_intent(JournalStep::Get);
+        let intent = intent.ok();
+        assert_eq!(
+            intent
+                .as_ref()
+                .map(|i| (&i.state, i.attempts, to_ms(i.created_at))),
+            Some((
+                &IntentState::Done {
+                    provider_id: Some("42".into())
+                },
+                2,
+                1_700_000_000_123
+            ))
+        );
+    }
+
+    #[test]
+    fn unreadable_rows_are_corrupt() {
+        for bad in [row("maybe", vec![7; 32]), row("pending", vec![7; 31])] {
+            assert!(matches!(
+                bad.into_intent(JournalStep::Claim),
+                Err(JournalError::Corrupt {
+                    step: JournalStep::Claim,
+                    ..
+                })
+            ));
+        }
+    }
+
+    #[test]
+    fn times_round_trip_in_milliseconds() {
+        assert_eq!(to_ms(from_ms(42)), 42);
+        assert_eq!(from_ms(-5), UNIX_EPOCH);
+        assert_eq!(
+            duration_ms(Duration::MAX),
+            duration_ms(super::super::MAX_DURATION)
+        );
+        assert_eq!(sql_limit(usize::MAX), i64::MAX);
+    }
+}

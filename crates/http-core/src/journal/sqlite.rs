@@ -1,0 +1,358 @@
+//! [`SqliteJournal`]: the embedded journal for one process (or a few on one
+//! machine), one SQLite file.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
+
+use super::row::{Row, duration_ms, sql_limit, to_ms};
+use super::{
+    Begin, Intent, IntentKey, JournalError, JournalStep, JournalStore, NewIntent, Outcome,
+    async_trait,
+};
+
+/// How long a call waits for another connection's write lock on the file.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The migrations, in order; each runs once per file, recorded in
+/// `partner_sdk_journal_migrations`.
+const MIGRATIONS: &[(i64, &str)] = &[(
+    1,
+    "CREATE TABLE IF NOT EXISTS partner_sdk_intents (
+        provider       TEXT    NOT NULL,
+        operation      TEXT    NOT NULL,
+        key_field      TEXT    NOT NULL,
+        key_value      TEXT    NOT NULL,
+        digest         BLOB    NOT NULL,
+        created_at_ms  INTEGER NOT NULL,
+        state          TEXT    NOT NULL CHECK (state IN ('pending', 'done', 'not_done')),
+        provider_id    TEXT,
+        reason         TEXT,
+        attempts       INTEGER NOT NULL DEFAULT 0,
+        lease_until_ms INTEGER,
+        settled_at_ms  INTEGER,
+        PRIMARY KEY (provider, operation, key_field, key_value)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS partner_sdk_intents_pending
+        ON partner_sdk_intents (provider, created_at_ms) WHERE state = 'pending';",
+)];
+
+/// The columns [`read_row`] reads, in its order.
+macro_rules! columns {
+    () => {
+        "provider, operation, key_field, key_value, digest, created_at_ms, state, provider_id, \
+         reason, attempts, lease_until_ms"
+    };
+}
+
+/// The match on one intent's key, parameters `?1` to `?4`.
+macro_rules! where_key {
+    () => {
+        "provider = ?1 AND operation = ?2 AND key_field = ?3 AND key_value = ?4"
+    };
+}
+
+// The statements, whole at compile time so the connection's statement cache
+// parses each once (parsing was half of a create's cost).
+const SELECT: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM partner_sdk_intents WHERE ",
+    where_key!()
+);
+const INSERT: &str = "INSERT INTO partner_sdk_intents (provider, operation, key_field, key_value, \
+                      digest, created_at_ms, state, attempts) \
+                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0) ON CONFLICT DO NOTHING";
+const SETTLE: &str = concat!(
+    "UPDATE partner_sdk_intents SET state = ?5, provider_id = ?6, reason = ?7, \
+     settled_at_ms = ?8, lease_until_ms = NULL WHERE ",
+    where_key!()
+);
+// One statement takes the write lock for the whole claim, so two
+// connections never claim the same intent.
+const CLAIM: &str = concat!(
+    "UPDATE partner_sdk_intents SET attempts = attempts + 1, lease_until_ms = ?3 \
+     WHERE (provider, operation, key_field, key_value) IN ( \
+         SELECT provider, operation, key_field, key_value FROM partner_sdk_intents \
+         WHERE provider = ?1 AND state = 'pending' AND created_at_ms <= ?2 \
+           AND (lease_until_ms IS NULL OR lease_until_ms <= ?4) \
+         ORDER BY created_at_ms LIMIT ?5) \
+     RETURNING ",
+    columns!()
+);
+const RELEASE: &str = concat!(
+    "UPDATE partner_sdk_intents SET lease_until_ms = NULL WHERE ",
+    where_key!(),
+    " AND state = 'pending' AND attempts = ?5"
+);
+
+/// The journal in one SQLite file (SQLite compiled in: nothing to install).
+///
+/// [`SqliteJournal::open`] creates the file and its table when missing and
+/// sets WAL mode with `synchronous=FULL`: an intent is on disk when `begin`
+/// or `settle` returns, so it survives the process being killed, or the
+/// machine losing power. Each call runs on tokio's blocking pool over one
+/// connection; several journals (or processes) may open the same file, and
+/// their claims exclude each other. A file on a network share is not
+/// supported (SQLite's locks are not reliable there): replicas on several
+/// machines share `PostgresJournal` (feature `journal-postgres`).
+#[derive(Clone)]
+pub struct SqliteJournal {
+    conn: Arc<Mutex<Connection>>,
+    path: Arc<PathBuf>,
+}
+
+impl std::fmt::Debug for SqliteJournal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteJournal")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteJournal {
+    /// Opens the journal at `path`, creating the file and its schema when
+    /// they are missing (or completing an older schema). The directory must
+    /// exist.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self, JournalError> {
+        let path = path.as_ref().to_path_buf();
+        let opened = path.clone();
+        let conn = tokio::task::spawn_blocking(move || open_file(&opened))
+            .await
+            .map_err(|e| JournalError::unavailable(JournalStep::Open, e))?
+            .map_err(|e| JournalError::unavailable(JournalStep::Open, e))?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            path: Arc::new(path),
+        })
+    }
+
+    /// The file this journal is kept in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `work` on the connection on tokio's blocking pool.
+    async fn run<T: Send + 'static>(
+        &self,
+        step: JournalStep,
+        work: impl FnOnce(&mut Connection) -> Result<T, JournalError> + Send + 'static,
+    ) -> Result<T, JournalError> {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            // A panic mid-call leaves SQLite consistent: an open transaction
+            // is rolled back when dropped.
+            let mut conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| JournalError::unavailable(step, e))?
+    }
+}
+
+fn open_file(path: &Path) -> rusqlite::Result<Connection> {
+    let mut conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // The journal mode is persistent and answers with the mode now in force.
+    let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS partner_sdk_journal_migrations (
+            version       INTEGER PRIMARY KEY,
+            applied_at_ms INTEGER NOT NULL
+        )",
+    )?;
+    let applied: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM partner_sdk_journal_migrations",
+        [],
+        |row| row.get(0),
+    )?;
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > applied) {
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO partner_sdk_journal_migrations (version, applied_at_ms) VALUES (?1, ?2)",
+            params![version, to_ms(SystemTime::now())],
+        )?;
+    }
+    tx.commit()
+}
+
+fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok(Row {
+        provider: row.get(0)?,
+        operation: row.get(1)?,
+        key_field: row.get(2)?,
+        key_value: row.get(3)?,
+        digest: row.get(4)?,
+        created_at_ms: row.get(5)?,
+        state: row.get(6)?,
+        provider_id: row.get(7)?,
+        reason: row.get(8)?,
+        attempts: row.get(9)?,
+        lease_until_ms: row.get(10)?,
+    })
+}
+
+fn select(
+    conn: &Connection,
+    key: &IntentKey,
+    step: JournalStep,
+) -> Result<Option<Intent>, JournalError> {
+    conn.prepare_cached(SELECT)
+        .and_then(|mut statement| {
+            statement
+                .query_row(
+                    params![key.provider(), key.operation(), key.field(), key.value()],
+                    read_row,
+                )
+                .optional()
+        })
+        .map_err(|e| JournalError::unavailable(step, e))?
+        .map(|row| row.into_intent(step))
+        .transpose()
+}
+
+#[async_trait]
+impl JournalStore for SqliteJournal {
+    async fn begin(&self, intent: &NewIntent) -> Result<Begin, JournalError> {
+        let intent = intent.clone();
+        self.run(JournalStep::Begin, move |conn| {
+            let step = JournalStep::Begin;
+            let key = &intent.key;
+            let inserted = conn
+                .prepare_cached(INSERT)
+                .and_then(|mut statement| {
+                    statement.execute(params![
+                        key.provider(),
+                        key.operation(),
+                        key.field(),
+                        key.value(),
+                        intent.digest.as_bytes().as_slice(),
+                        to_ms(SystemTime::now()),
+                    ])
+                })
+                .map_err(|e| JournalError::unavailable(step, e))?;
+            if inserted == 1 {
+                return Ok(Begin::Fresh);
+            }
+            // Intents are never deleted: the row that refused the insert is there.
+            match select(conn, key, step)? {
+                Some(existing) => Begin::against(existing, &intent),
+                None => Err(JournalError::Corrupt {
+                    step,
+                    what: "an intent refused as existing but not found",
+                }),
+            }
+        })
+        .await
+    }
+
+    async fn settle(&self, key: &IntentKey, outcome: Outcome) -> Result<(), JournalError> {
+        let key = key.clone();
+        self.run(JournalStep::Settle, move |conn| {
+            let step = JournalStep::Settle;
+            let unavailable = |e| JournalError::unavailable(step, e);
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
+            let intent = select(&tx, &key, step)?.ok_or_else(|| JournalError::not_found(&key))?;
+            if !intent.check_settle(&outcome)? {
+                return Ok(());
+            }
+            let (state, provider_id, reason) = match &outcome {
+                Outcome::Done { provider_id } => ("done", provider_id.as_deref(), None),
+                Outcome::NotDone { reason } => ("not_done", None, Some(reason.as_str())),
+            };
+            tx.prepare_cached(SETTLE)
+                .and_then(|mut statement| {
+                    statement.execute(params![
+                        key.provider(),
+                        key.operation(),
+                        key.field(),
+                        key.value(),
+                        state,
+                        provider_id,
+                        reason,
+                        to_ms(SystemTime::now()),
+                    ])
+                })
+                .map_err(unavailable)?;
+            tx.commit().map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn claim_pending(
+        &self,
+        provider: &str,
+        older_than: Duration,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<Intent>, JournalError> {
+        let provider = provider.to_owned();
+        self.run(JournalStep::Claim, move |conn| {
+            let step = JournalStep::Claim;
+            let now = to_ms(SystemTime::now());
+            let mut statement = conn
+                .prepare_cached(CLAIM)
+                .map_err(|e| JournalError::unavailable(step, e))?;
+            let rows = statement
+                .query_map(
+                    params![
+                        provider,
+                        now.saturating_sub(duration_ms(older_than)),
+                        now.saturating_add(duration_ms(lease)),
+                        now,
+                        sql_limit(limit),
+                    ],
+                    read_row,
+                )
+                .map_err(|e| JournalError::unavailable(step, e))?
+                .collect::<rusqlite::Result<Vec<Row>>>()
+                .map_err(|e| JournalError::unavailable(step, e))?;
+            let mut claimed = rows
+                .into_iter()
+                .map(|row| row.into_intent(step))
+                .collect::<Result<Vec<_>, _>>()?;
+            claimed.sort_by_key(|intent| intent.created_at);
+            Ok(claimed)
+        })
+        .await
+    }
+
+    async fn release(&self, claimed: &Intent) -> Result<(), JournalError> {
+        let key = claimed.key.clone();
+        let attempts = claimed.attempts;
+        self.run(JournalStep::Release, move |conn| {
+            conn.prepare_cached(RELEASE)
+                .and_then(|mut statement| {
+                    statement.execute(params![
+                        key.provider(),
+                        key.operation(),
+                        key.field(),
+                        key.value(),
+                        attempts
+                    ])
+                })
+                .map(drop)
+                .map_err(|e| JournalError::unavailable(JournalStep::Release, e))
+        })
+        .await
+    }
+
+    async fn get(&self, key: &IntentKey) -> Result<Option<Intent>, JournalError> {
+        let key = key.clone();
+        self.run(JournalStep::Get, move |conn| {
+            select(conn, &key, JournalStep::Get)
+        })
+        .await
+    }
+}
