@@ -85,8 +85,20 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
-            .field("auth_url", &self.auth_url)
+            .field(
+                "base_url",
+                &self
+                    .base_url
+                    .as_deref()
+                    .map(partner_sdk_core::secret::without_userinfo),
+            )
+            .field(
+                "auth_url",
+                &self
+                    .auth_url
+                    .as_deref()
+                    .map(partner_sdk_core::secret::without_userinfo),
+            )
             .field("credentials", &self.credentials)
             .field("settings", &self.settings)
             .finish_non_exhaustive()
@@ -136,6 +148,8 @@ impl ClientBuilder {
             .ok_or_else(|| config("bbti: auth_url is required"))?;
         let (client_id, client_secret) = self.credentials.required()?;
         let mut token_url = parse_base_url(&auth_raw)?;
+        self.settings
+            .check_credentials_url("bbti", "auth_url", &token_url)?;
         token_url
             .path_segments_mut()
             .map_err(|_| config("bbti: auth_url cannot carry a path"))?

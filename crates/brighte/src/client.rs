@@ -64,7 +64,10 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
+            .field(
+                "base_url",
+                &partner_sdk_core::secret::without_userinfo(&self.base_url),
+            )
             .field("vendor_prefix", &self.vendor_prefix)
             .field("public_prefix", &self.public_prefix)
             .field("credentials", &self.credentials)

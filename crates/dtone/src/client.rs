@@ -102,7 +102,13 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
+            .field(
+                "base_url",
+                &self
+                    .base_url
+                    .as_deref()
+                    .map(partner_sdk_core::secret::without_userinfo),
+            )
             .field("credentials", &self.credentials)
             .field("settings", &self.settings)
             .finish_non_exhaustive()

@@ -32,6 +32,24 @@ pub fn redacted<T: ?Sized>(_: &T) -> Redacted<()> {
     Redacted(())
 }
 
+/// A URL as given, with any user info (`user:password@`) before its host
+/// replaced by [`REDACTED`], for `Debug` output and error messages.
+///
+/// ```
+/// use partner_sdk_core::secret::without_userinfo;
+/// assert_eq!(without_userinfo("https://u:pw@api.example/x?q=1"), "https://[REDACTED]@api.example/x?q=1");
+/// assert_eq!(without_userinfo("https://api.example/a@b"), "https://api.example/a@b");
+/// ```
+pub fn without_userinfo(raw: &str) -> std::borrow::Cow<'_, str> {
+    let authority_start = raw.find("://").map_or(0, |i| i + 3);
+    let rest = &raw[authority_start..];
+    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_len].rfind('@') {
+        Some(at) => format!("{}{REDACTED}{}", &raw[..authority_start], &rest[at..]).into(),
+        None => raw.into(),
+    }
+}
+
 /// Builds a [`SecretString`] from anything string-like.
 pub fn secret(value: impl Into<String>) -> SecretString {
     SecretString::from(value.into())

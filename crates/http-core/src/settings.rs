@@ -42,6 +42,10 @@ pub struct HttpSettings {
     pub max_response_body: Option<u64>,
     /// Most pages one listing stream fetches (default 10 000).
     pub max_pages: Option<u32>,
+    /// Lets credentials (a client secret, a token, a session, a signed key)
+    /// go over plain `http` to a host that is not loopback. Off by default:
+    /// such a URL is refused at `build()`.
+    pub allow_http_credentials: bool,
 }
 
 impl fmt::Debug for HttpSettings {
@@ -55,6 +59,7 @@ impl fmt::Debug for HttpSettings {
             .field("hooks", &self.hooks.is_some())
             .field("max_response_body", &self.max_response_body)
             .field("max_pages", &self.max_pages)
+            .field("allow_http_credentials", &self.allow_http_credentials)
             .finish()
     }
 }
@@ -94,7 +99,31 @@ impl HttpSettings {
             hooks: self.hooks.clone().or_else(|| base.hooks.clone()),
             max_response_body: self.max_response_body.or(base.max_response_body),
             max_pages: self.max_pages.or(base.max_pages),
+            allow_http_credentials: self.allow_http_credentials || base.allow_http_credentials,
         }
+    }
+
+    /// Refuses a URL that credentials would reach in clear text: `http` to
+    /// a host that is not loopback (`127.0.0.0/8`, `::1`, `localhost`),
+    /// unless [`allow_http_credentials`](Self::allow_http_credentials) is
+    /// set. `field` names the builder setting in the error.
+    pub fn check_credentials_url(
+        &self,
+        provider: &'static str,
+        field: &'static str,
+        url: &Url,
+    ) -> Result<()> {
+        if url.scheme() != "http" || self.allow_http_credentials || is_loopback(url) {
+            return Ok(());
+        }
+        Err(crate::error::Error::Config(
+            format!(
+                "{provider}: {field} would send credentials in clear text (http) to {}; use https, \
+                 or allow_http_credentials() on a network you control",
+                url.host_str().unwrap_or("?")
+            )
+            .into(),
+        ))
     }
 
     /// The injected client, or a new one with the configured connect
@@ -111,6 +140,19 @@ impl HttpSettings {
                 default_http_client(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
             }
         }
+    }
+}
+
+/// True for a URL whose host is this machine.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        None => false,
     }
 }
 
@@ -184,6 +226,16 @@ macro_rules! http_settings_methods {
             self.$field.max_pages = Some(pages);
             self
         }
+
+        /// Lets credentials go over plain `http` to a host that is not
+        /// loopback (a test network you control). Without it, `build()`
+        /// refuses such a URL for the API or the token endpoint: the client
+        /// secret or token would cross the network in clear text. Loopback
+        /// (the sandbox) needs no opt-in.
+        pub fn allow_http_credentials(mut self) -> Self {
+            self.$field.allow_http_credentials = true;
+            self
+        }
     };
 }
 
@@ -192,6 +244,40 @@ mod tests {
     use super::*;
     use crate::error::Error;
     use crate::exchange::TLS;
+
+    #[test]
+    fn credentials_over_http_go_to_loopback_only_unless_allowed() {
+        let settings = HttpSettings::default();
+        for ok in [
+            "https://api.example",
+            "http://127.0.0.1:8080",
+            "http://[::1]:9",
+            "http://localhost/x",
+            "http://sandbox.localhost",
+        ] {
+            let url = Url::parse(ok).unwrap();
+            assert!(
+                settings
+                    .check_credentials_url("demo", "auth_url", &url)
+                    .is_ok(),
+                "{ok}"
+            );
+        }
+        let url = Url::parse("http://auth.example/token").unwrap();
+        let err = settings
+            .check_credentials_url("demo", "auth_url", &url)
+            .unwrap_err();
+        assert!(err.to_string().contains("auth_url"), "{err}");
+        let allowed = HttpSettings {
+            allow_http_credentials: true,
+            ..HttpSettings::default()
+        };
+        assert!(
+            allowed
+                .check_credentials_url("demo", "auth_url", &url)
+                .is_ok()
+        );
+    }
 
     #[test]
     fn https_needs_a_tls_feature_and_http_does_not() {

@@ -100,8 +100,20 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
-            .field("token_url", &self.token_url)
+            .field(
+                "base_url",
+                &self
+                    .base_url
+                    .as_deref()
+                    .map(partner_sdk_core::secret::without_userinfo),
+            )
+            .field(
+                "token_url",
+                &self
+                    .token_url
+                    .as_deref()
+                    .map(partner_sdk_core::secret::without_userinfo),
+            )
             .field("credentials", &self.credentials)
             .field("scope", &self.scope)
             .field("app_name", &self.app_name)
@@ -171,6 +183,8 @@ impl ClientBuilder {
             .token_url
             .ok_or_else(|| config("tradein-promo: token_url is required"))?;
         let token_url = parse_base_url(&token_url)?;
+        self.settings
+            .check_credentials_url(PROVIDER, "token_url", &token_url)?;
         let (client_id, client_secret) = self.credentials.required()?;
         let scope = self
             .scope

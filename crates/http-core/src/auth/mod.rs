@@ -81,6 +81,13 @@ pub trait Auth: Send + Sync + fmt::Debug + 'static {
         let _ = generation;
         false
     }
+
+    /// True when requests carry credentials (the default), so that the
+    /// transport refuses to send them in clear text to a host that is not
+    /// loopback ([`HttpSettings::check_credentials_url`](crate::HttpSettings::check_credentials_url)).
+    fn sends_credentials(&self) -> bool {
+        true
+    }
 }
 
 /// No authentication (public endpoints).
@@ -94,5 +101,9 @@ impl Auth for NoAuth {
 
     fn ready(&self) -> Option<Result<Credentials>> {
         Some(Ok(Credentials::default()))
+    }
+
+    fn sends_credentials(&self) -> bool {
+        false
     }
 }

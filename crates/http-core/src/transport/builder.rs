@@ -32,7 +32,13 @@ impl fmt::Debug for TransportBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TransportBuilder")
             .field("provider", &self.provider)
-            .field("base_url", &self.base_url)
+            .field(
+                "base_url",
+                &self
+                    .base_url
+                    .as_deref()
+                    .map(crate::secret::without_userinfo),
+            )
             .field("settings", &self.settings)
             .field("auth", &self.auth)
             .finish_non_exhaustive()
@@ -153,6 +159,10 @@ impl TransportBuilder {
             Error::Config(format!("{}: base_url is required", self.provider).into())
         })?;
         let base = parse_base_url(&raw)?;
+        if self.auth.sends_credentials() {
+            self.settings
+                .check_credentials_url(self.provider, "base_url", &base)?;
+        }
         let http = match &self.settings.http {
             Some(http) => http.clone(),
             None => {
@@ -204,13 +214,25 @@ impl TransportBuilder {
     }
 }
 
-/// Parses and checks a base URL: absolute http(s), able to carry a path.
+/// Parses and checks a base URL: absolute http(s), able to carry a path,
+/// and without user info (a password in a URL ends up in logs and proxies;
+/// credentials go through the builder's `credentials`). An error never
+/// repeats a password the URL holds.
 pub fn parse_base_url(raw: &str) -> Result<Url> {
-    let url = Url::parse(raw.trim())
-        .map_err(|e| Error::Config(format!("base URL {raw:?}: {e}").into()))?;
+    let shown = crate::secret::without_userinfo(raw.trim());
+    let url =
+        Url::parse(raw.trim()).map_err(|e| Error::Config(format!("URL {shown:?}: {e}").into()))?;
     if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
         return Err(Error::Config(
-            format!("base URL {raw:?} must be an absolute http(s) URL").into(),
+            format!("URL {shown:?} must be an absolute http(s) URL").into(),
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Config(
+            format!(
+                "URL {shown:?} carries a user name or password: give credentials to the builder's `credentials` instead"
+            )
+            .into(),
         ));
     }
     Ok(url)
@@ -232,6 +254,26 @@ mod tests {
             Transport::builder("demo").build(),
             Err(Error::Config(_))
         ));
+    }
+
+    #[test]
+    fn a_url_with_user_info_is_refused_without_repeating_the_password() {
+        for raw in [
+            "https://user:hunter2@api.example/v1",
+            "http://:hunter2@127.0.0.1:9",
+            "https://user@api.example",
+        ] {
+            let builder = Transport::builder("demo").base_url(raw);
+            assert!(!format!("{builder:?}").contains("hunter2"));
+            let err = builder.build().unwrap_err();
+            assert!(matches!(err, Error::Config(_)), "{err:?}");
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(shown.contains("user name or password"), "{shown}");
+        }
+        // Not even when the URL does not parse.
+        let err = parse_base_url("htp://u:hunter2@[bad").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
     }
 
     #[test]
