@@ -446,6 +446,18 @@ impl Client {
         }
     }
 
+    /// The vendor API's future for a DELETE: `None` when an attempt whose
+    /// answer was lost did it ([`partner_sdk_core::Transport::send_delete`]).
+    pub(crate) fn vendor_send_delete<T: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = partner_sdk_core::Result<Option<T>>> + use<'_, T> {
+        match &self.vendor {
+            Some(vendor) => Either::Left(vendor.api.send_delete(request)),
+            None => Either::Right(ready(Err(no_vendor_api()))),
+        }
+    }
+
     /// The public API's future for `request`.
     pub(crate) fn public_send<T: DeserializeOwned>(
         &self,

@@ -159,6 +159,11 @@ impl ErrorBody for BrighteErrorBody {
         }
     }
 
+    /// HTTP 404, or Brighte's own 4041 ("not found") whatever the status.
+    fn is_not_found(&self, status: StatusCode, fields: &ProviderError) -> bool {
+        status == StatusCode::NOT_FOUND || fields.code.as_deref() == Some("4041")
+    }
+
     fn is_unauthorized(&self, status: StatusCode, fields: &ProviderError) -> bool {
         status == StatusCode::UNAUTHORIZED && matches!(fields.code.as_deref(), None | Some("4010"))
     }

@@ -206,12 +206,17 @@ impl Client {
         Ok(e.quote)
     }
 
-    /// Cancels a quote (`DELETE quote/{id}`).
-    pub async fn delete_quote(&self, quote_id: &str) -> Result<Quote> {
+    /// Cancels a quote (`DELETE quote/{id}`) and returns it. `None` when an
+    /// attempt was sent and its answer lost, and the retry found no such
+    /// quote: the lost attempt cancelled it. A quote not found on the first
+    /// attempt is an error ([`ErrorCode::NotFound`](crate::ErrorCode::NotFound)).
+    pub async fn delete_quote(&self, quote_id: &str) -> Result<Option<Quote>> {
         check_id("quote_id", quote_id)?;
-        let e: QuoteEnvelope = self
-            .vendor_send(crate::client::delete("delete_quote", "/quote/{id}").param(quote_id))
+        let e: Option<QuoteEnvelope> = self
+            .vendor_send_delete(
+                crate::client::delete("delete_quote", "/quote/{id}").param(quote_id),
+            )
             .await?;
-        Ok(e.quote)
+        Ok(e.map(|e| e.quote))
     }
 }

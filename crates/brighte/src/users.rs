@@ -289,11 +289,15 @@ impl Client {
     }
 
     /// Deletes a user (`DELETE user/{userId}`; Brighte answers
-    /// `{"status": "2000"}` with the code as a string).
+    /// `{"status": "2000"}` with the code as a string). An attempt whose
+    /// answer was lost, followed by a retry that finds no such user, is a
+    /// success: the lost attempt deleted it.
     pub async fn delete_user(&self, user_id: &str) -> Result<()> {
         check_id("user_id", user_id)?;
-        let _: serde_json::Value = self
-            .vendor_send(crate::client::delete("delete_user", "/user/{userId}").param(user_id))
+        let _: Option<serde_json::Value> = self
+            .vendor_send_delete(
+                crate::client::delete("delete_user", "/user/{userId}").param(user_id),
+            )
             .await?;
         Ok(())
     }

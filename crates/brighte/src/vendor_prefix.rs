@@ -126,13 +126,34 @@ impl Routes {
         &self,
         request: Request,
     ) -> impl Future<Output = partner_sdk_core::Result<T>> + use<'_, T> {
+        self.under_prefix(request, Transport::send)
+    }
+
+    /// Sends a DELETE under the prefix in use, as [`send`](Self::send):
+    /// `None` when a lost attempt did it ([`Transport::send_delete`]).
+    pub(crate) fn send_delete<T: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = partner_sdk_core::Result<Option<T>>> + use<'_, T> {
+        self.under_prefix(request, Transport::send_delete)
+    }
+
+    /// `send(transport, request)` under the prefix in use, once it is decided.
+    fn under_prefix<'a, R, Fut>(
+        &'a self,
+        request: Request,
+        send: fn(&'a Transport, Request) -> Fut,
+    ) -> impl Future<Output = partner_sdk_core::Result<R>> + use<'a, R, Fut>
+    where
+        Fut: Future<Output = partner_sdk_core::Result<R>>,
+    {
         match (&self.decided_by, self.choice.get()) {
             (Some(auth), UNDECIDED) => Either::Right(Box::pin(async move {
                 self.primary.url_for(&request)?;
                 auth.session().await?;
-                self.current().send(request).await
+                send(self.current(), request).await
             })),
-            _ => Either::Left(self.current().send(request)),
+            _ => Either::Left(send(self.current(), request)),
         }
     }
 

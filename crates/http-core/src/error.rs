@@ -639,6 +639,14 @@ pub trait ErrorBody: Send + Sync + 'static {
         status == StatusCode::UNAUTHORIZED
     }
 
+    /// Whether this error answer says the resource does not exist, so that
+    /// a DELETE retried after a lost answer and finding nothing is done
+    /// ([`Transport::send_delete`](crate::transport::Transport::send_delete)).
+    /// The default is HTTP 404.
+    fn is_not_found(&self, status: StatusCode, _fields: &ProviderError) -> bool {
+        status == StatusCode::NOT_FOUND
+    }
+
     /// Whether an unauthorized answer that comes again right after a fresh
     /// login is the provider's answer to the request (kept as
     /// [`Error::Api`] with its code and message) rather than a refusal of

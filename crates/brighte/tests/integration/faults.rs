@@ -365,3 +365,50 @@ async fn a_reset_mid_body_is_not_resent_for_a_create() {
     );
     assert_eq!(hits.load(Ordering::SeqCst), 3, "a GET is retried");
 }
+
+/// A DELETE whose answer was lost, and whose retry finds nothing, is done:
+/// the lost attempt did it. Not found on the first attempt stays an error.
+#[tokio::test]
+async fn a_delete_whose_answer_was_lost_and_whose_retry_finds_nothing_is_done() {
+    const QUOTE: &str = "/rest/vendor/v1/quote/7";
+    let not_found = ResponseTemplate::new(404)
+        .set_body_json(json!({"status": "4041", "message": "Quote not found."}));
+    for lost in [
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"status": 2000}))
+            .set_delay(Duration::from_secs(2)),
+        ResponseTemplate::new(502),
+    ] {
+        let server = MockServer::start().await;
+        mount_session(&server, 1).await;
+        Mock::given(method("DELETE"))
+            .and(path(QUOTE))
+            .respond_with(lost)
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("DELETE"))
+            .and(path(QUOTE))
+            .respond_with(not_found.clone())
+            .expect(1)
+            .mount(&server)
+            .await;
+        let c = client(&server, Duration::from_millis(300));
+        assert_eq!(c.delete_quote("7").await.unwrap(), None);
+        server.verify().await;
+    }
+    let server = MockServer::start().await;
+    mount_session(&server, 1).await;
+    Mock::given(method("DELETE"))
+        .and(path(QUOTE))
+        .respond_with(not_found)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client(&server, Duration::from_secs(5))
+        .delete_quote("7")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(partner_sdk_brighte::ErrorCode::NotFound));
+}

@@ -26,14 +26,17 @@ pub(super) struct Step {
     /// The call's span is enabled (a subscriber listens): only then is the
     /// current span looked up to record the status.
     pub(super) traced: bool,
+    /// A DELETE whose earlier attempt was sent and may have been applied.
+    pub(super) delete_may_be_done: bool,
 }
 
 /// What the call does after an attempt.
 pub(super) enum Next {
     /// The call ends with this.
     Done(Result<Response>),
-    /// Send again after this wait.
-    Retry(Duration),
+    /// Send again after this wait; `true` when the attempt was sent and may
+    /// have been applied (no answer, or a 5xx).
+    Retry(Duration, bool),
     /// Send again at once with fresh credentials (not counted as an attempt).
     Reauthenticate,
 }
@@ -156,7 +159,7 @@ impl Transport {
         match decide(&policy, facts(request, step, seen)) {
             Decision::Retry(_) => {
                 tracing::debug!(attempt = step.attempt, error = %no_answer, "attempt failed");
-                Next::Retry(policy.backoff(step.attempt))
+                Next::Retry(policy.backoff(step.attempt), seen == Seen::NoAnswer)
             }
             Decision::OutcomeUnknown => {
                 let cause: Cow<'static, str> = match &no_answer {
@@ -208,12 +211,14 @@ impl Transport {
                 let refusal_is_about_request =
                     errors.refusal_after_reauth_is_api_error(status, &fields);
                 let own_format = fields.code.is_some() || fields.message.is_some();
+                let not_found = errors.is_not_found(status, &fields);
                 let api = self.api_error(request, (status, &headers, bytes), fields);
                 let seen = Seen::Refused {
                     status,
                     unauthorized,
                     refusal_is_about_request,
                     retry_after: api.retry_after,
+                    not_found,
                     own_format,
                 };
                 (seen, Some(api))
@@ -229,13 +234,28 @@ impl Transport {
                 status,
                 headers,
                 body,
+                already_done: false,
             })),
+            (Decision::AlreadyDone, ..) => {
+                tracing::debug!(
+                    "the DELETE finds nothing after an attempt that may have done it: done"
+                );
+                Next::Done(Ok(Response {
+                    provider: self.inner.provider,
+                    operation: request.operation,
+                    status,
+                    headers,
+                    body: bytes::Bytes::new(),
+                    already_done: true,
+                }))
+            }
             (Decision::Retry(wait), ..) => {
                 let backoff = policy.backoff(step.attempt);
-                Next::Retry(match wait {
+                let wait = match wait {
                     Wait::Backoff => backoff,
                     Wait::AtLeast(at_least) => at_least.max(backoff),
-                })
+                };
+                Next::Retry(wait, status.is_server_error())
             }
             (Decision::Reauthenticate, ..) if self.inner.auth.on_unauthorized(generation) => {
                 tracing::debug!("credentials refused; authenticating again");
@@ -322,6 +342,7 @@ fn facts(request: &Request, step: Step, seen: Seen) -> Facts {
         idempotent: request.is_idempotent(),
         attempt: step.attempt,
         reauthenticated: step.reauthenticated,
+        delete_may_be_done: step.delete_may_be_done,
         seen,
     }
 }

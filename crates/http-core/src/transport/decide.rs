@@ -33,6 +33,9 @@ pub(crate) enum Seen {
         refusal_is_about_request: bool,
         /// The server's `Retry-After`.
         retry_after: Option<Duration>,
+        /// The provider says the resource does not exist
+        /// (`ErrorBody::is_not_found`).
+        not_found: bool,
         /// The body is the provider's own error format (it names a code or
         /// a message), not a gateway's or a proxy's page.
         own_format: bool,
@@ -49,6 +52,9 @@ pub(crate) struct Facts {
     pub(crate) attempt: u32,
     /// Credentials were already refreshed once in this call.
     pub(crate) reauthenticated: bool,
+    /// The request is a DELETE and an earlier attempt of this call was sent
+    /// and may have been applied (no answer came, or a 5xx).
+    pub(crate) delete_may_be_done: bool,
     /// What the attempt came to.
     pub(crate) seen: Seen,
 }
@@ -67,6 +73,9 @@ pub(crate) enum Wait {
 pub(crate) enum Decision {
     /// Hand the answer to the caller.
     Done,
+    /// A DELETE retried after an attempt that may have been applied finds
+    /// nothing: that attempt did it. The call succeeds.
+    AlreadyDone,
     /// Send the request again after the wait.
     Retry(Wait),
     /// Drop the refused credential and try once more with a fresh one (the
@@ -105,6 +114,9 @@ pub(crate) fn decide(policy: &RetryPolicy, facts: Facts) -> Decision {
             (true, false) => Decision::CredentialsRefused,
             (true, true) => Decision::Fail,
         },
+        Seen::Refused {
+            not_found: true, ..
+        } if facts.delete_may_be_done => Decision::AlreadyDone,
         Seen::Refused {
             status, own_format, ..
         } if !facts.idempotent && !refused_before_processing(status, own_format) => {
@@ -155,6 +167,7 @@ mod tests {
             unauthorized: false,
             refusal_is_about_request: false,
             retry_after: retry_after.map(Duration::from_secs),
+            not_found: status == 404,
             own_format: true,
         }
     }
@@ -166,6 +179,7 @@ mod tests {
             unauthorized: false,
             refusal_is_about_request: false,
             retry_after: None,
+            not_found: status == 404,
             own_format: false,
         }
     }
@@ -176,6 +190,7 @@ mod tests {
             unauthorized: true,
             refusal_is_about_request: about_request,
             retry_after: None,
+            not_found: false,
             own_format: true,
         }
     }
@@ -260,6 +275,7 @@ mod tests {
                 idempotent,
                 attempt,
                 reauthenticated,
+                delete_may_be_done: false,
                 seen,
             };
             assert_eq!(decide(&policy, facts), expected, "{facts:?}");
@@ -274,9 +290,40 @@ mod tests {
                 idempotent: true,
                 attempt: 1,
                 reauthenticated: false,
+                delete_may_be_done: false,
                 seen,
             };
             assert_eq!(decide(&policy, facts), Decision::Fail, "{seen:?}");
         }
+    }
+
+    #[test]
+    fn a_delete_finding_nothing_after_a_lost_answer_is_done() {
+        let policy = RetryPolicy::default();
+        let facts = |delete_may_be_done, seen| Facts {
+            idempotent: true,
+            attempt: 2,
+            reauthenticated: false,
+            delete_may_be_done,
+            seen,
+        };
+        assert_eq!(
+            decide(&policy, facts(true, refused(404, None))),
+            Decision::AlreadyDone
+        );
+        assert_eq!(
+            decide(&policy, facts(true, foreign(404))),
+            Decision::AlreadyDone
+        );
+        // Not found on the first attempt, or after one that was refused: an error.
+        assert_eq!(
+            decide(&policy, facts(false, refused(404, None))),
+            Decision::Fail
+        );
+        // Anything else after a lost answer follows the usual rules.
+        assert_eq!(
+            decide(&policy, facts(true, refused(503, None))),
+            Decision::Retry(Wait::Backoff)
+        );
     }
 }

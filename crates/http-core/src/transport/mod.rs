@@ -25,6 +25,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
@@ -143,10 +144,31 @@ impl Transport {
         .await
     }
 
-    /// Sends `request` and ignores the body of a successful answer.
+    /// Sends `request` and ignores the body of a successful answer. A
+    /// DELETE that finds nothing after an attempt that may have done it
+    /// succeeds (see [`send_delete`](Self::send_delete)).
     pub async fn send_empty(&self, request: Request) -> Result<()> {
         self.run(request, |t, request, response| {
+            if response.already_done {
+                return Ok(());
+            }
             t.check_success(request, &response)
+        })
+        .await
+    }
+
+    /// Sends a DELETE and decodes its answer into `T`: `Some(T)` when it
+    /// answered, `None` when an attempt was sent and its answer lost (or a
+    /// 5xx came), and the retry found nothing (the provider's "not found",
+    /// [`ErrorBody::is_not_found`](crate::error::ErrorBody::is_not_found)):
+    /// the lost attempt did it. A "not found" on the first attempt stays an
+    /// error.
+    pub async fn send_delete<T: DeserializeOwned>(&self, request: Request) -> Result<Option<T>> {
+        self.run(request, |t, request, response| {
+            match response.already_done {
+                true => Ok(None),
+                false => t.decode_success(request, &response).map(Some),
+            }
         })
         .await
     }
@@ -198,16 +220,19 @@ impl Transport {
         let started = Instant::now();
         let mut attempt = 1u32;
         let mut reauthenticated = false;
+        let mut delete_may_be_done = false;
         let result = loop {
             let step = Step {
                 attempt,
                 reauthenticated,
                 traced,
+                delete_may_be_done,
             };
             match self.attempt(&request, &url, step).await {
                 Next::Done(result) => break result,
                 Next::Reauthenticate => reauthenticated = true,
-                Next::Retry(wait) => {
+                Next::Retry(wait, may_have_applied) => {
+                    delete_may_be_done |= may_have_applied && request.method == Method::DELETE;
                     tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
                     tokio::time::sleep(wait).await;
                     attempt += 1;

@@ -20,6 +20,9 @@ pub struct Response {
     pub(super) status: StatusCode,
     pub(super) headers: HeaderMap,
     pub(super) body: Bytes,
+    /// A DELETE found nothing after an attempt that may have been applied
+    /// (see [`Transport::send_delete`]): done, with no body to read.
+    pub(super) already_done: bool,
 }
 
 impl fmt::Debug for Response {
@@ -28,6 +31,7 @@ impl fmt::Debug for Response {
             .field("operation", &self.operation)
             .field("status", &self.status)
             .field("body_len", &self.body.len())
+            .field("already_done", &self.already_done)
             .finish()
     }
 }
@@ -44,6 +48,13 @@ impl Response {
     /// Body bytes.
     pub fn body(&self) -> &Bytes {
         &self.body
+    }
+    /// True when this is a DELETE whose earlier attempt was sent and its
+    /// answer lost (or a 5xx), and the retry found nothing: the earlier
+    /// attempt did it. The status is then the provider's "not found" and
+    /// the body empty.
+    pub fn already_done(&self) -> bool {
+        self.already_done
     }
     /// Decodes the body as JSON; failures keep the body and the serde path.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
