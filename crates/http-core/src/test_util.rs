@@ -413,3 +413,125 @@ pub async fn count_method(server: &MockServer, method: &str) -> usize {
         .filter(|r| r.method.as_str() == method)
         .count()
 }
+
+/// What a caller must get for one answer to a create (the README's table,
+/// "Behaviour you can rely on").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreateExpect {
+    /// Done: the typed result.
+    Created,
+    /// Done, but the answer cannot be read: `AnswerUnreadable` with the key.
+    Unreadable,
+    /// Not done: an `Api` error; `retryable` is what `is_retryable` says.
+    NotDone {
+        /// Whether trying again later may succeed (a rate limit).
+        retryable: bool,
+    },
+    /// May or may not be done: `OutcomeUnknown` with the key, never
+    /// retryable.
+    Unknown,
+}
+
+/// One row of the money-safety matrix: how the provider answers a create.
+#[derive(Debug, Clone)]
+pub struct CreateCase {
+    /// What the row stands for, for assertion messages.
+    pub name: &'static str,
+    /// The answer.
+    pub reply: Reply,
+    /// What the caller must get.
+    pub expect: CreateExpect,
+}
+
+/// The money-safety matrix for a create whose accepted answer is
+/// `accepted` and whose provider refuses with `refused` (`(status, body)` in
+/// its own error format): a 2xx, an unreadable 2xx, the provider's 4xx, a
+/// 429, 500/502/503/504 with an HTML page, a timeout after sending (the
+/// server reads the request and never answers: give the client a short
+/// timeout) and a connection closed after sending.
+pub fn create_cases(accepted: &str, refused: (u16, &str)) -> Vec<CreateCase> {
+    let html = |status: u16| Reply::Full {
+        status,
+        headers: vec![("content-type".into(), "text/html".into())],
+        body: format!("<html><body><h1>{status}</h1>gateway</body></html>").into_bytes(),
+    };
+    let mut cases = vec![
+        CreateCase {
+            name: "2xx",
+            reply: Reply::json(201, accepted),
+            expect: CreateExpect::Created,
+        },
+        CreateCase {
+            name: "2xx unreadable",
+            reply: Reply::json(200, "{\"truncated\": "),
+            expect: CreateExpect::Unreadable,
+        },
+        CreateCase {
+            name: "4xx",
+            reply: Reply::json(refused.0, refused.1),
+            expect: CreateExpect::NotDone { retryable: false },
+        },
+        CreateCase {
+            name: "429",
+            reply: Reply::Full {
+                status: 429,
+                headers: vec![("retry-after".into(), "1".into())],
+                body: Vec::new(),
+            },
+            expect: CreateExpect::NotDone { retryable: true },
+        },
+        CreateCase {
+            name: "timeout after sending",
+            reply: Reply::Hang,
+            expect: CreateExpect::Unknown,
+        },
+        CreateCase {
+            name: "connection closed after sending",
+            reply: Reply::Close,
+            expect: CreateExpect::Unknown,
+        },
+    ];
+    for (name, status) in [("500", 500), ("502", 502), ("503", 503), ("504", 504)] {
+        cases.push(CreateCase {
+            name,
+            reply: html(status),
+            expect: CreateExpect::Unknown,
+        });
+    }
+    cases
+}
+
+/// Asserts what a create answered by `case` came to: its class, its
+/// reconcile `key`, `is_retryable`, and that it was sent exactly once
+/// (`sent`).
+///
+/// # Panics
+///
+/// When it does not hold (a test helper).
+#[allow(clippy::panic)]
+pub fn assert_create_outcome(
+    case: &CreateCase,
+    result: std::result::Result<(), &crate::Error>,
+    key: Option<(&str, &str)>,
+    sent: usize,
+) {
+    use crate::Error;
+    let name = case.name;
+    assert_eq!(sent, 1, "{name}: a create is sent exactly once");
+    match (case.expect, result) {
+        (CreateExpect::Created, Ok(())) => {}
+        (CreateExpect::Unreadable, Err(e @ Error::AnswerUnreadable { .. })) => {
+            assert_eq!(e.outcome_unknown_key(), key, "{name}: {e:?}");
+            assert!(!e.is_retryable(), "{name}: {e:?}");
+        }
+        (CreateExpect::NotDone { retryable }, Err(e @ Error::Api(_))) => {
+            assert_eq!(e.is_retryable(), retryable, "{name}: {e:?}");
+            assert_eq!(e.outcome_unknown_key(), None, "{name}: {e:?}");
+        }
+        (CreateExpect::Unknown, Err(e @ Error::OutcomeUnknown { .. })) => {
+            assert_eq!(e.outcome_unknown_key(), key, "{name}: {e:?}");
+            assert!(!e.is_retryable(), "{name}: {e:?}");
+        }
+        (expect, result) => panic!("{name}: expected {expect:?}, got {result:?}"),
+    }
+}
