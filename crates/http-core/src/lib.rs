@@ -46,7 +46,7 @@ pub use auth::{
     SessionAuth,
 };
 pub use error::{ApiError, DecodeError, Error, ErrorBody, PaginationStop, ProviderError, Result};
-pub use hooks::{CallInfo, Hooks};
+pub use hooks::{CallEnd, CallInfo, Hooks};
 pub use metadata::{CallMetadata, ResponseInfo, capture};
 pub use options::CallOptions;
 pub use paginate::{Page, paginate, paginate_with};
