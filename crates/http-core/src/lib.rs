@@ -30,6 +30,9 @@ pub mod hooks;
 pub mod journal;
 pub mod metadata;
 pub mod options;
+#[cfg(feature = "otel")]
+#[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+pub mod otel;
 pub mod paginate;
 pub mod provider;
 pub mod retry;
