@@ -32,7 +32,11 @@ pub struct CallInfo<'a> {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct CallEnd<'a> {
-    /// Status of the last answer, `None` when none came.
+    /// Status of the answer the call ended on: the success's, or the one
+    /// its error keeps ([`Error::status`](crate::Error::status), a
+    /// redirect's, an oversized or unreadable answer's). `None` when no
+    /// answer came, or for an outcome unknown after an error answer (the
+    /// error keeps only its cause).
     pub status: Option<StatusCode>,
     /// `None` on success; on failure the OpenTelemetry `error.type`: the
     /// status code (`"503"`) for an error answer ([`Error::Api`](crate::Error::Api)),
