@@ -303,6 +303,30 @@ impl Error {
         }
     }
 
+    /// A short, stable, low-cardinality name of this error's kind, for
+    /// metrics and traces (the OpenTelemetry `error.type`): `transport`,
+    /// `timeout`, `api`, `decode`, `invalid_input`, `auth`, `signature`,
+    /// `outcome_unknown`, `redirect`, `response_too_large`,
+    /// `answer_unreadable`, `pagination`, `config`. It never carries a
+    /// value of the call.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Transport { .. } => "transport",
+            Error::Timeout { .. } => "timeout",
+            Error::Api(_) => "api",
+            Error::Decode(_) => "decode",
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::Auth { .. } => "auth",
+            Error::Signature { .. } => "signature",
+            Error::OutcomeUnknown { .. } => "outcome_unknown",
+            Error::Redirect { .. } => "redirect",
+            Error::ResponseTooLarge { .. } => "response_too_large",
+            Error::AnswerUnreadable { .. } => "answer_unreadable",
+            Error::Pagination { .. } => "pagination",
+            Error::Config(_) => "config",
+        }
+    }
+
     /// True for [`Error::Timeout`].
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. })

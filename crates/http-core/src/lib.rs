@@ -30,6 +30,9 @@ pub mod hooks;
 pub mod journal;
 pub mod metadata;
 pub mod options;
+#[cfg(feature = "otel")]
+#[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+pub mod otel;
 pub mod paginate;
 pub mod provider;
 pub mod retry;
@@ -46,7 +49,7 @@ pub use auth::{
     SessionAuth,
 };
 pub use error::{ApiError, DecodeError, Error, ErrorBody, PaginationStop, ProviderError, Result};
-pub use hooks::{CallInfo, Hooks};
+pub use hooks::{CallEnd, CallInfo, Hooks};
 pub use metadata::{CallMetadata, ResponseInfo, capture};
 pub use options::CallOptions;
 pub use paginate::{Page, paginate, paginate_with};

@@ -193,11 +193,11 @@ impl Transport {
             body,
         } = answer;
         if step.traced {
-            tracing::Span::current().record("http.status", status.as_u16());
+            tracing::Span::current().record("http.response.status_code", status.as_u16());
         }
         tracing::debug!(
             attempt = step.attempt,
-            http.status = status.as_u16(),
+            http.response.status_code = status.as_u16(),
             elapsed_ms = sent_at.elapsed().as_millis() as u64,
             "response"
         );
@@ -325,13 +325,15 @@ impl Transport {
     }
 
     /// The call's `CallInfo` for hooks.
-    fn call_info<'a>(&self, request: &'a Request, attempt: u32) -> CallInfo<'a> {
+    pub(super) fn call_info<'a>(&'a self, request: &'a Request, attempt: u32) -> CallInfo<'a> {
         CallInfo {
             provider: self.inner.provider,
             operation: request.operation,
             method: &request.method,
             path: request.template,
             attempt,
+            server_address: self.inner.base.host_str().unwrap_or_default(),
+            server_port: self.inner.base.port_or_known_default(),
         }
     }
 }

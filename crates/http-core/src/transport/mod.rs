@@ -17,9 +17,12 @@
 //!    folded into the decode where the provider names the keys that mark
 //!    its errors (`response.rs`).
 //!
-//! Each call runs in one `partner_sdk.call` span (provider, operation,
-//! method, path template; then status, attempts, elapsed) that never holds
-//! a body, a header value or a secret.
+//! Each call runs in one `partner_sdk.call` span with the OpenTelemetry
+//! HTTP client attributes (`observe.rs`: `http.request.method`,
+//! `url.template`, `server.address`, `server.port`, then
+//! `http.response.status_code`, `http.request.resend_count`, `error.type`)
+//! and the SDK's `provider` and `operation`; it never holds a body, a
+//! header value, a filled path or a secret.
 
 use std::fmt;
 use std::sync::Arc;
@@ -42,6 +45,7 @@ use crate::settings::HttpSettings;
 mod attempt;
 mod builder;
 mod decide;
+mod observe;
 mod path;
 mod request;
 mod response;
@@ -192,11 +196,13 @@ impl Transport {
             "partner_sdk.call",
             provider = self.inner.provider,
             operation = request.operation,
-            http.method = %request.method,
-            path = request.template,
-            http.status = tracing::field::Empty,
-            attempts = tracing::field::Empty,
-            elapsed_ms = tracing::field::Empty,
+            http.request.method = %request.method,
+            url.template = request.template,
+            server.address = self.inner.base.host_str().unwrap_or_default(),
+            server.port = self.inner.base.port_or_known_default(),
+            http.response.status_code = tracing::field::Empty,
+            http.request.resend_count = tracing::field::Empty,
+            error.type = tracing::field::Empty,
         );
         // With no subscriber listening the span is disabled: the call then
         // skips recording its fields.
@@ -230,20 +236,20 @@ impl Transport {
             };
             match self.attempt(&request, &url, step).await {
                 Next::Done(result) => break result,
-                Next::Reauthenticate => reauthenticated = true,
+                Next::Reauthenticate => {
+                    self.reauthenticating(&request, attempt);
+                    reauthenticated = true;
+                }
                 Next::Retry(wait, may_have_applied) => {
                     delete_may_be_done |= may_have_applied && request.method == Method::DELETE;
                     tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                    self.retrying(&request, attempt, wait);
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
             }
         };
-        if traced {
-            let span = tracing::Span::current();
-            span.record("attempts", attempt);
-            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-        }
+        let status = observe::last_status(&result);
         let result = result.and_then(|response| {
             let meta = self.call_metadata(&request, &response, attempt, started);
             let value = finish(self, &request, response)?;
@@ -252,6 +258,14 @@ impl Transport {
             }
             Ok(value)
         });
+        let end = observe::End {
+            traced,
+            attempts: attempt,
+            reauthenticated,
+            started,
+            status,
+        };
+        self.ended(&request, end, result.as_ref().err());
         if let Err(e) = &result {
             tracing::debug!(error = %e, "call failed");
         }

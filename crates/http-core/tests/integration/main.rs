@@ -6,5 +6,7 @@
 mod hostile;
 mod journal;
 mod options;
+#[cfg(feature = "otel")]
+mod otel;
 mod success_probe;
 mod transport;
