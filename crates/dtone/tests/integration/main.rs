@@ -9,5 +9,6 @@ mod bills;
 mod common;
 mod faults;
 mod hostile;
+mod money_safety;
 mod options;
 mod send;
