@@ -373,7 +373,10 @@ impl Client {
     }
 
     /// Uploads a document (`POST application/{application_id}/document`,
-    /// base64 body). Never retried.
+    /// base64 body). Never retried. After an unknown outcome
+    /// (`OutcomeUnknown`, which carries no key: Brighte takes none), list
+    /// the application's documents (`application_documents`) before
+    /// uploading again.
     pub async fn upload_application_document(
         &self,
         application_id: &str,
@@ -397,6 +400,8 @@ impl Client {
     /// Tells Brighte the product is delivered and installed so the buyer
     /// can confirm and start repaying
     /// (`POST application/{application_id}/request-payment`). Never retried.
+    /// After an unknown outcome, fetch the application (`get_application`):
+    /// its status says whether payment was requested.
     pub async fn request_application_payment(&self, application_id: &str) -> Result<Application> {
         check_id("application_id", application_id)?;
         let e: ApplicationEnvelope = self

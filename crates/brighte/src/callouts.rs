@@ -149,6 +149,9 @@ struct CalloutEnvelope {
 
 impl Client {
     /// Creates a callout request (`POST callout-requests`). Never retried.
+    /// Brighte offers no look-up of callout requests and takes no caller
+    /// key: after an unknown outcome, check in the vendor portal before
+    /// creating again.
     pub async fn create_callout_request(&self, request: &CalloutRequest) -> Result<Callout> {
         request.validate()?;
         let e: CalloutEnvelope = self

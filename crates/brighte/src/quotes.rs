@@ -185,7 +185,9 @@ impl Client {
         Ok(e.quote)
     }
 
-    /// Creates a quote (`POST quote`). Never retried.
+    /// Creates a quote (`POST quote`). Never retried. After an unknown
+    /// outcome (no key: Brighte takes none), list the account's quotes
+    /// (`quotes`) for one to this customer before creating again.
     pub async fn create_quote(&self, quote: &NewQuote) -> Result<Quote> {
         quote.validate()?;
         let e: QuoteEnvelope = self

@@ -265,7 +265,9 @@ impl Client {
         Ok(e.user)
     }
 
-    /// Creates a user (`POST user/add`). Never retried.
+    /// Creates a user (`POST user/add`). Never retried. After an unknown
+    /// outcome (no key: Brighte takes none), list the account's users
+    /// (`users`) for this e-mail address before creating again.
     pub async fn create_user(&self, user: &NewUser) -> Result<User> {
         user.validate()?;
         let e: UserEnvelope = self
