@@ -164,7 +164,7 @@ impl Transport {
     /// Sends a DELETE and decodes its answer into `T`: `Some(T)` when it
     /// answered, `None` when an attempt was sent and its answer lost (or a
     /// 5xx came), and the retry found nothing (the provider's "not found",
-    /// [`ErrorBody::is_not_found`](crate::error::ErrorBody::is_not_found)):
+    /// [`ErrorBody::is_not_found`]):
     /// the lost attempt did it. A "not found" on the first attempt stays an
     /// error.
     pub async fn send_delete<T: DeserializeOwned>(&self, request: Request) -> Result<Option<T>> {
