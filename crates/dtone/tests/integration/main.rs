@@ -9,5 +9,6 @@ mod bills;
 mod common;
 mod faults;
 mod hostile;
+mod journal;
 mod options;
 mod send;
