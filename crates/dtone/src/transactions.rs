@@ -835,6 +835,13 @@ impl Client {
     /// sending the same request again is safe, since a duplicate
     /// `external_id` is refused; [`partner_sdk_core::Error::AnswerUnreadable`]:
     /// it exists, but the look-up could not read it either).
+    ///
+    /// With a [journal](crate::ClientBuilder::journal), a transaction found
+    /// settles its intent done. One not found stays pending: the same
+    /// request sent again is then refused as journalled
+    /// ([`partner_sdk_core::Error::Journalled`]) until [`Client::recover`]
+    /// settles it, after its grace period; one settled not done is sent
+    /// again only under a new `external_id`.
     pub async fn create_or_resolve(
         &self,
         category: Category,
