@@ -9,6 +9,7 @@ extern crate dtone as partner_sdk_dtone;
 
 mod bill_payments;
 mod facade;
+mod journal;
 mod properties;
 mod samples;
 mod support;

@@ -105,6 +105,31 @@ fn pages_streams_and_records(
     let _ = dtone.get_transaction_by_external_id(dtone::Category::FixedValueRecharges, "order-1");
 }
 
+fn resolves_to<T, F: std::future::Future<Output = T>>(_: F) {}
+
+/// Crash-safe creates, in every provider crate that has creates: the
+/// builder's `journal`, and `recover()` / `recover_older_than(grace)`
+/// answering the core's one `RecoveryReport`. Compiled, never run.
+#[allow(dead_code)]
+fn journal_and_recovery(bbti: &bbti::Client, brighte: &brighte::Client, dtone: &dtone::Client) {
+    use partner_sdk::core::journal::{JournalStore, RecoveryReport};
+    use std::sync::Arc;
+
+    macro_rules! recovery_vocabulary {
+        ($p:ident, $client:expr) => {{
+            let _: fn($p::ClientBuilder, Arc<dyn JournalStore>) -> $p::ClientBuilder =
+                $p::ClientBuilder::journal;
+            resolves_to::<$p::Result<RecoveryReport>, _>($client.recover());
+            resolves_to::<$p::Result<RecoveryReport>, _>(
+                $client.recover_older_than(Duration::from_secs(60)),
+            );
+        }};
+    }
+    recovery_vocabulary!(bbti, bbti);
+    recovery_vocabulary!(brighte, brighte);
+    recovery_vocabulary!(dtone, dtone);
+}
+
 /// The field an invalid credential names, for every provider.
 fn credential_field(err: Option<&sdk_core::Error>) -> String {
     match err {

@@ -1,8 +1,10 @@
 //! [`Client`] and its [`ClientBuilder`].
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
+use partner_sdk_core::journal::JournalStore;
 use partner_sdk_core::transport::parse_base_url;
 use partner_sdk_core::{ClientCredentials, Credentials, ExposeSecret, HttpSettings, Transport};
 
@@ -80,6 +82,7 @@ pub struct ClientBuilder {
     credentials: Credentials,
     token_lifetime: Option<Duration>,
     settings: HttpSettings,
+    journal: Option<Arc<dyn JournalStore>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -101,6 +104,7 @@ impl fmt::Debug for ClientBuilder {
             )
             .field("credentials", &self.credentials)
             .field("settings", &self.settings)
+            .field("journal", &self.journal.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -137,6 +141,20 @@ impl ClientBuilder {
 
     partner_sdk_core::http_settings_methods!(settings);
 
+    /// The intent journal every create (pricing, KYC, delivery) is written
+    /// to before it is sent (none by default): pricing keyed by its
+    /// `submissionId`, KYC and delivery by their `transactionId`, settled
+    /// with the `transactionId` BBTI answers or its refusal. A create whose
+    /// intent cannot be written, or whose key is journalled for another
+    /// request, is not sent; one journalled already is not sent again
+    /// ([`partner_sdk_core::Error::Journalled`]). [`Client::recover`]
+    /// resolves what a dead process left pending. See
+    /// [`partner_sdk_core::journal`].
+    pub fn journal(mut self, journal: Arc<dyn JournalStore>) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
         let config = |m: &str| Error::Http(partner_sdk_core::Error::Config(m.to_owned().into()));
@@ -163,7 +181,8 @@ impl ClientBuilder {
         let builder = Transport::builder("bbti")
             .base_url(base_url)
             .auth(auth)
-            .error_body(BbtiErrorBody);
+            .error_body(BbtiErrorBody)
+            .journal(self.journal);
         let builder = builder.settings(&self.settings);
         Ok(Client {
             transport: builder.build()?,

@@ -318,7 +318,9 @@ impl Client {
             .reconcile_with("transactionId", request.transaction_id.clone())
             // The answer may repeat the customer's details: no error keeps it.
             .sensitive_answer();
-        Ok(self.transport.send(req).await?)
+        Ok(self
+            .send_create(req, |r: &RegisterDeliveryResponse| &r.transaction_id)
+            .await?)
     }
 }
 

@@ -63,6 +63,7 @@ pub mod error;
 pub mod kyc;
 pub mod price_list;
 pub mod pricing;
+mod recovery;
 pub mod transactions;
 pub mod types;
 

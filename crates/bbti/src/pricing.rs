@@ -245,7 +245,9 @@ impl Client {
         let req = Request::post("price_product", "/v1/pricing/products")
             .json(&*request)
             .reconcile_with("submissionId", id);
-        Ok(self.transport.send(req).await?)
+        Ok(self
+            .send_create(req, |r: &PriceResponse| &r.transaction_id)
+            .await?)
     }
 
     /// `POST /v1/pricing/codes`: prices a device from an app code and
@@ -259,7 +261,9 @@ impl Client {
         let req = Request::post("price_by_app_code", "/v1/pricing/codes")
             .json(&*request)
             .reconcile_with("submissionId", id);
-        Ok(self.transport.send(req).await?)
+        Ok(self
+            .send_create(req, |r: &PriceResponse| &r.transaction_id)
+            .await?)
     }
 }
 

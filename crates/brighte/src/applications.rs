@@ -226,8 +226,8 @@ struct ApplicationsEnvelope {
 }
 
 #[derive(Deserialize)]
-struct ApplicationEnvelope {
-    application: Application,
+pub(crate) struct ApplicationEnvelope {
+    pub(crate) application: Application,
 }
 
 #[derive(Deserialize)]
@@ -399,19 +399,27 @@ impl Client {
 
     /// Tells Brighte the product is delivered and installed so the buyer
     /// can confirm and start repaying
-    /// (`POST application/{application_id}/request-payment`). Never retried.
-    /// After an unknown outcome, fetch the application (`get_application`):
+    /// (`POST application/{application_id}/request-payment`). Never
+    /// retried: when no answer comes, the call ends in
+    /// [`partner_sdk_core::Error::OutcomeUnknown`] carrying
+    /// `("application_id", ..)`; fetch the application (`get_application`):
     /// its status says whether payment was requested.
+    ///
+    /// With a [journal](crate::ClientBuilder::journal), the request is
+    /// journalled under its application id before it is sent and settled
+    /// by the answer; one journalled already is not sent again
+    /// ([`partner_sdk_core::Error::Journalled`]), and
+    /// [`Client::recover`] resolves one whose outcome stayed unknown.
     pub async fn request_application_payment(&self, application_id: &str) -> Result<Application> {
         check_id("application_id", application_id)?;
+        let request = crate::client::post_empty(
+            "request_application_payment",
+            "/application/{application_id}/request-payment",
+        )
+        .param(application_id)
+        .reconcile_with("application_id", application_id);
         let e: ApplicationEnvelope = self
-            .vendor_send(
-                crate::client::post_empty(
-                    "request_application_payment",
-                    "/application/{application_id}/request-payment",
-                )
-                .param(application_id),
-            )
+            .vendor_send_journalled(request, crate::recovery::payment_outcome)
             .await?;
         Ok(e.application)
     }

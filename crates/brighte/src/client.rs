@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::{Either, ready};
+use partner_sdk_core::journal::{JournalStore, Outcome};
 use partner_sdk_core::reqwest::header::{HeaderName, HeaderValue};
 use partner_sdk_core::{
     CallOptions, Credentials, ExposeSecret, HttpSettings, Request, SecretString, Session,
@@ -59,6 +60,7 @@ pub struct ClientBuilder {
     credentials: Credentials,
     refusal_grace: Duration,
     settings: HttpSettings,
+    journal: Option<Arc<dyn JournalStore>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -73,6 +75,7 @@ impl fmt::Debug for ClientBuilder {
             .field("credentials", &self.credentials)
             .field("refusal_grace", &self.refusal_grace)
             .field("settings", &self.settings)
+            .field("journal", &self.journal.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -86,6 +89,7 @@ impl Default for ClientBuilder {
             credentials: Credentials::default(),
             refusal_grace: partner_sdk_core::defaults::FRESH_SESSION_GRACE,
             settings: HttpSettings::default(),
+            journal: None,
         }
     }
 }
@@ -135,6 +139,20 @@ impl ClientBuilder {
     }
 
     partner_sdk_core::http_settings_methods!(settings);
+
+    /// The intent journal payment requests
+    /// ([`Client::request_application_payment`]) are written to before they
+    /// are sent (none by default), keyed by their application id and
+    /// settled by Brighte's answer. A request whose intent cannot be
+    /// written, or journalled already, is not sent;
+    /// [`Client::recover`] resolves what a dead process left pending.
+    /// Brighte's other creates (quote, user, document, callout, secure
+    /// code, API credentials) carry no key of the caller's to look them up
+    /// by, so they are not journalled. See [`partner_sdk_core::journal`].
+    pub fn journal(mut self, journal: Arc<dyn JournalStore>) -> Self {
+        self.journal = Some(journal);
+        self
+    }
 
     fn join(&self, prefix: &str, field: &'static str) -> Result<String> {
         let prefix = prefix.trim();
@@ -223,6 +241,7 @@ impl ClientBuilder {
                 let api_at = |base: String| {
                     self.transport(base, &http)
                         .auth_shared(auth.clone())
+                        .journal(self.journal.clone())
                         .build()
                 };
                 let api = Routes::api(
@@ -456,6 +475,28 @@ impl Client {
             Some(vendor) => Either::Left(vendor.api.send_delete(request)),
             None => Either::Right(ready(Err(no_vendor_api()))),
         }
+    }
+
+    /// Sends a create through the vendor API's journal, if any (see
+    /// [`Transport::send_journalled`]).
+    pub(crate) async fn vendor_send_journalled<T, F>(
+        &self,
+        request: Request,
+        outcome: F,
+    ) -> partner_sdk_core::Result<T>
+    where
+        T: DeserializeOwned,
+        F: FnOnce(&partner_sdk_core::Result<T>) -> Option<Outcome>,
+    {
+        match &self.vendor {
+            Some(vendor) => vendor.api.send_journalled(request, outcome).await,
+            None => Err(no_vendor_api()),
+        }
+    }
+
+    /// The vendor API's journal, if any.
+    pub(crate) fn journal(&self) -> Option<&Arc<dyn JournalStore>> {
+        self.vendor.as_ref().and_then(|v| v.api.journal())
     }
 
     /// The public API's future for `request`.

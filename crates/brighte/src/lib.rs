@@ -90,6 +90,7 @@ pub mod content;
 pub mod enums;
 pub mod error;
 pub mod quotes;
+mod recovery;
 pub mod repayment;
 pub mod signing;
 pub mod users;

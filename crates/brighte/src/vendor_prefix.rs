@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use futures::future::Either;
+use partner_sdk_core::journal::{JournalStore, Outcome};
 use partner_sdk_core::{ApiError, CallOptions, Request, Session, SessionAuth, Transport, Url};
 use serde::de::DeserializeOwned;
 
@@ -155,6 +156,33 @@ impl Routes {
             })),
             _ => Either::Left(send(self.current(), request)),
         }
+    }
+
+    /// Sends a create through the journal of the prefix in use (the
+    /// transports of both prefixes share one journal); while undecided,
+    /// after the login that decides.
+    pub(crate) async fn send_journalled<T, F>(
+        &self,
+        request: Request,
+        outcome: F,
+    ) -> partner_sdk_core::Result<T>
+    where
+        T: DeserializeOwned,
+        F: FnOnce(&partner_sdk_core::Result<T>) -> Option<Outcome>,
+    {
+        if let (Some(auth), UNDECIDED) = (&self.decided_by, self.choice.get()) {
+            self.primary.url_for(&request)?;
+            auth.session().await?;
+        }
+        let operation = request.operation();
+        self.current()
+            .send_journalled(operation, request, outcome)
+            .await
+    }
+
+    /// The journal the transports share, if any.
+    pub(crate) fn journal(&self) -> Option<&Arc<dyn JournalStore>> {
+        self.primary.journal()
     }
 
     /// Sends a request whose answer has no body, under the prefix in use.

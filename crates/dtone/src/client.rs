@@ -1,7 +1,9 @@
 //! [`Client`] and its [`ClientBuilder`].
 
 use std::fmt;
+use std::sync::Arc;
 
+use partner_sdk_core::journal::JournalStore;
 use partner_sdk_core::reqwest::header::HeaderName;
 use partner_sdk_core::{Credentials, HmacHeaders, HmacNonceAuth, HttpSettings, Transport};
 
@@ -97,6 +99,7 @@ pub struct ClientBuilder {
     base_url: Option<String>,
     credentials: Credentials,
     settings: HttpSettings,
+    journal: Option<Arc<dyn JournalStore>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -111,6 +114,7 @@ impl fmt::Debug for ClientBuilder {
             )
             .field("credentials", &self.credentials)
             .field("settings", &self.settings)
+            .field("journal", &self.journal.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -132,6 +136,18 @@ impl ClientBuilder {
 
     partner_sdk_core::http_settings_methods!(settings);
 
+    /// The intent journal every transaction create is written to before it
+    /// is sent (none by default). With one, a create is begun under its
+    /// `external_id` and settled with DT One's `transaction_id` or its
+    /// refusal; a create whose intent cannot be written is not sent, a
+    /// reused `external_id` for another request is refused before sending,
+    /// and a process that died mid-create finds out with
+    /// [`Client::recover`]. See [`partner_sdk_core::journal`].
+    pub fn journal(mut self, journal: Arc<dyn JournalStore>) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
         let (key, secret) = self.credentials.required()?;
@@ -140,7 +156,8 @@ impl ClientBuilder {
         let builder = Transport::builder("dtone")
             .base_url(base_url)
             .auth(auth)
-            .error_body(DtoneErrorBody);
+            .error_body(DtoneErrorBody)
+            .journal(self.journal);
         let builder = builder.settings(&self.settings);
         Ok(Client {
             transport: builder.build()?,

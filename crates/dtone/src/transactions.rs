@@ -10,8 +10,14 @@
 //! what happened.
 
 use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
 
+use partner_sdk_core::journal::{
+    DEFAULT_RECOVERY_GRACE, Intent, IntentKey, IntentState, Outcome, RecoveryReport, Resolved,
+};
 use partner_sdk_core::secret::redacted;
+use partner_sdk_core::transport::definite_outcome;
 use partner_sdk_core::{Decimal, Request};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::PrimitiveDateTime;
@@ -620,6 +626,19 @@ impl Client {
     /// transaction was created: it ends with
     /// [`partner_sdk_core::Error::AnswerUnreadable`] carrying the same key and
     /// the failing field path, never the answer (it may hold voucher PINs).
+    ///
+    /// With a [journal](crate::ClientBuilder::journal), the create is
+    /// journalled under its category and `external_id` before it is sent
+    /// and settled after a definite answer (done with the
+    /// `transaction_id`, or not done on DT One's refusal; code 1000990,
+    /// `external_id` already used, and unknown outcomes leave it pending).
+    /// Nothing is sent when the journal cannot write the intent or holds
+    /// the `external_id` for a different request
+    /// ([`partner_sdk_core::Error::Journal`]). The same request journalled
+    /// already is not sent again: it is looked up by `external_id`, and the
+    /// transaction found is returned (and the intent settled); when DT One
+    /// has none yet, or the intent was settled not done, the call ends with
+    /// [`partner_sdk_core::Error::Journalled`] and its state.
     pub async fn create_transaction(
         &self,
         category: Category,
@@ -631,7 +650,134 @@ impl Client {
             .json(request)
             .reconcile_with("external_id", request.external_id.clone())
             .sensitive_answer();
-        Ok(self.transport.send(req).await?)
+        if self.transport.journal().is_none() {
+            return Ok(self.transport.send(req).await?);
+        }
+        let sent = self
+            .transport
+            .send_journalled(&intent_operation(category), req, journal_outcome)
+            .await;
+        match sent {
+            Err(partner_sdk_core::Error::Journalled { state, .. })
+                if !matches!(state, IntentState::NotDone { .. }) =>
+            {
+                self.journalled_transaction(category, request, state).await
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// A create journalled already (pending or done) for this very request:
+    /// its transaction, looked up by `external_id` and settled done; the
+    /// [`partner_sdk_core::Error::Journalled`] error again when DT One has
+    /// none yet or the look-up fails.
+    async fn journalled_transaction(
+        &self,
+        category: Category,
+        request: &TransactionRequest,
+        state: IntentState,
+    ) -> Result<Transaction> {
+        let journalled = || {
+            Error::from(partner_sdk_core::Error::Journalled {
+                provider: "dtone",
+                operation: "create_transaction",
+                key: ("external_id", request.external_id.clone()),
+                state: state.clone(),
+            })
+        };
+        match self.resolve_outcome(category, &request.external_id).await {
+            Ok(Resolution::Found(tx)) if request.differences(&tx).is_empty() => {
+                self.settle_found(category, &tx).await;
+                Ok(*tx)
+            }
+            Ok(Resolution::Found(tx)) => Err(Error::ExternalIdConflict {
+                external_id: request.external_id.clone(),
+                mismatched: request.differences(&tx),
+            }),
+            Ok(Resolution::NotFound) | Err(_) => Err(journalled()),
+        }
+    }
+
+    /// Settles the journalled intent of `tx` done, when the client has a
+    /// journal and the intent is pending; a journal error is logged (the
+    /// intent stays pending, a recovery settles it).
+    async fn settle_found(&self, category: Category, tx: &Transaction) {
+        let Some(journal) = self.transport.journal() else {
+            return;
+        };
+        let key = IntentKey::new(
+            "dtone",
+            intent_operation(category),
+            "external_id",
+            tx.external_id.as_str(),
+        );
+        let outcome = Outcome::Done {
+            provider_id: Some(tx.transaction_id.clone()),
+        };
+        match journal.get(&key).await {
+            Ok(Some(intent)) if intent.state.is_pending() => {
+                if let Err(e) = journal.settle(&key, outcome).await {
+                    tracing::warn!(error = %e, "dtone: transaction found, journal not updated");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "dtone: transaction found, journal not read"),
+        }
+    }
+
+    /// Resolves every create journalled pending for at least
+    /// [`DEFAULT_RECOVERY_GRACE`] (2 minutes): see
+    /// [`recover_older_than`](Self::recover_older_than).
+    pub async fn recover(&self) -> Result<RecoveryReport> {
+        self.recover_older_than(DEFAULT_RECOVERY_GRACE).await
+    }
+
+    /// Resolves every create journalled pending for at least `grace` (a
+    /// grace period, so creates still in flight elsewhere are left alone) by
+    /// looking its `external_id` up: found, it is settled done with the
+    /// `transaction_id`; DT One knows none (1000404), it is settled not
+    /// done (never created: sending it again, under a new `external_id`, is
+    /// yours to decide); a look-up that fails leaves it pending ("unknown"
+    /// in the report) for the next recovery. Each intent is claimed with a
+    /// lease first, so replicas sharing a journal never resolve one twice.
+    /// Never sends a create.
+    ///
+    /// A client without a journal has nothing to recover: the report is
+    /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
+    pub async fn recover_older_than(&self, grace: Duration) -> Result<RecoveryReport> {
+        let Some(journal) = self.transport.journal() else {
+            return Ok(RecoveryReport::default());
+        };
+        let report = partner_sdk_core::journal::recover(&**journal, "dtone", grace, |intent| {
+            self.resolve_intent(intent)
+        })
+        .await
+        .map_err(|e| partner_sdk_core::Error::Journal(Arc::new(e)))?;
+        Ok(report)
+    }
+
+    /// What DT One says of one journalled create.
+    async fn resolve_intent(&self, intent: Intent) -> Resolved {
+        let category = intent
+            .key
+            .operation()
+            .strip_prefix(INTENT_OPERATION_PREFIX)
+            .and_then(|c| c.parse::<Category>().ok());
+        let Some(category) = category else {
+            return Resolved::NeedsReconciliation;
+        };
+        match self.resolve_outcome(category, intent.key.value()).await {
+            Ok(Resolution::Found(tx)) => Resolved::Done {
+                provider_id: Some(tx.transaction_id),
+            },
+            Ok(Resolution::NotFound) => Resolved::NotDone {
+                reason: "not found at DT One (1000404): never created".to_owned(),
+            },
+            Err(e) => {
+                tracing::debug!(error = %e, "dtone: recovery look-up failed");
+                Resolved::Unknown
+            }
+        }
     }
 
     /// `GET /transactions/{type}/ext-{external_id}`: a transaction by your id.
@@ -689,6 +835,13 @@ impl Client {
     /// sending the same request again is safe, since a duplicate
     /// `external_id` is refused; [`partner_sdk_core::Error::AnswerUnreadable`]:
     /// it exists, but the look-up could not read it either).
+    ///
+    /// With a [journal](crate::ClientBuilder::journal), a transaction found
+    /// settles its intent done. One not found stays pending: the same
+    /// request sent again is then refused as journalled
+    /// ([`partner_sdk_core::Error::Journalled`]) until [`Client::recover`]
+    /// settles it, after its grace period; one settled not done is sent
+    /// again only under a new `external_id`.
     pub async fn create_or_resolve(
         &self,
         category: Category,
@@ -700,7 +853,10 @@ impl Client {
         };
         match self.resolve_outcome(category, &request.external_id).await {
             Ok(Resolution::Found(tx)) => match request.differences(&tx) {
-                mismatched if mismatched.is_empty() => Ok(*tx),
+                mismatched if mismatched.is_empty() => {
+                    self.settle_found(category, &tx).await;
+                    Ok(*tx)
+                }
                 mismatched => Err(Error::ExternalIdConflict {
                     external_id: request.external_id.clone(),
                     mismatched,
@@ -709,6 +865,34 @@ impl Client {
             Ok(Resolution::NotFound) | Err(_) => Err(e),
         }
     }
+}
+
+/// How a create is named in the journal: its category is part of it, since
+/// the look-up by `external_id` is made under the category.
+const INTENT_OPERATION_PREFIX: &str = "create_transaction/";
+
+/// The journal's operation for a create in `category`, e.g.
+/// `create_transaction/fixed_value_recharges`.
+fn intent_operation(category: Category) -> String {
+    format!("{INTENT_OPERATION_PREFIX}{}", category.as_str())
+}
+
+/// What the journal records of a create's answer: done with the
+/// `transaction_id`, not done on DT One's refusal, nothing (pending) on an
+/// unknown outcome or on 1000990 (the `external_id` is used already: what
+/// it names is for a look-up to say).
+fn journal_outcome(result: &partner_sdk_core::Result<Transaction>) -> Option<Outcome> {
+    let already_used = result
+        .as_ref()
+        .err()
+        .and_then(partner_sdk_core::Error::api)
+        .and_then(|api| api.code())
+        .and_then(ErrorCode::parse)
+        == Some(ErrorCode::ExternalIdAlreadyUsed);
+    if already_used {
+        return None;
+    }
+    definite_outcome(result, |tx| Some(tx.transaction_id.clone()))
 }
 
 /// The create's answer leaves its fate to a look-up: unknown, accepted but

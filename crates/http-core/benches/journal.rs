@@ -4,10 +4,12 @@
 //!
 //! ```text
 //! cargo bench -p partner-sdk-core --no-default-features --features journal-sqlite \
-//!     --bench journal -- <memory|sqlite|digest> <creates> [sqlite file]
+//!     --bench journal -- <memory|create|sqlite|digest> <creates> [sqlite file]
 //! ```
 //!
-//! It prints the wall time per create. Instructions come from callgrind:
+//! `create` is all a journalled create adds to the call with the memory
+//! store (key, digest of parameter and body, begin, settle). It prints the
+//! wall time per create. Instructions come from callgrind:
 //! `memory` and `digest` run their work in `measured_*` functions for
 //! `--toggle-collect`; `sqlite` works on tokio's blocking threads, so its
 //! figure is the difference of two whole runs.
@@ -63,6 +65,28 @@ fn measured_memory(journal: &MemoryJournal, intent: &NewIntent, outcome: Outcome
     matches!(begun, Some(Ok(Begin::Fresh))) && matches!(settled, Some(Ok(())))
 }
 
+/// Everything a journalled create adds to the call, as
+/// `Transport::send_journalled` does it: the key from the request's
+/// provider, operation and reconcile key, the digest of its path parameter
+/// and body, `begin`, and `settle` with the provider's id.
+#[inline(never)]
+fn measured_create(journal: &MemoryJournal, external_id: &str, id: &str) -> bool {
+    let key = IntentKey::new(
+        "dtone",
+        "create_transaction/fixed_value_recharges",
+        "external_id",
+        external_id,
+    );
+    let parts = [b"fixed_value_recharges".as_slice(), BODY.as_bytes()];
+    let intent = NewIntent::new(key, RequestDigest::of_parts(parts));
+    let begun = ready(journal.begin(&intent));
+    let outcome = Outcome::Done {
+        provider_id: Some(id.to_owned()),
+    };
+    let settled = ready(journal.settle(&intent.key, outcome));
+    matches!(begun, Some(Ok(Begin::Fresh))) && matches!(settled, Some(Ok(())))
+}
+
 /// The digest of one request body.
 #[inline(never)]
 fn measured_digest(body: &[u8]) -> RequestDigest {
@@ -90,6 +114,19 @@ fn main() -> ExitCode {
                 }
             }
         }
+        "create" => {
+            let ids: Vec<(String, String)> = (0..n)
+                .map(|i| (format!("order-{i:07}"), format!("{}", 4_000_000 + i)))
+                .collect();
+            let journal = MemoryJournal::new();
+            started = Instant::now();
+            for (external_id, id) in &ids {
+                if !measured_create(&journal, external_id, id) {
+                    eprintln!("begin or settle failed");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
         "digest" => {
             started = Instant::now();
             for _ in 0..n {
@@ -98,7 +135,7 @@ fn main() -> ExitCode {
         }
         "sqlite" => return sqlite(n, outcomes, args.get(2).map(PathBuf::from)),
         other => {
-            eprintln!("unknown store {other}: memory, sqlite or digest");
+            eprintln!("unknown store {other}: memory, create, sqlite or digest");
             return ExitCode::FAILURE;
         }
     }

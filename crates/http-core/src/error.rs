@@ -11,6 +11,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::StatusCode;
 
+use crate::journal::{IntentState, JournalError};
+
 /// How many bytes of a response body an error keeps.
 pub const MAX_ERROR_BODY: usize = 4096;
 
@@ -156,6 +158,30 @@ pub enum Error {
         /// Why it is unreadable: the failing field path and the kind of
         /// error, never a value from the answer.
         cause: Cow<'static, str>,
+    },
+    /// The client's intent journal failed or refused a create: when
+    /// [`JournalError::create_not_sent`] says so (an error of `begin`, or a
+    /// reused key for a different request) nothing was sent.
+    #[error(transparent)]
+    Journal(Arc<JournalError>),
+    /// This create is journalled already under its key, for the same request
+    /// (a retry, perhaps after a crash), and was not sent again. `state`
+    /// says where it stands: done (its outcome is the answer), not done
+    /// (send again under a new key), or pending (sent earlier with an
+    /// unknown outcome, or in flight elsewhere: `recover()` resolves it).
+    #[error(
+        "{provider} {operation}: already journalled under {}={} ({}); not sent again",
+        key.0, key.1, state.name()
+    )]
+    Journalled {
+        /// Provider name.
+        provider: &'static str,
+        /// Operation name.
+        operation: &'static str,
+        /// The reconcile key, as `(field name, value)`.
+        key: (&'static str, String),
+        /// Where the journalled intent stands.
+        state: IntentState,
     },
     /// A paginated listing was stopped because it would not end: the server
     /// repeated a cursor or a whole page, or the page cap was reached.
@@ -307,8 +333,8 @@ impl Error {
     /// metrics and traces (the OpenTelemetry `error.type`): `transport`,
     /// `timeout`, `api`, `decode`, `invalid_input`, `auth`, `signature`,
     /// `outcome_unknown`, `redirect`, `response_too_large`,
-    /// `answer_unreadable`, `pagination`, `config`. It never carries a
-    /// value of the call.
+    /// `answer_unreadable`, `journal`, `journalled`, `pagination`, `config`.
+    /// It never carries a value of the call.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Transport { .. } => "transport",
@@ -322,6 +348,8 @@ impl Error {
             Error::Redirect { .. } => "redirect",
             Error::ResponseTooLarge { .. } => "response_too_large",
             Error::AnswerUnreadable { .. } => "answer_unreadable",
+            Error::Journal(_) => "journal",
+            Error::Journalled { .. } => "journalled",
             Error::Pagination { .. } => "pagination",
             Error::Config(_) => "config",
         }

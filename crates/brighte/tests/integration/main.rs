@@ -9,6 +9,7 @@ mod common;
 mod endpoints;
 mod faults;
 mod hostile;
+mod journal;
 mod money_safety;
 mod options;
 mod pages;

@@ -9,6 +9,7 @@ mod bills;
 mod common;
 mod faults;
 mod hostile;
+mod journal;
 mod money_safety;
 mod options;
 mod send;

@@ -37,7 +37,13 @@
 //!    settled, or [released](JournalStore::release) when the look-up could not
 //!    tell, so a later recovery tries again. Recovery **never sends a create
 //!    again**: re-sending is the caller's decision, after an intent is settled
-//!    [`IntentState::NotDone`].
+//!    [`IntentState::NotDone`]. [`recover`] is that loop, written once: a
+//!    provider's `recover()` gives it the look-up and gets a
+//!    [`RecoveryReport`].
+//!
+//! Provider clients built with a journal (`ClientBuilder::journal`) run
+//! steps 1 to 3 around every create through
+//! `Transport::send_journalled`; see the crate's `ARCHITECTURE.md`.
 //!
 //! # Guarantees
 //!
@@ -85,6 +91,7 @@
 mod memory;
 #[cfg(feature = "journal-postgres")]
 mod postgres;
+mod recovery;
 #[cfg(any(feature = "journal-sqlite", feature = "journal-postgres"))]
 mod row;
 #[cfg(feature = "journal-sqlite")]
@@ -102,6 +109,9 @@ pub use memory::MemoryJournal;
 #[cfg(feature = "journal-postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "journal-postgres")))]
 pub use postgres::PostgresJournal;
+pub use recovery::{
+    DEFAULT_RECOVERY_GRACE, RECOVERY_BATCH, RECOVERY_LEASE, RecoveryReport, Resolved, recover,
+};
 #[cfg(feature = "journal-sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "journal-sqlite")))]
 pub use sqlite::SqliteJournal;
@@ -173,6 +183,18 @@ impl RequestDigest {
     /// The digest of `body`, the bytes the create sends.
     pub fn of(body: &[u8]) -> Self {
         Self(Sha256::digest(body).into())
+    }
+
+    /// The digest of a request sent in `parts` (its path parameters, then its
+    /// body): each part is hashed after its length, so no two splits of the
+    /// same bytes give the same digest.
+    pub fn of_parts<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> Self {
+        let mut hasher = Sha256::new();
+        for part in parts {
+            hasher.update((part.len() as u64).to_be_bytes());
+            hasher.update(part);
+        }
+        Self(hasher.finalize().into())
     }
 
     /// A digest computed elsewhere (as read back from a store).
@@ -569,6 +591,14 @@ mod tests {
         assert_eq!(RequestDigest::from_slice(digest.as_bytes()), Some(digest));
         assert_eq!(RequestDigest::from_slice(&[0; 31]), None);
         assert!(format!("{digest:?}").starts_with("RequestDigest(ba7816bf"));
+    }
+
+    #[test]
+    fn parts_are_length_prefixed() {
+        let split = |a: &'static [u8], b: &'static [u8]| RequestDigest::of_parts([a, b]);
+        assert_ne!(split(b"ab", b"c"), split(b"a", b"bc"));
+        assert_eq!(split(b"ab", b"c"), split(b"ab", b"c"));
+        assert_ne!(split(b"ab", b"c"), RequestDigest::of(b"abc"));
     }
 
     #[test]

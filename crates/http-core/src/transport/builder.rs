@@ -15,6 +15,7 @@ use crate::defaults::{DEFAULT_CONNECT_TIMEOUT, USER_AGENT_VALUE};
 use crate::error::{Error, ErrorBody, GenericErrorBody, Result};
 use crate::exchange::{default_http_client, require_tls};
 use crate::hooks::Hooks;
+use crate::journal::JournalStore;
 use crate::retry::RetryPolicy;
 use crate::settings::HttpSettings;
 
@@ -26,6 +27,7 @@ pub struct TransportBuilder {
     default_headers: Vec<(String, String)>,
     auth: Arc<dyn Auth>,
     errors: Arc<dyn ErrorBody>,
+    journal: Option<Arc<dyn JournalStore>>,
 }
 
 impl fmt::Debug for TransportBuilder {
@@ -41,6 +43,7 @@ impl fmt::Debug for TransportBuilder {
             )
             .field("settings", &self.settings)
             .field("auth", &self.auth)
+            .field("journal", &self.journal.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -55,6 +58,7 @@ impl TransportBuilder {
             default_headers: Vec::new(),
             auth: Arc::new(NoAuth),
             errors: Arc::new(GenericErrorBody),
+            journal: None,
         }
     }
 
@@ -135,6 +139,13 @@ impl TransportBuilder {
         self
     }
 
+    /// The intent journal [`Transport::send_journalled`] writes every create
+    /// to before sending it (none by default: creates are sent as they are).
+    pub fn journal(mut self, journal: Option<Arc<dyn JournalStore>>) -> Self {
+        self.journal = journal;
+        self
+    }
+
     /// Observer of every attempt.
     pub fn hooks(mut self, hooks: Arc<dyn Hooks>) -> Self {
         self.settings.hooks = Some(hooks);
@@ -208,6 +219,7 @@ impl TransportBuilder {
                 headers,
                 auth: self.auth,
                 errors: self.errors,
+                journal: self.journal,
             }),
             options: None,
         })

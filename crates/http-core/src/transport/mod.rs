@@ -37,6 +37,7 @@ use url::Url;
 use crate::auth::Auth;
 use crate::error::{ErrorBody, Result};
 use crate::exchange::Label;
+use crate::journal::JournalStore;
 use crate::metadata::{CallFacts, CallMetadata};
 use crate::options::CallOptions;
 use crate::retry::RetryPolicy;
@@ -45,12 +46,14 @@ use crate::settings::HttpSettings;
 mod attempt;
 mod builder;
 mod decide;
+mod journal;
 mod observe;
 mod path;
 mod request;
 mod response;
 
 pub use builder::{TransportBuilder, parse_base_url};
+pub use journal::definite_outcome;
 pub use request::Request;
 pub use response::Response;
 
@@ -69,6 +72,8 @@ struct Inner {
     headers: HeaderMap,
     auth: Arc<dyn Auth>,
     errors: Arc<dyn ErrorBody>,
+    /// Where creates are journalled before they are sent (`journal.rs`).
+    journal: Option<Arc<dyn JournalStore>>,
 }
 
 /// A configured HTTP pipeline. Cheap to clone; `Send + Sync`.
@@ -85,6 +90,7 @@ impl fmt::Debug for Transport {
             .field("base_url", &self.inner.base.as_str())
             .field("settings", &self.inner.settings)
             .field("auth", &self.inner.auth)
+            .field("journal", &self.inner.journal.is_some())
             .field("options", &self.options)
             .finish_non_exhaustive()
     }

@@ -1,0 +1,94 @@
+//! Creates through the intent journal, and [`Client::recover`].
+//!
+//! BBTI offers one look-up, `GET /v1/transactions/{transactionId}`, and
+//! no look-up by `submissionId`. So recovery can tell only of a delivery
+//! registration (the transaction shows its delivery once registered): a
+//! pending pricing (keyed by its `submissionId`, whose `transactionId` BBTI
+//! never answered) or KYC registration (the transaction does not show it)
+//! is reported as needing reconciliation, with its key, and left pending.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use partner_sdk_core::Request;
+use partner_sdk_core::journal::{DEFAULT_RECOVERY_GRACE, Intent, RecoveryReport, Resolved};
+use partner_sdk_core::transport::definite_outcome;
+use serde::de::DeserializeOwned;
+
+use crate::Client;
+use crate::error::{ErrorCode, Result};
+
+impl Client {
+    /// Sends a create, through the journal when the client has one: settled
+    /// done with the `transactionId` of its answer (`id`), not done on
+    /// BBTI's refusal, left pending when the outcome is unknown.
+    pub(crate) async fn send_create<T: DeserializeOwned>(
+        &self,
+        request: Request,
+        id: fn(&T) -> &str,
+    ) -> partner_sdk_core::Result<T> {
+        if self.transport.journal().is_none() {
+            return self.transport.send(request).await;
+        }
+        let operation = request.operation();
+        self.transport
+            .send_journalled(operation, request, |result| {
+                definite_outcome(result, |answer| Some(id(answer).to_owned()))
+            })
+            .await
+    }
+
+    /// Resolves every create journalled pending for at least
+    /// [`DEFAULT_RECOVERY_GRACE`] (2 minutes): see
+    /// [`recover_older_than`](Self::recover_older_than).
+    pub async fn recover(&self) -> Result<RecoveryReport> {
+        self.recover_older_than(DEFAULT_RECOVERY_GRACE).await
+    }
+
+    /// Resolves every create journalled pending for at least `grace` (so a
+    /// create still in flight elsewhere is left alone), each claimed with a
+    /// lease first so replicas sharing a journal never resolve one twice.
+    /// Never sends a create.
+    ///
+    /// A delivery registration is looked up by its `transactionId`: the
+    /// transaction shows a delivery, it is settled done; it shows none, or
+    /// BBTI knows no such transaction (`NOT_FOUND`), it is settled not
+    /// done; a look-up that fails leaves it pending ("unknown"). Pricing
+    /// and KYC registrations have no look-up: they are reported in
+    /// [`RecoveryReport::needs_reconciliation`] with their key
+    /// (`submissionId`, `transactionId`) and stay pending: ask Belong, then
+    /// settle them with the journal's [`settle`](partner_sdk_core::journal::JournalStore::settle).
+    ///
+    /// A client without a journal has nothing to recover: the report is
+    /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
+    pub async fn recover_older_than(&self, grace: Duration) -> Result<RecoveryReport> {
+        let Some(journal) = self.transport.journal() else {
+            return Ok(RecoveryReport::default());
+        };
+        let report = partner_sdk_core::journal::recover(&**journal, "bbti", grace, |intent| {
+            self.resolve_intent(intent)
+        })
+        .await
+        .map_err(|e| partner_sdk_core::Error::Journal(Arc::new(e)))?;
+        Ok(report)
+    }
+
+    /// What BBTI says of one journalled create.
+    async fn resolve_intent(&self, intent: Intent) -> Resolved {
+        if intent.key.operation() != "register_delivery" {
+            return Resolved::NeedsReconciliation;
+        }
+        match self.get_transaction(intent.key.value()).await {
+            Ok(tx) if tx.delivery_detail.is_some() => Resolved::Done {
+                provider_id: Some(tx.transaction_id),
+            },
+            Ok(_) => Resolved::NotDone {
+                reason: "no delivery registered at BBTI".to_owned(),
+            },
+            Err(e) if e.code() == Some(ErrorCode::NotFound) => Resolved::NotDone {
+                reason: "transaction not found at BBTI (NOT_FOUND)".to_owned(),
+            },
+            Err(_) => Resolved::Unknown,
+        }
+    }
+}

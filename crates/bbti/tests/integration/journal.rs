@@ -1,0 +1,118 @@
+//! BBTI creates through the intent journal: settled by their answer, not
+//! sent twice, and recovered where BBTI offers a look-up (a delivery, by
+//! its transaction) or reported for reconciliation (pricing, by its
+//! `submissionId`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use partner_sdk_bbti::PriceProductRequest;
+use partner_sdk_core::journal::{IntentKey, IntentState, JournalStore, MemoryJournal};
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::common::{Servers, pickup_request};
+
+fn pricing(submission: &str) -> PriceProductRequest {
+    PriceProductRequest::new("partner-standard", "iphone-8")
+        .storage_key("64gb")
+        .submission_id(submission)
+}
+
+fn pricing_key(submission: &str) -> IntentKey {
+    IntentKey::new("bbti", "price_product", "submissionId", submission)
+}
+
+#[tokio::test]
+async fn a_pricing_is_settled_with_its_transaction_and_never_sent_twice() {
+    let s = Servers::start(None).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/pricing/products"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"transactionId": "tx-9", "price": 1000})),
+        )
+        .expect(1)
+        .mount(&s.api)
+        .await;
+    let journal = Arc::new(MemoryJournal::new());
+    let client = s.builder().journal(journal.clone()).build().unwrap();
+    let priced = client.price_products(&pricing("sub-1")).await.unwrap();
+    assert_eq!(priced.transaction_id, "tx-9");
+    let done = IntentState::Done {
+        provider_id: Some("tx-9".into()),
+    };
+    let intent = journal.get(&pricing_key("sub-1")).await.unwrap().unwrap();
+    assert_eq!(intent.state, done);
+    let again = client.price_products(&pricing("sub-1")).await.unwrap_err();
+    match again.as_core() {
+        Some(partner_sdk_core::Error::Journalled { key, state, .. }) => {
+            assert_eq!(key, &("submissionId", "sub-1".to_owned()));
+            assert_eq!(state, &done);
+        }
+        other => panic!("expected Journalled, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_pricing_with_an_unknown_outcome_needs_reconciliation() {
+    let s = Servers::start(None).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/pricing/products"))
+        .respond_with(ResponseTemplate::new(502))
+        .expect(1)
+        .mount(&s.api)
+        .await;
+    let journal = Arc::new(MemoryJournal::new());
+    let client = s.builder().journal(journal.clone()).build().unwrap();
+    let err = client.price_products(&pricing("sub-2")).await.unwrap_err();
+    assert_eq!(err.outcome_unknown_key(), Some(("submissionId", "sub-2")));
+    let report = client.recover_older_than(Duration::ZERO).await.unwrap();
+    assert_eq!(report.needs_reconciliation, vec![pricing_key("sub-2")]);
+    assert!(!report.is_settled());
+    let intent = journal.get(&pricing_key("sub-2")).await.unwrap().unwrap();
+    assert!(intent.state.is_pending());
+    // Released: the next recovery reports it again.
+    let report = client.recover_older_than(Duration::ZERO).await.unwrap();
+    assert_eq!(report.needs_reconciliation, vec![pricing_key("sub-2")]);
+}
+
+#[tokio::test]
+async fn a_delivery_with_an_unknown_outcome_is_resolved_by_its_transaction() {
+    let s = Servers::start(None).await;
+    let pickup = pickup_request();
+    Mock::given(method("POST"))
+        .and(path("/v1/delivery/register"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&s.api)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/transactions/{}", pickup.transaction_id)))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "transactionId": pickup.transaction_id,
+            "deliveryDetail": {"pickupDate": {"year": 2024, "month": 1, "day": 20}},
+        })))
+        .expect(1)
+        .mount(&s.api)
+        .await;
+    let journal = Arc::new(MemoryJournal::new());
+    let client = s.builder().journal(journal.clone()).build().unwrap();
+    let err = client.register_delivery(&pickup).await.unwrap_err();
+    assert!(err.outcome_unknown_key().is_some(), "{err:?}");
+    let key = IntentKey::new(
+        "bbti",
+        "register_delivery",
+        "transactionId",
+        pickup.transaction_id.as_str(),
+    );
+    let report = client.recover_older_than(Duration::ZERO).await.unwrap();
+    assert_eq!(report.done, vec![key.clone()]);
+    assert_eq!(
+        journal.get(&key).await.unwrap().unwrap().state,
+        IntentState::Done {
+            provider_id: Some(pickup.transaction_id.clone())
+        }
+    );
+}

@@ -1,0 +1,95 @@
+//! The journalled payment request, and [`Client::recover`].
+//!
+//! Of Brighte's creates only the payment request
+//! (`POST application/{id}/request-payment`) has a key of the caller's, the
+//! application id, under which it can be looked up afterwards; the others
+//! (quote, user, document, callout, secure code, API credentials) get
+//! their id from Brighte's answer, so a lost answer leaves nothing to look
+//! them up by, and they are not journalled.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use partner_sdk_core::journal::{
+    DEFAULT_RECOVERY_GRACE, Intent, Outcome, RecoveryReport, Resolved,
+};
+use partner_sdk_core::transport::definite_outcome;
+
+use crate::Client;
+use crate::applications::{ApplicationEnvelope, ApplicationStatus};
+use crate::error::{ErrorCode, Result};
+
+/// The journal's reading of a payment request's answer: done with the
+/// application id; not done on Brighte's refusal (a 4xx, or a 2xx whose
+/// `status` is an error code); pending otherwise.
+pub(crate) fn payment_outcome(
+    result: &partner_sdk_core::Result<ApplicationEnvelope>,
+) -> Option<Outcome> {
+    if let Err(partner_sdk_core::Error::Api(e)) = result
+        && let Some(code) = e.code()
+    {
+        return Some(Outcome::NotDone {
+            reason: format!("refused: {} {code}", e.status().as_u16()),
+        });
+    }
+    definite_outcome(result, |answer| Some(answer.application.id.clone()))
+}
+
+impl Client {
+    /// Resolves every payment request journalled pending for at least
+    /// [`DEFAULT_RECOVERY_GRACE`] (2 minutes): see
+    /// [`recover_older_than`](Self::recover_older_than).
+    pub async fn recover(&self) -> Result<RecoveryReport> {
+        self.recover_older_than(DEFAULT_RECOVERY_GRACE).await
+    }
+
+    /// Resolves every payment request journalled pending for at least
+    /// `grace` (so one still in flight is left alone) by fetching its
+    /// application, each claimed with a lease first so replicas sharing a
+    /// journal never resolve one twice. Never sends a create.
+    ///
+    /// An application `PAID` had its payment requested: settled done.
+    /// Brighte knows no such application (4041, or a 404): settled not
+    /// done. Any other status does not show whether the payment was
+    /// requested: reported in [`RecoveryReport::needs_reconciliation`] and
+    /// left pending. A fetch that fails leaves it pending ("unknown").
+    ///
+    /// A client without a journal (or without vendor credentials) has
+    /// nothing to recover: the report is empty. A journal that fails is
+    /// [`partner_sdk_core::Error::Journal`].
+    pub async fn recover_older_than(&self, grace: Duration) -> Result<RecoveryReport> {
+        let Some(journal) = self.journal() else {
+            return Ok(RecoveryReport::default());
+        };
+        let report = partner_sdk_core::journal::recover(&**journal, "brighte", grace, |intent| {
+            self.resolve_intent(intent)
+        })
+        .await
+        .map_err(|e| partner_sdk_core::Error::Journal(Arc::new(e)))?;
+        Ok(report)
+    }
+
+    /// What Brighte says of one journalled payment request.
+    async fn resolve_intent(&self, intent: Intent) -> Resolved {
+        if intent.key.operation() != "request_application_payment" {
+            return Resolved::NeedsReconciliation;
+        }
+        match self.get_application(intent.key.value()).await {
+            Ok(application) if application.status == Some(ApplicationStatus::Paid) => {
+                Resolved::Done {
+                    provider_id: Some(application.id),
+                }
+            }
+            Ok(_) => Resolved::NeedsReconciliation,
+            Err(e)
+                if e.code() == Some(ErrorCode::NotFound)
+                    || e.status().is_some_and(|s| s.as_u16() == 404) =>
+            {
+                Resolved::NotDone {
+                    reason: "application not found at Brighte".to_owned(),
+                }
+            }
+            Err(_) => Resolved::Unknown,
+        }
+    }
+}

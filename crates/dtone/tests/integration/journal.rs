@@ -1,0 +1,253 @@
+//! Creates through the intent journal, against wiremock: what is begun,
+//! settled and refused, and that a refused create sends nothing.
+
+use std::sync::Arc;
+
+use partner_sdk_core::journal::{
+    Begin, Intent, IntentKey, IntentState, JournalError, JournalStep, JournalStore, MemoryJournal,
+    NewIntent, Outcome, RequestDigest, async_trait,
+};
+use partner_sdk_dtone::{Category, Client, TransactionRequest};
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::{KEY, SECRET, Signed, fast_retry};
+
+fn journalled(server: &MockServer, journal: Arc<dyn JournalStore>) -> Client {
+    Client::builder()
+        .base_url(format!("{}/v1.1", server.uri()))
+        .credentials(KEY, SECRET)
+        .retry_policy(fast_retry())
+        .journal(journal)
+        .build()
+        .unwrap()
+}
+
+fn key(external_id: &str) -> IntentKey {
+    IntentKey::new(
+        "dtone",
+        "create_transaction/fixed_value_recharges",
+        "external_id",
+        external_id,
+    )
+}
+
+fn topup(external_id: &str) -> TransactionRequest {
+    TransactionRequest::new("+50212345678", 64, external_id)
+}
+
+fn created(external_id: &str) -> ResponseTemplate {
+    ResponseTemplate::new(201).set_body_json(json!({
+        "transaction_id": "9001", "status": "0", "external_id": external_id,
+        "account_number": "+50212345678", "product_id": "64",
+    }))
+}
+
+#[tokio::test]
+async fn a_reused_key_for_another_request_is_refused_before_sending() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(created("order-1"))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let journal = Arc::new(MemoryJournal::new());
+    let begun = journal
+        .begin(&NewIntent::new(
+            key("order-1"),
+            RequestDigest::of(b"another request"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(begun, Begin::Fresh);
+    let err = journalled(&server, journal.clone())
+        .create_transaction(Category::FixedValueRecharges, &topup("order-1"))
+        .await
+        .unwrap_err();
+    match err.as_core() {
+        Some(partner_sdk_core::Error::Journal(e)) => {
+            assert!(matches!(**e, JournalError::Conflict { .. }), "{e:?}");
+            assert!(e.create_not_sent());
+        }
+        other => panic!("expected a journal conflict, got {other:?}"),
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+    assert!(
+        journal
+            .get(&key("order-1"))
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+            .is_pending()
+    );
+}
+
+/// A store whose `begin` always fails.
+struct Broken;
+
+#[async_trait]
+impl JournalStore for Broken {
+    async fn begin(&self, _: &NewIntent) -> Result<Begin, JournalError> {
+        Err(JournalError::unavailable(JournalStep::Begin, "disk full"))
+    }
+    async fn settle(&self, _: &IntentKey, _: Outcome) -> Result<(), JournalError> {
+        Ok(())
+    }
+    async fn claim_pending(
+        &self,
+        _: &str,
+        _: std::time::Duration,
+        _: std::time::Duration,
+        _: usize,
+    ) -> Result<Vec<Intent>, JournalError> {
+        Ok(Vec::new())
+    }
+    async fn release(&self, _: &Intent) -> Result<(), JournalError> {
+        Ok(())
+    }
+    async fn get(&self, _: &IntentKey) -> Result<Option<Intent>, JournalError> {
+        Ok(None)
+    }
+}
+
+#[tokio::test]
+async fn a_create_the_journal_cannot_record_is_not_sent() {
+    let server = MockServer::start().await;
+    let err = journalled(&server, Arc::new(Broken))
+        .create_transaction(Category::FixedValueRecharges, &topup("order-2"))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("intent journal unavailable during begin: the create was not sent"),
+        "{err}"
+    );
+    assert!(!err.is_retryable());
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn answers_settle_the_intent_and_a_repeat_is_looked_up_not_sent() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1.1/transactions/fixed_value_recharges"))
+        .and(Signed)
+        .respond_with(created("order-3"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.1/transactions/fixed_value_recharges/ext-order-3"))
+        .respond_with(created("order-3"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let journal = Arc::new(MemoryJournal::new());
+    let client = journalled(&server, journal.clone());
+    let tx = client
+        .create_transaction(Category::FixedValueRecharges, &topup("order-3"))
+        .await
+        .unwrap();
+    assert_eq!(tx.transaction_id, "9001");
+    let done = IntentState::Done {
+        provider_id: Some("9001".into()),
+    };
+    assert_eq!(
+        journal.get(&key("order-3")).await.unwrap().unwrap().state,
+        done
+    );
+    // The same create again: journalled done, so it is looked up, not sent.
+    let again = client
+        .create_transaction(Category::FixedValueRecharges, &topup("order-3"))
+        .await
+        .unwrap();
+    assert_eq!(again.transaction_id, "9001");
+}
+
+#[tokio::test]
+async fn a_refusal_settles_not_done_and_is_not_sent_again() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(
+            json!({"errors": [{"code": 1000777, "message": "Insufficient balance"}]}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let journal = Arc::new(MemoryJournal::new());
+    let client = journalled(&server, journal.clone());
+    let err = client
+        .create_transaction(Category::FixedValueRecharges, &topup("order-4"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    let state = journal.get(&key("order-4")).await.unwrap().unwrap().state;
+    assert_eq!(
+        state,
+        IntentState::NotDone {
+            reason: "refused: 400 1000777".into()
+        }
+    );
+    let again = client
+        .create_transaction(Category::FixedValueRecharges, &topup("order-4"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            again.as_core(),
+            Some(partner_sdk_core::Error::Journalled {
+                state: IntentState::NotDone { .. },
+                ..
+            })
+        ),
+        "{again:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_outcome_stays_pending_and_recovery_resolves_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(502))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.1/transactions/fixed_value_recharges/ext-order-5"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(
+            json!({"errors": [{"code": 1000404, "message": "Transaction not found"}]}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let journal = Arc::new(MemoryJournal::new());
+    let client = journalled(&server, journal.clone());
+    let err = client
+        .create_transaction(Category::FixedValueRecharges, &topup("order-5"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.outcome_unknown_key(), Some(("external_id", "order-5")));
+    assert!(
+        journal
+            .get(&key("order-5"))
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+            .is_pending()
+    );
+    // Within the grace period, recovery leaves it alone.
+    assert!(client.recover().await.unwrap().is_empty());
+    let report = client
+        .recover_older_than(std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(report.not_done, vec![key("order-5")]);
+    assert!(report.done.is_empty() && report.is_settled());
+    assert!(matches!(
+        journal.get(&key("order-5")).await.unwrap().unwrap().state,
+        IntentState::NotDone { .. }
+    ));
+}
