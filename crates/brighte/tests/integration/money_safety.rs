@@ -1,9 +1,10 @@
 //! The money-safety matrix: every Brighte create (quote, user, callout
 //! request, application document, payment request), under every answer a
 //! payments API really gives, is sent once and comes to done, not done or
-//! unknown (README, "Behaviour you can rely on"). Brighte's creates take no
-//! caller key: an unknown outcome carries none, and is reconciled by
-//! listing (quotes, users, callouts) or fetching the application.
+//! unknown (README, "Behaviour you can rely on"). A payment request is keyed
+//! by its application; the other creates take no caller key: an unknown
+//! outcome carries none, and is reconciled by listing or by fetching the
+//! application.
 
 use std::time::Duration;
 
@@ -112,7 +113,12 @@ async fn every_create_under_every_answer() {
                 .as_ref()
                 .map(|_| ())
                 .map_err(|e| e.as_core().unwrap());
-            assert_create_outcome(&case, core, None, sent);
+            // The payment request is keyed by its application; the others
+            // take no caller key.
+            let key = path
+                .ends_with("/request-payment")
+                .then_some(("application_id", "7"));
+            assert_create_outcome(&case, core, key, sent);
         }
     }
 }
