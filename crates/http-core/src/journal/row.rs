@@ -26,7 +26,7 @@ impl Row {
     pub(crate) fn into_intent(self, step: JournalStep) -> Result<Intent, JournalError> {
         let corrupt = |what| JournalError::Corrupt { step, what };
         let digest = RequestDigest::from_slice(&self.digest)
-            .ok_or_else(|| corrupt("a digest that is not 32 bytes"))?;
+            .ok_or_else(|| corrupt("a digest that is not 16 bytes"))?;
         let state = match self.state.as_str() {
             "pending" => IntentState::Pending,
             "done" => IntentState::Done {
@@ -102,7 +102,7 @@ mod tests {
 
     #[test]
     fn a_row_reads_back_as_the_intent() {
-        let intent = row("done", vec![7; 32]).into_intent(JournalStep::Get);
+        let intent = row("done", vec![7; 16]).into_intent(JournalStep::Get);
         let intent = intent.ok();
         assert_eq!(
             intent
@@ -120,7 +120,7 @@ mod tests {
 
     #[test]
     fn unreadable_rows_are_corrupt() {
-        for bad in [row("maybe", vec![7; 32]), row("pending", vec![7; 31])] {
+        for bad in [row("maybe", vec![7; 16]), row("pending", vec![7; 15])] {
             assert!(matches!(
                 bad.into_intent(JournalStep::Claim),
                 Err(JournalError::Corrupt {
