@@ -419,7 +419,7 @@ impl Client {
         .param(application_id)
         .reconcile_with("application_id", application_id);
         let e: ApplicationEnvelope = self
-            .vendor_send_journalled(request, crate::recovery::payment_outcome)
+            .vendor_send_journalled(request, payment_outcome)
             .await?;
         Ok(e.application)
     }
@@ -447,4 +447,22 @@ impl Client {
             .await?;
         Ok(e.token)
     }
+}
+
+/// The journal's reading of a payment request's answer: done with the
+/// application id; not done on Brighte's refusal (a 4xx, or a 2xx whose
+/// `status` is an error code); pending otherwise.
+fn payment_outcome(
+    result: &partner_sdk_core::Result<ApplicationEnvelope>,
+) -> Option<partner_sdk_core::journal::Outcome> {
+    if let Err(partner_sdk_core::Error::Api(e)) = result
+        && let Some(code) = e.code()
+    {
+        return Some(partner_sdk_core::journal::Outcome::NotDone {
+            reason: format!("refused: {} {code}", e.status().as_u16()),
+        });
+    }
+    partner_sdk_core::transport::definite_outcome(result, |answer| {
+        Some(answer.application.id.clone())
+    })
 }

@@ -10,30 +10,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use partner_sdk_core::journal::{
-    DEFAULT_RECOVERY_GRACE, Intent, Outcome, RecoveryReport, Resolved,
-};
-use partner_sdk_core::transport::definite_outcome;
+use partner_sdk_core::journal::{DEFAULT_RECOVERY_GRACE, Intent, RecoveryReport, Resolved};
 
 use crate::Client;
-use crate::applications::{ApplicationEnvelope, ApplicationStatus};
+use crate::applications::ApplicationStatus;
 use crate::error::{ErrorCode, Result};
-
-/// The journal's reading of a payment request's answer: done with the
-/// application id; not done on Brighte's refusal (a 4xx, or a 2xx whose
-/// `status` is an error code); pending otherwise.
-pub(crate) fn payment_outcome(
-    result: &partner_sdk_core::Result<ApplicationEnvelope>,
-) -> Option<Outcome> {
-    if let Err(partner_sdk_core::Error::Api(e)) = result
-        && let Some(code) = e.code()
-    {
-        return Some(Outcome::NotDone {
-            reason: format!("refused: {} {code}", e.status().as_u16()),
-        });
-    }
-    definite_outcome(result, |answer| Some(answer.application.id.clone()))
-}
 
 impl Client {
     /// Resolves every payment request journalled pending for at least
