@@ -42,6 +42,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::admin::Admin;
 use crate::faults::{FaultRule, Faults, WithFaults};
+use crate::server::Server;
 
 const PRICE_LIST: &str = include_str!("../data/bbti/price_list_sample.csv");
 /// A 1×1 PNG served as QR code and barcode.
@@ -114,7 +115,7 @@ impl BbtiSandboxBuilder {
             .await;
         admin(&state, &faults).mount(&server).await;
         BbtiSandbox {
-            server,
+            server: Server::new(server),
             state,
             faults,
         }
@@ -123,7 +124,7 @@ impl BbtiSandboxBuilder {
 
 /// A running fake BBTI server. Dropping it stops the server.
 pub struct BbtiSandbox {
-    server: MockServer,
+    server: Server,
     state: Arc<Mutex<State>>,
     faults: Arc<Faults>,
 }

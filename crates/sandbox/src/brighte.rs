@@ -65,6 +65,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::admin::Admin;
 use crate::faults::{FaultRule, Faults, WithFaults};
+use crate::server::Server;
 
 /// API id the sandbox accepts.
 pub const API_ID: &str = "sandbox-api-id";
@@ -281,13 +282,16 @@ impl BrighteSandboxBuilder {
         }
         .mount(&server)
         .await;
-        BrighteSandbox { server, shared }
+        BrighteSandbox {
+            server: Server::new(server),
+            shared,
+        }
     }
 }
 
 /// An in-process Brighte server on loopback.
 pub struct BrighteSandbox {
-    server: MockServer,
+    server: Server,
     shared: Arc<Shared>,
 }
 

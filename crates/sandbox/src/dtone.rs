@@ -42,6 +42,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::admin::Admin;
 use crate::faults::{FaultRule, Faults, WithFaults};
+use crate::server::Server;
 
 /// The API key the sandbox accepts.
 pub const API_KEY: &str = "sandbox-dtone-key";
@@ -65,7 +66,7 @@ const CATEGORIES: [&str; 6] = [
 
 /// A running fake DT One server. Dropping it stops the server.
 pub struct DtoneSandbox {
-    server: MockServer,
+    server: Server,
     state: Arc<Mutex<State>>,
     faults: Arc<Faults>,
     client: partner_sdk_dtone::Client,
@@ -105,7 +106,7 @@ impl DtoneSandbox {
         admin(&state, &faults).mount(&server).await;
         let client = build_client(&format!("{}{BASE_PATH}", server.uri()));
         DtoneSandbox {
-            server,
+            server: Server::new(server),
             state,
             faults,
             client,

@@ -53,6 +53,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::admin::Admin;
 use crate::faults::{FaultRule, Faults, WithFaults};
+use crate::server::Server;
 
 /// Client id the sandbox accepts.
 pub const CLIENT_ID: &str = "sandbox-promo-client";
@@ -214,13 +215,16 @@ impl TradeinPromoSandboxBuilder {
             .mount(&server)
             .await;
         shared.admin().mount(&server).await;
-        TradeinPromoSandbox { server, shared }
+        TradeinPromoSandbox {
+            server: Server::new(server),
+            shared,
+        }
     }
 }
 
 /// An in-process fake of the trade-in promotion API and its token server.
 pub struct TradeinPromoSandbox {
-    server: MockServer,
+    server: Server,
     shared: Shared,
 }
 

@@ -306,6 +306,20 @@ async fn two_clients_sharing_the_key_are_never_refused_for_a_reused_nonce() {
     }
 }
 
+/// wiremock verifies a server on drop by blocking on an async lock; dropped
+/// in a task whose cooperative budget is spent, that spun forever (it hung
+/// this suite once, after the 200 pings above). The fake shuts its server
+/// down on a thread of its own.
+#[tokio::test]
+async fn a_fake_dropped_with_its_tasks_budget_spent_shuts_down() {
+    let sb = DtoneSandbox::start().await;
+    assert!(sb.client().ping().await.unwrap().is_up());
+    while tokio::task::coop::has_budget_remaining() {
+        tokio::task::coop::consume_budget().await;
+    }
+    drop(sb);
+}
+
 #[tokio::test]
 async fn start_on_a_given_listener() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
