@@ -86,8 +86,9 @@ async fn a_create_dropped_at_any_point_is_recovered_exactly_once() {
         if pending {
             // A request fully written when its future was dropped is still
             // served: in production the grace period of `recover()` leaves
-            // it that time; here the sandbox gets it explicitly.
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            // it that time; here the sandbox gets it explicitly, a second
+            // (a loaded CI machine can take more than 100 ms to serve it).
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
         let report = client.recover_older_than(Duration::ZERO).await.unwrap();
         assert!(report.is_settled(), "{polls} polls: {report:?}");
