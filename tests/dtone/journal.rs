@@ -239,26 +239,9 @@ mod replicas {
 
     use super::*;
 
-    const URL_ENV: &str = "PARTNER_SDK_TEST_POSTGRES_URL";
-
-    /// The server's URL; `None` (after saying so) when the test may skip.
-    fn server_url() -> Option<String> {
-        if let Some(url) = std::env::var(URL_ENV).ok().filter(|url| !url.is_empty()) {
-            return Some(url);
-        }
-        let required = std::env::var_os("CI").is_some()
-            || std::env::var("PARTNER_SDK_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "{URL_ENV} is not set, and PostgreSQL is required here (CI or \
-             PARTNER_SDK_REQUIRE_POSTGRES=1): start a server with `source .ci/pg-start`"
-        );
-        eprintln!(
-            "skipped: {URL_ENV} is not set, so there is no PostgreSQL to test against \
-             (start one with `source .ci/pg-start`)"
-        );
-        None
-    }
+    use partner_sdk_core::test_util::{
+        POSTGRES_URL_ENV as URL_ENV, postgres_test_url as server_url,
+    };
 
     /// Counts the look-ups by `external_id` a client sends.
     #[derive(Default)]

@@ -535,3 +535,35 @@ pub fn assert_create_outcome(
         (expect, result) => panic!("{name}: expected {expect:?}, got {result:?}"),
     }
 }
+
+/// The environment variable naming the PostgreSQL server the journal's
+/// tests use (`.ci/pg-start` starts one and exports it).
+pub const POSTGRES_URL_ENV: &str = "PARTNER_SDK_TEST_POSTGRES_URL";
+
+/// The PostgreSQL server's URL for a test ([`POSTGRES_URL_ENV`]); `None`,
+/// after saying so, when it is unset and the test may skip.
+///
+/// # Panics
+///
+/// When it is unset and PostgreSQL is required (`CI` set, or
+/// `PARTNER_SDK_REQUIRE_POSTGRES=1`): in CI the test fails, it does not skip.
+pub fn postgres_test_url() -> Option<String> {
+    if let Some(url) = std::env::var(POSTGRES_URL_ENV)
+        .ok()
+        .filter(|url| !url.is_empty())
+    {
+        return Some(url);
+    }
+    let required = std::env::var_os("CI").is_some()
+        || std::env::var("PARTNER_SDK_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{POSTGRES_URL_ENV} is not set, and PostgreSQL is required here (CI or \
+         PARTNER_SDK_REQUIRE_POSTGRES=1): start a server with `source .ci/pg-start`"
+    );
+    eprintln!(
+        "skipped: {POSTGRES_URL_ENV} is not set, so there is no PostgreSQL to test against \
+         (start one with `source .ci/pg-start`)"
+    );
+    None
+}
