@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Statement};
 
-use super::row::{Row, duration_ms, sql_limit};
+use super::row::{Row, duration_ms, outcome_columns, sql_limit};
 use super::{
     Begin, Intent, IntentKey, JournalError, JournalStep, JournalStore, NewIntent, Outcome,
     async_trait,
@@ -277,10 +277,7 @@ impl JournalStore for PostgresJournal {
 
     async fn settle(&self, key: &IntentKey, outcome: Outcome) -> Result<(), JournalError> {
         let step = JournalStep::Settle;
-        let (state, provider_id, reason) = match &outcome {
-            Outcome::Done { provider_id } => ("done", provider_id.as_deref(), None),
-            Outcome::NotDone { reason } => ("not_done", None, Some(reason.as_str())),
-        };
+        let (state, provider_id, reason) = outcome_columns(&outcome);
         let params: [&(dyn ToSql + Sync); 7] = [
             &key.provider(),
             &key.operation(),

@@ -3,7 +3,15 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::{Intent, IntentKey, IntentState, JournalError, JournalStep, RequestDigest};
+use super::{Intent, IntentKey, IntentState, JournalError, JournalStep, Outcome, RequestDigest};
+
+/// The `state`, `provider_id` and `reason` columns `outcome` is settled as.
+pub(crate) fn outcome_columns(outcome: &Outcome) -> (&'static str, Option<&str>, Option<&str>) {
+    match outcome {
+        Outcome::Done { provider_id } => ("done", provider_id.as_deref(), None),
+        Outcome::NotDone { reason } => ("not_done", None, Some(reason.as_str())),
+    }
+}
 
 /// One stored intent, as read from a row, before it is checked.
 pub(crate) struct Row {

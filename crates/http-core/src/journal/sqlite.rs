@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
-use super::row::{Row, duration_ms, sql_limit, to_ms};
+use super::row::{Row, duration_ms, outcome_columns, sql_limit, to_ms};
 use super::{
     Begin, Intent, IntentKey, JournalError, JournalStep, JournalStore, NewIntent, Outcome,
     async_trait,
@@ -267,10 +267,7 @@ impl JournalStore for SqliteJournal {
             if !intent.check_settle(&outcome)? {
                 return Ok(());
             }
-            let (state, provider_id, reason) = match &outcome {
-                Outcome::Done { provider_id } => ("done", provider_id.as_deref(), None),
-                Outcome::NotDone { reason } => ("not_done", None, Some(reason.as_str())),
-            };
+            let (state, provider_id, reason) = outcome_columns(&outcome);
             tx.prepare_cached(SETTLE)
                 .and_then(|mut statement| {
                     statement.execute(params![
