@@ -11,7 +11,7 @@
 //! | `sandbox` (off by default) | [`sandbox`] | offline fake servers of all four |
 //! | `brighte-webhook-handler` (off by default) | `brighte::webhook::WebhookHandler` | the Brighte webhook receiver as an axum router and a tower service (`brighte-webhook-service`: the tower service alone) |
 //!
-//! TLS: `rustls` (default) or `native-tls`. Shared machinery (errors, retry
+//! TLS: `rustls` (default; rustls on `ring`), `rustls-aws-lc` or `native-tls`. Shared machinery (errors, retry
 //! policy, decoding helpers, the intent journal) is in [`core`] (the
 //! `partner-sdk-core` crate); `journal-sqlite` and `journal-postgres` add the
 //! journal's durable stores.

@@ -70,7 +70,10 @@ pub(crate) async fn overhead(report: &mut Report) {
     let sdk = client(&server);
     let sdk_again = client(&server);
     let q = query();
-    let http = reqwest::Client::new();
+    let http = partner_sdk_core::exchange::http_client_builder()
+        .expect("the SDK's TLS")
+        .build()
+        .expect("an HTTP client");
     let url = format!(
         "{}/v1/prices?manufacturers=apple&modelKey=iphone-8",
         server.url

@@ -82,7 +82,10 @@ pub(crate) async fn overhead(report: &mut Report) {
             .expect("brighte client")
     };
     let (sdk, sdk_again) = (client(), client());
-    let http = reqwest::Client::new();
+    let http = partner_sdk_core::exchange::http_client_builder()
+        .expect("the SDK's TLS")
+        .build()
+        .expect("an HTTP client");
     let url = format!("{}{APPLICATIONS_PREFIX}/100234", server.url);
     let (key, token) = session();
     let raw_with = |same_work: bool| {

@@ -146,7 +146,10 @@ pub(crate) async fn overhead(report: &mut Report) {
             .expect("dtone client")
     };
     let (sdk, sdk_again) = (client(), client());
-    let http = reqwest::Client::new();
+    let http = partner_sdk_core::exchange::http_client_builder()
+        .expect("the SDK's TLS")
+        .build()
+        .expect("an HTTP client");
     let url = format!("{base}/operators/1959/products");
     let nonce = std::sync::atomic::AtomicU64::new(1);
     let raw_with = |same_work: bool| {

@@ -33,7 +33,10 @@ async fn setup() -> Setup {
         sandbox,
         receiver,
         url,
-        http: reqwest::Client::new(),
+        http: partner_sdk_core::exchange::http_client_builder()
+            .expect("the SDK's TLS")
+            .build()
+            .expect("an HTTP client"),
     }
 }
 

@@ -26,7 +26,12 @@ macro_rules! shared_vocabulary {
                 .connect_timeout(Duration::from_secs(1))
                 .retry_policy($p::RetryPolicy::none())
                 .user_agent_suffix("vocabulary")
-                .http_client(sdk_core::reqwest::Client::new())
+                .http_client(
+                    sdk_core::exchange::http_client_builder()
+                        .expect("the SDK's TLS")
+                        .build()
+                        .expect("an HTTP client"),
+                )
         };
         let _: fn($p::ClientBuilder, std::sync::Arc<dyn $p::Hooks>) -> $p::ClientBuilder =
             $p::ClientBuilder::hooks;
@@ -231,7 +236,13 @@ fn assert_chain_does_not_repeat(e: &(dyn std::error::Error + 'static)) {
 #[test]
 fn provider_errors_leave_the_cause_to_source_in_all_four() {
     let transport = || {
-        let Err(source) = sdk_core::reqwest::Client::new().get("not a url").build() else {
+        let Err(source) = sdk_core::exchange::http_client_builder()
+            .expect("the SDK's TLS")
+            .build()
+            .expect("an HTTP client")
+            .get("not a url")
+            .build()
+        else {
             panic!("a relative URL must not build");
         };
         sdk_core::Error::Transport {

@@ -9,7 +9,7 @@
 //! `InvalidInput` before sending rather than silently coerced, so a caller
 //! never gets fewer items per page than asked for.
 
-use futures::stream::BoxStream;
+use futures_util::stream::BoxStream;
 use partner_sdk_core::Request;
 use partner_sdk_core::paginate::{Page, paginate_with};
 use serde::{Deserialize, Serialize};

@@ -25,8 +25,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
-use futures::StreamExt as _;
-use futures::stream::BoxStream;
+use futures_util::StreamExt as _;
+use futures_util::stream::BoxStream;
 use rust_decimal::Decimal;
 
 use crate::types::Grade;
@@ -591,7 +591,7 @@ where
         record: csv_async::StringRecord::new(),
         done: false,
     };
-    futures::stream::unfold(state, |mut s| async move {
+    futures_util::stream::unfold(state, |mut s| async move {
         if s.done {
             return None;
         }

@@ -2,7 +2,7 @@
 //! documents, payment request and secure code.
 
 use base64::Engine as _;
-use futures::stream::BoxStream;
+use futures_util::stream::BoxStream;
 use partner_sdk_core::Request;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::{Either, ready};
+use futures_util::future::{Either, ready};
 use partner_sdk_core::journal::{JournalStore, Outcome};
 use partner_sdk_core::reqwest::header::{HeaderName, HeaderValue};
 use partner_sdk_core::{

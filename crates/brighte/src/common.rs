@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize, Serializer};
 use time::Date;
 
-use futures::stream::BoxStream;
+use futures_util::stream::BoxStream;
 use partner_sdk_core::paginate::{Page, paginate_with};
 
 use crate::client::Client;

@@ -1,6 +1,6 @@
 //! Quotes: list (paginated stream), get, create, resend, delete.
 
-use futures::stream::BoxStream;
+use futures_util::stream::BoxStream;
 use partner_sdk_core::Request;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

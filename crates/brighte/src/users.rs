@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use futures::stream::BoxStream;
+use futures_util::stream::BoxStream;
 use partner_sdk_core::secret::REDACTED;
 use partner_sdk_core::{ExposeSecret, Request, SecretString};
 use serde::{Deserialize, Serialize};

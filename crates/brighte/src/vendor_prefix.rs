@@ -19,7 +19,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use futures::future::Either;
+use futures_util::future::Either;
 use partner_sdk_core::journal::{JournalStore, Outcome};
 use partner_sdk_core::{ApiError, CallOptions, Request, Session, SessionAuth, Transport, Url};
 use serde::de::DeserializeOwned;

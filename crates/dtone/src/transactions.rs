@@ -20,8 +20,7 @@ use partner_sdk_core::secret::redacted;
 use partner_sdk_core::transport::definite_outcome;
 use partner_sdk_core::{Decimal, Request};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use time::PrimitiveDateTime;
-use time::macros::format_description;
+use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
 
 use crate::Client;
 use crate::error::{Error, ErrorCode, Result};
@@ -431,21 +430,100 @@ where
 /// to UTC). `None` for anything else, including a date that does not exist
 /// (`2023-02-30`) or whose UTC conversion leaves the calendar's range
 /// (`9999-12-31T23:59:59-01:00`); it never panics.
+///
+/// Read by hand over `time`'s types rather than with `time`'s parsers: the
+/// layouts are fixed, and leaving out the `parsing` and `macros` features
+/// takes a good part of `time` out of every DT One application's build
+/// (BENCHMARKS.md, "Build cost").
 pub fn parse_date(text: &str) -> Option<PrimitiveDateTime> {
-    let t = text.trim();
-    if let Ok(with_offset) =
-        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
-    {
-        let utc = with_offset.checked_to_offset(time::UtcOffset::UTC)?;
-        return Some(PrimitiveDateTime::new(utc.date(), utc.time()));
+    let mut s = Digits(text.trim().as_bytes());
+    let year = i32::try_from(s.number(4)?).ok()?;
+    s.expect(b"-")?;
+    let month = Month::try_from(u8::try_from(s.number(2)?).ok()?).ok()?;
+    s.expect(b"-")?;
+    let day = u8::try_from(s.number(2)?).ok()?;
+    s.expect(b" Tt")?;
+    let hour = u8::try_from(s.number(2)?).ok()?;
+    s.expect(b":")?;
+    let minute = u8::try_from(s.number(2)?).ok()?;
+    s.expect(b":")?;
+    let second = u8::try_from(s.number(2)?).ok()?;
+    let nanos = if s.expect(b".").is_some() {
+        s.fraction()?
+    } else {
+        0
+    };
+    let offset = match s.0 {
+        [] => None,
+        [b'Z' | b'z'] => Some(UtcOffset::UTC),
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let mut o = Digits(rest);
+            let (h, m) = (o.number(2)?, {
+                o.expect(b":")?;
+                o.number(2)?
+            });
+            if !o.0.is_empty() || h > 23 || m > 59 {
+                return None;
+            }
+            let secs = i32::try_from(h * 3600 + m * 60).ok()?;
+            Some(UtcOffset::from_whole_seconds(if *sign == b'-' { -secs } else { secs }).ok()?)
+        }
+        _ => return None,
+    };
+    let local = PrimitiveDateTime::new(
+        Date::from_calendar_date(year, month, day).ok()?,
+        Time::from_hms_nano(hour, minute, second, nanos).ok()?,
+    );
+    match offset {
+        None => Some(local),
+        Some(offset) => {
+            let utc = local
+                .assume_offset(offset)
+                .checked_to_offset(UtcOffset::UTC)?;
+            Some(PrimitiveDateTime::new(utc.date(), utc.time()))
+        }
     }
-    let space = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    let tee = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
-    let frac = format_description!("[year]-[month]-[day] [hour]:[minute]:[second].[subsecond]");
-    PrimitiveDateTime::parse(t, space)
-        .or_else(|_| PrimitiveDateTime::parse(t, tee))
-        .or_else(|_| PrimitiveDateTime::parse(t, frac))
-        .ok()
+}
+
+/// The unread rest of a date being parsed.
+struct Digits<'a>(&'a [u8]);
+
+impl Digits<'_> {
+    /// Exactly `n` ASCII digits.
+    fn number(&mut self, n: usize) -> Option<u32> {
+        let (digits, rest) = self.0.split_at_checked(n)?;
+        let mut value = 0;
+        for d in digits {
+            if !d.is_ascii_digit() {
+                return None;
+            }
+            value = value * 10 + u32::from(d - b'0');
+        }
+        self.0 = rest;
+        Some(value)
+    }
+
+    /// One byte out of `any`.
+    fn expect(&mut self, any: &[u8]) -> Option<()> {
+        let (first, rest) = self.0.split_first()?;
+        any.contains(first).then(|| self.0 = rest)
+    }
+
+    /// One or more digits of a second's fraction, as nanoseconds (digits
+    /// past the ninth are dropped).
+    fn fraction(&mut self) -> Option<u32> {
+        let n = self.0.iter().take_while(|d| d.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        let (digits, rest) = self.0.split_at(n);
+        let mut nanos = 0;
+        for i in 0..9 {
+            nanos = nanos * 10 + digits.get(i).map_or(0, |d| u32::from(d - b'0'));
+        }
+        self.0 = rest;
+        Some(nanos)
+    }
 }
 
 /// A transaction as DT One returns it (create answer or lookup).

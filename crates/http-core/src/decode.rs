@@ -31,6 +31,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize as _;
 use serde::de::{self, Deserializer, Unexpected, Visitor};
 
+pub(crate) mod path;
 pub(crate) mod watch;
 
 /// A JSON scalar seen as text: numbers keep their shortest exact spelling.

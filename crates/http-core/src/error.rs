@@ -552,21 +552,24 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
-    /// Builds a decode error for a body decoded outside the transport.
+    /// Builds a decode error for `body`, which serde_json refused with
+    /// `err`. The [path](Self::path) is read from `body` at the error's
+    /// position: the field whose value was refused, or the object or array
+    /// a field or element is missing from.
     pub fn new(
         provider: &'static str,
         operation: &'static str,
         status: StatusCode,
         body: &[u8],
-        err: serde_path_to_error::Error<serde_json::Error>,
+        err: serde_json::Error,
     ) -> Self {
         DecodeError {
             provider,
             operation,
             status,
-            path: err.path().to_string(),
+            path: crate::decode::path::path_of(body, &err),
             body: truncate(body),
-            source: Arc::new(err.into_inner()),
+            source: Arc::new(err),
         }
     }
     /// HTTP status of the response.
@@ -843,7 +846,13 @@ mod tests {
 
     #[test]
     fn display_never_repeats_the_source() {
-        let Err(reqwest_error) = reqwest::Client::new().get("not a url").build() else {
+        let Err(reqwest_error) = crate::exchange::http_client_builder()
+            .expect("the SDK's TLS")
+            .build()
+            .expect("an HTTP client")
+            .get("not a url")
+            .build()
+        else {
             panic!("a relative URL must not build");
         };
         let transport = Error::Transport {
@@ -856,9 +865,8 @@ mod tests {
         assert!(std::error::Error::source(&transport).is_some());
         assert_chain_does_not_repeat(&transport);
 
-        let mut de = serde_json::Deserializer::from_str(r#"{"id":"x"}"#);
         let Err(serde_error) =
-            serde_path_to_error::deserialize::<_, std::collections::HashMap<String, u32>>(&mut de)
+            serde_json::from_str::<std::collections::HashMap<String, u32>>(r#"{"id":"x"}"#)
         else {
             panic!("a string is not a u32");
         };

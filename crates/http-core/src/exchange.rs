@@ -28,9 +28,13 @@ use crate::error::{ApiError, Error, ProviderError, Result};
 use crate::metadata::find_request_id;
 use crate::retry::retry_after;
 
-/// True when this build can speak TLS (feature `rustls` or `native-tls`).
-/// Without either, a client is HTTP-only: see [`require_tls`].
-pub const TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
+/// True when this build can speak TLS (feature `rustls`, `rustls-aws-lc` or
+/// `native-tls`). Without any, a client is HTTP-only: see [`require_tls`].
+pub const TLS: bool = cfg!(any(
+    feature = "rustls",
+    feature = "rustls-aws-lc",
+    feature = "native-tls"
+));
 
 /// Refuses an `https` URL in a build without TLS, so that a client built
 /// for one fails at `build()` with a clear [`Error::Config`] rather than on
@@ -40,7 +44,7 @@ pub fn require_tls(url: &Url) -> Result<()> {
     if url.scheme() == "https" && !TLS {
         return Err(Error::Config(
             format!(
-                "{url} needs TLS, and this build has none: enable the `rustls` or `native-tls` feature"
+                "{url} needs TLS, and this build has none: enable the `rustls`, `rustls-aws-lc` or `native-tls` feature"
             )
             .into(),
         ));
@@ -53,11 +57,51 @@ pub fn require_tls(url: &Url) -> Result<()> {
 /// so that credentials and bodies never go to a host a `Location` names. It
 /// sets no request timeout: the exchange times each attempt itself.
 pub fn default_http_client(connect_timeout: Duration) -> Result<reqwest::Client> {
-    reqwest::Client::builder()
+    http_client_builder()?
         .connect_timeout(connect_timeout)
-        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| Error::Config(format!("cannot build HTTP client: {e}").into()))
+}
+
+/// A `reqwest::ClientBuilder` with the SDK's TLS and no redirects: start
+/// from it to build a client to inject (`http_client(..)` on any builder)
+/// or to call a provider yourself.
+///
+/// With the `rustls` feature (and not `rustls-aws-lc`) reqwest is built
+/// without a crypto provider of its own, so `reqwest::Client::new()` panics
+/// unless the application installed one as rustls's process default; this
+/// builder carries the configuration of [`rustls_ring_config`] instead.
+pub fn http_client_builder() -> Result<reqwest::ClientBuilder> {
+    let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    #[cfg(all(feature = "rustls", not(feature = "rustls-aws-lc")))]
+    let builder = builder.tls_backend_preconfigured(rustls_ring_config()?);
+    Ok(builder)
+}
+
+/// The rustls client configuration of the `rustls` feature: the process's
+/// default crypto provider when the application installed one, otherwise
+/// `ring`'s; TLS 1.2 and 1.3; certificates checked by the platform's
+/// verifier (the system's trust store, as reqwest's own rustls
+/// configuration does); ALPN offering HTTP/2, then HTTP/1.1.
+///
+/// reqwest's `rustls` feature brings aws-lc-rs, whose C build is most of a
+/// one-provider application's build time and a good part of its size; this
+/// configuration is what lets the SDK use reqwest's `rustls-no-provider`.
+#[cfg(feature = "rustls")]
+pub fn rustls_ring_config() -> Result<rustls::ClientConfig> {
+    use rustls_platform_verifier::BuilderVerifierExt as _;
+    let provider = rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| std::sync::Arc::new(rustls::crypto::ring::default_provider()));
+    let tls_error = |e: rustls::Error| Error::Config(format!("cannot configure TLS: {e}").into());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(tls_error)?
+        .with_platform_verifier()
+        .map_err(tls_error)?
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 /// Names an exchange in the errors it makes.
@@ -248,4 +292,60 @@ pub(crate) fn api_error(
     api.request_id = find_request_id(headers).map(str::to_owned);
     api.retry_after = retry_after(headers);
     api
+}
+
+#[cfg(all(test, feature = "rustls"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rustls_configuration_is_rings_with_h2_then_http1() {
+        let config = rustls_ring_config().expect("configuration");
+        assert_eq!(
+            config.alpn_protocols,
+            [b"h2".to_vec(), b"http/1.1".to_vec()]
+        );
+        let suites = |p: &rustls::crypto::CryptoProvider| {
+            p.cipher_suites
+                .iter()
+                .map(|s| s.suite())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            suites(config.crypto_provider()),
+            suites(&rustls::crypto::ring::default_provider())
+        );
+    }
+
+    /// The client the SDK builds opens `https` with a TLS ClientHello that
+    /// offers the configuration's ALPN; this loopback server answers with
+    /// nothing, so the call fails as a transport error.
+    #[cfg(not(feature = "rustls-aws-lc"))]
+    #[tokio::test]
+    async fn the_default_client_speaks_tls_with_the_rustls_configuration() {
+        use tokio::io::AsyncReadExt as _;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            let mut hello = vec![0; 4096];
+            let n = socket.read(&mut hello).await.expect("read");
+            hello.truncate(n);
+            hello
+        });
+        let client = default_http_client(Duration::from_secs(5)).expect("client");
+        let sent = client
+            .get(format!("https://localhost:{port}/"))
+            .send()
+            .await;
+        assert!(sent.is_err(), "no TLS server answered");
+        let hello = server.await.expect("server");
+        assert_eq!(hello.first(), Some(&0x16), "a TLS handshake record");
+        assert!(
+            hello.windows(12).any(|w| w == b"\x02h2\x08http/1.1"),
+            "ALPN h2, http/1.1 offered"
+        );
+    }
 }

@@ -21,8 +21,8 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
 
-use futures::stream::BoxStream;
-use futures::{StreamExt as _, TryStreamExt as _, stream};
+use futures_util::stream::BoxStream;
+use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 use sha2::{Digest as _, Sha256};
 
 use crate::defaults::DEFAULT_MAX_PAGES;
@@ -229,10 +229,10 @@ mod tests {
     fn counting(
         calls: Arc<AtomicU32>,
         last: u32,
-    ) -> impl FnMut(u32) -> futures::future::Ready<Result<Page<u32, u32>>> + Send {
+    ) -> impl FnMut(u32) -> futures_util::future::Ready<Result<Page<u32, u32>>> + Send {
         move |n| {
             calls.fetch_add(1, Ordering::SeqCst);
-            futures::future::ready(Ok(Page::numbered(vec![n * 10, n * 10 + 1], n, n < last)))
+            futures_util::future::ready(Ok(Page::numbered(vec![n * 10, n * 10 + 1], n, n < last)))
         }
     }
 
@@ -265,7 +265,7 @@ mod tests {
         let items: Vec<u32> = paginate(1u32, move |n| {
             p.fetch_add(1, Ordering::SeqCst);
             let items = if n == 1 { vec![1] } else { vec![] };
-            futures::future::ready(Ok::<_, Error>(Page::numbered(items, n, true)))
+            futures_util::future::ready(Ok::<_, Error>(Page::numbered(items, n, true)))
         })
         .try_collect()
         .await
@@ -277,7 +277,7 @@ mod tests {
     #[tokio::test]
     async fn ends_after_the_first_error() {
         let results: Vec<Result<u32>> = paginate(1u32, |n| {
-            futures::future::ready(if n == 1 {
+            futures_util::future::ready(if n == 1 {
                 Ok(Page::numbered(vec![1], 1, true))
             } else {
                 Err(Error::invalid_input("page", "boom"))
@@ -300,7 +300,7 @@ mod tests {
                 "a" => "b",
                 _ => "a",
             };
-            futures::future::ready(Ok(Page::tokened(vec![n], Some(next.to_owned()))))
+            futures_util::future::ready(Ok(Page::tokened(vec![n], Some(next.to_owned()))))
         })
         .collect()
         .await;
@@ -322,7 +322,7 @@ mod tests {
         let c = calls.clone();
         let results: Vec<Result<u32>> = paginate(1u32, move |n| {
             c.fetch_add(1, Ordering::SeqCst);
-            futures::future::ready(Ok(Page::numbered(vec![1, 2], n, true)))
+            futures_util::future::ready(Ok(Page::numbered(vec![1, 2], n, true)))
         })
         .collect()
         .await;
@@ -343,7 +343,7 @@ mod tests {
         let c = calls.clone();
         let results: Vec<Result<u32>> = paginate_with(4, 1u32, move |n| {
             c.fetch_add(1, Ordering::SeqCst);
-            futures::future::ready(Ok(Page::numbered(vec![n], n, true)))
+            futures_util::future::ready(Ok(Page::numbered(vec![n], n, true)))
         })
         .collect()
         .await;
@@ -358,7 +358,7 @@ mod tests {
         ));
         // Exactly at the cap with no further page is fine.
         let last: Vec<u32> = paginate_with(3, 1u32, |n| {
-            futures::future::ready(Ok::<_, Error>(Page::numbered(vec![n], n, n < 3)))
+            futures_util::future::ready(Ok::<_, Error>(Page::numbered(vec![n], n, n < 3)))
         })
         .try_collect()
         .await

@@ -173,6 +173,8 @@ macro_rules! http_settings_methods {
         /// login and token bodies included) to whatever host a `Location`
         /// names before the SDK sees the answer; the SDK then refuses that
         /// answer with `Error::Redirect`, but what was sent is gone.
+        /// Start from `partner_sdk_core::exchange::http_client_builder()`,
+        /// which has the SDK's TLS and `Policy::none()` already.
         pub fn http_client(mut self, client: $crate::reqwest::Client) -> Self {
             self.$field.http = Some(client);
             self
@@ -286,7 +288,7 @@ mod tests {
         assert_eq!(result.is_ok(), TLS);
         if let Err(e) = result {
             assert!(matches!(e, Error::Config(_)));
-            assert!(e.to_string().contains("`rustls` or `native-tls`"), "{e}");
+            assert!(e.to_string().contains("enable the `rustls`"), "{e}");
         }
         assert!(require_tls(&Url::parse("http://127.0.0.1:8080").unwrap()).is_ok());
     }

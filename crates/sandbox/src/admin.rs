@@ -139,7 +139,8 @@ pub enum AdminError {
 #[derive(Debug, Clone)]
 pub struct AdminClient {
     base: url::Url,
-    http: partner_sdk_core::reqwest::Client,
+    /// The client, or why none could be built (reported by every call).
+    http: Result<partner_sdk_core::reqwest::Client, String>,
 }
 
 impl AdminClient {
@@ -152,7 +153,7 @@ impl AdminClient {
         }
         Ok(AdminClient {
             base,
-            http: partner_sdk_core::reqwest::Client::new(),
+            http: crate::server::http_client(None),
         })
     }
 
@@ -162,7 +163,7 @@ impl AdminClient {
         match base {
             Ok(base) => AdminClient {
                 base,
-                http: partner_sdk_core::reqwest::Client::new(),
+                http: crate::server::http_client(None),
             },
             Err(e) => unreachable!("a loopback URL with a port parses: {e}"),
         }
@@ -182,7 +183,14 @@ impl AdminClient {
         body: Option<Value>,
     ) -> Result<Option<Value>, AdminError> {
         let url = self.url(route);
-        let mut request = self.http.request(method, &url);
+        let http = self
+            .http
+            .as_ref()
+            .map_err(|reason| AdminError::Unreachable {
+                url: url.clone(),
+                reason: reason.clone(),
+            })?;
+        let mut request = http.request(method, &url);
         if let Some(body) = body {
             request = request
                 .header("content-type", "application/json")

@@ -154,7 +154,8 @@ struct Shared {
     scale: f64,
     counter: AtomicU64,
     runtime: Option<tokio::runtime::Handle>,
-    http: partner_sdk_core::reqwest::Client,
+    /// `None` when no HTTP client could be built: deliveries then get no answer.
+    http: Option<partner_sdk_core::reqwest::Client>,
 }
 
 impl Shared {
@@ -264,7 +265,7 @@ impl BrighteSandboxBuilder {
             faults: Arc::new(Faults::default()),
             counter: AtomicU64::new(100_000),
             runtime: tokio::runtime::Handle::try_current().ok(),
-            http: partner_sdk_core::reqwest::Client::new(),
+            http: crate::server::http_client(None).ok(),
         });
         Mock::given(any())
             .respond_with(WithFaults {
@@ -400,10 +401,7 @@ impl BrighteSandbox {
     /// Posts a checkout form as a browser would and returns the redirect
     /// `Location` (or the error status and body when there is no redirect).
     pub async fn submit_checkout(&self, form: &CheckoutForm) -> Result<String, (u16, String)> {
-        let http = partner_sdk_core::reqwest::Client::builder()
-            .redirect(partner_sdk_core::reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| (0, e.to_string()))?;
+        let http = crate::server::http_client(None).map_err(|e| (0, e))?;
         let resp = http
             .post(self.checkout_url())
             .header("content-type", "application/x-www-form-urlencoded")
@@ -536,15 +534,17 @@ fn deliver(
             "signature": partner_sdk_brighte::signing::sign(PRIVATE_KEY, &ts, &token),
         });
         for attempt in 1..=REDELIVERY_SCHEDULE.len() + 1 {
-            let answer = shared
-                .http
-                .post(&url)
-                .header("content-type", "application/json")
-                .body(body.to_string())
-                .send()
-                .await
-                .ok()
-                .map(|r| r.status().as_u16());
+            let answer = match &shared.http {
+                Some(http) => http
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(body.to_string())
+                    .send()
+                    .await
+                    .ok()
+                    .map(|r| r.status().as_u16()),
+                None => None,
+            };
             shared.lock().deliveries.push(WebhookDelivery {
                 application_id: app_id.clone(),
                 status: status.as_str().to_owned(),

@@ -38,3 +38,23 @@ impl Drop for Server {
         }
     }
 }
+
+/// The HTTP client of the sandbox's own requests (admin calls, notices,
+/// checkout submissions): the SDK's
+/// ([`partner_sdk_core::exchange::http_client_builder`]: its TLS, no
+/// redirects) with an optional overall timeout. `reqwest::Client::new()`
+/// would panic in a build whose only TLS feature is `rustls`, where reqwest
+/// has no crypto provider of its own. The error says why it cannot be
+/// built (the TLS backend or the system's resolver cannot start).
+pub(crate) fn http_client(
+    timeout: Option<std::time::Duration>,
+) -> Result<partner_sdk_core::reqwest::Client, String> {
+    let builder = partner_sdk_core::exchange::http_client_builder().map_err(|e| e.to_string())?;
+    let builder = match timeout {
+        Some(timeout) => builder.timeout(timeout),
+        None => builder,
+    };
+    builder
+        .build()
+        .map_err(|e| format!("cannot build an HTTP client: {e}"))
+}

@@ -230,11 +230,18 @@ pub async fn deliver(
     redelivery: Redelivery,
     mut on_attempt: impl FnMut(&Attempt),
 ) -> Vec<Attempt> {
-    let http = partner_sdk_core::reqwest::Client::builder()
-        .redirect(partner_sdk_core::reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap_or_default();
+    let http = match crate::server::http_client(Some(Duration::from_secs(30))) {
+        Ok(http) => http,
+        Err(reason) => {
+            let failed = Attempt {
+                attempt: 1,
+                status: None,
+                error: Some(reason),
+            };
+            on_attempt(&failed);
+            return vec![failed];
+        }
+    };
     let mut attempts = Vec::new();
     for attempt in 1..=redelivery.resends.saturating_add(1) {
         if attempt > 1 {

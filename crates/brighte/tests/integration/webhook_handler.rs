@@ -194,7 +194,10 @@ async fn every_row_through_the_tower_service() {
 
 #[tokio::test]
 async fn every_row_through_an_axum_server() {
-    let http = partner_sdk_core::reqwest::Client::new();
+    let http = partner_sdk_core::exchange::http_client_builder()
+        .expect("the SDK's TLS")
+        .build()
+        .expect("an HTTP client");
     for (row, (closure, body, answer, ran)) in rows().into_iter().enumerate() {
         let s = setup(closure).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

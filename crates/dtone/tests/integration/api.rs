@@ -637,7 +637,12 @@ async fn user_agent_suffix_and_injected_http_client_are_used() {
     let c = partner_sdk_dtone::Client::builder()
         .base_url(format!("{}/v1.1", server.uri()))
         .credentials(common::KEY, common::SECRET)
-        .http_client(partner_sdk_core::reqwest::Client::new())
+        .http_client(
+            partner_sdk_core::exchange::http_client_builder()
+                .expect("the SDK's TLS")
+                .build()
+                .expect("an HTTP client"),
+        )
         .user_agent_suffix("shop/2.1")
         .connect_timeout(std::time::Duration::from_secs(1))
         .build()

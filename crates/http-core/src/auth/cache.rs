@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::FutureExt as _;
-use futures::future::Shared;
+use futures_util::FutureExt as _;
+use futures_util::future::Shared;
 use tokio::time::Instant;
 
 use super::BoxFuture;

@@ -189,7 +189,10 @@ mod tests {
                 })
             })
         });
-        let http = reqwest::Client::new();
+        let http = crate::exchange::http_client_builder()
+            .expect("the SDK's TLS")
+            .build()
+            .expect("an HTTP client");
         assert!(auth.ready().is_none(), "nothing cached: log in first");
         let logged_in = auth.authorize(&http).await.unwrap();
         let ready = auth.ready().expect("a fresh session").unwrap();

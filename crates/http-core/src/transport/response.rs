@@ -62,37 +62,20 @@ impl Response {
     }
 }
 
-/// Decodes `body` as JSON into `T`, keeping the serde path and the body on failure.
-///
-/// The fast path is plain `serde_json`; only a failing body is decoded a
-/// second time with path tracking, so successful calls pay nothing for it.
+/// Decodes `body` as JSON into `T`, keeping the field path and the body on
+/// failure (the path is read from the body at serde's error position, see
+/// [`DecodeError::new`]).
 fn decode_json<T: DeserializeOwned>(
     provider: &'static str,
     operation: &'static str,
     status: StatusCode,
     body: &Bytes,
 ) -> Result<T> {
-    if let Ok(value) = serde_json::from_slice(body) {
-        return Ok(value);
-    }
-    decode_json_with_path(provider, operation, status, body)
-}
-
-/// The decode of a body the fast path refused: again, tracking the serde
-/// path for the error.
-fn decode_json_with_path<T: DeserializeOwned>(
-    provider: &'static str,
-    operation: &'static str,
-    status: StatusCode,
-    body: &Bytes,
-) -> Result<T> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    match serde_path_to_error::deserialize::<_, T>(de) {
-        Ok(value) => Ok(value),
-        Err(e) => Err(Error::Decode(Box::new(DecodeError::new(
+    serde_json::from_slice(body).map_err(|e| {
+        Error::Decode(Box::new(DecodeError::new(
             provider, operation, status, body, e,
-        )))),
-    }
+        )))
+    })
 }
 
 impl Transport {
@@ -149,11 +132,11 @@ impl Transport {
         request: &Request,
         response: &Response,
     ) -> Result<T> {
-        // `Some(Err(()))`: the watched decode (serde's fast path) failed.
+        // `Some(Err(e))`: the watched decode failed.
         let decoded = match self.inner.errors.error_keys() {
             Some(keys) => match crate::decode::watch::decode_watching::<T>(&response.body, keys) {
                 (Ok(value), true) => return Ok(value),
-                (result, _) => Some(result.map_err(|_| ())),
+                (result, _) => Some(result),
             },
             None => None,
         };
@@ -162,7 +145,13 @@ impl Transport {
             (self.inner.provider, request.operation, response.status);
         let result = match decoded {
             Some(Ok(value)) => return Ok(value),
-            Some(Err(())) => decode_json_with_path(provider, operation, status, &response.body),
+            Some(Err(e)) => Err(Error::Decode(Box::new(DecodeError::new(
+                provider,
+                operation,
+                status,
+                &response.body,
+                e,
+            )))),
             None => response.json(),
         };
         match result {

@@ -245,7 +245,13 @@ async fn an_injected_following_client_cannot_be_stopped_but_its_answer_is_refuse
         .mount(&server)
         .await;
     let t = builder(&server.uri())
-        .http_client(partner_sdk_core::reqwest::Client::new())
+        .http_client(
+            partner_sdk_core::exchange::http_client_builder()
+                .expect("the SDK's TLS")
+                .redirect(partner_sdk_core::reqwest::redirect::Policy::default())
+                .build()
+                .expect("an HTTP client"),
+        )
         .build()
         .unwrap();
     let err = t.send::<Thing>(get_thing()).await.unwrap_err();

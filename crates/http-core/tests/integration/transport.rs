@@ -490,7 +490,12 @@ async fn a_body_that_stalls_after_the_headers_times_out_on_any_client() {
             .retry_policy(fast_retry().with_max_attempts(2))
             .timeout(Duration::from_millis(200));
         if injected {
-            builder = builder.http_client(partner_sdk_core::reqwest::Client::new());
+            builder = builder.http_client(
+                partner_sdk_core::exchange::http_client_builder()
+                    .expect("the SDK's TLS")
+                    .build()
+                    .expect("an HTTP client"),
+            );
         }
         let t = builder.build().unwrap();
         let started = Instant::now();
@@ -799,7 +804,10 @@ fn client_types_futures_and_streams_are_send() {
         "id",
         SecretString::from("s"),
     );
-    let http = partner_sdk_core::reqwest::Client::new();
+    let http = partner_sdk_core::exchange::http_client_builder()
+        .expect("the SDK's TLS")
+        .build()
+        .expect("an HTTP client");
     send(&cc.bearer(&http));
     send_sync(&cc);
 }

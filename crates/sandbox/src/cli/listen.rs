@@ -89,8 +89,8 @@ pub(super) async fn run(args: Listen) -> Result<(), String> {
     let own = listener
         .local_addr()
         .map_err(|e| format!("cannot read the listening address: {e}"))?;
-    let http = partner_sdk_core::reqwest::Client::builder()
-        .redirect(partner_sdk_core::reqwest::redirect::Policy::none())
+    let http = partner_sdk_core::exchange::http_client_builder()
+        .map_err(|e| format!("cannot build an HTTP client: {e}"))?
         .timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| format!("cannot build an HTTP client: {e}"))?;

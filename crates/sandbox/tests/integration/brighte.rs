@@ -98,7 +98,8 @@ async fn a_tampered_checksum_is_refused_with_10002() {
     let form = checkout(2001, 0).into_form().unwrap();
     let mut body = form.to_urlencoded();
     body = body.replace("total_purchase_amount=2001", "total_purchase_amount=2");
-    let http = partner_sdk_core::reqwest::Client::builder()
+    let http = partner_sdk_core::exchange::http_client_builder()
+        .expect("the SDK's TLS")
         .redirect(partner_sdk_core::reqwest::redirect::Policy::none())
         .build()
         .unwrap();
@@ -417,7 +418,10 @@ async fn fixed_port_start_and_missing_session_headers() {
     let port = listener.local_addr().unwrap().port();
     let sb = BrighteSandbox::start_on(listener).await;
     assert_eq!(sb.base_url(), format!("http://127.0.0.1:{port}"));
-    let raw = partner_sdk_core::reqwest::Client::new()
+    let raw = partner_sdk_core::exchange::http_client_builder()
+        .expect("the SDK's TLS")
+        .build()
+        .expect("an HTTP client")
         .get(format!("{}/rest/vendor/v1/account", sb.base_url()))
         .send()
         .await

@@ -61,7 +61,10 @@ async fn an_explicit_prefix_the_sandbox_does_not_serve_finds_no_route() {
         .unwrap_err();
     assert_eq!(e.status().map(|s| s.as_u16()), Some(404));
     assert_eq!(e.code(), None, "the web server's 404, not Brighte's body");
-    let html = partner_sdk_core::reqwest::Client::new()
+    let html = partner_sdk_core::exchange::http_client_builder()
+        .expect("the SDK's TLS")
+        .build()
+        .expect("an HTTP client")
         .get(format!("{}/rest/vendor/v1/account", sandbox.base_url()))
         .send()
         .await

@@ -264,7 +264,8 @@ async fn listen_forwards_the_sandboxs_deliveries_and_inspect_shows_them() {
     .into_form()
     .unwrap();
     let brighte = format!("http://127.0.0.1:{}", base + 2);
-    let http = partner_sdk_core::reqwest::Client::builder()
+    let http = partner_sdk_core::exchange::http_client_builder()
+        .expect("the SDK's TLS")
         .redirect(partner_sdk_core::reqwest::redirect::Policy::none())
         .build()
         .unwrap();

@@ -242,7 +242,10 @@ async fn wrong_credentials_are_refused_with_the_documented_body() {
 #[tokio::test]
 async fn missing_headers_and_reused_nonces_are_refused() {
     let sb = DtoneSandbox::start().await;
-    let http = partner_sdk_core::reqwest::Client::new();
+    let http = partner_sdk_core::exchange::http_client_builder()
+        .expect("the SDK's TLS")
+        .build()
+        .expect("an HTTP client");
     let url = format!("{}/ping", sb.base_url());
     let missing = http.get(&url).send().await.unwrap();
     assert_eq!(missing.status().as_u16(), 401);

@@ -92,7 +92,10 @@ async fn bad_look_ups_answer_dtone_errors() {
 async fn a_create_without_simulation_is_simulated() {
     let sb = DtoneSandbox::start().await;
     let nonce = "1700000000000123456";
-    let answer = partner_sdk_core::reqwest::Client::new()
+    let answer = partner_sdk_core::exchange::http_client_builder()
+        .expect("the SDK's TLS")
+        .build()
+        .expect("an HTTP client")
         .post(format!(
             "{}/transactions/fixed_value_recharges",
             sb.base_url()

@@ -152,7 +152,10 @@ async fn the_admin_api_lists_state_and_queues_faults_over_http() {
     let state = admin.state().await.unwrap();
     assert_eq!(state["transactions"][0]["external_id"], "a-1");
     // A bad rule is refused with the reason.
-    let refused = partner_sdk_core::reqwest::Client::new()
+    let refused = partner_sdk_core::exchange::http_client_builder()
+        .expect("the SDK's TLS")
+        .build()
+        .expect("an HTTP client")
         .post(format!(
             "{}/__sandbox/faults",
             sandbox.base_url().trim_end_matches("/v1.1")
