@@ -71,8 +71,13 @@ pub fn default_http_client(connect_timeout: Duration) -> Result<reqwest::Client>
 /// without a crypto provider of its own, so `reqwest::Client::new()` panics
 /// unless the application installed one as rustls's process default; this
 /// builder carries the configuration of [`rustls_ring_config`] instead.
+///
+/// When several TLS features are on (`--all-features`), `rustls-aws-lc`
+/// wins, then `rustls`, then `native-tls`.
 pub fn http_client_builder() -> Result<reqwest::ClientBuilder> {
     let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    #[cfg(feature = "rustls-aws-lc")]
+    let builder = builder.tls_backend_rustls();
     #[cfg(all(feature = "rustls", not(feature = "rustls-aws-lc")))]
     let builder = builder.tls_backend_preconfigured(rustls_ring_config()?);
     Ok(builder)

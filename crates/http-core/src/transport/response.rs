@@ -118,42 +118,40 @@ impl Transport {
 
     /// A successful answer decoded into `T`, after its error probe.
     ///
-    /// When the provider names the keys that mark an error
-    /// ([`ErrorBody::error_keys`]), the decode watches the top-level keys
-    /// and the probe runs only if one is there or the decode fails: one
-    /// pass over the body. A request that creates something (not
-    /// idempotent, with a [`reconcile_with`](Request::reconcile_with) key)
-    /// whose answer does not decode fails with [`Error::AnswerUnreadable`]
-    /// carrying the key and the failing field path, never the answer
-    /// itself; a [`sensitive_answer`](Request::sensitive_answer) that does
-    /// not decode is an [`Error::Decode`] without the body.
+    /// The decode watches the top-level keys that mark an error
+    /// ([`ErrorBody::error_keys`]); when the provider names such keys, the
+    /// probe runs only if one is there or the decode fails: one pass over
+    /// the body. Without keys the probe always runs, and the decode is the
+    /// same watched one (watching nothing), so that each answer type's
+    /// deserializer is compiled once, not once per path. A request that
+    /// creates something (not idempotent, with a
+    /// [`reconcile_with`](Request::reconcile_with) key) whose answer does
+    /// not decode fails with [`Error::AnswerUnreadable`] carrying the key
+    /// and the failing field path, never the answer itself; a
+    /// [`sensitive_answer`](Request::sensitive_answer) that does not decode
+    /// is an [`Error::Decode`] without the body.
     pub(super) fn decode_success<T: DeserializeOwned>(
         &self,
         request: &Request,
         response: &Response,
     ) -> Result<T> {
-        // `Some(Err(e))`: the watched decode failed.
-        let decoded = match self.inner.errors.error_keys() {
-            Some(keys) => match crate::decode::watch::decode_watching::<T>(&response.body, keys) {
-                (Ok(value), true) => return Ok(value),
-                (result, _) => Some(result),
-            },
-            None => None,
+        let keys = self.inner.errors.error_keys();
+        let watched =
+            crate::decode::watch::decode_watching::<T>(&response.body, keys.unwrap_or(&[]));
+        let decoded = match (watched, keys.is_some()) {
+            ((Ok(value), true), true) => return Ok(value),
+            ((decoded, _), _) => decoded,
         };
         self.check_success(request, response)?;
-        let (provider, operation, status) =
-            (self.inner.provider, request.operation, response.status);
-        let result = match decoded {
-            Some(Ok(value)) => return Ok(value),
-            Some(Err(e)) => Err(Error::Decode(Box::new(DecodeError::new(
-                provider,
-                operation,
-                status,
+        let result = decoded.map_err(|e| {
+            Error::Decode(Box::new(DecodeError::new(
+                self.inner.provider,
+                request.operation,
+                response.status,
                 &response.body,
                 e,
-            )))),
-            None => response.json(),
-        };
+            )))
+        });
         match result {
             Err(Error::Decode(d)) if !request.is_idempotent() => Err(Error::AnswerUnreadable {
                 provider: d.provider,

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# What a one-provider application costs to build with the SDK, against the
+# same call written by hand on reqwest with the same TLS choice: a cold
+# `cargo build --release` (fresh target directory, sources already
+# downloaded), its CPU-seconds (user + system of cargo and every rustc, cc
+# and build script it ran), its wall time, and the binary's size.
+#
+#   benches/build-cost.sh [tls ...]     # default: rustls rustls-aws-lc
+#
+# tls is the SDK's TLS feature: `rustls` (rustls on ring, the default) or
+# `rustls-aws-lc` (reqwest's own rustls, on aws-lc-rs). The hand-written app
+# uses the same TLS: reqwest's `rustls-no-provider` with ring installed as
+# the process's provider, or reqwest's `rustls`.
+#
+# The apps are benches/build-cost/sdk.rs (partner-sdk with only `dtone`)
+# and benches/build-cost/plain.rs (reqwest, serde, hmac, sha2, base64), each
+# built as its own package with this repository's Cargo.lock, so both get
+# the same versions of what they share. The builds run one after another;
+# CPU-seconds hardly depend on the machine's load, wall time does.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+tls_choices=("$@")
+[ ${#tls_choices[@]} -gt 0 ] || tls_choices=(rustls rustls-aws-lc)
+out=${PARTNER_BUILD_COST_DIR:-$(mktemp -d)}
+[ -n "${PARTNER_BUILD_COST_DIR:-}" ] || trap 'rm -rf "$out"' EXIT
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is required (GNU time)" >&2; exit 1; }
+
+manifest() { # side tls
+    local side=$1 tls=$2
+    printf '[package]\nname = "%s-app"\nversion = "0.0.0"\nedition = "2024"\npublish = false\n\n' "$side"
+    printf '[[bin]]\nname = "app"\npath = "main.rs"\n\n[workspace]\n\n'
+    case $side in
+    sdk)
+        printf '[dependencies]\npartner-sdk = { path = "%s", default-features = false, features = ["dtone", "%s"] }\n' "$repo" "$tls"
+        ;;
+    plain)
+        case $tls in
+        rustls)
+            printf '[features]\ndefault = ["ring"]\nring = ["dep:rustls"]\n\n[dependencies]\n'
+            printf 'reqwest = { version = "0.13", default-features = false, features = ["http2", "charset", "json", "rustls-no-provider"] }\n'
+            printf 'rustls = { version = "0.23", default-features = false, features = ["ring", "std", "tls12"], optional = true }\n'
+            ;;
+        rustls-aws-lc)
+            printf '[dependencies]\n'
+            printf 'reqwest = { version = "0.13", default-features = false, features = ["http2", "charset", "json", "rustls"] }\n'
+            ;;
+        *) echo "unknown TLS choice: $tls" >&2; exit 2 ;;
+        esac
+        printf 'serde = { version = "1", features = ["derive"] }\nserde_json = "1"\n'
+        printf 'hmac = "0.12"\nsha2 = "0.10"\nbase64 = "0.23"\n'
+        ;;
+    esac
+    printf 'tokio = { version = "1", default-features = false, features = ["rt", "macros"] }\n'
+}
+
+build() { # side tls -> "wall cpu bytes"
+    local side=$1 tls=$2 dir="$out/$2/$1"
+    mkdir -p "$dir"
+    manifest "$side" "$tls" >"$dir/Cargo.toml"
+    cp "$repo/benches/build-cost/$side.rs" "$dir/main.rs"
+    cp "$repo/Cargo.lock" "$dir/Cargo.lock"
+    (cd "$dir" && cargo fetch -q >/dev/null 2>&1 || true)
+    (cd "$dir" && CARGO_TARGET_DIR="$dir/target" CARGO_INCREMENTAL=0 RUSTC_WRAPPER='' \
+        /usr/bin/time -f '%e %U %S' -o "$dir/time" cargo build -q --release --offline >"$dir/log" 2>&1) || {
+        cat "$dir/log" >&2
+        exit 1
+    }
+    read -r wall user sys <"$dir/time"
+    echo "$wall $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') $(stat -c %s "$dir/target/release/app")"
+}
+
+printf '%-14s %-6s %9s %9s %10s\n' tls app "wall s" "CPU s" "MB"
+for tls in "${tls_choices[@]}"; do
+    read -r sdk_wall sdk_cpu sdk_bytes < <(build sdk "$tls")
+    read -r plain_wall plain_cpu plain_bytes < <(build plain "$tls")
+    awk -v t="$tls" -v sw="$sdk_wall" -v sc="$sdk_cpu" -v sb="$sdk_bytes" \
+        -v pw="$plain_wall" -v pc="$plain_cpu" -v pb="$plain_bytes" 'BEGIN {
+        printf "%-14s %-6s %9.1f %9.1f %10.2f\n", t, "sdk", sw, sc, sb / 1e6
+        printf "%-14s %-6s %9.1f %9.1f %10.2f\n", t, "plain", pw, pc, pb / 1e6
+        printf "%-14s %-6s %8.2fx %8.2fx %9.2fx\n", t, "ratio", sw / pw, sc / pc, sb / pb
+    }'
+done
