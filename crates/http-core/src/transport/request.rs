@@ -52,6 +52,7 @@ impl fmt::Debug for Request {
 
 impl Request {
     /// A request for `operation` at `template` (relative to the base URL).
+    #[inline]
     pub fn new(method: Method, operation: &'static str, template: &'static str) -> Self {
         Request {
             method,
@@ -70,6 +71,7 @@ impl Request {
         }
     }
     /// A GET request.
+    #[inline]
     pub fn get(operation: &'static str, template: &'static str) -> Self {
         Self::new(Method::GET, operation, template)
     }
@@ -106,14 +108,33 @@ impl Request {
     }
 
     /// Adds one query pair, the value form-encoded as it is formatted.
+    #[inline]
     pub fn query_pair(mut self, name: impl AsRef<str>, value: impl fmt::Display) -> Self {
-        self.push_query_pair(name.as_ref(), &value);
+        self.push_pair(name.as_ref(), &value);
         self
     }
 
-    /// `query_pair`'s work, one copy for every name and value type: the
+    /// Adds one query pair in place, as [`query_pair`](Self::query_pair)
+    /// does: for a request filled in step by step (a provider's query
+    /// applying its filters), which a chain of by-value calls would move
+    /// at every step.
+    #[inline]
+    pub fn push_query_pair(&mut self, name: &str, value: impl fmt::Display) {
+        self.push_pair(name, &value);
+    }
+
+    /// Adds one query pair in place when `value` is `Some`, as
+    /// [`query_opt`](Self::query_opt) does.
+    #[inline]
+    pub fn push_query_opt(&mut self, name: &str, value: Option<impl fmt::Display>) {
+        if let Some(v) = value {
+            self.push_pair(name, &v);
+        }
+    }
+
+    /// The query pairs' work, one copy for every name and value type: the
     /// generic methods only forward to it.
-    fn push_query_pair(&mut self, name: &str, value: &dyn fmt::Display) {
+    fn push_pair(&mut self, name: &str, value: &dyn fmt::Display) {
         self.reserve_query();
         if !self.query.is_empty() {
             self.query.push('&');
@@ -136,10 +157,9 @@ impl Request {
     }
 
     /// Adds one query pair when `value` is `Some`.
+    #[inline]
     pub fn query_opt(mut self, name: impl AsRef<str>, value: Option<impl fmt::Display>) -> Self {
-        if let Some(v) = value {
-            self.push_query_pair(name.as_ref(), &v);
-        }
+        self.push_query_opt(name.as_ref(), value);
         self
     }
 
