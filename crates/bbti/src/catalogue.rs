@@ -182,18 +182,23 @@ impl ModelQuery {
         self
     }
 
-    /// Adds this query's filters and paging to `request`, every value
-    /// checked first (nothing is added when one is refused).
-    fn apply(&self, request: &mut Request) -> Result<()> {
+    /// Refuses a page size or a list entry BBTI would not take.
+    fn check(&self) -> Result<()> {
         check_page_size(self.page_size)?;
         check_list("categories", &self.categories)?;
         check_list("manufacturers", &self.manufacturers)?;
-        check_list("series", &self.series)?;
-        list_pair(request, "categories", &self.categories);
-        list_pair(request, "manufacturers", &self.manufacturers);
-        list_pair(request, "series", &self.series);
-        paging(request, self.page_size, &self.page_token);
-        Ok(())
+        check_list("series", &self.series)
+    }
+
+    /// A GET request for `operation` at `template` with this query's
+    /// filters and paging, [checked](Self::check) before.
+    fn request(&self, operation: &'static str, template: &'static str) -> Request {
+        let mut request = Request::get(operation, template);
+        list_pair(&mut request, "categories", &self.categories);
+        list_pair(&mut request, "manufacturers", &self.manufacturers);
+        list_pair(&mut request, "series", &self.series);
+        paging(&mut request, self.page_size, &self.page_token);
+        request
     }
 }
 
@@ -256,32 +261,42 @@ impl PriceQuery {
         self
     }
 
-    /// Adds this query's filters and paging to `request`, every value
-    /// checked first (nothing is added when one is refused).
-    fn apply(&self, request: &mut Request) -> Result<()> {
-        check_page_size(self.page_size)?;
-        let keys = [
+    /// The keys sent as they are, by their query names.
+    fn keys(&self) -> [(&'static str, &Option<String>); 5] {
+        [
             ("programId", &self.program_id),
             ("modelKey", &self.model_key),
             ("storageKey", &self.storage_key),
             ("memoryKey", &self.memory_key),
             ("carrierKey", &self.carrier_key),
-        ];
-        for (name, value) in keys {
+        ]
+    }
+
+    /// Refuses a page size, a key or a list entry BBTI would not take.
+    fn check(&self) -> Result<()> {
+        check_page_size(self.page_size)?;
+        for (name, value) in self.keys() {
             check_key(name, value)?;
         }
         check_list("manufacturers", &self.manufacturers)?;
         check_list("series", &self.series)?;
-        check_list("categories", &self.categories)?;
-        request.push_query_opt("programId", self.program_id.as_ref());
-        list_pair(request, "manufacturers", &self.manufacturers);
-        list_pair(request, "series", &self.series);
-        list_pair(request, "categories", &self.categories);
+        check_list("categories", &self.categories)
+    }
+
+    /// A GET request for `operation` at `template` with this query's
+    /// filters and paging, [checked](Self::check) before.
+    fn request(&self, operation: &'static str, template: &'static str) -> Request {
+        let mut request = Request::get(operation, template);
+        let keys = self.keys();
+        request.push_query_opt(keys[0].0, keys[0].1.as_ref());
+        list_pair(&mut request, "manufacturers", &self.manufacturers);
+        list_pair(&mut request, "series", &self.series);
+        list_pair(&mut request, "categories", &self.categories);
         for (name, value) in &keys[1..] {
             request.push_query_opt(name, value.as_ref());
         }
-        paging(request, self.page_size, &self.page_token);
-        Ok(())
+        paging(&mut request, self.page_size, &self.page_token);
+        request
     }
 }
 
@@ -511,16 +526,24 @@ impl Client {
 
     /// `GET /v1/models`: one page of models.
     pub async fn list_models(&self, query: &ModelQuery) -> Result<ModelPage> {
-        let mut req = Request::get("list_models", "/v1/models");
-        query.apply(&mut req)?;
-        Ok(self.transport.send(req).await?)
+        query.check()?;
+        // The request is built in the expression that sends it: held in a
+        // variable, it would take room in this method's future.
+        Ok(self
+            .transport
+            .send(query.request("list_models", "/v1/models"))
+            .await?)
     }
 
     /// `GET /v1/prices`: one page of models with prices.
     pub async fn list_prices(&self, query: &PriceQuery) -> Result<PricePage> {
-        let mut req = Request::get("list_prices", "/v1/prices");
-        query.apply(&mut req)?;
-        Ok(self.transport.send(req).await?)
+        query.check()?;
+        // The request is built in the expression that sends it: held in a
+        // variable, it would take room in this method's future.
+        Ok(self
+            .transport
+            .send(query.request("list_prices", "/v1/prices"))
+            .await?)
     }
 
     /// Every model over all pages, starting at `query.page_token`; each page
@@ -576,8 +599,7 @@ mod tests {
     }
 
     fn applied(q: &PriceQuery, operation: &'static str, template: &'static str) -> Result<Request> {
-        let mut req = Request::get(operation, template);
-        q.apply(&mut req).map(|()| req)
+        q.check().map(|()| q.request(operation, template))
     }
 
     #[test]
@@ -610,8 +632,7 @@ mod tests {
     fn a_bad_list_entry_is_refused_naming_its_filter() {
         for (entry, reason) in [(" ", "empty"), ("a,b", "comma")] {
             let q = ModelQuery::new().category("smartphone").series(entry);
-            let mut req = Request::get("list_models", "/v1/models");
-            let err = q.apply(&mut req).unwrap_err();
+            let err = q.check().unwrap_err();
             let text = err.to_string();
             assert!(text.contains("series") && text.contains(reason), "{text}");
         }

@@ -250,7 +250,10 @@ impl Transport {
                 traced,
                 delete_may_be_done,
             };
-            match self.attempt(request, &url, step).await {
+            // Boxed: the attempt's future (the exchange's, reqwest's pending
+            // request and response) is most of the call's size, and every
+            // future above this one would carry it and move it.
+            match Box::pin(self.attempt(request, &url, step)).await {
                 Next::Done(result) => break result,
                 Next::Reauthenticate => {
                     self.reauthenticating(request, attempt);
