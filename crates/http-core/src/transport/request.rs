@@ -52,7 +52,6 @@ impl fmt::Debug for Request {
 
 impl Request {
     /// A request for `operation` at `template` (relative to the base URL).
-    #[inline]
     pub fn new(method: Method, operation: &'static str, template: &'static str) -> Self {
         Request {
             method,
@@ -71,7 +70,6 @@ impl Request {
         }
     }
     /// A GET request.
-    #[inline]
     pub fn get(operation: &'static str, template: &'static str) -> Self {
         Self::new(Method::GET, operation, template)
     }
@@ -108,7 +106,6 @@ impl Request {
     }
 
     /// Adds one query pair, the value form-encoded as it is formatted.
-    #[inline]
     pub fn query_pair(mut self, name: impl AsRef<str>, value: impl fmt::Display) -> Self {
         self.push_pair(name.as_ref(), &value);
         self
@@ -157,7 +154,6 @@ impl Request {
     }
 
     /// Adds one query pair when `value` is `Some`.
-    #[inline]
     pub fn query_opt(mut self, name: impl AsRef<str>, value: Option<impl fmt::Display>) -> Self {
         self.push_query_opt(name.as_ref(), value);
         self
