@@ -21,9 +21,8 @@ use crate::types::{Grade, KeyValue, or_default};
 /// A stream of items over every page; boxed, `Send` and `Unpin`.
 pub type ItemStream<T> = BoxStream<'static, Result<T>>;
 
-/// Adds `field=a,b,…` to `request` when `values` is not empty, each entry
-/// checked first (BBTI reads a comma-separated list).
-fn list_pair(request: Request, field: &'static str, values: &[String]) -> Result<Request> {
+/// Checks each entry of a list filter (BBTI reads a comma-separated list).
+fn check_list(field: &'static str, values: &[String]) -> Result<()> {
     for v in values {
         if v.trim().is_empty() {
             return Err(invalid(field, "entries must not be empty"));
@@ -32,10 +31,15 @@ fn list_pair(request: Request, field: &'static str, values: &[String]) -> Result
             return Err(invalid(field, "entries must not contain a comma"));
         }
     }
-    Ok(match values {
-        [] => request,
-        _ => request.query_pair(field, Joined(values)),
-    })
+    Ok(())
+}
+
+/// Adds `field=a,b,…` to `request` when `values` is not empty (checked
+/// first by [`check_list`]).
+fn list_pair(request: &mut Request, field: &'static str, values: &[String]) {
+    if !values.is_empty() {
+        request.push_query_pair(field, Joined(values));
+    }
 }
 
 /// A list written comma-separated, with no joined copy.
@@ -178,13 +182,23 @@ impl ModelQuery {
         self
     }
 
-    /// `request` with this query's filters and paging.
-    fn apply(&self, request: Request) -> Result<Request> {
+    /// Refuses a page size or a list entry BBTI would not take.
+    fn check(&self) -> Result<()> {
         check_page_size(self.page_size)?;
-        let request = list_pair(request, "categories", &self.categories)?;
-        let request = list_pair(request, "manufacturers", &self.manufacturers)?;
-        let request = list_pair(request, "series", &self.series)?;
-        Ok(paging(request, self.page_size, &self.page_token))
+        check_list("categories", &self.categories)?;
+        check_list("manufacturers", &self.manufacturers)?;
+        check_list("series", &self.series)
+    }
+
+    /// A GET request for `operation` at `template` with this query's
+    /// filters and paging, [checked](Self::check) before.
+    fn request(&self, operation: &'static str, template: &'static str) -> Request {
+        let mut request = Request::get(operation, template);
+        list_pair(&mut request, "categories", &self.categories);
+        list_pair(&mut request, "manufacturers", &self.manufacturers);
+        list_pair(&mut request, "series", &self.series);
+        paging(&mut request, self.page_size, &self.page_token);
+        request
     }
 }
 
@@ -247,35 +261,49 @@ impl PriceQuery {
         self
     }
 
-    /// `request` with this query's filters and paging.
-    fn apply(&self, request: Request) -> Result<Request> {
-        check_page_size(self.page_size)?;
-        let keys = [
+    /// The keys sent as they are, by their query names.
+    fn keys(&self) -> [(&'static str, &Option<String>); 5] {
+        [
             ("programId", &self.program_id),
             ("modelKey", &self.model_key),
             ("storageKey", &self.storage_key),
             ("memoryKey", &self.memory_key),
             ("carrierKey", &self.carrier_key),
-        ];
-        for (name, value) in keys {
+        ]
+    }
+
+    /// Refuses a page size, a key or a list entry BBTI would not take.
+    fn check(&self) -> Result<()> {
+        check_page_size(self.page_size)?;
+        for (name, value) in self.keys() {
             check_key(name, value)?;
         }
-        let request = request.query_opt("programId", self.program_id.as_ref());
-        let request = list_pair(request, "manufacturers", &self.manufacturers)?;
-        let request = list_pair(request, "series", &self.series)?;
-        let mut request = list_pair(request, "categories", &self.categories)?;
+        check_list("manufacturers", &self.manufacturers)?;
+        check_list("series", &self.series)?;
+        check_list("categories", &self.categories)
+    }
+
+    /// A GET request for `operation` at `template` with this query's
+    /// filters and paging, [checked](Self::check) before.
+    fn request(&self, operation: &'static str, template: &'static str) -> Request {
+        let mut request = Request::get(operation, template);
+        let keys = self.keys();
+        request.push_query_opt(keys[0].0, keys[0].1.as_ref());
+        list_pair(&mut request, "manufacturers", &self.manufacturers);
+        list_pair(&mut request, "series", &self.series);
+        list_pair(&mut request, "categories", &self.categories);
         for (name, value) in &keys[1..] {
-            request = request.query_opt(name, value.as_ref());
+            request.push_query_opt(name, value.as_ref());
         }
-        Ok(paging(request, self.page_size, &self.page_token))
+        paging(&mut request, self.page_size, &self.page_token);
+        request
     }
 }
 
-/// `request` with `pageSize` and a non-empty `pageToken`, when set.
-fn paging(request: Request, size: Option<u32>, token: &Option<String>) -> Request {
-    request
-        .query_opt("pageSize", size)
-        .query_opt("pageToken", token.as_ref().filter(|t| !t.is_empty()))
+/// Adds `pageSize` and a non-empty `pageToken` to `request`, when set.
+fn paging(request: &mut Request, size: Option<u32>, token: &Option<String>) {
+    request.push_query_opt("pageSize", size);
+    request.push_query_opt("pageToken", token.as_ref().filter(|t| !t.is_empty()));
 }
 
 /// A series with its category, manufacturer and number of models.
@@ -478,31 +506,44 @@ impl PricePage {
 impl Client {
     /// `GET /v1/manufacturers`: manufacturers with tradable models.
     pub async fn list_manufacturers(&self, query: &ManufacturerQuery) -> Result<Vec<KeyValue>> {
-        let req = Request::get("list_manufacturers", "/v1/manufacturers");
-        let req = list_pair(req, "categories", &query.categories)?;
+        check_list("categories", &query.categories)?;
+        let mut req = Request::get("list_manufacturers", "/v1/manufacturers");
+        list_pair(&mut req, "categories", &query.categories);
         let list: ManufacturerList = self.transport.send(req).await?;
         Ok(list.manufacturers)
     }
 
     /// `GET /v1/series`: series with tradable models.
     pub async fn list_series(&self, query: &SeriesQuery) -> Result<Vec<SeriesAttributes>> {
-        let req = Request::get("list_series", "/v1/series");
-        let req = list_pair(req, "categories", &query.categories)?;
-        let req = list_pair(req, "manufacturers", &query.manufacturers)?;
+        check_list("categories", &query.categories)?;
+        check_list("manufacturers", &query.manufacturers)?;
+        let mut req = Request::get("list_series", "/v1/series");
+        list_pair(&mut req, "categories", &query.categories);
+        list_pair(&mut req, "manufacturers", &query.manufacturers);
         let list: SeriesList = self.transport.send(req).await?;
         Ok(list.series)
     }
 
     /// `GET /v1/models`: one page of models.
     pub async fn list_models(&self, query: &ModelQuery) -> Result<ModelPage> {
-        let req = query.apply(Request::get("list_models", "/v1/models"))?;
-        Ok(self.transport.send(req).await?)
+        query.check()?;
+        // The request is built in the expression that sends it: held in a
+        // variable, it would take room in this method's future.
+        Ok(self
+            .transport
+            .send(query.request("list_models", "/v1/models"))
+            .await?)
     }
 
     /// `GET /v1/prices`: one page of models with prices.
     pub async fn list_prices(&self, query: &PriceQuery) -> Result<PricePage> {
-        let req = query.apply(Request::get("list_prices", "/v1/prices"))?;
-        Ok(self.transport.send(req).await?)
+        query.check()?;
+        // The request is built in the expression that sends it: held in a
+        // variable, it would take room in this method's future.
+        Ok(self
+            .transport
+            .send(query.request("list_prices", "/v1/prices"))
+            .await?)
     }
 
     /// Every model over all pages, starting at `query.page_token`; each page
@@ -557,6 +598,10 @@ mod tests {
             .unwrap_or_else(|e| e.to_string())
     }
 
+    fn applied(q: &PriceQuery, operation: &'static str, template: &'static str) -> Result<Request> {
+        q.check().map(|()| q.request(operation, template))
+    }
+
     #[test]
     fn price_filters_are_sent_in_order_lists_comma_separated() {
         let q = PriceQuery::new()
@@ -571,7 +616,7 @@ mod tests {
             .carrier_key("simfree")
             .page_size(50)
             .page_token("t/2");
-        let req = q.apply(Request::get("list_prices", "/v1/prices")).unwrap();
+        let req = applied(&q, "list_prices", "/v1/prices").unwrap();
         assert_eq!(
             url(&req),
             "http://127.0.0.1:9/v1/prices?programId=p+1&manufacturers=apple%2Cgoogle&series=iphone\
@@ -579,9 +624,7 @@ mod tests {
              &carrierKey=simfree&pageSize=50&pageToken=t%2F2"
         );
         let none = PriceQuery::new().page_token("");
-        let req = none
-            .apply(Request::get("list_prices", "/v1/prices"))
-            .unwrap();
+        let req = applied(&none, "list_prices", "/v1/prices").unwrap();
         assert_eq!(url(&req), "http://127.0.0.1:9/v1/prices");
     }
 
@@ -589,9 +632,7 @@ mod tests {
     fn a_bad_list_entry_is_refused_naming_its_filter() {
         for (entry, reason) in [(" ", "empty"), ("a,b", "comma")] {
             let q = ModelQuery::new().category("smartphone").series(entry);
-            let err = q
-                .apply(Request::get("list_models", "/v1/models"))
-                .unwrap_err();
+            let err = q.check().unwrap_err();
             let text = err.to_string();
             assert!(text.contains("series") && text.contains(reason), "{text}");
         }

@@ -20,6 +20,7 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures::FutureExt as _;
 use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{Method, StatusCode};
 use url::Url;
@@ -181,22 +182,32 @@ pub(crate) struct Answer {
 
 /// Sends `request` (to `sent_to`, its URL) on `http` and reads its answer,
 /// all within `timeout`, the body up to `limit` bytes.
-pub(crate) async fn exchange(
+///
+/// Not an `async fn`: the request is handed to reqwest here (which only
+/// prepares it; nothing is sent before the first poll) and the future keeps
+/// reqwest's pending request alone, each value once. An `async fn` keeps
+/// its arguments twice (as arguments and as the body's locals), and every
+/// caller's future holds this one, so its size is paid for again at every
+/// level that moves it.
+pub(crate) fn exchange<'a>(
     http: &reqwest::Client,
     request: reqwest::Request,
-    sent_to: &Url,
+    sent_to: &'a Url,
     label: Label,
     limit: u64,
     timeout: Duration,
-) -> std::result::Result<Answer, NoAnswer> {
-    let exchange = async {
-        let mut response = http.execute(request).await?;
+) -> impl Future<Output = std::result::Result<Answer, NoAnswer>> + use<'a> {
+    let mut pending = http.execute(request);
+    let exchange = async move {
+        // Awaited through a reference: awaiting the captured value itself
+        // would move it into a second slot of this future.
+        let mut response = (&mut pending).await?;
         let status = response.status();
         let redirect = redirect_error(label, sent_to, &response);
         let headers = std::mem::take(response.headers_mut());
         let body = match redirect {
             Some(redirect) => Err(Unusable::Redirect(redirect)),
-            None => read_body(response, limit).await?,
+            None => read_body(&mut response, limit).await?,
         };
         Ok(Answer {
             status,
@@ -204,17 +215,19 @@ pub(crate) async fn exchange(
             body,
         })
     };
-    match tokio::time::timeout(timeout, exchange).await {
+    // A combinator rather than an `async` block awaiting the timeout, which
+    // would keep it twice.
+    tokio::time::timeout(timeout, exchange).map(|outcome| match outcome {
         Ok(Ok(answer)) => Ok(answer),
         Ok(Err(e)) => Err(NoAnswer::Http(reqwest::Error::without_url(e))),
         Err(_) => Err(NoAnswer::TimedOut),
-    }
+    })
 }
 
 /// Reads at most `limit` bytes of `response`: a `Content-Length` over the
 /// limit is refused before reading, a longer stream is cut at the limit.
 async fn read_body(
-    mut response: reqwest::Response,
+    response: &mut reqwest::Response,
     limit: u64,
 ) -> reqwest::Result<std::result::Result<Bytes, Unusable>> {
     let announced = response.content_length().unwrap_or(0);

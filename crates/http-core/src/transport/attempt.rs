@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
 use super::decide::{Decision, Facts, Seen, Wait, decide};
@@ -130,7 +130,7 @@ impl Transport {
             .hooks
             .is_some()
             .then(|| credentials.headers.clone());
-        headers.extend(credentials.headers);
+        set_owned(headers, credentials.headers);
         if let Some(content_type) = request.content_type {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         }
@@ -352,13 +352,35 @@ fn facts(request: &Request, step: Step, seen: Seen) -> Facts {
 /// Sets every header of `src` on `dst`, replacing what `dst` had under the
 /// same name (as `HeaderMap::extend` does) without cloning `src` whole.
 fn set_all(dst: &mut HeaderMap, src: &HeaderMap) {
-    for name in src.keys() {
-        let mut values = src.get_all(name).iter();
-        if let Some(first) = values.next() {
-            dst.insert(name.clone(), first.clone());
-        }
-        for value in values {
+    // `src` yields each name's values one after the other: the first
+    // replaces what `dst` has, the others are appended. (One pass over
+    // `src`, rather than a look-up of each name's values.)
+    let mut last: Option<&HeaderName> = None;
+    for (name, value) in src {
+        if last == Some(name) {
             dst.append(name.clone(), value.clone());
+        } else {
+            dst.insert(name.clone(), value.clone());
+            last = Some(name);
+        }
+    }
+}
+
+/// [`set_all`] for headers owned: what `HeaderMap::extend` does, without
+/// the second reservation it makes (the map is sized already).
+fn set_owned(dst: &mut HeaderMap, src: HeaderMap) {
+    let mut last: Option<HeaderName> = None;
+    for (name, value) in src {
+        match (name, &last) {
+            (Some(name), _) => {
+                dst.insert(name.clone(), value);
+                last = Some(name);
+            }
+            (None, Some(name)) => {
+                dst.append(name.clone(), value);
+            }
+            // The first header always has its name.
+            (None, None) => {}
         }
     }
 }

@@ -147,24 +147,26 @@ impl Transport {
     /// and the failing field path, never the answer itself.
     /// A [`sensitive_answer`](Request::sensitive_answer) that does not decode
     /// is an [`Error::Decode`](crate::error::Error::Decode) without the body.
-    pub async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
+    ///
+    /// (Not an `async fn`, which would keep `request` twice in one more
+    /// layer of future: it returns the call's future itself. The call
+    /// starts at its first poll, as an `async fn`'s would.)
+    pub fn send<T: DeserializeOwned>(&self, request: Request) -> impl Future<Output = Result<T>> {
         self.run(request, |t, request, response| {
             t.decode_success(request, &response)
         })
-        .await
     }
 
     /// Sends `request` and ignores the body of a successful answer. A
     /// DELETE that finds nothing after an attempt that may have done it
     /// succeeds (see [`send_delete`](Self::send_delete)).
-    pub async fn send_empty(&self, request: Request) -> Result<()> {
+    pub fn send_empty(&self, request: Request) -> impl Future<Output = Result<()>> {
         self.run(request, |t, request, response| {
             if response.already_done {
                 return Ok(());
             }
             t.check_success(request, &response)
         })
-        .await
     }
 
     /// Sends a DELETE and decodes its answer into `T`: `Some(T)` when it
@@ -173,47 +175,55 @@ impl Transport {
     /// [`ErrorBody::is_not_found`]):
     /// the lost attempt did it. A "not found" on the first attempt stays an
     /// error.
-    pub async fn send_delete<T: DeserializeOwned>(&self, request: Request) -> Result<Option<T>> {
+    pub fn send_delete<T: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = Result<Option<T>>> {
         self.run(request, |t, request, response| {
             match response.already_done {
                 true => Ok(None),
                 false => t.decode_success(request, &response).map(Some),
             }
         })
-        .await
     }
 
     /// Sends `request` with auth, retries and error mapping; returns the raw
     /// successful response.
-    pub async fn execute(&self, request: Request) -> Result<Response> {
+    pub fn execute(&self, request: Request) -> impl Future<Output = Result<Response>> {
         self.run(request, |t, request, response| {
             t.check_success(request, &response).map(|()| response)
         })
-        .await
     }
 
-    /// The call in its span.
-    async fn run<R>(
+    /// The call in its span, from its first poll.
+    ///
+    /// Not an `async fn`: an `async fn` keeps its arguments twice (as
+    /// arguments and as the body's locals), and the request is the largest
+    /// of them; the block holds it once and the call borrows it.
+    #[allow(clippy::manual_async_fn)]
+    fn run<R>(
         &self,
         request: Request,
         finish: impl FnOnce(&Transport, &Request, Response) -> Result<R>,
-    ) -> Result<R> {
-        let span = tracing::info_span!(
-            "partner_sdk.call",
-            provider = self.inner.provider,
-            operation = request.operation,
-            http.request.method = %request.method,
-            url.template = request.template,
-            server.address = self.inner.base.host_str().unwrap_or_default(),
-            server.port = self.inner.base.port_or_known_default(),
-            http.response.status_code = tracing::field::Empty,
-            http.request.resend_count = tracing::field::Empty,
-            error.type = tracing::field::Empty,
-        );
-        // With no subscriber listening the span is disabled: the call then
-        // skips recording its fields.
-        let traced = !span.is_disabled();
-        self.call(request, traced, finish).instrument(span).await
+    ) -> impl Future<Output = Result<R>> {
+        async move {
+            let span = tracing::info_span!(
+                "partner_sdk.call",
+                provider = self.inner.provider,
+                operation = request.operation,
+                http.request.method = %request.method,
+                url.template = request.template,
+                server.address = self.inner.base.host_str().unwrap_or_default(),
+                server.port = self.inner.base.port_or_known_default(),
+                http.response.status_code = tracing::field::Empty,
+                http.request.resend_count = tracing::field::Empty,
+                error.type = tracing::field::Empty,
+            );
+            // With no subscriber listening the span is disabled: the call then
+            // skips recording its fields.
+            let traced = !span.is_disabled();
+            self.call(&request, traced, finish).instrument(span).await
+        }
     }
 
     /// Attempts until one is final, then `finish` on a successful answer
@@ -221,14 +231,14 @@ impl Transport {
     /// call that `finish` fails records none.
     async fn call<R>(
         &self,
-        request: Request,
+        request: &Request,
         traced: bool,
         finish: impl FnOnce(&Transport, &Request, Response) -> Result<R>,
     ) -> Result<R> {
         if let Some(e) = &request.error {
             return Err(crate::error::Error::clone(e));
         }
-        let url = self.url_for(&request)?;
+        let url = self.url_for(request)?;
         let started = Instant::now();
         let mut attempt = 1u32;
         let mut reauthenticated = false;
@@ -240,16 +250,19 @@ impl Transport {
                 traced,
                 delete_may_be_done,
             };
-            match self.attempt(&request, &url, step).await {
+            // Boxed: the attempt's future (the exchange's, reqwest's pending
+            // request and response) is most of the call's size, and every
+            // future above this one would carry it and move it.
+            match Box::pin(self.attempt(request, &url, step)).await {
                 Next::Done(result) => break result,
                 Next::Reauthenticate => {
-                    self.reauthenticating(&request, attempt);
+                    self.reauthenticating(request, attempt);
                     reauthenticated = true;
                 }
                 Next::Retry(wait, may_have_applied) => {
                     delete_may_be_done |= may_have_applied && request.method == Method::DELETE;
                     tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
-                    self.retrying(&request, attempt, wait);
+                    self.retrying(request, attempt, wait);
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
@@ -257,8 +270,8 @@ impl Transport {
         };
         let status = observe::last_status(&result);
         let result = result.and_then(|response| {
-            let meta = self.call_metadata(&request, &response, attempt, started);
-            let value = finish(self, &request, response)?;
+            let meta = self.call_metadata(request, &response, attempt, started);
+            let value = finish(self, request, response)?;
             if let Some(meta) = meta {
                 crate::metadata::deliver(meta);
             }
@@ -271,7 +284,7 @@ impl Transport {
             started,
             status,
         };
-        self.ended(&request, end, result.as_ref().err());
+        self.ended(request, end, result.as_ref().err());
         if let Err(e) = &result {
             tracing::debug!(error = %e, "call failed");
         }
