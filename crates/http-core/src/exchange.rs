@@ -20,7 +20,7 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::FutureExt as _;
+use futures_util::FutureExt as _;
 use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{Method, StatusCode};
 use url::Url;
