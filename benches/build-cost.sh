@@ -7,6 +7,10 @@
 #
 #   benches/build-cost.sh [tls ...]     # default: rustls rustls-aws-lc
 #
+# PARTNER_BUILD_COST_RUNS=n (default 1) builds each app n times, the two
+# apps alternating, and reports the median of each: on a shared machine a
+# build's CPU-seconds move by several per cent from one run to the next.
+#
 # tls is the SDK's TLS feature: `rustls` (rustls on ring, the default) or
 # `rustls-aws-lc` (reqwest's own rustls, on aws-lc-rs). The hand-written app
 # uses the same TLS: reqwest's `rustls-no-provider` with ring installed as
@@ -54,8 +58,9 @@ manifest() { # side tls
     printf 'tokio = { version = "1", default-features = false, features = ["rt", "macros"] }\n'
 }
 
-build() { # side tls -> "wall cpu bytes"
-    local side=$1 tls=$2 dir="$out/$2/$1"
+build() { # side tls run -> "wall cpu bytes"
+    local side=$1 tls=$2 dir="$out/$2/$1-$3"
+    rm -rf "$dir"
     mkdir -p "$dir"
     manifest "$side" "$tls" >"$dir/Cargo.toml"
     cp "$repo/benches/build-cost/$side.rs" "$dir/main.rs"
@@ -70,14 +75,27 @@ build() { # side tls -> "wall cpu bytes"
     echo "$wall $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') $(stat -c %s "$dir/target/release/app")"
 }
 
-printf '%-14s %-6s %9s %9s %10s\n' tls app "wall s" "CPU s" "MB"
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+runs=${PARTNER_BUILD_COST_RUNS:-1}
+printf '%-14s %-6s %9s %9s %10s   (median of %s)\n' tls app "wall s" "CPU s" "MB" "$runs"
 for tls in "${tls_choices[@]}"; do
-    read -r sdk_wall sdk_cpu sdk_bytes < <(build sdk "$tls")
-    read -r plain_wall plain_cpu plain_bytes < <(build plain "$tls")
+    : >"$out/$tls.sdk" && : >"$out/$tls.plain"
+    for run in $(seq "$runs"); do
+        build sdk "$tls" "$run" >>"$out/$tls.sdk"
+        build plain "$tls" "$run" >>"$out/$tls.plain"
+    done
+    sdk_wall=$(cut -d' ' -f1 "$out/$tls.sdk" | median)
+    sdk_cpu=$(cut -d' ' -f2 "$out/$tls.sdk" | median)
+    sdk_bytes=$(cut -d' ' -f3 "$out/$tls.sdk" | median)
+    plain_wall=$(cut -d' ' -f1 "$out/$tls.plain" | median)
+    plain_cpu=$(cut -d' ' -f2 "$out/$tls.plain" | median)
+    plain_bytes=$(cut -d' ' -f3 "$out/$tls.plain" | median)
     awk -v t="$tls" -v sw="$sdk_wall" -v sc="$sdk_cpu" -v sb="$sdk_bytes" \
         -v pw="$plain_wall" -v pc="$plain_cpu" -v pb="$plain_bytes" 'BEGIN {
         printf "%-14s %-6s %9.1f %9.1f %10.2f\n", t, "sdk", sw, sc, sb / 1e6
         printf "%-14s %-6s %9.1f %9.1f %10.2f\n", t, "plain", pw, pc, pb / 1e6
         printf "%-14s %-6s %8.2fx %8.2fx %9.2fx\n", t, "ratio", sw / pw, sc / pc, sb / pb
     }'
+    echo "$tls CPU s per run: sdk $(cut -d' ' -f2 "$out/$tls.sdk" | tr '\n' ' ')plain $(cut -d' ' -f2 "$out/$tls.plain" | tr '\n' ' ')"
 done
