@@ -71,11 +71,20 @@ fn decode_json<T: DeserializeOwned>(
     status: StatusCode,
     body: &Bytes,
 ) -> Result<T> {
-    serde_json::from_slice(body).map_err(|e| {
-        Error::Decode(Box::new(DecodeError::new(
-            provider, operation, status, body, e,
-        )))
-    })
+    serde_json::from_slice(body).map_err(|e| decode_error(provider, operation, status, body, e))
+}
+
+/// The [`Error::Decode`] of `body`, which serde_json refused with `e`.
+fn decode_error(
+    provider: &'static str,
+    operation: &'static str,
+    status: StatusCode,
+    body: &[u8],
+    e: serde_json::Error,
+) -> Error {
+    Error::Decode(Box::new(DecodeError::new(
+        provider, operation, status, body, e,
+    )))
 }
 
 impl Transport {
@@ -143,15 +152,10 @@ impl Transport {
             ((decoded, _), _) => decoded,
         };
         self.check_success(request, response)?;
-        let result = decoded.map_err(|e| {
-            Error::Decode(Box::new(DecodeError::new(
-                self.inner.provider,
-                request.operation,
-                response.status,
-                &response.body,
-                e,
-            )))
-        });
+        let (provider, operation, status) =
+            (self.inner.provider, request.operation, response.status);
+        let result =
+            decoded.map_err(|e| decode_error(provider, operation, status, &response.body, e));
         match result {
             Err(Error::Decode(d)) if !request.is_idempotent() => Err(Error::AnswerUnreadable {
                 provider: d.provider,
