@@ -7,7 +7,6 @@
 //! their id from Brighte's answer, so a lost answer leaves nothing to look
 //! them up by, and they are not journalled.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use partner_sdk_core::journal::{DEFAULT_RECOVERY_GRACE, Intent, RecoveryReport, Resolved};
@@ -39,14 +38,11 @@ impl Client {
     /// nothing to recover: the report is empty. A journal that fails is
     /// [`partner_sdk_core::Error::Journal`].
     pub async fn recover_older_than(&self, grace: Duration) -> Result<RecoveryReport> {
-        let Some(journal) = self.journal() else {
-            return Ok(RecoveryReport::default());
-        };
-        let report = partner_sdk_core::journal::recover(&**journal, "brighte", grace, |intent| {
-            self.resolve_intent(intent)
-        })
-        .await
-        .map_err(|e| partner_sdk_core::Error::Journal(Arc::new(e)))?;
+        let report =
+            partner_sdk_core::journal::recover_client(self.journal(), "brighte", grace, |intent| {
+                self.resolve_intent(intent)
+            })
+            .await?;
         Ok(report)
     }
 

@@ -10,7 +10,6 @@
 //! what happened.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use partner_sdk_core::journal::{
@@ -823,14 +822,13 @@ impl Client {
     /// A client without a journal has nothing to recover: the report is
     /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
     pub async fn recover_older_than(&self, grace: Duration) -> Result<RecoveryReport> {
-        let Some(journal) = self.transport.journal() else {
-            return Ok(RecoveryReport::default());
-        };
-        let report = partner_sdk_core::journal::recover(&**journal, "dtone", grace, |intent| {
-            self.resolve_intent(intent)
-        })
-        .await
-        .map_err(|e| partner_sdk_core::Error::Journal(Arc::new(e)))?;
+        let report = partner_sdk_core::journal::recover_client(
+            self.transport.journal(),
+            "dtone",
+            grace,
+            |intent| self.resolve_intent(intent),
+        )
+        .await?;
         Ok(report)
     }
 

@@ -111,6 +111,7 @@ pub use memory::MemoryJournal;
 pub use postgres::PostgresJournal;
 pub use recovery::{
     DEFAULT_RECOVERY_GRACE, RECOVERY_BATCH, RECOVERY_LEASE, RecoveryReport, Resolved, recover,
+    recover_client,
 };
 #[cfg(feature = "journal-sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "journal-sqlite")))]
