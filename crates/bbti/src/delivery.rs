@@ -9,9 +9,11 @@ use std::fmt;
 
 use base64::Engine as _;
 use partner_sdk_core::Request;
+use partner_sdk_core::provider::boxed;
 use partner_sdk_core::secret::redacted;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::Call;
 use crate::client::Client;
 use crate::error::{Result, invalid};
 use crate::types::{Date, DeliveryPattern, PickupTime, or_default, text};
@@ -308,19 +310,21 @@ impl RegisterDeliveryResponse {
 
 impl Client {
     /// `POST /v1/delivery/register`: registers how the device reaches Belong.
-    pub async fn register_delivery(
-        &self,
-        request: &RegisterDeliveryRequest,
-    ) -> Result<RegisterDeliveryResponse> {
-        request.validate()?;
-        let req = Request::post("register_delivery", "/v1/delivery/register")
-            .json(request)
-            .reconcile_with("transactionId", request.transaction_id.clone())
-            // The answer may repeat the customer's details: no error keeps it.
-            .sensitive_answer();
-        Ok(self
-            .send_create(req, |r: &RegisterDeliveryResponse| &r.transaction_id)
-            .await?)
+    pub fn register_delivery<'a>(
+        &'a self,
+        request: &'a RegisterDeliveryRequest,
+    ) -> Call<'a, RegisterDeliveryResponse> {
+        boxed(async move {
+            request.validate()?;
+            let req = Request::post("register_delivery", "/v1/delivery/register")
+                .json(request)
+                .reconcile_with("transactionId", request.transaction_id.clone())
+                // The answer may repeat the customer's details: no error keeps it.
+                .sensitive_answer();
+            Ok(self
+                .send_create(req, |r: &RegisterDeliveryResponse| &r.transaction_id)
+                .await?)
+        })
     }
 }
 

@@ -6,9 +6,11 @@
 //! `("transactionId", value)`: check [`Client::get_transaction`] first.
 
 use partner_sdk_core::Request;
+use partner_sdk_core::provider::boxed;
 use partner_sdk_core::secret::redacted;
 use serde::{Deserialize, Serialize};
 
+use crate::Call;
 use crate::client::Client;
 use crate::error::{Result, invalid};
 use crate::types::{Date, text};
@@ -151,16 +153,18 @@ impl KycResponse {
 
 impl Client {
     /// `POST /v1/kyc`: registers the user and returns the eKYC URL.
-    pub async fn register_kyc(&self, request: &KycRequest) -> Result<KycResponse> {
-        request.validate()?;
-        let req = Request::post("issue_ekyc_url", "/v1/kyc")
-            .json(request)
-            .reconcile_with("transactionId", request.transaction_id.clone())
-            // The answer may repeat the customer's details: no error keeps it.
-            .sensitive_answer();
-        Ok(self
-            .send_create(req, |r: &KycResponse| &r.transaction_id)
-            .await?)
+    pub fn register_kyc<'a>(&'a self, request: &'a KycRequest) -> Call<'a, KycResponse> {
+        boxed(async move {
+            request.validate()?;
+            let req = Request::post("issue_ekyc_url", "/v1/kyc")
+                .json(request)
+                .reconcile_with("transactionId", request.transaction_id.clone())
+                // The answer may repeat the customer's details: no error keeps it.
+                .sensitive_answer();
+            Ok(self
+                .send_create(req, |r: &KycResponse| &r.transaction_id)
+                .await?)
+        })
     }
 }
 

@@ -76,7 +76,7 @@ pub use client::{Client, ClientBuilder, DEFAULT_TOKEN_LIFETIME, MAX_PAGE_SIZE, T
 pub use delivery::{DeliveryDetail, Image, RegisterDeliveryRequest, RegisterDeliveryResponse};
 #[allow(deprecated)]
 pub use error::RpcStatus;
-pub use error::{ApiErrorBody, BbtiErrorBody, Error, ErrorCode, Result};
+pub use error::{ApiErrorBody, BbtiErrorBody, Call, Error, ErrorCode, Result};
 pub use kyc::{KycRequest, KycResponse};
 pub use price_list::{PriceIndex, PriceKey, PriceListError, PriceRow, read_csv, read_csv_async};
 pub use pricing::{

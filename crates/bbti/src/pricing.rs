@@ -13,8 +13,10 @@
 use std::borrow::Cow;
 
 use partner_sdk_core::Request;
+use partner_sdk_core::provider::boxed;
 use serde::{Deserialize, Serialize};
 
+use crate::Call;
 use crate::client::Client;
 use crate::error::{Result, invalid};
 use crate::types::{Condition, Grade, KeyValue, or_default, text};
@@ -237,33 +239,43 @@ impl Client {
     /// `POST /v1/pricing/products`: grades and prices a device and registers
     /// a transaction. Never retried (see the module docs). Without a
     /// `submissionId`, a generated one is sent.
-    pub async fn price_products(&self, request: &PriceProductRequest) -> Result<PriceResponse> {
-        request.validate()?;
-        let (request, id) = keyed(request, request.submission_id.as_ref(), |r| {
-            &mut r.submission_id
-        });
-        let req = Request::post("price_product", "/v1/pricing/products")
-            .json(&*request)
-            .reconcile_with("submissionId", id);
-        Ok(self
-            .send_create(req, |r: &PriceResponse| &r.transaction_id)
-            .await?)
+    pub fn price_products<'a>(
+        &'a self,
+        request: &'a PriceProductRequest,
+    ) -> Call<'a, PriceResponse> {
+        boxed(async move {
+            request.validate()?;
+            let (request, id) = keyed(request, request.submission_id.as_ref(), |r| {
+                &mut r.submission_id
+            });
+            let req = Request::post("price_product", "/v1/pricing/products")
+                .json(&*request)
+                .reconcile_with("submissionId", id);
+            Ok(self
+                .send_create(req, |r: &PriceResponse| &r.transaction_id)
+                .await?)
+        })
     }
 
     /// `POST /v1/pricing/codes`: prices a device from an app code and
     /// registers a transaction. Never retried (see the module docs). Without
     /// a `submissionId`, a generated one is sent.
-    pub async fn price_codes(&self, request: &PriceByAppCodeRequest) -> Result<PriceResponse> {
-        request.validate()?;
-        let (request, id) = keyed(request, request.submission_id.as_ref(), |r| {
-            &mut r.submission_id
-        });
-        let req = Request::post("price_by_app_code", "/v1/pricing/codes")
-            .json(&*request)
-            .reconcile_with("submissionId", id);
-        Ok(self
-            .send_create(req, |r: &PriceResponse| &r.transaction_id)
-            .await?)
+    pub fn price_codes<'a>(
+        &'a self,
+        request: &'a PriceByAppCodeRequest,
+    ) -> Call<'a, PriceResponse> {
+        boxed(async move {
+            request.validate()?;
+            let (request, id) = keyed(request, request.submission_id.as_ref(), |r| {
+                &mut r.submission_id
+            });
+            let req = Request::post("price_by_app_code", "/v1/pricing/codes")
+                .json(&*request)
+                .reconcile_with("submissionId", id);
+            Ok(self
+                .send_create(req, |r: &PriceResponse| &r.transaction_id)
+                .await?)
+        })
     }
 }
 

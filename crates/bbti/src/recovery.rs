@@ -11,11 +11,13 @@ use std::time::Duration;
 
 use partner_sdk_core::Request;
 use partner_sdk_core::journal::{DEFAULT_RECOVERY_GRACE, Intent, RecoveryReport, Resolved};
+use partner_sdk_core::provider::boxed;
 use partner_sdk_core::transport::definite_outcome;
 use serde::de::DeserializeOwned;
 
+use crate::Call;
 use crate::Client;
-use crate::error::{ErrorCode, Result};
+use crate::error::ErrorCode;
 
 impl Client {
     /// Sends a create, through the journal when the client has one: settled
@@ -40,8 +42,8 @@ impl Client {
     /// Resolves every create journalled pending for at least
     /// [`DEFAULT_RECOVERY_GRACE`] (2 minutes): see
     /// [`recover_older_than`](Self::recover_older_than).
-    pub async fn recover(&self) -> Result<RecoveryReport> {
-        self.recover_older_than(DEFAULT_RECOVERY_GRACE).await
+    pub fn recover(&self) -> Call<'_, RecoveryReport> {
+        boxed(async move { self.recover_older_than(DEFAULT_RECOVERY_GRACE).await })
     }
 
     /// Resolves every create journalled pending for at least `grace` (so a
@@ -60,15 +62,17 @@ impl Client {
     ///
     /// A client without a journal has nothing to recover: the report is
     /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
-    pub async fn recover_older_than(&self, grace: Duration) -> Result<RecoveryReport> {
-        let report = partner_sdk_core::journal::recover_client(
-            self.transport.journal(),
-            "bbti",
-            grace,
-            |intent| self.resolve_intent(intent),
-        )
-        .await?;
-        Ok(report)
+    pub fn recover_older_than(&self, grace: Duration) -> Call<'_, RecoveryReport> {
+        boxed(async move {
+            let report = partner_sdk_core::journal::recover_client(
+                self.transport.journal(),
+                "bbti",
+                grace,
+                |intent| self.resolve_intent(intent),
+            )
+            .await?;
+            Ok(report)
+        })
     }
 
     /// What BBTI says of one journalled create.

@@ -4,9 +4,11 @@
 use base64::Engine as _;
 use futures_util::stream::BoxStream;
 use partner_sdk_core::Request;
+use partner_sdk_core::provider::boxed;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::Call;
 use crate::client::Client;
 use crate::common::{ListPage, ListQuery, list_stream, wire};
 use crate::error::{Error, Result};
@@ -410,18 +412,23 @@ impl Client {
     /// by the answer; one journalled already is not sent again
     /// ([`partner_sdk_core::Error::Journalled`]), and
     /// [`Client::recover`] resolves one whose outcome stayed unknown.
-    pub async fn request_application_payment(&self, application_id: &str) -> Result<Application> {
-        check_id("application_id", application_id)?;
-        let request = crate::client::post_empty(
-            "request_application_payment",
-            "/application/{application_id}/request-payment",
-        )
-        .param(application_id)
-        .reconcile_with("application_id", application_id);
-        let e: ApplicationEnvelope = self
-            .vendor_send_journalled(request, payment_outcome)
-            .await?;
-        Ok(e.application)
+    pub fn request_application_payment<'a>(
+        &'a self,
+        application_id: &'a str,
+    ) -> Call<'a, Application> {
+        boxed(async move {
+            check_id("application_id", application_id)?;
+            let request = crate::client::post_empty(
+                "request_application_payment",
+                "/application/{application_id}/request-payment",
+            )
+            .param(application_id)
+            .reconcile_with("application_id", application_id);
+            let e: ApplicationEnvelope = self
+                .vendor_send_journalled(request, payment_outcome)
+                .await?;
+            Ok(e.application)
+        })
     }
 
     /// Sends a secure code to the applicant's mobile

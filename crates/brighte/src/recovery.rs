@@ -10,17 +10,19 @@
 use std::time::Duration;
 
 use partner_sdk_core::journal::{DEFAULT_RECOVERY_GRACE, Intent, RecoveryReport, Resolved};
+use partner_sdk_core::provider::boxed;
 
+use crate::Call;
 use crate::Client;
 use crate::applications::ApplicationStatus;
-use crate::error::{ErrorCode, Result};
+use crate::error::ErrorCode;
 
 impl Client {
     /// Resolves every payment request journalled pending for at least
     /// [`DEFAULT_RECOVERY_GRACE`] (2 minutes): see
     /// [`recover_older_than`](Self::recover_older_than).
-    pub async fn recover(&self) -> Result<RecoveryReport> {
-        self.recover_older_than(DEFAULT_RECOVERY_GRACE).await
+    pub fn recover(&self) -> Call<'_, RecoveryReport> {
+        boxed(async move { self.recover_older_than(DEFAULT_RECOVERY_GRACE).await })
     }
 
     /// Resolves every payment request journalled pending for at least
@@ -37,13 +39,17 @@ impl Client {
     /// A client without a journal (or without vendor credentials) has
     /// nothing to recover: the report is empty. A journal that fails is
     /// [`partner_sdk_core::Error::Journal`].
-    pub async fn recover_older_than(&self, grace: Duration) -> Result<RecoveryReport> {
-        let report =
-            partner_sdk_core::journal::recover_client(self.journal(), "brighte", grace, |intent| {
-                self.resolve_intent(intent)
-            })
+    pub fn recover_older_than(&self, grace: Duration) -> Call<'_, RecoveryReport> {
+        boxed(async move {
+            let report = partner_sdk_core::journal::recover_client(
+                self.journal(),
+                "brighte",
+                grace,
+                |intent| self.resolve_intent(intent),
+            )
             .await?;
-        Ok(report)
+            Ok(report)
+        })
     }
 
     /// What Brighte says of one journalled payment request.

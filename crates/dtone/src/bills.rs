@@ -28,9 +28,11 @@
 
 use std::fmt;
 
+use partner_sdk_core::provider::boxed;
 use partner_sdk_core::{Decimal, Request};
 use serde::Deserialize;
 
+use crate::Call;
 use crate::Client;
 use crate::discovery::check_id;
 use crate::error::Result;
@@ -95,21 +97,8 @@ struct BillAnswer {
     retail_price: Option<Decimal>,
     #[serde(default, deserialize_with = "decimal_or_zero")]
     fee: Decimal,
-    #[serde(default, deserialize_with = "opt_details")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_object")]
     payment: Option<BillDetails>,
-}
-
-/// The `payment` block: anything but an object (`null`, `""`, `[]`) is
-/// `None`; an object must decode.
-fn opt_details<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<BillDetails>, D::Error> {
-    match serde_json::Value::deserialize(d)? {
-        v @ serde_json::Value::Object(_) => serde_json::from_value(v)
-            .map(Some)
-            .map_err(serde::de::Error::custom),
-        _ => Ok(None),
-    }
 }
 
 /// What an account owes on a variable value payment product, from
@@ -271,9 +260,11 @@ impl Client {
     /// exactly as [`Client::create_transaction`] creates any transaction
     /// (sent once; an unknown outcome is resolved by `external_id` with
     /// [`Client::resolve_outcome`] and [`Category::VariableValuePayments`]).
-    pub async fn pay_bill(&self, payment: &BillPayment) -> Result<Transaction> {
-        self.create_transaction(Category::VariableValuePayments, &payment.request)
-            .await
+    pub fn pay_bill<'a>(&'a self, payment: &'a BillPayment) -> Call<'a, Transaction> {
+        boxed(async move {
+            self.create_transaction(Category::VariableValuePayments, &payment.request)
+                .await
+        })
     }
 }
 

@@ -15,12 +15,14 @@ use std::time::Duration;
 use partner_sdk_core::journal::{
     DEFAULT_RECOVERY_GRACE, Intent, IntentKey, IntentState, Outcome, RecoveryReport, Resolved,
 };
+use partner_sdk_core::provider::boxed;
 use partner_sdk_core::secret::redacted;
 use partner_sdk_core::transport::definite_outcome;
 use partner_sdk_core::{Decimal, Request};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
 
+use crate::Call;
 use crate::Client;
 use crate::error::{Error, ErrorCode, Result};
 use crate::products::Category;
@@ -409,21 +411,6 @@ fn opt_date<'de, D: Deserializer<'de>>(
     })
 }
 
-/// An object field that some responses send as `null`, `""` or `[]` when
-/// empty: anything but an object is `None`; an object must decode as `T`.
-fn opt_object<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    match serde_json::Value::deserialize(d)? {
-        v @ serde_json::Value::Object(_) => serde_json::from_value(v)
-            .map(Some)
-            .map_err(serde::de::Error::custom),
-        _ => Ok(None),
-    }
-}
-
 /// Parses DT One's `YYYY-MM-DD HH:MM:SS` (no zone). Also accepts a `T`
 /// separator, fractional seconds, and RFC 3339 with an offset (converted
 /// to UTC). `None` for anything else, including a date that does not exist
@@ -599,10 +586,10 @@ pub struct Transaction {
     #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_decimal")]
     pub fee: Option<Decimal>,
     /// Sender as recorded.
-    #[serde(default, deserialize_with = "opt_object")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_object")]
     pub sender: Option<Party>,
     /// Recipient as recorded.
-    #[serde(default, deserialize_with = "opt_object")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_object")]
     pub recipient: Option<Party>,
     /// Whether the sender was notified by SMS.
     #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_flag")]
@@ -626,7 +613,7 @@ pub struct Transaction {
     #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub custom_field_3: Option<String>,
     /// Voucher data (voucher products only).
-    #[serde(default, deserialize_with = "opt_object")]
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_object")]
     pub voucher: Option<Voucher>,
 }
 
@@ -716,32 +703,34 @@ impl Client {
     /// transaction found is returned (and the intent settled); when DT One
     /// has none yet, or the intent was settled not done, the call ends with
     /// [`partner_sdk_core::Error::Journalled`] and its state.
-    pub async fn create_transaction(
-        &self,
+    pub fn create_transaction<'a>(
+        &'a self,
         category: Category,
-        request: &TransactionRequest,
-    ) -> Result<Transaction> {
-        request.validate(category)?;
-        let req = Request::post("create_transaction", "/transactions/{type}")
-            .param(category.as_str())
-            .json(request)
-            .reconcile_with("external_id", request.external_id.clone())
-            .sensitive_answer();
-        if self.transport.journal().is_none() {
-            return Ok(self.transport.send(req).await?);
-        }
-        let sent = self
-            .transport
-            .send_journalled(&intent_operation(category), req, journal_outcome)
-            .await;
-        match sent {
-            Err(partner_sdk_core::Error::Journalled { state, .. })
-                if !matches!(state, IntentState::NotDone { .. }) =>
-            {
-                self.journalled_transaction(category, request, state).await
+        request: &'a TransactionRequest,
+    ) -> Call<'a, Transaction> {
+        boxed(async move {
+            request.validate(category)?;
+            let req = Request::post("create_transaction", "/transactions/{type}")
+                .param(category.as_str())
+                .json(request)
+                .reconcile_with("external_id", request.external_id.clone())
+                .sensitive_answer();
+            if self.transport.journal().is_none() {
+                return Ok(self.transport.send(req).await?);
             }
-            other => Ok(other?),
-        }
+            let sent = self
+                .transport
+                .send_journalled(&intent_operation(category), req, journal_outcome)
+                .await;
+            match sent {
+                Err(partner_sdk_core::Error::Journalled { state, .. })
+                    if !matches!(state, IntentState::NotDone { .. }) =>
+                {
+                    self.journalled_transaction(category, request, state).await
+                }
+                other => Ok(other?),
+            }
+        })
     }
 
     /// A create journalled already (pending or done) for this very request:
@@ -805,8 +794,8 @@ impl Client {
     /// Resolves every create journalled pending for at least
     /// [`DEFAULT_RECOVERY_GRACE`] (2 minutes): see
     /// [`recover_older_than`](Self::recover_older_than).
-    pub async fn recover(&self) -> Result<RecoveryReport> {
-        self.recover_older_than(DEFAULT_RECOVERY_GRACE).await
+    pub fn recover(&self) -> Call<'_, RecoveryReport> {
+        boxed(async move { self.recover_older_than(DEFAULT_RECOVERY_GRACE).await })
     }
 
     /// Resolves every create journalled pending for at least `grace` (a
@@ -821,15 +810,17 @@ impl Client {
     ///
     /// A client without a journal has nothing to recover: the report is
     /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
-    pub async fn recover_older_than(&self, grace: Duration) -> Result<RecoveryReport> {
-        let report = partner_sdk_core::journal::recover_client(
-            self.transport.journal(),
-            "dtone",
-            grace,
-            |intent| self.resolve_intent(intent),
-        )
-        .await?;
-        Ok(report)
+    pub fn recover_older_than(&self, grace: Duration) -> Call<'_, RecoveryReport> {
+        boxed(async move {
+            let report = partner_sdk_core::journal::recover_client(
+                self.transport.journal(),
+                "dtone",
+                grace,
+                |intent| self.resolve_intent(intent),
+            )
+            .await?;
+            Ok(report)
+        })
     }
 
     /// What DT One says of one journalled create.
@@ -918,28 +909,30 @@ impl Client {
     /// ([`partner_sdk_core::Error::Journalled`]) until [`Client::recover`]
     /// settles it, after its grace period; one settled not done is sent
     /// again only under a new `external_id`.
-    pub async fn create_or_resolve(
-        &self,
+    pub fn create_or_resolve<'a>(
+        &'a self,
         category: Category,
-        request: &TransactionRequest,
-    ) -> Result<Transaction> {
-        let e = match self.create_transaction(category, request).await {
-            Err(e) if needs_resolving(&e) => e,
-            other => return other,
-        };
-        match self.resolve_outcome(category, &request.external_id).await {
-            Ok(Resolution::Found(tx)) => match request.differences(&tx) {
-                mismatched if mismatched.is_empty() => {
-                    self.settle_found(category, &tx).await;
-                    Ok(*tx)
-                }
-                mismatched => Err(Error::ExternalIdConflict {
-                    external_id: request.external_id.clone(),
-                    mismatched,
-                }),
-            },
-            Ok(Resolution::NotFound) | Err(_) => Err(e),
-        }
+        request: &'a TransactionRequest,
+    ) -> Call<'a, Transaction> {
+        boxed(async move {
+            let e = match self.create_transaction(category, request).await {
+                Err(e) if needs_resolving(&e) => e,
+                other => return other,
+            };
+            match self.resolve_outcome(category, &request.external_id).await {
+                Ok(Resolution::Found(tx)) => match request.differences(&tx) {
+                    mismatched if mismatched.is_empty() => {
+                        self.settle_found(category, &tx).await;
+                        Ok(*tx)
+                    }
+                    mismatched => Err(Error::ExternalIdConflict {
+                        external_id: request.external_id.clone(),
+                        mismatched,
+                    }),
+                },
+                Ok(Resolution::NotFound) | Err(_) => Err(e),
+            }
+        })
     }
 }
 

@@ -324,6 +324,66 @@ where
     Option::<T>::deserialize(d).map(Option::unwrap_or_default)
 }
 
+/// An object some answers send as `null`, `""`, `0`, `false` or `[]` when
+/// empty: anything but an object is `None` (an array's items are skipped);
+/// an object must decode as `T`.
+///
+/// Read in the same pass as the rest of the answer, not through a
+/// `serde_json::Value`: no tree is built, a failure inside the object keeps
+/// its field path, and `T`'s decode is compiled once.
+pub fn opt_object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    d.deserialize_any(ObjectVisitor(std::marker::PhantomData))
+}
+
+/// [`opt_object`]'s visitor: an object is `T`, anything else `None`.
+struct ObjectVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: serde::Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object, or an empty value")
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
 /// Defines a string enum that keeps values it does not know.
 ///
 /// Generates the enum with the listed variants plus `Other(String)`, and
@@ -612,6 +672,59 @@ mod tests {
 
     fn doc(json: &str) -> Result<Doc, serde_json::Error> {
         serde_json::from_str(json)
+    }
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Inner {
+        #[serde(deserialize_with = "i64")]
+        n: i64,
+    }
+
+    #[derive(Deserialize, Debug)]
+    struct Outer {
+        #[serde(default, deserialize_with = "opt_object")]
+        o: Option<Inner>,
+        #[serde(default)]
+        after: Option<String>,
+    }
+
+    #[test]
+    fn an_object_decodes_and_anything_else_is_none() {
+        let outer = |json: &str| serde_json::from_str::<Outer>(json);
+        let o = outer(r#"{"o":{"n":"7","extra":[1,{"a":2}]},"after":"x"}"#).unwrap();
+        assert_eq!(o.o, Some(Inner { n: 7 }));
+        assert_eq!(o.after.as_deref(), Some("x"));
+        for empty in [
+            "null",
+            r#""""#,
+            r#""text""#,
+            "0",
+            "-1",
+            "1.5",
+            "false",
+            "[]",
+            r#"[1,{"n":2},[3]]"#,
+        ] {
+            let json = format!(r#"{{"o":{empty},"after":"x"}}"#);
+            let o = outer(&json).unwrap();
+            assert_eq!(o.o, None, "{json}");
+            assert_eq!(o.after.as_deref(), Some("x"), "{json}: the rest still read");
+        }
+        assert_eq!(outer("{}").unwrap().o, None);
+        // A bad object fails, and the failure keeps its field path.
+        let err = outer(r#"{"o":{"n":"seven"}}"#).unwrap_err();
+        let path = serde_path_to_error::deserialize::<_, Outer>(
+            &mut serde_json::Deserializer::from_str(r#"{"o":{"n":"seven"}}"#),
+        )
+        .unwrap_err()
+        .path()
+        .to_string();
+        assert_eq!(path, "o.n");
+        assert!(err.to_string().contains("integer"), "{err}");
+        assert!(
+            outer(r#"{"o":{}}"#).is_err(),
+            "a missing field of the object"
+        );
     }
 
     #[test]

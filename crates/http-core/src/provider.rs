@@ -10,12 +10,42 @@
 //! `Error`, its codes and how they are sent, the parts of its client.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 
 use crate::error::Error;
 use crate::options::CallOptions;
 use crate::secret::REDACTED;
 use crate::secret::{ExposeSecret, SecretString};
 use crate::transport::Transport;
+
+/// The future a provider client's creates and its recovery return: the
+/// call, boxed.
+///
+/// An `async fn`'s body is compiled in every crate that awaits it, once per
+/// codegen unit that polls it: rustc hands a coroutine's code to its callers
+/// as it does an `#[inline]` function's. A create's body is large (its
+/// journalled branch, the look-up of a journalled request, the settling),
+/// and an application awaiting it under `#[tokio::main]` compiled it twice.
+/// Behind `dyn Future` it is compiled once, in the provider's crate, with
+/// all it instantiates; the application compiles a call through a vtable:
+/// a one-provider application builds in fewer CPU-seconds into a smaller
+/// binary (BENCHMARKS.md, "Build cost"), at one allocation per call. Reads,
+/// whose body is one `send`, stay `async fn`: boxed, every read's decode
+/// would be compiled in the provider's crate whether an application calls
+/// it or not.
+///
+/// `Send` and `Unpin`; like an `async fn`'s, nothing runs (nothing is
+/// validated or sent) until it is first polled.
+pub type Call<'a, T, E = Error> = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'a>>;
+
+/// Boxes a provider method's body (an `async move` block) as its [`Call`].
+///
+/// Called from the method itself, a function of the provider's crate that
+/// is not generic, so that the body is compiled there.
+pub fn boxed<'a, T, E>(body: impl Future<Output = Result<T, E>> + Send + 'a) -> Call<'a, T, E> {
+    Box::pin(body)
+}
 
 /// The pair a provider builder's `credentials(id, secret)` takes: OAuth2
 /// client id and secret, API id and secret, or API key and secret.
