@@ -124,15 +124,40 @@ fn journal_and_recovery(bbti: &bbti::Client, brighte: &brighte::Client, dtone: &
         ($p:ident, $client:expr) => {{
             let _: fn($p::ClientBuilder, Arc<dyn JournalStore>) -> $p::ClientBuilder =
                 $p::ClientBuilder::journal;
+            let _: $p::Call<'_, RecoveryReport> = $client.recover();
+            let _: $p::Call<'_, RecoveryReport> =
+                $client.recover_older_than(Duration::from_secs(60));
             resolves_to::<$p::Result<RecoveryReport>, _>($client.recover());
-            resolves_to::<$p::Result<RecoveryReport>, _>(
-                $client.recover_older_than(Duration::from_secs(60)),
-            );
         }};
     }
     recovery_vocabulary!(bbti, bbti);
     recovery_vocabulary!(brighte, brighte);
     recovery_vocabulary!(dtone, dtone);
+}
+
+fn send_unpin<T: Send + Unpin>(_: &T) {}
+
+/// Creates return the provider's `Call` (a boxed future compiled in the
+/// provider's crate: ARCHITECTURE.md, "Dependencies and build cost"),
+/// `Send` and `Unpin`, resolving to the provider's `Result`. Compiled, never
+/// run.
+#[allow(dead_code)]
+fn creates_return_a_call(bbti: &bbti::Client, brighte: &brighte::Client, dtone: &dtone::Client) {
+    let pricing = bbti::PriceProductRequest::default();
+    let create: bbti::Call<'_, bbti::PriceResponse> = bbti.price_products(&pricing);
+    send_unpin(&create);
+    resolves_to::<bbti::Result<bbti::PriceResponse>, _>(create);
+
+    let payment: brighte::Call<'_, brighte::Application> =
+        brighte.request_application_payment("1");
+    send_unpin(&payment);
+
+    let request = dtone::TransactionRequest::new("+50212345678", 101, "order-1");
+    let category = dtone::Category::FixedValueRecharges;
+    let create: dtone::Call<'_, dtone::Transaction> =
+        dtone.create_transaction(category, &request);
+    send_unpin(&create);
+    let _: dtone::Call<'_, dtone::Transaction> = dtone.create_or_resolve(category, &request);
 }
 
 /// The field an invalid credential names, for every provider.
