@@ -148,14 +148,12 @@ fn creates_return_a_call(bbti: &bbti::Client, brighte: &brighte::Client, dtone: 
     send_unpin(&create);
     resolves_to::<bbti::Result<bbti::PriceResponse>, _>(create);
 
-    let payment: brighte::Call<'_, brighte::Application> =
-        brighte.request_application_payment("1");
+    let payment: brighte::Call<'_, brighte::Application> = brighte.request_application_payment("1");
     send_unpin(&payment);
 
     let request = dtone::TransactionRequest::new("+50212345678", 101, "order-1");
     let category = dtone::Category::FixedValueRecharges;
-    let create: dtone::Call<'_, dtone::Transaction> =
-        dtone.create_transaction(category, &request);
+    let create: dtone::Call<'_, dtone::Transaction> = dtone.create_transaction(category, &request);
     send_unpin(&create);
     let _: dtone::Call<'_, dtone::Transaction> = dtone.create_or_resolve(category, &request);
 }
