@@ -115,7 +115,7 @@ fn resolves_to<T, F: std::future::Future<Output = T>>(_: F) {}
 /// Crash-safe creates, in every provider crate that has creates: the
 /// builder's `journal`, and `recover()` / `recover_older_than(grace)`
 /// answering the core's one `RecoveryReport`. Compiled, never run.
-#[allow(dead_code)]
+#[allow(dead_code, clippy::let_underscore_future)]
 fn journal_and_recovery(bbti: &bbti::Client, brighte: &brighte::Client, dtone: &dtone::Client) {
     use partner_sdk::core::journal::{JournalStore, RecoveryReport};
     use std::sync::Arc;
@@ -141,7 +141,7 @@ fn send_unpin<T: Send + Unpin>(_: &T) {}
 /// provider's crate: ARCHITECTURE.md, "Dependencies and build cost"),
 /// `Send` and `Unpin`, resolving to the provider's `Result`. Compiled, never
 /// run.
-#[allow(dead_code)]
+#[allow(dead_code, clippy::let_underscore_future)]
 fn creates_return_a_call(bbti: &bbti::Client, brighte: &brighte::Client, dtone: &dtone::Client) {
     let pricing = bbti::PriceProductRequest::default();
     let create: bbti::Call<'_, bbti::PriceResponse> = bbti.price_products(&pricing);

@@ -19,21 +19,22 @@ use crate::secret::REDACTED;
 use crate::secret::{ExposeSecret, SecretString};
 use crate::transport::Transport;
 
-/// The future a provider client's creates and its recovery return: the
-/// call, boxed.
+/// The future a provider client's journalled creates (the creates its
+/// journal covers) and its recovery return: the call, boxed.
 ///
 /// An `async fn`'s body is compiled in every crate that awaits it, once per
 /// codegen unit that polls it: rustc hands a coroutine's code to its callers
-/// as it does an `#[inline]` function's. A create's body is large (its
-/// journalled branch, the look-up of a journalled request, the settling),
+/// as it does an `#[inline]` function's. A journalled create's body is
+/// large (its journalled branch, the look-up of a journalled request, the
+/// settling),
 /// and an application awaiting it under `#[tokio::main]` compiled it twice.
 /// Behind `dyn Future` it is compiled once, in the provider's crate, with
 /// all it instantiates; the application compiles a call through a vtable:
 /// a one-provider application builds in fewer CPU-seconds into a smaller
-/// binary (BENCHMARKS.md, "Build cost"), at one allocation per call. Reads,
-/// whose body is one `send`, stay `async fn`: boxed, every read's decode
-/// would be compiled in the provider's crate whether an application calls
-/// it or not.
+/// binary (BENCHMARKS.md, "Build cost"), at one allocation per call. Reads
+/// and the other creates, whose body is one `send`, stay `async fn`: boxed,
+/// each one's decode would be compiled in the provider's crate whether an
+/// application calls it or not.
 ///
 /// `Send` and `Unpin`; like an `async fn`'s, nothing runs (nothing is
 /// validated or sent) until it is first polled.
@@ -517,6 +518,21 @@ macro_rules! provider_reexports {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_call_runs_nothing_before_its_first_poll_and_is_send_and_unpin() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        fn send_unpin<T: Send + Unpin>(_: &T) {}
+        let ran = AtomicBool::new(false);
+        let call: Call<'_, u8> = boxed(async {
+            ran.store(true, Ordering::SeqCst);
+            Ok(7)
+        });
+        send_unpin(&call);
+        assert!(!ran.load(Ordering::SeqCst));
+        assert_eq!(call.await.ok(), Some(7));
+        assert!(ran.load(Ordering::SeqCst));
+    }
 
     /// The three forms, as provider crates use them (not every accessor here).
     #[allow(dead_code, unreachable_pub)]
