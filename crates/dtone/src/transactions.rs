@@ -795,7 +795,7 @@ impl Client {
     /// [`DEFAULT_RECOVERY_GRACE`] (2 minutes): see
     /// [`recover_older_than`](Self::recover_older_than).
     pub fn recover(&self) -> Call<'_, RecoveryReport> {
-        boxed(async move { self.recover_older_than(DEFAULT_RECOVERY_GRACE).await })
+        self.recover_older_than(DEFAULT_RECOVERY_GRACE)
     }
 
     /// Resolves every create journalled pending for at least `grace` (a
