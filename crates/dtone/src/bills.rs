@@ -28,7 +28,6 @@
 
 use std::fmt;
 
-use partner_sdk_core::provider::boxed;
 use partner_sdk_core::{Decimal, Request};
 use serde::Deserialize;
 
@@ -261,10 +260,7 @@ impl Client {
     /// (sent once; an unknown outcome is resolved by `external_id` with
     /// [`Client::resolve_outcome`] and [`Category::VariableValuePayments`]).
     pub fn pay_bill<'a>(&'a self, payment: &'a BillPayment) -> Call<'a, Transaction> {
-        boxed(async move {
-            self.create_transaction(Category::VariableValuePayments, &payment.request)
-                .await
-        })
+        self.create_transaction(Category::VariableValuePayments, &payment.request)
     }
 }
 
