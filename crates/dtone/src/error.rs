@@ -9,9 +9,8 @@ use serde::Deserialize;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The future the client's journalled creates and its recovery return
-/// (`.await` it): the call, boxed so that its body is compiled once, in
-/// this crate, rather than in every crate awaiting it
-/// ([`partner_sdk_core::provider::Call`]).
+/// (`.await` it): the call, boxed, `Send` and `Unpin`; nothing runs until it
+/// is first polled ([`partner_sdk_core::provider::Call`]).
 pub type Call<'a, T, E = Error> = partner_sdk_core::provider::Call<'a, T, E>;
 
 /// Everything a DT One call can fail with.

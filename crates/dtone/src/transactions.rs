@@ -416,11 +416,9 @@ fn opt_date<'de, D: Deserializer<'de>>(
 /// to UTC). `None` for anything else, including a date that does not exist
 /// (`2023-02-30`) or whose UTC conversion leaves the calendar's range
 /// (`9999-12-31T23:59:59-01:00`); it never panics.
-///
-/// Read by hand over `time`'s types rather than with `time`'s parsers: the
-/// layouts are fixed, and leaving out the `parsing` and `macros` features
-/// takes a good part of `time` out of every DT One application's build
-/// (BENCHMARKS.md, "Build cost").
+// Read by hand over `time`'s types: without `time`'s `parsing` and `macros`
+// features a DT One application builds less (ARCHITECTURE.md, "Dependencies
+// and build cost").
 pub fn parse_date(text: &str) -> Option<PrimitiveDateTime> {
     let mut s = Digits(text.trim().as_bytes());
     let year = i32::try_from(s.number(4)?).ok()?;

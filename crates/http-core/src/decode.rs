@@ -329,8 +329,8 @@ where
 /// an object must decode as `T`.
 ///
 /// Read in the same pass as the rest of the answer, not through a
-/// `serde_json::Value`: no tree is built, a failure inside the object keeps
-/// its field path, and `T`'s decode is compiled once.
+/// `serde_json::Value`: no tree is built, and a failure inside the object
+/// keeps its field path.
 pub fn opt_object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,

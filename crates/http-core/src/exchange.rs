@@ -90,9 +90,8 @@ pub fn http_client_builder() -> Result<reqwest::ClientBuilder> {
 /// verifier (the system's trust store, as reqwest's own rustls
 /// configuration does); ALPN offering HTTP/2, then HTTP/1.1.
 ///
-/// reqwest's `rustls` feature brings aws-lc-rs, whose C build is most of a
-/// one-provider application's build time and a good part of its size; this
-/// configuration is what lets the SDK use reqwest's `rustls-no-provider`.
+/// With it the SDK uses reqwest's `rustls-no-provider`: the `rustls`
+/// feature builds no aws-lc-rs.
 #[cfg(feature = "rustls")]
 pub fn rustls_ring_config() -> Result<rustls::ClientConfig> {
     use rustls_platform_verifier::BuilderVerifierExt as _;

@@ -19,22 +19,11 @@ use crate::secret::REDACTED;
 use crate::secret::{ExposeSecret, SecretString};
 use crate::transport::Transport;
 
+// Boxed so that a journalled create's body is compiled once, in the
+// provider's crate, not in every crate that awaits it (ARCHITECTURE.md,
+// "Dependencies and build cost").
 /// The future a provider client's journalled creates (the creates its
 /// journal covers) and its recovery return: the call, boxed.
-///
-/// An `async fn`'s body is compiled in every crate that awaits it, once per
-/// codegen unit that polls it: rustc hands a coroutine's code to its callers
-/// as it does an `#[inline]` function's. A journalled create's body is
-/// large (its journalled branch, the look-up of a journalled request, the
-/// settling),
-/// and an application awaiting it under `#[tokio::main]` compiled it twice.
-/// Behind `dyn Future` it is compiled once, in the provider's crate, with
-/// all it instantiates; the application compiles a call through a vtable:
-/// a one-provider application builds in fewer CPU-seconds into a smaller
-/// binary (BENCHMARKS.md, "Build cost"), at one allocation per call. Reads
-/// and the other creates, whose body is one `send`, stay `async fn`: boxed,
-/// each one's decode would be compiled in the provider's crate whether an
-/// application calls it or not.
 ///
 /// `Send` and `Unpin`; like an `async fn`'s, nothing runs (nothing is
 /// validated or sent) until it is first polled.

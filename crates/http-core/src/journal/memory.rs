@@ -14,9 +14,8 @@ use super::{
 /// A journal in memory: a `Mutex<HashMap>`, never held across an await.
 ///
 /// It has the semantics of the durable stores (conflicts, final settling,
-/// leases) and costs one map look-up per call and the key's copy per create
-/// (BENCHMARKS.md, "The intent journal: cost per create"), but it is lost
-/// with the process: it does not protect against a crash. Use
+/// leases) and costs one map look-up per call and the key's copy per
+/// create, but it is lost with the process: it does not protect against a crash. Use
 /// `SqliteJournal` (feature `journal-sqlite`) or a database for that.
 #[derive(Debug, Default)]
 pub struct MemoryJournal {

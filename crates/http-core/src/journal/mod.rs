@@ -180,8 +180,7 @@ impl IntentKey {
 ///
 /// The digest guards against a mistake (a key reused for another order),
 /// not an adversary: XXH3 is a specified, stable, non-cryptographic hash,
-/// the same on every platform and version, and costs a few hundred
-/// instructions per request where SHA-256 in software costs 17 k.
+/// the same on every platform and version.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RequestDigest([u8; 16]);
 

@@ -145,7 +145,7 @@ impl Request {
     }
 
     /// Room for a typical query, allocated once rather than grown piece by
-    /// piece (3 to 4 allocations fewer per call with a query).
+    /// piece.
     fn reserve_query(&mut self) {
         const TYPICAL_QUERY: usize = 64;
         if self.query.capacity() == 0 {
