@@ -18,13 +18,19 @@
 
 use std::error::Error;
 
-#[path = "flows/bbti.rs"]
+// Each section is the `run` of its focused example, included whole; the
+// examples' own `main`s are not called here.
+#[allow(dead_code)]
+#[path = "bbti_trade_in.rs"]
 mod bbti_flow;
-#[path = "flows/brighte.rs"]
+#[allow(dead_code)]
+#[path = "brighte_checkout.rs"]
 mod brighte_flow;
-#[path = "flows/dtone.rs"]
+#[allow(dead_code)]
+#[path = "dtone_topup.rs"]
 mod dtone_flow;
-#[path = "flows/tradein_promo.rs"]
+#[allow(dead_code)]
+#[path = "tradein_promo.rs"]
 mod promo_flow;
 
 fn section(title: &str) {

@@ -2,7 +2,9 @@
 //! confirm → ack) against the sandbox's signed deliveries, and against
 //! forged, replayed and stale notices posted to it over HTTP.
 
-#[path = "../../examples/flows/brighte_webhooks.rs"]
+// The example's own `main` is not called here.
+#[allow(dead_code)]
+#[path = "../../examples/brighte_webhooks.rs"]
 mod receiver;
 
 use std::sync::Arc;
