@@ -11,7 +11,7 @@ mod belong_samples;
 mod endpoints;
 mod errors;
 mod facade;
-mod fixtures;
 mod price_list;
 mod price_list_older_layout;
+mod samples;
 mod support;

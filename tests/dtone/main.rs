@@ -8,8 +8,8 @@
 extern crate dtone as partner_sdk_dtone;
 
 mod bill_payments;
+mod endpoints;
 mod facade;
 mod journal;
 mod properties;
-mod samples;
 mod support;

@@ -8,5 +8,5 @@
 extern crate tradein_promo as partner_sdk_tradein_promo;
 
 mod facade;
-mod fixtures;
+mod samples;
 mod support;

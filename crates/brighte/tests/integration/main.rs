@@ -14,7 +14,7 @@ mod money_safety;
 mod options;
 mod pages;
 mod properties;
-mod send_sync;
+mod send;
 mod vendor_prefix;
 mod webhook;
 #[cfg(feature = "webhook-handler")]

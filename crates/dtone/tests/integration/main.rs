@@ -4,9 +4,9 @@
 //! them. They read nothing outside this package; the provider's verbatim
 //! samples are asserted by the workspace's `tests/dtone/`.
 
-mod api;
 mod bills;
 mod common;
+mod endpoints;
 mod faults;
 mod hostile;
 mod journal;

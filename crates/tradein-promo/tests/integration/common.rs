@@ -17,7 +17,7 @@ pub const API_PATH: &str = "/omni-svcs/v1/promotions/potential-promotions";
 
 /// An eligible answer shaped like the provider's scenario samples (the
 /// verbatim samples in the workspace's `fixtures/tradein-promo/` are
-/// asserted by the workspace-level `tests/tradein_promo_fixtures.rs`).
+/// asserted by the workspace-level `tests/tradein_promo/samples.rs`).
 pub const OFFER: &str = r#"{
   "qualificationType": "Trade-In",
   "potentialQualificationItem": [{

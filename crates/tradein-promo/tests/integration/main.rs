@@ -5,10 +5,10 @@
 //! package; the provider's verbatim samples are asserted by the workspace's
 //! `tests/tradein_promo/`.
 
-mod client;
 mod common;
+mod endpoints;
 mod faults;
 mod hostile;
 mod options;
-mod props;
+mod properties;
 mod send;

@@ -1,6 +1,6 @@
 //! Every endpoint against wiremock: what is sent (method, path, query,
 //! signed headers, body) and what is parsed. The provider's verbatim samples
-//! are served by the workspace-level `tests/dtone_samples.rs`.
+//! are served by the workspace-level `tests/dtone/endpoints.rs`.
 
 use crate::common;
 
