@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use partner_sdk_core::reqwest::StatusCode;
-use partner_sdk_core::{ApiError, ErrorBody, ProviderError};
+use partner_sdk_core::{ApiError, ErrorBody, ErrorFields};
 use serde::Deserialize;
 
 use crate::price_list::PriceListError;
@@ -133,17 +133,17 @@ impl ApiErrorBody {
 pub struct BbtiErrorBody;
 
 impl ErrorBody for BbtiErrorBody {
-    fn parse(&self, _status: StatusCode, body: &[u8]) -> ProviderError {
+    fn parse(&self, _status: StatusCode, body: &[u8]) -> ErrorFields {
         let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body)
         else {
-            return ProviderError::default();
+            return ErrorFields::default();
         };
         let text = |k: &str| match map.get(k) {
             Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
             Some(serde_json::Value::Number(n)) => Some(n.to_string()),
             _ => None,
         };
-        ProviderError {
+        ErrorFields {
             code: text("code"),
             message: text("message").or_else(|| text("error")),
         }
@@ -151,7 +151,7 @@ impl ErrorBody for BbtiErrorBody {
 
     /// A 2xx body shaped like `rpcStatus` with a non-zero code (`{"code": 3,
     /// "message": ...}`) is an error: no BBTI success body has a top-level `code`.
-    fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ProviderError> {
+    fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ErrorFields> {
         // A plain scan of the top-level keys first (a success body has no
         // `code`); otherwise read only `code` and whether a `message` key
         // exists, letting serde skip the rest without allocating.

@@ -3,7 +3,7 @@
 //! into [`partner_sdk_core::ApiError`].
 
 use partner_sdk_core::reqwest::StatusCode;
-use partner_sdk_core::{ApiError, ErrorBody, ProviderError};
+use partner_sdk_core::{ApiError, ErrorBody, ErrorFields};
 
 partner_sdk_core::error_code! {
     /// Brighte's body `status` codes (sent next to the HTTP status), as
@@ -65,7 +65,7 @@ pub type Call<'a, T, E = Error> = partner_sdk_core::provider::Call<'a, T, E>;
 /// The body `status` of a successful answer.
 pub const STATUS_OK: &str = "2000";
 
-/// Maps Brighte bodies into [`ProviderError`]s.
+/// Maps Brighte bodies into [`ErrorFields`]s.
 ///
 /// The code is the body `status` (number or string), the message is the
 /// first of `message`, `error`, `msg`. A 2xx answer whose body `status` is
@@ -132,16 +132,16 @@ struct StatusProbe {
 }
 
 impl ErrorBody for BrighteErrorBody {
-    fn parse(&self, _status: StatusCode, body: &[u8]) -> ProviderError {
+    fn parse(&self, _status: StatusCode, body: &[u8]) -> ErrorFields {
         ApiErrorBody::from_body(body)
-            .map(|b| ProviderError {
+            .map(|b| ErrorFields {
                 code: b.status,
                 message: b.message,
             })
             .unwrap_or_default()
     }
 
-    fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ProviderError> {
+    fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ErrorFields> {
         // Runs on every successful answer: a plain scan of the top-level
         // keys first (no `status`, or the success code as sent); otherwise
         // read only `status`, letting serde skip the rest without
@@ -165,15 +165,15 @@ impl ErrorBody for BrighteErrorBody {
     }
 
     /// HTTP 404, or Brighte's own 4041 ("not found") whatever the status.
-    fn is_not_found(&self, status: StatusCode, fields: &ProviderError) -> bool {
+    fn is_not_found(&self, status: StatusCode, fields: &ErrorFields) -> bool {
         status == StatusCode::NOT_FOUND || fields.code.as_deref() == Some("4041")
     }
 
-    fn is_unauthorized(&self, status: StatusCode, fields: &ProviderError) -> bool {
+    fn is_unauthorized(&self, status: StatusCode, fields: &ErrorFields) -> bool {
         status == StatusCode::UNAUTHORIZED && matches!(fields.code.as_deref(), None | Some("4010"))
     }
 
-    fn refusal_after_reauth_is_api_error(&self, _: StatusCode, _: &ProviderError) -> bool {
+    fn refusal_after_reauth_is_api_error(&self, _: StatusCode, _: &ErrorFields) -> bool {
         // The session was opened a moment ago: the refusal is about the request.
         true
     }
@@ -201,7 +201,7 @@ mod tests {
                 StatusCode::BAD_REQUEST,
                 br#"{"status":"4403","message":"no"}"#
             ),
-            ProviderError {
+            ErrorFields {
                 code: Some("4403".into()),
                 message: Some("no".into()),
             }

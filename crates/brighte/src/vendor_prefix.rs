@@ -277,7 +277,7 @@ pub(crate) fn firewall_refusal(api: Box<ApiError>) -> partner_sdk_core::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use partner_sdk_core::ProviderError;
+    use partner_sdk_core::ErrorFields;
     use partner_sdk_core::reqwest::{Method, StatusCode};
 
     fn api(status: u16, code: Option<&str>) -> ApiError {
@@ -287,7 +287,7 @@ mod tests {
             Method::POST,
             "/session",
             StatusCode::from_u16(status).unwrap(),
-            ProviderError {
+            ErrorFields {
                 code: code.map(str::to_owned),
                 message: None,
             },

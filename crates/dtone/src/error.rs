@@ -2,7 +2,7 @@
 //! documented codes, and the crate's [`Error`] type.
 
 use partner_sdk_core::reqwest::StatusCode;
-use partner_sdk_core::{ApiError, ErrorBody, ProviderError};
+use partner_sdk_core::{ApiError, ErrorBody, ErrorFields};
 use serde::Deserialize;
 
 /// Result alias of this crate.
@@ -151,9 +151,9 @@ fn parse_errors(body: &[u8]) -> Option<Vec<ErrorEntry>> {
     ApiErrorBody::from_body(body).map(|b| b.errors)
 }
 
-fn first_error(errors: &[ErrorEntry]) -> ProviderError {
+fn first_error(errors: &[ErrorEntry]) -> ErrorFields {
     let first = errors.first();
-    ProviderError {
+    ErrorFields {
         code: first.filter(|e| e.code != 0).map(|e| e.code.to_string()),
         message: first.and_then(|e| e.message.clone()),
     }
@@ -164,14 +164,14 @@ fn first_error(errors: &[ErrorEntry]) -> ProviderError {
 pub struct DtoneErrorBody;
 
 impl ErrorBody for DtoneErrorBody {
-    fn parse(&self, _status: StatusCode, body: &[u8]) -> ProviderError {
+    fn parse(&self, _status: StatusCode, body: &[u8]) -> ErrorFields {
         parse_errors(body)
             .map(|e| first_error(&e))
             .unwrap_or_default()
     }
 
     /// A 2xx object with a non-empty top-level `errors` list is an error.
-    fn error_in_success(&self, _status: StatusCode, body: &[u8]) -> Option<ProviderError> {
+    fn error_in_success(&self, _status: StatusCode, body: &[u8]) -> Option<ErrorFields> {
         // A plain scan of the top-level keys first, the full read only when
         // there is an `errors` key.
         use partner_sdk_core::decode::{TopLevel, starts_object, top_level_value};

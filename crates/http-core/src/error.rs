@@ -11,6 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::StatusCode;
 
+use crate::error_body::ErrorFields;
 use crate::journal::{IntentState, JournalError};
 
 /// How many bytes of a response body an error keeps.
@@ -397,7 +398,7 @@ impl ApiError {
         method: reqwest::Method,
         path: impl Into<Cow<'static, str>>,
         status: StatusCode,
-        fields: ProviderError,
+        fields: ErrorFields,
         body: &[u8],
     ) -> Self {
         ApiError {
@@ -652,96 +653,6 @@ impl std::error::Error for DecodeError {
     }
 }
 
-/// The provider-specific part of an error body: a code and a message.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ProviderError {
-    /// Provider code, as text.
-    pub code: Option<String>,
-    /// Human-readable message.
-    pub message: Option<String>,
-}
-
-/// How a provider shapes its error bodies. Each provider crate implements it
-/// once; the transport calls it for every non-2xx answer and every 2xx body.
-pub trait ErrorBody: Send + Sync + 'static {
-    /// Extracts code and message from an error body. Must not fail: return
-    /// `ProviderError::default()` when the body is not the expected shape.
-    fn parse(&self, status: StatusCode, body: &[u8]) -> ProviderError;
-
-    /// Detects an error carried in a 2xx body (e.g. `{"status": 4402}` with
-    /// HTTP 200). The default says a 2xx is always a success.
-    fn error_in_success(&self, _status: StatusCode, _body: &[u8]) -> Option<ProviderError> {
-        None
-    }
-
-    /// The top-level keys that can mark an error inside a 2xx JSON body,
-    /// when the provider's errors are marked that way.
-    ///
-    /// With `Some(keys)`, [`Transport::send`](crate::transport::Transport::send)
-    /// watches the top-level keys while it decodes a successful answer and
-    /// calls [`error_in_success`](Self::error_in_success) only when one of
-    /// `keys` is there or the decode fails: the body is read once instead of
-    /// twice. `error_in_success` must then find no error in a body whose top
-    /// level is not an object or is an object without any of `keys`. `None`
-    /// (the default) calls it on every successful answer.
-    fn error_keys(&self) -> Option<&'static [&'static str]> {
-        None
-    }
-
-    /// Whether this error answer means "credentials refused", so the
-    /// transport logs in again once. The default is HTTP 401.
-    fn is_unauthorized(&self, status: StatusCode, _fields: &ProviderError) -> bool {
-        status == StatusCode::UNAUTHORIZED
-    }
-
-    /// Whether this error answer says the resource does not exist, so that
-    /// a DELETE retried after a lost answer and finding nothing is done
-    /// ([`Transport::send_delete`](crate::transport::Transport::send_delete)).
-    /// The default is HTTP 404.
-    fn is_not_found(&self, status: StatusCode, _fields: &ProviderError) -> bool {
-        status == StatusCode::NOT_FOUND
-    }
-
-    /// Whether an unauthorized answer that comes again right after a fresh
-    /// login is the provider's answer to the request (kept as
-    /// [`Error::Api`] with its code and message) rather than a refusal of
-    /// the credentials ([`Error::Auth`]). For providers that also use their
-    /// "unauthorized" status for "not your resource". The default is `false`.
-    fn refusal_after_reauth_is_api_error(
-        &self,
-        _status: StatusCode,
-        _fields: &ProviderError,
-    ) -> bool {
-        false
-    }
-}
-
-/// An [`ErrorBody`] for providers with no documented error shape: looks for
-/// common `code`/`message` keys and otherwise keeps only the raw body.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct GenericErrorBody;
-
-impl ErrorBody for GenericErrorBody {
-    fn parse(&self, _status: StatusCode, body: &[u8]) -> ProviderError {
-        let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(body) else {
-            return ProviderError::default();
-        };
-        let text = |k: &str| {
-            map.get(k).and_then(|v| match v {
-                serde_json::Value::String(s) => Some(s.clone()),
-                serde_json::Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            })
-        };
-        ProviderError {
-            code: text("code").or_else(|| text("error")),
-            message: text("message")
-                .or_else(|| text("error_description"))
-                .or_else(|| text("reason")),
-        }
-    }
-}
-
 /// At most [`MAX_ERROR_BODY`] bytes of `body`, copied: an error never pins
 /// the whole answer in memory.
 pub(crate) fn truncate(body: &[u8]) -> Bytes {
@@ -759,7 +670,7 @@ mod tests {
             reqwest::Method::GET,
             "/things/{}",
             StatusCode::NOT_FOUND,
-            ProviderError {
+            ErrorFields {
                 code: Some("5".into()),
                 message: message.map(str::to_owned),
             },
@@ -811,20 +722,6 @@ mod tests {
             kept.as_ptr(),
             big.as_ptr(),
             "a copy, not a slice of the answer"
-        );
-    }
-
-    #[test]
-    fn generic_error_body_reads_common_keys_and_never_fails() {
-        let p = GenericErrorBody.parse(
-            StatusCode::BAD_REQUEST,
-            br#"{"code":"ERR400","reason":"bad","message":"Bad imei"}"#,
-        );
-        assert_eq!(p.code.as_deref(), Some("ERR400"));
-        assert_eq!(p.message.as_deref(), Some("Bad imei"));
-        assert_eq!(
-            GenericErrorBody.parse(StatusCode::BAD_GATEWAY, b"<html>"),
-            ProviderError::default()
         );
     }
 

@@ -25,7 +25,8 @@ use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{Method, StatusCode};
 use url::Url;
 
-use crate::error::{ApiError, Error, ProviderError, Result};
+use crate::error::{ApiError, Error, Result};
+use crate::error_body::ErrorFields;
 use crate::metadata::find_request_id;
 use crate::retry::retry_after;
 
@@ -295,7 +296,7 @@ pub(crate) fn api_error(
     method: Method,
     template: impl Into<Cow<'static, str>>,
     (status, headers, body): (StatusCode, &HeaderMap, &Bytes),
-    fields: ProviderError,
+    fields: ErrorFields,
 ) -> ApiError {
     let mut api = ApiError::new(
         label.provider,

@@ -25,6 +25,7 @@ pub mod auth;
 pub mod decode;
 pub mod defaults;
 pub mod error;
+pub mod error_body;
 pub mod exchange;
 pub mod hooks;
 pub mod journal;
@@ -48,7 +49,8 @@ pub use auth::{
     Auth, ClientCredentials, CredentialPlacement, HmacHeaders, HmacNonceAuth, NoAuth, Session,
     SessionAuth,
 };
-pub use error::{ApiError, DecodeError, Error, ErrorBody, PaginationStop, ProviderError, Result};
+pub use error::{ApiError, DecodeError, Error, PaginationStop, Result};
+pub use error_body::{ErrorBody, ErrorFields, GenericErrorBody};
 pub use hooks::{CallEnd, CallInfo, Hooks};
 pub use metadata::{CallMetadata, ResponseInfo, capture};
 pub use options::CallOptions;

@@ -6,7 +6,7 @@
 //! `code` is offered as a typed [`ErrorCode`].
 
 use partner_sdk_core::reqwest::StatusCode;
-use partner_sdk_core::{ApiError, ErrorBody, ProviderError};
+use partner_sdk_core::{ApiError, ErrorBody, ErrorFields};
 use serde::{Deserialize, Serialize};
 
 /// Result alias of this crate.
@@ -136,29 +136,29 @@ impl ApiErrorBody {
     }
 }
 
-/// Maps the provider's error bodies into [`ProviderError`].
+/// Maps the provider's error bodies into [`ErrorFields`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PromoErrorBody;
 
 impl ErrorBody for PromoErrorBody {
-    fn parse(&self, status: StatusCode, body: &[u8]) -> ProviderError {
+    fn parse(&self, status: StatusCode, body: &[u8]) -> ErrorFields {
         match ApiErrorBody::from_body(body) {
-            Some(tmf) => ProviderError {
+            Some(tmf) => ErrorFields {
                 code: tmf.code,
                 message: tmf.message.or(tmf.reason),
             },
-            None => partner_sdk_core::error::GenericErrorBody.parse(status, body),
+            None => partner_sdk_core::GenericErrorBody.parse(status, body),
         }
     }
 
     /// A 2xx whose body is a TMF error (and no qualification result) is an error.
-    fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ProviderError> {
+    fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ErrorFields> {
         let looks_like_result =
             contains(body, b"potentialQualificationItem") || contains(body, b"qualificationType");
         if looks_like_result {
             return None;
         }
-        ApiErrorBody::from_body(body).map(|tmf| ProviderError {
+        ApiErrorBody::from_body(body).map(|tmf| ErrorFields {
             code: tmf.code.or_else(|| Some(status.as_u16().to_string())),
             message: tmf.message.or(tmf.reason),
         })

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{Auth, BoxFuture, Credentials};
+use super::{Auth, AuthHeaders, BoxFuture};
 use crate::error::{Error, Result};
 
 /// Header names an [`HmacNonceAuth`] writes.
@@ -157,9 +157,9 @@ impl HmacNonceAuth {
     }
 
     /// Headers signed with a fresh nonce, its digits written on the stack.
-    fn credentials(&self) -> Result<Credentials> {
+    fn credentials(&self) -> Result<AuthHeaders> {
         self.headers_for(itoa::Buffer::new().format(self.next_nonce()))
-            .map(|headers| Credentials {
+            .map(|headers| AuthHeaders {
                 headers,
                 generation: 0,
             })
@@ -167,12 +167,12 @@ impl HmacNonceAuth {
 }
 
 impl Auth for HmacNonceAuth {
-    fn authorize<'a>(&'a self, _: &'a reqwest::Client) -> BoxFuture<'a, Result<Credentials>> {
+    fn authorize<'a>(&'a self, _: &'a reqwest::Client) -> BoxFuture<'a, Result<AuthHeaders>> {
         let result = self.credentials();
         Box::pin(async move { result })
     }
 
-    fn ready(&self) -> Option<Result<Credentials>> {
+    fn ready(&self) -> Option<Result<AuthHeaders>> {
         Some(self.credentials())
     }
 }

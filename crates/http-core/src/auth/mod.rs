@@ -43,16 +43,16 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Headers that authorise one request, and which cached credential produced them.
 #[derive(Clone, Default)]
-pub struct Credentials {
+pub struct AuthHeaders {
     /// Headers to add (marked sensitive).
     pub headers: HeaderMap,
     /// Identifies the cached credential, so that a 401 invalidates only it.
     pub generation: u64,
 }
 
-impl fmt::Debug for Credentials {
+impl fmt::Debug for AuthHeaders {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
+        f.debug_struct("AuthHeaders")
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
             .field("generation", &self.generation)
             .finish()
@@ -64,14 +64,14 @@ pub trait Auth: Send + Sync + fmt::Debug + 'static {
     /// The headers for the next attempt, logging in first if needed. `http`
     /// is the transport's HTTP client, for a strategy that calls an
     /// endpoint of its own (a token endpoint).
-    fn authorize<'a>(&'a self, http: &'a reqwest::Client) -> BoxFuture<'a, Result<Credentials>>;
+    fn authorize<'a>(&'a self, http: &'a reqwest::Client) -> BoxFuture<'a, Result<AuthHeaders>>;
 
     /// The headers when they are at hand without waiting (a cached token or
     /// session still fresh, a signature computed on the spot); `None` sends
     /// the caller to [`authorize`](Self::authorize). The transport asks this
     /// first on every attempt, so that the common case builds no boxed
     /// future.
-    fn ready(&self) -> Option<Result<Credentials>> {
+    fn ready(&self) -> Option<Result<AuthHeaders>> {
         None
     }
 
@@ -95,12 +95,12 @@ pub trait Auth: Send + Sync + fmt::Debug + 'static {
 pub struct NoAuth;
 
 impl Auth for NoAuth {
-    fn authorize<'a>(&'a self, _: &'a reqwest::Client) -> BoxFuture<'a, Result<Credentials>> {
-        Box::pin(async { Ok(Credentials::default()) })
+    fn authorize<'a>(&'a self, _: &'a reqwest::Client) -> BoxFuture<'a, Result<AuthHeaders>> {
+        Box::pin(async { Ok(AuthHeaders::default()) })
     }
 
-    fn ready(&self) -> Option<Result<Credentials>> {
-        Some(Ok(Credentials::default()))
+    fn ready(&self) -> Option<Result<AuthHeaders>> {
+        Some(Ok(AuthHeaders::default()))
     }
 
     fn sends_credentials(&self) -> bool {

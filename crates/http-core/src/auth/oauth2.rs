@@ -13,12 +13,13 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::cache::{CredentialCache, clamp_lifetime};
-use super::{Auth, BoxFuture, Credentials};
+use super::{Auth, AuthHeaders, BoxFuture};
 use crate::defaults::{
     DEFAULT_AUTH_DEADLINE, DEFAULT_CREDENTIAL_LIFETIME, MAX_CREDENTIAL_LIFETIME,
     MAX_TOKEN_RESPONSE_BODY,
 };
-use crate::error::{Error, ErrorBody, GenericErrorBody, Result};
+use crate::error::{Error, Result};
+use crate::error_body::{ErrorBody, GenericErrorBody};
 use crate::exchange::{Label, Unusable, api_error, exchange};
 
 /// Where OAuth2 client credentials go in the token request.
@@ -333,22 +334,22 @@ impl TokenEndpoint {
 }
 
 /// The bearer header for a token `value` of `generation`.
-fn bearer_credentials((value, generation): (HeaderValue, u64)) -> Credentials {
+fn bearer_credentials((value, generation): (HeaderValue, u64)) -> AuthHeaders {
     // Sized for its one header: a default map has room for six.
     let mut headers = HeaderMap::with_capacity(1);
     headers.insert(AUTHORIZATION, value);
-    Credentials {
+    AuthHeaders {
         headers,
         generation,
     }
 }
 
 impl Auth for ClientCredentials {
-    fn authorize<'a>(&'a self, http: &'a reqwest::Client) -> BoxFuture<'a, Result<Credentials>> {
+    fn authorize<'a>(&'a self, http: &'a reqwest::Client) -> BoxFuture<'a, Result<AuthHeaders>> {
         Box::pin(async move { self.bearer(http).await.map(bearer_credentials) })
     }
 
-    fn ready(&self) -> Option<Result<Credentials>> {
+    fn ready(&self) -> Option<Result<AuthHeaders>> {
         self.cache
             .fresh()
             .map(|token| Ok(bearer_credentials(token)))

@@ -8,7 +8,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use super::cache::{CredentialCache, clamp_lifetime};
-use super::{Auth, BoxFuture, Credentials};
+use super::{Auth, AuthHeaders, BoxFuture};
 use crate::defaults::DEFAULT_CREDENTIAL_LIFETIME;
 use crate::defaults::FRESH_SESSION_GRACE;
 use crate::error::{Error, Result};
@@ -141,19 +141,19 @@ impl SessionAuth {
 }
 
 impl Auth for SessionAuth {
-    fn authorize<'a>(&'a self, _: &'a reqwest::Client) -> BoxFuture<'a, Result<Credentials>> {
+    fn authorize<'a>(&'a self, _: &'a reqwest::Client) -> BoxFuture<'a, Result<AuthHeaders>> {
         Box::pin(async move {
             let (headers, generation) = self.session().await?;
-            Ok(Credentials {
+            Ok(AuthHeaders {
                 headers,
                 generation,
             })
         })
     }
 
-    fn ready(&self) -> Option<Result<Credentials>> {
+    fn ready(&self) -> Option<Result<AuthHeaders>> {
         let (headers, generation) = self.cache.fresh()?;
-        Some(Ok(Credentials {
+        Some(Ok(AuthHeaders {
             headers,
             generation,
         }))

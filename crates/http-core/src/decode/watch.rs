@@ -553,7 +553,7 @@ mod tests {
         /// top level, and the decode equals serde_json's own.
         #[test]
         fn the_watch_agrees_with_serde(
-            value in crate::decode::tests::json_value(vec!["code", "errors", "a", "co\"de", "x\\y", ""]),
+            value in crate::decode::scan::tests::json_value(vec!["code", "errors", "a", "co\"de", "x\\y", ""]),
             pretty in proptest::bool::ANY,
         ) {
             let body = if pretty {

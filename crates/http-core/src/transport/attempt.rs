@@ -10,7 +10,7 @@ use url::Url;
 
 use super::decide::{Decision, Facts, Seen, Wait, decide};
 use super::{Request, Response, Transport};
-use crate::auth::Credentials;
+use crate::auth::AuthHeaders;
 use crate::error::{Error, Result};
 use crate::exchange::{Answer, NoAnswer, Unusable, exchange};
 use crate::hooks::CallInfo;
@@ -97,7 +97,7 @@ impl Transport {
         &self,
         request: &Request,
         url: &Url,
-        credentials: Credentials,
+        credentials: AuthHeaders,
     ) -> Result<(reqwest::Request, Option<HeaderMap>)> {
         let inner = &self.inner;
         let extra = match &self.options {

@@ -35,7 +35,8 @@ use tracing::Instrument as _;
 use url::Url;
 
 use crate::auth::Auth;
-use crate::error::{ErrorBody, Result};
+use crate::error::Result;
+use crate::error_body::ErrorBody;
 use crate::exchange::Label;
 use crate::journal::JournalStore;
 use crate::metadata::{CallFacts, CallMetadata};

@@ -108,7 +108,7 @@ mod tests {
             reqwest::Method::GET,
             "/things/{id}",
             StatusCode::SERVICE_UNAVAILABLE,
-            crate::ProviderError::default(),
+            crate::ErrorFields::default(),
             b"",
         );
         assert_eq!(error_type(&Error::Api(Box::new(api))), "503");

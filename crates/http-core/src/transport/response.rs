@@ -9,7 +9,8 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use super::{Request, Transport};
-use crate::error::{DecodeError, Error, ProviderError, Result};
+use crate::error::{DecodeError, Error, Result};
+use crate::error_body::ErrorFields;
 use crate::exchange::api_error;
 
 /// A response that passed error mapping: status, headers and the whole body.
@@ -110,7 +111,7 @@ impl Transport {
         &self,
         request: &Request,
         answer: (StatusCode, &HeaderMap, &Bytes),
-        fields: ProviderError,
+        fields: ErrorFields,
     ) -> crate::error::ApiError {
         let api = api_error(
             self.label(request),

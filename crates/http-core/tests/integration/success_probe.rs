@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use partner_sdk_core::reqwest::StatusCode;
-use partner_sdk_core::{Error, ErrorBody, ProviderError, Request, Transport, capture};
+use partner_sdk_core::{Error, ErrorBody, ErrorFields, Request, Transport, capture};
 use serde::Deserialize;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -21,9 +21,9 @@ struct CodedErrors {
 }
 
 impl ErrorBody for CodedErrors {
-    fn parse(&self, _status: StatusCode, body: &[u8]) -> ProviderError {
+    fn parse(&self, _status: StatusCode, body: &[u8]) -> ErrorFields {
         let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-        ProviderError {
+        ErrorFields {
             code: value.get("code").map(|c| c.to_string()),
             message: value
                 .get("message")
@@ -32,7 +32,7 @@ impl ErrorBody for CodedErrors {
         }
     }
 
-    fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ProviderError> {
+    fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ErrorFields> {
         self.probes.fetch_add(1, Ordering::SeqCst);
         let value: serde_json::Value = serde_json::from_slice(body).ok()?;
         let code = value.as_object()?.get("code")?.as_i64()?;
