@@ -48,8 +48,14 @@ pub use auth::{
     Auth, ClientCredentials, CredentialPlacement, HmacHeaders, HmacNonceAuth, NoAuth, Session,
     SessionAuth,
 };
-pub use error::{ApiError, DecodeError, Error, ErrorBody, PaginationStop, ProviderError, Result};
+pub use error::{
+    AnswerUnreadableError, ApiError, AuthError, ConfigError, DecodeError, Error, ErrorBody,
+    InvalidInputError, JournalledError, OutcomeUnknownError, PaginationError, PaginationStop,
+    ProviderError, RedirectError, ResponseTooLargeError, Result, SignatureError, TimeoutError,
+    TransportError,
+};
 pub use hooks::{CallEnd, CallInfo, Hooks};
+pub use journal::ReconcileKey;
 pub use metadata::{CallMetadata, ResponseInfo, capture};
 pub use options::CallOptions;
 pub use paginate::{Page, paginate, paginate_with};
