@@ -37,10 +37,7 @@ async fn peak_during<F: Future<Output = partner_sdk::core::Error>>(name: &str, c
     assert!(
         matches!(
             err,
-            partner_sdk::core::Error::ResponseTooLarge {
-                limit: 33_554_432,
-                ..
-            }
+            partner_sdk::core::Error::ResponseTooLarge(ref e) if e.limit == 33_554_432
         ),
         "{name}: {err:?}"
     );

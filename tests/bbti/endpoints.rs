@@ -316,9 +316,7 @@ async fn bad_input_is_refused_before_sending() {
     let s = Servers::start(Some(0)).await;
     let c = s.client();
     let field = |e: bbti::Error| match e {
-        bbti::Error::Http(partner_sdk::core::Error::InvalidInput { field, .. }) => {
-            field.into_owned()
-        }
+        bbti::Error::Http(partner_sdk::core::Error::InvalidInput(e)) => e.field.into_owned(),
         other => panic!("{other:?}"),
     };
     let e = c
@@ -399,9 +397,7 @@ fn builder_requires_urls_and_credentials() {
         bbti::Client::builder().base_url("https://a.example")
     ));
     let credentials_field = |b: bbti::ClientBuilder| match b.build() {
-        Err(bbti::Error::Http(partner_sdk::core::Error::InvalidInput { field, .. })) => {
-            field.into_owned()
-        }
+        Err(bbti::Error::Http(partner_sdk::core::Error::InvalidInput(e))) => e.field.into_owned(),
         other => panic!("expected an invalid credential, got {other:?}"),
     };
     let urls = || {

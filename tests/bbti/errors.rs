@@ -88,7 +88,7 @@ async fn unauthenticated_after_reauth_is_an_auth_error() {
         .await
         .unwrap_err();
     assert!(
-        matches!(e, bbti::Error::Http(partner_sdk::core::Error::Auth { .. })),
+        matches!(e, bbti::Error::Http(partner_sdk::core::Error::Auth(_))),
         "{e:?}"
     );
 }

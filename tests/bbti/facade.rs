@@ -67,7 +67,8 @@ async fn facade_pricing_is_sent_once_under_503() {
         .await
         .unwrap_err();
     // Unknown outcome, keyed by the submissionId the client generated and sent.
-    let (field, id) = e.outcome_unknown_key().unwrap();
+    let key = e.outcome_unknown_key().unwrap();
+    let (field, id) = (key.field(), key.value());
     assert_eq!(field, "submissionId");
     assert_eq!(id.len(), 36, "{id}");
     assert!(!e.is_retryable());

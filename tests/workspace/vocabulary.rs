@@ -43,7 +43,7 @@ macro_rules! shared_vocabulary {
         let _: fn(&$p::Error) -> Option<&sdk_core::ApiError> = $p::Error::api;
         let _: fn(&$p::Error) -> Option<$p::ErrorCode> = $p::Error::code;
         let _: fn(&$p::Error) -> Option<&str> = $p::Error::invalid_field;
-        let _: fn(&$p::Error) -> Option<(&'static str, &str)> = $p::Error::outcome_unknown_key;
+        let _: fn(&$p::Error) -> Option<&sdk_core::ReconcileKey> = $p::Error::outcome_unknown_key;
         let _: fn(&$p::Error) -> Option<$p::ApiErrorBody> = $p::Error::api_body;
         // Error codes and the error body.
         let _: fn(&str) -> Option<$p::ErrorCode> = $p::ErrorCode::parse;
@@ -161,7 +161,7 @@ fn creates_return_a_call(bbti: &bbti::Client, brighte: &brighte::Client, dtone: 
 /// The field an invalid credential names, for every provider.
 fn credential_field(err: Option<&sdk_core::Error>) -> String {
     match err {
-        Some(sdk_core::Error::InvalidInput { field, .. }) => field.to_string(),
+        Some(sdk_core::Error::InvalidInput(e)) => e.field.to_string(),
         other => panic!("expected InvalidInput, got {other:?}"),
     }
 }
@@ -268,12 +268,12 @@ fn provider_errors_leave_the_cause_to_source_in_all_four() {
         else {
             panic!("a relative URL must not build");
         };
-        sdk_core::Error::Transport {
+        sdk_core::Error::from(sdk_core::TransportError {
             provider: "demo",
             operation: "get_thing",
             path: "/things/{id}".into(),
             source: std::sync::Arc::new(source),
-        }
+        })
     };
     let errors: [Box<dyn std::error::Error>; 4] = [
         Box::new(bbti::Error::from(transport())),
@@ -289,13 +289,16 @@ fn provider_errors_leave_the_cause_to_source_in_all_four() {
 
 #[test]
 fn every_provider_error_names_the_reconcile_key_of_an_unknown_outcome() {
-    let unknown = || sdk_core::Error::OutcomeUnknown {
-        provider: "demo",
-        operation: "create_thing",
-        key: Some(("external_id", "order-1".into())),
-        cause: "timed out after sending".into(),
+    let unknown = || {
+        sdk_core::Error::from(sdk_core::OutcomeUnknownError {
+            provider: "demo",
+            operation: "create_thing",
+            key: Some(sdk_core::ReconcileKey::new("external_id", "order-1")),
+            cause: "timed out after sending".into(),
+        })
     };
-    let want = Some(("external_id", "order-1"));
+    let key = sdk_core::ReconcileKey::new("external_id", "order-1");
+    let want = Some(&key);
     assert_eq!(bbti::Error::from(unknown()).outcome_unknown_key(), want);
     assert_eq!(brighte::Error::from(unknown()).outcome_unknown_key(), want);
     assert_eq!(
@@ -303,9 +306,9 @@ fn every_provider_error_names_the_reconcile_key_of_an_unknown_outcome() {
         want
     );
     assert_eq!(dtone::Error::from(unknown()).outcome_unknown_key(), want);
-    let checkout = brighte::Error::Checkout {
+    let checkout = brighte::Error::from(brighte::CheckoutError {
         code: "10002".into(),
         message: "invalid data".into(),
-    };
+    });
     assert!(checkout.as_core().is_none() && checkout.outcome_unknown_key().is_none());
 }

@@ -157,7 +157,7 @@ impl ClientBuilder {
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
-        let config = |m: &str| Error::Http(partner_sdk_core::Error::Config(m.to_owned().into()));
+        let config = |m: &str| Error::Http(partner_sdk_core::Error::config(m.to_owned()));
         let base_url = self
             .base_url
             .ok_or_else(|| config("bbti: base_url is required"))?;

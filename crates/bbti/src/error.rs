@@ -18,7 +18,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub type Call<'a, T, E = Error> = partner_sdk_core::provider::Call<'a, T, E>;
 
 /// Everything a BBTI call can fail with.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Transport, API, decoding, input, auth or unknown-outcome error.
@@ -26,7 +26,13 @@ pub enum Error {
     Http(#[from] partner_sdk_core::Error),
     /// A price-list CSV could not be read.
     #[error(transparent)]
-    PriceList(#[from] PriceListError),
+    PriceList(Box<PriceListError>),
+}
+
+impl From<PriceListError> for Error {
+    fn from(e: PriceListError) -> Self {
+        Error::PriceList(Box::new(e))
+    }
 }
 
 partner_sdk_core::provider_error!(Error, code: ErrorCode, body: ApiErrorBody);

@@ -20,7 +20,7 @@ use url::Url;
 
 use crate::applications::Application;
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{CheckoutError, Error, Result};
 use crate::signing::{SignedNotice, Verifier};
 
 /// Checkout path under the portal host (`/checkout?key=PUBLIC_API_KEY`).
@@ -389,10 +389,11 @@ fn claims(pairs: &[(String, String)]) -> Result<RedirectClaims> {
     if code.is_empty() {
         return Err(Error::invalid("error_code", "missing from the redirect"));
     }
-    Err(Error::Checkout {
+    Err(CheckoutError {
         code: code.to_owned(),
         message: get(pairs, "error_msg").unwrap_or_default().to_owned(),
-    })
+    }
+    .into())
 }
 
 /// The signature parameters, or a signature error when one is missing.

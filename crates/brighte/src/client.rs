@@ -335,41 +335,40 @@ async fn create_session(
             // message that repeats the session it may carry.
             partner_sdk_core::Error::Api(api) => {
                 if api.status().is_success() {
-                    partner_sdk_core::Error::Auth {
-                        provider: PROVIDER,
-                        message: format!(
+                    partner_sdk_core::Error::auth(
+                        PROVIDER,
+                        format!(
                             "session answer carries status {}, not 2000",
                             api.code().unwrap_or("?")
                         ),
-                        source: Some(api),
-                    }
+                        Some(*api),
+                    )
                 } else if vendor_prefix::is_firewall_refusal(&api) {
                     vendor_prefix::firewall_refusal(api)
                 } else if api.status().as_u16() == 401 {
-                    partner_sdk_core::Error::Auth {
-                        provider: PROVIDER,
-                        message: "session refused (invalid API id or secret, or no API access)"
-                            .into(),
-                        source: Some(api),
-                    }
+                    partner_sdk_core::Error::auth(
+                        PROVIDER,
+                        "session refused (invalid API id or secret, or no API access)",
+                        Some(*api),
+                    )
                 } else {
                     partner_sdk_core::Error::Api(api)
                 }
             }
             // The body of a session answer carries the session: never keep it.
-            partner_sdk_core::Error::Decode(d) => partner_sdk_core::Error::Auth {
-                provider: PROVIDER,
-                message: format!("session answer ({}) is not valid JSON", d.status()),
-                source: None,
-            },
+            partner_sdk_core::Error::Decode(d) => partner_sdk_core::Error::auth(
+                PROVIDER,
+                format!("session answer ({}) is not valid JSON", d.status()),
+                None,
+            ),
             other => other,
         })?;
     if response.session_key.is_empty() || response.session_token.is_empty() {
-        return Err(partner_sdk_core::Error::Auth {
-            provider: PROVIDER,
-            message: "session answer has no sessionKey or sessionToken".into(),
-            source: None,
-        });
+        return Err(partner_sdk_core::Error::auth(
+            PROVIDER,
+            "session answer has no sessionKey or sessionToken",
+            None,
+        ));
     }
     Session::from_headers([
         (SESSION_KEY_HEADER, response.session_key.as_str()),
@@ -557,9 +556,8 @@ partner_sdk_core::provider_client! {
 
 /// The error of a vendor call on a client built without vendor credentials.
 fn no_vendor_api() -> partner_sdk_core::Error {
-    partner_sdk_core::Error::Config(
+    partner_sdk_core::Error::config(
         "brighte: the vendor REST API needs credentials (API id and secret); \
-         this client can call only the public API"
-            .into(),
+         this client can call only the public API",
     )
 }

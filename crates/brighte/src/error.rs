@@ -28,7 +28,7 @@ partner_sdk_core::error_code! {
 }
 
 /// Everything a Brighte call can fail with.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Transport, API, decoding, input, auth, signature or configuration error.
@@ -37,13 +37,25 @@ pub enum Error {
     /// The checkout redirect reported a failure (`error_code` 10002 or any
     /// code other than 10000). Code and message are what the redirect
     /// claims: Brighte's signature does not cover them.
-    #[error("brighte checkout failed with error_code {code}: {message}")]
-    Checkout {
-        /// The `error_code` parameter (`10002` for invalid data).
-        code: String,
-        /// The `error_msg` parameter.
-        message: String,
-    },
+    #[error(transparent)]
+    Checkout(Box<CheckoutError>),
+}
+
+/// The fields of [`Error::Checkout`]: the failure a checkout redirect
+/// reported, as it claims it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("brighte checkout failed with error_code {code}: {message}")]
+pub struct CheckoutError {
+    /// The `error_code` parameter (`10002` for invalid data).
+    pub code: String,
+    /// The `error_msg` parameter.
+    pub message: String,
+}
+
+impl From<CheckoutError> for Error {
+    fn from(e: CheckoutError) -> Self {
+        Error::Checkout(Box::new(e))
+    }
 }
 
 partner_sdk_core::provider_error!(Error, code: ErrorCode, body: ApiErrorBody);

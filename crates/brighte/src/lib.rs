@@ -109,7 +109,7 @@ pub use client::{Client, ClientBuilder};
 pub use common::{AccountId, ListPage, ListQuery};
 pub use content::{Content, ContentType, ProductCategory};
 pub use enums::*;
-pub use error::{ApiErrorBody, BrighteErrorBody, Call, Error, ErrorCode, Result};
+pub use error::{ApiErrorBody, BrighteErrorBody, Call, CheckoutError, Error, ErrorCode, Result};
 pub use quotes::{NewQuote, Quote, QuoteStatus};
 pub use repayment::{RepaymentAmount, RepaymentRequest};
 pub use signing::{InMemoryReplayStore, ReplayStore, SignedNotice, Verifier};

@@ -242,18 +242,18 @@ fn no_vendor_api(
     fallback: &Url,
     error: partner_sdk_core::Error,
 ) -> partner_sdk_core::Error {
-    partner_sdk_core::Error::Auth {
-        provider: "brighte",
-        message: format!(
+    partner_sdk_core::Error::auth(
+        "brighte",
+        format!(
             "no vendor API: the login answered 404 under both {} and {}; check base_url or set vendor_path_prefix",
             primary.path(),
             fallback.path()
         ),
-        source: match error {
-            partner_sdk_core::Error::Api(api) => Some(api),
+        match error {
+            partner_sdk_core::Error::Api(api) => Some(*api),
             _ => None,
         },
-    }
+    )
 }
 
 /// A login refused with 403 by something other than Brighte's API (no
@@ -265,13 +265,12 @@ pub(crate) fn is_firewall_refusal(api: &ApiError) -> bool {
 /// The error of a login a firewall refused: an authentication error, never
 /// retried, that names the likely cause.
 pub(crate) fn firewall_refusal(api: Box<ApiError>) -> partner_sdk_core::Error {
-    partner_sdk_core::Error::Auth {
-        provider: "brighte",
-        message: "login refused with HTTP 403 before reaching Brighte's API (no Brighte answer): \
-                  this host's IP address may not be on Brighte's allow-list"
-            .into(),
-        source: Some(api),
-    }
+    partner_sdk_core::Error::auth(
+        "brighte",
+        "login refused with HTTP 403 before reaching Brighte's API (no Brighte answer): \
+                  this host's IP address may not be on Brighte's allow-list",
+        Some(*api),
+    )
 }
 
 #[cfg(test)]

@@ -169,8 +169,8 @@ impl Ack {
     /// (the `Err` row of [`Ack::for_outcome`]).
     pub fn for_error(error: &Error) -> Ack {
         match error.as_core() {
-            Some(partner_sdk_core::Error::Signature { .. }) => Ack::Unauthenticated,
-            Some(partner_sdk_core::Error::InvalidInput { .. }) => Ack::Malformed,
+            Some(partner_sdk_core::Error::Signature(_)) => Ack::Unauthenticated,
+            Some(partner_sdk_core::Error::InvalidInput(_)) => Ack::Malformed,
             _ => Ack::RetryLater,
         }
     }
@@ -404,7 +404,7 @@ mod tests {
     fn the_mapping_never_claims_success_for_an_error() {
         let sig: Result<()> = Err(partner_sdk_core::Error::signature("bad").into());
         let bad: Result<()> = Err(Error::invalid("id", "missing"));
-        let net: Result<()> = Err(partner_sdk_core::Error::Config("no session".into()).into());
+        let net: Result<()> = Err(partner_sdk_core::Error::config("no session").into());
         assert_eq!(Ack::for_outcome(&Ok::<_, Error>(())), Ack::Accepted);
         assert_eq!(Ack::for_outcome(&sig), Ack::Unauthenticated);
         assert_eq!(Ack::for_outcome(&bad), Ack::Malformed);

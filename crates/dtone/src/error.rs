@@ -2,7 +2,7 @@
 //! documented codes, and the crate's [`Error`] type.
 
 use partner_sdk_core::reqwest::StatusCode;
-use partner_sdk_core::{ApiError, ErrorBody, ErrorFields};
+use partner_sdk_core::{ApiError, ErrorBody, ErrorFields, ReconcileKey};
 use serde::Deserialize;
 
 /// Result alias of this crate.
@@ -14,7 +14,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub type Call<'a, T, E = Error> = partner_sdk_core::provider::Call<'a, T, E>;
 
 /// Everything a DT One call can fail with.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Transport, API, decode, input, timeout or unknown-outcome error.
@@ -24,18 +24,32 @@ pub enum Error {
     /// transaction under this `external_id` that is not the one requested:
     /// the id was used for another order. Nothing was returned as this
     /// transaction; the request was not created under this id.
-    #[error(
-        "dtone create_transaction: external_id {external_id} belongs to another transaction (it differs in {})",
-        mismatched.join(", ")
-    )]
-    ExternalIdConflict {
-        /// The reused `external_id`.
-        external_id: String,
-        /// The fields in which the transaction found differs from the
-        /// request: `product_id`, `account_number`, `local_value` (never
-        /// their values: an account number is personal data).
-        mismatched: Vec<&'static str>,
-    },
+    #[error(transparent)]
+    ExternalIdConflict(Box<ExternalIdConflictError>),
+}
+
+/// The fields of [`Error::ExternalIdConflict`]: the transaction found under
+/// the request's `external_id` is another one.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "dtone create_transaction: {} {} belongs to another transaction (it differs in {})",
+    key.field(),
+    key.value(),
+    mismatched.join(", ")
+)]
+pub struct ExternalIdConflictError {
+    /// The reused key: `external_id` and its value.
+    pub key: ReconcileKey,
+    /// The fields in which the transaction found differs from the
+    /// request: `product_id`, `account_number`, `local_value` (never
+    /// their values: an account number is personal data).
+    pub mismatched: Vec<&'static str>,
+}
+
+impl From<ExternalIdConflictError> for Error {
+    fn from(e: ExternalIdConflictError) -> Self {
+        Error::ExternalIdConflict(Box::new(e))
+    }
 }
 
 partner_sdk_core::provider_error!(Error, code: ErrorCode, body: ApiErrorBody);

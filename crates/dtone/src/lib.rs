@@ -46,7 +46,10 @@ pub mod transactions;
 pub use bills::{Bill, BillDetails, BillPayment};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, hmac_signature};
 pub use discovery::{Country, Operator, OperatorFilter, Ping, Service};
-pub use error::{ApiErrorBody, Call, DtoneErrorBody, Error, ErrorCode, ErrorEntry, Result};
+pub use error::{
+    ApiErrorBody, Call, DtoneErrorBody, Error, ErrorCode, ErrorEntry, ExternalIdConflictError,
+    Result,
+};
 pub use products::{
     AccountVerification, Category, FixedProduct, InfoPair, ProductFilter, ProductRef, Products,
     SuggestedValue, TaggedProduct, VariableProduct,

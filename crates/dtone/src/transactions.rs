@@ -18,13 +18,13 @@ use partner_sdk_core::journal::{
 use partner_sdk_core::provider::boxed;
 use partner_sdk_core::secret::redacted;
 use partner_sdk_core::transport::definite_outcome;
-use partner_sdk_core::{Decimal, Request};
+use partner_sdk_core::{Decimal, JournalledError, ReconcileKey, Request};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
 
 use crate::Call;
 use crate::Client;
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, ExternalIdConflictError, Result};
 use crate::products::Category;
 
 /// A person on either side of a transaction (all fields optional).
@@ -721,10 +721,11 @@ impl Client {
                 .send_journalled(&intent_operation(category), req, journal_outcome)
                 .await;
             match sent {
-                Err(partner_sdk_core::Error::Journalled { state, .. })
-                    if !matches!(state, IntentState::NotDone { .. }) =>
+                Err(partner_sdk_core::Error::Journalled(journalled))
+                    if !matches!(journalled.state, IntentState::NotDone { .. }) =>
                 {
-                    self.journalled_transaction(category, request, state).await
+                    self.journalled_transaction(category, request, journalled.state)
+                        .await
                 }
                 other => Ok(other?),
             }
@@ -742,22 +743,23 @@ impl Client {
         state: IntentState,
     ) -> Result<Transaction> {
         let journalled = || {
-            Error::from(partner_sdk_core::Error::Journalled {
+            Error::from(partner_sdk_core::Error::from(JournalledError {
                 provider: "dtone",
                 operation: "create_transaction",
-                key: ("external_id", request.external_id.clone()),
+                key: request.reconcile_key(),
                 state: state.clone(),
-            })
+            }))
         };
         match self.resolve_outcome(category, &request.external_id).await {
             Ok(Resolution::Found(tx)) if request.differences(&tx).is_empty() => {
                 self.settle_found(category, &tx).await;
                 Ok(*tx)
             }
-            Ok(Resolution::Found(tx)) => Err(Error::ExternalIdConflict {
-                external_id: request.external_id.clone(),
+            Ok(Resolution::Found(tx)) => Err(ExternalIdConflictError {
+                key: request.reconcile_key(),
                 mismatched: request.differences(&tx),
-            }),
+            }
+            .into()),
             Ok(Resolution::NotFound) | Err(_) => Err(journalled()),
         }
     }
@@ -923,10 +925,11 @@ impl Client {
                         self.settle_found(category, &tx).await;
                         Ok(*tx)
                     }
-                    mismatched => Err(Error::ExternalIdConflict {
-                        external_id: request.external_id.clone(),
+                    mismatched => Err(ExternalIdConflictError {
+                        key: request.reconcile_key(),
                         mismatched,
-                    }),
+                    }
+                    .into()),
                 },
                 Ok(Resolution::NotFound) | Err(_) => Err(e),
             }
@@ -968,13 +971,18 @@ fn needs_resolving(e: &Error) -> bool {
     matches!(
         e,
         Error::Http(
-            partner_sdk_core::Error::OutcomeUnknown { .. }
-                | partner_sdk_core::Error::AnswerUnreadable { .. }
+            partner_sdk_core::Error::OutcomeUnknown(_)
+                | partner_sdk_core::Error::AnswerUnreadable(_)
         )
     ) || e.code() == Some(ErrorCode::ExternalIdAlreadyUsed)
 }
 
 impl TransactionRequest {
+    /// The key this request is reconciled by: `external_id` and its value.
+    fn reconcile_key(&self) -> ReconcileKey {
+        ReconcileKey::new("external_id", self.external_id.clone())
+    }
+
     /// The fields in which `tx`, found under this request's `external_id`,
     /// is not this request: the product, the account number (compared
     /// without spaces, dashes or a leading `+`, as DT One may normalise a

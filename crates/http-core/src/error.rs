@@ -12,7 +12,7 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 
 use crate::error_body::ErrorFields;
-use crate::journal::{IntentState, JournalError};
+use crate::journal::{IntentState, JournalError, ReconcileKey};
 
 /// How many bytes of a response body an error keeps.
 pub const MAX_ERROR_BODY: usize = 4096;
@@ -27,6 +27,24 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// text, so that reporters that print the chain (anyhow, eyre) show each
 /// cause once.
 ///
+/// Two words: each variant holds at most a pointer (a `Box` of the struct
+/// that carries its fields, as [`ApiError`] and [`DecodeError`]), so a
+/// `Result` carrying it stays small on the success path. Match on the
+/// variant, then read the fields of its struct:
+///
+/// ```
+/// use partner_sdk_core::{Error, ReconcileKey};
+///
+/// fn reconcile(e: &Error) -> Option<&ReconcileKey> {
+///     match e {
+///         Error::OutcomeUnknown(unknown) => unknown.key.as_ref(),
+///         Error::AnswerUnreadable(unreadable) => unreadable.key.as_ref(),
+///         _ => None,
+///     }
+/// }
+/// assert!(reconcile(&Error::config("no base_url")).is_none());
+/// ```
+///
 /// `Clone`, so that one failed login or token request can be handed to every
 /// caller that was waiting for it.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -34,29 +52,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// The request could not be sent or the response could not be read
     /// (DNS, refused connection, reset, TLS).
-    #[error("{provider} {operation}: transport error")]
-    Transport {
-        /// Provider name, e.g. `bbti`.
-        provider: &'static str,
-        /// Operation name, e.g. `list_prices`.
-        operation: &'static str,
-        /// Path template of the call, e.g. `/v1/transactions/{transactionId}`
-        /// (the URL itself is never kept: it may carry personal data).
-        path: Cow<'static, str>,
-        /// The underlying reqwest error, without its URL.
-        #[source]
-        source: Arc<reqwest::Error>,
-    },
+    #[error(transparent)]
+    Transport(Box<TransportError>),
     /// An idempotent request did not complete within its timeout.
-    #[error("{provider} {operation}: timed out after {elapsed:?}")]
-    Timeout {
-        /// Provider name.
-        provider: &'static str,
-        /// Operation name.
-        operation: &'static str,
-        /// Time spent on the last attempt.
-        elapsed: Duration,
-    },
+    #[error(transparent)]
+    Timeout(Box<TimeoutError>),
     /// The provider answered with an error status or an error body.
     #[error(transparent)]
     Api(Box<ApiError>),
@@ -64,139 +64,269 @@ pub enum Error {
     #[error(transparent)]
     Decode(Box<DecodeError>),
     /// The caller's input was refused before anything was sent.
-    #[error("invalid input `{field}`: {reason}")]
-    InvalidInput {
-        /// The offending field (dotted path for nested fields).
-        field: Cow<'static, str>,
-        /// Why it was refused.
-        reason: Cow<'static, str>,
-    },
+    #[error(transparent)]
+    InvalidInput(Box<InvalidInputError>),
     /// Credentials were rejected or a token/session could not be obtained.
-    #[error("{provider}: authentication failed: {message}")]
-    Auth {
-        /// Provider name.
-        provider: &'static str,
-        /// What failed; never contains a secret.
-        message: String,
-        /// The token/session endpoint's answer, when there was one.
-        #[source]
-        source: Option<Box<ApiError>>,
-    },
+    #[error(transparent)]
+    Auth(Box<AuthError>),
     /// A signature, checksum or HMAC did not verify.
-    #[error("signature mismatch: {reason}")]
-    Signature {
-        /// What did not match (never the expected value).
-        reason: Cow<'static, str>,
-    },
+    #[error(transparent)]
+    Signature(Box<SignatureError>),
     /// A non-idempotent request was sent but no answer arrived: it may or may
     /// not have taken effect. Reconcile with the key before trying again.
-    #[error(
-        "{provider} {operation}: outcome unknown ({cause}){}",
-        key.as_ref().map(|(f, v)| format!("; reconcile with {f}={v}")).unwrap_or_default()
-    )]
-    OutcomeUnknown {
-        /// Provider name.
-        provider: &'static str,
-        /// Operation name.
-        operation: &'static str,
-        /// The caller-supplied identifier to look the outcome up with, as
-        /// `(field name, value)`, e.g. `("submissionId", "order-1")`.
-        key: Option<(&'static str, String)>,
-        /// Why the outcome is unknown (timeout, connection reset, ...).
-        cause: Cow<'static, str>,
-    },
+    #[error(transparent)]
+    OutcomeUnknown(Box<OutcomeUnknownError>),
     /// The server answered with a redirect. The SDK never follows one:
     /// credentials and request bodies go only to the configured hosts.
-    #[error(
-        "{provider} {operation}: redirected ({status}){}; redirects are not followed",
-        location.as_ref().map(|l| format!(" to {l}")).unwrap_or_default()
-    )]
-    Redirect {
-        /// Provider name.
-        provider: &'static str,
-        /// Operation name.
-        operation: &'static str,
-        /// The 3xx status (or the final status, when an injected client
-        /// followed the redirect itself).
-        status: StatusCode,
-        /// Where the server pointed, as an absolute URL without user info,
-        /// query or fragment (they may carry personal data); `None` when the
-        /// answer had no usable `Location`.
-        location: Option<String>,
-    },
+    #[error(transparent)]
+    Redirect(Box<RedirectError>),
     /// The answer was larger than the configured limit
     /// ([`HttpSettings::max_response_body`](crate::HttpSettings::max_response_body)).
     /// Nothing beyond the limit was read.
-    #[error("{provider} {operation}: {status} answer larger than the {limit}-byte limit")]
-    ResponseTooLarge {
-        /// Provider name.
-        provider: &'static str,
-        /// Operation name.
-        operation: &'static str,
-        /// HTTP status of the answer.
-        status: StatusCode,
-        /// The limit in bytes.
-        limit: u64,
-    },
+    #[error(transparent)]
+    ResponseTooLarge(Box<ResponseTooLargeError>),
     /// A request that creates something was accepted (2xx) but its answer
     /// could not be read (it does not decode, or it is too large). It has
     /// taken effect: reconcile with the key instead of sending it again.
     /// The answer itself is not kept (it may carry secrets such as PINs).
-    #[error(
-        "{provider} {operation}: accepted ({status}) but the answer is unreadable ({cause}){}",
-        key.as_ref().map(|(f, v)| format!("; reconcile with {f}={v}")).unwrap_or_default()
-    )]
-    AnswerUnreadable {
-        /// Provider name.
-        provider: &'static str,
-        /// Operation name.
-        operation: &'static str,
-        /// HTTP status of the answer.
-        status: StatusCode,
-        /// The caller-supplied identifier to look the result up with, as
-        /// `(field name, value)`, e.g. `("external_id", "order-1")`.
-        key: Option<(&'static str, String)>,
-        /// Why it is unreadable: the failing field path and the kind of
-        /// error, never a value from the answer.
-        cause: Cow<'static, str>,
-    },
+    #[error(transparent)]
+    AnswerUnreadable(Box<AnswerUnreadableError>),
     /// The client's intent journal failed or refused a create: when
     /// [`JournalError::create_not_sent`] says so (an error of `begin`, or a
     /// reused key for a different request) nothing was sent.
     #[error(transparent)]
     Journal(Arc<JournalError>),
     /// This create is journalled already under its key, for the same request
-    /// (a retry, perhaps after a crash), and was not sent again. `state`
-    /// says where it stands: done (its outcome is the answer), not done
-    /// (send again under a new key), or pending (sent earlier with an
-    /// unknown outcome, or in flight elsewhere: `recover()` resolves it).
-    #[error(
-        "{provider} {operation}: already journalled under {}={} ({}); not sent again",
-        key.0, key.1, state.name()
-    )]
-    Journalled {
-        /// Provider name.
-        provider: &'static str,
-        /// Operation name.
-        operation: &'static str,
-        /// The reconcile key, as `(field name, value)`.
-        key: (&'static str, String),
-        /// Where the journalled intent stands.
-        state: IntentState,
-    },
+    /// (a retry, perhaps after a crash), and was not sent again. Its
+    /// [`state`](JournalledError::state) says where it stands: done (its
+    /// outcome is the answer), not done (send again under a new key), or
+    /// pending (sent earlier with an unknown outcome, or in flight
+    /// elsewhere: `recover()` resolves it).
+    #[error(transparent)]
+    Journalled(Box<JournalledError>),
     /// A paginated listing was stopped because it would not end: the server
     /// repeated a cursor or a whole page, or the page cap was reached.
-    #[error("pagination stopped after {pages} pages: {reason}")]
-    Pagination {
-        /// Pages fetched before stopping.
-        pages: u32,
-        /// Why it was stopped.
-        reason: PaginationStop,
-    },
+    #[error(transparent)]
+    Pagination(Box<PaginationError>),
     /// The client was configured with an invalid value.
-    #[error("configuration error: {0}")]
-    Config(Cow<'static, str>),
+    #[error(transparent)]
+    Config(Box<ConfigError>),
 }
+
+/// The fields of [`Error::Transport`]: the request could not be sent or the
+/// response could not be read.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{provider} {operation}: transport error")]
+pub struct TransportError {
+    /// Provider name, e.g. `bbti`.
+    pub provider: &'static str,
+    /// Operation name, e.g. `list_prices`.
+    pub operation: &'static str,
+    /// Path template of the call, e.g. `/v1/transactions/{transactionId}`
+    /// (the URL itself is never kept: it may carry personal data).
+    pub path: Cow<'static, str>,
+    /// The underlying reqwest error, without its URL.
+    #[source]
+    pub source: Arc<reqwest::Error>,
+}
+
+/// The fields of [`Error::Timeout`]: an idempotent request did not complete
+/// within its timeout.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{provider} {operation}: timed out after {elapsed:?}")]
+pub struct TimeoutError {
+    /// Provider name.
+    pub provider: &'static str,
+    /// Operation name.
+    pub operation: &'static str,
+    /// Time spent on the last attempt.
+    pub elapsed: Duration,
+}
+
+/// The fields of [`Error::InvalidInput`]: the caller's input was refused
+/// before anything was sent.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("invalid input `{field}`: {reason}")]
+pub struct InvalidInputError {
+    /// The offending field (dotted path for nested fields).
+    pub field: Cow<'static, str>,
+    /// Why it was refused.
+    pub reason: Cow<'static, str>,
+}
+
+/// The fields of [`Error::Auth`]: credentials were rejected or a
+/// token/session could not be obtained.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{provider}: authentication failed: {message}")]
+pub struct AuthError {
+    /// Provider name.
+    pub provider: &'static str,
+    /// What failed; never contains a secret.
+    pub message: String,
+    /// The token/session endpoint's answer, when there was one.
+    #[source]
+    pub source: Option<ApiError>,
+}
+
+/// The fields of [`Error::Signature`]: a signature, checksum or HMAC did not
+/// verify.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("signature mismatch: {reason}")]
+pub struct SignatureError {
+    /// What did not match (never the expected value).
+    pub reason: Cow<'static, str>,
+}
+
+/// `"; reconcile with field=value"` for a key, nothing without one.
+fn reconcile_hint(key: Option<&ReconcileKey>) -> String {
+    key.map(|k| format!("; reconcile with {k}"))
+        .unwrap_or_default()
+}
+
+/// The fields of [`Error::OutcomeUnknown`]: a non-idempotent request was
+/// sent but no answer arrived.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "{provider} {operation}: outcome unknown ({cause}){}",
+    reconcile_hint(key.as_ref())
+)]
+pub struct OutcomeUnknownError {
+    /// Provider name.
+    pub provider: &'static str,
+    /// Operation name.
+    pub operation: &'static str,
+    /// The caller-supplied identifier to look the outcome up with, e.g.
+    /// `submissionId=order-1`.
+    pub key: Option<ReconcileKey>,
+    /// Why the outcome is unknown (timeout, connection reset, ...).
+    pub cause: Cow<'static, str>,
+}
+
+/// The fields of [`Error::Redirect`]: the server answered with a redirect,
+/// which the SDK does not follow.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "{provider} {operation}: redirected ({status}){}; redirects are not followed",
+    location.as_ref().map(|l| format!(" to {l}")).unwrap_or_default()
+)]
+pub struct RedirectError {
+    /// Provider name.
+    pub provider: &'static str,
+    /// Operation name.
+    pub operation: &'static str,
+    /// The 3xx status (or the final status, when an injected client
+    /// followed the redirect itself).
+    pub status: StatusCode,
+    /// Where the server pointed, as an absolute URL without user info,
+    /// query or fragment (they may carry personal data); `None` when the
+    /// answer had no usable `Location`.
+    pub location: Option<String>,
+}
+
+/// The fields of [`Error::ResponseTooLarge`]: the answer was larger than the
+/// configured limit.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{provider} {operation}: {status} answer larger than the {limit}-byte limit")]
+pub struct ResponseTooLargeError {
+    /// Provider name.
+    pub provider: &'static str,
+    /// Operation name.
+    pub operation: &'static str,
+    /// HTTP status of the answer.
+    pub status: StatusCode,
+    /// The limit in bytes.
+    pub limit: u64,
+}
+
+/// The fields of [`Error::AnswerUnreadable`]: a create was accepted but its
+/// answer could not be read.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "{provider} {operation}: accepted ({status}) but the answer is unreadable ({cause}){}",
+    reconcile_hint(key.as_ref())
+)]
+pub struct AnswerUnreadableError {
+    /// Provider name.
+    pub provider: &'static str,
+    /// Operation name.
+    pub operation: &'static str,
+    /// HTTP status of the answer.
+    pub status: StatusCode,
+    /// The caller-supplied identifier to look the result up with, e.g.
+    /// `external_id=order-1`.
+    pub key: Option<ReconcileKey>,
+    /// Why it is unreadable: the failing field path and the kind of
+    /// error, never a value from the answer.
+    pub cause: Cow<'static, str>,
+}
+
+/// The fields of [`Error::Journalled`]: this create is journalled already
+/// under its key, for the same request, and was not sent again.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "{provider} {operation}: already journalled under {key} ({}); not sent again",
+    state.name()
+)]
+pub struct JournalledError {
+    /// Provider name.
+    pub provider: &'static str,
+    /// Operation name.
+    pub operation: &'static str,
+    /// The reconcile key the create is journalled under.
+    pub key: ReconcileKey,
+    /// Where the journalled intent stands.
+    pub state: IntentState,
+}
+
+/// The fields of [`Error::Pagination`]: a listing was stopped because it
+/// would not end.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("pagination stopped after {pages} pages: {reason}")]
+pub struct PaginationError {
+    /// Pages fetched before stopping.
+    pub pages: u32,
+    /// Why it was stopped.
+    pub reason: PaginationStop,
+}
+
+/// The fields of [`Error::Config`]: the client was configured with an
+/// invalid value.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("configuration error: {reason}")]
+pub struct ConfigError {
+    /// What is wrong with the configuration.
+    pub reason: Cow<'static, str>,
+}
+
+/// `From<payload> for Error`, boxing it into its variant.
+macro_rules! boxed_variants {
+    ($($variant:ident($payload:ty)),+ $(,)?) => {
+        $(
+            impl From<$payload> for Error {
+                fn from(payload: $payload) -> Self {
+                    Error::$variant(Box::new(payload))
+                }
+            }
+        )+
+    };
+}
+
+boxed_variants!(
+    Transport(TransportError),
+    Timeout(TimeoutError),
+    Api(ApiError),
+    Decode(DecodeError),
+    InvalidInput(InvalidInputError),
+    Auth(AuthError),
+    Signature(SignatureError),
+    OutcomeUnknown(OutcomeUnknownError),
+    Redirect(RedirectError),
+    ResponseTooLarge(ResponseTooLargeError),
+    AnswerUnreadable(AnswerUnreadableError),
+    Journalled(JournalledError),
+    Pagination(PaginationError),
+    Config(ConfigError),
+);
 
 /// Why a paginated listing was stopped (see [`Error::Pagination`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,17 +359,44 @@ impl Error {
         field: impl Into<Cow<'static, str>>,
         reason: impl Into<Cow<'static, str>>,
     ) -> Self {
-        Error::InvalidInput {
+        InvalidInputError {
             field: field.into(),
             reason: reason.into(),
         }
+        .into()
     }
 
     /// Shorthand for [`Error::Signature`].
     pub fn signature(reason: impl Into<Cow<'static, str>>) -> Self {
-        Error::Signature {
+        SignatureError {
             reason: reason.into(),
         }
+        .into()
+    }
+
+    /// Shorthand for [`Error::Config`].
+    pub fn config(reason: impl Into<Cow<'static, str>>) -> Self {
+        ConfigError {
+            reason: reason.into(),
+        }
+        .into()
+    }
+
+    /// Shorthand for [`Error::Auth`]: `provider`'s credentials were refused,
+    /// or its token or session could not be obtained, as `message` says;
+    /// `answer` is the token or session endpoint's answer, when there was
+    /// one.
+    pub fn auth(
+        provider: &'static str,
+        message: impl Into<String>,
+        answer: Option<ApiError>,
+    ) -> Self {
+        AuthError {
+            provider,
+            message: message.into(),
+            source: answer,
+        }
+        .into()
     }
 
     /// HTTP status of an API error.
@@ -247,9 +404,7 @@ impl Error {
         match self {
             Error::Api(e) => Some(e.status()),
             Error::Decode(e) => Some(e.status()),
-            Error::Auth {
-                source: Some(e), ..
-            } => Some(e.status()),
+            Error::Auth(e) => e.source.as_ref().map(ApiError::status),
             _ => None,
         }
     }
@@ -273,18 +428,20 @@ impl Error {
         elapsed: Duration,
     ) -> Self {
         if source.is_timeout() {
-            Error::Timeout {
+            TimeoutError {
                 provider,
                 operation,
                 elapsed,
             }
+            .into()
         } else {
-            Error::Transport {
+            TransportError {
                 provider,
                 operation,
                 path: path.into(),
                 source: Arc::new(source.without_url()),
             }
+            .into()
         }
     }
 
@@ -294,10 +451,8 @@ impl Error {
     /// provider crates' `Error::api` returns.
     pub fn answer(&self) -> Option<&ApiError> {
         match self {
-            Error::Api(e)
-            | Error::Auth {
-                source: Some(e), ..
-            } => Some(e),
+            Error::Api(e) => Some(e),
+            Error::Auth(e) => e.source.as_ref(),
             _ => None,
         }
     }
@@ -305,27 +460,25 @@ impl Error {
     /// True for [`Error::InvalidInput`]: the caller's input was refused
     /// before anything was sent.
     pub fn is_invalid_input(&self) -> bool {
-        matches!(self, Error::InvalidInput { .. })
+        matches!(self, Error::InvalidInput(_))
     }
 
     /// The field an [`Error::InvalidInput`] names (a dotted path for nested
     /// fields).
     pub fn invalid_field(&self) -> Option<&str> {
         match self {
-            Error::InvalidInput { field, .. } => Some(field),
+            Error::InvalidInput(e) => Some(&e.field),
             _ => None,
         }
     }
 
-    /// The `(field, value)` to reconcile with when a create's outcome is
-    /// unknown ([`Error::OutcomeUnknown`]) or it took effect but its answer
-    /// is unreadable ([`Error::AnswerUnreadable`]), e.g.
-    /// `("external_id", "order-1")`.
-    pub fn outcome_unknown_key(&self) -> Option<(&'static str, &str)> {
+    /// The key to reconcile with when a create's outcome is unknown
+    /// ([`Error::OutcomeUnknown`]) or it took effect but its answer is
+    /// unreadable ([`Error::AnswerUnreadable`]), e.g. `external_id=order-1`.
+    pub fn outcome_unknown_key(&self) -> Option<&ReconcileKey> {
         match self {
-            Error::OutcomeUnknown { key, .. } | Error::AnswerUnreadable { key, .. } => {
-                key.as_ref().map(|(f, v)| (*f, v.as_str()))
-            }
+            Error::OutcomeUnknown(e) => e.key.as_ref(),
+            Error::AnswerUnreadable(e) => e.key.as_ref(),
             _ => None,
         }
     }
@@ -338,34 +491,34 @@ impl Error {
     /// It never carries a value of the call.
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::Transport { .. } => "transport",
-            Error::Timeout { .. } => "timeout",
+            Error::Transport(_) => "transport",
+            Error::Timeout(_) => "timeout",
             Error::Api(_) => "api",
             Error::Decode(_) => "decode",
-            Error::InvalidInput { .. } => "invalid_input",
-            Error::Auth { .. } => "auth",
-            Error::Signature { .. } => "signature",
-            Error::OutcomeUnknown { .. } => "outcome_unknown",
-            Error::Redirect { .. } => "redirect",
-            Error::ResponseTooLarge { .. } => "response_too_large",
-            Error::AnswerUnreadable { .. } => "answer_unreadable",
+            Error::InvalidInput(_) => "invalid_input",
+            Error::Auth(_) => "auth",
+            Error::Signature(_) => "signature",
+            Error::OutcomeUnknown(_) => "outcome_unknown",
+            Error::Redirect(_) => "redirect",
+            Error::ResponseTooLarge(_) => "response_too_large",
+            Error::AnswerUnreadable(_) => "answer_unreadable",
             Error::Journal(_) => "journal",
-            Error::Journalled { .. } => "journalled",
-            Error::Pagination { .. } => "pagination",
+            Error::Journalled(_) => "journalled",
+            Error::Pagination(_) => "pagination",
             Error::Config(_) => "config",
         }
     }
 
     /// True for [`Error::Timeout`].
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Timeout { .. })
+        matches!(self, Error::Timeout(_))
     }
 
     /// True when trying again later may succeed (timeouts, connection errors,
     /// 429/502/503/504). Never true for [`Error::OutcomeUnknown`]: reconcile first.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Timeout { .. } | Error::Transport { .. } => true,
+            Error::Timeout(_) | Error::Transport(_) => true,
             Error::Api(e) => crate::retry::is_retryable_status(e.status()),
             _ => false,
         }
@@ -752,12 +905,12 @@ mod tests {
         else {
             panic!("a relative URL must not build");
         };
-        let transport = Error::Transport {
+        let transport = Error::from(TransportError {
             provider: "demo",
             operation: "get_thing",
             path: "/things/{id}".into(),
             source: std::sync::Arc::new(reqwest_error),
-        };
+        });
         assert_eq!(transport.to_string(), "demo get_thing: transport error");
         assert!(std::error::Error::source(&transport).is_some());
         assert_chain_does_not_repeat(&transport);
@@ -782,41 +935,61 @@ mod tests {
         assert!(source.is_some_and(|s| s.contains("invalid type")));
         assert_chain_does_not_repeat(&decode);
 
-        let auth = Error::Auth {
-            provider: "demo",
-            message: "token endpoint answered 401 Unauthorized".into(),
-            source: Some(Box::new(api(Some("bad client"), "{}"))),
-        };
+        let auth = Error::auth(
+            "demo",
+            "token endpoint answered 401 Unauthorized",
+            Some(api(Some("bad client"), "{}")),
+        );
         assert_chain_does_not_repeat(&auth);
         assert_chain_does_not_repeat(&Error::Api(Box::new(api(Some("gone"), "{}"))));
     }
 
     #[test]
     fn outcome_unknown_names_the_reconcile_key() {
-        let e = Error::OutcomeUnknown {
+        let e = Error::from(OutcomeUnknownError {
             provider: "bbti",
             operation: "price_product",
-            key: Some(("submissionId", "order-1".into())),
+            key: Some(ReconcileKey::new("submissionId", "order-1")),
             cause: "timed out after sending".into(),
-        };
+        });
         assert_eq!(
             e.to_string(),
             "bbti price_product: outcome unknown (timed out after sending); reconcile with submissionId=order-1"
         );
         assert!(!e.is_retryable());
-        assert_eq!(e.outcome_unknown_key(), Some(("submissionId", "order-1")));
-        let unreadable = Error::AnswerUnreadable {
+        assert_eq!(
+            e.outcome_unknown_key(),
+            Some(&ReconcileKey::new("submissionId", "order-1"))
+        );
+        let unreadable = Error::from(AnswerUnreadableError {
             provider: "dtone",
             operation: "create_transaction",
             status: StatusCode::CREATED,
-            key: Some(("external_id", "order-2".into())),
+            key: Some(ReconcileKey::new("external_id", "order-2")),
             cause: "unexpected value at `id`".into(),
-        };
+        });
+        assert_eq!(
+            unreadable.to_string(),
+            "dtone create_transaction: accepted (201 Created) but the answer is unreadable \
+             (unexpected value at `id`); reconcile with external_id=order-2"
+        );
         assert_eq!(
             unreadable.outcome_unknown_key(),
-            Some(("external_id", "order-2"))
+            Some(&ReconcileKey::new("external_id", "order-2"))
         );
-        assert_eq!(Error::Config("x".into()).outcome_unknown_key(), None);
+        assert_eq!(Error::config("x").outcome_unknown_key(), None);
+        let journalled = Error::from(JournalledError {
+            provider: "dtone",
+            operation: "create_transaction",
+            key: ReconcileKey::new("external_id", "order-3"),
+            state: IntentState::Pending,
+        });
+        assert_eq!(
+            journalled.to_string(),
+            "dtone create_transaction: already journalled under external_id=order-3 (pending); \
+             not sent again"
+        );
+        assert_eq!(journalled.outcome_unknown_key(), None);
     }
 
     #[test]
@@ -826,18 +999,10 @@ mod tests {
             api_error.answer().map(ApiError::status),
             Some(StatusCode::NOT_FOUND)
         );
-        let auth = Error::Auth {
-            provider: "demo",
-            message: "login refused".into(),
-            source: Some(Box::new(api(Some("bad id"), "{}"))),
-        };
+        let auth = Error::auth("demo", "login refused", Some(api(Some("bad id"), "{}")));
         assert_eq!(auth.answer().and_then(ApiError::message), Some("bad id"));
         assert!(auth.api().is_none(), "`api` stays the `Api` variant only");
-        let bare = Error::Auth {
-            provider: "demo",
-            message: "no token in the answer".into(),
-            source: None,
-        };
+        let bare = Error::auth("demo", "no token in the answer", None);
         assert!(bare.answer().is_none());
     }
 

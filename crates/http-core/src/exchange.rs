@@ -25,7 +25,7 @@ use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::{Method, StatusCode};
 use url::Url;
 
-use crate::error::{ApiError, Error, Result};
+use crate::error::{ApiError, Error, RedirectError, Result, TimeoutError};
 use crate::error_body::ErrorFields;
 use crate::metadata::find_request_id;
 use crate::retry::retry_after;
@@ -44,12 +44,9 @@ pub const TLS: bool = cfg!(any(
 /// injected `reqwest::Client` brings its own TLS.
 pub fn require_tls(url: &Url) -> Result<()> {
     if url.scheme() == "https" && !TLS {
-        return Err(Error::Config(
-            format!(
-                "{url} needs TLS, and this build has none: enable the `rustls`, `rustls-aws-lc` or `native-tls` feature"
-            )
-            .into(),
-        ));
+        return Err(Error::config(format!(
+            "{url} needs TLS, and this build has none: enable the `rustls`, `rustls-aws-lc` or `native-tls` feature"
+        )));
     }
     Ok(())
 }
@@ -62,7 +59,7 @@ pub fn default_http_client(connect_timeout: Duration) -> Result<reqwest::Client>
     http_client_builder()?
         .connect_timeout(connect_timeout)
         .build()
-        .map_err(|e| Error::Config(format!("cannot build HTTP client: {e}").into()))
+        .map_err(|e| Error::config(format!("cannot build HTTP client: {e}")))
 }
 
 /// A `reqwest::ClientBuilder` with the SDK's TLS and no redirects: start
@@ -99,7 +96,7 @@ pub fn rustls_ring_config() -> Result<rustls::ClientConfig> {
     let provider = rustls::crypto::CryptoProvider::get_default()
         .cloned()
         .unwrap_or_else(|| std::sync::Arc::new(rustls::crypto::ring::default_provider()));
-    let tls_error = |e: rustls::Error| Error::Config(format!("cannot configure TLS: {e}").into());
+    let tls_error = |e: rustls::Error| Error::config(format!("cannot configure TLS: {e}"));
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(tls_error)?
@@ -145,11 +142,11 @@ impl NoAnswer {
             NoAnswer::Http(e) => {
                 Error::transport(label.provider, label.operation, template, e, elapsed)
             }
-            NoAnswer::TimedOut => Error::Timeout {
+            NoAnswer::TimedOut => Error::from(TimeoutError {
                 provider: label.provider,
                 operation: label.operation,
                 elapsed,
-            },
+            }),
         }
     }
 }
@@ -275,7 +272,7 @@ fn redirect_error(label: Label, sent_to: &Url, response: &reqwest::Response) -> 
     } else {
         return None;
     };
-    Some(Error::Redirect {
+    Some(Error::from(RedirectError {
         provider: label.provider,
         operation: label.operation,
         status,
@@ -286,7 +283,7 @@ fn redirect_error(label: Label, sent_to: &Url, response: &reqwest::Response) -> 
             url.set_fragment(None);
             url.to_string()
         }),
-    })
+    }))
 }
 
 /// The [`ApiError`] of an error answer: the provider's fields, the raw

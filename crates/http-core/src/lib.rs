@@ -49,9 +49,14 @@ pub use auth::{
     Auth, ClientCredentials, CredentialPlacement, HmacHeaders, HmacNonceAuth, NoAuth, Session,
     SessionAuth,
 };
-pub use error::{ApiError, DecodeError, Error, PaginationStop, Result};
+pub use error::{
+    AnswerUnreadableError, ApiError, AuthError, ConfigError, DecodeError, Error, InvalidInputError,
+    JournalledError, OutcomeUnknownError, PaginationError, PaginationStop, RedirectError,
+    ResponseTooLargeError, Result, SignatureError, TimeoutError, TransportError,
+};
 pub use error_body::{ErrorBody, ErrorFields, GenericErrorBody};
 pub use hooks::{CallEnd, CallInfo, Hooks};
+pub use journal::ReconcileKey;
 pub use metadata::{CallMetadata, ResponseInfo, capture};
 pub use options::CallOptions;
 pub use paginate::{Page, paginate, paginate_with};

@@ -209,7 +209,7 @@ mod tests {
             let upper = name.to_ascii_uppercase();
             let err = CallOptions::new().with_header(&upper, "x").unwrap_err();
             assert!(
-                matches!(err, Error::InvalidInput { ref field, .. } if field == "header"),
+                matches!(&err, Error::InvalidInput(e) if e.field == "header"),
                 "{name}: {err}"
             );
         }

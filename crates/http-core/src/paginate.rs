@@ -26,7 +26,7 @@ use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 use sha2::{Digest as _, Sha256};
 
 use crate::defaults::DEFAULT_MAX_PAGES;
-use crate::error::{Error, PaginationStop, Result};
+use crate::error::{Error, PaginationError, PaginationStop, Result};
 
 /// One page of results and the cursor of the next page, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,10 +127,10 @@ where
     };
     stream::try_unfold(state, |mut st| async move {
         let stop = |st: &Paging<T, C, F>, reason| {
-            E::from(Error::Pagination {
+            E::from(Error::from(PaginationError {
                 pages: st.fetched,
                 reason,
-            })
+            }))
         };
         let cursor = match std::mem::replace(&mut st.next, Next::Done) {
             Next::Done => return Ok(None),
@@ -309,10 +309,7 @@ mod tests {
         assert_eq!(results.len(), 4);
         assert!(matches!(
             results[3],
-            Err(Error::Pagination {
-                pages: 3,
-                reason: PaginationStop::RepeatedCursor
-            })
+            Err(Error::Pagination(ref p)) if (p.pages, p.reason) == (3, PaginationStop::RepeatedCursor)
         ));
     }
 
@@ -330,10 +327,7 @@ mod tests {
         assert_eq!(results.len(), 3);
         assert!(matches!(
             results[2],
-            Err(Error::Pagination {
-                pages: 2,
-                reason: PaginationStop::RepeatedPage
-            })
+            Err(Error::Pagination(ref p)) if (p.pages, p.reason) == (2, PaginationStop::RepeatedPage)
         ));
     }
 
@@ -351,10 +345,7 @@ mod tests {
         assert_eq!(results.len(), 5);
         assert!(matches!(
             results[4],
-            Err(Error::Pagination {
-                pages: 4,
-                reason: PaginationStop::MaxPages(4)
-            })
+            Err(Error::Pagination(ref p)) if (p.pages, p.reason) == (4, PaginationStop::MaxPages(4))
         ));
         // Exactly at the cap with no further page is fine.
         let last: Vec<u32> = paginate_with(3, 1u32, |n| {

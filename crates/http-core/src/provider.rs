@@ -191,11 +191,14 @@ macro_rules! provider_client {
 /// `as_core`, `status`, `is_retryable`, `is_invalid_input`,
 /// `invalid_field`, `api`, `code`, `api_body` and `outcome_unknown_key`.
 ///
+/// A provider `Error` is `Clone` like the core's, and as small: a variant
+/// of its own whose fields are larger than a pointer holds them in a `Box`.
+///
 /// ```
 /// use partner_sdk_core::ApiError;
 ///
 /// /// Everything a call can fail with.
-/// #[derive(Debug, thiserror::Error)]
+/// #[derive(Debug, Clone, thiserror::Error)]
 /// #[non_exhaustive]
 /// pub enum Error {
 ///     /// Transport, API, decoding or input error.
@@ -227,6 +230,7 @@ macro_rules! provider_client {
 /// assert!(e.is_invalid_input() && !e.is_retryable());
 /// assert_eq!(e.invalid_field(), Some("imei"));
 /// assert!(e.api().is_none() && e.code().is_none() && e.api_body().is_none());
+/// assert!(e.outcome_unknown_key().is_none());
 /// ```
 #[macro_export]
 macro_rules! provider_error {
@@ -286,10 +290,10 @@ macro_rules! provider_error {
                 self.api().and_then(<$body>::from_api)
             }
 
-            /// The `(field, value)` to reconcile with when a create's
-            /// outcome is unknown, or it took effect but its answer is
-            /// unreadable, e.g. `("external_id", "order-1")`.
-            pub fn outcome_unknown_key(&self) -> ::std::option::Option<(&'static str, &str)> {
+            /// The key to reconcile with when a create's outcome is
+            /// unknown, or it took effect but its answer is unreadable,
+            /// e.g. `external_id=order-1`.
+            pub fn outcome_unknown_key(&self) -> ::std::option::Option<&$crate::ReconcileKey> {
                 self.as_core().and_then($crate::Error::outcome_unknown_key)
             }
         }
@@ -598,7 +602,7 @@ mod tests {
     #[test]
     fn credentials_name_the_empty_half_and_never_show_it() {
         let field = |c: &Credentials| match c.required() {
-            Err(Error::InvalidInput { field, .. }) => field.to_string(),
+            Err(Error::InvalidInput(e)) => e.field.to_string(),
             other => panic!("expected InvalidInput, got {other:?}"),
         };
         assert_eq!(field(&Credentials::default()), "credentials");

@@ -116,14 +116,11 @@ impl HttpSettings {
         if url.scheme() != "http" || self.allow_http_credentials || is_loopback(url) {
             return Ok(());
         }
-        Err(crate::error::Error::Config(
-            format!(
-                "{provider}: {field} would send credentials in clear text (http) to {}; use https, \
+        Err(crate::error::Error::config(format!(
+            "{provider}: {field} would send credentials in clear text (http) to {}; use https, \
                  or allow_http_credentials() on a network you control",
-                url.host_str().unwrap_or("?")
-            )
-            .into(),
-        ))
+            url.host_str().unwrap_or("?")
+        )))
     }
 
     /// The injected client, or a new one with the configured connect

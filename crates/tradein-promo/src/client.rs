@@ -175,7 +175,7 @@ impl ClientBuilder {
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
-        let config = |m: &'static str| partner_sdk_core::Error::Config(m.into());
+        let config = |m: &'static str| partner_sdk_core::Error::config(m);
         let base_url = self
             .base_url
             .ok_or_else(|| config("tradein-promo: base_url is required"))?;

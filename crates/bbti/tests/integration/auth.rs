@@ -170,7 +170,7 @@ async fn a_refused_token_request_is_an_auth_error() {
     assert!(
         matches!(
             e,
-            partner_sdk_bbti::Error::Http(partner_sdk_core::Error::Auth { .. })
+            partner_sdk_bbti::Error::Http(partner_sdk_core::Error::Auth(_))
         ),
         "{e:?}"
     );

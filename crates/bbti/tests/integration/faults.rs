@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::{Servers, kyc_request, pickup_request};
 use partner_sdk_bbti::{Error, PriceProductRequest, PriceQuery};
-use partner_sdk_core::RetryPolicy;
+use partner_sdk_core::{ReconcileKey, RetryPolicy};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -57,15 +57,12 @@ async fn run(template: ResponseTemplate) -> Outcome {
 }
 
 /// Asserts `e` is an unknown outcome carrying `key`, never retryable.
-fn assert_unknown(e: &Error, key: (&str, &str)) {
+fn assert_unknown(e: &Error, key: ReconcileKey) {
     assert!(
-        matches!(
-            e,
-            Error::Http(partner_sdk_core::Error::OutcomeUnknown { .. })
-        ),
+        matches!(e, Error::Http(partner_sdk_core::Error::OutcomeUnknown(_))),
         "{e:?}"
     );
-    assert_eq!(e.outcome_unknown_key(), Some(key));
+    assert_eq!(e.outcome_unknown_key(), Some(&key));
     assert!(!e.is_retryable());
 }
 
@@ -84,7 +81,7 @@ async fn retryable_statuses_retry_reads_but_never_pricing() {
             assert_eq!(status(&o.write), code);
             assert!(o.write.is_retryable());
         } else {
-            assert_unknown(&o.write, ("submissionId", SUBMISSION));
+            assert_unknown(&o.write, ReconcileKey::new("submissionId", SUBMISSION));
         }
         assert_eq!(o.writes, 1, "{code}: pricing POST sent once");
     }
@@ -97,7 +94,7 @@ async fn internal_server_error_is_not_retried() {
     .await;
     assert_eq!((status(&o.read), o.reads), (500, 1));
     assert_eq!(o.read.code(), Some(partner_sdk_bbti::ErrorCode::Internal));
-    assert_unknown(&o.write, ("submissionId", SUBMISSION));
+    assert_unknown(&o.write, ReconcileKey::new("submissionId", SUBMISSION));
     assert_eq!(o.writes, 1);
 }
 
@@ -151,8 +148,8 @@ async fn truncated_json_is_a_decode_error_without_retry() {
     assert!(
         matches!(
             &o.write,
-            Error::Http(partner_sdk_core::Error::AnswerUnreadable { key: Some(("submissionId", id)), .. })
-                if id == SUBMISSION
+            Error::Http(partner_sdk_core::Error::AnswerUnreadable(e))
+                if e.key == Some(ReconcileKey::new("submissionId", SUBMISSION))
         ),
         "{:?}",
         o.write
@@ -209,15 +206,15 @@ async fn stall_past_timeout() {
 
     let read = c.list_prices(&PriceQuery::new()).await.unwrap_err();
     assert!(
-        matches!(read, Error::Http(partner_sdk_core::Error::Timeout { .. })),
+        matches!(read, Error::Http(partner_sdk_core::Error::Timeout(_))),
         "{read:?}"
     );
     assert_eq!(requests(&s, "/v1/prices").await, 3);
 
     let write = c.price_products(&pricing()).await.unwrap_err();
     match write {
-        Error::Http(partner_sdk_core::Error::OutcomeUnknown { key, .. }) => {
-            assert_eq!(key, Some(("submissionId", SUBMISSION.to_owned())));
+        Error::Http(partner_sdk_core::Error::OutcomeUnknown(e)) => {
+            assert_eq!(e.key, Some(ReconcileKey::new("submissionId", SUBMISSION)));
         }
         other => panic!("{other:?}"),
     }
@@ -229,9 +226,11 @@ async fn stall_past_timeout() {
         .price_products(&PriceProductRequest::new("p", "iphone-8"))
         .await
         .unwrap_err();
-    let Some(("submissionId", generated)) = e.outcome_unknown_key() else {
+    let Some(key) = e.outcome_unknown_key() else {
         panic!("{e:?}")
     };
+    assert_eq!(key.field(), "submissionId");
+    let generated = key.value();
     let sent = s.api.received_requests().await.unwrap();
     let last = sent
         .iter()
@@ -244,17 +243,14 @@ async fn stall_past_timeout() {
 
     let e = c.register_kyc(&kyc_request()).await.unwrap_err();
     assert!(
-        matches!(&e, Error::Http(partner_sdk_core::Error::OutcomeUnknown { key: Some((k, _)), .. }) if *k == "transactionId"),
+        matches!(&e, Error::Http(partner_sdk_core::Error::OutcomeUnknown(u)) if u.key.as_ref().is_some_and(|k| k.field() == "transactionId")),
         "{e:?}"
     );
     assert!(!e.is_retryable());
     assert_eq!(requests(&s, "/v1/kyc").await, 1);
     let e = c.register_delivery(&pickup_request()).await.unwrap_err();
     assert!(
-        matches!(
-            e,
-            Error::Http(partner_sdk_core::Error::OutcomeUnknown { .. })
-        ),
+        matches!(e, Error::Http(partner_sdk_core::Error::OutcomeUnknown(_))),
         "{e:?}"
     );
     assert_eq!(requests(&s, "/v1/delivery/register").await, 1);
@@ -275,17 +271,17 @@ async fn kyc_and_delivery_are_sent_once_under_503() {
     let kyc = kyc_request();
     assert_unknown(
         &c.register_kyc(&kyc).await.unwrap_err(),
-        ("transactionId", &kyc.transaction_id),
+        ReconcileKey::new("transactionId", kyc.transaction_id.clone()),
     );
     let pickup = pickup_request();
     assert_unknown(
         &c.register_delivery(&pickup).await.unwrap_err(),
-        ("transactionId", &pickup.transaction_id),
+        ReconcileKey::new("transactionId", pickup.transaction_id.clone()),
     );
     let codes = partner_sdk_bbti::PriceByAppCodeRequest::new("p", "code").submission_id("s-1");
     assert_unknown(
         &c.price_codes(&codes).await.unwrap_err(),
-        ("submissionId", "s-1"),
+        ReconcileKey::new("submissionId", "s-1"),
     );
 }
 
@@ -305,7 +301,7 @@ async fn connection_refused() {
         .unwrap();
     let e = c.list_prices(&PriceQuery::new()).await.unwrap_err();
     assert!(
-        matches!(e, Error::Http(partner_sdk_core::Error::Transport { .. })),
+        matches!(e, Error::Http(partner_sdk_core::Error::Transport(_))),
         "{e:?}"
     );
     assert!(e.is_retryable());
@@ -313,7 +309,7 @@ async fn connection_refused() {
     // with a transport error, not an unknown outcome.
     let e = c.price_products(&pricing()).await.unwrap_err();
     assert!(
-        matches!(e, Error::Http(partner_sdk_core::Error::Transport { .. })),
+        matches!(e, Error::Http(partner_sdk_core::Error::Transport(_))),
         "{e:?}"
     );
 
@@ -367,14 +363,14 @@ async fn reset_mid_body_retries_reads_and_never_resends_pricing() {
         .unwrap();
     let e = c.list_prices(&PriceQuery::new()).await.unwrap_err();
     assert!(
-        matches!(e, Error::Http(partner_sdk_core::Error::Transport { .. })),
+        matches!(e, Error::Http(partner_sdk_core::Error::Transport(_))),
         "{e:?}"
     );
     assert_eq!(hits.load(Ordering::SeqCst), 3);
     let e = c.price_products(&pricing()).await.unwrap_err();
     match e {
-        Error::Http(partner_sdk_core::Error::OutcomeUnknown { key, .. }) => {
-            assert_eq!(key, Some(("submissionId", SUBMISSION.to_owned())));
+        Error::Http(partner_sdk_core::Error::OutcomeUnknown(e)) => {
+            assert_eq!(e.key, Some(ReconcileKey::new("submissionId", SUBMISSION)));
         }
         other => panic!("{other:?}"),
     }

@@ -12,7 +12,7 @@ use futures::StreamExt as _;
 use partner_sdk_bbti::price_list::{PriceListError, read_csv, read_csv_async};
 use partner_sdk_bbti::{Client, Error, PriceProductRequest, PriceQuery};
 use partner_sdk_core::test_util::{RawServer, Reply, count};
-use partner_sdk_core::{PaginationStop, RetryPolicy};
+use partner_sdk_core::{PaginationStop, ReconcileKey, RetryPolicy};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -101,7 +101,7 @@ async fn a_non_numeric_expires_in_is_an_auth_error() {
     let c = builder(&api.uri(), &auth.uri()).build().unwrap();
     let err = c.get_transaction("tx-1").await.unwrap_err();
     assert!(
-        matches!(core(&err), partner_sdk_core::Error::Auth { .. }),
+        matches!(core(&err), partner_sdk_core::Error::Auth(_)),
         "{err:?}"
     );
     assert!(!format!("{err:?}").contains(TOKEN));
@@ -191,7 +191,7 @@ async fn control_characters_in_the_transaction_id_are_refused_before_anything_is
     ] {
         let err = c.get_transaction(bad).await.unwrap_err();
         assert!(
-            matches!(core(&err), partner_sdk_core::Error::InvalidInput { field, .. } if field == "transactionId"),
+            matches!(core(&err), partner_sdk_core::Error::InvalidInput(e) if e.field == "transactionId"),
             "{bad:?}: {err:?}"
         );
     }
@@ -219,8 +219,8 @@ async fn a_redirecting_token_endpoint_keeps_the_credentials_home() {
     let c = builder(&api.uri(), &auth.uri()).build().unwrap();
     let err = c.get_transaction("tx-1").await.unwrap_err();
     assert!(
-        matches!(core(&err), partner_sdk_core::Error::Redirect { operation: "oauth2_token", location: Some(l), .. }
-            if l == &format!("{}/token", elsewhere.uri())),
+        matches!(core(&err), partner_sdk_core::Error::Redirect(e) if e.operation == "oauth2_token"
+            && e.location == Some(format!("{}/token", elsewhere.uri()))),
         "{err:?}"
     );
     assert_eq!((count(&auth).await, count(&api).await), (1, 0));
@@ -248,7 +248,7 @@ async fn a_redirecting_api_keeps_the_bearer_token_home() {
     let write = c.price_products(&pricing("sub-1")).await.unwrap_err();
     for e in [&read, &write] {
         assert!(
-            matches!(core(e), partner_sdk_core::Error::Redirect { .. }),
+            matches!(core(e), partner_sdk_core::Error::Redirect(_)),
             "{e:?}"
         );
     }
@@ -276,13 +276,13 @@ async fn a_1_gib_answer_is_cut_at_the_configured_cap() {
         assert!(
             matches!(
                 core(&read),
-                partner_sdk_core::Error::ResponseTooLarge { limit: 524_288, .. }
+                partner_sdk_core::Error::ResponseTooLarge(e) if e.limit == 524_288
             ),
             "{read:?}"
         );
         let write = c.price_products(&pricing("sub-big")).await.unwrap_err();
         assert!(
-            matches!(core(&write), partner_sdk_core::Error::AnswerUnreadable { key: Some(("submissionId", id)), .. } if id == "sub-big"),
+            matches!(core(&write), partner_sdk_core::Error::AnswerUnreadable(e) if e.key == Some(ReconcileKey::new("submissionId", "sub-big"))),
             "{write:?}"
         );
         let paths: Vec<String> = api.requests().iter().map(|r| r.path().to_owned()).collect();
@@ -413,10 +413,8 @@ async fn a_repeated_next_page_token_ends_the_stream() {
     assert!(
         matches!(
             core(results[2].as_ref().unwrap_err()),
-            partner_sdk_core::Error::Pagination {
-                pages: 2,
-                reason: PaginationStop::RepeatedCursor
-            }
+            partner_sdk_core::Error::Pagination(e)
+                if (e.pages, e.reason) == (2, PaginationStop::RepeatedCursor)
         ),
         "{:?}",
         results[2]
@@ -449,10 +447,7 @@ async fn the_page_cap_ends_a_listing_that_never_ends() {
     assert!(
         matches!(
             core(results[5].as_ref().unwrap_err()),
-            partner_sdk_core::Error::Pagination {
-                reason: PaginationStop::MaxPages(5),
-                ..
-            }
+            partner_sdk_core::Error::Pagination(e) if e.reason == PaginationStop::MaxPages(5)
         ),
         "{:?}",
         results[5]
@@ -476,7 +471,7 @@ async fn a_hanging_token_endpoint_is_one_request_for_fifty_callers() {
     for call in calls {
         let err = call.await.unwrap().unwrap_err();
         assert!(
-            matches!(core(&err), partner_sdk_core::Error::Timeout { .. }),
+            matches!(core(&err), partner_sdk_core::Error::Timeout(_)),
             "{err:?}"
         );
     }
@@ -516,7 +511,7 @@ async fn transport_errors_keep_the_path_template_not_the_id() {
     let c = builder("http://127.0.0.1:9", &auth.uri()).build().unwrap();
     let err = c.get_transaction("TX-PERSONAL-0042").await.unwrap_err();
     assert!(
-        matches!(core(&err), partner_sdk_core::Error::Transport { path, .. } if path == "/v1/transactions/{transactionId}"),
+        matches!(core(&err), partner_sdk_core::Error::Transport(e) if e.path == "/v1/transactions/{transactionId}"),
         "{err:?}"
     );
     assert!(!format!("{err} {err:?}").contains("PERSONAL-0042"));
@@ -537,7 +532,7 @@ async fn an_unreadable_answer_to_a_pricing_names_the_submission() {
     let c = builder(&api.uri(), &auth.uri()).build().unwrap();
     let err = c.price_products(&pricing("sub-77")).await.unwrap_err();
     assert!(
-        matches!(core(&err), partner_sdk_core::Error::AnswerUnreadable { key: Some(("submissionId", id)), .. } if id == "sub-77"),
+        matches!(core(&err), partner_sdk_core::Error::AnswerUnreadable(e) if e.key == Some(ReconcileKey::new("submissionId", "sub-77"))),
         "{err:?}"
     );
     api.verify().await;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use partner_sdk_bbti::PriceProductRequest;
+use partner_sdk_core::ReconcileKey;
 use partner_sdk_core::journal::{IntentKey, IntentState, JournalStore, MemoryJournal};
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -47,9 +48,9 @@ async fn a_pricing_is_settled_with_its_transaction_and_never_sent_twice() {
     assert_eq!(intent.state, done);
     let again = client.price_products(&pricing("sub-1")).await.unwrap_err();
     match again.as_core() {
-        Some(partner_sdk_core::Error::Journalled { key, state, .. }) => {
-            assert_eq!(key, &("submissionId", "sub-1".to_owned()));
-            assert_eq!(state, &done);
+        Some(partner_sdk_core::Error::Journalled(journalled)) => {
+            assert_eq!(journalled.key, ReconcileKey::new("submissionId", "sub-1"));
+            assert_eq!(journalled.state, done);
         }
         other => panic!("expected Journalled, got {other:?}"),
     }
@@ -67,7 +68,10 @@ async fn a_pricing_with_an_unknown_outcome_needs_reconciliation() {
     let journal = Arc::new(MemoryJournal::new());
     let client = s.builder().journal(journal.clone()).build().unwrap();
     let err = client.price_products(&pricing("sub-2")).await.unwrap_err();
-    assert_eq!(err.outcome_unknown_key(), Some(("submissionId", "sub-2")));
+    assert_eq!(
+        err.outcome_unknown_key(),
+        Some(&ReconcileKey::new("submissionId", "sub-2"))
+    );
     let report = client.recover_older_than(Duration::ZERO).await.unwrap();
     assert_eq!(report.needs_reconciliation, vec![pricing_key("sub-2")]);
     assert!(!report.is_settled());

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use partner_sdk_bbti::{Client, PriceByAppCodeRequest, PriceProductRequest};
+use partner_sdk_core::ReconcileKey;
 use partner_sdk_core::test_util::{RawServer, assert_create_outcome, create_cases};
 
 use crate::common::{Servers, kyc_request, pickup_request};
@@ -41,7 +42,7 @@ async fn every_create_under_every_answer() {
                     )
                     .await
                     .map(drop),
-                    ("submissionId", "order-1"),
+                    ReconcileKey::new("submissionId", "order-1"),
                 ),
                 "price_codes" => (
                     c.price_codes(
@@ -49,15 +50,15 @@ async fn every_create_under_every_answer() {
                     )
                     .await
                     .map(drop),
-                    ("submissionId", "order-1"),
+                    ReconcileKey::new("submissionId", "order-1"),
                 ),
                 "register_kyc" => (
                     c.register_kyc(&kyc).await.map(drop),
-                    ("transactionId", kyc.transaction_id.as_str()),
+                    ReconcileKey::new("transactionId", kyc.transaction_id.clone()),
                 ),
                 _ => (
                     c.register_delivery(&pickup).await.map(drop),
-                    ("transactionId", pickup.transaction_id.as_str()),
+                    ReconcileKey::new("transactionId", pickup.transaction_id.clone()),
                 ),
             };
             let core = result

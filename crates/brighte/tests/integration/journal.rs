@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use partner_sdk_core::ReconcileKey;
 use partner_sdk_core::journal::{IntentKey, IntentState, JournalStore, MemoryJournal};
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -53,7 +54,7 @@ async fn a_payment_request_is_settled_and_never_sent_twice() {
     assert!(
         matches!(
             again.as_core(),
-            Some(partner_sdk_core::Error::Journalled { state, .. }) if *state == done
+            Some(partner_sdk_core::Error::Journalled(journalled)) if journalled.state == done
         ),
         "{again:?}"
     );
@@ -96,7 +97,10 @@ async fn a_lost_answer_is_recovered_by_fetching_the_application() {
         .unwrap();
     for id in ["app-2", "app-3"] {
         let err = client.request_application_payment(id).await.unwrap_err();
-        assert_eq!(err.outcome_unknown_key(), Some(("application_id", id)));
+        assert_eq!(
+            err.outcome_unknown_key(),
+            Some(&ReconcileKey::new("application_id", id))
+        );
     }
     let report = client.recover_older_than(Duration::ZERO).await.unwrap();
     assert_eq!(report.done, vec![key("app-2")]);

@@ -12,6 +12,7 @@ use partner_sdk_brighte::{
     AccountId, ApplicationDocumentType, CalloutRequest, Client, DocumentUpload, NewQuote, NewUser,
     UserRole,
 };
+use partner_sdk_core::ReconcileKey;
 use partner_sdk_core::test_util::{RawServer, Reply, assert_create_outcome, create_cases};
 use rust_decimal::Decimal;
 
@@ -117,7 +118,7 @@ async fn every_create_under_every_answer() {
             // take no caller key.
             let key = path
                 .ends_with("/request-payment")
-                .then_some(("application_id", "7"));
+                .then(|| ReconcileKey::new("application_id", "7"));
             assert_create_outcome(&case, core, key, sent);
         }
     }

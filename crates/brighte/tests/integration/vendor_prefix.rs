@@ -263,7 +263,7 @@ async fn no_route_under_either_prefix_names_both() {
     );
     assert!(matches!(
         e.as_core(),
-        Some(partner_sdk_core::Error::Auth { .. })
+        Some(partner_sdk_core::Error::Auth(_))
     ));
     assert!(!e.is_retryable());
     assert_eq!(
@@ -305,7 +305,7 @@ async fn a_login_the_firewall_refuses_says_so_and_is_not_retried() {
             "{text}"
         );
         assert!(
-            matches!(e.as_core(), Some(partner_sdk_core::Error::Auth { .. })),
+            matches!(e.as_core(), Some(partner_sdk_core::Error::Auth(_))),
             "not a decode or API error: {e:?}"
         );
         assert_eq!(e.status().map(|s| s.as_u16()), Some(403));

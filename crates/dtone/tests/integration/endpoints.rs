@@ -509,7 +509,7 @@ async fn bad_input_is_refused_before_any_request() {
     let server = MockServer::start().await;
     let c = client(&server);
     let field = |e: Error| match e {
-        Error::Http(partner_sdk_core::Error::InvalidInput { field, .. }) => field.into_owned(),
+        Error::Http(partner_sdk_core::Error::InvalidInput(e)) => e.field.into_owned(),
         other => panic!("expected InvalidInput, got {other:?}"),
     };
     assert_eq!(
@@ -591,7 +591,7 @@ async fn bad_input_is_refused_before_any_request() {
 #[test]
 fn builder_requires_credentials_and_a_valid_base_url() {
     let credentials_field = |b: partner_sdk_dtone::ClientBuilder| match b.build() {
-        Err(Error::Http(partner_sdk_core::Error::InvalidInput { field, .. })) => field.into_owned(),
+        Err(Error::Http(partner_sdk_core::Error::InvalidInput(e))) => e.field.into_owned(),
         other => panic!("expected an invalid credential, got {other:?}"),
     };
     let builder = partner_sdk_dtone::Client::builder;
@@ -615,7 +615,7 @@ fn builder_requires_credentials_and_a_valid_base_url() {
         partner_sdk_dtone::Client::builder()
             .credentials("", "s")
             .build(),
-        Err(Error::Http(partner_sdk_core::Error::InvalidInput { .. }))
+        Err(Error::Http(partner_sdk_core::Error::InvalidInput(_)))
     ));
     let c = partner_sdk_dtone::Client::builder()
         .credentials("k", "s")

@@ -6,6 +6,7 @@ use crate::common;
 use std::time::{Duration, Instant};
 
 use common::{KEY, SECRET, client, fast_retry};
+use partner_sdk_core::ReconcileKey;
 use partner_sdk_core::test_util::count_method as count;
 use partner_sdk_dtone::{Category, Client, Error, ErrorCode, TransactionRequest};
 use serde_json::json;
@@ -46,13 +47,13 @@ async fn both(template: ResponseTemplate) -> (Error, Error, usize, usize) {
 /// retryable.
 fn assert_unknown(e: &Error) {
     assert!(
-        matches!(
-            e,
-            Error::Http(partner_sdk_core::Error::OutcomeUnknown { .. })
-        ),
+        matches!(e, Error::Http(partner_sdk_core::Error::OutcomeUnknown(_))),
         "{e:?}"
     );
-    assert_eq!(e.outcome_unknown_key(), Some(("external_id", "fault-1")));
+    assert_eq!(
+        e.outcome_unknown_key(),
+        Some(&ReconcileKey::new("external_id", "fault-1"))
+    );
     assert!(!e.is_retryable());
 }
 
@@ -76,14 +77,14 @@ async fn connection_refused_is_a_transport_error_after_retries() {
         .unwrap();
     let get = c.ping().await.unwrap_err();
     assert!(
-        matches!(get, Error::Http(partner_sdk_core::Error::Transport { .. })),
+        matches!(get, Error::Http(partner_sdk_core::Error::Transport(_))),
         "{get:?}"
     );
     assert!(get.is_retryable());
     // Nothing was sent, so the create is not an unknown outcome.
     let post = create(&c).await.unwrap_err();
     assert!(
-        matches!(post, Error::Http(partner_sdk_core::Error::Transport { .. })),
+        matches!(post, Error::Http(partner_sdk_core::Error::Transport(_))),
         "{post:?}"
     );
 }
@@ -104,7 +105,7 @@ async fn stall_past_timeout_get_is_retried_then_times_out_post_is_outcome_unknow
         .unwrap();
     let get = c.ping().await.unwrap_err();
     assert!(
-        matches!(get, Error::Http(partner_sdk_core::Error::Timeout { .. })),
+        matches!(get, Error::Http(partner_sdk_core::Error::Timeout(_))),
         "{get:?}"
     );
     assert_eq!(count(&server, "GET").await, 3);
@@ -112,11 +113,14 @@ async fn stall_past_timeout_get_is_retried_then_times_out_post_is_outcome_unknow
     assert!(
         matches!(
             post,
-            Error::Http(partner_sdk_core::Error::OutcomeUnknown { .. })
+            Error::Http(partner_sdk_core::Error::OutcomeUnknown(_))
         ),
         "{post:?}"
     );
-    assert_eq!(post.outcome_unknown_key(), Some(("external_id", "fault-1")));
+    assert_eq!(
+        post.outcome_unknown_key(),
+        Some(&ReconcileKey::new("external_id", "fault-1"))
+    );
     assert!(!post.is_retryable());
     assert!(post.to_string().contains("external_id=fault-1"), "{post}");
     assert_eq!(count(&server, "POST").await, 1);
@@ -180,7 +184,10 @@ async fn stalled_create_not_found_keeps_the_outcome_unknown_error() {
         .create_or_resolve(Category::FixedValueRecharges, &create_request())
         .await
         .unwrap_err();
-    assert_eq!(err.outcome_unknown_key(), Some(("external_id", "fault-1")));
+    assert_eq!(
+        err.outcome_unknown_key(),
+        Some(&ReconcileKey::new("external_id", "fault-1"))
+    );
 }
 
 #[tokio::test]
@@ -272,7 +279,7 @@ async fn truncated_json_is_a_decode_error_keeping_the_body() {
     assert!(
         matches!(
             post,
-            Error::Http(partner_sdk_core::Error::AnswerUnreadable { .. })
+            Error::Http(partner_sdk_core::Error::AnswerUnreadable(_))
         ),
         "{post:?}"
     );
@@ -409,18 +416,21 @@ async fn reset_mid_body_retries_gets_and_makes_a_create_outcome_unknown_sent_onc
         .unwrap();
     let get = c.ping().await.unwrap_err();
     assert!(
-        matches!(get, Error::Http(partner_sdk_core::Error::Transport { .. })),
+        matches!(get, Error::Http(partner_sdk_core::Error::Transport(_))),
         "{get:?}"
     );
     let post = create(&c).await.unwrap_err();
     assert!(
         matches!(
             post,
-            Error::Http(partner_sdk_core::Error::OutcomeUnknown { .. })
+            Error::Http(partner_sdk_core::Error::OutcomeUnknown(_))
         ),
         "{post:?}"
     );
-    assert_eq!(post.outcome_unknown_key(), Some(("external_id", "fault-1")));
+    assert_eq!(
+        post.outcome_unknown_key(),
+        Some(&ReconcileKey::new("external_id", "fault-1"))
+    );
     let lines = log.lock().unwrap().clone();
     let gets = lines.iter().filter(|l| l.starts_with("GET ")).count();
     let posts = lines.iter().filter(|l| l.starts_with("POST ")).count();
@@ -505,15 +515,11 @@ async fn a_reused_key_of_another_order_is_a_conflict_naming_the_fields() {
     )
     .await;
     let err = result.unwrap_err();
-    let Error::ExternalIdConflict {
-        external_id,
-        mismatched,
-    } = &err
-    else {
+    let Error::ExternalIdConflict(conflict) = &err else {
         panic!("{err:?}")
     };
-    assert_eq!(external_id, "fault-1");
-    assert_eq!(mismatched, &["product_id", "account_number"]);
+    assert_eq!(conflict.key, ReconcileKey::new("external_id", "fault-1"));
+    assert_eq!(conflict.mismatched, ["product_id", "account_number"]);
     assert!(!err.is_retryable());
     let shown = format!("{err} {err:?}");
     assert!(!shown.contains("50299999999"), "{shown}");
@@ -533,7 +539,7 @@ async fn a_variable_amount_must_match_too() {
     other["local_value"] = json!(20);
     let (err, _) = resolve_after(reused(), other, &request, Category::VariableValueRecharges).await;
     assert!(
-        matches!(&err, Err(Error::ExternalIdConflict { mismatched, .. }) if mismatched == &["local_value"]),
+        matches!(&err, Err(Error::ExternalIdConflict(c)) if c.mismatched == ["local_value"]),
         "{err:?}"
     );
 }

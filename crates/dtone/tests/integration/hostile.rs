@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
+use partner_sdk_core::ReconcileKey;
 use partner_sdk_core::test_util::{RawServer, Reply, count_method as count};
 use partner_sdk_dtone::{Category, Client, Error, RetryPolicy, TransactionRequest};
 use serde_json::json;
@@ -113,16 +114,17 @@ async fn an_edge_date_in_a_201_is_created_answer_unreadable_and_reconciled() {
         .await
         .unwrap_err();
     match core(&err) {
-        partner_sdk_core::Error::AnswerUnreadable {
-            status, key, cause, ..
-        } => {
-            assert_eq!(status.as_u16(), 201);
-            assert_eq!(key, &Some(("external_id", "edge-1".to_owned())));
-            assert!(cause.contains("`date`"), "{cause}");
+        partner_sdk_core::Error::AnswerUnreadable(e) => {
+            assert_eq!(e.status.as_u16(), 201);
+            assert_eq!(e.key, Some(ReconcileKey::new("external_id", "edge-1")));
+            assert!(e.cause.contains("`date`"), "{}", e.cause);
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(err.outcome_unknown_key(), Some(("external_id", "edge-1")));
+    assert_eq!(
+        err.outcome_unknown_key(),
+        Some(&ReconcileKey::new("external_id", "edge-1"))
+    );
     assert_no_pin(&err);
 
     // create_or_resolve looks it up instead of creating again; the look-up
@@ -132,7 +134,7 @@ async fn an_edge_date_in_a_201_is_created_answer_unreadable_and_reconciled() {
         .await
         .unwrap_err();
     assert!(
-        matches!(core(&err), partner_sdk_core::Error::AnswerUnreadable { .. }),
+        matches!(core(&err), partner_sdk_core::Error::AnswerUnreadable(_)),
         "{err:?}"
     );
     assert_no_pin(&err);
@@ -202,7 +204,7 @@ async fn control_characters_in_ids_are_refused_and_nothing_is_sent() {
     for bad in BAD_IDS {
         let invalid = |e: &Error, field: &str| {
             assert!(
-                matches!(core(e), partner_sdk_core::Error::InvalidInput { field: f, .. } if f == field),
+                matches!(core(e), partner_sdk_core::Error::InvalidInput(e) if e.field == field),
                 "{bad:?}: {e:?}"
             );
         };
@@ -260,12 +262,10 @@ async fn a_redirect_is_refused_and_the_signed_headers_never_reach_the_other_host
         .unwrap_err();
     for e in [&ping, &create] {
         match core(e) {
-            partner_sdk_core::Error::Redirect {
-                status, location, ..
-            } => {
-                assert_eq!(status.as_u16(), 307);
+            partner_sdk_core::Error::Redirect(e) => {
+                assert_eq!(e.status.as_u16(), 307);
                 assert_eq!(
-                    location.as_deref(),
+                    e.location.as_deref(),
                     Some(format!("{}/grab", elsewhere.uri()).as_str())
                 );
             }
@@ -301,10 +301,7 @@ async fn a_1_gib_answer_is_cut_at_the_configured_cap() {
         assert!(
             matches!(
                 core(&get),
-                partner_sdk_core::Error::ResponseTooLarge {
-                    limit: 1_048_576,
-                    ..
-                }
+                partner_sdk_core::Error::ResponseTooLarge(e) if e.limit == 1_048_576
             ),
             "{get:?}"
         );
@@ -314,13 +311,13 @@ async fn a_1_gib_answer_is_cut_at_the_configured_cap() {
             .await
             .unwrap_err();
         assert!(
-            matches!(
-                core(&post),
-                partner_sdk_core::Error::AnswerUnreadable { .. }
-            ),
+            matches!(core(&post), partner_sdk_core::Error::AnswerUnreadable(_)),
             "{post:?}"
         );
-        assert_eq!(post.outcome_unknown_key(), Some(("external_id", "big-1")));
+        assert_eq!(
+            post.outcome_unknown_key(),
+            Some(&ReconcileKey::new("external_id", "big-1"))
+        );
         let methods: Vec<String> = server.requests().into_iter().map(|r| r.method).collect();
         assert_eq!(methods, ["GET", "POST"], "nothing retried");
     }
@@ -413,7 +410,7 @@ async fn a_201_that_does_not_decode_keeps_pins_out_and_create_or_resolve_reconci
         .await
         .unwrap_err();
     assert!(
-        matches!(core(&err), partner_sdk_core::Error::AnswerUnreadable { cause, .. } if cause.contains("local_value")),
+        matches!(core(&err), partner_sdk_core::Error::AnswerUnreadable(e) if e.cause.contains("local_value")),
         "{err:?}"
     );
     assert_no_pin(&err);
@@ -438,8 +435,8 @@ async fn transport_errors_do_not_carry_the_msisdn() {
         .await
         .unwrap_err();
     assert!(
-        matches!(core(&err), partner_sdk_core::Error::Transport { path, .. }
-            if path == "/products/{product_id}/account_number/{account_number}/status"),
+        matches!(core(&err), partner_sdk_core::Error::Transport(e)
+            if e.path == "/products/{product_id}/account_number/{account_number}/status"),
         "{err:?}"
     );
     let text = format!("{err} {err:?}");

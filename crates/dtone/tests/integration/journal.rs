@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use partner_sdk_core::ReconcileKey;
 use partner_sdk_core::journal::{
     Begin, Intent, IntentKey, IntentState, JournalError, JournalStep, JournalStore, MemoryJournal,
     NewIntent, Outcome, RequestDigest, async_trait,
@@ -197,10 +198,8 @@ async fn a_refusal_settles_not_done_and_is_not_sent_again() {
     assert!(
         matches!(
             again.as_core(),
-            Some(partner_sdk_core::Error::Journalled {
-                state: IntentState::NotDone { .. },
-                ..
-            })
+            Some(partner_sdk_core::Error::Journalled(journalled))
+                if matches!(journalled.state, IntentState::NotDone { .. })
         ),
         "{again:?}"
     );
@@ -228,7 +227,10 @@ async fn an_unknown_outcome_stays_pending_and_recovery_resolves_it() {
         .create_transaction(Category::FixedValueRecharges, &topup("order-5"))
         .await
         .unwrap_err();
-    assert_eq!(err.outcome_unknown_key(), Some(("external_id", "order-5")));
+    assert_eq!(
+        err.outcome_unknown_key(),
+        Some(&ReconcileKey::new("external_id", "order-5"))
+    );
     assert!(
         journal
             .get(&key("order-5"))

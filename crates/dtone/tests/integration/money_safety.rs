@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use partner_sdk_core::ReconcileKey;
 use partner_sdk_core::test_util::{RawServer, Reply, assert_create_outcome, create_cases};
 use partner_sdk_dtone::{Category, Client, ErrorCode, TransactionRequest};
 
@@ -50,7 +51,7 @@ async fn every_create_under_every_answer() {
             assert_create_outcome(
                 &case,
                 core,
-                Some(("external_id", "order-1")),
+                Some(ReconcileKey::new("external_id", "order-1")),
                 server.requests().len(),
             );
         }

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use super::BoxFuture;
 use crate::defaults::{DEFAULT_AUTH_DEADLINE, MAX_CREDENTIAL_LIFETIME};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TimeoutError};
 
 /// Refresh margin: `max(30 s, 10 % of lifetime)`, at most half the lifetime.
 fn refresh_margin(lifetime: Duration) -> Duration {
@@ -236,16 +236,14 @@ impl<C: Clone + Send + Sync + 'static> CredentialCache<C> {
                     generation: generation.fetch_add(1, Ordering::Relaxed) + 1,
                 }),
                 Ok(Ok(Err(e))) => Err(e),
-                Ok(Err(_panic)) => Err(Error::Auth {
-                    provider,
-                    message: format!("{operation} panicked"),
-                    source: None,
-                }),
-                Err(_) => Err(Error::Timeout {
+                Ok(Err(_panic)) => {
+                    Err(Error::auth(provider, format!("{operation} panicked"), None))
+                }
+                Err(_) => Err(Error::from(TimeoutError {
                     provider,
                     operation,
                     elapsed: started.elapsed(),
-                }),
+                })),
             }
         });
         attempt.shared()
@@ -433,11 +431,8 @@ mod tests {
             let err = t.await.unwrap().unwrap_err();
             assert!(
                 matches!(
-                    err,
-                    Error::Timeout {
-                        operation: "login",
-                        ..
-                    }
+                    &err,
+                    Error::Timeout(t) if t.operation == "login"
                 ),
                 "{err:?}"
             );
@@ -467,7 +462,7 @@ mod tests {
             })
             .await
             .unwrap_err();
-        assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+        assert!(matches!(err, Error::Auth(_)), "{err:?}");
         let ok = cache
             .get_or_refresh(Duration::from_secs(60), || async { Ok((2, None)) })
             .await
@@ -489,7 +484,7 @@ mod tests {
         let kept = cache
             .get_or_refresh(Duration::ZERO, || {
                 calls.fetch_add(1, Ordering::SeqCst);
-                async { Err(Error::Config("token endpoint down".into())) }
+                async { Err(Error::config("token endpoint down")) }
             })
             .await
             .unwrap();
@@ -498,7 +493,7 @@ mod tests {
         let again = cache
             .get_or_refresh(Duration::ZERO, || {
                 calls.fetch_add(1, Ordering::SeqCst);
-                async { Err(Error::Config("token endpoint down".into())) }
+                async { Err(Error::config("token endpoint down")) }
             })
             .await
             .unwrap();
@@ -508,7 +503,7 @@ mod tests {
         tokio::time::advance(Duration::from_secs(301)).await;
         let err = cache
             .get_or_refresh(Duration::ZERO, || async {
-                Err(Error::Config("token endpoint down".into()))
+                Err(Error::config("token endpoint down"))
             })
             .await
             .unwrap_err();

@@ -144,7 +144,7 @@ impl HmacNonceAuth {
 
     /// The three headers for `nonce`, values marked sensitive.
     pub fn headers_for(&self, nonce: &str) -> Result<HeaderMap> {
-        let bad = |what: &str| Error::Config(format!("{what} is not a valid header value").into());
+        let bad = |what: &str| Error::config(format!("{what} is not a valid header value"));
         let mut key =
             HeaderValue::from_str(self.api_key.expose_secret()).map_err(|_| bad("API key"))?;
         key.set_sensitive(true);

@@ -18,7 +18,7 @@ use crate::defaults::{
     DEFAULT_AUTH_DEADLINE, DEFAULT_CREDENTIAL_LIFETIME, MAX_CREDENTIAL_LIFETIME,
     MAX_TOKEN_RESPONSE_BODY,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, ResponseTooLargeError, Result};
 use crate::error_body::{ErrorBody, GenericErrorBody};
 use crate::exchange::{Label, Unusable, api_error, exchange};
 
@@ -227,11 +227,7 @@ impl TokenEndpoint {
     }
 
     fn auth_error(&self, message: impl Into<String>) -> Error {
-        Error::Auth {
-            provider: self.provider,
-            message: message.into(),
-            source: None,
-        }
+        Error::auth(self.provider, message, None)
     }
 
     async fn fetch_token(
@@ -260,11 +256,11 @@ impl TokenEndpoint {
             }
         }
         let body = serde_urlencoded::to_string(&form)
-            .map_err(|e| Error::Config(format!("token form: {e}").into()))?;
+            .map_err(|e| Error::config(format!("token form: {e}")))?;
         let request = request
             .body(body)
             .build()
-            .map_err(|e| Error::Config(format!("token request: {e}").into()))?;
+            .map_err(|e| Error::config(format!("token request: {e}")))?;
         let path = self.token_url.path().to_owned();
         let started = Instant::now();
         let answer = exchange(
@@ -282,12 +278,12 @@ impl TokenEndpoint {
             Ok(bytes) => bytes,
             Err(Unusable::Redirect(e)) => return Err(e),
             Err(Unusable::TooLarge) => {
-                return Err(Error::ResponseTooLarge {
+                return Err(Error::from(ResponseTooLargeError {
                     provider: self.provider,
                     operation: label.operation,
                     status,
                     limit: MAX_TOKEN_RESPONSE_BODY,
-                });
+                }));
             }
         };
         if !status.is_success() {
@@ -302,11 +298,11 @@ impl TokenEndpoint {
                 fields,
             )
             .withheld();
-            return Err(Error::Auth {
-                provider: self.provider,
-                message: format!("token endpoint answered {status}"),
-                source: Some(Box::new(api)),
-            });
+            return Err(Error::auth(
+                self.provider,
+                format!("token endpoint answered {status}"),
+                Some(api),
+            ));
         }
         // The answer carries the token: an error names only where it failed.
         let token: TokenResponse = serde_json::from_slice(&bytes).map_err(|e| {

@@ -28,11 +28,13 @@ impl Session {
         let mut headers = HeaderMap::new();
         for (name, value) in pairs {
             let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| Error::Config(format!("bad session header name {name:?}").into()))?;
-            let mut value = HeaderValue::from_str(value).map_err(|_| Error::Auth {
-                provider: "session",
-                message: format!("session value for {name} is not a valid header"),
-                source: None,
+                .map_err(|_| Error::config(format!("bad session header name {name:?}")))?;
+            let mut value = HeaderValue::from_str(value).map_err(|_| {
+                Error::auth(
+                    "session",
+                    format!("session value for {name} is not a valid header"),
+                    None,
+                )
             })?;
             value.set_sensitive(true);
             headers.insert(name, value);

@@ -97,6 +97,7 @@ mod row;
 #[cfg(feature = "journal-sqlite")]
 mod sqlite;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
@@ -126,15 +127,54 @@ pub use tokio_postgres;
 /// are clamped to it, 100 years.
 pub const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 
-/// Which intent: provider, operation and the reconcile key (field and value).
+/// The key a create is reconciled by: the field of the request that names
+/// it and that field's value, e.g. `external_id` = `order-1`.
+///
+/// The provider is asked for the create's outcome by this key; the errors of
+/// a create whose outcome is unknown carry it, and the journal files the
+/// create under it ([`IntentKey`]). `Display` writes `field=value`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ReconcileKey {
+    field: Cow<'static, str>,
+    value: String,
+}
+
+impl ReconcileKey {
+    /// The key `field` = `value`, e.g. `("external_id", "order-1")`.
+    pub fn new(field: impl Into<Cow<'static, str>>, value: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            value: value.into(),
+        }
+    }
+
+    /// The field name, e.g. `external_id`.
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// The value, e.g. `order-1`.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
+impl fmt::Display for ReconcileKey {
+    /// `field=value`, e.g. `external_id=order-1`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.field, self.value)
+    }
+}
+
+/// Which intent: provider, operation and the [`ReconcileKey`] (field and
+/// value).
 ///
 /// Two intents are the same intent when all four are equal.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IntentKey {
     provider: String,
     operation: String,
-    field: String,
-    value: String,
+    key: ReconcileKey,
 }
 
 impl IntentKey {
@@ -143,14 +183,22 @@ impl IntentKey {
     pub fn new(
         provider: impl Into<String>,
         operation: impl Into<String>,
-        field: impl Into<String>,
+        field: impl Into<Cow<'static, str>>,
         value: impl Into<String>,
+    ) -> Self {
+        Self::with_key(provider, operation, ReconcileKey::new(field, value))
+    }
+
+    /// The key of `operation` at `provider` reconciled by `key`.
+    pub fn with_key(
+        provider: impl Into<String>,
+        operation: impl Into<String>,
+        key: ReconcileKey,
     ) -> Self {
         Self {
             provider: provider.into(),
             operation: operation.into(),
-            field: field.into(),
-            value: value.into(),
+            key,
         }
     }
 
@@ -164,14 +212,19 @@ impl IntentKey {
         &self.operation
     }
 
+    /// The reconcile key, e.g. `external_id=order-1`.
+    pub fn reconcile_key(&self) -> &ReconcileKey {
+        &self.key
+    }
+
     /// The reconcile key's field name, e.g. `external_id`.
     pub fn field(&self) -> &str {
-        &self.field
+        self.key.field()
     }
 
     /// The reconcile key's value, e.g. `order-1`.
     pub fn value(&self) -> &str {
-        &self.value
+        self.key.value()
     }
 }
 
@@ -363,7 +416,7 @@ impl Intent {
             Err(JournalError::AlreadySettled {
                 provider: self.key.provider.clone(),
                 operation: self.key.operation.clone(),
-                field: self.key.field.clone(),
+                field: self.key.field().to_owned(),
             })
         }
     }
@@ -391,7 +444,7 @@ impl Begin {
             Err(JournalError::Conflict {
                 provider: new.key.provider.clone(),
                 operation: new.key.operation.clone(),
-                field: new.key.field.clone(),
+                field: new.key.field().to_owned(),
             })
         }
     }
@@ -530,7 +583,7 @@ impl JournalError {
         Self::NotFound {
             provider: key.provider.clone(),
             operation: key.operation.clone(),
-            field: key.field.clone(),
+            field: key.field().to_owned(),
         }
     }
 }
@@ -584,6 +637,25 @@ mod tests {
 
     fn key() -> IntentKey {
         IntentKey::new("dtone", "create_transaction", "external_id", "order-1")
+    }
+
+    #[test]
+    fn an_intent_key_holds_its_reconcile_key() {
+        let key = key();
+        assert_eq!(
+            key.reconcile_key(),
+            &ReconcileKey::new("external_id", "order-1")
+        );
+        assert_eq!((key.field(), key.value()), ("external_id", "order-1"));
+        assert_eq!(key.reconcile_key().to_string(), "external_id=order-1");
+        assert_eq!(
+            IntentKey::with_key(
+                "dtone",
+                "create_transaction",
+                ReconcileKey::new("external_id", String::from("order-1"))
+            ),
+            key
+        );
     }
 
     #[test]

@@ -11,7 +11,9 @@ use url::Url;
 use super::decide::{Decision, Facts, Seen, Wait, decide};
 use super::{Request, Response, Transport};
 use crate::auth::AuthHeaders;
-use crate::error::{Error, Result};
+use crate::error::{
+    AnswerUnreadableError, Error, OutcomeUnknownError, ResponseTooLargeError, Result,
+};
 use crate::exchange::{Answer, NoAnswer, Unusable, exchange};
 use crate::hooks::CallInfo;
 use crate::metadata::{ResponseInfo, headers_for_hooks};
@@ -272,11 +274,11 @@ impl Transport {
                 };
                 Next::Done(Err(self.outcome_unknown(request, cause.into())))
             }
-            (Decision::CredentialsRefused, _, Some(api)) => Next::Done(Err(Error::Auth {
-                provider: self.inner.provider,
-                message: "credentials refused again after re-authenticating".into(),
-                source: Some(Box::new(api)),
-            })),
+            (Decision::CredentialsRefused, _, Some(api)) => Next::Done(Err(Error::auth(
+                self.inner.provider,
+                "credentials refused again after re-authenticating",
+                Some(api),
+            ))),
             (_, _, Some(api)) => Next::Done(Err(Error::Api(Box::new(api)))),
         }
     }
@@ -284,12 +286,12 @@ impl Transport {
     /// A create was sent and what came back does not say whether it took
     /// effect.
     fn outcome_unknown(&self, request: &Request, cause: Cow<'static, str>) -> Error {
-        Error::OutcomeUnknown {
+        Error::from(OutcomeUnknownError {
             provider: self.inner.provider,
             operation: request.operation,
             key: request.reconcile.clone(),
             cause,
-        }
+        })
     }
 
     /// The error for an answer over the size limit: for a request that
@@ -308,19 +310,19 @@ impl Transport {
             return self.outcome_unknown(request, cause.into());
         }
         match status.is_success() {
-            true if create => Error::AnswerUnreadable {
+            true if create => Error::from(AnswerUnreadableError {
                 provider,
                 operation,
                 status,
                 key: request.reconcile.clone(),
                 cause: format!("answer larger than the {limit}-byte limit").into(),
-            },
-            _ => Error::ResponseTooLarge {
+            }),
+            _ => Error::from(ResponseTooLargeError {
                 provider,
                 operation,
                 status,
                 limit,
-            },
+            }),
         }
     }
 

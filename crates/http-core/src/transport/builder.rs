@@ -167,9 +167,9 @@ impl TransportBuilder {
 
     /// Validates the configuration and builds the transport.
     pub fn build(self) -> Result<Transport> {
-        let raw = self.base_url.ok_or_else(|| {
-            Error::Config(format!("{}: base_url is required", self.provider).into())
-        })?;
+        let raw = self
+            .base_url
+            .ok_or_else(|| Error::config(format!("{}: base_url is required", self.provider)))?;
         let base = parse_base_url(&raw)?;
         if self.auth.sends_credentials() {
             self.settings
@@ -195,13 +195,13 @@ impl TransportBuilder {
         headers.insert(
             USER_AGENT,
             HeaderValue::from_str(&ua)
-                .map_err(|_| Error::Config("user agent suffix is not a valid header".into()))?,
+                .map_err(|_| Error::config("user agent suffix is not a valid header"))?,
         );
         for (name, value) in &self.default_headers {
             let n = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| Error::Config(format!("bad header name {name:?}").into()))?;
+                .map_err(|_| Error::config(format!("bad header name {name:?}")))?;
             let v = HeaderValue::from_str(value)
-                .map_err(|_| Error::Config(format!("bad value for header {name}").into()))?;
+                .map_err(|_| Error::config(format!("bad value for header {name}")))?;
             headers.insert(n, v);
         }
         let mut path_base = base.clone();
@@ -233,20 +233,16 @@ impl TransportBuilder {
 /// repeats a password the URL holds.
 pub fn parse_base_url(raw: &str) -> Result<Url> {
     let shown = crate::secret::without_userinfo(raw.trim());
-    let url =
-        Url::parse(raw.trim()).map_err(|e| Error::Config(format!("URL {shown:?}: {e}").into()))?;
+    let url = Url::parse(raw.trim()).map_err(|e| Error::config(format!("URL {shown:?}: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
-        return Err(Error::Config(
-            format!("URL {shown:?} must be an absolute http(s) URL").into(),
-        ));
+        return Err(Error::config(format!(
+            "URL {shown:?} must be an absolute http(s) URL"
+        )));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::Config(
-            format!(
-                "URL {shown:?} carries a user name or password: give credentials to the builder's `credentials` instead"
-            )
-            .into(),
-        ));
+        return Err(Error::config(format!(
+            "URL {shown:?} carries a user name or password: give credentials to the builder's `credentials` instead"
+        )));
     }
     Ok(url)
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 
 use super::{Request, Transport};
-use crate::error::{Error, Result};
+use crate::error::{Error, JournalledError, Result};
 use crate::journal::{Begin, IntentKey, JournalStore, NewIntent, Outcome, RequestDigest};
 
 impl Transport {
@@ -19,13 +19,8 @@ impl Transport {
     /// request's [`reconcile_with`](Request::reconcile_with) key.
     /// `None` when the request has no reconcile key.
     pub fn intent_key(&self, operation: &str, request: &Request) -> Option<IntentKey> {
-        let (field, value) = request.reconcile.as_ref()?;
-        Some(IntentKey::new(
-            self.inner.provider,
-            operation,
-            *field,
-            value.as_str(),
-        ))
+        let key = request.reconcile.clone()?;
+        Some(IntentKey::with_key(self.inner.provider, operation, key))
     }
 
     /// Sends a create as [`send`](Self::send) does, journalled when the
@@ -67,17 +62,11 @@ impl Transport {
         if let Some(e) = &request.error {
             return Err(Error::clone(e));
         }
-        let (Some(key), Some((field, value))) = (
-            self.intent_key(operation, &request),
-            request.reconcile.clone(),
-        ) else {
-            return Err(Error::Config(
-                format!(
-                    "{} {}: a journalled create needs a reconcile key",
-                    self.inner.provider, request.operation
-                )
-                .into(),
-            ));
+        let Some(key) = self.intent_key(operation, &request) else {
+            return Err(Error::config(format!(
+                "{} {}: a journalled create needs a reconcile key",
+                self.inner.provider, request.operation
+            )));
         };
         let parts = request
             .params
@@ -88,12 +77,13 @@ impl Transport {
         match journal.begin(&intent).await {
             Ok(Begin::Fresh) => {}
             Ok(Begin::Existing(existing)) => {
-                return Err(Error::Journalled {
+                return Err(JournalledError {
                     provider: self.inner.provider,
                     operation: request.operation,
-                    key: (field, value),
+                    key: intent.key.reconcile_key().clone(),
                     state: existing.state,
-                });
+                }
+                .into());
             }
             Err(e) => return Err(Error::Journal(Arc::new(e))),
         }
@@ -142,12 +132,13 @@ mod tests {
 
     #[test]
     fn unknown_outcomes_settle_nothing() {
-        let unknown: Result<u32> = Err(Error::OutcomeUnknown {
+        let unknown: Result<u32> = Err(crate::error::OutcomeUnknownError {
             provider: "p",
             operation: "o",
             key: None,
             cause: "timeout".into(),
-        });
+        }
+        .into());
         assert_eq!(definite_outcome(&unknown, |_| None), None);
         let done: Result<u32> = Ok(7);
         assert_eq!(

@@ -78,11 +78,9 @@ impl Transport {
 pub(super) fn last_status(result: &Result<Response>) -> Option<StatusCode> {
     match result {
         Ok(response) => Some(response.status),
-        Err(
-            Error::Redirect { status, .. }
-            | Error::ResponseTooLarge { status, .. }
-            | Error::AnswerUnreadable { status, .. },
-        ) => Some(*status),
+        Err(Error::Redirect(e)) => Some(e.status),
+        Err(Error::ResponseTooLarge(e)) => Some(e.status),
+        Err(Error::AnswerUnreadable(e)) => Some(e.status),
         Err(e) => e.status(),
     }
 }
@@ -112,12 +110,12 @@ mod tests {
             b"",
         );
         assert_eq!(error_type(&Error::Api(Box::new(api))), "503");
-        let unknown = Error::OutcomeUnknown {
+        let unknown = Error::from(crate::error::OutcomeUnknownError {
             provider: "demo",
             operation: "create",
             key: None,
             cause: "no answer".into(),
-        };
+        });
         assert_eq!(error_type(&unknown), "outcome_unknown");
     }
 }

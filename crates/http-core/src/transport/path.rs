@@ -31,20 +31,18 @@ impl Transport {
                     Some(name) => {
                         Error::invalid_input(name.to_owned(), "would change the request path")
                     }
-                    None => Error::Config(
-                        format!(
-                            "{}: path template {piece:?} is not one segment",
-                            request.operation
-                        )
-                        .into(),
-                    ),
+                    None => Error::config(format!(
+                        "{}: path template {piece:?} is not one segment",
+                        request.operation
+                    )),
                 });
             }
         }
         if params.next().is_some() {
-            return Err(Error::Config(
-                format!("{}: more parameters than placeholders", request.operation).into(),
-            ));
+            return Err(Error::config(format!(
+                "{}: more parameters than placeholders",
+                request.operation
+            )));
         }
         if !request.query.is_empty() {
             // Already form-encoded: set as it is, after a base URL's own query.
@@ -92,7 +90,7 @@ fn fill_piece<'a>(
 /// The error for a base URL whose path cannot be edited (refused by
 /// [`parse_base_url`](super::parse_base_url) already; kept rather than a panic).
 pub(super) fn no_path() -> Error {
-    Error::Config("base URL cannot carry a path".into())
+    Error::config("base URL cannot carry a path")
 }
 
 /// Path segments of `url`; the bare root `/` has none.
@@ -155,12 +153,12 @@ mod tests {
                 .url_for(&Request::get("op", "/items/{id}").param(bad))
                 .unwrap_err();
             assert!(
-                matches!(err, Error::InvalidInput { ref field, .. } if field == "id"),
+                matches!(&err, Error::InvalidInput(e) if e.field == "id"),
                 "{err}"
             );
         }
         let err = t.url_for(&Request::get("op", "/items/{id}")).unwrap_err();
-        assert!(matches!(err, Error::InvalidInput { .. }));
+        assert!(matches!(err, Error::InvalidInput(_)));
     }
 
     #[test]
@@ -171,7 +169,7 @@ mod tests {
                 .url_for(&Request::get("op", "/items/{id}").param(bad))
                 .unwrap_err();
             assert!(
-                matches!(&err, Error::InvalidInput { field, .. } if field == "id"),
+                matches!(&err, Error::InvalidInput(e) if e.field == "id"),
                 "{bad:?}: {err}"
             );
         }

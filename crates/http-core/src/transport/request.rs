@@ -10,6 +10,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::journal::ReconcileKey;
 
 /// One API call, described before it is sent.
 ///
@@ -31,7 +32,7 @@ pub struct Request {
     /// carry.
     pub(super) content_type: Option<&'static str>,
     idempotent: Option<bool>,
-    pub(super) reconcile: Option<(&'static str, String)>,
+    pub(super) reconcile: Option<ReconcileKey>,
     pub(super) timeout: Option<Duration>,
     pub(super) sensitive_answer: bool,
     /// The first error met while describing the request (a query or body
@@ -211,10 +212,12 @@ impl Request {
         self
     }
 
-    /// The caller's identifier for this request, reported in
-    /// [`Error::OutcomeUnknown`] so the outcome can be looked up.
+    /// The caller's identifier for this request, `field` = `value`: the
+    /// [`ReconcileKey`] reported in [`Error::OutcomeUnknown`] and
+    /// [`Error::AnswerUnreadable`] so the outcome can be looked up, and the
+    /// key a journalled create is filed under.
     pub fn reconcile_with(mut self, field: &'static str, value: impl Into<String>) -> Self {
-        self.reconcile = Some((field, value.into()));
+        self.reconcile = Some(ReconcileKey::new(field, value));
         self
     }
 
@@ -384,7 +387,7 @@ mod tests {
         assert_eq!(req.query, "q=1");
         assert!(matches!(
             req.error.as_deref(),
-            Some(Error::InvalidInput { field, .. }) if field == "query"
+            Some(Error::InvalidInput(e)) if e.field == "query"
         ));
     }
 }

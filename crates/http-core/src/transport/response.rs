@@ -9,7 +9,7 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use super::{Request, Transport};
-use crate::error::{DecodeError, Error, Result};
+use crate::error::{AnswerUnreadableError, DecodeError, Error, Result};
 use crate::error_body::ErrorFields;
 use crate::exchange::api_error;
 
@@ -158,13 +158,15 @@ impl Transport {
         let result =
             decoded.map_err(|e| decode_error(provider, operation, status, &response.body, e));
         match result {
-            Err(Error::Decode(d)) if !request.is_idempotent() => Err(Error::AnswerUnreadable {
-                provider: d.provider,
-                operation: d.operation,
-                status: d.status,
-                key: request.reconcile.clone(),
-                cause: d.summary().into(),
-            }),
+            Err(Error::Decode(d)) if !request.is_idempotent() => {
+                Err(Error::from(AnswerUnreadableError {
+                    provider: d.provider,
+                    operation: d.operation,
+                    status: d.status,
+                    key: request.reconcile.clone(),
+                    cause: d.summary().into(),
+                }))
+            }
             Err(Error::Decode(d)) if request.sensitive_answer => {
                 Err(Error::Decode(Box::new(d.without_values())))
             }

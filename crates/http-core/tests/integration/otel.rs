@@ -182,7 +182,7 @@ async fn otel_hooks_record_the_conventions_metrics_and_no_secret() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
+    assert!(matches!(err, Error::OutcomeUnknown(_)), "{err:?}");
     assert_eq!(logins.load(Ordering::SeqCst), 2);
 
     provider.force_flush().unwrap();

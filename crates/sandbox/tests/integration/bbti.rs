@@ -234,7 +234,7 @@ async fn wrong_credentials_are_refused() {
     assert!(
         matches!(
             e,
-            partner_sdk_bbti::Error::Http(partner_sdk_core::Error::Auth { .. })
+            partner_sdk_bbti::Error::Http(partner_sdk_core::Error::Auth(_))
         ),
         "{e:?}"
     );

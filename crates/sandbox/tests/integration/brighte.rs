@@ -113,9 +113,9 @@ async fn a_tampered_checksum_is_refused_with_10002() {
     assert_eq!(resp.status().as_u16(), 302);
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
     match checkout::verify_redirect(&Verifier::new(PRIVATE_KEY), &location).unwrap_err() {
-        partner_sdk_brighte::Error::Checkout { code, message } => {
-            assert_eq!(code, "10002");
-            assert!(message.contains("checksum"), "{message}");
+        partner_sdk_brighte::Error::Checkout(e) => {
+            assert_eq!(e.code, "10002");
+            assert!(e.message.contains("checksum"), "{}", e.message);
         }
         other => panic!("{other:?}"),
     }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use partner_sdk_core::RetryPolicy;
+use partner_sdk_core::{ReconcileKey, RetryPolicy};
 use partner_sdk_dtone::{Category, Client, TransactionRequest};
 use partner_sdk_sandbox::BrighteSandbox;
 use partner_sdk_sandbox::admin::AdminClient;
@@ -44,7 +44,7 @@ async fn an_answer_lost_after_processing_leaves_the_transaction_created() {
             .unwrap_err();
         assert_eq!(
             err.outcome_unknown_key(),
-            Some(("external_id", "lost-1")),
+            Some(&ReconcileKey::new("external_id", "lost-1")),
             "{name}: {err}"
         );
         // The create happened: the fake holds it, and a look-up finds it.
@@ -71,11 +71,14 @@ async fn a_garbled_answer_is_a_200_the_client_cannot_read() {
     assert!(
         matches!(
             err.as_core(),
-            Some(partner_sdk_core::Error::AnswerUnreadable { .. })
+            Some(partner_sdk_core::Error::AnswerUnreadable(_))
         ),
         "{err:?}"
     );
-    assert_eq!(err.outcome_unknown_key(), Some(("external_id", "g-1")));
+    assert_eq!(
+        err.outcome_unknown_key(),
+        Some(&ReconcileKey::new("external_id", "g-1"))
+    );
     assert_eq!(sandbox.transaction_count(), 1);
 }
 

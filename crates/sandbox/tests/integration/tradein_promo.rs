@@ -196,7 +196,7 @@ async fn wrong_credentials_or_scope_are_refused_by_the_token_endpoint() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err.as_core(), Some(partner_sdk_core::Error::Auth { .. })),
+            matches!(err.as_core(), Some(partner_sdk_core::Error::Auth(_))),
             "{err:?}"
         );
     }

@@ -74,7 +74,7 @@ async fn a_second_401_is_an_auth_error() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err.as_core(), Some(partner_sdk_core::Error::Auth { .. })),
+        matches!(err.as_core(), Some(partner_sdk_core::Error::Auth(_))),
         "{err:?}"
     );
 }
@@ -95,7 +95,7 @@ async fn token_endpoint_refusal_is_an_auth_error_and_no_api_call() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err.as_core(), Some(partner_sdk_core::Error::Auth { .. })),
+        matches!(err.as_core(), Some(partner_sdk_core::Error::Auth(_))),
         "{err:?}"
     );
     assert_eq!(api_requests(&server).await, 0);

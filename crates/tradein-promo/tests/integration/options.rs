@@ -125,7 +125,7 @@ async fn timeout_override_changes_only_its_call() {
     assert!(
         matches!(
             err,
-            partner_sdk_tradein_promo::Error::Http(partner_sdk_core::Error::Timeout { .. })
+            partner_sdk_tradein_promo::Error::Http(partner_sdk_core::Error::Timeout(_))
         ),
         "{err:?}"
     );
@@ -145,7 +145,7 @@ async fn the_appname_header_cannot_be_replaced() {
     assert!(
         matches!(
             err,
-            partner_sdk_tradein_promo::Error::Http(partner_sdk_core::Error::InvalidInput { .. })
+            partner_sdk_tradein_promo::Error::Http(partner_sdk_core::Error::InvalidInput(_))
         ),
         "{err:?}"
     );
