@@ -11,7 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::StatusCode;
 
-use crate::journal::{IntentState, JournalError};
+use partner_sdk_journal::{IntentState, JournalError};
 
 /// How many bytes of a response body an error keeps.
 pub const MAX_ERROR_BODY: usize = 4096;

@@ -27,7 +27,6 @@ pub mod defaults;
 pub mod error;
 pub mod exchange;
 pub mod hooks;
-pub mod journal;
 pub mod metadata;
 pub mod options;
 #[cfg(feature = "otel")]
@@ -39,9 +38,6 @@ pub mod retry;
 pub mod secret;
 pub mod settings;
 pub mod signature;
-#[cfg(feature = "test-util")]
-#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
-pub mod test_util;
 pub mod transport;
 
 pub use auth::{

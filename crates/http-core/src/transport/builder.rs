@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use partner_sdk_journal::JournalStore;
 use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use url::Url;
 
@@ -15,7 +16,6 @@ use crate::defaults::{DEFAULT_CONNECT_TIMEOUT, USER_AGENT_VALUE};
 use crate::error::{Error, ErrorBody, GenericErrorBody, Result};
 use crate::exchange::{default_http_client, require_tls};
 use crate::hooks::Hooks;
-use crate::journal::JournalStore;
 use crate::retry::RetryPolicy;
 use crate::settings::HttpSettings;
 

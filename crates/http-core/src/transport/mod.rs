@@ -28,6 +28,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use partner_sdk_journal::JournalStore;
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
@@ -37,7 +38,6 @@ use url::Url;
 use crate::auth::Auth;
 use crate::error::{ErrorBody, Result};
 use crate::exchange::Label;
-use crate::journal::JournalStore;
 use crate::metadata::{CallFacts, CallMetadata};
 use crate::options::CallOptions;
 use crate::retry::RetryPolicy;

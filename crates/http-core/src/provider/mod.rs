@@ -19,6 +19,10 @@ use crate::secret::REDACTED;
 use crate::secret::{ExposeSecret, SecretString};
 use crate::transport::Transport;
 
+mod recovery;
+
+pub use recovery::recover_client;
+
 /// The future a provider client's journalled creates (the creates its
 /// journal covers) and its recovery return: the call, boxed.
 ///
