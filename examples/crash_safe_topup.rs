@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use dtone::{Category, Client, TransactionRequest};
 use partner_sdk::core::RetryPolicy;
-use partner_sdk::core::journal::{IntentKey, JournalStore, SqliteJournal};
+use partner_sdk::journal::{IntentKey, JournalStore, SqliteJournal};
 use sandbox::dtone::DtoneSandbox;
 use sandbox::faults::{Fault, FaultRule};
 

@@ -12,13 +12,14 @@
 //! | `brighte-webhook-handler` (off by default) | `brighte::webhook::WebhookHandler` | the Brighte webhook receiver as an axum router and a tower service (`brighte-webhook-service`: the tower service alone) |
 //!
 //! TLS: `rustls` (default; rustls on `ring`), `rustls-aws-lc` or `native-tls`. Shared machinery (errors, retry
-//! policy, decoding helpers, the intent journal) is in [`core`] (the
-//! `partner-sdk-core` crate); `journal-sqlite` and `journal-postgres` add the
-//! journal's durable stores.
+//! policy, decoding helpers) is in [`core`] (the `partner-sdk-core` crate);
+//! the intent journal is [`journal`] (the `partner-sdk-journal` crate), and
+//! `journal-sqlite` and `journal-postgres` add its durable stores.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(all(doctest, feature = "sandbox"), doc = include_str!("../README.md"))]
 
 pub use partner_sdk_core as core;
+pub use partner_sdk_journal as journal;
 
 #[cfg(feature = "bbti")]
 #[cfg_attr(docsrs, doc(cfg(feature = "bbti")))]

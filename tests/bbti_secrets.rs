@@ -22,7 +22,7 @@ use wiremock::{Mock, ResponseTemplate};
 
 #[tokio::test]
 async fn secrets_appear_nowhere() {
-    let capture = partner_sdk::core::test_util::LogCapture::start();
+    let capture = partner_sdk_test_kit::LogCapture::start();
 
     let s = Servers::start(None).await;
     let ok =

@@ -9,8 +9,8 @@
 use std::future::Future;
 use std::time::Duration;
 
-use partner_sdk::core::test_util::{RawServer, Reply, peak_rss, reset_peak_rss};
 use partner_sdk::{bbti, brighte, dtone, tradein_promo};
+use partner_sdk_test_kit::{RawServer, Reply, peak_rss, reset_peak_rss};
 
 const GIB: u64 = 1 << 30;
 const MIB: u64 = 1 << 20;

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use common::{Signed, client, fixture};
 use dtone::{AccountVerification, Category, Decimal, Error, ErrorCode, ProductFilter};
-use partner_sdk::core::test_util::json_answer as ok_json;
+use partner_sdk_test_kit::json_answer as ok_json;
 use serde_json::json;
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};

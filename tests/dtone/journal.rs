@@ -8,7 +8,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use dtone::{Category, Client, TransactionRequest};
-use partner_sdk_core::journal::{IntentKey, IntentState, JournalStore, MemoryJournal};
+use partner_sdk::journal::{IntentKey, IntentState, JournalStore, MemoryJournal};
 use sandbox::dtone::DtoneSandbox;
 
 const CATEGORY: Category = Category::FixedValueRecharges;
@@ -131,7 +131,7 @@ mod crash {
 
     use std::process::{Command, Stdio};
 
-    use partner_sdk_core::journal::SqliteJournal;
+    use partner_sdk::journal::SqliteJournal;
     use sandbox::faults::{Fault, FaultRule};
 
     use super::*;
@@ -234,14 +234,12 @@ mod replicas {
 
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use partner_sdk_core::journal::{NewIntent, PostgresJournal, RequestDigest};
+    use partner_sdk::journal::{NewIntent, PostgresJournal, RequestDigest};
     use partner_sdk_core::{CallInfo, Hooks};
 
     use super::*;
 
-    use partner_sdk_core::test_util::{
-        POSTGRES_URL_ENV as URL_ENV, postgres_test_url as server_url,
-    };
+    use partner_sdk_test_kit::{POSTGRES_URL_ENV as URL_ENV, postgres_test_url as server_url};
 
     /// Counts the look-ups by `external_id` a client sends.
     #[derive(Default)]
@@ -277,7 +275,7 @@ mod replicas {
             let intent = NewIntent::new(key(id), RequestDigest::of(id.as_bytes()));
             assert!(matches!(
                 a.begin(&intent).await.unwrap(),
-                partner_sdk_core::journal::Begin::Fresh
+                partner_sdk::journal::Begin::Fresh
             ));
             if i % 2 == 0 {
                 sandbox

@@ -117,7 +117,7 @@ fn resolves_to<T, F: std::future::Future<Output = T>>(_: F) {}
 /// answering the core's one `RecoveryReport`. Compiled, never run.
 #[allow(dead_code, clippy::let_underscore_future)]
 fn journal_and_recovery(bbti: &bbti::Client, brighte: &brighte::Client, dtone: &dtone::Client) {
-    use partner_sdk::core::journal::{JournalStore, RecoveryReport};
+    use partner_sdk::journal::{JournalStore, RecoveryReport};
     use std::sync::Arc;
 
     macro_rules! recovery_vocabulary {

@@ -4,9 +4,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use partner_sdk_core::journal::JournalStore;
 use partner_sdk_core::transport::parse_base_url;
 use partner_sdk_core::{ClientCredentials, Credentials, ExposeSecret, HttpSettings, Transport};
+use partner_sdk_journal::JournalStore;
 
 use crate::error::{BbtiErrorBody, Error, Result};
 
@@ -149,7 +149,7 @@ impl ClientBuilder {
     /// request, is not sent; one journalled already is not sent again
     /// ([`partner_sdk_core::Error::Journalled`]). [`Client::recover`]
     /// resolves what a dead process left pending. See
-    /// [`partner_sdk_core::journal`].
+    /// [`partner_sdk_journal`].
     pub fn journal(mut self, journal: Arc<dyn JournalStore>) -> Self {
         self.journal = Some(journal);
         self

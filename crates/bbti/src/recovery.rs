@@ -10,9 +10,9 @@
 use std::time::Duration;
 
 use partner_sdk_core::Request;
-use partner_sdk_core::journal::{DEFAULT_RECOVERY_GRACE, Intent, RecoveryReport, Resolved};
 use partner_sdk_core::provider::boxed;
 use partner_sdk_core::transport::definite_outcome;
+use partner_sdk_journal::{DEFAULT_RECOVERY_GRACE, Intent, RecoveryReport, Resolved};
 use serde::de::DeserializeOwned;
 
 use crate::Call;
@@ -58,13 +58,13 @@ impl Client {
     /// and KYC registrations have no look-up: they are reported in
     /// [`RecoveryReport::needs_reconciliation`] with their key
     /// (`submissionId`, `transactionId`) and stay pending: ask Belong, then
-    /// settle them with the journal's [`settle`](partner_sdk_core::journal::JournalStore::settle).
+    /// settle them with the journal's [`settle`](partner_sdk_journal::JournalStore::settle).
     ///
     /// A client without a journal has nothing to recover: the report is
     /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
     pub fn recover_older_than(&self, grace: Duration) -> Call<'_, RecoveryReport> {
         boxed(async move {
-            let report = partner_sdk_core::journal::recover_client(
+            let report = partner_sdk_core::provider::recover_client(
                 self.transport.journal(),
                 "bbti",
                 grace,

@@ -461,11 +461,11 @@ impl Client {
 /// `status` is an error code); pending otherwise.
 fn payment_outcome(
     result: &partner_sdk_core::Result<ApplicationEnvelope>,
-) -> Option<partner_sdk_core::journal::Outcome> {
+) -> Option<partner_sdk_journal::Outcome> {
     if let Err(partner_sdk_core::Error::Api(e)) = result
         && let Some(code) = e.code()
     {
-        return Some(partner_sdk_core::journal::Outcome::NotDone {
+        return Some(partner_sdk_journal::Outcome::NotDone {
             reason: format!("refused: {} {code}", e.status().as_u16()),
         });
     }

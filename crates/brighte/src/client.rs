@@ -5,12 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::{Either, ready};
-use partner_sdk_core::journal::{JournalStore, Outcome};
 use partner_sdk_core::reqwest::header::{HeaderName, HeaderValue};
 use partner_sdk_core::{
     CallOptions, Credentials, ExposeSecret, HttpSettings, Request, SecretString, Session,
     SessionAuth, Transport, WithOptions,
 };
+use partner_sdk_journal::{JournalStore, Outcome};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -148,7 +148,7 @@ impl ClientBuilder {
     /// [`Client::recover`] resolves what a dead process left pending.
     /// Brighte's other creates (quote, user, document, callout, secure
     /// code, API credentials) carry no key of the caller's to look them up
-    /// by, so they are not journalled. See [`partner_sdk_core::journal`].
+    /// by, so they are not journalled. See [`partner_sdk_journal`].
     pub fn journal(mut self, journal: Arc<dyn JournalStore>) -> Self {
         self.journal = Some(journal);
         self

@@ -9,8 +9,8 @@
 
 use std::time::Duration;
 
-use partner_sdk_core::journal::{DEFAULT_RECOVERY_GRACE, Intent, RecoveryReport, Resolved};
 use partner_sdk_core::provider::boxed;
+use partner_sdk_journal::{DEFAULT_RECOVERY_GRACE, Intent, RecoveryReport, Resolved};
 
 use crate::Call;
 use crate::Client;
@@ -41,7 +41,7 @@ impl Client {
     /// [`partner_sdk_core::Error::Journal`].
     pub fn recover_older_than(&self, grace: Duration) -> Call<'_, RecoveryReport> {
         boxed(async move {
-            let report = partner_sdk_core::journal::recover_client(
+            let report = partner_sdk_core::provider::recover_client(
                 self.journal(),
                 "brighte",
                 grace,

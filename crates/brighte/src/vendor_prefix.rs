@@ -20,8 +20,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use futures_util::future::Either;
-use partner_sdk_core::journal::{JournalStore, Outcome};
 use partner_sdk_core::{ApiError, CallOptions, Request, Session, SessionAuth, Transport, Url};
+use partner_sdk_journal::{JournalStore, Outcome};
 use serde::de::DeserializeOwned;
 
 const UNDECIDED: u8 = 0;

@@ -47,7 +47,7 @@ async fn refused_login_quoting_its_token() -> partner_sdk_brighte::Error {
 
 #[tokio::test]
 async fn secrets_appear_in_no_log_debug_or_error() {
-    let capture = partner_sdk_core::test_util::LogCapture::start();
+    let capture = partner_sdk_test_kit::LogCapture::start();
 
     let server = MockServer::start().await;
     Mock::given(method("POST"))

@@ -3,9 +3,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use partner_sdk_core::journal::JournalStore;
 use partner_sdk_core::reqwest::header::HeaderName;
 use partner_sdk_core::{Credentials, HmacHeaders, HmacNonceAuth, HttpSettings, Transport};
+use partner_sdk_journal::JournalStore;
 
 use crate::error::{DtoneErrorBody, Result};
 
@@ -142,7 +142,7 @@ impl ClientBuilder {
     /// refusal; a create whose intent cannot be written is not sent, a
     /// reused `external_id` for another request is refused before sending,
     /// and a process that died mid-create finds out with
-    /// [`Client::recover`]. See [`partner_sdk_core::journal`].
+    /// [`Client::recover`]. See [`partner_sdk_journal`].
     pub fn journal(mut self, journal: Arc<dyn JournalStore>) -> Self {
         self.journal = Some(journal);
         self

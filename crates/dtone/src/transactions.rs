@@ -12,13 +12,13 @@
 use std::fmt;
 use std::time::Duration;
 
-use partner_sdk_core::journal::{
-    DEFAULT_RECOVERY_GRACE, Intent, IntentKey, IntentState, Outcome, RecoveryReport, Resolved,
-};
 use partner_sdk_core::provider::boxed;
 use partner_sdk_core::secret::redacted;
 use partner_sdk_core::transport::definite_outcome;
 use partner_sdk_core::{Decimal, JournalledError, ReconcileKey, Request};
+use partner_sdk_journal::{
+    DEFAULT_RECOVERY_GRACE, Intent, IntentKey, IntentState, Outcome, RecoveryReport, Resolved,
+};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
 
@@ -812,7 +812,7 @@ impl Client {
     /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
     pub fn recover_older_than(&self, grace: Duration) -> Call<'_, RecoveryReport> {
         boxed(async move {
-            let report = partner_sdk_core::journal::recover_client(
+            let report = partner_sdk_core::provider::recover_client(
                 self.transport.journal(),
                 "dtone",
                 grace,

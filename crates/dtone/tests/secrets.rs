@@ -22,7 +22,7 @@ const PIN2: &str = "PIN2-424242";
 
 #[tokio::test]
 async fn secrets_never_appear_in_logs_debug_or_errors() {
-    let capture = partner_sdk_core::test_util::LogCapture::start();
+    let capture = partner_sdk_test_kit::LogCapture::start();
 
     let server = MockServer::start().await;
     let voucher_tx = json!({

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 
 use crate::error_body::ErrorFields;
-use crate::journal::{IntentState, JournalError, ReconcileKey};
+use partner_sdk_journal::{IntentState, JournalError, ReconcileKey};
 
 /// How many bytes of a response body an error keeps.
 pub const MAX_ERROR_BODY: usize = 4096;

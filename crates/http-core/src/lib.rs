@@ -28,7 +28,6 @@ pub mod error;
 pub mod error_body;
 pub mod exchange;
 pub mod hooks;
-pub mod journal;
 pub mod metadata;
 pub mod options;
 #[cfg(feature = "otel")]
@@ -40,9 +39,6 @@ pub mod retry;
 pub mod secret;
 pub mod settings;
 pub mod signature;
-#[cfg(feature = "test-util")]
-#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
-pub mod test_util;
 pub mod transport;
 
 pub use auth::{
@@ -56,10 +52,10 @@ pub use error::{
 };
 pub use error_body::{ErrorBody, ErrorFields, GenericErrorBody};
 pub use hooks::{CallEnd, CallInfo, Hooks};
-pub use journal::ReconcileKey;
 pub use metadata::{CallMetadata, ResponseInfo, capture};
 pub use options::CallOptions;
 pub use paginate::{Page, paginate, paginate_with};
+pub use partner_sdk_journal::ReconcileKey;
 pub use provider::{Credentials, WithOptions};
 pub use retry::RetryPolicy;
 pub use secret::{ExposeSecret, SecretString};

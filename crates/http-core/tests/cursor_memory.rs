@@ -8,7 +8,7 @@
 
 use futures::TryStreamExt as _;
 use partner_sdk_core::paginate::{Page, pages_with};
-use partner_sdk_core::test_util::{peak_rss, reset_peak_rss};
+use partner_sdk_test_kit::{peak_rss, reset_peak_rss};
 
 const MIB: u64 = 1 << 20;
 const PAGES: u32 = 10_000;

@@ -68,7 +68,7 @@ async fn traced_calls_and_debug_output_contain_no_secret_and_no_body() {
         )
         .mount(&server)
         .await;
-    let capture = partner_sdk_core::test_util::LogCapture::start();
+    let capture = partner_sdk_test_kit::LogCapture::start();
 
     let auth = oauth(&server);
     let debug_auth = format!("{auth:?}");
@@ -189,9 +189,7 @@ async fn the_call_span_names_its_fields_in_the_opentelemetry_http_conventions() 
     let _guard = tracing::subscriber::set_default(registry().with(spans.clone()));
     let t = Transport::builder("demo")
         .base_url(server.uri())
-        .retry_policy(partner_sdk_core::test_util::fast_retry(
-            Duration::from_millis(50),
-        ))
+        .retry_policy(partner_sdk_test_kit::fast_retry(Duration::from_millis(50)))
         .build()
         .unwrap();
 

@@ -41,7 +41,7 @@ fn secret_client(server: &MockServer, timeout: Duration) -> Client {
 
 #[tokio::test]
 async fn secrets_appear_nowhere() {
-    let capture = partner_sdk_core::test_util::LogCapture::start();
+    let capture = partner_sdk_test_kit::LogCapture::start();
 
     let server = MockServer::start().await;
     Mock::given(method("POST"))

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use partner_sdk_bbti::{Client, Date, KycRequest, PickupTime, RegisterDeliveryRequest};
-use partner_sdk_core::test_util::fast_retry;
+use partner_sdk_test_kit::fast_retry;
 use wiremock::matchers::{body_string, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

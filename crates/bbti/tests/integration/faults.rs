@@ -20,7 +20,7 @@ fn pricing() -> PriceProductRequest {
 }
 
 async fn requests(s: &Servers, p: &str) -> usize {
-    partner_sdk_core::test_util::count_at(&s.api, p).await
+    partner_sdk_test_kit::count_at(&s.api, p).await
 }
 
 /// Mounts `template` on both the list and pricing paths.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use partner_sdk_bbti::PriceProductRequest;
 use partner_sdk_core::ReconcileKey;
-use partner_sdk_core::journal::{IntentKey, IntentState, JournalStore, MemoryJournal};
+use partner_sdk_journal::{IntentKey, IntentState, JournalStore, MemoryJournal};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use partner_sdk_bbti::{Client, PriceByAppCodeRequest, PriceProductRequest};
 use partner_sdk_core::ReconcileKey;
-use partner_sdk_core::test_util::{RawServer, assert_create_outcome, create_cases};
+use partner_sdk_test_kit::{RawServer, assert_create_outcome, create_cases};
 
 use crate::common::{Servers, kyc_request, pickup_request};
 

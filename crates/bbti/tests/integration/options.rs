@@ -52,7 +52,7 @@ impl Servers {
     }
 
     async fn received(&self, p: &str) -> Vec<wiremock::Request> {
-        partner_sdk_core::test_util::received_at(&self.api, p).await
+        partner_sdk_test_kit::received_at(&self.api, p).await
     }
 }
 

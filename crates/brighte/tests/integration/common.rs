@@ -43,7 +43,7 @@ pub fn session_body() -> String {
 }
 
 pub fn fast_retry() -> RetryPolicy {
-    partner_sdk_core::test_util::fast_retry(Duration::from_millis(50))
+    partner_sdk_test_kit::fast_retry(Duration::from_millis(50))
 }
 
 pub fn client_for(server: &MockServer) -> Client {

@@ -13,7 +13,7 @@ use partner_sdk_brighte::{
     RetryPolicy, UserUpdate,
 };
 use partner_sdk_core::PaginationStop;
-use partner_sdk_core::test_util::{RawServer, Reply, count};
+use partner_sdk_test_kit::{RawServer, Reply, count};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -13,7 +13,7 @@ use partner_sdk_brighte::{
     UserRole,
 };
 use partner_sdk_core::ReconcileKey;
-use partner_sdk_core::test_util::{RawServer, Reply, assert_create_outcome, create_cases};
+use partner_sdk_test_kit::{RawServer, Reply, assert_create_outcome, create_cases};
 use rust_decimal::Decimal;
 
 use crate::common::{API_ID, API_SECRET, fast_retry, session_body};

@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use partner_sdk_brighte::{Client, FinanceRequest, NewQuote};
-use partner_sdk_core::test_util::received_at as received;
 use partner_sdk_core::{CallInfo, CallOptions, Decimal, Hooks, ResponseInfo, RetryPolicy, capture};
+use partner_sdk_test_kit::received_at as received;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

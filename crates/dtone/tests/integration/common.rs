@@ -10,7 +10,7 @@ pub const KEY: &str = "test-api-key-7781";
 pub const SECRET: &str = "test-api-secret-Zq93";
 
 pub fn fast_retry() -> RetryPolicy {
-    partner_sdk_core::test_util::fast_retry(Duration::from_secs(2))
+    partner_sdk_test_kit::fast_retry(Duration::from_secs(2))
 }
 
 pub fn client(server: &MockServer) -> Client {

@@ -8,11 +8,11 @@ use std::collections::HashSet;
 use std::str::FromStr;
 
 use common::{Signed, client};
-use partner_sdk_core::test_util::json_answer as ok_json;
 use partner_sdk_dtone::{
     Category, Decimal, Error, ErrorCode, OperatorFilter, Party, ProductFilter, ProductRef,
     Resolution, TransactionRequest,
 };
+use partner_sdk_test_kit::json_answer as ok_json;
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use common::{KEY, SECRET, client, fast_retry};
 use partner_sdk_core::ReconcileKey;
-use partner_sdk_core::test_util::count_method as count;
 use partner_sdk_dtone::{Category, Client, Error, ErrorCode, TransactionRequest};
+use partner_sdk_test_kit::count_method as count;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

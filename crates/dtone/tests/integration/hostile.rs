@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use partner_sdk_core::ReconcileKey;
-use partner_sdk_core::test_util::{RawServer, Reply, count_method as count};
 use partner_sdk_dtone::{Category, Client, Error, RetryPolicy, TransactionRequest};
+use partner_sdk_test_kit::{RawServer, Reply, count_method as count};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

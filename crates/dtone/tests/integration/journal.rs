@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use partner_sdk_core::ReconcileKey;
-use partner_sdk_core::journal::{
+use partner_sdk_dtone::{Category, Client, TransactionRequest};
+use partner_sdk_journal::{
     Begin, Intent, IntentKey, IntentState, JournalError, JournalStep, JournalStore, MemoryJournal,
     NewIntent, Outcome, RequestDigest, async_trait,
 };
-use partner_sdk_dtone::{Category, Client, TransactionRequest};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use partner_sdk_core::ReconcileKey;
-use partner_sdk_core::test_util::{RawServer, Reply, assert_create_outcome, create_cases};
 use partner_sdk_dtone::{Category, Client, ErrorCode, TransactionRequest};
+use partner_sdk_test_kit::{RawServer, Reply, assert_create_outcome, create_cases};
 
 use crate::common::{KEY, SECRET, fast_retry};
 

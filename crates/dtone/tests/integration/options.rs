@@ -3,9 +3,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use partner_sdk_core::test_util::received_at as received;
 use partner_sdk_core::{CallInfo, CallOptions, Hooks, ResponseInfo, capture};
 use partner_sdk_dtone::{Category, Client, RetryPolicy, TransactionRequest};
+use partner_sdk_test_kit::received_at as received;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -16,9 +16,11 @@ use crate::error::Error;
 
 mod credentials;
 mod error;
+mod recovery;
 mod with_options;
 
 pub use credentials::Credentials;
+pub use recovery::recover_client;
 pub use with_options::WithOptions;
 
 // Boxed so that a journalled create's body is compiled once, in the

@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use partner_sdk_journal::JournalStore;
 use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use url::Url;
 
@@ -16,7 +17,6 @@ use crate::error::{Error, Result};
 use crate::error_body::{ErrorBody, GenericErrorBody};
 use crate::exchange::{default_http_client, require_tls};
 use crate::hooks::Hooks;
-use crate::journal::JournalStore;
 use crate::retry::RetryPolicy;
 use crate::settings::HttpSettings;
 

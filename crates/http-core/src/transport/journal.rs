@@ -1,13 +1,13 @@
 //! A create through the intent journal: begin before sending, settle after
-//! a definite answer (see [`crate::journal`] for the protocol).
+//! a definite answer (see [`partner_sdk_journal`] for the protocol).
 
 use std::sync::Arc;
 
+use partner_sdk_journal::{Begin, IntentKey, JournalStore, NewIntent, Outcome, RequestDigest};
 use serde::de::DeserializeOwned;
 
 use super::{Request, Transport};
 use crate::error::{Error, JournalledError, Result};
-use crate::journal::{Begin, IntentKey, JournalStore, NewIntent, Outcome, RequestDigest};
 
 impl Transport {
     /// The intent journal this transport's creates are written to, if any.
@@ -36,7 +36,7 @@ impl Transport {
     ///    request sends (serialised once, when the request was described).
     ///    A request without a reconcile key is [`Error::Config`]; an error
     ///    of `begin`, or the key journalled for another request
-    ///    ([`JournalError::Conflict`](crate::journal::JournalError::Conflict)),
+    ///    ([`JournalError::Conflict`](partner_sdk_journal::JournalError::Conflict)),
     ///    is [`Error::Journal`]; an intent already there for this very
     ///    request is [`Error::Journalled`] with its state. In each case
     ///    **nothing is sent**.

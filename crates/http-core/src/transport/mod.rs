@@ -28,6 +28,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use partner_sdk_journal::JournalStore;
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
@@ -38,7 +39,6 @@ use crate::auth::Auth;
 use crate::error::Result;
 use crate::error_body::ErrorBody;
 use crate::exchange::Label;
-use crate::journal::JournalStore;
 use crate::metadata::{CallFacts, CallMetadata};
 use crate::options::CallOptions;
 use crate::retry::RetryPolicy;

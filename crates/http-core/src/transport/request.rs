@@ -10,7 +10,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::journal::ReconcileKey;
+use partner_sdk_journal::ReconcileKey;
 
 /// One API call, described before it is sent.
 ///

@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt as _;
-use partner_sdk_core::test_util::{RawServer, Reply, count};
 use partner_sdk_core::{
     ClientCredentials, Error, Page, PaginationStop, ReconcileKey, Request, RetryPolicy,
     SecretString, Transport, Url, paginate_with,
 };
+use partner_sdk_test_kit::{RawServer, Reply, count};
 use serde::Deserialize;
 use serde_json::json;
 use wiremock::matchers::{method, path};

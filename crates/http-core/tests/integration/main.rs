@@ -4,7 +4,6 @@
 //! them.
 
 mod hostile;
-mod journal;
 mod options;
 #[cfg(feature = "otel")]
 mod otel;

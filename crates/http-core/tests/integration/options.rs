@@ -3,17 +3,17 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use partner_sdk_core::test_util::{self, count_at as requests_to};
 use partner_sdk_core::{
     CallInfo, CallOptions, Error, HmacHeaders, HmacNonceAuth, Hooks, Request, ResponseInfo,
     RetryPolicy, SecretString, Transport, capture,
 };
+use partner_sdk_test_kit::count_at as requests_to;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn fast_retry() -> RetryPolicy {
-    test_util::fast_retry(Duration::from_secs(5)).with_max_attempts(3)
+    partner_sdk_test_kit::fast_retry(Duration::from_secs(5)).with_max_attempts(3)
 }
 
 fn transport(server: &MockServer) -> Transport {

@@ -157,9 +157,7 @@ async fn otel_hooks_record_the_conventions_metrics_and_no_secret() {
     let t = Transport::builder("demo")
         .base_url(server.uri())
         .auth(auth)
-        .retry_policy(partner_sdk_core::test_util::fast_retry(
-            Duration::from_millis(50),
-        ))
+        .retry_policy(partner_sdk_test_kit::fast_retry(Duration::from_millis(50)))
         .hooks(hooks)
         .build()
         .unwrap();

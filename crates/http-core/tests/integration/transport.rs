@@ -25,7 +25,7 @@ struct Thing {
 }
 
 fn fast_retry() -> RetryPolicy {
-    partner_sdk_core::test_util::fast_retry(Duration::from_secs(5))
+    partner_sdk_test_kit::fast_retry(Duration::from_secs(5))
 }
 
 fn oauth(server: &MockServer) -> ClientCredentials {

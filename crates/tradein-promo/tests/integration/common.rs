@@ -92,8 +92,8 @@ pub async fn mount_token(server: &MockServer, n: u64) {
         .await;
 }
 
-pub use partner_sdk_core::test_util::json_answer as json_body;
+pub use partner_sdk_test_kit::json_answer as json_body;
 
 pub async fn api_requests(server: &MockServer) -> usize {
-    partner_sdk_core::test_util::count_at(server, API_PATH).await
+    partner_sdk_test_kit::count_at(server, API_PATH).await
 }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use partner_sdk_core::test_util::{RawServer, Reply, count_at as count};
+use partner_sdk_test_kit::{RawServer, Reply, count_at as count};
 use partner_sdk_tradein_promo::{
     Client, ConditionName, Error, FlowType, PromotionRequest, RetryPolicy,
 };

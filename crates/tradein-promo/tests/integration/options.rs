@@ -56,7 +56,7 @@ fn not_eligible() -> ResponseTemplate {
 }
 
 async fn received(server: &MockServer) -> Vec<wiremock::Request> {
-    partner_sdk_core::test_util::received_at(server, API_PATH).await
+    partner_sdk_test_kit::received_at(server, API_PATH).await
 }
 
 #[tokio::test]

@@ -1,14 +1,16 @@
-//! The intent journal: one conformance suite, run against every store.
+//! Every integration test of `partner-sdk-journal`, in one binary: one
+//! conformance suite, run against every store (`cargo test -p
+//! partner-sdk-journal --all-features` runs the SQLite and PostgreSQL ones).
 
 mod conformance;
-#[cfg(feature = "journal-postgres")]
+#[cfg(feature = "postgres")]
 mod postgres;
-#[cfg(feature = "journal-sqlite")]
+#[cfg(feature = "sqlite")]
 mod sqlite;
 
 use std::sync::Arc;
 
-use partner_sdk_core::journal::{JournalStore, MemoryJournal};
+use partner_sdk_journal::{JournalStore, MemoryJournal};
 
 #[tokio::test]
 async fn memory_journal_conforms() {

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use partner_sdk_core::journal::{
+use partner_sdk_journal::{
     Begin, IntentState, JournalError, JournalStep, JournalStore, Outcome, SqliteJournal,
 };
 
@@ -86,9 +86,9 @@ async fn a_reopened_file_holds_its_intents() {
         })
     );
     // The schema is not created twice; the digest still guards the key.
-    let reused = partner_sdk_core::journal::NewIntent::new(
+    let reused = partner_sdk_journal::NewIntent::new(
         pending.key.clone(),
-        partner_sdk_core::journal::RequestDigest::of(b"other"),
+        partner_sdk_journal::RequestDigest::of(b"other"),
     );
     assert!(matches!(
         journal.begin(&reused).await,
@@ -139,7 +139,7 @@ async fn an_intent_survives_its_process_killed() {
     let mut child = Command::new(exe)
         .args([
             "--exact",
-            "journal::sqlite::an_intent_survives_its_process_killed",
+            "sqlite::an_intent_survives_its_process_killed",
             "--nocapture",
             "--test-threads=1",
         ])

@@ -1,7 +1,8 @@
-//! Helpers for testing code built on this crate (feature `test-util`): what
-//! the tests of every provider crate share and no provider owns. A
-//! provider's own helpers (its credentials, a client on wiremock) live in
-//! that crate's `tests/integration/common.rs`.
+//! Helpers for testing code built on `partner-sdk-core` (unpublished, a
+//! dev-dependency of the workspace's crates): what the tests of every crate
+//! share and no provider owns. A provider's own helpers (its credentials, a
+//! client on wiremock) live in that crate's `tests/integration/common.rs`.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -15,14 +16,14 @@ use tracing::subscriber::DefaultGuard;
 use tracing_subscriber::fmt::MakeWriter;
 use wiremock::{MockServer, ResponseTemplate};
 
-use crate::RetryPolicy;
+use partner_sdk_core::RetryPolicy;
 
 /// Captures everything `tracing` emits at TRACE level on the current thread
 /// while it lives, as plain text: for asserting that no secret or body is
 /// ever logged.
 ///
 /// ```
-/// let logs = partner_sdk_core::test_util::LogCapture::start();
+/// let logs = partner_sdk_test_kit::LogCapture::start();
 /// tracing::info!(user = "alice", "hello");
 /// assert!(logs.text().contains("hello"));
 /// ```
@@ -158,7 +159,7 @@ type Responder = dyn Fn(&RawRequest, usize) -> Reply + Send + Sync;
 ///
 /// ```no_run
 /// # async fn demo() {
-/// use partner_sdk_core::test_util::{RawServer, Reply};
+/// use partner_sdk_test_kit::{RawServer, Reply};
 /// let server = RawServer::start(|_request, _index| Reply::Hang).await;
 /// let url = server.uri();
 /// # let _ = url;
@@ -511,11 +512,11 @@ pub fn create_cases(accepted: &str, refused: (u16, &str)) -> Vec<CreateCase> {
 #[allow(clippy::panic)]
 pub fn assert_create_outcome(
     case: &CreateCase,
-    result: std::result::Result<(), &crate::Error>,
-    key: Option<crate::ReconcileKey>,
+    result: std::result::Result<(), &partner_sdk_core::Error>,
+    key: Option<partner_sdk_core::ReconcileKey>,
     sent: usize,
 ) {
-    use crate::Error;
+    use partner_sdk_core::Error;
     let name = case.name;
     assert_eq!(sent, 1, "{name}: a create is sent exactly once");
     match (case.expect, result) {

@@ -3,7 +3,7 @@
 //! journal: cost per create").
 //!
 //! ```text
-//! cargo bench -p partner-sdk-core --no-default-features --features journal-sqlite \
+//! cargo bench -p partner-sdk-journal --features sqlite \
 //!     --bench journal -- <memory|create|sqlite|digest> <creates> [sqlite file]
 //! ```
 //!
@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use partner_sdk_core::journal::{
+use partner_sdk_journal::{
     Begin, IntentKey, JournalStore, MemoryJournal, NewIntent, Outcome, RequestDigest,
 };
 
@@ -148,9 +148,9 @@ fn report(store: &str, n: usize, started: Instant) {
     println!("{store}: {n} creates, {:.2} µs per create", per * 1e6);
 }
 
-#[cfg(feature = "journal-sqlite")]
+#[cfg(feature = "sqlite")]
 fn sqlite(n: usize, outcomes: Vec<Outcome>, path: Option<PathBuf>) -> ExitCode {
-    use partner_sdk_core::journal::SqliteJournal;
+    use partner_sdk_journal::SqliteJournal;
 
     let path = path.unwrap_or_else(|| {
         std::env::temp_dir().join(format!(
@@ -173,7 +173,7 @@ fn sqlite(n: usize, outcomes: Vec<Outcome>, path: Option<PathBuf>) -> ExitCode {
             }
             journal.settle(&intent.key, outcome).await?;
         }
-        Ok::<_, partner_sdk_core::journal::JournalError>(started)
+        Ok::<_, partner_sdk_journal::JournalError>(started)
     });
     for suffix in ["", "-wal", "-shm"] {
         let mut file = path.clone().into_os_string();
@@ -192,8 +192,8 @@ fn sqlite(n: usize, outcomes: Vec<Outcome>, path: Option<PathBuf>) -> ExitCode {
     }
 }
 
-#[cfg(not(feature = "journal-sqlite"))]
+#[cfg(not(feature = "sqlite"))]
 fn sqlite(_: usize, _: Vec<Outcome>, _: Option<PathBuf>) -> ExitCode {
-    eprintln!("build with --features journal-sqlite");
+    eprintln!("build with --features sqlite");
     ExitCode::FAILURE
 }

@@ -16,7 +16,7 @@ use super::{
 /// It has the semantics of the durable stores (conflicts, final settling,
 /// leases) and costs one map look-up per call and the key's copy per
 /// create, but it is lost with the process: it does not protect against a crash. Use
-/// `SqliteJournal` (feature `journal-sqlite`) or a database for that.
+/// `SqliteJournal` (feature `sqlite`) or a database for that.
 #[derive(Debug, Default)]
 pub struct MemoryJournal {
     intents: Mutex<HashMap<IntentKey, Record>>,

@@ -42,8 +42,8 @@
 //!    [`RecoveryReport`].
 //!
 //! Provider clients built with a journal (`ClientBuilder::journal`) run
-//! steps 1 to 3 around every create through
-//! `Transport::send_journalled`; see the crate's `ARCHITECTURE.md`.
+//! steps 1 to 3 around every create through `partner-sdk-core`'s
+//! `Transport::send_journalled`; see the workspace's `ARCHITECTURE.md`.
 //!
 //! # Guarantees
 //!
@@ -56,7 +56,7 @@
 //!   instance or replica asks (the stores sharing a database see each other's
 //!   leases). Each claim increments [`Intent::attempts`], which also names the
 //!   lease: [`JournalStore::release`] releases only the lease it was given.
-//! - With `SqliteJournal` (feature `journal-sqlite`) an intent written by
+//! - With `SqliteJournal` (feature `sqlite`) an intent written by
 //!   `begin` or settled by `settle` is on disk when the call returns (WAL,
 //!   `synchronous=FULL`), so it survives the process being killed.
 //!
@@ -71,7 +71,7 @@
 //!   is the same whoever asks); choose a lease longer than a look-up.
 //! - Times come from the clock of the process ([`MemoryJournal`],
 //!   `SqliteJournal`) or of the database server (`PostgresJournal`, feature
-//!   `journal-postgres`).
+//!   `postgres`).
 //!   Durations are clamped to 100 years.
 //! - Settled intents are kept; the journal does not prune them.
 //! - [`MemoryJournal`] lives and dies with the process: it serves tests and
@@ -86,15 +86,21 @@
 //! answer `begin` with [`Begin::against`] when the key exists, and check a
 //! settle with [`Intent::check_settle`], so the semantics stay those of the
 //! stores shipped here. Run the conformance checks of this crate's
-//! `tests/integration/journal/` against it.
+//! `tests/integration/` against it.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(doctest, doc = include_str!("../README.md"))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod memory;
-#[cfg(feature = "journal-postgres")]
+#[cfg(feature = "postgres")]
 mod postgres;
 mod recovery;
-#[cfg(any(feature = "journal-sqlite", feature = "journal-postgres"))]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod row;
-#[cfg(feature = "journal-sqlite")]
+#[cfg(feature = "sqlite")]
 mod sqlite;
 
 use std::borrow::Cow;
@@ -107,20 +113,19 @@ use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 /// on a store of your own.
 pub use async_trait::async_trait;
 pub use memory::MemoryJournal;
-#[cfg(feature = "journal-postgres")]
-#[cfg_attr(docsrs, doc(cfg(feature = "journal-postgres")))]
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::PostgresJournal;
 pub use recovery::{
     DEFAULT_RECOVERY_GRACE, RECOVERY_BATCH, RECOVERY_LEASE, RecoveryReport, Resolved, recover,
-    recover_client,
 };
-#[cfg(feature = "journal-sqlite")]
-#[cfg_attr(docsrs, doc(cfg(feature = "journal-sqlite")))]
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::SqliteJournal;
 /// The PostgreSQL client [`PostgresJournal::from_client`] takes, at the
 /// version this crate is built with.
-#[cfg(feature = "journal-postgres")]
-#[cfg_attr(docsrs, doc(cfg(feature = "journal-postgres")))]
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use tokio_postgres;
 
 /// The longest duration a store takes: larger ones (`older_than`, a lease)

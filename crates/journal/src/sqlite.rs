@@ -97,7 +97,7 @@ const RELEASE: &str = concat!(
 /// connection; several journals (or processes) may open the same file, and
 /// their claims exclude each other. A file on a network share is not
 /// supported (SQLite's locks are not reliable there): replicas on several
-/// machines share `PostgresJournal` (feature `journal-postgres`).
+/// machines share `PostgresJournal` (feature `postgres`).
 #[derive(Clone)]
 pub struct SqliteJournal {
     conn: Arc<Mutex<Connection>>,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use partner_sdk_core::journal::{
+use partner_sdk_journal::{
     Begin, IntentKey, IntentState, JournalError, JournalStore, NewIntent, Outcome, RequestDigest,
 };
 

@@ -7,7 +7,6 @@
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Intent, IntentKey, JournalError, JournalStore, Outcome};
@@ -166,25 +165,4 @@ where
         }
     }
     result.map(|()| report)
-}
-
-/// [`recover`] as a client's `recover_older_than` runs it: an empty report
-/// when the client has no `journal`, and a journal that fails as
-/// [`crate::Error::Journal`].
-pub async fn recover_client<F, Fut>(
-    journal: Option<&Arc<dyn JournalStore>>,
-    provider: &str,
-    older_than: Duration,
-    resolve: F,
-) -> crate::Result<RecoveryReport>
-where
-    F: FnMut(Intent) -> Fut,
-    Fut: Future<Output = Resolved>,
-{
-    match journal {
-        None => Ok(RecoveryReport::default()),
-        Some(journal) => recover(&**journal, provider, older_than, resolve)
-            .await
-            .map_err(|e| crate::Error::Journal(Arc::new(e))),
-    }
 }

@@ -64,7 +64,7 @@ impl Row {
 /// Milliseconds since the Unix epoch; times before it are 0, times beyond
 /// `i64` milliseconds are `i64::MAX`. (PostgreSQL's times are the server's:
 /// only SQLite writes the process's clock.)
-#[cfg(any(test, feature = "journal-sqlite"))]
+#[cfg(any(test, feature = "sqlite"))]
 pub(crate) fn to_ms(time: SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |since| {
         i64::try_from(since.as_millis()).unwrap_or(i64::MAX)

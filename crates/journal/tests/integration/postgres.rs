@@ -8,11 +8,11 @@
 
 use std::sync::Arc;
 
-use partner_sdk_core::journal::{JournalStore, PostgresJournal};
+use partner_sdk_journal::{JournalStore, PostgresJournal};
 
 use super::conformance;
 
-use partner_sdk_core::test_util::{POSTGRES_URL_ENV as URL_ENV, postgres_test_url as server_url};
+use partner_sdk_test_kit::{POSTGRES_URL_ENV as URL_ENV, postgres_test_url as server_url};
 
 async fn connect(url: &str) -> PostgresJournal {
     PostgresJournal::connect(url)
