@@ -1,8 +1,29 @@
 //! Helpers for testing code built on `partner-sdk-core` (unpublished, a
 //! dev-dependency of the workspace's crates): what the tests of every crate
-//! share and no provider owns. A provider's own helpers (its credentials, a
-//! client on wiremock) live in that crate's `tests/integration/common.rs`.
+//! share and no provider owns, and the suites every provider runs over its
+//! own client.
+//!
+//! A provider describes itself once as a [`Subject`] (in its
+//! `tests/integration/subject.rs`: how to build its client, how it
+//! authenticates, one read and its creates); [`options_suite!`],
+//! [`hostile_suite!`], [`faults_suite!`] and [`money_safety_suite!`] expand
+//! to one `#[tokio::test]` per case of the [`options`], [`hostile`],
+//! [`faults`] and [`money_safety`] suites over it. A provider's own helpers
+//! (its credentials, a client on wiremock) live in that crate's
+//! `tests/integration/common.rs`.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod faults;
+pub mod hostile;
+pub mod money_safety;
+pub mod options;
+pub mod subject;
+
+pub use subject::{Auth, Call, ErrorAnswer, Ids, Pages, Settings, Subject};
+
+/// The core, for the kit's macros.
+#[doc(hidden)]
+pub use partner_sdk_core as __core;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -125,6 +146,17 @@ pub enum Reply {
         /// Extra headers.
         headers: Vec<(String, String)>,
         /// Body.
+        body: Vec<u8>,
+    },
+    /// An answer whose `Content-Length` promises `promised` bytes, of
+    /// which only `body` is written before the connection is closed: a
+    /// reset in the middle of the body.
+    Cut {
+        /// Status code.
+        status: u16,
+        /// The announced length.
+        promised: u64,
+        /// The bytes actually written.
         body: Vec<u8>,
     },
     /// A 2xx answer of `total` bytes written lazily in 64 KiB pieces (never
@@ -263,6 +295,20 @@ async fn serve(
                 let mut out = head.into_bytes();
                 out.extend_from_slice(&body);
                 stream.write_all(&out).await.is_ok()
+            }
+            Reply::Cut {
+                status,
+                promised,
+                body,
+            } => {
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {promised}\r\n\r\n"
+                );
+                let mut out = head.into_bytes();
+                out.extend_from_slice(&body);
+                let _ = stream.write_all(&out).await;
+                let _ = stream.shutdown().await;
+                false
             }
             Reply::Stream {
                 status,

@@ -13,3 +13,4 @@ mod money_safety;
 mod options;
 mod properties;
 mod send;
+mod subject;

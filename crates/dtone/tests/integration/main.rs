@@ -13,3 +13,4 @@ mod journal;
 mod money_safety;
 mod options;
 mod send;
+mod subject;

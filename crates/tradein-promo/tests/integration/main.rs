@@ -12,3 +12,4 @@ mod hostile;
 mod options;
 mod properties;
 mod send;
+mod subject;
