@@ -13,8 +13,9 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::hostile::assert_transport_error_keeps_the_template;
 use crate::subject::{
-    Call, Settings, Subject, auth_endpoint, auth_reply, client, client_on, core, json, mount,
-    raw_api_requests, raw_auth_requests, raw_server, refusing_uri, sent, sent_to_auth, server,
+    Call, Settings, Subject, assert_one_login, assert_one_raw_login, auth_endpoint, auth_reply,
+    client, client_on, core, json, mount, raw_api_requests, raw_server, refusing_uri, sent,
+    sent_to_auth, server,
 };
 use crate::{RawServer, Reply};
 
@@ -22,9 +23,8 @@ use crate::{RawServer, Reply};
 /// `#[tokio::test]` each; with `token`, also the cases of an OAuth2 token
 /// endpoint on a server of its own.
 ///
-/// ```ignore
-/// partner_sdk_test_kit::faults_suite!(crate::subject::Bbti, token);
-/// ```
+/// In the provider's module of that name:
+/// `partner_sdk_test_kit::faults_suite!(crate::subject::Bbti, token);`.
 #[macro_export]
 macro_rules! faults_suite {
     ($subject:ty $(, $group:ident)* $(,)?) => {
@@ -72,13 +72,6 @@ async fn serving<S: Subject>(
         mount(&server, create, template).await;
     }
     (server, create)
-}
-
-/// Asserts the client logged in or fetched its token once (when it has
-/// an auth endpoint), whatever happened to the calls after.
-async fn assert_one_login<S: Subject>(server: &MockServer) {
-    let expected = usize::from(S::AUTH.path().is_some());
-    assert_eq!(sent_to_auth::<S>(server).await, expected, "one login");
 }
 
 /// Sends `create` through `client`, which must fail, and asserts `server`
@@ -239,12 +232,14 @@ pub async fn retried_for_reads_and_never_for_creates<S: Subject>(status: u16) {
 }
 
 /// A `status` (502, 503, 504 or 429) with a `Retry-After` within the
-/// policy's cap is waited before the next attempt of a read, which then
-/// succeeds; a create is not resent.
+/// policy's cap is waited before the next attempt of a read: the read
+/// succeeds when the next answer does, and otherwise ends with the wait
+/// the provider asked for; a create is not resent.
 pub async fn retry_after_is_honoured<S: Subject>(status: u16) {
     let read = S::read();
-    let server = server::<S>().await;
     let wait = || ResponseTemplate::new(status).insert_header("retry-after", "1");
+    // Waited, then answered.
+    let server = server::<S>().await;
     Mock::given(method(read.method))
         .and(path(read.path))
         .respond_with(wait())
@@ -252,18 +247,32 @@ pub async fn retry_after_is_honoured<S: Subject>(status: u16) {
         .mount(&server)
         .await;
     mount(&server, &read, json(200, read.answer)).await;
-    let create = S::creates().into_iter().next();
-    if let Some(create) = &create {
-        mount(&server, create, wait()).await;
-    }
-    let client = client::<S>(&server);
     let started = Instant::now();
-    read.send(&client).await.unwrap();
+    read.send(&client::<S>(&server)).await.unwrap();
     assert!(
         started.elapsed() >= Duration::from_secs(1),
-        "{status}: waited at least Retry-After"
+        "waited at least Retry-After"
     );
-    assert_eq!(sent(&server, &read).await, 2, "{status}");
+    assert_eq!(sent(&server, &read).await, 2);
+    assert_one_login::<S>(&server).await;
+    // Waited, then refused again: the last answer's wait is reported.
+    let (server, create) = serving(&read, wait()).await;
+    let settings = Settings {
+        retry: crate::fast_retry(Duration::from_secs(2)).with_max_attempts(2),
+        ..Settings::default()
+    };
+    let client = client_on::<S>(&server.uri(), &settings);
+    let started = Instant::now();
+    let err = read.send(&client).await.unwrap_err();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited at least Retry-After"
+    );
+    assert_eq!(
+        assert_api::<S>(&err, status).retry_after(),
+        Some(Duration::from_secs(1))
+    );
+    assert_eq!(sent(&server, &read).await, 2);
     if let Some(create) = &create {
         fails_once(&server, create, &client).await;
     }
@@ -449,8 +458,7 @@ pub async fn a_reset_mid_body_is_retried_for_reads_and_unknown_for_creates<S: Su
         assert_unknown(&create, &create.send(&client).await.unwrap_err());
         assert_eq!(sent_raw(&server, &create), 1);
     }
-    let logins = raw_auth_requests::<S>(&server).len();
-    assert_eq!(logins, usize::from(S::AUTH.path().is_some()), "one login");
+    assert_one_raw_login::<S>(&server);
 }
 
 /// How many requests a [`raw_server`] received for `call`.

@@ -15,9 +15,8 @@ use crate::{assert_create_outcome, create_cases};
 /// Expands to the money-safety suite's case for a [`Subject`] with
 /// creates, as a `#[tokio::test]`.
 ///
-/// ```ignore
-/// partner_sdk_test_kit::money_safety_suite!(crate::subject::Bbti);
-/// ```
+/// In the provider's module of that name:
+/// `partner_sdk_test_kit::money_safety_suite!(crate::subject::Bbti);`.
 #[macro_export]
 macro_rules! money_safety_suite {
     ($subject:ty $(,)?) => {

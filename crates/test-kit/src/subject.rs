@@ -328,13 +328,8 @@ macro_rules! with_settings {
 /// workspace's vocabulary: its `Client`, `Error` and `ErrorCode` types,
 /// and `with_options`, `as_core`, `code` and `has_api_body` through the
 /// inherent methods every provider client and error have.
-///
-/// ```ignore
-/// impl partner_sdk_test_kit::Subject for Dtone {
-///     partner_sdk_test_kit::provider_subject!(Client, Error, ErrorCode);
-///     // ...
-/// }
-/// ```
+/// Invoked inside the subject's `impl Subject`:
+/// `partner_sdk_test_kit::provider_subject!(Client, Error, ErrorCode);`.
 #[macro_export]
 macro_rules! provider_subject {
     ($client:ty, $error:ty, $code:ty $(,)?) => {
@@ -525,6 +520,19 @@ pub async fn sent_to_auth<S: Subject>(server: &MockServer) -> usize {
         Some(auth) => crate::count_at(server, auth).await,
         None => 0,
     }
+}
+
+/// Asserts the client on `server` logged in or fetched its token once
+/// (when it has an auth endpoint), whatever happened to its calls after.
+pub async fn assert_one_login<S: Subject>(server: &MockServer) {
+    let expected = usize::from(S::AUTH.path().is_some());
+    assert_eq!(sent_to_auth::<S>(server).await, expected, "one login");
+}
+
+/// [`assert_one_login`] for a [`raw_server`].
+pub fn assert_one_raw_login<S: Subject>(server: &RawServer) {
+    let expected = usize::from(S::AUTH.path().is_some());
+    assert_eq!(raw_auth_requests::<S>(server).len(), expected, "one login");
 }
 
 /// A [`RawServer`] answering the subject's auth endpoint with `auth` (given

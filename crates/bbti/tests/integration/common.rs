@@ -30,21 +30,6 @@ pub const MANUFACTURERS: &str = r#"{"manufacturers": [{"key": "apple", "value": 
 /// An `rpcStatus` for an expired token.
 pub const UNAUTHENTICATED: &str = r#"{"code": 16, "message": "token is expired", "details": []}"#;
 
-/// A one-model `GET /v1/prices` answer, prices as strings and numbers.
-pub const PRICES: &str = r#"{
-  "nextPageToken": "",
-  "models": [{
-    "model": {"key": "iphone-8", "value": "iPhone 8"},
-    "storages": [{"key": "64gb", "value": "64GB"}],
-    "carriers": [{"key": "simfree", "value": "SIM free"}],
-    "prices": [{
-      "storage": {"key": "64gb", "value": "64GB"},
-      "carrier": {"key": "simfree", "value": "SIM free"},
-      "gradePrices": [{"grade": "GRADE_A", "price": "10000"}, {"grade": "GRADE_B", "price": 7500}]
-    }]
-  }]
-}"#;
-
 pub struct Servers {
     pub auth: MockServer,
     pub api: MockServer,

@@ -11,6 +11,7 @@ use partner_sdk_core::{
     ClientCredentials, Error, Page, PaginationStop, ReconcileKey, Request, RetryPolicy,
     SecretString, Transport, Url, paginate_with,
 };
+use partner_sdk_test_kit::hostile::{CONTROL_IDS, absurd_expires_in};
 use partner_sdk_test_kit::{RawServer, Reply, count};
 use serde::Deserialize;
 use serde_json::json;
@@ -52,13 +53,7 @@ fn get_thing() -> Request {
 
 #[tokio::test]
 async fn absurd_expires_in_is_clamped_and_garbage_is_an_auth_error() {
-    for expires_in in [
-        json!(i64::MAX),
-        json!(u64::MAX),
-        json!("99999999999999999999"),
-        json!(-5),
-        json!(1e300),
-    ] {
+    for expires_in in absurd_expires_in() {
         let server = MockServer::start().await;
         Mock::given(path("/auth/v1/token"))
             .respond_with(
@@ -146,9 +141,7 @@ async fn absurd_retry_after_ends_the_call_with_a_clamped_value() {
 async fn control_characters_in_path_parameters_are_refused_before_sending() {
     let server = MockServer::start().await;
     let t = builder(&server.uri()).build().unwrap();
-    let mut bad: Vec<String> = ["..\t", ".\t.", "\t..", "..\r\n", "a\nb", "x\u{7f}", "\u{0}"]
-        .map(str::to_owned)
-        .to_vec();
+    let mut bad: Vec<String> = CONTROL_IDS.map(str::to_owned).to_vec();
     bad.extend((0u8..0x20).map(|c| format!("id{}", c as char)));
     for value in &bad {
         let err = t
