@@ -10,7 +10,6 @@
 use std::time::Duration;
 
 use partner_sdk_core::Request;
-use partner_sdk_core::provider::boxed;
 use partner_sdk_core::transport::definite_outcome;
 use partner_sdk_journal::{DEFAULT_RECOVERY_GRACE, Intent, RecoveryReport, Resolved};
 use serde::de::DeserializeOwned;
@@ -63,15 +62,8 @@ impl Client {
     /// A client without a journal has nothing to recover: the report is
     /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
     pub fn recover_older_than(&self, grace: Duration) -> Call<'_, RecoveryReport> {
-        boxed(async move {
-            let report = partner_sdk_core::provider::recover_client(
-                self.transport.journal(),
-                "bbti",
-                grace,
-                |intent| self.resolve_intent(intent),
-            )
-            .await?;
-            Ok(report)
+        partner_sdk_core::provider::recover(self.transport.journal(), "bbti", grace, move |intent| {
+            self.resolve_intent(intent)
         })
     }
 

@@ -9,7 +9,6 @@
 
 use std::time::Duration;
 
-use partner_sdk_core::provider::boxed;
 use partner_sdk_journal::{DEFAULT_RECOVERY_GRACE, Intent, RecoveryReport, Resolved};
 
 use crate::Call;
@@ -40,15 +39,8 @@ impl Client {
     /// nothing to recover: the report is empty. A journal that fails is
     /// [`partner_sdk_core::Error::Journal`].
     pub fn recover_older_than(&self, grace: Duration) -> Call<'_, RecoveryReport> {
-        boxed(async move {
-            let report = partner_sdk_core::provider::recover_client(
-                self.journal(),
-                "brighte",
-                grace,
-                |intent| self.resolve_intent(intent),
-            )
-            .await?;
-            Ok(report)
+        partner_sdk_core::provider::recover(self.journal(), "brighte", grace, move |intent| {
+            self.resolve_intent(intent)
         })
     }
 

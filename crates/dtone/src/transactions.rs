@@ -811,15 +811,8 @@ impl Client {
     /// A client without a journal has nothing to recover: the report is
     /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
     pub fn recover_older_than(&self, grace: Duration) -> Call<'_, RecoveryReport> {
-        boxed(async move {
-            let report = partner_sdk_core::provider::recover_client(
-                self.transport.journal(),
-                "dtone",
-                grace,
-                |intent| self.resolve_intent(intent),
-            )
-            .await?;
-            Ok(report)
+        partner_sdk_core::provider::recover(self.transport.journal(), "dtone", grace, move |intent| {
+            self.resolve_intent(intent)
         })
     }
 

@@ -20,7 +20,7 @@ mod recovery;
 mod with_options;
 
 pub use credentials::Credentials;
-pub use recovery::recover_client;
+pub use recovery::recover;
 pub use with_options::WithOptions;
 
 // Boxed so that a journalled create's body is compiled once, in the
