@@ -62,9 +62,12 @@ impl Client {
     /// A client without a journal has nothing to recover: the report is
     /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
     pub fn recover_older_than(&self, grace: Duration) -> Call<'_, RecoveryReport> {
-        partner_sdk_core::provider::recover(self.transport.journal(), "bbti", grace, move |intent| {
-            self.resolve_intent(intent)
-        })
+        partner_sdk_core::provider::recover(
+            self.transport.journal(),
+            "bbti",
+            grace,
+            move |intent| self.resolve_intent(intent),
+        )
     }
 
     /// What BBTI says of one journalled create.

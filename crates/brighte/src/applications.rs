@@ -12,6 +12,7 @@ use crate::Call;
 use crate::client::Client;
 use crate::common::{ListPage, ListQuery, list_stream, wire};
 use crate::error::{Error, Result};
+use crate::validate::check_text;
 
 partner_sdk_core::open_enum! {
     /// `applicationStatus`.
@@ -278,13 +279,6 @@ pub fn decode_application(body: &[u8]) -> std::result::Result<Application, serde
     Ok(e.application)
 }
 
-pub(crate) fn check_id(field: &'static str, id: &str) -> Result<()> {
-    if id.trim().is_empty() {
-        return Err(Error::invalid(field, "must not be empty"));
-    }
-    Ok(())
-}
-
 impl Client {
     /// One page of applications (`GET applications`, 500 a page; the page
     /// is [`ListQuery::page`], default 1).
@@ -309,7 +303,7 @@ impl Client {
 
     /// One application (`GET applications/{application_id}`).
     pub async fn get_application(&self, application_id: &str) -> Result<Application> {
-        check_id("application_id", application_id)?;
+        check_text("application_id", application_id)?;
         let e: ApplicationEnvelope = self
             .vendor_send(
                 crate::client::get("get_application", "/applications/{application_id}")
@@ -326,7 +320,7 @@ impl Client {
         application_id: &str,
         reference_number: &str,
     ) -> Result<Application> {
-        check_id("application_id", application_id)?;
+        check_text("application_id", application_id)?;
         if reference_number.trim().is_empty() {
             return Err(Error::invalid("reference_number", "must not be empty"));
         }
@@ -361,7 +355,7 @@ impl Client {
         &self,
         application_id: &str,
     ) -> Result<Vec<ApplicationDocument>> {
-        check_id("application_id", application_id)?;
+        check_text("application_id", application_id)?;
         let e: DocumentsEnvelope = self
             .vendor_send(
                 crate::client::get(
@@ -384,7 +378,7 @@ impl Client {
         application_id: &str,
         document: &DocumentUpload,
     ) -> Result<ApplicationDocument> {
-        check_id("application_id", application_id)?;
+        check_text("application_id", application_id)?;
         let body = document.to_body()?;
         let e: DocumentEnvelope = self
             .vendor_send(
@@ -417,7 +411,7 @@ impl Client {
         application_id: &'a str,
     ) -> Call<'a, Application> {
         boxed(async move {
-            check_id("application_id", application_id)?;
+            check_text("application_id", application_id)?;
             let request = crate::client::post_empty(
                 "request_application_payment",
                 "/application/{application_id}/request-payment",

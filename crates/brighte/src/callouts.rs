@@ -5,9 +5,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
-use crate::common::{AccountId, check_money, check_term, check_text, wire};
+use crate::common::{AccountId, wire};
 use crate::error::{Error, Result};
-use crate::quotes::check_email;
+use crate::validate::{check_email, check_money, check_term, check_text};
 
 partner_sdk_core::open_enum! {
     /// `calloutStatus` (`FULLFILLED` as documented; `FULFILLED` also read).

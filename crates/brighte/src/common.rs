@@ -217,27 +217,6 @@ pub mod wire {
     }
 }
 
-pub(crate) fn check_money(field: &'static str, d: Decimal) -> Result<()> {
-    if d.is_sign_negative() && !d.is_zero() {
-        return Err(Error::invalid(field, "must not be negative"));
-    }
-    Ok(())
-}
-
-pub(crate) fn check_text(field: &'static str, s: &str) -> Result<()> {
-    if s.trim().is_empty() {
-        return Err(Error::invalid(field, "must not be empty"));
-    }
-    Ok(())
-}
-
-pub(crate) fn check_term(field: &'static str, months: u32) -> Result<()> {
-    if months == 0 {
-        return Err(Error::invalid(field, "must be at least one month"));
-    }
-    Ok(())
-}
-
 /// Every item of a paged vendor list, fetched page by page as the stream is
 /// polled (`pageNumber` from the query's page, 1 by default, while
 /// `hasMoreRecords`); `fetch_page` gets the one page its query names. An

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
 use crate::error::Result;
+use crate::validate::check_text;
 
 partner_sdk_core::open_enum! {
     /// `contentType`.
@@ -66,7 +67,7 @@ struct CategoriesEnvelope {
 impl Client {
     /// A legal document (`GET content/{contentType}`).
     pub async fn content(&self, content_type: &ContentType) -> Result<Content> {
-        crate::applications::check_id("content_type", content_type.as_str())?;
+        check_text("content_type", content_type.as_str())?;
         let e: ContentEnvelope = self
             .vendor_send(
                 crate::client::get("get_content", "/content/{contentType}")

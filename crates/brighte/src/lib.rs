@@ -94,6 +94,7 @@ mod recovery;
 pub mod repayment;
 pub mod signing;
 pub mod users;
+mod validate;
 mod vendor_prefix;
 pub mod webhook;
 

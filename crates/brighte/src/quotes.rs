@@ -5,12 +5,10 @@ use partner_sdk_core::Request;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::applications::check_id;
 use crate::client::Client;
-use crate::common::{
-    AccountId, ListPage, ListQuery, check_money, check_term, check_text, list_stream, wire,
-};
+use crate::common::{AccountId, ListPage, ListQuery, list_stream, wire};
 use crate::error::{Error, Result};
+use crate::validate::{check_email, check_money, check_term, check_text};
 
 partner_sdk_core::open_enum! {
     /// `quoteStatus`.
@@ -119,18 +117,6 @@ impl NewQuote {
     }
 }
 
-pub(crate) fn check_email(field: &'static str, email: &str) -> Result<()> {
-    let e = email.trim();
-    match e.split_once('@') {
-        Some((user, host))
-            if !user.is_empty() && !host.is_empty() && !e.contains(char::is_whitespace) =>
-        {
-            Ok(())
-        }
-        _ => Err(Error::invalid(field, "must be an email address")),
-    }
-}
-
 #[derive(Deserialize)]
 struct QuotesEnvelope {
     #[serde(
@@ -178,7 +164,7 @@ impl Client {
 
     /// One quote (`GET quotes/{id}`).
     pub async fn get_quote(&self, quote_id: &str) -> Result<Quote> {
-        check_id("quote_id", quote_id)?;
+        check_text("quote_id", quote_id)?;
         let e: QuoteEnvelope = self
             .vendor_send(crate::client::get("get_quote", "/quotes/{id}").param(quote_id))
             .await?;
@@ -199,7 +185,7 @@ impl Client {
     /// Sends a quote again (`POST quote/{id}/resend`; the endpoint table
     /// says GET, the sample POST). Never retried.
     pub async fn resend_quote(&self, quote_id: &str) -> Result<Quote> {
-        check_id("quote_id", quote_id)?;
+        check_text("quote_id", quote_id)?;
         let e: QuoteEnvelope = self
             .vendor_send(
                 crate::client::post_empty("resend_quote", "/quote/{id}/resend").param(quote_id),
@@ -213,7 +199,7 @@ impl Client {
     /// quote: the lost attempt cancelled it. A quote not found on the first
     /// attempt is an error ([`ErrorCode::NotFound`](crate::ErrorCode::NotFound)).
     pub async fn delete_quote(&self, quote_id: &str) -> Result<Option<Quote>> {
-        check_id("quote_id", quote_id)?;
+        check_text("quote_id", quote_id)?;
         let e: Option<QuoteEnvelope> = self
             .vendor_send_delete(
                 crate::client::delete("delete_quote", "/quote/{id}").param(quote_id),

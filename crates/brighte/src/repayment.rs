@@ -5,8 +5,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
-use crate::common::{check_money, check_term, wire};
+use crate::common::wire;
 use crate::error::{Error, Result};
+use crate::validate::{check_money, check_term};
 
 /// Inputs of `POST calculate-repayment-amount`.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -8,11 +8,10 @@ use partner_sdk_core::secret::REDACTED;
 use partner_sdk_core::{ExposeSecret, Request, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::applications::check_id;
 use crate::client::Client;
-use crate::common::{AccountId, ListPage, ListQuery, check_text, list_stream};
+use crate::common::{AccountId, ListPage, ListQuery, list_stream};
 use crate::error::{Error, Result};
-use crate::quotes::check_email;
+use crate::validate::{check_email, check_text};
 
 partner_sdk_core::open_enum! {
     /// `userRole`. The documentation lists `TEAM MEMBER`; its sample sends
@@ -258,7 +257,7 @@ impl Client {
 
     /// One user (`GET user/{user_id}`).
     pub async fn get_user(&self, user_id: &str) -> Result<User> {
-        check_id("user_id", user_id)?;
+        check_text("user_id", user_id)?;
         let e: UserEnvelope = self
             .vendor_send(crate::client::get("get_user", "/user/{user_id}").param(user_id))
             .await?;
@@ -278,7 +277,7 @@ impl Client {
 
     /// Updates a user (`PUT user/{userId}`).
     pub async fn update_user(&self, user_id: &str, update: &UserUpdate) -> Result<User> {
-        check_id("user_id", user_id)?;
+        check_text("user_id", user_id)?;
         update.validate()?;
         let e: UserEnvelope = self
             .vendor_send(
@@ -295,7 +294,7 @@ impl Client {
     /// answer was lost, followed by a retry that finds no such user, is a
     /// success: the lost attempt deleted it.
     pub async fn delete_user(&self, user_id: &str) -> Result<()> {
-        check_id("user_id", user_id)?;
+        check_text("user_id", user_id)?;
         let _: Option<serde_json::Value> = self
             .vendor_send_delete(
                 crate::client::delete("delete_user", "/user/{userId}").param(user_id),
@@ -312,7 +311,7 @@ impl Client {
         user_id: &str,
         account_id: impl Into<AccountId>,
     ) -> Result<UserKey> {
-        check_id("user_id", user_id)?;
+        check_text("user_id", user_id)?;
         let account_id = account_id.into();
         account_id.check("account_id")?;
         #[derive(Serialize)]

@@ -33,10 +33,10 @@ use serde::Deserialize;
 
 use crate::Call;
 use crate::Client;
-use crate::discovery::check_id;
 use crate::error::Result;
 use crate::products::{Category, decimal_or_zero};
 use crate::transactions::{Party, Transaction, TransactionRequest};
+use crate::validate::{check_id, check_text};
 
 /// The bill's own details (the look-up's `payment` block), in the local
 /// currency. `name` is the account holder's: it is hidden from `Debug`.
@@ -210,23 +210,6 @@ impl BillPayment {
     }
 }
 
-fn check_account_number(account_number: &str) -> Result<&str> {
-    let account_number = account_number.trim();
-    if account_number.is_empty() {
-        return Err(
-            partner_sdk_core::Error::invalid_input("account_number", "must not be empty").into(),
-        );
-    }
-    if account_number.chars().any(char::is_control) {
-        return Err(partner_sdk_core::Error::invalid_input(
-            "account_number",
-            "must not contain control characters",
-        )
-        .into());
-    }
-    Ok(account_number)
-}
-
 impl Client {
     /// `GET /product/variable_value_payments/{product_id}?account_number=..`:
     /// what `account_number` owes on a variable value payment product.
@@ -236,7 +219,7 @@ impl Client {
     /// carries the account holder's name, so a decode error keeps no body.
     pub async fn get_bill(&self, product_id: i64, account_number: &str) -> Result<Bill> {
         check_id("product_id", product_id)?;
-        let account_number = check_account_number(account_number)?;
+        let account_number = check_text("account_number", account_number)?;
         let req = Request::get("get_bill", "/product/variable_value_payments/{product_id}")
             .param(product_id)
             .query_pair("account_number", account_number)
@@ -340,15 +323,5 @@ mod tests {
             serde_json::to_value(simulated.request()).unwrap()["simulation"],
             "1"
         );
-    }
-
-    #[test]
-    fn account_numbers_are_trimmed_and_checked() {
-        assert_eq!(check_account_number(" 531 ").unwrap(), "531");
-        for bad in ["", "  ", "53\n1"] {
-            let e = check_account_number(bad).unwrap_err();
-            assert!(e.is_invalid_input(), "{bad:?}");
-            assert!(e.to_string().contains("account_number"), "{e}");
-        }
     }
 }

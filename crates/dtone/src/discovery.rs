@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Client;
 use crate::error::Result;
+use crate::validate::{check_id, check_opt_id};
 
 /// Answer of `GET /ping`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
@@ -149,17 +150,6 @@ struct Operators {
         deserialize_with = "partner_sdk_core::decode::null_as_default"
     )]
     operators: Vec<Operator>,
-}
-
-pub(crate) fn check_id(field: &'static str, id: i64) -> Result<()> {
-    if id <= 0 {
-        return Err(partner_sdk_core::Error::invalid_input(field, "must be a positive id").into());
-    }
-    Ok(())
-}
-
-pub(crate) fn check_opt_id(field: &'static str, id: Option<i64>) -> Result<()> {
-    id.map_or(Ok(()), |id| check_id(field, id))
 }
 
 impl Client {

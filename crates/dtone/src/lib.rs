@@ -42,6 +42,7 @@ pub mod discovery;
 pub mod error;
 pub mod products;
 pub mod transactions;
+mod validate;
 
 pub use bills::{Bill, BillDetails, BillPayment};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, hmac_signature};

@@ -9,8 +9,8 @@ use partner_sdk_core::{Decimal, Request};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::Client;
-use crate::discovery::{check_id, check_opt_id};
 use crate::error::{ErrorCode, Result};
+use crate::validate::{check_id, check_opt_id};
 
 pub(crate) fn decimal_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
     partner_sdk_core::decode::opt_decimal(d).map(Option::unwrap_or_default)

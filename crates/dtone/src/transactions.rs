@@ -26,6 +26,7 @@ use crate::Call;
 use crate::Client;
 use crate::error::{Error, ErrorCode, ExternalIdConflictError, Result};
 use crate::products::Category;
+use crate::validate::check_text;
 
 /// A person on either side of a transaction (all fields optional).
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -302,7 +303,7 @@ impl TransactionRequest {
         if self.product_id <= 0 {
             return bad("product_id", "must be a positive id");
         }
-        check_external_id(&self.external_id)?;
+        check_text("external_id", &self.external_id)?;
         match (category.is_fixed(), self.local_value) {
             (true, Some(_)) => {
                 return bad("local_value", "fixed value products take no local_value");
@@ -317,22 +318,6 @@ impl TransactionRequest {
         }
         Ok(())
     }
-}
-
-fn check_external_id(external_id: &str) -> Result<()> {
-    if external_id.trim().is_empty() {
-        return Err(
-            partner_sdk_core::Error::invalid_input("external_id", "must not be empty").into(),
-        );
-    }
-    if external_id.chars().any(char::is_control) {
-        return Err(partner_sdk_core::Error::invalid_input(
-            "external_id",
-            "must not contain control characters",
-        )
-        .into());
-    }
-    Ok(())
 }
 
 /// Voucher data of a voucher transaction. The PINs are hidden from `Debug`.
@@ -811,9 +796,12 @@ impl Client {
     /// A client without a journal has nothing to recover: the report is
     /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
     pub fn recover_older_than(&self, grace: Duration) -> Call<'_, RecoveryReport> {
-        partner_sdk_core::provider::recover(self.transport.journal(), "dtone", grace, move |intent| {
-            self.resolve_intent(intent)
-        })
+        partner_sdk_core::provider::recover(
+            self.transport.journal(),
+            "dtone",
+            grace,
+            move |intent| self.resolve_intent(intent),
+        )
     }
 
     /// What DT One says of one journalled create.
@@ -849,7 +837,7 @@ impl Client {
         category: Category,
         external_id: &str,
     ) -> Result<Transaction> {
-        check_external_id(external_id)?;
+        check_text("external_id", external_id)?;
         let req = Request::get(
             "get_transaction_by_external_id",
             "/transactions/{type}/ext-{external_id}",
