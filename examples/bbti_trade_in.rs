@@ -5,7 +5,7 @@
 //!
 //! To run against a real BBTI environment, set all of:
 //! - `BBTI_API_URL`       API server base URL (`${API_SERVER}`)
-//! - `BBTI_AUTH_URL`      auth server base URL (`${AUTH_SERVER}`)
+//! - `BBTI_TOKEN_URL`     OAuth2 token endpoint (`${AUTH_SERVER}/auth/v1/token`)
 //! - `BBTI_CLIENT_ID`     OAuth2 client id
 //! - `BBTI_CLIENT_SECRET` OAuth2 client secret
 //! - `BBTI_PROGRAM_ID`    your program id

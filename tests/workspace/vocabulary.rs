@@ -170,7 +170,7 @@ fn credential_field(err: Option<&sdk_core::Error>) -> String {
 fn an_empty_secret_is_invalid_input_naming_the_setting_in_all_four() {
     let err = bbti::Client::builder()
         .base_url("http://127.0.0.1:1")
-        .auth_url("http://127.0.0.1:2")
+        .token_url("http://127.0.0.1:2/auth/v1/token")
         .credentials("id", "")
         .build()
         .unwrap_err();
@@ -209,7 +209,7 @@ fn an_empty_secret_is_invalid_input_naming_the_setting_in_all_four() {
 fn base_url_is_the_url_the_builder_was_given_in_all_four() {
     let bbti = bbti::Client::builder()
         .base_url("http://127.0.0.1:1/bbti")
-        .auth_url("http://127.0.0.1:2")
+        .token_url("http://127.0.0.1:2/auth/v1/token")
         .credentials("id", "secret")
         .build()
         .unwrap();

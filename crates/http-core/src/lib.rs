@@ -52,7 +52,7 @@ pub use error::{ApiError, DecodeError, Error, ErrorBody, PaginationStop, Provide
 pub use hooks::{CallEnd, CallInfo, Hooks};
 pub use metadata::{CallMetadata, ResponseInfo, capture};
 pub use options::CallOptions;
-pub use paginate::{Page, paginate, paginate_with};
+pub use paginate::{ItemStream, Page, paginate, paginate_with};
 pub use provider::{Credentials, WithOptions};
 pub use retry::RetryPolicy;
 pub use secret::{ExposeSecret, SecretString};

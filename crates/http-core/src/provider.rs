@@ -19,8 +19,8 @@ use crate::secret::REDACTED;
 use crate::secret::{ExposeSecret, SecretString};
 use crate::transport::Transport;
 
-/// The future a provider client's journalled creates (the creates its
-/// journal covers) and its recovery return: the call, boxed.
+/// The future a provider client's creates (every method whose request is
+/// sent at most once) and its recovery return: the call, boxed.
 ///
 /// An `async fn`'s body is compiled in every crate that awaits it, once per
 /// codegen unit that polls it: rustc hands a coroutine's code to its callers
@@ -31,10 +31,8 @@ use crate::transport::Transport;
 /// Behind `dyn Future` it is compiled once, in the provider's crate, with
 /// all it instantiates; the application compiles a call through a vtable:
 /// a one-provider application builds in fewer CPU-seconds into a smaller
-/// binary (BENCHMARKS.md, "Build cost"), at one allocation per call. Reads
-/// and the other creates, whose body is one `send`, stay `async fn`: boxed,
-/// each one's decode would be compiled in the provider's crate whether an
-/// application calls it or not.
+/// binary (BENCHMARKS.md, "Build cost"), at one allocation per call. Reads,
+/// updates, deletes and idempotent POSTs stay `async fn`.
 ///
 /// `Send` and `Unpin`; like an `async fn`'s, nothing runs (nothing is
 /// validated or sent) until it is first polled.
@@ -505,13 +503,13 @@ macro_rules! error_code {
 
 /// The re-exports every provider lib has, so that its users reach the core
 /// through it: `core` (this crate), `ApiError`, `CallInfo`, `Decimal`,
-/// `Hooks` and `RetryPolicy`.
+/// `Hooks`, `Page` and `RetryPolicy`.
 #[macro_export]
 macro_rules! provider_reexports {
     () => {
         /// The core this crate is built on: errors, retry policy, hooks, decoding.
         pub use $crate as core;
-        pub use $crate::{ApiError, CallInfo, Decimal, Hooks, RetryPolicy};
+        pub use $crate::{ApiError, CallInfo, Decimal, Hooks, Page, RetryPolicy};
     };
 }
 
