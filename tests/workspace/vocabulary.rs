@@ -53,6 +53,8 @@ macro_rules! shared_vocabulary {
         let _: fn(&$p::ErrorCode) -> bool = $p::ErrorCode::is_other;
         let _: fn(&sdk_core::ApiError) -> Option<$p::ApiErrorBody> = $p::ApiErrorBody::from_api;
         let _: fn(sdk_core::Error) -> $p::Error = $p::Error::from;
+        // Clone, as the core's error is.
+        let _: fn(&$p::Error) -> $p::Error = Clone::clone;
         // Re-exports: the same types as the core's.
         let _: fn($p::core::Error) -> sdk_core::Error = |e| e;
         let _: fn($p::RetryPolicy) -> sdk_core::RetryPolicy = |r| r;

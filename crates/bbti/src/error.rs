@@ -23,7 +23,7 @@ pub type Call<'a, T, E = Error> = partner_sdk_core::provider::Call<'a, T, E>;
 pub type ItemStream<T, E = Error> = partner_sdk_core::ItemStream<T, E>;
 
 /// Everything a BBTI call can fail with.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Transport, API, decoding, input, auth or unknown-outcome error.

@@ -92,7 +92,7 @@ impl PriceRow {
 }
 
 /// Why a price list could not be read.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum PriceListError {
     /// A field of a row is missing or malformed.

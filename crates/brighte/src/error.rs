@@ -28,7 +28,7 @@ partner_sdk_core::error_code! {
 }
 
 /// Everything a Brighte call can fail with.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Transport, API, decoding, input, auth, signature or configuration error.

@@ -19,7 +19,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub type ItemStream<T, E = Error> = partner_sdk_core::ItemStream<T, E>;
 
 /// Everything that can go wrong in a trade-in promotion call.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Transport, API, decoding, input or authentication failure.
