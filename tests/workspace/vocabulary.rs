@@ -1,7 +1,9 @@
 //! The vocabulary the four provider crates share (ARCHITECTURE.md,
 //! "Vocabulary"), side by side: each shared name is named or called on each
 //! client, builder and error type, with its signature, so that renaming one
-//! in any crate fails this build.
+//! in any crate fails this build; and every public client method, called
+//! against the sandbox, sends under its own name and follows the listing,
+//! record, stream and create rules.
 
 use std::future::Future;
 use std::sync::Arc;
