@@ -174,12 +174,12 @@ pub(crate) async fn overhead(report: &mut Report) {
         }
     };
     let typed = || async {
-        let p = sdk.products_by_operator(1959).await.expect("sdk call");
+        let p = sdk.list_products_by_operator(1959).await.expect("sdk call");
         assert_eq!(p.len(), 2);
     };
     let typed_again = || async {
         let p = sdk_again
-            .products_by_operator(1959)
+            .list_products_by_operator(1959)
             .await
             .expect("sdk call");
         assert_eq!(p.len(), 2);

@@ -10,7 +10,9 @@ use partner_sdk_journal::JournalStore;
 
 use crate::error::{BbtiErrorBody, Error, Result};
 
-/// Path of the OAuth2 token endpoint under the auth base URL.
+/// Path of BBTI's OAuth2 token endpoint on its auth server
+/// (`${AUTH_SERVER}/auth/v1/token`): the path of the URL
+/// [`ClientBuilder::token_url`] takes.
 pub const TOKEN_PATH: &str = "/auth/v1/token";
 
 /// Token lifetime assumed when the token response has no `expires_in`
@@ -34,7 +36,7 @@ pub struct Client {
 }
 
 impl Client {
-    /// A builder; `base_url`, `auth_url` and `credentials` are required.
+    /// A builder; `base_url`, `token_url` and `credentials` are required.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -74,11 +76,11 @@ partner_sdk_core::provider_client! {
 ///
 /// [`credentials`](Self::credentials) takes the OAuth2 client id and secret
 /// Belong issues; they are sent as HTTP Basic credentials to the token
-/// endpoint under [`auth_url`](Self::auth_url), never to the API server.
+/// endpoint [`token_url`](Self::token_url), never to the API server.
 #[derive(Default)]
 pub struct ClientBuilder {
     base_url: Option<String>,
-    auth_url: Option<String>,
+    token_url: Option<String>,
     credentials: Credentials,
     token_lifetime: Option<Duration>,
     settings: HttpSettings,
@@ -96,9 +98,9 @@ impl fmt::Debug for ClientBuilder {
                     .map(partner_sdk_core::secret::without_userinfo),
             )
             .field(
-                "auth_url",
+                "token_url",
                 &self
-                    .auth_url
+                    .token_url
                     .as_deref()
                     .map(partner_sdk_core::secret::without_userinfo),
             )
@@ -111,16 +113,16 @@ impl fmt::Debug for ClientBuilder {
 
 impl ClientBuilder {
     /// API server base URL (the documentation's `${API_SERVER}`), e.g.
-    /// `https://api.example.jp`; `/v1/...` paths go under it.
+    /// `https://api.example.jp`; `/v1/...` paths go under it. Required.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
-    /// Auth server base URL (`${AUTH_SERVER}`); the token is requested at
-    /// [`TOKEN_PATH`] under it.
-    pub fn auth_url(mut self, url: impl Into<String>) -> Self {
-        self.auth_url = Some(url.into());
+    /// The OAuth2 token endpoint, a full URL: BBTI's is [`TOKEN_PATH`] on
+    /// its auth server, `${AUTH_SERVER}/auth/v1/token`. Required.
+    pub fn token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = Some(url.into());
         self
     }
 
@@ -161,18 +163,13 @@ impl ClientBuilder {
         let base_url = self
             .base_url
             .ok_or_else(|| config("bbti: base_url is required"))?;
-        let auth_raw = self
-            .auth_url
-            .ok_or_else(|| config("bbti: auth_url is required"))?;
+        let token_url = self
+            .token_url
+            .ok_or_else(|| config("bbti: token_url is required"))?;
         let (client_id, client_secret) = self.credentials.required()?;
-        let mut token_url = parse_base_url(&auth_raw)?;
+        let token_url = parse_base_url(&token_url)?;
         self.settings
-            .check_credentials_url("bbti", "auth_url", &token_url)?;
-        token_url
-            .path_segments_mut()
-            .map_err(|_| config("bbti: auth_url cannot carry a path"))?
-            .pop_if_empty()
-            .extend(TOKEN_PATH.split('/').filter(|s| !s.is_empty()));
+            .check_credentials_url("bbti", "token_url", &token_url)?;
         let mut auth =
             ClientCredentials::new("bbti", token_url, client_id.expose_secret(), client_secret);
         if let Some(lifetime) = self.token_lifetime {

@@ -156,7 +156,7 @@ impl Client {
     pub fn register_kyc<'a>(&'a self, request: &'a KycRequest) -> Call<'a, KycResponse> {
         boxed(async move {
             request.validate()?;
-            let req = Request::post("issue_ekyc_url", "/v1/kyc")
+            let req = Request::post("register_kyc", "/v1/kyc")
                 .json(request)
                 .reconcile_with("transactionId", request.transaction_id.clone())
                 // The answer may repeat the customer's details: no error keeps it.

@@ -248,7 +248,7 @@ impl Client {
             let (request, id) = keyed(request, request.submission_id.as_ref(), |r| {
                 &mut r.submission_id
             });
-            let req = Request::post("price_product", "/v1/pricing/products")
+            let req = Request::post("price_products", "/v1/pricing/products")
                 .json(&*request)
                 .reconcile_with("submissionId", id);
             Ok(self
@@ -269,7 +269,7 @@ impl Client {
             let (request, id) = keyed(request, request.submission_id.as_ref(), |r| {
                 &mut r.submission_id
             });
-            let req = Request::post("price_by_app_code", "/v1/pricing/codes")
+            let req = Request::post("price_codes", "/v1/pricing/codes")
                 .json(&*request)
                 .reconcile_with("submissionId", id);
             Ok(self

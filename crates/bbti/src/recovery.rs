@@ -42,7 +42,7 @@ impl Client {
     /// [`DEFAULT_RECOVERY_GRACE`] (2 minutes): see
     /// [`recover_older_than`](Self::recover_older_than).
     pub fn recover(&self) -> Call<'_, RecoveryReport> {
-        self.recover_older_than(DEFAULT_RECOVERY_GRACE)
+        self.recover_as("recover", DEFAULT_RECOVERY_GRACE)
     }
 
     /// Resolves every create journalled pending for at least `grace` (so a
@@ -62,20 +62,26 @@ impl Client {
     /// A client without a journal has nothing to recover: the report is
     /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
     pub fn recover_older_than(&self, grace: Duration) -> Call<'_, RecoveryReport> {
+        self.recover_as("recover_older_than", grace)
+    }
+
+    /// Recovery whose look-ups are sent as `operation`, the public method's
+    /// name.
+    fn recover_as(&self, operation: &'static str, grace: Duration) -> Call<'_, RecoveryReport> {
         partner_sdk_core::provider::recover(
             self.transport.journal(),
             "bbti",
             grace,
-            move |intent| self.resolve_intent(intent),
+            move |intent| self.resolve_intent(operation, intent),
         )
     }
 
-    /// What BBTI says of one journalled create.
-    async fn resolve_intent(&self, intent: Intent) -> Resolved {
+    /// What BBTI says of one journalled create, asked as `operation`.
+    async fn resolve_intent(&self, operation: &'static str, intent: Intent) -> Resolved {
         if intent.key.operation() != "register_delivery" {
             return Resolved::NeedsReconciliation;
         }
-        match self.get_transaction(intent.key.value()).await {
+        match self.fetch_transaction(operation, intent.key.value()).await {
             Ok(tx) if tx.delivery_detail.is_some() => Resolved::Done {
                 provider_id: Some(tx.transaction_id),
             },

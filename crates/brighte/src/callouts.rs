@@ -1,12 +1,13 @@
 //! Callout requests: ask Brighte to call a prospective customer.
 
 use partner_sdk_core::Request;
+use partner_sdk_core::provider::boxed;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
 use crate::common::{AccountId, wire};
-use crate::error::{Error, Result};
+use crate::error::{Call, Error, Result};
 use crate::validate::{check_email, check_money, check_term, check_text};
 
 partner_sdk_core::open_enum! {
@@ -152,11 +153,15 @@ impl Client {
     /// Brighte offers no look-up of callout requests and takes no caller
     /// key: after an unknown outcome, check in the vendor portal before
     /// creating again.
-    pub async fn create_callout_request(&self, request: &CalloutRequest) -> Result<Callout> {
-        request.validate()?;
-        let e: CalloutEnvelope = self
-            .vendor_send(Request::post("create_callout_request", "/callout-requests").json(request))
-            .await?;
-        Ok(e.callout)
+    pub fn create_callout_request<'a>(&'a self, request: &'a CalloutRequest) -> Call<'a, Callout> {
+        boxed(async move {
+            request.validate()?;
+            let e: CalloutEnvelope = self
+                .vendor_send(
+                    Request::post("create_callout_request", "/callout-requests").json(request),
+                )
+                .await?;
+            Ok(e.callout)
+        })
     }
 }

@@ -17,8 +17,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{BrighteErrorBody, Error, Result};
 use crate::vendor_prefix::{self, Choice, Routes};
 
-/// Production host of the vendor portal and its APIs.
-pub const DEFAULT_BASE_URL: &str = "https://portal.brighte.com.au";
+/// Brighte's production host, of the vendor portal and its APIs: the URL
+/// to give [`ClientBuilder::base_url`] outside tests.
+pub const PRODUCTION_URL: &str = "https://portal.brighte.com.au";
 /// Default path prefix of the vendor REST API: the documentation's
 /// endpoint tables' form, the one Brighte's production firewall rules name
 /// (`/rest/v1/vendor/session`).
@@ -45,16 +46,17 @@ const LOGIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// [`credentials`](Self::credentials) takes the Brighte API id and API
 /// secret that open a vendor session (`POST session`); the session key and
 /// token it returns authenticate every vendor call. Without credentials the
-/// client calls only the public API.
+/// client calls only the public API. [`base_url`](Self::base_url) is
+/// required ([`PRODUCTION_URL`] for Brighte's production host).
 ///
-/// Defaults: base URL [`DEFAULT_BASE_URL`], vendor prefix
+/// Defaults: vendor prefix
 /// [`DEFAULT_VENDOR_PREFIX`] (falling back to [`SAMPLES_VENDOR_PREFIX`]
 /// when the login finds no route there), public prefix [`DEFAULT_PUBLIC_PREFIX`],
 /// connect timeout 10 s, per-attempt timeout 30 s, 3 attempts with
 /// full-jitter backoff (0.5 s base, 20 s cap) for GET/PUT/DELETE only, login
 /// bounded at 10 s.
 pub struct ClientBuilder {
-    base_url: String,
+    base_url: Option<String>,
     vendor_prefix: Option<String>,
     public_prefix: String,
     credentials: Credentials,
@@ -68,7 +70,10 @@ impl fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field(
                 "base_url",
-                &partner_sdk_core::secret::without_userinfo(&self.base_url),
+                &self
+                    .base_url
+                    .as_deref()
+                    .map(partner_sdk_core::secret::without_userinfo),
             )
             .field("vendor_prefix", &self.vendor_prefix)
             .field("public_prefix", &self.public_prefix)
@@ -83,7 +88,7 @@ impl fmt::Debug for ClientBuilder {
 impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
-            base_url: DEFAULT_BASE_URL.to_owned(),
+            base_url: None,
             vendor_prefix: None,
             public_prefix: DEFAULT_PUBLIC_PREFIX.to_owned(),
             credentials: Credentials::default(),
@@ -95,10 +100,10 @@ impl Default for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Scheme and host (and any path before the API prefixes), e.g.
-    /// `https://portal.brighte.com.au` or a sandbox host.
+    /// Scheme and host (and any path before the API prefixes):
+    /// [`PRODUCTION_URL`] or a sandbox host. Required.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
+        self.base_url = Some(url.into());
         self
     }
 
@@ -154,7 +159,7 @@ impl ClientBuilder {
         self
     }
 
-    fn join(&self, prefix: &str, field: &'static str) -> Result<String> {
+    fn join(base: &partner_sdk_core::Url, prefix: &str, field: &'static str) -> Result<String> {
         let prefix = prefix.trim();
         if !prefix.is_empty() && !prefix.starts_with('/') {
             return Err(Error::invalid(field, "must start with '/'"));
@@ -162,7 +167,6 @@ impl ClientBuilder {
         if prefix.contains(['?', '#']) {
             return Err(Error::invalid(field, "must be a plain path"));
         }
-        let base = partner_sdk_core::transport::parse_base_url(&self.base_url)?;
         let mut url = base.clone();
         let path = format!(
             "{}{}",
@@ -189,15 +193,20 @@ impl ClientBuilder {
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
-        let base_url = partner_sdk_core::transport::parse_base_url(&self.base_url)?;
+        let base_url = self
+            .base_url
+            .as_deref()
+            .ok_or_else(|| partner_sdk_core::Error::config("brighte: base_url is required"))?;
+        let base_url = partner_sdk_core::transport::parse_base_url(base_url)?;
+        let join = |prefix: &str, field| Self::join(&base_url, prefix, field);
         let (vendor_base, fallback_base) = match &self.vendor_prefix {
-            Some(prefix) => (self.join(prefix, "vendor_path_prefix")?, None),
+            Some(prefix) => (join(prefix, "vendor_path_prefix")?, None),
             None => (
-                self.join(DEFAULT_VENDOR_PREFIX, "vendor_path_prefix")?,
-                Some(self.join(SAMPLES_VENDOR_PREFIX, "vendor_path_prefix")?),
+                join(DEFAULT_VENDOR_PREFIX, "vendor_path_prefix")?,
+                Some(join(SAMPLES_VENDOR_PREFIX, "vendor_path_prefix")?),
             ),
         };
-        let public_base = self.join(&self.public_prefix, "public_path_prefix")?;
+        let public_base = join(&self.public_prefix, "public_path_prefix")?;
         // Built without redirects: a 3xx never carries the login or the
         // session headers to another host.
         let http = self.settings.http_client_or_default(&base_url)?;
@@ -408,7 +417,7 @@ pub struct Client {
 }
 
 impl Client {
-    /// A builder with the defaults.
+    /// A builder with the defaults; `base_url` is required.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -521,7 +530,7 @@ impl Client {
         let Some(headers) = vendor.auth.logout() else {
             return Ok(false);
         };
-        let mut request = delete("delete_session", "/session");
+        let mut request = delete("logout", "/session");
         for (name, value) in &headers {
             let name: HeaderName = name.clone();
             let value: HeaderValue = value.clone();
@@ -547,7 +556,7 @@ partner_sdk_core::provider_client! {
     /// use partner_sdk_core::CallOptions;
     ///
     /// let traced = CallOptions::new().with_header("x-correlation-id", "job-17")?;
-    /// let accounts = brighte.with_options(traced).accounts().await?;
+    /// let accounts = brighte.with_options(traced).list_accounts().await?;
     /// # let _ = accounts;
     /// # Ok(()) }
     /// ```

@@ -66,7 +66,7 @@ struct CategoriesEnvelope {
 
 impl Client {
     /// A legal document (`GET content/{contentType}`).
-    pub async fn content(&self, content_type: &ContentType) -> Result<Content> {
+    pub async fn get_content(&self, content_type: &ContentType) -> Result<Content> {
         check_text("content_type", content_type.as_str())?;
         let e: ContentEnvelope = self
             .vendor_send(
@@ -78,7 +78,7 @@ impl Client {
     }
 
     /// Every product category (`GET product-categories`).
-    pub async fn product_categories(&self) -> Result<Vec<ProductCategory>> {
+    pub async fn list_product_categories(&self) -> Result<Vec<ProductCategory>> {
         let e: CategoriesEnvelope = self
             .vendor_send(crate::client::get(
                 "list_product_categories",

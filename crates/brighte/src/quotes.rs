@@ -1,13 +1,13 @@
 //! Quotes: list (paginated stream), get, create, resend, delete.
 
-use futures_util::stream::BoxStream;
-use partner_sdk_core::Request;
+use partner_sdk_core::provider::boxed;
+use partner_sdk_core::{Page, Request};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
-use crate::common::{AccountId, ListPage, ListQuery, list_stream, wire};
-use crate::error::{Error, Result};
+use crate::common::{AccountId, ListQuery, list_stream, wire};
+use crate::error::{Call, Error, ItemStream, Result};
 use crate::validate::{check_email, check_money, check_term, check_text};
 
 partner_sdk_core::open_enum! {
@@ -137,29 +137,46 @@ struct QuoteEnvelope {
     quote: Quote,
 }
 
-/// Decodes a list answer of quotes.
-pub fn decode_quotes_page(body: &[u8]) -> std::result::Result<ListPage<Quote>, serde_json::Error> {
+/// Decodes a list answer of quotes, the answer for page `page_number`
+/// (see [`decode_applications_page`](crate::applications::decode_applications_page)).
+pub fn decode_quotes_page(
+    body: &[u8],
+    page_number: u32,
+) -> std::result::Result<Page<Quote, u32>, serde_json::Error> {
     let e: QuotesEnvelope = serde_json::from_slice(body)?;
-    Ok(ListPage::new(e.quotes, e.has_more_records))
+    Ok(Page::numbered(e.quotes, page_number, e.has_more_records))
 }
 
 impl Client {
     /// One page of quotes of an account (`GET quotes`; `account_id` required;
     /// the page is [`ListQuery::page`], default 1).
-    pub async fn list_quotes(&self, query: &ListQuery) -> Result<ListPage<Quote>> {
-        query.validate(true)?;
-        let e: QuotesEnvelope = self
-            .vendor_send(crate::client::get("list_quotes", "/quotes").query(&query.pairs()))
-            .await?;
-        Ok(ListPage::new(e.quotes, e.has_more_records))
+    pub async fn list_quotes(&self, query: &ListQuery) -> Result<Page<Quote, u32>> {
+        self.quotes_page("list_quotes", query).await
     }
 
     /// Every quote matching `query`, fetched page by page as polled.
     /// A missing `account_id` is the stream's first (and only) item, an error.
-    pub fn quotes(&self, query: &ListQuery) -> BoxStream<'static, Result<Quote>> {
+    pub fn quotes(&self, query: &ListQuery) -> ItemStream<Quote> {
         list_stream(self, query, |client, query| async move {
-            client.list_quotes(&query).await
+            client.quotes_page("quotes", &query).await
         })
+    }
+
+    /// One page of quotes, sent as `operation`.
+    async fn quotes_page(
+        &self,
+        operation: &'static str,
+        query: &ListQuery,
+    ) -> Result<Page<Quote, u32>> {
+        query.validate(true)?;
+        let e: QuotesEnvelope = self
+            .vendor_send(crate::client::get(operation, "/quotes").query(&query.pairs()))
+            .await?;
+        Ok(Page::numbered(
+            e.quotes,
+            query.page_number(),
+            e.has_more_records,
+        ))
     }
 
     /// One quote (`GET quotes/{id}`).
@@ -174,24 +191,29 @@ impl Client {
     /// Creates a quote (`POST quote`). Never retried. After an unknown
     /// outcome (no key: Brighte takes none), list the account's quotes
     /// (`quotes`) for one to this customer before creating again.
-    pub async fn create_quote(&self, quote: &NewQuote) -> Result<Quote> {
-        quote.validate()?;
-        let e: QuoteEnvelope = self
-            .vendor_send(Request::post("create_quote", "/quote").json(quote))
-            .await?;
-        Ok(e.quote)
+    pub fn create_quote<'a>(&'a self, quote: &'a NewQuote) -> Call<'a, Quote> {
+        boxed(async move {
+            quote.validate()?;
+            let e: QuoteEnvelope = self
+                .vendor_send(Request::post("create_quote", "/quote").json(quote))
+                .await?;
+            Ok(e.quote)
+        })
     }
 
     /// Sends a quote again (`POST quote/{id}/resend`; the endpoint table
-    /// says GET, the sample POST). Never retried.
-    pub async fn resend_quote(&self, quote_id: &str) -> Result<Quote> {
-        check_text("quote_id", quote_id)?;
-        let e: QuoteEnvelope = self
-            .vendor_send(
-                crate::client::post_empty("resend_quote", "/quote/{id}/resend").param(quote_id),
-            )
-            .await?;
-        Ok(e.quote)
+    /// says GET, the sample POST). Never retried: sent twice, the quote is
+    /// sent to the customer twice.
+    pub fn resend_quote<'a>(&'a self, quote_id: &'a str) -> Call<'a, Quote> {
+        boxed(async move {
+            check_text("quote_id", quote_id)?;
+            let e: QuoteEnvelope = self
+                .vendor_send(
+                    crate::client::post_empty("resend_quote", "/quote/{id}/resend").param(quote_id),
+                )
+                .await?;
+            Ok(e.quote)
+        })
     }
 
     /// Cancels a quote (`DELETE quote/{id}`) and returns it. `None` when an

@@ -21,7 +21,7 @@ impl Client {
     /// [`DEFAULT_RECOVERY_GRACE`] (2 minutes): see
     /// [`recover_older_than`](Self::recover_older_than).
     pub fn recover(&self) -> Call<'_, RecoveryReport> {
-        self.recover_older_than(DEFAULT_RECOVERY_GRACE)
+        self.recover_as("recover", DEFAULT_RECOVERY_GRACE)
     }
 
     /// Resolves every payment request journalled pending for at least
@@ -39,17 +39,24 @@ impl Client {
     /// nothing to recover: the report is empty. A journal that fails is
     /// [`partner_sdk_core::Error::Journal`].
     pub fn recover_older_than(&self, grace: Duration) -> Call<'_, RecoveryReport> {
+        self.recover_as("recover_older_than", grace)
+    }
+
+    /// Recovery whose look-ups are sent as `operation`, the public method's
+    /// name.
+    fn recover_as(&self, operation: &'static str, grace: Duration) -> Call<'_, RecoveryReport> {
         partner_sdk_core::provider::recover(self.journal(), "brighte", grace, move |intent| {
-            self.resolve_intent(intent)
+            self.resolve_intent(operation, intent)
         })
     }
 
-    /// What Brighte says of one journalled payment request.
-    async fn resolve_intent(&self, intent: Intent) -> Resolved {
+    /// What Brighte says of one journalled payment request, asked as
+    /// `operation`.
+    async fn resolve_intent(&self, operation: &'static str, intent: Intent) -> Resolved {
         if intent.key.operation() != "request_application_payment" {
             return Resolved::NeedsReconciliation;
         }
-        match self.get_application(intent.key.value()).await {
+        match self.fetch_application(operation, intent.key.value()).await {
             Ok(application) if application.status == Some(ApplicationStatus::Paid) => {
                 Resolved::Done {
                     provider_id: Some(application.id),

@@ -243,7 +243,11 @@ impl Client {
     /// (sent once; an unknown outcome is resolved by `external_id` with
     /// [`Client::resolve_outcome`] and [`Category::VariableValuePayments`]).
     pub fn pay_bill<'a>(&'a self, payment: &'a BillPayment) -> Call<'a, Transaction> {
-        self.create_transaction(Category::VariableValuePayments, &payment.request)
+        self.create(
+            "pay_bill",
+            Category::VariableValuePayments,
+            &payment.request,
+        )
     }
 }
 

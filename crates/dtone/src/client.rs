@@ -9,8 +9,9 @@ use partner_sdk_journal::JournalStore;
 
 use crate::error::{DtoneErrorBody, Result};
 
-/// DT One's production base URL (Goods & Services API v1.1).
-pub const DEFAULT_BASE_URL: &str = "https://gs-api.dtone.com/v1.1";
+/// DT One's production base URL (Goods & Services API v1.1): the URL to
+/// give [`ClientBuilder::base_url`] outside tests.
+pub const PRODUCTION_URL: &str = "https://gs-api.dtone.com/v1.1";
 
 /// Header carrying the API key.
 pub const HEADER_API_KEY: &str = "x-transferto-apikey";
@@ -47,8 +48,9 @@ pub struct Client {
 }
 
 impl Client {
-    /// A builder with the defaults (base URL [`DEFAULT_BASE_URL`], connect
-    /// timeout 10 s, per-attempt timeout 30 s, 3 attempts for idempotent calls).
+    /// A builder with the defaults (connect timeout 10 s, per-attempt
+    /// timeout 30 s, 3 attempts for idempotent calls); `base_url` and
+    /// `credentials` are required.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -120,8 +122,9 @@ impl fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Base URL including the version prefix (default [`DEFAULT_BASE_URL`];
-    /// the older host was `https://api.transferto.com/v1.1`).
+    /// Base URL including the version prefix: [`PRODUCTION_URL`] or a
+    /// sandbox's (the older host was `https://api.transferto.com/v1.1`).
+    /// Required.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
@@ -150,8 +153,10 @@ impl ClientBuilder {
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
+        let base_url = self
+            .base_url
+            .ok_or_else(|| partner_sdk_core::Error::config("dtone: base_url is required"))?;
         let (key, secret) = self.credentials.required()?;
-        let base_url = self.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
         let auth = HmacNonceAuth::new(key, secret, hmac_headers());
         let builder = Transport::builder("dtone")
             .base_url(base_url)

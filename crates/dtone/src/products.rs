@@ -161,7 +161,7 @@ pub struct FixedProduct {
 }
 
 /// A variable value product: no price of its own (the amount is chosen per
-/// transaction, see [`Client::suggested_values`]).
+/// transaction, see [`Client::list_suggested_values`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[non_exhaustive]
 pub struct VariableProduct {
@@ -361,12 +361,12 @@ impl ProductFilter {
         self.operator_id = Some(id);
         self
     }
-    /// Only this service's products (for [`Client::products_by_country`]).
+    /// Only this service's products (for [`Client::list_products_by_country`]).
     pub fn service_id(mut self, id: i64) -> Self {
         self.service_id = Some(id);
         self
     }
-    /// Only this country's products (for [`Client::products_by_service`]).
+    /// Only this country's products (for [`Client::list_products_by_service`]).
     pub fn country_id(mut self, id: i64) -> Self {
         self.country_id = Some(id);
         self
@@ -503,12 +503,15 @@ impl Client {
     }
 
     /// `GET /operators/{operator_id}/products`: the products of an operator.
-    pub async fn products_by_operator(&self, operator_id: i64) -> Result<Products> {
+    pub async fn list_products_by_operator(&self, operator_id: i64) -> Result<Products> {
         check_id("operator_id", operator_id)?;
         Ok(self
             .products(
-                Request::get("products_by_operator", "/operators/{operator_id}/products")
-                    .param(operator_id),
+                Request::get(
+                    "list_products_by_operator",
+                    "/operators/{operator_id}/products",
+                )
+                .param(operator_id),
             )
             .await?)
     }
@@ -516,7 +519,7 @@ impl Client {
     /// `GET /countries/{country_id}/products[?operator_id=&service_id=]`:
     /// the products of a country, optionally of one operator and/or service.
     /// `filter.country_id` must be unset.
-    pub async fn products_by_country(
+    pub async fn list_products_by_country(
         &self,
         country_id: i64,
         filter: &ProductFilter,
@@ -533,9 +536,12 @@ impl Client {
         check_opt_id("filter.service_id", filter.service_id)?;
         Ok(self
             .products(
-                Request::get("products_by_country", "/countries/{country_id}/products")
-                    .param(country_id)
-                    .query(filter),
+                Request::get(
+                    "list_products_by_country",
+                    "/countries/{country_id}/products",
+                )
+                .param(country_id)
+                .query(filter),
             )
             .await?)
     }
@@ -543,7 +549,7 @@ impl Client {
     /// `GET /services/{service_id}/products[?operator_id=&country_id=]`:
     /// the products of a service, optionally of one operator and/or country.
     /// `filter.service_id` must be unset.
-    pub async fn products_by_service(
+    pub async fn list_products_by_service(
         &self,
         service_id: i64,
         filter: &ProductFilter,
@@ -560,19 +566,22 @@ impl Client {
         check_opt_id("filter.country_id", filter.country_id)?;
         Ok(self
             .products(
-                Request::get("products_by_service", "/services/{service_id}/products")
-                    .param(service_id)
-                    .query(filter),
+                Request::get(
+                    "list_products_by_service",
+                    "/services/{service_id}/products",
+                )
+                .param(service_id)
+                .query(filter),
             )
             .await?)
     }
 
     /// `GET /product/variable_value_recharges/{product_id}/suggested_values`:
     /// suggested amounts of a variable value recharge product.
-    pub async fn suggested_values(&self, product_id: i64) -> Result<Vec<SuggestedValue>> {
+    pub async fn list_suggested_values(&self, product_id: i64) -> Result<Vec<SuggestedValue>> {
         check_id("product_id", product_id)?;
         let req = Request::get(
-            "suggested_values",
+            "list_suggested_values",
             "/product/variable_value_recharges/{product_id}/suggested_values",
         )
         .param(product_id);

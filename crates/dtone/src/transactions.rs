@@ -691,9 +691,22 @@ impl Client {
         category: Category,
         request: &'a TransactionRequest,
     ) -> Call<'a, Transaction> {
+        self.create("create_transaction", category, request)
+    }
+
+    /// [`create_transaction`](Self::create_transaction), sent as
+    /// `operation` (the public method's name); journalled under
+    /// `create_transaction/<category>` whichever method sends it, so that
+    /// one `external_id` is one intent.
+    pub(crate) fn create<'a>(
+        &'a self,
+        operation: &'static str,
+        category: Category,
+        request: &'a TransactionRequest,
+    ) -> Call<'a, Transaction> {
         boxed(async move {
             request.validate(category)?;
-            let req = Request::post("create_transaction", "/transactions/{type}")
+            let req = Request::post(operation, "/transactions/{type}")
                 .param(category.as_str())
                 .json(request)
                 .reconcile_with("external_id", request.external_id.clone())
@@ -709,7 +722,7 @@ impl Client {
                 Err(partner_sdk_core::Error::Journalled(journalled))
                     if !matches!(journalled.state, IntentState::NotDone { .. }) =>
                 {
-                    self.journalled_transaction(category, request, journalled.state)
+                    self.journalled_transaction(operation, category, request, journalled.state)
                         .await
                 }
                 other => Ok(other?),
@@ -720,9 +733,10 @@ impl Client {
     /// A create journalled already (pending or done) for this very request:
     /// its transaction, looked up by `external_id` and settled done; the
     /// [`partner_sdk_core::Error::Journalled`] error again when DT One has
-    /// none yet or the look-up fails.
+    /// none yet or the look-up fails. Sent as `operation`.
     async fn journalled_transaction(
         &self,
+        operation: &'static str,
         category: Category,
         request: &TransactionRequest,
         state: IntentState,
@@ -730,12 +744,15 @@ impl Client {
         let journalled = || {
             Error::from(partner_sdk_core::Error::from(JournalledError {
                 provider: "dtone",
-                operation: "create_transaction",
+                operation,
                 key: request.reconcile_key(),
                 state: state.clone(),
             }))
         };
-        match self.resolve_outcome(category, &request.external_id).await {
+        match self
+            .resolve(operation, category, &request.external_id)
+            .await
+        {
             Ok(Resolution::Found(tx)) if request.differences(&tx).is_empty() => {
                 self.settle_found(category, &tx).await;
                 Ok(*tx)
@@ -780,7 +797,7 @@ impl Client {
     /// [`DEFAULT_RECOVERY_GRACE`] (2 minutes): see
     /// [`recover_older_than`](Self::recover_older_than).
     pub fn recover(&self) -> Call<'_, RecoveryReport> {
-        self.recover_older_than(DEFAULT_RECOVERY_GRACE)
+        self.recover_as("recover", DEFAULT_RECOVERY_GRACE)
     }
 
     /// Resolves every create journalled pending for at least `grace` (a
@@ -796,16 +813,22 @@ impl Client {
     /// A client without a journal has nothing to recover: the report is
     /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
     pub fn recover_older_than(&self, grace: Duration) -> Call<'_, RecoveryReport> {
+        self.recover_as("recover_older_than", grace)
+    }
+
+    /// Recovery whose look-ups are sent as `operation`, the public method's
+    /// name.
+    fn recover_as(&self, operation: &'static str, grace: Duration) -> Call<'_, RecoveryReport> {
         partner_sdk_core::provider::recover(
             self.transport.journal(),
             "dtone",
             grace,
-            move |intent| self.resolve_intent(intent),
+            move |intent| self.resolve_intent(operation, intent),
         )
     }
 
-    /// What DT One says of one journalled create.
-    async fn resolve_intent(&self, intent: Intent) -> Resolved {
+    /// What DT One says of one journalled create, asked as `operation`.
+    async fn resolve_intent(&self, operation: &'static str, intent: Intent) -> Resolved {
         let category = intent
             .key
             .operation()
@@ -814,7 +837,7 @@ impl Client {
         let Some(category) = category else {
             return Resolved::NeedsReconciliation;
         };
-        match self.resolve_outcome(category, intent.key.value()).await {
+        match self.resolve(operation, category, intent.key.value()).await {
             Ok(Resolution::Found(tx)) => Resolved::Done {
                 provider_id: Some(tx.transaction_id),
             },
@@ -837,14 +860,22 @@ impl Client {
         category: Category,
         external_id: &str,
     ) -> Result<Transaction> {
+        self.look_up("get_transaction_by_external_id", category, external_id)
+            .await
+    }
+
+    /// `GET /transactions/{type}/ext-{external_id}`, sent as `operation`.
+    async fn look_up(
+        &self,
+        operation: &'static str,
+        category: Category,
+        external_id: &str,
+    ) -> Result<Transaction> {
         check_text("external_id", external_id)?;
-        let req = Request::get(
-            "get_transaction_by_external_id",
-            "/transactions/{type}/ext-{external_id}",
-        )
-        .param(category.as_str())
-        .param(external_id)
-        .sensitive_answer();
+        let req = Request::get(operation, "/transactions/{type}/ext-{external_id}")
+            .param(category.as_str())
+            .param(external_id)
+            .sensitive_answer();
         Ok(self.transport.send(req).await?)
     }
 
@@ -856,10 +887,18 @@ impl Client {
         category: Category,
         external_id: &str,
     ) -> Result<Resolution> {
-        match self
-            .get_transaction_by_external_id(category, external_id)
-            .await
-        {
+        self.resolve("resolve_outcome", category, external_id).await
+    }
+
+    /// [`resolve_outcome`](Self::resolve_outcome), its look-up sent as
+    /// `operation`.
+    async fn resolve(
+        &self,
+        operation: &'static str,
+        category: Category,
+        external_id: &str,
+    ) -> Result<Resolution> {
+        match self.look_up(operation, category, external_id).await {
             Ok(tx) => Ok(Resolution::Found(Box::new(tx))),
             Err(e) if e.code() == Some(ErrorCode::NotFound) => Ok(Resolution::NotFound),
             Err(e) => Err(e),
@@ -896,11 +935,15 @@ impl Client {
         request: &'a TransactionRequest,
     ) -> Call<'a, Transaction> {
         boxed(async move {
-            let e = match self.create_transaction(category, request).await {
+            let operation = "create_or_resolve";
+            let e = match self.create(operation, category, request).await {
                 Err(e) if needs_resolving(&e) => e,
                 other => return other,
             };
-            match self.resolve_outcome(category, &request.external_id).await {
+            match self
+                .resolve(operation, category, &request.external_id)
+                .await
+            {
                 Ok(Resolution::Found(tx)) => match request.differences(&tx) {
                     mismatched if mismatched.is_empty() => {
                         self.settle_found(category, &tx).await;
@@ -918,8 +961,10 @@ impl Client {
     }
 }
 
-/// How a create is named in the journal: its category is part of it, since
-/// the look-up by `external_id` is made under the category.
+/// How a create is named in the journal, whichever method sends it
+/// (`create_transaction`, `create_or_resolve`, `pay_bill`): its category is
+/// part of it, since the look-up by `external_id` is made under the
+/// category.
 const INTENT_OPERATION_PREFIX: &str = "create_transaction/";
 
 /// The journal's operation for a create in `category`, e.g.

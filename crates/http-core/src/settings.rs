@@ -257,23 +257,23 @@ mod tests {
             let url = Url::parse(ok).unwrap();
             assert!(
                 settings
-                    .check_credentials_url("demo", "auth_url", &url)
+                    .check_credentials_url("demo", "token_url", &url)
                     .is_ok(),
                 "{ok}"
             );
         }
         let url = Url::parse("http://auth.example/token").unwrap();
         let err = settings
-            .check_credentials_url("demo", "auth_url", &url)
+            .check_credentials_url("demo", "token_url", &url)
             .unwrap_err();
-        assert!(err.to_string().contains("auth_url"), "{err}");
+        assert!(err.to_string().contains("token_url"), "{err}");
         let allowed = HttpSettings {
             allow_http_credentials: true,
             ..HttpSettings::default()
         };
         assert!(
             allowed
-                .check_credentials_url("demo", "auth_url", &url)
+                .check_credentials_url("demo", "token_url", &url)
                 .is_ok()
         );
     }

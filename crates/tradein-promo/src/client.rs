@@ -9,7 +9,7 @@ use partner_sdk_core::{
     ClientCredentials, CredentialPlacement, Credentials, ExposeSecret, HttpSettings, Transport,
 };
 
-use crate::error::{PromoErrorBody, Result};
+use crate::error::{Result, TradeinPromoErrorBody};
 
 /// Provider name used in errors and tracing spans.
 pub const PROVIDER: &str = "tradein-promo";
@@ -67,7 +67,7 @@ partner_sdk_core::provider_client! {
     /// let traced = CallOptions::new().with_header("x-correlation-id", "basket-42")?;
     /// let offer = promo
     ///     .with_options(traced)
-    ///     .fetch_promotion(&PromotionRequest::by_imei("356938035643809"))
+    ///     .get_promotion(&PromotionRequest::by_imei("356938035643809"))
     ///     .await?;
     /// # let _ = offer;
     /// # Ok(()) }
@@ -206,7 +206,7 @@ impl ClientBuilder {
         let mut builder = Transport::builder(PROVIDER)
             .base_url(base_url)
             .auth(auth)
-            .error_body(PromoErrorBody);
+            .error_body(TradeinPromoErrorBody);
         if let Some(name) = &self.app_name {
             if name.trim().is_empty() {
                 return Err(config("tradein-promo: app_name must not be empty").into());

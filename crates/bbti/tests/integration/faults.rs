@@ -170,7 +170,7 @@ async fn wrong_content_type() {
     // JSON labelled text/plain still decodes.
     let s = serve(ResponseTemplate::new(200).set_body_raw(common::PRICES, "text/plain")).await;
     let page = s.client().list_prices(&PriceQuery::new()).await.unwrap();
-    assert_eq!(page.models.len(), 1);
+    assert_eq!(page.items.len(), 1);
 }
 
 #[tokio::test]
@@ -294,7 +294,7 @@ async fn connection_refused() {
     let s = Servers::start(None).await;
     let c = partner_sdk_bbti::Client::builder()
         .base_url(format!("http://127.0.0.1:{port}"))
-        .auth_url(s.auth.uri())
+        .token_url(format!("{}/auth/v1/token", s.auth.uri()))
         .credentials(common::CLIENT_ID, common::CLIENT_SECRET)
         .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
         .build()
@@ -316,7 +316,7 @@ async fn connection_refused() {
     // The auth server refusing connections is an error too, never a panic.
     let c = partner_sdk_bbti::Client::builder()
         .base_url(s.api.uri())
-        .auth_url(format!("http://127.0.0.1:{port}"))
+        .token_url(format!("http://127.0.0.1:{port}/auth/v1/token"))
         .credentials(common::CLIENT_ID, common::CLIENT_SECRET)
         .build()
         .unwrap();
@@ -356,7 +356,7 @@ async fn reset_mid_body_retries_reads_and_never_resends_pricing() {
     let s = Servers::start(None).await;
     let c = partner_sdk_bbti::Client::builder()
         .base_url(uri)
-        .auth_url(s.auth.uri())
+        .token_url(format!("{}/auth/v1/token", s.auth.uri()))
         .credentials(common::CLIENT_ID, common::CLIENT_SECRET)
         .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
         .build()

@@ -24,7 +24,7 @@ const TOKEN: &str = "hostile-token-5f5f";
 fn builder(api: &str, auth: &str) -> partner_sdk_bbti::ClientBuilder {
     Client::builder()
         .base_url(api)
-        .auth_url(auth)
+        .token_url(format!("{}/auth/v1/token", auth))
         .credentials(CLIENT_ID, CLIENT_SECRET)
         .retry_policy(
             RetryPolicy::default()

@@ -36,7 +36,7 @@ impl Servers {
     fn builder(&self) -> partner_sdk_bbti::ClientBuilder {
         Client::builder()
             .base_url(self.api.uri())
-            .auth_url(self.auth.uri())
+            .token_url(format!("{}/auth/v1/token", self.auth.uri()))
             .credentials("client-id", "client-secret")
             .timeout(Duration::from_secs(5))
             .retry_policy(

@@ -76,7 +76,7 @@ async fn absurd_retry_after_and_absurd_amounts_are_typed() {
         .mount(&server)
         .await;
     let c = builder(&server.uri()).build().unwrap();
-    let err = c.accounts().await.unwrap_err();
+    let err = c.list_accounts().await.unwrap_err();
     assert_eq!(
         err.api().and_then(|a| a.retry_after()),
         Some(partner_sdk_core::defaults::MAX_RETRY_AFTER)
@@ -147,7 +147,7 @@ async fn control_characters_in_every_id_are_refused_before_anything_is_sent() {
             ),
             (
                 "application_id",
-                c.application_documents(bad).await.map(drop),
+                c.list_application_documents(bad).await.map(drop),
             ),
             (
                 "application_id",
@@ -169,7 +169,7 @@ async fn control_characters_in_every_id_are_refused_before_anything_is_sent() {
             ),
             (
                 "contentType",
-                c.content(&ContentType::Other(bad.to_owned()))
+                c.get_content(&ContentType::Other(bad.to_owned()))
                     .await
                     .map(drop),
             ),
@@ -202,7 +202,7 @@ async fn a_redirecting_login_never_sends_the_api_secret_elsewhere() {
             .mount(&server)
             .await;
         let c = builder(&server.uri()).build().unwrap();
-        let err = c.accounts().await.unwrap_err();
+        let err = c.list_accounts().await.unwrap_err();
         assert!(
             matches!(core(&err), partner_sdk_core::Error::Redirect(e)
                 if e.location == Some(format!("{}/session", elsewhere.uri()))),
@@ -240,7 +240,7 @@ async fn a_redirecting_vendor_api_never_sends_the_session_elsewhere() {
         .mount(&server)
         .await;
     let c = builder(&server.uri()).build().unwrap();
-    let vendor = c.accounts().await.unwrap_err();
+    let vendor = c.list_accounts().await.unwrap_err();
     let public = c
         .calculate_finance(&FinanceRequest::new(10_000.into(), 24))
         .await
@@ -389,7 +389,7 @@ async fn a_hanging_login_is_one_attempt_for_fifty_callers() {
     let calls: Vec<_> = (0..50)
         .map(|_| {
             let c = c.clone();
-            tokio::spawn(async move { c.accounts().await })
+            tokio::spawn(async move { c.list_accounts().await })
         })
         .collect();
     // The login POST is bounded by the login timeout; every caller gets the
@@ -425,10 +425,10 @@ async fn a_failed_early_login_refresh_keeps_the_valid_session() {
     })
     .await;
     let c = builder(&server.uri()).build().unwrap();
-    c.accounts().await.unwrap();
+    c.list_accounts().await.unwrap();
     // Past the early refresh point of the 1 h default, before expiry.
     tokio::time::advance(Duration::from_secs(3300)).await;
-    c.accounts().await.unwrap();
+    c.list_accounts().await.unwrap();
     let api: Vec<_> = server
         .requests()
         .into_iter()

@@ -87,9 +87,9 @@ async fn extra_headers_go_on_both_apis_for_the_overridden_calls_only() {
             .unwrap(),
     );
     let calc = FinanceRequest::new(Decimal::new(10_000, 0), 24);
-    traced.accounts().await.unwrap();
+    traced.list_accounts().await.unwrap();
     traced.calculate_finance(&calc).await.unwrap();
-    client.accounts().await.unwrap();
+    client.list_accounts().await.unwrap();
     client.calculate_finance(&calc).await.unwrap();
 
     for p in [ACCOUNTS, FINANCE] {
@@ -117,11 +117,11 @@ async fn retry_override_changes_only_its_call() {
     let client = builder(&server).build().unwrap();
     client
         .with_options(CallOptions::new().with_retry_policy(RetryPolicy::none()))
-        .accounts()
+        .list_accounts()
         .await
         .unwrap_err();
     assert_eq!(received(&server, ACCOUNTS).await.len(), 1);
-    client.accounts().await.unwrap_err();
+    client.list_accounts().await.unwrap_err();
     assert_eq!(received(&server, ACCOUNTS).await.len(), 1 + 3);
 }
 
@@ -185,7 +185,7 @@ async fn the_session_headers_cannot_be_replaced() {
             .with_header("X-Session-Token", "forged")
             .unwrap(),
     );
-    let err = client.accounts().await.unwrap_err();
+    let err = client.list_accounts().await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -205,7 +205,7 @@ async fn request_id_of_a_200_is_readable_through_capture() {
         .mount(&server)
         .await;
     let client = builder(&server).build().unwrap();
-    let (result, calls) = capture(client.accounts()).await;
+    let (result, calls) = capture(client.list_accounts()).await;
     assert_eq!(result.unwrap().len(), 1);
     // The login the first vendor call opened is a call of its own.
     let ops: Vec<_> = calls.iter().map(|c| c.operation).collect();
@@ -239,7 +239,7 @@ async fn hooks_see_the_response_headers() {
         .await;
     let hooks = Arc::new(RequestIds::default());
     let client = builder(&server).hooks(hooks.clone()).build().unwrap();
-    client.accounts().await.unwrap();
+    client.list_accounts().await.unwrap();
     assert_eq!(
         *hooks.0.lock().unwrap(),
         [
@@ -258,7 +258,7 @@ async fn a_client_without_credentials_refuses_vendor_calls_without_sending() {
         matches!(err.as_core(), Some(partner_sdk_core::Error::Config(e)) if e.reason.contains("needs credentials")),
         "{err:?}"
     );
-    let err = client.accounts().await.unwrap_err();
+    let err = client.list_accounts().await.unwrap_err();
     assert!(err.to_string().contains("only the public API"), "{err}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }

@@ -267,7 +267,7 @@ async fn truncated_json_is_a_decode_error_keeping_the_body() {
         .mount(&server)
         .await;
     let c = client(&server);
-    let err = c.products_by_operator(1959).await.unwrap_err();
+    let err = c.list_products_by_operator(1959).await.unwrap_err();
     let Error::Http(partner_sdk_core::Error::Decode(d)) = &err else {
         panic!("{err:?}")
     };
@@ -320,7 +320,7 @@ async fn wrong_content_type_json_is_decoded_html_is_a_decode_error() {
         .await;
     let c = client(&server);
     assert!(c.ping().await.unwrap().is_up());
-    let err = c.countries(None).await.unwrap_err();
+    let err = c.list_countries(None).await.unwrap_err();
     assert!(
         matches!(err, Error::Http(partner_sdk_core::Error::Decode(_))),
         "{err:?}"

@@ -40,7 +40,7 @@ async fn run(response: ResponseTemplate) -> (partner_sdk_tradein_promo::Error, u
         .mount(&server)
         .await;
     let err = client(&server)
-        .fetch_promotion(&scenario1())
+        .get_promotion(&scenario1())
         .await
         .unwrap_err();
     assert_eq!(token_requests(&server).await, 1, "token POST sent once");
@@ -66,7 +66,7 @@ async fn connection_refused_is_a_transport_error_after_all_attempts() {
         .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
         .build()
         .unwrap();
-    let err = client.fetch_promotion(&scenario1()).await.unwrap_err();
+    let err = client.get_promotion(&scenario1()).await.unwrap_err();
     assert!(
         matches!(err.as_core(), Some(partner_sdk_core::Error::Transport(_))),
         "{err:?}"
@@ -88,7 +88,7 @@ async fn token_server_refusing_connections_is_a_transport_error_with_no_api_call
         .scope(SCOPE)
         .build()
         .unwrap();
-    let err = client.fetch_promotion(&scenario1()).await.unwrap_err();
+    let err = client.get_promotion(&scenario1()).await.unwrap_err();
     assert!(
         matches!(err.as_core(), Some(partner_sdk_core::Error::Transport(_))),
         "{err:?}"
@@ -109,7 +109,7 @@ async fn stall_past_the_timeout_is_a_timeout_after_all_attempts() {
         .timeout(Duration::from_millis(100))
         .build()
         .unwrap();
-    let err = client.fetch_promotion(&scenario1()).await.unwrap_err();
+    let err = client.get_promotion(&scenario1()).await.unwrap_err();
     assert!(err.as_core().is_some_and(|e| e.is_timeout()), "{err:?}");
     assert!(!matches!(
         err.as_core(),
@@ -170,7 +170,7 @@ async fn reset_mid_body_is_retried_then_a_transport_error() {
         .retry_policy(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
         .build()
         .unwrap();
-    let err = client.fetch_promotion(&scenario1()).await.unwrap_err();
+    let err = client.get_promotion(&scenario1()).await.unwrap_err();
     assert!(
         matches!(err.as_core(), Some(partner_sdk_core::Error::Transport(_))),
         "{err:?}"
@@ -240,7 +240,7 @@ async fn retry_after_is_honoured(status: u16) {
         .build()
         .unwrap();
     let started = Instant::now();
-    let err = client.fetch_promotion(&scenario1()).await.unwrap_err();
+    let err = client.get_promotion(&scenario1()).await.unwrap_err();
     assert!(
         started.elapsed() >= Duration::from_secs(1),
         "waited at least Retry-After"
@@ -330,7 +330,7 @@ async fn wrong_content_type_is_decoded_by_content_and_plain_text_is_a_decode_err
         .expect(1)
         .mount(&server)
         .await;
-    let offer = client(&server).fetch_promotion(&scenario1()).await.unwrap();
+    let offer = client(&server).get_promotion(&scenario1()).await.unwrap();
     assert!(offer.is_eligible());
     let (err, n) = run(ResponseTemplate::new(200).set_body_raw("OK", "text/plain")).await;
     assert!(

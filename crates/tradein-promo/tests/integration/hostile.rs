@@ -81,7 +81,7 @@ async fn absurd_expires_in_and_token_lifetime_are_clamped() {
             .build()
             .unwrap();
         for _ in 0..3 {
-            c.fetch_promotion(&request()).await.unwrap();
+            c.get_promotion(&request()).await.unwrap();
         }
         assert_eq!(
             (
@@ -101,7 +101,7 @@ async fn a_non_numeric_expires_in_is_an_auth_error() {
     let err = builder(&server.uri(), &server.uri())
         .build()
         .unwrap()
-        .fetch_promotion(&request())
+        .get_promotion(&request())
         .await
         .unwrap_err();
     assert!(
@@ -131,7 +131,7 @@ async fn absurd_retry_after_is_clamped_and_ends_the_call() {
     let err = builder(&server.uri(), &server.uri())
         .build()
         .unwrap()
-        .fetch_promotion(&request())
+        .get_promotion(&request())
         .await
         .unwrap_err();
     assert_eq!(
@@ -157,7 +157,7 @@ async fn a_redirecting_token_endpoint_never_sends_the_client_secret_elsewhere() 
     let err = builder(&server.uri(), &server.uri())
         .build()
         .unwrap()
-        .fetch_promotion(&request())
+        .get_promotion(&request())
         .await
         .unwrap_err();
     assert!(
@@ -193,7 +193,7 @@ async fn a_redirecting_api_never_sends_the_bearer_token_elsewhere() {
     let err = builder(&server.uri(), &server.uri())
         .build()
         .unwrap()
-        .fetch_promotion(&request())
+        .get_promotion(&request())
         .await
         .unwrap_err();
     assert!(
@@ -227,7 +227,7 @@ async fn a_1_gib_answer_is_cut_at_the_configured_cap() {
             .max_response_body(128 * 1024)
             .build()
             .unwrap()
-            .fetch_promotion(&request())
+            .get_promotion(&request())
             .await
             .unwrap_err();
         assert!(
@@ -253,7 +253,7 @@ async fn a_1_gib_token_answer_is_refused() {
     let err = builder(&api.uri(), &auth.uri())
         .build()
         .unwrap()
-        .fetch_promotion(&request())
+        .get_promotion(&request())
         .await
         .unwrap_err();
     assert!(
@@ -280,7 +280,7 @@ async fn a_hanging_token_endpoint_is_one_request_for_fifty_callers() {
     let calls: Vec<_> = (0..50)
         .map(|_| {
             let c = c.clone();
-            tokio::spawn(async move { c.fetch_promotion(&request()).await })
+            tokio::spawn(async move { c.get_promotion(&request()).await })
         })
         .collect();
     for call in calls {
@@ -305,10 +305,10 @@ async fn a_failed_early_refresh_keeps_using_the_valid_token() {
     .await;
     let api = RawServer::start(|_, _| Reply::json(204, "")).await;
     let c = builder(&api.uri(), &auth.uri()).build().unwrap();
-    c.fetch_promotion(&request()).await.unwrap();
+    c.get_promotion(&request()).await.unwrap();
     // The 30-minute token is refreshed 3 minutes early; that refresh fails.
     tokio::time::advance(Duration::from_secs(1650)).await;
-    c.fetch_promotion(&request()).await.unwrap();
+    c.get_promotion(&request()).await.unwrap();
     let bearer = format!("Bearer {TOKEN}");
     assert!(
         api.requests()
@@ -327,7 +327,7 @@ async fn transport_errors_keep_the_path_template() {
     let err = builder("http://127.0.0.1:9", &auth.uri())
         .build()
         .unwrap()
-        .fetch_promotion(&request())
+        .get_promotion(&request())
         .await
         .unwrap_err();
     let Error::Http(partner_sdk_core::Error::Transport(e)) = &err else {

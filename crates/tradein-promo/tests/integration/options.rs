@@ -74,10 +74,10 @@ async fn extra_headers_go_on_the_overridden_call_only() {
                 .with_header("x-correlation-id", "basket-42")
                 .unwrap(),
         )
-        .fetch_promotion(&request())
+        .get_promotion(&request())
         .await
         .unwrap();
-    client.fetch_promotion(&request()).await.unwrap();
+    client.get_promotion(&request()).await.unwrap();
     let got = received(&server).await;
     assert_eq!(got[0].headers["x-correlation-id"], "basket-42");
     assert_eq!(got[0].headers["appname"], "shop");
@@ -96,11 +96,11 @@ async fn retry_override_changes_only_its_call() {
     let client = builder(&server).build().unwrap();
     client
         .with_options(CallOptions::new().with_retry_policy(RetryPolicy::none()))
-        .fetch_promotion(&request())
+        .get_promotion(&request())
         .await
         .unwrap_err();
     assert_eq!(received(&server).await.len(), 1);
-    client.fetch_promotion(&request()).await.unwrap_err();
+    client.get_promotion(&request()).await.unwrap_err();
     assert_eq!(received(&server).await.len(), 1 + 3);
 }
 
@@ -119,7 +119,7 @@ async fn timeout_override_changes_only_its_call() {
                 .with_timeout(Duration::from_millis(50))
                 .with_retry_policy(RetryPolicy::none()),
         )
-        .fetch_promotion(&request())
+        .get_promotion(&request())
         .await
         .unwrap_err();
     assert!(
@@ -129,7 +129,7 @@ async fn timeout_override_changes_only_its_call() {
         ),
         "{err:?}"
     );
-    client.fetch_promotion(&request()).await.unwrap();
+    client.get_promotion(&request()).await.unwrap();
     assert_eq!(received(&server).await.len(), 2);
 }
 
@@ -139,7 +139,7 @@ async fn the_appname_header_cannot_be_replaced() {
     let client = builder(&server).build().unwrap();
     let err = client
         .with_options(CallOptions::new().with_header("AppName", "other").unwrap())
-        .fetch_promotion(&request())
+        .get_promotion(&request())
         .await
         .unwrap_err();
     assert!(
@@ -161,12 +161,12 @@ async fn request_id_of_a_200_is_readable_through_capture() {
         .mount(&server)
         .await;
     let client = builder(&server).build().unwrap();
-    let (result, calls) = capture(client.fetch_promotion(&request())).await;
+    let (result, calls) = capture(client.get_promotion(&request())).await;
     result.unwrap();
     // The token request is not an API call and is not captured.
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].provider, "tradein-promo");
-    assert_eq!(calls[0].operation, "fetch_promotion");
+    assert_eq!(calls[0].operation, "get_promotion");
     assert_eq!(calls[0].status.as_u16(), 200);
     assert_eq!(calls[0].request_id.as_deref(), Some("promo-req-1"));
 }
@@ -193,6 +193,6 @@ async fn hooks_see_the_response_headers() {
         .await;
     let hooks = Arc::new(RequestIds::default());
     let client = builder(&server).hooks(hooks.clone()).build().unwrap();
-    client.fetch_promotion(&request()).await.unwrap();
+    client.get_promotion(&request()).await.unwrap();
     assert_eq!(*hooks.0.lock().unwrap(), [Some("promo-req-2".to_owned())]);
 }
