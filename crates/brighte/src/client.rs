@@ -1,14 +1,14 @@
 //! [`Client`] and its [`ClientBuilder`].
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::{Either, ready};
+use partner_sdk_core::provider::BuilderParts;
 use partner_sdk_core::reqwest::header::{HeaderName, HeaderValue};
 use partner_sdk_core::{
-    CallOptions, Credentials, ExposeSecret, HttpSettings, Request, SecretString, Session,
-    SessionAuth, Transport, WithOptions,
+    CallOptions, Credentials, ExposeSecret, Request, SecretString, Session, SessionAuth, Transport,
+    WithOptions,
 };
 use partner_sdk_journal::{JournalStore, Outcome};
 use serde::de::DeserializeOwned;
@@ -55,46 +55,21 @@ const LOGIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// connect timeout 10 s, per-attempt timeout 30 s, 3 attempts with
 /// full-jitter backoff (0.5 s base, 20 s cap) for GET/PUT/DELETE only, login
 /// bounded at 10 s.
+#[derive(Debug)]
 pub struct ClientBuilder {
-    base_url: Option<String>,
+    parts: BuilderParts,
     vendor_prefix: Option<String>,
     public_prefix: String,
-    credentials: Credentials,
     refusal_grace: Duration,
-    settings: HttpSettings,
-    journal: Option<Arc<dyn JournalStore>>,
-}
-
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field(
-                "base_url",
-                &self
-                    .base_url
-                    .as_deref()
-                    .map(partner_sdk_core::secret::without_userinfo),
-            )
-            .field("vendor_prefix", &self.vendor_prefix)
-            .field("public_prefix", &self.public_prefix)
-            .field("credentials", &self.credentials)
-            .field("refusal_grace", &self.refusal_grace)
-            .field("settings", &self.settings)
-            .field("journal", &self.journal.is_some())
-            .finish_non_exhaustive()
-    }
 }
 
 impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
-            base_url: None,
+            parts: BuilderParts::default(),
             vendor_prefix: None,
             public_prefix: DEFAULT_PUBLIC_PREFIX.to_owned(),
-            credentials: Credentials::default(),
             refusal_grace: partner_sdk_core::defaults::FRESH_SESSION_GRACE,
-            settings: HttpSettings::default(),
-            journal: None,
         }
     }
 }
@@ -103,7 +78,7 @@ impl ClientBuilder {
     /// Scheme and host (and any path before the API prefixes):
     /// [`PRODUCTION_URL`] or a sandbox host. Required.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.parts.base_url = Some(url.into().into());
         self
     }
 
@@ -126,7 +101,7 @@ impl ClientBuilder {
     /// session (`POST session`; neither may be empty). Without them the
     /// client can call only the public API.
     pub fn credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.credentials = Credentials::new(id, secret);
+        self.parts.credentials = Credentials::new(id, secret);
         self
     }
 
@@ -143,7 +118,7 @@ impl ClientBuilder {
         self
     }
 
-    partner_sdk_core::http_settings_methods!(settings);
+    partner_sdk_core::http_settings_methods!(parts.settings);
 
     /// The intent journal payment requests
     /// ([`Client::request_application_payment`]) are written to before they
@@ -155,7 +130,7 @@ impl ClientBuilder {
     /// code, API credentials) carry no key of the caller's to look them up
     /// by, so they are not journalled. See [`partner_sdk_journal`].
     pub fn journal(mut self, journal: Arc<dyn JournalStore>) -> Self {
-        self.journal = Some(journal);
+        self.parts.journal = Some(journal);
         self
     }
 
@@ -185,7 +160,7 @@ impl ClientBuilder {
     ) -> partner_sdk_core::TransportBuilder {
         // Both transports share one HTTP client (one connection pool).
         Transport::builder(PROVIDER)
-            .settings(&self.settings)
+            .settings(&self.parts.settings)
             .base_url(base)
             .http_client(http.clone())
             .error_body(BrighteErrorBody)
@@ -193,11 +168,7 @@ impl ClientBuilder {
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
-        let base_url = self
-            .base_url
-            .as_deref()
-            .ok_or_else(|| partner_sdk_core::Error::config("brighte: base_url is required"))?;
-        let base_url = partner_sdk_core::transport::parse_base_url(base_url)?;
+        let base_url = self.parts.parsed_base_url(PROVIDER)?;
         let join = |prefix: &str, field| Self::join(&base_url, prefix, field);
         let (vendor_base, fallback_base) = match &self.vendor_prefix {
             Some(prefix) => (join(prefix, "vendor_path_prefix")?, None),
@@ -209,11 +180,12 @@ impl ClientBuilder {
         let public_base = join(&self.public_prefix, "public_path_prefix")?;
         // Built without redirects: a 3xx never carries the login or the
         // session headers to another host.
-        let http = self.settings.http_client_or_default(&base_url)?;
+        let http = self.parts.settings.http_client_or_default(&base_url)?;
         let public = self.transport(public_base, &http).build()?;
-        let vendor = match self.credentials.checked()? {
+        let vendor = match self.parts.credentials.checked()? {
             Some((api_id, api_secret)) => {
                 let login_timeout = self
+                    .parts
                     .settings
                     .timeout
                     .map_or(LOGIN_TIMEOUT, |t| t.min(LOGIN_TIMEOUT));
@@ -250,7 +222,7 @@ impl ClientBuilder {
                 let api_at = |base: String| {
                     self.transport(base, &http)
                         .auth_shared(auth.clone())
-                        .journal(self.journal.clone())
+                        .journal(self.parts.journal.clone())
                         .build()
                 };
                 let api = Routes::api(

@@ -14,11 +14,13 @@ use std::pin::Pin;
 
 use crate::error::Error;
 
+mod builder;
 mod credentials;
 mod error;
 mod recovery;
 mod with_options;
 
+pub use builder::BuilderParts;
 pub use credentials::Credentials;
 pub use recovery::recover;
 pub use with_options::WithOptions;
