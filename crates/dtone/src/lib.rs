@@ -41,6 +41,7 @@ pub mod client;
 pub mod discovery;
 pub mod error;
 pub mod products;
+mod recovery;
 pub mod transactions;
 mod validate;
 
