@@ -7,14 +7,11 @@
 //! never answered) or KYC registration (the transaction does not show it)
 //! is reported as needing reconciliation, with its key, and left pending.
 
-use std::time::Duration;
-
 use partner_sdk_core::Request;
 use partner_sdk_core::transport::definite_outcome;
-use partner_sdk_journal::{DEFAULT_RECOVERY_GRACE, Intent, RecoveryReport, Resolved};
+use partner_sdk_journal::{Intent, Resolved};
 use serde::de::DeserializeOwned;
 
-use crate::Call;
 use crate::Client;
 use crate::error::ErrorCode;
 
@@ -38,44 +35,6 @@ impl Client {
             .await
     }
 
-    /// Resolves every create journalled pending for at least
-    /// [`DEFAULT_RECOVERY_GRACE`] (2 minutes): see
-    /// [`recover_older_than`](Self::recover_older_than).
-    pub fn recover(&self) -> Call<'_, RecoveryReport> {
-        self.recover_as("recover", DEFAULT_RECOVERY_GRACE)
-    }
-
-    /// Resolves every create journalled pending for at least `grace` (so a
-    /// create still in flight elsewhere is left alone), each claimed with a
-    /// lease first so replicas sharing a journal never resolve one twice.
-    /// Never sends a create.
-    ///
-    /// A delivery registration is looked up by its `transactionId`: the
-    /// transaction shows a delivery, it is settled done; it shows none, or
-    /// BBTI knows no such transaction (`NOT_FOUND`), it is settled not
-    /// done; a look-up that fails leaves it pending ("unknown"). Pricing
-    /// and KYC registrations have no look-up: they are reported in
-    /// [`RecoveryReport::needs_reconciliation`] with their key
-    /// (`submissionId`, `transactionId`) and stay pending: ask Belong, then
-    /// settle them with the journal's [`settle`](partner_sdk_journal::JournalStore::settle).
-    ///
-    /// A client without a journal has nothing to recover: the report is
-    /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
-    pub fn recover_older_than(&self, grace: Duration) -> Call<'_, RecoveryReport> {
-        self.recover_as("recover_older_than", grace)
-    }
-
-    /// Recovery whose look-ups are sent as `operation`, the public method's
-    /// name.
-    fn recover_as(&self, operation: &'static str, grace: Duration) -> Call<'_, RecoveryReport> {
-        partner_sdk_core::provider::recover(
-            self.transport.journal(),
-            "bbti",
-            grace,
-            move |intent| self.resolve_intent(operation, intent),
-        )
-    }
-
     /// What BBTI says of one journalled create, asked as `operation`.
     async fn resolve_intent(&self, operation: &'static str, intent: Intent) -> Resolved {
         if intent.key.operation() != "register_delivery" {
@@ -94,4 +53,24 @@ impl Client {
             Err(_) => Resolved::Unknown,
         }
     }
+}
+
+partner_sdk_core::provider_recovery! {
+    /// Resolves every create journalled pending for at least `grace` (so a
+    /// create still in flight elsewhere is left alone), each claimed with a
+    /// lease first so replicas sharing a journal never resolve one twice.
+    /// Never sends a create.
+    ///
+    /// A delivery registration is looked up by its `transactionId`: the
+    /// transaction shows a delivery, it is settled done; it shows none, or
+    /// BBTI knows no such transaction (`NOT_FOUND`), it is settled not
+    /// done; a look-up that fails leaves it pending ("unknown"). Pricing
+    /// and KYC registrations have no look-up: they are reported in
+    /// [`RecoveryReport::needs_reconciliation`](partner_sdk_journal::RecoveryReport::needs_reconciliation) with their key
+    /// (`submissionId`, `transactionId`) and stay pending: ask Belong, then
+    /// settle them with the journal's [`settle`](partner_sdk_journal::JournalStore::settle).
+    ///
+    /// A client without a journal has nothing to recover: the report is
+    /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
+    Client { provider: "bbti", error: crate::Error, journal: |client| client.transport.journal() }
 }

@@ -4,15 +4,10 @@
 //! `external_id`, whichever method sends it, and resolved by DT One's
 //! look-up by `external_id` (`GET /transactions/{type}/ext-{external_id}`).
 
-use std::time::Duration;
-
 use partner_sdk_core::JournalledError;
 use partner_sdk_core::transport::definite_outcome;
-use partner_sdk_journal::{
-    DEFAULT_RECOVERY_GRACE, Intent, IntentKey, IntentState, Outcome, RecoveryReport, Resolved,
-};
+use partner_sdk_journal::{Intent, IntentKey, IntentState, Outcome, Resolved};
 
-use crate::Call;
 use crate::Client;
 use crate::error::{Error, ErrorCode, ExternalIdConflictError, Result};
 use crate::products::Category;
@@ -82,40 +77,6 @@ impl Client {
         }
     }
 
-    /// Resolves every create journalled pending for at least
-    /// [`DEFAULT_RECOVERY_GRACE`] (2 minutes): see
-    /// [`recover_older_than`](Self::recover_older_than).
-    pub fn recover(&self) -> Call<'_, RecoveryReport> {
-        self.recover_as("recover", DEFAULT_RECOVERY_GRACE)
-    }
-
-    /// Resolves every create journalled pending for at least `grace` (a
-    /// grace period, so creates still in flight elsewhere are left alone) by
-    /// looking its `external_id` up: found, it is settled done with the
-    /// `transaction_id`; DT One knows none (1000404), it is settled not
-    /// done (never created: sending it again, under a new `external_id`, is
-    /// yours to decide); a look-up that fails leaves it pending ("unknown"
-    /// in the report) for the next recovery. Each intent is claimed with a
-    /// lease first, so replicas sharing a journal never resolve one twice.
-    /// Never sends a create.
-    ///
-    /// A client without a journal has nothing to recover: the report is
-    /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
-    pub fn recover_older_than(&self, grace: Duration) -> Call<'_, RecoveryReport> {
-        self.recover_as("recover_older_than", grace)
-    }
-
-    /// Recovery whose look-ups are sent as `operation`, the public method's
-    /// name.
-    fn recover_as(&self, operation: &'static str, grace: Duration) -> Call<'_, RecoveryReport> {
-        partner_sdk_core::provider::recover(
-            self.transport.journal(),
-            "dtone",
-            grace,
-            move |intent| self.resolve_intent(operation, intent),
-        )
-    }
-
     /// What DT One says of one journalled create, asked as `operation`.
     async fn resolve_intent(&self, operation: &'static str, intent: Intent) -> Resolved {
         let category = intent
@@ -169,4 +130,20 @@ pub(crate) fn journal_outcome(result: &partner_sdk_core::Result<Transaction>) ->
         return None;
     }
     definite_outcome(result, |tx| Some(tx.transaction_id.clone()))
+}
+
+partner_sdk_core::provider_recovery! {
+    /// Resolves every create journalled pending for at least `grace` (a
+    /// grace period, so creates still in flight elsewhere are left alone) by
+    /// looking its `external_id` up: found, it is settled done with the
+    /// `transaction_id`; DT One knows none (1000404), it is settled not
+    /// done (never created: sending it again, under a new `external_id`, is
+    /// yours to decide); a look-up that fails leaves it pending ("unknown"
+    /// in the report) for the next recovery. Each intent is claimed with a
+    /// lease first, so replicas sharing a journal never resolve one twice.
+    /// Never sends a create.
+    ///
+    /// A client without a journal has nothing to recover: the report is
+    /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
+    Client { provider: "dtone", error: crate::Error, journal: |client| client.transport.journal() }
 }

@@ -37,3 +37,59 @@ where
             .map_err(|e| E::from(Error::Journal(Arc::new(e))))
     })
 }
+
+/// Writes a provider client's `recover()` and `recover_older_than(grace)`
+/// over [`recover`]: the client names its provider, how to reach its
+/// journal, and its `resolve_intent(operation, intent)` (the provider's
+/// look-up of one journalled create, sent under `operation`, the public
+/// method's name). The doc comment given is the one of
+/// `recover_older_than`, where the provider says what its look-up
+/// concludes. Both return the provider's `Call` over its `error` type. The
+/// provider crate depends on `partner-sdk-journal`, whose
+/// `RecoveryReport` they return.
+///
+/// ```ignore
+/// partner_sdk_core::provider_recovery! {
+///     /// Resolves every create journalled pending for at least `grace`...
+///     Client { provider: "bbti", error: Error, journal: |client| client.transport.journal() }
+/// }
+/// ```
+#[macro_export]
+macro_rules! provider_recovery {
+    (
+        $(#[$doc:meta])*
+        $client:ident { provider: $provider:literal, error: $error:ty, journal: |$this:ident| $journal:expr $(,)? }
+    ) => {
+        impl $client {
+            /// Resolves every create journalled pending for at least
+            /// [`DEFAULT_RECOVERY_GRACE`](partner_sdk_journal::DEFAULT_RECOVERY_GRACE)
+            /// (2 minutes): see [`recover_older_than`](Self::recover_older_than).
+            pub fn recover(
+                &self,
+            ) -> $crate::provider::Call<'_, partner_sdk_journal::RecoveryReport, $error> {
+                self.recover_as("recover", partner_sdk_journal::DEFAULT_RECOVERY_GRACE)
+            }
+
+            $(#[$doc])*
+            pub fn recover_older_than(
+                &self,
+                grace: ::std::time::Duration,
+            ) -> $crate::provider::Call<'_, partner_sdk_journal::RecoveryReport, $error> {
+                self.recover_as("recover_older_than", grace)
+            }
+
+            /// Recovery whose look-ups are sent as `operation`, the public
+            /// method's name.
+            fn recover_as(
+                &self,
+                operation: &'static str,
+                grace: ::std::time::Duration,
+            ) -> $crate::provider::Call<'_, partner_sdk_journal::RecoveryReport, $error> {
+                let $this = self;
+                $crate::provider::recover($journal, $provider, grace, move |intent| {
+                    self.resolve_intent(operation, intent)
+                })
+            }
+        }
+    };
+}
