@@ -573,6 +573,20 @@ fn declared_methods(dir: &str) -> Vec<Declared> {
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let lines: Vec<&str> = text.lines().collect();
+        // `provider_recovery!` writes `recover` and `recover_older_than`,
+        // both returning the provider's `Call`.
+        if lines
+            .iter()
+            .any(|l| *l == "partner_sdk_core::provider_recovery! {")
+        {
+            for name in ["recover", "recover_older_than"] {
+                methods.push(Declared {
+                    name: name.to_owned(),
+                    is_async: false,
+                    returns_call: true,
+                });
+            }
+        }
         let mut in_client = false;
         for (i, line) in lines.iter().enumerate() {
             match *line {
