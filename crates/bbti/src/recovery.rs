@@ -10,6 +10,7 @@
 use partner_sdk_core::Request;
 use partner_sdk_core::transport::definite_outcome;
 use partner_sdk_journal::{Intent, Resolved};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::Client;
@@ -33,6 +34,26 @@ impl Client {
                 definite_outcome(result, |answer| Some(id(answer).to_owned()))
             })
             .await
+    }
+
+    /// Registers the customer's details of the transaction
+    /// `transaction_id` (KYC, delivery): `body` posted as `operation` to
+    /// `path` and sent as [`send_create`](Self::send_create) sends it, keyed
+    /// by that `transactionId`. The answer may repeat the customer's
+    /// details: no error keeps it.
+    pub(crate) async fn send_registration<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        path: &'static str,
+        body: &B,
+        transaction_id: &str,
+        id: fn(&T) -> &str,
+    ) -> partner_sdk_core::Result<T> {
+        let req = Request::post(operation, path)
+            .json(body)
+            .reconcile_with("transactionId", transaction_id)
+            .sensitive_answer();
+        self.send_create(req, id).await
     }
 
     /// What BBTI says of one journalled create, asked as `operation`.

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
-use crate::common::{ListQuery, list_stream, wire};
+use crate::common::{ListEnvelope, ListQuery, Listing, decode_page, list_stream, wire};
 use crate::error::{Call, Error, ItemStream, Result};
 use crate::validate::check_text;
 
@@ -226,6 +226,13 @@ struct ApplicationsEnvelope {
     has_more_records: bool,
 }
 
+impl ListEnvelope for ApplicationsEnvelope {
+    type Item = Application;
+    fn into_parts(self) -> (Vec<Application>, bool) {
+        (self.applications, self.has_more_records)
+    }
+}
+
 #[derive(Deserialize)]
 pub(crate) struct ApplicationEnvelope {
     pub(crate) application: Application,
@@ -270,12 +277,7 @@ pub fn decode_applications_page(
     body: &[u8],
     page_number: u32,
 ) -> std::result::Result<Page<Application, u32>, serde_json::Error> {
-    let e: ApplicationsEnvelope = serde_json::from_slice(body)?;
-    Ok(Page::numbered(
-        e.applications,
-        page_number,
-        e.has_more_records,
-    ))
+    decode_page::<ApplicationsEnvelope>(body, page_number)
 }
 
 /// Decodes a single-application answer.
@@ -284,37 +286,28 @@ pub fn decode_application(body: &[u8]) -> std::result::Result<Application, serde
     Ok(e.application)
 }
 
+/// The applications listing, sent as `operation`.
+fn listing(operation: &'static str) -> Listing {
+    Listing {
+        operation,
+        path: "/applications",
+        account_required: false,
+    }
+}
+
 impl Client {
     /// One page of applications (`GET applications`, 500 a page; the page
     /// is [`ListQuery::page`], default 1).
     pub async fn list_applications(&self, query: &ListQuery) -> Result<Page<Application, u32>> {
-        self.applications_page("list_applications", query).await
+        self.list_page::<ApplicationsEnvelope>(listing("list_applications"), query)
+            .await
     }
 
     /// Every application matching `query`, fetched page by page as the
     /// stream is polled (`pageNumber` from the query's page, default 1,
     /// while `hasMoreRecords`).
     pub fn applications(&self, query: &ListQuery) -> ItemStream<Application> {
-        list_stream(self, query, |client, query| async move {
-            client.applications_page("applications", &query).await
-        })
-    }
-
-    /// One page of applications, sent as `operation`.
-    async fn applications_page(
-        &self,
-        operation: &'static str,
-        query: &ListQuery,
-    ) -> Result<Page<Application, u32>> {
-        query.validate(false)?;
-        let e: ApplicationsEnvelope = self
-            .vendor_send(crate::client::get(operation, "/applications").query(&query.pairs()))
-            .await?;
-        Ok(Page::numbered(
-            e.applications,
-            query.page_number(),
-            e.has_more_records,
-        ))
+        list_stream::<ApplicationsEnvelope>(self, listing("applications"), query)
     }
 
     /// One application (`GET applications/{application_id}`).

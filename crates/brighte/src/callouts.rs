@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
 use crate::common::{AccountId, wire};
-use crate::error::{Call, Error, Result};
-use crate::validate::{check_email, check_money, check_term, check_text};
+use crate::error::{Call, Result};
+use crate::validate::proposal;
 
 partner_sdk_core::open_enum! {
     /// `calloutStatus` (`FULLFILLED` as documented; `FULFILLED` also read).
@@ -56,21 +56,7 @@ impl CalloutRequest {
         if let Some(a) = &self.account_id {
             a.check("account_id")?;
         }
-        check_text("first_name", &self.first_name)?;
-        check_text("last_name", &self.last_name)?;
-        check_text("phone", &self.phone)?;
-        check_email("email", &self.email)?;
-        check_money("total_purchase_amount", self.total_purchase_amount)?;
-        check_money("deposit_amount", self.deposit_amount)?;
-        if self.deposit_amount > self.total_purchase_amount {
-            return Err(Error::invalid(
-                "deposit_amount",
-                "must not exceed total_purchase_amount",
-            ));
-        }
-        check_term("repayment_term", self.repayment_term)?;
-        check_text("product_category", &self.product_category)?;
-        check_text("product_description", &self.product_description)
+        proposal!(self).check()
     }
 }
 

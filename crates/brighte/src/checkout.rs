@@ -22,7 +22,7 @@ use crate::applications::Application;
 use crate::client::Client;
 use crate::error::{CheckoutError, Error, Result};
 use crate::signing::{SignedNotice, Verifier};
-use crate::validate::{check_money, check_term, check_text};
+use crate::validate::{check_amounts, check_term, check_text};
 
 /// Checkout path under the portal host (`/checkout?key=PUBLIC_API_KEY`).
 pub const CHECKOUT_PATH: &str = "/checkout";
@@ -181,14 +181,7 @@ impl CheckoutRequest {
                 "must be an absolute http(s) URL",
             ));
         }
-        check_money("total_purchase_amount", self.total_purchase_amount)?;
-        check_money("deposit_amount", self.deposit_amount)?;
-        if self.deposit_amount > self.total_purchase_amount {
-            return Err(Error::invalid(
-                "deposit_amount",
-                "must not exceed total_purchase_amount",
-            ));
-        }
+        check_amounts(self.total_purchase_amount, Some(self.deposit_amount))?;
         check_term("repayment_term", self.repayment_term)?;
         if !self.product_category.is_accepted() {
             return Err(Error::invalid(

@@ -198,28 +198,69 @@ pub mod wire {
     }
 }
 
+/// A list answer of one resource: its page of items under the resource's
+/// own key, and whether more records follow (`hasMoreRecords`).
+pub(crate) trait ListEnvelope: serde::de::DeserializeOwned + Send + 'static {
+    /// The resource listed.
+    type Item: Clone + PartialEq + Send + 'static;
+    /// The page's items and its `hasMoreRecords`.
+    fn into_parts(self) -> (Vec<Self::Item>, bool);
+}
+
+/// Decodes a list answer as the page `page_number`, with the next page's
+/// number when `hasMoreRecords`.
+pub(crate) fn decode_page<E: ListEnvelope>(
+    body: &[u8],
+    page_number: u32,
+) -> std::result::Result<Page<E::Item, u32>, serde_json::Error> {
+    let (items, more) = serde_json::from_slice::<E>(body)?.into_parts();
+    Ok(Page::numbered(items, page_number, more))
+}
+
+/// Where a listing is sent: its operation, its path, and whether its query
+/// must name the account.
+#[derive(Clone, Copy)]
+pub(crate) struct Listing {
+    pub(crate) operation: &'static str,
+    pub(crate) path: &'static str,
+    pub(crate) account_required: bool,
+}
+
+impl Client {
+    /// The page of `listing` that `query` names ([`ListQuery::page`],
+    /// default 1), after checking the query.
+    pub(crate) async fn list_page<E: ListEnvelope>(
+        &self,
+        listing: Listing,
+        query: &ListQuery,
+    ) -> Result<Page<E::Item, u32>> {
+        query.validate(listing.account_required)?;
+        let e: E = self
+            .vendor_send(crate::client::get(listing.operation, listing.path).query(&query.pairs()))
+            .await?;
+        let (items, more) = e.into_parts();
+        Ok(Page::numbered(items, query.page_number(), more))
+    }
+}
+
 /// Every item of a paged vendor list, fetched page by page as the stream is
 /// polled (`pageNumber` from the query's page, 1 by default, while
-/// `hasMoreRecords`); `fetch_page` gets the one page its query names, with
-/// the next page's number when `hasMoreRecords`. An invalid query is the
-/// stream's first (and only) item, an error.
+/// `hasMoreRecords`); each page is fetched as [`Client::list_page`] fetches
+/// it. An invalid query is the stream's first (and only) item, an error.
 ///
 /// A server that keeps answering `hasMoreRecords` with the page it just
 /// sent ends the stream with `Error::Pagination` (repeated page), and so
 /// does a listing longer than the builder's `max_pages`.
-pub(crate) fn list_stream<T, F, Fut>(
+pub(crate) fn list_stream<E: ListEnvelope>(
     client: &Client,
+    listing: Listing,
     query: &ListQuery,
-    fetch_page: F,
-) -> ItemStream<T>
-where
-    T: Clone + PartialEq + Send + 'static,
-    F: Fn(Client, ListQuery) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = Result<Page<T, u32>>> + Send + 'static,
-{
+) -> ItemStream<E::Item> {
     let client = client.clone();
     let query = query.clone();
     paginate_with(client.max_pages(), query.page_number(), move |page| {
-        fetch_page(client.clone(), query.clone().page(page))
+        let client = client.clone();
+        let query = query.clone().page(page);
+        async move { client.list_page::<E>(listing, &query).await }
     })
 }

@@ -6,9 +6,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
-use crate::common::{AccountId, ListQuery, list_stream, wire};
-use crate::error::{Call, Error, ItemStream, Result};
-use crate::validate::{check_email, check_money, check_term, check_text};
+use crate::common::{AccountId, ListEnvelope, ListQuery, Listing, decode_page, list_stream, wire};
+use crate::error::{Call, ItemStream, Result};
+use crate::validate::{check_text, proposal};
 
 partner_sdk_core::open_enum! {
     /// `quoteStatus`.
@@ -98,21 +98,7 @@ pub struct NewQuote {
 impl NewQuote {
     /// Checks every field; each failure names it.
     pub fn validate(&self) -> Result<()> {
-        check_text("first_name", &self.first_name)?;
-        check_text("last_name", &self.last_name)?;
-        check_text("phone", &self.phone)?;
-        check_email("email", &self.email)?;
-        check_money("total_purchase_amount", self.total_purchase_amount)?;
-        check_money("deposit_amount", self.deposit_amount)?;
-        if self.deposit_amount > self.total_purchase_amount {
-            return Err(Error::invalid(
-                "deposit_amount",
-                "must not exceed total_purchase_amount",
-            ));
-        }
-        check_term("repayment_term", self.repayment_term)?;
-        check_text("product_category", &self.product_category)?;
-        check_text("product_description", &self.product_description)?;
+        proposal!(self).check()?;
         self.account_id.check("account_id")
     }
 }
@@ -132,6 +118,13 @@ struct QuotesEnvelope {
     has_more_records: bool,
 }
 
+impl ListEnvelope for QuotesEnvelope {
+    type Item = Quote;
+    fn into_parts(self) -> (Vec<Quote>, bool) {
+        (self.quotes, self.has_more_records)
+    }
+}
+
 #[derive(Deserialize)]
 struct QuoteEnvelope {
     quote: Quote,
@@ -143,40 +136,30 @@ pub fn decode_quotes_page(
     body: &[u8],
     page_number: u32,
 ) -> std::result::Result<Page<Quote, u32>, serde_json::Error> {
-    let e: QuotesEnvelope = serde_json::from_slice(body)?;
-    Ok(Page::numbered(e.quotes, page_number, e.has_more_records))
+    decode_page::<QuotesEnvelope>(body, page_number)
+}
+
+/// The quotes listing, sent as `operation`.
+fn listing(operation: &'static str) -> Listing {
+    Listing {
+        operation,
+        path: "/quotes",
+        account_required: true,
+    }
 }
 
 impl Client {
     /// One page of quotes of an account (`GET quotes`; `account_id` required;
     /// the page is [`ListQuery::page`], default 1).
     pub async fn list_quotes(&self, query: &ListQuery) -> Result<Page<Quote, u32>> {
-        self.quotes_page("list_quotes", query).await
+        self.list_page::<QuotesEnvelope>(listing("list_quotes"), query)
+            .await
     }
 
     /// Every quote matching `query`, fetched page by page as polled.
     /// A missing `account_id` is the stream's first (and only) item, an error.
     pub fn quotes(&self, query: &ListQuery) -> ItemStream<Quote> {
-        list_stream(self, query, |client, query| async move {
-            client.quotes_page("quotes", &query).await
-        })
-    }
-
-    /// One page of quotes, sent as `operation`.
-    async fn quotes_page(
-        &self,
-        operation: &'static str,
-        query: &ListQuery,
-    ) -> Result<Page<Quote, u32>> {
-        query.validate(true)?;
-        let e: QuotesEnvelope = self
-            .vendor_send(crate::client::get(operation, "/quotes").query(&query.pairs()))
-            .await?;
-        Ok(Page::numbered(
-            e.quotes,
-            query.page_number(),
-            e.has_more_records,
-        ))
+        list_stream::<QuotesEnvelope>(self, listing("quotes"), query)
     }
 
     /// One quote (`GET quotes/{id}`).

@@ -9,7 +9,7 @@ use partner_sdk_core::{ExposeSecret, Page, Request, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
-use crate::common::{AccountId, ListQuery, list_stream};
+use crate::common::{AccountId, ListEnvelope, ListQuery, Listing, decode_page, list_stream};
 use crate::error::{Call, Error, ItemStream, Result};
 use crate::validate::{check_email, check_text};
 
@@ -220,6 +220,13 @@ struct UsersEnvelope {
     has_more_records: bool,
 }
 
+impl ListEnvelope for UsersEnvelope {
+    type Item = User;
+    fn into_parts(self) -> (Vec<User>, bool) {
+        (self.users, self.has_more_records)
+    }
+}
+
 #[derive(Deserialize)]
 struct UserEnvelope {
     user: User,
@@ -237,39 +244,29 @@ pub fn decode_users_page(
     body: &[u8],
     page_number: u32,
 ) -> std::result::Result<Page<User, u32>, serde_json::Error> {
-    let e: UsersEnvelope = serde_json::from_slice(body)?;
-    Ok(Page::numbered(e.users, page_number, e.has_more_records))
+    decode_page::<UsersEnvelope>(body, page_number)
+}
+
+/// The users listing, sent as `operation`.
+fn listing(operation: &'static str) -> Listing {
+    Listing {
+        operation,
+        path: "/users",
+        account_required: true,
+    }
 }
 
 impl Client {
     /// One page of users of an account (`GET users`; `account_id` required;
     /// the page is [`ListQuery::page`], default 1).
     pub async fn list_users(&self, query: &ListQuery) -> Result<Page<User, u32>> {
-        self.users_page("list_users", query).await
+        self.list_page::<UsersEnvelope>(listing("list_users"), query)
+            .await
     }
 
     /// Every user matching `query`, fetched page by page as polled.
     pub fn users(&self, query: &ListQuery) -> ItemStream<User> {
-        list_stream(self, query, |client, query| async move {
-            client.users_page("users", &query).await
-        })
-    }
-
-    /// One page of users, sent as `operation`.
-    async fn users_page(
-        &self,
-        operation: &'static str,
-        query: &ListQuery,
-    ) -> Result<Page<User, u32>> {
-        query.validate(true)?;
-        let e: UsersEnvelope = self
-            .vendor_send(crate::client::get(operation, "/users").query(&query.pairs()))
-            .await?;
-        Ok(Page::numbered(
-            e.users,
-            query.page_number(),
-            e.has_more_records,
-        ))
+        list_stream::<UsersEnvelope>(self, listing("users"), query)
     }
 
     /// One user (`GET user/{user_id}`).

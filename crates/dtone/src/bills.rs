@@ -100,6 +100,23 @@ struct BillAnswer {
     payment: Option<BillDetails>,
 }
 
+impl BillAnswer {
+    /// The bill of `account_number` for `product_id` this answer tells.
+    fn into_bill(self, product_id: i64, account_number: String) -> Bill {
+        Bill {
+            product_id,
+            account_number,
+            account_currency: self.account_currency,
+            local_value: self.local_value,
+            local_currency: self.local_currency,
+            wholesale_price: self.wholesale_price,
+            retail_price: self.retail_price,
+            fee: self.fee,
+            payment: self.payment,
+        }
+    }
+}
+
 /// What an account owes on a variable value payment product, from
 /// [`Client::get_bill`]. The account number is hidden from `Debug`.
 #[derive(Clone, PartialEq, Eq)]
@@ -225,17 +242,7 @@ impl Client {
             .query_pair("account_number", account_number)
             .sensitive_answer();
         let answer: BillAnswer = self.transport.send(req).await?;
-        Ok(Bill {
-            product_id,
-            account_number: account_number.to_owned(),
-            account_currency: answer.account_currency,
-            local_value: answer.local_value,
-            local_currency: answer.local_currency,
-            wholesale_price: answer.wholesale_price,
-            retail_price: answer.retail_price,
-            fee: answer.fee,
-            payment: answer.payment,
-        })
+        Ok(answer.into_bill(product_id, account_number.to_owned()))
     }
 
     /// `POST /transactions/variable_value_payments`: pays a bill in full,
@@ -262,17 +269,7 @@ mod tests {
     }"#;
 
     fn bill(answer: BillAnswer) -> Bill {
-        Bill {
-            product_id: 410,
-            account_number: "5310012345".into(),
-            account_currency: answer.account_currency,
-            local_value: answer.local_value,
-            local_currency: answer.local_currency,
-            wholesale_price: answer.wholesale_price,
-            retail_price: answer.retail_price,
-            fee: answer.fee,
-            payment: answer.payment,
-        }
+        answer.into_bill(410, "5310012345".into())
     }
 
     #[test]
