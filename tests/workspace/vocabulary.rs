@@ -575,10 +575,7 @@ fn declared_methods(dir: &str) -> Vec<Declared> {
         let lines: Vec<&str> = text.lines().collect();
         // `provider_recovery!` writes `recover` and `recover_older_than`,
         // both returning the provider's `Call`.
-        if lines
-            .iter()
-            .any(|l| *l == "partner_sdk_core::provider_recovery! {")
-        {
+        if lines.contains(&"partner_sdk_core::provider_recovery! {") {
             for name in ["recover", "recover_older_than"] {
                 methods.push(Declared {
                     name: name.to_owned(),
