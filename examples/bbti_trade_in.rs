@@ -5,7 +5,7 @@
 //!
 //! To run against a real BBTI environment, set all of:
 //! - `BBTI_API_URL`       API server base URL (`${API_SERVER}`)
-//! - `BBTI_AUTH_URL`      auth server base URL (`${AUTH_SERVER}`)
+//! - `BBTI_TOKEN_URL`     OAuth2 token endpoint (`${AUTH_SERVER}/auth/v1/token`)
 //! - `BBTI_CLIENT_ID`     OAuth2 client id
 //! - `BBTI_CLIENT_SECRET` OAuth2 client secret
 //! - `BBTI_PROGRAM_ID`    your program id
@@ -34,25 +34,35 @@ pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub(crate) async fn run() -> Result<(), BoxError> {
     let vars = [
         "BBTI_API_URL",
-        "BBTI_AUTH_URL",
+        "BBTI_TOKEN_URL",
         "BBTI_CLIENT_ID",
         "BBTI_CLIENT_SECRET",
         "BBTI_PROGRAM_ID",
     ]
     .map(|v| std::env::var(v).ok());
     let (_sandbox, client, program) = match vars {
-        [Some(api), Some(auth), Some(id), Some(secret), Some(program)] => {
-            println!("BBTI at {api} (auth {auth})");
+        [
+            Some(api),
+            Some(token),
+            Some(id),
+            Some(secret),
+            Some(program),
+        ] => {
+            println!("BBTI at {api} (token {token})");
             let client = bbti::Client::builder()
                 .base_url(api)
-                .auth_url(auth)
+                .token_url(token)
                 .credentials(id, secret)
                 .build()?;
             (None, client, program)
         }
         _ => {
             let sb = BbtiSandbox::start().await;
-            println!("BBTI sandbox at {} (auth {})", sb.base_url(), sb.auth_url());
+            println!(
+                "BBTI sandbox at {} (token {})",
+                sb.base_url(),
+                sb.token_url()
+            );
             let client = sb.client();
             (Some(sb), client, PROGRAM_ID.to_owned())
         }
@@ -67,7 +77,7 @@ pub(crate) async fn run() -> Result<(), BoxError> {
     let models = client
         .list_models(&ModelQuery::new().manufacturer("apple").page_size(10))
         .await?;
-    let Some(model) = models.models.first() else {
+    let Some(model) = models.items.first() else {
         return Err("no Apple models in the catalogue".into());
     };
     let storage = model
@@ -91,7 +101,7 @@ pub(crate) async fn run() -> Result<(), BoxError> {
         .await?;
     for grade in [Grade::A, Grade::B, Grade::C] {
         if let Some(yen) = prices
-            .models
+            .items
             .first()
             .and_then(|m| m.price_for(&storage, &carrier, &grade))
         {

@@ -41,7 +41,7 @@ pub(crate) async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut _sandbox = None;
     let client = match (env("DTONE_API_KEY"), env("DTONE_API_SECRET")) {
         (Some(key), Some(secret)) => {
-            let base = env("DTONE_BASE_URL").unwrap_or_else(|| dtone::DEFAULT_BASE_URL.into());
+            let base = env("DTONE_BASE_URL").unwrap_or_else(|| dtone::PRODUCTION_URL.into());
             println!("DT One at {base}");
             dtone::Client::builder()
                 .base_url(base)
@@ -64,7 +64,7 @@ pub(crate) async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("ping: {}", client.ping().await?.status);
 
-    let products = client.products_by_operator(operator_id).await?;
+    let products = client.list_products_by_operator(operator_id).await?;
     println!("operator {operator_id}: {} products", products.len());
     for p in products.iter() {
         println!(

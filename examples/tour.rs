@@ -11,7 +11,7 @@
 //!
 //! | section | variables | focused example |
 //! |---|---|---|
-//! | BBTI | `BBTI_API_URL`, `BBTI_AUTH_URL`, `BBTI_CLIENT_ID`, `BBTI_CLIENT_SECRET`, `BBTI_PROGRAM_ID` | `bbti_trade_in` |
+//! | BBTI | `BBTI_API_URL`, `BBTI_TOKEN_URL`, `BBTI_CLIENT_ID`, `BBTI_CLIENT_SECRET`, `BBTI_PROGRAM_ID` | `bbti_trade_in` |
 //! | Brighte | `BRIGHTE_BASE_URL`, `BRIGHTE_PUBLIC_KEY`, optional `BRIGHTE_PRIVATE_KEY`, `BRIGHTE_REDIRECT_URL`, `BRIGHTE_API_ID`, `BRIGHTE_API_SECRET` | `brighte_checkout` |
 //! | trade-in promotion | `PROMO_BASE_URL`, `PROMO_TOKEN_URL`, `PROMO_CLIENT_ID`, `PROMO_CLIENT_SECRET`, `PROMO_SCOPE` | `tradein_promo` |
 //! | DT One | `DTONE_API_KEY`, `DTONE_API_SECRET`, optional `DTONE_BASE_URL`, `DTONE_BILL_PRODUCT_ID` | `dtone_topup` |

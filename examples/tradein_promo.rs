@@ -108,7 +108,7 @@ pub(crate) async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let by_imei = answers(PromotionRequest::by_imei(&imei), true, true);
     print_offer(
         &format!("IMEI {imei}"),
-        &client.fetch_promotion(&by_imei).await?,
+        &client.get_promotion(&by_imei).await?,
     );
 
     let by_device = answers(
@@ -118,22 +118,22 @@ pub(crate) async fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
     print_offer(
         &format!("Apple Iphone 12 Pro 128GB (code {model_code})"),
-        &client.fetch_promotion(&by_device).await?,
+        &client.get_promotion(&by_device).await?,
     );
 
     if sandbox.is_some() {
         let cracked = answers(PromotionRequest::by_imei(IMEI_GALAXY), false, true);
         print_offer(
             "IMEI with a cracked screen",
-            &client.fetch_promotion(&cracked).await?,
+            &client.get_promotion(&cracked).await?,
         );
         let dead = answers(PromotionRequest::by_imei(IMEI_GALAXY), true, false);
         print_offer(
             "IMEI that does not power on",
-            &client.fetch_promotion(&dead).await?,
+            &client.get_promotion(&dead).await?,
         );
         match client
-            .fetch_promotion(&PromotionRequest::by_imei("000000000000000"))
+            .get_promotion(&PromotionRequest::by_imei("000000000000000"))
             .await
         {
             Ok(_) => println!("  unknown IMEI: unexpectedly found"),

@@ -117,7 +117,7 @@ async fn secrets_appear_nowhere() {
     // Token endpoint refusing: the Basic header must not leak either.
     let bad = bbti::Client::builder()
         .base_url(s.api.uri())
-        .auth_url(s.api.uri())
+        .token_url(format!("{}/auth/v1/token", s.api.uri()))
         .credentials(common::CLIENT_ID, CLIENT_SECRET)
         .build()
         .unwrap();

@@ -64,7 +64,7 @@ async fn a_1_gib_answer_never_grows_the_process_beyond_the_cap() {
         let api = RawServer::start(move |_, _| stream(content_length)).await;
         let c = bbti::Client::builder()
             .base_url(api.uri())
-            .auth_url(auth.uri())
+            .token_url(format!("{}/auth/v1/token", auth.uri()))
             .credentials("id", "secret")
             .timeout(timeout)
             .build()
@@ -96,7 +96,12 @@ async fn a_1_gib_answer_never_grows_the_process_beyond_the_cap() {
             .build()
             .unwrap();
         peak_during(&format!("brighte ({framing})"), async {
-            c.accounts().await.unwrap_err().as_core().unwrap().clone()
+            c.list_accounts()
+                .await
+                .unwrap_err()
+                .as_core()
+                .unwrap()
+                .clone()
         })
         .await;
         assert_eq!(api.requests().len(), 2, "login and one call");
@@ -132,7 +137,7 @@ async fn a_1_gib_answer_never_grows_the_process_beyond_the_cap() {
             .answer(tradein_promo::ConditionName::PowerOn, true)
             .answer(tradein_promo::ConditionName::Deactivated, true);
         peak_during(&format!("tradein-promo ({framing})"), async {
-            c.fetch_promotion(&request)
+            c.get_promotion(&request)
                 .await
                 .unwrap_err()
                 .as_core()

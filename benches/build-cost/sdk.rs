@@ -10,7 +10,7 @@ use partner_sdk::dtone::{self, Category, TransactionRequest};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let env = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
     let client = dtone::Client::builder()
-        .base_url(env("DTONE_BASE_URL", dtone::DEFAULT_BASE_URL))
+        .base_url(env("DTONE_BASE_URL", dtone::PRODUCTION_URL))
         .credentials(env("DTONE_API_KEY", "key"), env("DTONE_API_SECRET", "secret"))
         .build()?;
     let request = TransactionRequest::new("+50212345678", 101, "order-1").simulation(true);

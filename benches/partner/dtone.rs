@@ -1,4 +1,4 @@
-//! DT One benchmark sections: products_by_operator overhead and catalogue decoding.
+//! DT One benchmark sections: list_products_by_operator overhead and catalogue decoding.
 
 use std::time::Instant;
 
@@ -133,7 +133,7 @@ fn raw_headers(nonce: u64) -> [(&'static str, String); 3] {
     ]
 }
 
-/// products_by_operator: typed SDK call vs hand-written reqwest + serde_json.
+/// list_products_by_operator: typed SDK call vs hand-written reqwest + serde_json.
 pub(crate) async fn overhead(report: &mut Report) {
     let body = include_bytes!("../../fixtures/dtone/products_by_operator.json").to_vec();
     let server = CannedServer::start(vec![("/v1.1/operators", Canned::json(body))]).await;
@@ -174,17 +174,17 @@ pub(crate) async fn overhead(report: &mut Report) {
         }
     };
     let typed = || async {
-        let p = sdk.products_by_operator(1959).await.expect("sdk call");
+        let p = sdk.list_products_by_operator(1959).await.expect("sdk call");
         assert_eq!(p.len(), 2);
     };
     let typed_again = || async {
         let p = sdk_again
-            .products_by_operator(1959)
+            .list_products_by_operator(1959)
             .await
             .expect("sdk call");
         assert_eq!(p.len(), 2);
     };
-    let name = "DT One products_by_operator";
+    let name = "DT One list_products_by_operator";
     crate::overhead_rows(report, name, typed, typed_again, raw_with).await;
 }
 

@@ -5,8 +5,8 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {
-    let _ = serde_json::from_slice::<bbti::PricePage>(bytes);
-    let _ = serde_json::from_slice::<bbti::ModelPage>(bytes);
+    let _ = bbti::catalogue::decode_prices_page(bytes);
+    let _ = bbti::catalogue::decode_models_page(bytes);
     let _ = serde_json::from_slice::<bbti::PriceResponse>(bytes);
     let _ = serde_json::from_slice::<bbti::KycResponse>(bytes);
     let _ = serde_json::from_slice::<bbti::RegisterDeliveryResponse>(bytes);

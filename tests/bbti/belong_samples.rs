@@ -51,7 +51,7 @@ impl Servers {
     fn client(&self) -> bbti::Client {
         bbti::Client::builder()
             .base_url(self.api.uri())
-            .auth_url(self.auth.uri())
+            .token_url(format!("{}/auth/v1/token", self.auth.uri()))
             .credentials("client-id", "client-secret")
             .build()
             .unwrap()
@@ -143,9 +143,9 @@ async fn model_response_decodes_to_its_values() {
     let s = Servers::start().await;
     s.serve("/v1/models", "model_response.json").await;
     let page = s.client().list_models(&ModelQuery::new()).await.unwrap();
-    assert_eq!(page.next_page_token, "sample_page_token");
-    assert_eq!(page.models.len(), 2);
-    let iphone = &page.models[0];
+    assert_eq!(page.next.as_deref(), Some("sample_page_token"));
+    assert_eq!(page.items.len(), 2);
+    let iphone = &page.items[0];
     assert_eq!(kv(&iphone.model), ("iphone-8", "iPhone 8"));
     assert_eq!(
         kvs(&iphone.storages),
@@ -156,7 +156,7 @@ async fn model_response_decodes_to_its_values() {
     assert_eq!(kv(&iphone.category), SMARTPHONE);
     assert_eq!(kv(&iphone.manufacturer), ("apple", "Apple"));
     assert_eq!(kv(&iphone.series), ("iphone", "iPhone"));
-    let pixel = &page.models[1];
+    let pixel = &page.items[1];
     assert_eq!(kv(&pixel.model), ("pixel-4a", "Pixel 4a"));
     assert_eq!(kvs(&pixel.storages), [("128gb", "128GB")]);
     assert_eq!(kvs(&pixel.carriers), [SIMFREE]);
@@ -170,9 +170,9 @@ async fn price_response_decodes_to_its_values() {
     let s = Servers::start().await;
     s.serve("/v1/prices", "price_response.json").await;
     let page = s.client().list_prices(&PriceQuery::new()).await.unwrap();
-    assert_eq!(page.next_page_token, "sample_page_token");
+    assert_eq!(page.next.as_deref(), Some("sample_page_token"));
     let got: Vec<_> = page
-        .models
+        .items
         .iter()
         .map(|m| {
             (
@@ -205,7 +205,7 @@ async fn price_response_decodes_to_its_values() {
     );
     // Every price unit: storage, memory, carrier, then (grade, price, delta).
     let units: Vec<_> = page
-        .models
+        .items
         .iter()
         .flat_map(|m| &m.prices)
         .map(|u| {
@@ -246,7 +246,7 @@ async fn price_response_decodes_to_its_values() {
         ]
     );
     assert_eq!(
-        page.models[0].price_for("64gb", "simfree", &Grade::A),
+        page.items[0].price_for("64gb", "simfree", &Grade::A),
         Some(20000)
     );
 }

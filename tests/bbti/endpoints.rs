@@ -93,7 +93,7 @@ async fn list_models_sends_filters_and_paging() {
         )
         .await
         .unwrap();
-    assert_eq!(page.models[0].model.value, "iPhone 8");
+    assert_eq!(page.items[0].model.value, "iPhone 8");
 }
 
 #[tokio::test]
@@ -133,7 +133,7 @@ async fn list_prices_sends_every_filter() {
         .await
         .unwrap();
     assert_eq!(
-        page.models[0].price_for("64gb", "simfree", &Grade::A),
+        page.items[0].price_for("64gb", "simfree", &Grade::A),
         Some(10000)
     );
 }
@@ -403,7 +403,7 @@ fn builder_requires_urls_and_credentials() {
     let urls = || {
         bbti::Client::builder()
             .base_url("https://a.example")
-            .auth_url("https://b.example")
+            .token_url("https://b.example/auth/v1/token")
     };
     assert_eq!(credentials_field(urls()), "credentials");
     assert_eq!(
@@ -417,13 +417,13 @@ fn builder_requires_urls_and_credentials() {
     assert!(config(
         bbti::Client::builder()
             .base_url("ftp://a.example")
-            .auth_url("https://b.example")
+            .token_url("https://b.example/auth/v1/token")
             .credentials("id", "secret")
     ));
     assert!(
         bbti::Client::builder()
             .base_url("https://a.example")
-            .auth_url("https://b.example/prefix/")
+            .token_url("https://b.example/prefix/auth/v1/token")
             .credentials("id", "secret")
             .build()
             .is_ok()

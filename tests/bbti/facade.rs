@@ -21,7 +21,7 @@ async fn facade_prices_a_device_on_the_sandbox() {
         .await
         .unwrap();
     assert_eq!(
-        page.models[0].price_for("64gb", "simfree", &Grade::B),
+        page.items[0].price_for("64gb", "simfree", &Grade::B),
         Some(7500)
     );
     let quote = c
@@ -58,7 +58,7 @@ async fn facade_pricing_is_sent_once_under_503() {
         .await;
     let c = bbti::Client::builder()
         .base_url(api.uri())
-        .auth_url(auth.uri())
+        .token_url(format!("{}/auth/v1/token", auth.uri()))
         .credentials("id", "secret")
         .build()
         .unwrap();

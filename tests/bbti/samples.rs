@@ -5,8 +5,9 @@ use crate::support as common;
 
 use bbti::{
     ApiErrorBody, Condition, Date, DeliveryPattern, Grade, KycResponse, ManufacturerList,
-    ModelPage, PickupTime, PriceByAppCodeRequest, PricePage, PriceProductRequest, PriceResponse,
+    PickupTime, PriceByAppCodeRequest, PriceProductRequest, PriceResponse,
     RegisterDeliveryResponse, SeriesList, Transaction, TransactionStatus,
+    catalogue::{decode_models_page, decode_prices_page},
 };
 use common::{fixture, fixture_json, kyc_request, pickup_request};
 
@@ -66,16 +67,16 @@ fn catalogue_samples_parse() {
     assert_eq!(s.series[1].number_of_models, 1);
     assert_eq!(s.series[0].category.value, "スマートフォン");
 
-    let models: ModelPage = parse("list_models.json");
-    assert!(models.next_page_token.is_empty());
-    let iphone = &models.models[0];
+    let models = decode_models_page(fixture("list_models.json").as_bytes()).unwrap();
+    assert!(models.next.is_none());
+    let iphone = &models.items[0];
     assert_eq!(iphone.model.key, "iphone-8");
     assert_eq!(iphone.storages.len(), 3);
     assert!(iphone.memories.is_empty(), "absent list is empty");
     assert_eq!(iphone.carriers[0].value, "SIMフリー版");
 
-    let prices: PricePage = parse("list_prices.json");
-    let p = &prices.models[0];
+    let prices = decode_prices_page(fixture("list_prices.json").as_bytes()).unwrap();
+    let p = &prices.items[0];
     assert_eq!(p.prices.len(), 2);
     assert_eq!(p.prices[0].grade_prices[1].grade, Grade::B);
     assert_eq!(p.prices[0].grade_prices[1].price, 7500);

@@ -38,7 +38,7 @@ async fn session_is_created_once_with_the_sample_body_and_sent_as_headers() {
         &json!({"id": "E435", "entity_legal_name": "Some Solar Pty Ltd", "entity_trading_name": "Some Solar"}),
     );
     mount_sample(&server, &accounts, &[], false, response).await;
-    let got = client.accounts().await.unwrap();
+    let got = client.list_accounts().await.unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].id, AccountId::from("E435"));
     assert_eq!(got[0].entity_trading_name.as_deref(), Some("Some Solar"));
@@ -113,7 +113,7 @@ async fn applications_sample_request_has_no_filters() {
     mount_sample(&server, &sample, &[], false, response_v).await;
     let page = client.list_applications(&ListQuery::new()).await.unwrap();
     assert_eq!(page.items.len(), 1);
-    assert!(!page.has_more_records);
+    assert!(page.next.is_none());
 }
 
 #[tokio::test]
@@ -155,7 +155,7 @@ async fn document_types_documents_and_upload() {
         serde_json::from_str(&fixture("application_document_types_response.json")).unwrap();
     mount_sample(&server, &types, &[], false, body).await;
     assert_eq!(
-        client.application_document_types().await.unwrap(),
+        client.list_application_document_types().await.unwrap(),
         vec![
             ApplicationDocumentType::Invoice,
             ApplicationDocumentType::Cca
@@ -169,7 +169,7 @@ async fn document_types_documents_and_upload() {
         &json!({"type": "INVOICE", "filename": "invoice.jpg"}),
     );
     mount_sample(&server, &list, &["100234"], false, body).await;
-    let docs = client.application_documents("100234").await.unwrap();
+    let docs = client.list_application_documents("100234").await.unwrap();
     assert_eq!(
         docs[0].document_type,
         Some(ApplicationDocumentType::Invoice)
@@ -472,7 +472,7 @@ async fn content_categories_repayment_callout() {
         &json!({"content_type": "TNC", "version": "2018-01-01T00:00:00+00:00", "content": "<p>Terms</p>"}),
     );
     mount_sample(&server, &content, &["TNC"], false, body).await;
-    let c = client.content(&ContentType::Tnc).await.unwrap();
+    let c = client.get_content(&ContentType::Tnc).await.unwrap();
     assert_eq!(c.content_type, Some(ContentType::Tnc));
     assert_eq!(c.content, "<p>Terms</p>");
 
@@ -483,7 +483,7 @@ async fn content_categories_repayment_callout() {
         &json!({"name": "Battery Storage", "slug": "battery-storage", "icon": "https://example.com/b.svg"}),
     );
     mount_sample(&server, &cats, &[], false, body).await;
-    let cats = client.product_categories().await.unwrap();
+    let cats = client.list_product_categories().await.unwrap();
     assert_eq!(cats[0].slug.as_deref(), Some("battery-storage"));
 
     let rep = http_sample("calculate_repayment_amount_request.http");
@@ -641,6 +641,7 @@ fn empty_credentials_are_refused_at_build_naming_the_setting() {
         ("id", "", "credentials.secret"),
     ] {
         let err = brighte::Client::builder()
+            .base_url(brighte::PRODUCTION_URL)
             .credentials(id, secret)
             .build()
             .unwrap_err();
@@ -659,7 +660,7 @@ async fn a_client_without_credentials_cannot_call_the_vendor_api() {
         .build()
         .unwrap();
     assert!(!anon.has_credentials());
-    let err = anon.accounts().await.unwrap_err();
+    let err = anon.list_accounts().await.unwrap_err();
     let text = err.to_string();
     assert!(
         matches!(err.as_core(), Some(partner_sdk::core::Error::Config(_))),
@@ -697,7 +698,7 @@ async fn the_vendor_prefix_is_configurable() {
         .credentials("a", "b")
         .build()
         .unwrap();
-    assert!(client.product_categories().await.unwrap().is_empty());
+    assert!(client.list_product_categories().await.unwrap().is_empty());
     assert!(
         brighte::Client::builder()
             .vendor_path_prefix("rest")
@@ -734,7 +735,7 @@ async fn a_401_logs_in_again_once() {
         .session_refusal_grace(std::time::Duration::ZERO)
         .build()
         .unwrap();
-    let accounts = client.accounts().await.unwrap();
+    let accounts = client.list_accounts().await.unwrap();
     assert_eq!(accounts[0].id, AccountId::Number(3));
 }
 
@@ -774,7 +775,7 @@ async fn a_second_401_after_login_is_the_api_error_with_brightes_code_and_messag
         let err = match at {
             "/rest/vendor/v1/applications/9" => client.get_application("9").await.map(|_| ()),
             "/rest/vendor/v1/quotes/9" => client.get_quote("9").await.map(|_| ()),
-            _ => client.accounts().await.map(|_| ()),
+            _ => client.list_accounts().await.map(|_| ()),
         }
         .unwrap_err();
         assert!(
@@ -802,7 +803,7 @@ async fn invalid_credentials_are_an_auth_error() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = client_for(&server).accounts().await.unwrap_err();
+    let err = client_for(&server).list_accounts().await.unwrap_err();
     assert!(
         matches!(err.as_core(), Some(partner_sdk::core::Error::Auth(_))),
         "{err:?}"
@@ -956,7 +957,7 @@ async fn concurrent_first_calls_share_one_login() {
     let tasks: Vec<_> = (0..32)
         .map(|_| {
             let c = client.clone();
-            tokio::spawn(async move { c.product_categories().await })
+            tokio::spawn(async move { c.list_product_categories().await })
         })
         .collect();
     for t in tasks {
@@ -1006,7 +1007,7 @@ async fn a_session_answer_with_an_error_status_keeps_neither_session_value() {
             .credentials("id", "api-secret-Zq81")
             .build()
             .unwrap();
-        let err = client.accounts().await.unwrap_err();
+        let err = client.list_accounts().await.unwrap_err();
         let shown = format!("{err} | {err:?}");
         let api = err.api().expect("the session endpoint's answer is kept");
         let kept = String::from_utf8_lossy(api.body()).into_owned();

@@ -44,7 +44,10 @@ async fn products_by_operator_parses_the_sample() {
         .expect(1)
         .mount(&server)
         .await;
-    let products = client(&server).products_by_operator(1959).await.unwrap();
+    let products = client(&server)
+        .list_products_by_operator(1959)
+        .await
+        .unwrap();
     assert_eq!(products.len(), 2);
     assert_eq!(products.fixed_value_recharges.len(), 2);
     assert_claro_64(&products.fixed_value_recharges[0]);
@@ -84,7 +87,7 @@ async fn products_by_country_sends_filters_and_the_trailing_comma_sample_fails_c
         .mount(&server)
         .await;
     let err = client(&server)
-        .products_by_country(756, &ProductFilter::new().operator_id(1959).service_id(1))
+        .list_products_by_country(756, &ProductFilter::new().operator_id(1959).service_id(1))
         .await
         .unwrap_err();
     let Error::Http(partner_sdk::core::Error::Decode(d)) = &err else {
@@ -97,7 +100,10 @@ async fn products_by_country_sends_filters_and_the_trailing_comma_sample_fails_c
         "{}",
         d.path()
     );
-    assert!(err.to_string().contains("products_by_country"), "{err}");
+    assert!(
+        err.to_string().contains("list_products_by_country"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -128,7 +134,7 @@ async fn products_by_service_sends_filters_and_parses_the_sample() {
         .mount(&server)
         .await;
     let products = client(&server)
-        .products_by_service(1, &ProductFilter::new().operator_id(1959).country_id(756))
+        .list_products_by_service(1, &ProductFilter::new().operator_id(1959).country_id(756))
         .await
         .unwrap();
     assert_eq!(products.len(), 1);
@@ -147,7 +153,7 @@ async fn suggested_values_parse_prices_and_additional_info() {
         .expect(1)
         .mount(&server)
         .await;
-    let values = client(&server).suggested_values(315).await.unwrap();
+    let values = client(&server).list_suggested_values(315).await.unwrap();
     assert_eq!(values.len(), 2);
     let v = &values[0];
     assert_eq!(v.local_value, dec("9"));

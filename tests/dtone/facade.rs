@@ -24,7 +24,7 @@ async fn facade_client_signs_requests_and_parses_products() {
         .credentials("key", "secret")
         .build()
         .unwrap();
-    let products = client.products_by_operator(1959).await.unwrap();
+    let products = client.list_products_by_operator(1959).await.unwrap();
     assert_eq!(products.len(), 2);
     assert!(
         products

@@ -241,13 +241,14 @@ mod replicas {
 
     use partner_sdk_test_kit::{POSTGRES_URL_ENV as URL_ENV, postgres_test_url as server_url};
 
-    /// Counts the look-ups by `external_id` a client sends.
+    /// Counts the look-ups by `external_id` a client's recovery sends
+    /// (under the recovery method's name; it never sends a create).
     #[derive(Default)]
     struct LookUps(AtomicUsize);
 
     impl Hooks for LookUps {
         fn before_send(&self, call: &CallInfo<'_>) {
-            if call.operation == "get_transaction_by_external_id" {
+            if call.operation == "recover_older_than" {
                 self.0.fetch_add(1, Ordering::SeqCst);
             }
         }

@@ -29,7 +29,7 @@ async fn facade_fetches_both_seed_scenarios_from_the_sandbox() {
             MODEL_CODE_SAMPLE,
         )),
     ] {
-        let offer = client.fetch_promotion(&request).await.unwrap();
+        let offer = client.get_promotion(&request).await.unwrap();
         let Eligibility::Eligible(item) = offer.eligibility() else {
             panic!("the sample device qualifies");
         };
@@ -47,6 +47,6 @@ async fn facade_fetches_both_seed_scenarios_from_the_sandbox() {
 async fn facade_reports_a_failed_power_on_as_not_eligible() {
     let sandbox = TradeinPromoSandbox::start().await;
     let request = PromotionRequest::by_imei(IMEI_IPHONE).answer(ConditionName::PowerOn, false);
-    let offer = sandbox.client().fetch_promotion(&request).await.unwrap();
+    let offer = sandbox.client().get_promotion(&request).await.unwrap();
     assert_eq!(offer.eligibility(), Eligibility::NotEligible);
 }

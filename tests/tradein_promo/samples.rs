@@ -165,7 +165,7 @@ async fn scenario1_sends_token_form_bearer_and_sample_body() {
         .await;
     let client = builder(&server).app_name("demo-store").build().unwrap();
     assert_eq!(client.app_name(), Some("demo-store"));
-    let offer = client.fetch_promotion(&scenario1()).await.unwrap();
+    let offer = client.get_promotion(&scenario1()).await.unwrap();
     assert_eq!(offer.trade_in_value(), Some(Decimal::new(810, 1)));
     assert_eq!(offer.trade_in_model(), Some("iPhone 14 Pro"));
     let token_calls: Vec<_> = server
@@ -194,7 +194,7 @@ async fn scenario2_sends_sample_body_without_appname_by_default() {
         .expect(1)
         .mount(&server)
         .await;
-    let offer = client(&server).fetch_promotion(&scenario2()).await.unwrap();
+    let offer = client(&server).get_promotion(&scenario2()).await.unwrap();
     let promo = offer.promotions().next().unwrap();
     assert_eq!(promo.discount(), Some(Decimal::new(3500, 1)));
     let reqs = server.received_requests().await.unwrap();

@@ -13,7 +13,7 @@ fn built(api: &str, auth: &str, allow: bool) -> Vec<(String, Result<(), String>)
     let bbti = {
         let mut b = bbti::Client::builder()
             .base_url(api)
-            .auth_url(auth)
+            .token_url(auth)
             .credentials("id", "secret");
         if allow {
             b = b.allow_http_credentials();

@@ -75,7 +75,7 @@ async fn the_all_in_one_sandbox_serves_each_provider_to_its_ready_client() {
 
     let offer = sb
         .tradein_promo_client()
-        .fetch_promotion(
+        .get_promotion(
             &tradein_promo::PromotionRequest::by_imei(sandbox::tradein_promo::IMEI_IPHONE)
                 .device_bill_code("689C"),
         )

@@ -2,24 +2,21 @@
 //!
 //! Models and prices are paged (`pageSize` ≤ [`MAX_PAGE_SIZE`], `pageToken` →
 //! `nextPageToken`). Each has a one-page method (`list_models`,
-//! `list_prices`) and a stream over every page (`models`, `prices`) that
-//! sends the same filters on every page, as BBTI requires.
+//! `list_prices`, answering a [`Page`] whose `next` is the next page's
+//! token) and a stream over every page (`models`, `prices`) that sends the
+//! same filters on every page, as BBTI requires.
 //!
 //! A `page_size` above [`MAX_PAGE_SIZE`] (or 0) is refused with
 //! `InvalidInput` before sending rather than silently coerced, so a caller
 //! never gets fewer items per page than asked for.
 
-use futures_util::stream::BoxStream;
 use partner_sdk_core::Request;
 use partner_sdk_core::paginate::{Page, paginate_with};
 use serde::{Deserialize, Serialize};
 
 use crate::client::{Client, MAX_PAGE_SIZE};
-use crate::error::{Result, invalid};
+use crate::error::{ItemStream, Result, invalid};
 use crate::types::{Grade, KeyValue, or_default};
-
-/// A stream of items over every page; boxed, `Send` and `Unpin`.
-pub type ItemStream<T> = BoxStream<'static, Result<T>>;
 
 /// Checks each entry of a list filter (BBTI reads a comma-separated list).
 fn check_list(field: &'static str, values: &[String]) -> Result<()> {
@@ -183,7 +180,7 @@ impl ModelQuery {
     }
 
     /// Refuses a page size or a list entry BBTI would not take.
-    fn check(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         check_page_size(self.page_size)?;
         check_list("categories", &self.categories)?;
         check_list("manufacturers", &self.manufacturers)?;
@@ -191,7 +188,7 @@ impl ModelQuery {
     }
 
     /// A GET request for `operation` at `template` with this query's
-    /// filters and paging, [checked](Self::check) before.
+    /// filters and paging, [validated](Self::validate) before.
     fn request(&self, operation: &'static str, template: &'static str) -> Request {
         let mut request = Request::get(operation, template);
         list_pair(&mut request, "categories", &self.categories);
@@ -273,7 +270,7 @@ impl PriceQuery {
     }
 
     /// Refuses a page size, a key or a list entry BBTI would not take.
-    fn check(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         check_page_size(self.page_size)?;
         for (name, value) in self.keys() {
             check_key(name, value)?;
@@ -284,7 +281,7 @@ impl PriceQuery {
     }
 
     /// A GET request for `operation` at `template` with this query's
-    /// filters and paging, [checked](Self::check) before.
+    /// filters and paging, [validated](Self::validate) before.
     fn request(&self, operation: &'static str, template: &'static str) -> Request {
         let mut request = Request::get(operation, template);
         let keys = self.keys();
@@ -457,50 +454,36 @@ pub struct SeriesList {
     pub series: Vec<SeriesAttributes>,
 }
 
-/// One page of `ListModels`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct ModelPage {
-    /// Token of the next page; empty on the last page.
+/// One page of `ListModels` or `ListPrices` as BBTI sends it: the models
+/// and the next page's token (empty on the last page).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", bound = "T: Deserialize<'de>")]
+struct ModelsAnswer<T> {
     #[serde(default, deserialize_with = "crate::types::text")]
-    pub next_page_token: String,
-    /// Models on this page.
+    next_page_token: String,
     #[serde(default, deserialize_with = "or_default")]
-    pub models: Vec<ModelAttributes>,
+    models: Vec<T>,
 }
 
-/// One page of `ListPrices`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct PricePage {
-    /// Token of the next page; empty on the last page.
-    #[serde(default, deserialize_with = "crate::types::text")]
-    pub next_page_token: String,
-    /// Models with prices on this page.
-    #[serde(default, deserialize_with = "or_default")]
-    pub models: Vec<ModelPrice>,
-}
-
-impl ModelPage {
-    /// A page of models.
-    pub fn new(models: Vec<ModelAttributes>, next_page_token: impl Into<String>) -> Self {
-        ModelPage {
-            next_page_token: next_page_token.into(),
-            models,
-        }
+impl<T> From<ModelsAnswer<T>> for Page<T, String> {
+    fn from(answer: ModelsAnswer<T>) -> Self {
+        Page::tokened(answer.models, Some(answer.next_page_token))
     }
 }
 
-impl PricePage {
-    /// A page of prices.
-    pub fn new(models: Vec<ModelPrice>, next_page_token: impl Into<String>) -> Self {
-        PricePage {
-            next_page_token: next_page_token.into(),
-            models,
-        }
-    }
+/// Decodes a `ListModels` answer into its page (also used by tests and
+/// fuzzing): `next` is the `nextPageToken`, `None` when it is empty.
+pub fn decode_models_page(
+    body: &[u8],
+) -> std::result::Result<Page<ModelAttributes, String>, serde_json::Error> {
+    serde_json::from_slice::<ModelsAnswer<ModelAttributes>>(body).map(Page::from)
+}
+
+/// Decodes a `ListPrices` answer into its page (see [`decode_models_page`]).
+pub fn decode_prices_page(
+    body: &[u8],
+) -> std::result::Result<Page<ModelPrice, String>, serde_json::Error> {
+    serde_json::from_slice::<ModelsAnswer<ModelPrice>>(body).map(Page::from)
 }
 
 impl Client {
@@ -524,26 +507,47 @@ impl Client {
         Ok(list.series)
     }
 
-    /// `GET /v1/models`: one page of models.
-    pub async fn list_models(&self, query: &ModelQuery) -> Result<ModelPage> {
-        query.check()?;
-        // The request is built in the expression that sends it: held in a
-        // variable, it would take room in this method's future.
-        Ok(self
-            .transport
-            .send(query.request("list_models", "/v1/models"))
-            .await?)
+    /// `GET /v1/models`: one page of models, with the next page's token.
+    pub async fn list_models(&self, query: &ModelQuery) -> Result<Page<ModelAttributes, String>> {
+        self.models_page("list_models", query).await
     }
 
-    /// `GET /v1/prices`: one page of models with prices.
-    pub async fn list_prices(&self, query: &PriceQuery) -> Result<PricePage> {
-        query.check()?;
+    /// `GET /v1/prices`: one page of models with prices, with the next
+    /// page's token.
+    pub async fn list_prices(&self, query: &PriceQuery) -> Result<Page<ModelPrice, String>> {
+        self.prices_page("list_prices", query).await
+    }
+
+    /// One page of models, sent as `operation`.
+    async fn models_page(
+        &self,
+        operation: &'static str,
+        query: &ModelQuery,
+    ) -> Result<Page<ModelAttributes, String>> {
+        query.validate()?;
         // The request is built in the expression that sends it: held in a
         // variable, it would take room in this method's future.
-        Ok(self
+        let answer: ModelsAnswer<ModelAttributes> = self
             .transport
-            .send(query.request("list_prices", "/v1/prices"))
-            .await?)
+            .send(query.request(operation, "/v1/models"))
+            .await?;
+        Ok(answer.into())
+    }
+
+    /// One page of models with prices, sent as `operation`.
+    async fn prices_page(
+        &self,
+        operation: &'static str,
+        query: &PriceQuery,
+    ) -> Result<Page<ModelPrice, String>> {
+        query.validate()?;
+        // The request is built in the expression that sends it: held in a
+        // variable, it would take room in this method's future.
+        let answer: ModelsAnswer<ModelPrice> = self
+            .transport
+            .send(query.request(operation, "/v1/prices"))
+            .await?;
+        Ok(answer.into())
     }
 
     /// Every model over all pages, starting at `query.page_token`; each page
@@ -561,10 +565,7 @@ impl Client {
             let client = client.clone();
             let mut q = query.clone();
             q.page_token = Some(token);
-            async move {
-                let page = client.list_models(&q).await?;
-                Ok(Page::tokened(page.models, Some(page.next_page_token)))
-            }
+            async move { client.models_page("models", &q).await }
         })
     }
 
@@ -577,10 +578,7 @@ impl Client {
             let client = client.clone();
             let mut q = query.clone();
             q.page_token = Some(token);
-            async move {
-                let page = client.list_prices(&q).await?;
-                Ok(Page::tokened(page.models, Some(page.next_page_token)))
-            }
+            async move { client.prices_page("prices", &q).await }
         })
     }
 }
@@ -599,7 +597,7 @@ mod tests {
     }
 
     fn applied(q: &PriceQuery, operation: &'static str, template: &'static str) -> Result<Request> {
-        q.check().map(|()| q.request(operation, template))
+        q.validate().map(|()| q.request(operation, template))
     }
 
     #[test]
@@ -632,7 +630,7 @@ mod tests {
     fn a_bad_list_entry_is_refused_naming_its_filter() {
         for (entry, reason) in [(" ", "empty"), ("a,b", "comma")] {
             let q = ModelQuery::new().category("smartphone").series(entry);
-            let err = q.check().unwrap_err();
+            let err = q.validate().unwrap_err();
             let text = err.to_string();
             assert!(text.contains("series") && text.contains(reason), "{text}");
         }

@@ -1,16 +1,18 @@
 //! [`Client`] and its [`ClientBuilder`].
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use partner_sdk_core::transport::parse_base_url;
-use partner_sdk_core::{ClientCredentials, Credentials, ExposeSecret, HttpSettings, Transport};
+use partner_sdk_core::provider::BuilderParts;
+use partner_sdk_core::secret::RedactedUrl;
+use partner_sdk_core::{ClientCredentials, Credentials, ExposeSecret, Transport};
 use partner_sdk_journal::JournalStore;
 
-use crate::error::{BbtiErrorBody, Error, Result};
+use crate::error::{BbtiErrorBody, Result};
 
-/// Path of the OAuth2 token endpoint under the auth base URL.
+/// Path of BBTI's OAuth2 token endpoint on its auth server
+/// (`${AUTH_SERVER}/auth/v1/token`): the path of the URL
+/// [`ClientBuilder::token_url`] takes.
 pub const TOKEN_PATH: &str = "/auth/v1/token";
 
 /// Token lifetime assumed when the token response has no `expires_in`
@@ -34,7 +36,7 @@ pub struct Client {
 }
 
 impl Client {
-    /// A builder; `base_url`, `auth_url` and `credentials` are required.
+    /// A builder; `base_url`, `token_url` and `credentials` are required.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -74,60 +76,33 @@ partner_sdk_core::provider_client! {
 ///
 /// [`credentials`](Self::credentials) takes the OAuth2 client id and secret
 /// Belong issues; they are sent as HTTP Basic credentials to the token
-/// endpoint under [`auth_url`](Self::auth_url), never to the API server.
-#[derive(Default)]
+/// endpoint [`token_url`](Self::token_url), never to the API server.
+#[derive(Debug, Default)]
 pub struct ClientBuilder {
-    base_url: Option<String>,
-    auth_url: Option<String>,
-    credentials: Credentials,
+    parts: BuilderParts,
+    token_url: Option<RedactedUrl>,
     token_lifetime: Option<Duration>,
-    settings: HttpSettings,
-    journal: Option<Arc<dyn JournalStore>>,
-}
-
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field(
-                "base_url",
-                &self
-                    .base_url
-                    .as_deref()
-                    .map(partner_sdk_core::secret::without_userinfo),
-            )
-            .field(
-                "auth_url",
-                &self
-                    .auth_url
-                    .as_deref()
-                    .map(partner_sdk_core::secret::without_userinfo),
-            )
-            .field("credentials", &self.credentials)
-            .field("settings", &self.settings)
-            .field("journal", &self.journal.is_some())
-            .finish_non_exhaustive()
-    }
 }
 
 impl ClientBuilder {
     /// API server base URL (the documentation's `${API_SERVER}`), e.g.
-    /// `https://api.example.jp`; `/v1/...` paths go under it.
+    /// `https://api.example.jp`; `/v1/...` paths go under it. Required.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.parts.base_url = Some(url.into().into());
         self
     }
 
-    /// Auth server base URL (`${AUTH_SERVER}`); the token is requested at
-    /// [`TOKEN_PATH`] under it.
-    pub fn auth_url(mut self, url: impl Into<String>) -> Self {
-        self.auth_url = Some(url.into());
+    /// The OAuth2 token endpoint, a full URL: BBTI's is [`TOKEN_PATH`] on
+    /// its auth server, `${AUTH_SERVER}/auth/v1/token`. Required.
+    pub fn token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = Some(url.into().into());
         self
     }
 
     /// The OAuth2 client id (`id`) and client secret (`secret`) issued by
     /// Belong (required; neither may be empty).
     pub fn credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.credentials = Credentials::new(id, secret);
+        self.parts.credentials = Credentials::new(id, secret);
         self
     }
 
@@ -139,7 +114,7 @@ impl ClientBuilder {
         self
     }
 
-    partner_sdk_core::http_settings_methods!(settings);
+    partner_sdk_core::http_settings_methods!(parts.settings);
 
     /// The intent journal every create (pricing, KYC, delivery) is written
     /// to before it is sent (none by default): pricing keyed by its
@@ -151,39 +126,23 @@ impl ClientBuilder {
     /// resolves what a dead process left pending. See
     /// [`partner_sdk_journal`].
     pub fn journal(mut self, journal: Arc<dyn JournalStore>) -> Self {
-        self.journal = Some(journal);
+        self.parts.journal = Some(journal);
         self
     }
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
-        let config = |m: &str| Error::Http(partner_sdk_core::Error::config(m.to_owned()));
-        let base_url = self
-            .base_url
-            .ok_or_else(|| config("bbti: base_url is required"))?;
-        let auth_raw = self
-            .auth_url
-            .ok_or_else(|| config("bbti: auth_url is required"))?;
-        let (client_id, client_secret) = self.credentials.required()?;
-        let mut token_url = parse_base_url(&auth_raw)?;
-        self.settings
-            .check_credentials_url("bbti", "auth_url", &token_url)?;
-        token_url
-            .path_segments_mut()
-            .map_err(|_| config("bbti: auth_url cannot carry a path"))?
-            .pop_if_empty()
-            .extend(TOKEN_PATH.split('/').filter(|s| !s.is_empty()));
+        let builder = self.parts.transport("bbti")?;
+        let token_url = self
+            .parts
+            .credentials_url("bbti", "token_url", self.token_url.as_ref())?;
+        let (client_id, client_secret) = self.parts.credentials.required()?;
         let mut auth =
             ClientCredentials::new("bbti", token_url, client_id.expose_secret(), client_secret);
         if let Some(lifetime) = self.token_lifetime {
             auth = auth.with_default_lifetime(lifetime);
         }
-        let builder = Transport::builder("bbti")
-            .base_url(base_url)
-            .auth(auth)
-            .error_body(BbtiErrorBody)
-            .journal(self.journal);
-        let builder = builder.settings(&self.settings);
+        let builder = builder.auth(auth).error_body(BbtiErrorBody);
         Ok(Client {
             transport: builder.build()?,
         })

@@ -8,7 +8,6 @@
 use std::fmt;
 
 use base64::Engine as _;
-use partner_sdk_core::Request;
 use partner_sdk_core::provider::boxed;
 use partner_sdk_core::secret::redacted;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -316,13 +315,16 @@ impl Client {
     ) -> Call<'a, RegisterDeliveryResponse> {
         boxed(async move {
             request.validate()?;
-            let req = Request::post("register_delivery", "/v1/delivery/register")
-                .json(request)
-                .reconcile_with("transactionId", request.transaction_id.clone())
-                // The answer may repeat the customer's details: no error keeps it.
-                .sensitive_answer();
+            let id: fn(&RegisterDeliveryResponse) -> &str = |r| &r.transaction_id;
+            let tx = &request.transaction_id;
             Ok(self
-                .send_create(req, |r: &RegisterDeliveryResponse| &r.transaction_id)
+                .send_registration(
+                    "register_delivery",
+                    "/v1/delivery/register",
+                    request,
+                    tx,
+                    id,
+                )
                 .await?)
         })
     }

@@ -5,7 +5,6 @@
 //! Never retried automatically; a lost answer is `OutcomeUnknown` carrying
 //! `("transactionId", value)`: check [`Client::get_transaction`] first.
 
-use partner_sdk_core::Request;
 use partner_sdk_core::provider::boxed;
 use partner_sdk_core::secret::redacted;
 use serde::{Deserialize, Serialize};
@@ -156,13 +155,10 @@ impl Client {
     pub fn register_kyc<'a>(&'a self, request: &'a KycRequest) -> Call<'a, KycResponse> {
         boxed(async move {
             request.validate()?;
-            let req = Request::post("issue_ekyc_url", "/v1/kyc")
-                .json(request)
-                .reconcile_with("transactionId", request.transaction_id.clone())
-                // The answer may repeat the customer's details: no error keeps it.
-                .sensitive_answer();
+            let id: fn(&KycResponse) -> &str = |r| &r.transaction_id;
+            let tx = &request.transaction_id;
             Ok(self
-                .send_create(req, |r: &KycResponse| &r.transaction_id)
+                .send_registration("register_kyc", "/v1/kyc", request, tx, id)
                 .await?)
         })
     }

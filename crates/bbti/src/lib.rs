@@ -10,7 +10,8 @@
 //! read by [`price_list`].
 //!
 //! Authentication is OAuth2 client credentials against a separate auth
-//! server (`POST {auth_url}/auth/v1/token`, Basic credentials); the bearer
+//! server (`POST {token_url}`, Basic credentials; BBTI's token endpoint is
+//! [`TOKEN_PATH`] on its auth server); the bearer
 //! token is cached, shared by all clones of a client, refreshed before it
 //! expires and again on a 401. When the token response has no `expires_in`
 //! the token is assumed to live [`DEFAULT_TOKEN_LIFETIME`] (1 hour).
@@ -31,13 +32,13 @@
 //!
 //! let bbti = partner_sdk_bbti::Client::builder()
 //!     .base_url("https://api.bbti.example")
-//!     .auth_url("https://auth.bbti.example")
+//!     .token_url("https://auth.bbti.example/auth/v1/token")
 //!     .credentials("client-id", "client-secret")
 //!     .build()?;
 //! let page = bbti
 //!     .list_prices(&PriceQuery::new().manufacturer("apple").model_key("iphone-8"))
 //!     .await?;
-//! println!("{} models", page.models.len());
+//! println!("{} models", page.items.len());
 //! let quote = bbti
 //!     .price_products(
 //!         &PriceProductRequest::new("program-1", "iphone-8")
@@ -68,15 +69,14 @@ pub mod transactions;
 pub mod types;
 
 pub use catalogue::{
-    GradePrice, ItemStream, ManufacturerList, ManufacturerQuery, ModelAttributes, ModelPage,
-    ModelPrice, ModelQuery, PricePage, PriceQuery, PricingUnit, SeriesAttributes, SeriesList,
-    SeriesQuery,
+    GradePrice, ManufacturerList, ManufacturerQuery, ModelAttributes, ModelPrice, ModelQuery,
+    PriceQuery, PricingUnit, SeriesAttributes, SeriesList, SeriesQuery,
 };
 pub use client::{Client, ClientBuilder, DEFAULT_TOKEN_LIFETIME, MAX_PAGE_SIZE, TOKEN_PATH};
 pub use delivery::{DeliveryDetail, Image, RegisterDeliveryRequest, RegisterDeliveryResponse};
 #[allow(deprecated)]
 pub use error::RpcStatus;
-pub use error::{ApiErrorBody, BbtiErrorBody, Call, Error, ErrorCode, Result};
+pub use error::{ApiErrorBody, BbtiErrorBody, Call, Error, ErrorCode, ItemStream, Result};
 pub use kyc::{KycRequest, KycResponse};
 pub use price_list::{PriceIndex, PriceKey, PriceListError, PriceRow, read_csv, read_csv_async};
 pub use pricing::{

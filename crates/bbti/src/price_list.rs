@@ -26,9 +26,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use futures_util::StreamExt as _;
-use futures_util::stream::BoxStream;
 use rust_decimal::Decimal;
 
+use crate::error::ItemStream;
 use crate::types::Grade;
 
 /// One price: a SKU at a grade for a validity month.
@@ -352,7 +352,7 @@ struct Limited<R> {
 }
 
 impl<R> Limited<R> {
-    fn check(&self) -> std::io::Result<()> {
+    fn within_limit(&self) -> std::io::Result<()> {
         let since = self
             .read
             .saturating_sub(self.start.byte.load(Ordering::Relaxed));
@@ -368,7 +368,7 @@ impl<R> Limited<R> {
 
 impl<R: Read> Read for Limited<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.check()?;
+        self.within_limit()?;
         let n = self.inner.read(buf)?;
         self.read += n as u64;
         Ok(n)
@@ -381,7 +381,7 @@ impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Limited<R> {
         cx: &mut Context<'_>,
         buf: &mut tokio::io::ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
-        self.check()?;
+        self.within_limit()?;
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = polled {
@@ -531,7 +531,7 @@ impl<R: Read> Iterator for PriceRows<R> {
 }
 
 /// The async variant of [`read_csv`] over any tokio `AsyncRead`.
-pub fn read_csv_async<R>(reader: R) -> BoxStream<'static, Result<PriceRow, PriceListError>>
+pub fn read_csv_async<R>(reader: R) -> ItemStream<PriceRow, PriceListError>
 where
     R: tokio::io::AsyncRead + Unpin + Send + 'static,
 {
@@ -542,7 +542,7 @@ where
 pub fn read_csv_async_with_limit<R>(
     reader: R,
     max_record_bytes: u64,
-) -> BoxStream<'static, Result<PriceRow, PriceListError>>
+) -> ItemStream<PriceRow, PriceListError>
 where
     R: tokio::io::AsyncRead + Unpin + Send + 'static,
 {

@@ -127,7 +127,9 @@ impl PriceProductRequest {
         self.campaign_code = Some(code.into());
         self
     }
+}
 
+impl Pricing for PriceProductRequest {
     fn validate(&self) -> Result<()> {
         required("programId", &self.program_id)?;
         required("modelKey", &self.model_key)?;
@@ -136,6 +138,12 @@ impl PriceProductRequest {
         optional("memoryKey", &self.memory_key)?;
         optional("carrierKey", &self.carrier_key)?;
         optional("campaignCode", &self.campaign_code)
+    }
+    fn given_submission_id(&self) -> Option<&str> {
+        self.submission_id.as_deref()
+    }
+    fn submission_id_mut(&mut self) -> &mut Option<String> {
+        &mut self.submission_id
     }
 }
 
@@ -178,12 +186,20 @@ impl PriceByAppCodeRequest {
         self.campaign_code = Some(code.into());
         self
     }
+}
 
+impl Pricing for PriceByAppCodeRequest {
     fn validate(&self) -> Result<()> {
         required("programId", &self.program_id)?;
         required("appCode", &self.app_code)?;
         optional("submissionId", &self.submission_id)?;
         optional("campaignCode", &self.campaign_code)
+    }
+    fn given_submission_id(&self) -> Option<&str> {
+        self.submission_id.as_deref()
+    }
+    fn submission_id_mut(&mut self) -> &mut Option<String> {
+        &mut self.submission_id
     }
 }
 
@@ -243,18 +259,7 @@ impl Client {
         &'a self,
         request: &'a PriceProductRequest,
     ) -> Call<'a, PriceResponse> {
-        boxed(async move {
-            request.validate()?;
-            let (request, id) = keyed(request, request.submission_id.as_ref(), |r| {
-                &mut r.submission_id
-            });
-            let req = Request::post("price_product", "/v1/pricing/products")
-                .json(&*request)
-                .reconcile_with("submissionId", id);
-            Ok(self
-                .send_create(req, |r: &PriceResponse| &r.transaction_id)
-                .await?)
-        })
+        self.price("price_products", "/v1/pricing/products", request)
     }
 
     /// `POST /v1/pricing/codes`: prices a device from an app code and
@@ -264,12 +269,21 @@ impl Client {
         &'a self,
         request: &'a PriceByAppCodeRequest,
     ) -> Call<'a, PriceResponse> {
+        self.price("price_codes", "/v1/pricing/codes", request)
+    }
+
+    /// Checks `request` and posts it as `operation` to `path`, keyed by its
+    /// `submissionId` (see [`keyed`]).
+    fn price<'a, R: Pricing>(
+        &'a self,
+        operation: &'static str,
+        path: &'static str,
+        request: &'a R,
+    ) -> Call<'a, PriceResponse> {
         boxed(async move {
             request.validate()?;
-            let (request, id) = keyed(request, request.submission_id.as_ref(), |r| {
-                &mut r.submission_id
-            });
-            let req = Request::post("price_by_app_code", "/v1/pricing/codes")
+            let (request, id) = keyed(request);
+            let req = Request::post(operation, path)
                 .json(&*request)
                 .reconcile_with("submissionId", id);
             Ok(self
@@ -279,20 +293,26 @@ impl Client {
     }
 }
 
+/// A pricing request: its checks, and its `submissionId`.
+trait Pricing: Clone + Serialize + Send + Sync {
+    /// Refuses a request BBTI would refuse, naming the field.
+    fn validate(&self) -> Result<()>;
+    /// The caller's own transaction id, when given.
+    fn given_submission_id(&self) -> Option<&str>;
+    /// The caller's own transaction id, to set.
+    fn submission_id_mut(&mut self) -> &mut Option<String>;
+}
+
 /// The pricing request as sent and its `submissionId`: the caller's, else a
 /// random (v4) UUID set on a copy, so that every create has a key to
 /// reconcile by.
-fn keyed<'a, R: Clone>(
-    request: &'a R,
-    given: Option<&String>,
-    field: fn(&mut R) -> &mut Option<String>,
-) -> (Cow<'a, R>, String) {
-    match given {
-        Some(id) => (Cow::Borrowed(request), id.clone()),
+fn keyed<R: Pricing>(request: &R) -> (Cow<'_, R>, String) {
+    match request.given_submission_id() {
+        Some(id) => (Cow::Borrowed(request), id.to_owned()),
         None => {
             let id = uuid::Uuid::new_v4().to_string();
             let mut owned = request.clone();
-            *field(&mut owned) = Some(id.clone());
+            *owned.submission_id_mut() = Some(id.clone());
             (Cow::Owned(owned), id)
         }
     }

@@ -7,15 +7,12 @@
 //! never answered) or KYC registration (the transaction does not show it)
 //! is reported as needing reconciliation, with its key, and left pending.
 
-use std::time::Duration;
-
 use partner_sdk_core::Request;
-use partner_sdk_core::provider::boxed;
 use partner_sdk_core::transport::definite_outcome;
-use partner_sdk_journal::{DEFAULT_RECOVERY_GRACE, Intent, RecoveryReport, Resolved};
+use partner_sdk_journal::{Intent, Resolved};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::Call;
 use crate::Client;
 use crate::error::ErrorCode;
 
@@ -39,48 +36,32 @@ impl Client {
             .await
     }
 
-    /// Resolves every create journalled pending for at least
-    /// [`DEFAULT_RECOVERY_GRACE`] (2 minutes): see
-    /// [`recover_older_than`](Self::recover_older_than).
-    pub fn recover(&self) -> Call<'_, RecoveryReport> {
-        self.recover_older_than(DEFAULT_RECOVERY_GRACE)
+    /// Registers the customer's details of the transaction
+    /// `transaction_id` (KYC, delivery): `body` posted as `operation` to
+    /// `path` and sent as [`send_create`](Self::send_create) sends it, keyed
+    /// by that `transactionId`. The answer may repeat the customer's
+    /// details: no error keeps it.
+    pub(crate) async fn send_registration<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        path: &'static str,
+        body: &B,
+        transaction_id: &str,
+        id: fn(&T) -> &str,
+    ) -> partner_sdk_core::Result<T> {
+        let req = Request::post(operation, path)
+            .json(body)
+            .reconcile_with("transactionId", transaction_id)
+            .sensitive_answer();
+        self.send_create(req, id).await
     }
 
-    /// Resolves every create journalled pending for at least `grace` (so a
-    /// create still in flight elsewhere is left alone), each claimed with a
-    /// lease first so replicas sharing a journal never resolve one twice.
-    /// Never sends a create.
-    ///
-    /// A delivery registration is looked up by its `transactionId`: the
-    /// transaction shows a delivery, it is settled done; it shows none, or
-    /// BBTI knows no such transaction (`NOT_FOUND`), it is settled not
-    /// done; a look-up that fails leaves it pending ("unknown"). Pricing
-    /// and KYC registrations have no look-up: they are reported in
-    /// [`RecoveryReport::needs_reconciliation`] with their key
-    /// (`submissionId`, `transactionId`) and stay pending: ask Belong, then
-    /// settle them with the journal's [`settle`](partner_sdk_journal::JournalStore::settle).
-    ///
-    /// A client without a journal has nothing to recover: the report is
-    /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
-    pub fn recover_older_than(&self, grace: Duration) -> Call<'_, RecoveryReport> {
-        boxed(async move {
-            let report = partner_sdk_core::provider::recover_client(
-                self.transport.journal(),
-                "bbti",
-                grace,
-                |intent| self.resolve_intent(intent),
-            )
-            .await?;
-            Ok(report)
-        })
-    }
-
-    /// What BBTI says of one journalled create.
-    async fn resolve_intent(&self, intent: Intent) -> Resolved {
+    /// What BBTI says of one journalled create, asked as `operation`.
+    async fn resolve_intent(&self, operation: &'static str, intent: Intent) -> Resolved {
         if intent.key.operation() != "register_delivery" {
             return Resolved::NeedsReconciliation;
         }
-        match self.get_transaction(intent.key.value()).await {
+        match self.fetch_transaction(operation, intent.key.value()).await {
             Ok(tx) if tx.delivery_detail.is_some() => Resolved::Done {
                 provider_id: Some(tx.transaction_id),
             },
@@ -93,4 +74,24 @@ impl Client {
             Err(_) => Resolved::Unknown,
         }
     }
+}
+
+partner_sdk_core::provider_recovery! {
+    /// Resolves every create journalled pending for at least `grace` (so a
+    /// create still in flight elsewhere is left alone), each claimed with a
+    /// lease first so replicas sharing a journal never resolve one twice.
+    /// Never sends a create.
+    ///
+    /// A delivery registration is looked up by its `transactionId`: the
+    /// transaction shows a delivery, it is settled done; it shows none, or
+    /// BBTI knows no such transaction (`NOT_FOUND`), it is settled not
+    /// done; a look-up that fails leaves it pending ("unknown"). Pricing
+    /// and KYC registrations have no look-up: they are reported in
+    /// [`RecoveryReport::needs_reconciliation`](partner_sdk_journal::RecoveryReport::needs_reconciliation) with their key
+    /// (`submissionId`, `transactionId`) and stay pending: ask Belong, then
+    /// settle them with the journal's [`settle`](partner_sdk_journal::JournalStore::settle).
+    ///
+    /// A client without a journal has nothing to recover: the report is
+    /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
+    Client { provider: "bbti", error: crate::Error, journal: |client| client.transport.journal() }
 }

@@ -98,11 +98,20 @@ pub type GetTransactionResponse = Transaction;
 impl Client {
     /// `GET /v1/transactions/{transactionId}`: status, product and delivery.
     pub async fn get_transaction(&self, transaction_id: &str) -> Result<Transaction> {
+        self.fetch_transaction("get_transaction", transaction_id)
+            .await
+    }
+
+    /// `GET /v1/transactions/{transactionId}`, sent as `operation`.
+    pub(crate) async fn fetch_transaction(
+        &self,
+        operation: &'static str,
+        transaction_id: &str,
+    ) -> Result<Transaction> {
         if transaction_id.trim().is_empty() {
             return Err(invalid("transactionId", "is required"));
         }
-        let req = Request::get("get_transaction", "/v1/transactions/{transactionId}")
-            .param(transaction_id);
+        let req = Request::get(operation, "/v1/transactions/{transactionId}").param(transaction_id);
         Ok(self.transport.send(req).await?)
     }
 }

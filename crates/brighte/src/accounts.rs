@@ -33,7 +33,7 @@ struct AccountsEnvelope {
 impl Client {
     /// Accounts of the current user (`GET account`; one endpoint table says
     /// `accounts`, the sample `account`).
-    pub async fn accounts(&self) -> Result<Vec<Account>> {
+    pub async fn list_accounts(&self) -> Result<Vec<Account>> {
         let e: AccountsEnvelope = self
             .vendor_send(crate::client::get("list_accounts", "/account"))
             .await?;

@@ -2,16 +2,15 @@
 //! documents, payment request and secure code.
 
 use base64::Engine as _;
-use futures_util::stream::BoxStream;
-use partner_sdk_core::Request;
 use partner_sdk_core::provider::boxed;
+use partner_sdk_core::{Page, Request};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::Call;
 use crate::client::Client;
-use crate::common::{ListPage, ListQuery, list_stream, wire};
-use crate::error::{Error, Result};
+use crate::common::{ListEnvelope, ListQuery, Listing, decode_page, list_stream, wire};
+use crate::error::{Call, Error, ItemStream, Result};
+use crate::validate::check_text;
 
 partner_sdk_core::open_enum! {
     /// `applicationStatus`.
@@ -227,6 +226,13 @@ struct ApplicationsEnvelope {
     has_more_records: bool,
 }
 
+impl ListEnvelope for ApplicationsEnvelope {
+    type Item = Application;
+    fn into_parts(self) -> (Vec<Application>, bool) {
+        (self.applications, self.has_more_records)
+    }
+}
+
 #[derive(Deserialize)]
 pub(crate) struct ApplicationEnvelope {
     pub(crate) application: Application,
@@ -264,12 +270,14 @@ struct TokenEnvelope {
     token: String,
 }
 
-/// Decodes a list answer of applications (also used by tests and fuzzing).
+/// Decodes a list answer of applications, the answer for page
+/// `page_number` (also used by tests and fuzzing): `next` is the following
+/// page's number when `hasMoreRecords`.
 pub fn decode_applications_page(
     body: &[u8],
-) -> std::result::Result<ListPage<Application>, serde_json::Error> {
-    let e: ApplicationsEnvelope = serde_json::from_slice(body)?;
-    Ok(ListPage::new(e.applications, e.has_more_records))
+    page_number: u32,
+) -> std::result::Result<Page<Application, u32>, serde_json::Error> {
+    decode_page::<ApplicationsEnvelope>(body, page_number)
 }
 
 /// Decodes a single-application answer.
@@ -278,41 +286,46 @@ pub fn decode_application(body: &[u8]) -> std::result::Result<Application, serde
     Ok(e.application)
 }
 
-pub(crate) fn check_id(field: &'static str, id: &str) -> Result<()> {
-    if id.trim().is_empty() {
-        return Err(Error::invalid(field, "must not be empty"));
+/// The applications listing, sent as `operation`.
+fn listing(operation: &'static str) -> Listing {
+    Listing {
+        operation,
+        path: "/applications",
+        account_required: false,
     }
-    Ok(())
 }
 
 impl Client {
     /// One page of applications (`GET applications`, 500 a page; the page
     /// is [`ListQuery::page`], default 1).
-    pub async fn list_applications(&self, query: &ListQuery) -> Result<ListPage<Application>> {
-        query.validate(false)?;
-        let e: ApplicationsEnvelope = self
-            .vendor_send(
-                crate::client::get("list_applications", "/applications").query(&query.pairs()),
-            )
-            .await?;
-        Ok(ListPage::new(e.applications, e.has_more_records))
+    pub async fn list_applications(&self, query: &ListQuery) -> Result<Page<Application, u32>> {
+        self.list_page::<ApplicationsEnvelope>(listing("list_applications"), query)
+            .await
     }
 
     /// Every application matching `query`, fetched page by page as the
     /// stream is polled (`pageNumber` from the query's page, default 1,
     /// while `hasMoreRecords`).
-    pub fn applications(&self, query: &ListQuery) -> BoxStream<'static, Result<Application>> {
-        list_stream(self, query, |client, query| async move {
-            client.list_applications(&query).await
-        })
+    pub fn applications(&self, query: &ListQuery) -> ItemStream<Application> {
+        list_stream::<ApplicationsEnvelope>(self, listing("applications"), query)
     }
 
     /// One application (`GET applications/{application_id}`).
     pub async fn get_application(&self, application_id: &str) -> Result<Application> {
-        check_id("application_id", application_id)?;
+        self.fetch_application("get_application", application_id)
+            .await
+    }
+
+    /// `GET applications/{application_id}`, sent as `operation`.
+    pub(crate) async fn fetch_application(
+        &self,
+        operation: &'static str,
+        application_id: &str,
+    ) -> Result<Application> {
+        check_text("application_id", application_id)?;
         let e: ApplicationEnvelope = self
             .vendor_send(
-                crate::client::get("get_application", "/applications/{application_id}")
+                crate::client::get(operation, "/applications/{application_id}")
                     .param(application_id),
             )
             .await?;
@@ -326,7 +339,7 @@ impl Client {
         application_id: &str,
         reference_number: &str,
     ) -> Result<Application> {
-        check_id("application_id", application_id)?;
+        check_text("application_id", application_id)?;
         if reference_number.trim().is_empty() {
             return Err(Error::invalid("reference_number", "must not be empty"));
         }
@@ -336,9 +349,12 @@ impl Client {
         }
         let e: ApplicationEnvelope = self
             .vendor_send(
-                Request::put("update_application", "/application/{application_id}")
-                    .param(application_id)
-                    .json(&Body { reference_number }),
+                Request::put(
+                    "update_application_reference",
+                    "/application/{application_id}",
+                )
+                .param(application_id)
+                .json(&Body { reference_number }),
             )
             .await?;
         Ok(e.application)
@@ -346,10 +362,10 @@ impl Client {
 
     /// Document types the current user may upload
     /// (`GET application/document-types`).
-    pub async fn application_document_types(&self) -> Result<Vec<ApplicationDocumentType>> {
+    pub async fn list_application_document_types(&self) -> Result<Vec<ApplicationDocumentType>> {
         let e: DocumentTypesEnvelope = self
             .vendor_send(crate::client::get(
-                "application_document_types",
+                "list_application_document_types",
                 "/application/document-types",
             ))
             .await?;
@@ -357,11 +373,11 @@ impl Client {
     }
 
     /// Documents of an application (`GET application/{application_id}/document`).
-    pub async fn application_documents(
+    pub async fn list_application_documents(
         &self,
         application_id: &str,
     ) -> Result<Vec<ApplicationDocument>> {
-        check_id("application_id", application_id)?;
+        check_text("application_id", application_id)?;
         let e: DocumentsEnvelope = self
             .vendor_send(
                 crate::client::get(
@@ -377,26 +393,28 @@ impl Client {
     /// Uploads a document (`POST application/{application_id}/document`,
     /// base64 body). Never retried. After an unknown outcome
     /// (`OutcomeUnknown`, which carries no key: Brighte takes none), list
-    /// the application's documents (`application_documents`) before
+    /// the application's documents (`list_application_documents`) before
     /// uploading again.
-    pub async fn upload_application_document(
-        &self,
-        application_id: &str,
-        document: &DocumentUpload,
-    ) -> Result<ApplicationDocument> {
-        check_id("application_id", application_id)?;
-        let body = document.to_body()?;
-        let e: DocumentEnvelope = self
-            .vendor_send(
-                Request::post(
-                    "create_application_document",
-                    "/application/{application_id}/document",
+    pub fn upload_application_document<'a>(
+        &'a self,
+        application_id: &'a str,
+        document: &'a DocumentUpload,
+    ) -> Call<'a, ApplicationDocument> {
+        boxed(async move {
+            check_text("application_id", application_id)?;
+            let body = document.to_body()?;
+            let e: DocumentEnvelope = self
+                .vendor_send(
+                    Request::post(
+                        "upload_application_document",
+                        "/application/{application_id}/document",
+                    )
+                    .param(application_id)
+                    .json(&body),
                 )
-                .param(application_id)
-                .json(&body),
-            )
-            .await?;
-        Ok(e.document)
+                .await?;
+            Ok(e.document)
+        })
     }
 
     /// Tells Brighte the product is delivered and installed so the buyer
@@ -417,7 +435,7 @@ impl Client {
         application_id: &'a str,
     ) -> Call<'a, Application> {
         boxed(async move {
-            check_id("application_id", application_id)?;
+            check_text("application_id", application_id)?;
             let request = crate::client::post_empty(
                 "request_application_payment",
                 "/application/{application_id}/request-payment",
@@ -434,25 +452,27 @@ impl Client {
     /// Sends a secure code to the applicant's mobile
     /// (`POST application/secure-code`); returns the token to submit with
     /// the code. Never retried.
-    pub async fn send_application_secure_code(&self, mobile: &str) -> Result<String> {
-        let m = mobile.trim();
-        if m.is_empty() || !m.chars().all(|c| c.is_ascii_digit() || c == ' ') {
-            return Err(Error::invalid(
-                "mobile",
-                "must be a phone number without country code",
-            ));
-        }
-        #[derive(Serialize)]
-        struct Body<'a> {
-            mobile: &'a str,
-        }
-        let e: TokenEnvelope = self
-            .vendor_send(
-                Request::post("send_application_secure_code", "/application/secure-code")
-                    .json(&Body { mobile: m }),
-            )
-            .await?;
-        Ok(e.token)
+    pub fn send_application_secure_code<'a>(&'a self, mobile: &'a str) -> Call<'a, String> {
+        boxed(async move {
+            let m = mobile.trim();
+            if m.is_empty() || !m.chars().all(|c| c.is_ascii_digit() || c == ' ') {
+                return Err(Error::invalid(
+                    "mobile",
+                    "must be a phone number without country code",
+                ));
+            }
+            #[derive(Serialize)]
+            struct Body<'a> {
+                mobile: &'a str,
+            }
+            let e: TokenEnvelope = self
+                .vendor_send(
+                    Request::post("send_application_secure_code", "/application/secure-code")
+                        .json(&Body { mobile: m }),
+                )
+                .await?;
+            Ok(e.token)
+        })
     }
 }
 

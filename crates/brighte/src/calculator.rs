@@ -5,8 +5,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
-use crate::common::{check_money, check_term, wire};
-use crate::error::{Error, Result};
+use crate::common::wire;
+use crate::error::Result;
+use crate::validate::{check_amounts, check_term};
 
 partner_sdk_core::open_enum! {
     /// Type of application (`financeType`, default `CONSUMER`).
@@ -77,16 +78,7 @@ impl FinanceRequest {
 
     /// Checks the amounts and term.
     pub fn validate(&self) -> Result<()> {
-        check_money("total_purchase_amount", self.total_purchase_amount)?;
-        if let Some(d) = self.deposit_amount {
-            check_money("deposit_amount", d)?;
-            if d > self.total_purchase_amount {
-                return Err(Error::invalid(
-                    "deposit_amount",
-                    "must not exceed total_purchase_amount",
-                ));
-            }
-        }
+        check_amounts(self.total_purchase_amount, self.deposit_amount)?;
         check_term("repayment_term", self.repayment_term)
     }
 }

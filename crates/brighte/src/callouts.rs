@@ -1,13 +1,14 @@
 //! Callout requests: ask Brighte to call a prospective customer.
 
 use partner_sdk_core::Request;
+use partner_sdk_core::provider::boxed;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
-use crate::common::{AccountId, check_money, check_term, check_text, wire};
-use crate::error::{Error, Result};
-use crate::quotes::check_email;
+use crate::common::{AccountId, wire};
+use crate::error::{Call, Result};
+use crate::validate::proposal;
 
 partner_sdk_core::open_enum! {
     /// `calloutStatus` (`FULLFILLED` as documented; `FULFILLED` also read).
@@ -55,21 +56,7 @@ impl CalloutRequest {
         if let Some(a) = &self.account_id {
             a.check("account_id")?;
         }
-        check_text("first_name", &self.first_name)?;
-        check_text("last_name", &self.last_name)?;
-        check_text("phone", &self.phone)?;
-        check_email("email", &self.email)?;
-        check_money("total_purchase_amount", self.total_purchase_amount)?;
-        check_money("deposit_amount", self.deposit_amount)?;
-        if self.deposit_amount > self.total_purchase_amount {
-            return Err(Error::invalid(
-                "deposit_amount",
-                "must not exceed total_purchase_amount",
-            ));
-        }
-        check_term("repayment_term", self.repayment_term)?;
-        check_text("product_category", &self.product_category)?;
-        check_text("product_description", &self.product_description)
+        proposal!(self).check()
     }
 }
 
@@ -152,11 +139,15 @@ impl Client {
     /// Brighte offers no look-up of callout requests and takes no caller
     /// key: after an unknown outcome, check in the vendor portal before
     /// creating again.
-    pub async fn create_callout_request(&self, request: &CalloutRequest) -> Result<Callout> {
-        request.validate()?;
-        let e: CalloutEnvelope = self
-            .vendor_send(Request::post("create_callout_request", "/callout-requests").json(request))
-            .await?;
-        Ok(e.callout)
+    pub fn create_callout_request<'a>(&'a self, request: &'a CalloutRequest) -> Call<'a, Callout> {
+        boxed(async move {
+            request.validate()?;
+            let e: CalloutEnvelope = self
+                .vendor_send(
+                    Request::post("create_callout_request", "/callout-requests").json(request),
+                )
+                .await?;
+            Ok(e.callout)
+        })
     }
 }

@@ -22,6 +22,7 @@ use crate::applications::Application;
 use crate::client::Client;
 use crate::error::{CheckoutError, Error, Result};
 use crate::signing::{SignedNotice, Verifier};
+use crate::validate::{check_amounts, check_term, check_text};
 
 /// Checkout path under the portal host (`/checkout?key=PUBLIC_API_KEY`).
 pub const CHECKOUT_PATH: &str = "/checkout";
@@ -180,15 +181,8 @@ impl CheckoutRequest {
                 "must be an absolute http(s) URL",
             ));
         }
-        crate::common::check_money("total_purchase_amount", self.total_purchase_amount)?;
-        crate::common::check_money("deposit_amount", self.deposit_amount)?;
-        if self.deposit_amount > self.total_purchase_amount {
-            return Err(Error::invalid(
-                "deposit_amount",
-                "must not exceed total_purchase_amount",
-            ));
-        }
-        crate::common::check_term("repayment_term", self.repayment_term)?;
+        check_amounts(self.total_purchase_amount, Some(self.deposit_amount))?;
+        check_term("repayment_term", self.repayment_term)?;
         if !self.product_category.is_accepted() {
             return Err(Error::invalid(
                 "product_category",
@@ -198,7 +192,7 @@ impl CheckoutRequest {
                 ),
             ));
         }
-        crate::common::check_text("product_description", &self.product_description)?;
+        check_text("product_description", &self.product_description)?;
         if let Some(r) = &self.reference_number
             && r.chars().count() > MAX_REFERENCE_LEN
         {

@@ -1,14 +1,14 @@
 //! [`Client`] and its [`ClientBuilder`].
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::{Either, ready};
+use partner_sdk_core::provider::BuilderParts;
 use partner_sdk_core::reqwest::header::{HeaderName, HeaderValue};
 use partner_sdk_core::{
-    CallOptions, Credentials, ExposeSecret, HttpSettings, Request, SecretString, Session,
-    SessionAuth, Transport, WithOptions,
+    CallOptions, Credentials, ExposeSecret, Request, SecretString, Session, SessionAuth, Transport,
+    WithOptions,
 };
 use partner_sdk_journal::{JournalStore, Outcome};
 use serde::de::DeserializeOwned;
@@ -17,8 +17,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{BrighteErrorBody, Error, Result};
 use crate::vendor_prefix::{self, Choice, Routes};
 
-/// Production host of the vendor portal and its APIs.
-pub const DEFAULT_BASE_URL: &str = "https://portal.brighte.com.au";
+/// Brighte's production host, of the vendor portal and its APIs: the URL
+/// to give [`ClientBuilder::base_url`] outside tests.
+pub const PRODUCTION_URL: &str = "https://portal.brighte.com.au";
 /// Default path prefix of the vendor REST API: the documentation's
 /// endpoint tables' form, the one Brighte's production firewall rules name
 /// (`/rest/v1/vendor/session`).
@@ -45,60 +46,39 @@ const LOGIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// [`credentials`](Self::credentials) takes the Brighte API id and API
 /// secret that open a vendor session (`POST session`); the session key and
 /// token it returns authenticate every vendor call. Without credentials the
-/// client calls only the public API.
+/// client calls only the public API. [`base_url`](Self::base_url) is
+/// required ([`PRODUCTION_URL`] for Brighte's production host).
 ///
-/// Defaults: base URL [`DEFAULT_BASE_URL`], vendor prefix
+/// Defaults: vendor prefix
 /// [`DEFAULT_VENDOR_PREFIX`] (falling back to [`SAMPLES_VENDOR_PREFIX`]
 /// when the login finds no route there), public prefix [`DEFAULT_PUBLIC_PREFIX`],
 /// connect timeout 10 s, per-attempt timeout 30 s, 3 attempts with
 /// full-jitter backoff (0.5 s base, 20 s cap) for GET/PUT/DELETE only, login
 /// bounded at 10 s.
+#[derive(Debug)]
 pub struct ClientBuilder {
-    base_url: String,
+    parts: BuilderParts,
     vendor_prefix: Option<String>,
     public_prefix: String,
-    credentials: Credentials,
     refusal_grace: Duration,
-    settings: HttpSettings,
-    journal: Option<Arc<dyn JournalStore>>,
-}
-
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field(
-                "base_url",
-                &partner_sdk_core::secret::without_userinfo(&self.base_url),
-            )
-            .field("vendor_prefix", &self.vendor_prefix)
-            .field("public_prefix", &self.public_prefix)
-            .field("credentials", &self.credentials)
-            .field("refusal_grace", &self.refusal_grace)
-            .field("settings", &self.settings)
-            .field("journal", &self.journal.is_some())
-            .finish_non_exhaustive()
-    }
 }
 
 impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
-            base_url: DEFAULT_BASE_URL.to_owned(),
+            parts: BuilderParts::default(),
             vendor_prefix: None,
             public_prefix: DEFAULT_PUBLIC_PREFIX.to_owned(),
-            credentials: Credentials::default(),
             refusal_grace: partner_sdk_core::defaults::FRESH_SESSION_GRACE,
-            settings: HttpSettings::default(),
-            journal: None,
         }
     }
 }
 
 impl ClientBuilder {
-    /// Scheme and host (and any path before the API prefixes), e.g.
-    /// `https://portal.brighte.com.au` or a sandbox host.
+    /// Scheme and host (and any path before the API prefixes):
+    /// [`PRODUCTION_URL`] or a sandbox host. Required.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
+        self.parts.base_url = Some(url.into().into());
         self
     }
 
@@ -121,7 +101,7 @@ impl ClientBuilder {
     /// session (`POST session`; neither may be empty). Without them the
     /// client can call only the public API.
     pub fn credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.credentials = Credentials::new(id, secret);
+        self.parts.credentials = Credentials::new(id, secret);
         self
     }
 
@@ -138,7 +118,7 @@ impl ClientBuilder {
         self
     }
 
-    partner_sdk_core::http_settings_methods!(settings);
+    partner_sdk_core::http_settings_methods!(parts.settings);
 
     /// The intent journal payment requests
     /// ([`Client::request_application_payment`]) are written to before they
@@ -150,11 +130,11 @@ impl ClientBuilder {
     /// code, API credentials) carry no key of the caller's to look them up
     /// by, so they are not journalled. See [`partner_sdk_journal`].
     pub fn journal(mut self, journal: Arc<dyn JournalStore>) -> Self {
-        self.journal = Some(journal);
+        self.parts.journal = Some(journal);
         self
     }
 
-    fn join(&self, prefix: &str, field: &'static str) -> Result<String> {
+    fn join(base: &partner_sdk_core::Url, prefix: &str, field: &'static str) -> Result<String> {
         let prefix = prefix.trim();
         if !prefix.is_empty() && !prefix.starts_with('/') {
             return Err(Error::invalid(field, "must start with '/'"));
@@ -162,7 +142,6 @@ impl ClientBuilder {
         if prefix.contains(['?', '#']) {
             return Err(Error::invalid(field, "must be a plain path"));
         }
-        let base = partner_sdk_core::transport::parse_base_url(&self.base_url)?;
         let mut url = base.clone();
         let path = format!(
             "{}{}",
@@ -181,7 +160,7 @@ impl ClientBuilder {
     ) -> partner_sdk_core::TransportBuilder {
         // Both transports share one HTTP client (one connection pool).
         Transport::builder(PROVIDER)
-            .settings(&self.settings)
+            .settings(&self.parts.settings)
             .base_url(base)
             .http_client(http.clone())
             .error_body(BrighteErrorBody)
@@ -189,22 +168,24 @@ impl ClientBuilder {
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
-        let base_url = partner_sdk_core::transport::parse_base_url(&self.base_url)?;
+        let base_url = self.parts.parsed_base_url(PROVIDER)?;
+        let join = |prefix: &str, field| Self::join(&base_url, prefix, field);
         let (vendor_base, fallback_base) = match &self.vendor_prefix {
-            Some(prefix) => (self.join(prefix, "vendor_path_prefix")?, None),
+            Some(prefix) => (join(prefix, "vendor_path_prefix")?, None),
             None => (
-                self.join(DEFAULT_VENDOR_PREFIX, "vendor_path_prefix")?,
-                Some(self.join(SAMPLES_VENDOR_PREFIX, "vendor_path_prefix")?),
+                join(DEFAULT_VENDOR_PREFIX, "vendor_path_prefix")?,
+                Some(join(SAMPLES_VENDOR_PREFIX, "vendor_path_prefix")?),
             ),
         };
-        let public_base = self.join(&self.public_prefix, "public_path_prefix")?;
+        let public_base = join(&self.public_prefix, "public_path_prefix")?;
         // Built without redirects: a 3xx never carries the login or the
         // session headers to another host.
-        let http = self.settings.http_client_or_default(&base_url)?;
+        let http = self.parts.settings.http_client_or_default(&base_url)?;
         let public = self.transport(public_base, &http).build()?;
-        let vendor = match self.credentials.checked()? {
+        let vendor = match self.parts.credentials.checked()? {
             Some((api_id, api_secret)) => {
                 let login_timeout = self
+                    .parts
                     .settings
                     .timeout
                     .map_or(LOGIN_TIMEOUT, |t| t.min(LOGIN_TIMEOUT));
@@ -241,7 +222,7 @@ impl ClientBuilder {
                 let api_at = |base: String| {
                     self.transport(base, &http)
                         .auth_shared(auth.clone())
-                        .journal(self.journal.clone())
+                        .journal(self.parts.journal.clone())
                         .build()
                 };
                 let api = Routes::api(
@@ -408,7 +389,7 @@ pub struct Client {
 }
 
 impl Client {
-    /// A builder with the defaults.
+    /// A builder with the defaults; `base_url` is required.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -521,7 +502,7 @@ impl Client {
         let Some(headers) = vendor.auth.logout() else {
             return Ok(false);
         };
-        let mut request = delete("delete_session", "/session");
+        let mut request = delete("logout", "/session");
         for (name, value) in &headers {
             let name: HeaderName = name.clone();
             let value: HeaderValue = value.clone();
@@ -547,7 +528,7 @@ partner_sdk_core::provider_client! {
     /// use partner_sdk_core::CallOptions;
     ///
     /// let traced = CallOptions::new().with_header("x-correlation-id", "job-17")?;
-    /// let accounts = brighte.with_options(traced).accounts().await?;
+    /// let accounts = brighte.with_options(traced).list_accounts().await?;
     /// # let _ = accounts;
     /// # Ok(()) }
     /// ```

@@ -7,11 +7,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize, Serializer};
 use time::Date;
 
-use futures_util::stream::BoxStream;
 use partner_sdk_core::paginate::{Page, paginate_with};
 
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{Error, ItemStream, Result};
 
 /// An account (branch) id. The documentation types it as an integer, a
 /// string and shows both `"E435"` and `3`: it is kept as it was given or
@@ -72,8 +71,9 @@ impl From<i64> for AccountId {
 /// Filters and page of the list endpoints (applications, quotes, users).
 ///
 /// `list_*` methods fetch the one page [`page`](Self::page) names (default
-/// 1); the streams fetch pages of at most 500 records lazily with
-/// `pageNumber`, from that page on, until `hasMoreRecords` is false.
+/// 1), answering a [`Page`] whose `next` is the next page's number while
+/// `hasMoreRecords`; the streams fetch pages of at most 500 records lazily
+/// with `pageNumber`, from that page on, until `hasMoreRecords` is false.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ListQuery {
@@ -130,7 +130,8 @@ impl ListQuery {
         Ok(())
     }
 
-    fn page_number(&self) -> u32 {
+    /// The page a `list_*` call fetches (`pageNumber`): 1 unless set.
+    pub(crate) fn page_number(&self) -> u32 {
         self.page.unwrap_or(1).max(1)
     }
 
@@ -153,26 +154,6 @@ impl ListQuery {
 /// `YYYY-MM-DD`.
 pub fn format_date(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
-/// One page of a list endpoint.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct ListPage<T> {
-    /// Records on this page (at most 500).
-    pub items: Vec<T>,
-    /// `hasMoreRecords`: another page follows.
-    pub has_more_records: bool,
-}
-
-impl<T> ListPage<T> {
-    /// A page.
-    pub fn new(items: Vec<T>, has_more_records: bool) -> Self {
-        ListPage {
-            items,
-            has_more_records,
-        }
-    }
 }
 
 /// Serde helpers for Brighte's wire encodings.
@@ -217,52 +198,69 @@ pub mod wire {
     }
 }
 
-pub(crate) fn check_money(field: &'static str, d: Decimal) -> Result<()> {
-    if d.is_sign_negative() && !d.is_zero() {
-        return Err(Error::invalid(field, "must not be negative"));
-    }
-    Ok(())
+/// A list answer of one resource: its page of items under the resource's
+/// own key, and whether more records follow (`hasMoreRecords`).
+pub(crate) trait ListEnvelope: serde::de::DeserializeOwned + Send + 'static {
+    /// The resource listed.
+    type Item: Clone + PartialEq + Send + 'static;
+    /// The page's items and its `hasMoreRecords`.
+    fn into_parts(self) -> (Vec<Self::Item>, bool);
 }
 
-pub(crate) fn check_text(field: &'static str, s: &str) -> Result<()> {
-    if s.trim().is_empty() {
-        return Err(Error::invalid(field, "must not be empty"));
-    }
-    Ok(())
+/// Decodes a list answer as the page `page_number`, with the next page's
+/// number when `hasMoreRecords`.
+pub(crate) fn decode_page<E: ListEnvelope>(
+    body: &[u8],
+    page_number: u32,
+) -> std::result::Result<Page<E::Item, u32>, serde_json::Error> {
+    let (items, more) = serde_json::from_slice::<E>(body)?.into_parts();
+    Ok(Page::numbered(items, page_number, more))
 }
 
-pub(crate) fn check_term(field: &'static str, months: u32) -> Result<()> {
-    if months == 0 {
-        return Err(Error::invalid(field, "must be at least one month"));
+/// Where a listing is sent: its operation, its path, and whether its query
+/// must name the account.
+#[derive(Clone, Copy)]
+pub(crate) struct Listing {
+    pub(crate) operation: &'static str,
+    pub(crate) path: &'static str,
+    pub(crate) account_required: bool,
+}
+
+impl Client {
+    /// The page of `listing` that `query` names ([`ListQuery::page`],
+    /// default 1), after checking the query.
+    pub(crate) async fn list_page<E: ListEnvelope>(
+        &self,
+        listing: Listing,
+        query: &ListQuery,
+    ) -> Result<Page<E::Item, u32>> {
+        query.validate(listing.account_required)?;
+        let e: E = self
+            .vendor_send(crate::client::get(listing.operation, listing.path).query(&query.pairs()))
+            .await?;
+        let (items, more) = e.into_parts();
+        Ok(Page::numbered(items, query.page_number(), more))
     }
-    Ok(())
 }
 
 /// Every item of a paged vendor list, fetched page by page as the stream is
 /// polled (`pageNumber` from the query's page, 1 by default, while
-/// `hasMoreRecords`); `fetch_page` gets the one page its query names. An
-/// invalid query is the stream's first (and only) item, an error.
+/// `hasMoreRecords`); each page is fetched as [`Client::list_page`] fetches
+/// it. An invalid query is the stream's first (and only) item, an error.
 ///
 /// A server that keeps answering `hasMoreRecords` with the page it just
 /// sent ends the stream with `Error::Pagination` (repeated page), and so
 /// does a listing longer than the builder's `max_pages`.
-pub(crate) fn list_stream<T, F, Fut>(
+pub(crate) fn list_stream<E: ListEnvelope>(
     client: &Client,
+    listing: Listing,
     query: &ListQuery,
-    fetch_page: F,
-) -> BoxStream<'static, Result<T>>
-where
-    T: Clone + PartialEq + Send + 'static,
-    F: Fn(Client, ListQuery) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = Result<ListPage<T>>> + Send + 'static,
-{
+) -> ItemStream<E::Item> {
     let client = client.clone();
     let query = query.clone();
     paginate_with(client.max_pages(), query.page_number(), move |page| {
-        let next = fetch_page(client.clone(), query.clone().page(page));
-        async move {
-            let p = next.await?;
-            Ok(Page::numbered(p.items, page, p.has_more_records))
-        }
+        let client = client.clone();
+        let query = query.clone().page(page);
+        async move { client.list_page::<E>(listing, &query).await }
     })
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
 use crate::error::Result;
+use crate::validate::check_text;
 
 partner_sdk_core::open_enum! {
     /// `contentType`.
@@ -65,8 +66,8 @@ struct CategoriesEnvelope {
 
 impl Client {
     /// A legal document (`GET content/{contentType}`).
-    pub async fn content(&self, content_type: &ContentType) -> Result<Content> {
-        crate::applications::check_id("content_type", content_type.as_str())?;
+    pub async fn get_content(&self, content_type: &ContentType) -> Result<Content> {
+        check_text("content_type", content_type.as_str())?;
         let e: ContentEnvelope = self
             .vendor_send(
                 crate::client::get("get_content", "/content/{contentType}")
@@ -77,7 +78,7 @@ impl Client {
     }
 
     /// Every product category (`GET product-categories`).
-    pub async fn product_categories(&self) -> Result<Vec<ProductCategory>> {
+    pub async fn list_product_categories(&self) -> Result<Vec<ProductCategory>> {
         let e: CategoriesEnvelope = self
             .vendor_send(crate::client::get(
                 "list_product_categories",

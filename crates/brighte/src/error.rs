@@ -69,10 +69,15 @@ impl Error {
 /// Result alias of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// The future the client's journalled creates and its recovery return
-/// (`.await` it): the call, boxed, `Send` and `Unpin`; nothing runs until it
-/// is first polled ([`partner_sdk_core::provider::Call`]).
+/// The future the client's creates and its recovery return (`.await`
+/// it): the call, boxed, `Send` and `Unpin`; nothing runs until it is
+/// first polled ([`partner_sdk_core::provider::Call`]).
 pub type Call<'a, T, E = Error> = partner_sdk_core::provider::Call<'a, T, E>;
+
+/// A stream of items over every page of a listing (`applications`,
+/// `quotes`, `users`): boxed, `Send` and `Unpin`
+/// ([`partner_sdk_core::ItemStream`]).
+pub type ItemStream<T, E = Error> = partner_sdk_core::ItemStream<T, E>;
 
 /// The body `status` of a successful answer.
 pub const STATUS_OK: &str = "2000";

@@ -10,15 +10,17 @@
 //! use futures::TryStreamExt as _;
 //!
 //! let brighte = partner_sdk_brighte::Client::builder()
-//!     .base_url("https://portal.brighte.com.au")
+//!     .base_url(partner_sdk_brighte::PRODUCTION_URL)
 //!     .credentials("API_ID", "API_SECRET")
 //!     .build()?;
-//! let accounts = brighte.accounts().await?;
+//! let accounts = brighte.list_accounts().await?;
 //! let query = partner_sdk_brighte::ListQuery::new().account(accounts[0].id.clone());
 //! let apps: Vec<partner_sdk_brighte::Application> = brighte.applications(&query).try_collect().await?;
 //!
 //! // Public API: no credentials needed.
-//! let anon = partner_sdk_brighte::Client::builder().build()?;
+//! let anon = partner_sdk_brighte::Client::builder()
+//!     .base_url(partner_sdk_brighte::PRODUCTION_URL)
+//!     .build()?;
 //! let calc = anon
 //!     .calculate_finance(&partner_sdk_brighte::FinanceRequest::new(10_000.into(), 24))
 //!     .await?;
@@ -94,6 +96,7 @@ mod recovery;
 pub mod repayment;
 pub mod signing;
 pub mod users;
+mod validate;
 mod vendor_prefix;
 pub mod webhook;
 
@@ -105,11 +108,13 @@ pub use applications::{
 pub use calculator::{FinanceCalculation, FinanceRequest, FinanceType};
 pub use callouts::{Callout, CalloutRequest, CalloutStatus};
 pub use checkout::{CheckoutForm, CheckoutRequest, ProductCategoryName, RedirectClaims};
-pub use client::{Client, ClientBuilder};
-pub use common::{AccountId, ListPage, ListQuery};
+pub use client::{Client, ClientBuilder, PRODUCTION_URL};
+pub use common::{AccountId, ListQuery};
 pub use content::{Content, ContentType, ProductCategory};
 pub use enums::*;
-pub use error::{ApiErrorBody, BrighteErrorBody, Call, CheckoutError, Error, ErrorCode, Result};
+pub use error::{
+    ApiErrorBody, BrighteErrorBody, Call, CheckoutError, Error, ErrorCode, ItemStream, Result,
+};
 pub use quotes::{NewQuote, Quote, QuoteStatus};
 pub use repayment::{RepaymentAmount, RepaymentRequest};
 pub use signing::{InMemoryReplayStore, ReplayStore, SignedNotice, Verifier};

@@ -1,16 +1,14 @@
 //! Quotes: list (paginated stream), get, create, resend, delete.
 
-use futures_util::stream::BoxStream;
-use partner_sdk_core::Request;
+use partner_sdk_core::provider::boxed;
+use partner_sdk_core::{Page, Request};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::applications::check_id;
 use crate::client::Client;
-use crate::common::{
-    AccountId, ListPage, ListQuery, check_money, check_term, check_text, list_stream, wire,
-};
-use crate::error::{Error, Result};
+use crate::common::{AccountId, ListEnvelope, ListQuery, Listing, decode_page, list_stream, wire};
+use crate::error::{Call, ItemStream, Result};
+use crate::validate::{check_text, proposal};
 
 partner_sdk_core::open_enum! {
     /// `quoteStatus`.
@@ -100,34 +98,8 @@ pub struct NewQuote {
 impl NewQuote {
     /// Checks every field; each failure names it.
     pub fn validate(&self) -> Result<()> {
-        check_text("first_name", &self.first_name)?;
-        check_text("last_name", &self.last_name)?;
-        check_text("phone", &self.phone)?;
-        check_email("email", &self.email)?;
-        check_money("total_purchase_amount", self.total_purchase_amount)?;
-        check_money("deposit_amount", self.deposit_amount)?;
-        if self.deposit_amount > self.total_purchase_amount {
-            return Err(Error::invalid(
-                "deposit_amount",
-                "must not exceed total_purchase_amount",
-            ));
-        }
-        check_term("repayment_term", self.repayment_term)?;
-        check_text("product_category", &self.product_category)?;
-        check_text("product_description", &self.product_description)?;
+        proposal!(self).check()?;
         self.account_id.check("account_id")
-    }
-}
-
-pub(crate) fn check_email(field: &'static str, email: &str) -> Result<()> {
-    let e = email.trim();
-    match e.split_once('@') {
-        Some((user, host))
-            if !user.is_empty() && !host.is_empty() && !e.contains(char::is_whitespace) =>
-        {
-            Ok(())
-        }
-        _ => Err(Error::invalid(field, "must be an email address")),
     }
 }
 
@@ -146,39 +118,53 @@ struct QuotesEnvelope {
     has_more_records: bool,
 }
 
+impl ListEnvelope for QuotesEnvelope {
+    type Item = Quote;
+    fn into_parts(self) -> (Vec<Quote>, bool) {
+        (self.quotes, self.has_more_records)
+    }
+}
+
 #[derive(Deserialize)]
 struct QuoteEnvelope {
     quote: Quote,
 }
 
-/// Decodes a list answer of quotes.
-pub fn decode_quotes_page(body: &[u8]) -> std::result::Result<ListPage<Quote>, serde_json::Error> {
-    let e: QuotesEnvelope = serde_json::from_slice(body)?;
-    Ok(ListPage::new(e.quotes, e.has_more_records))
+/// Decodes a list answer of quotes, the answer for page `page_number`
+/// (see [`decode_applications_page`](crate::applications::decode_applications_page)).
+pub fn decode_quotes_page(
+    body: &[u8],
+    page_number: u32,
+) -> std::result::Result<Page<Quote, u32>, serde_json::Error> {
+    decode_page::<QuotesEnvelope>(body, page_number)
+}
+
+/// The quotes listing, sent as `operation`.
+fn listing(operation: &'static str) -> Listing {
+    Listing {
+        operation,
+        path: "/quotes",
+        account_required: true,
+    }
 }
 
 impl Client {
     /// One page of quotes of an account (`GET quotes`; `account_id` required;
     /// the page is [`ListQuery::page`], default 1).
-    pub async fn list_quotes(&self, query: &ListQuery) -> Result<ListPage<Quote>> {
-        query.validate(true)?;
-        let e: QuotesEnvelope = self
-            .vendor_send(crate::client::get("list_quotes", "/quotes").query(&query.pairs()))
-            .await?;
-        Ok(ListPage::new(e.quotes, e.has_more_records))
+    pub async fn list_quotes(&self, query: &ListQuery) -> Result<Page<Quote, u32>> {
+        self.list_page::<QuotesEnvelope>(listing("list_quotes"), query)
+            .await
     }
 
     /// Every quote matching `query`, fetched page by page as polled.
     /// A missing `account_id` is the stream's first (and only) item, an error.
-    pub fn quotes(&self, query: &ListQuery) -> BoxStream<'static, Result<Quote>> {
-        list_stream(self, query, |client, query| async move {
-            client.list_quotes(&query).await
-        })
+    pub fn quotes(&self, query: &ListQuery) -> ItemStream<Quote> {
+        list_stream::<QuotesEnvelope>(self, listing("quotes"), query)
     }
 
     /// One quote (`GET quotes/{id}`).
     pub async fn get_quote(&self, quote_id: &str) -> Result<Quote> {
-        check_id("quote_id", quote_id)?;
+        check_text("quote_id", quote_id)?;
         let e: QuoteEnvelope = self
             .vendor_send(crate::client::get("get_quote", "/quotes/{id}").param(quote_id))
             .await?;
@@ -188,24 +174,29 @@ impl Client {
     /// Creates a quote (`POST quote`). Never retried. After an unknown
     /// outcome (no key: Brighte takes none), list the account's quotes
     /// (`quotes`) for one to this customer before creating again.
-    pub async fn create_quote(&self, quote: &NewQuote) -> Result<Quote> {
-        quote.validate()?;
-        let e: QuoteEnvelope = self
-            .vendor_send(Request::post("create_quote", "/quote").json(quote))
-            .await?;
-        Ok(e.quote)
+    pub fn create_quote<'a>(&'a self, quote: &'a NewQuote) -> Call<'a, Quote> {
+        boxed(async move {
+            quote.validate()?;
+            let e: QuoteEnvelope = self
+                .vendor_send(Request::post("create_quote", "/quote").json(quote))
+                .await?;
+            Ok(e.quote)
+        })
     }
 
     /// Sends a quote again (`POST quote/{id}/resend`; the endpoint table
-    /// says GET, the sample POST). Never retried.
-    pub async fn resend_quote(&self, quote_id: &str) -> Result<Quote> {
-        check_id("quote_id", quote_id)?;
-        let e: QuoteEnvelope = self
-            .vendor_send(
-                crate::client::post_empty("resend_quote", "/quote/{id}/resend").param(quote_id),
-            )
-            .await?;
-        Ok(e.quote)
+    /// says GET, the sample POST). Never retried: sent twice, the quote is
+    /// sent to the customer twice.
+    pub fn resend_quote<'a>(&'a self, quote_id: &'a str) -> Call<'a, Quote> {
+        boxed(async move {
+            check_text("quote_id", quote_id)?;
+            let e: QuoteEnvelope = self
+                .vendor_send(
+                    crate::client::post_empty("resend_quote", "/quote/{id}/resend").param(quote_id),
+                )
+                .await?;
+            Ok(e.quote)
+        })
     }
 
     /// Cancels a quote (`DELETE quote/{id}`) and returns it. `None` when an
@@ -213,7 +204,7 @@ impl Client {
     /// quote: the lost attempt cancelled it. A quote not found on the first
     /// attempt is an error ([`ErrorCode::NotFound`](crate::ErrorCode::NotFound)).
     pub async fn delete_quote(&self, quote_id: &str) -> Result<Option<Quote>> {
-        check_id("quote_id", quote_id)?;
+        check_text("quote_id", quote_id)?;
         let e: Option<QuoteEnvelope> = self
             .vendor_send_delete(
                 crate::client::delete("delete_quote", "/quote/{id}").param(quote_id),

@@ -7,57 +7,20 @@
 //! their id from Brighte's answer, so a lost answer leaves nothing to look
 //! them up by, and they are not journalled.
 
-use std::time::Duration;
+use partner_sdk_journal::{Intent, Resolved};
 
-use partner_sdk_core::provider::boxed;
-use partner_sdk_journal::{DEFAULT_RECOVERY_GRACE, Intent, RecoveryReport, Resolved};
-
-use crate::Call;
 use crate::Client;
 use crate::applications::ApplicationStatus;
 use crate::error::ErrorCode;
 
 impl Client {
-    /// Resolves every payment request journalled pending for at least
-    /// [`DEFAULT_RECOVERY_GRACE`] (2 minutes): see
-    /// [`recover_older_than`](Self::recover_older_than).
-    pub fn recover(&self) -> Call<'_, RecoveryReport> {
-        self.recover_older_than(DEFAULT_RECOVERY_GRACE)
-    }
-
-    /// Resolves every payment request journalled pending for at least
-    /// `grace` (so one still in flight is left alone) by fetching its
-    /// application, each claimed with a lease first so replicas sharing a
-    /// journal never resolve one twice. Never sends a create.
-    ///
-    /// An application `PAID` had its payment requested: settled done.
-    /// Brighte knows no such application (4041, or a 404): settled not
-    /// done. Any other status does not show whether the payment was
-    /// requested: reported in [`RecoveryReport::needs_reconciliation`] and
-    /// left pending. A fetch that fails leaves it pending ("unknown").
-    ///
-    /// A client without a journal (or without vendor credentials) has
-    /// nothing to recover: the report is empty. A journal that fails is
-    /// [`partner_sdk_core::Error::Journal`].
-    pub fn recover_older_than(&self, grace: Duration) -> Call<'_, RecoveryReport> {
-        boxed(async move {
-            let report = partner_sdk_core::provider::recover_client(
-                self.journal(),
-                "brighte",
-                grace,
-                |intent| self.resolve_intent(intent),
-            )
-            .await?;
-            Ok(report)
-        })
-    }
-
-    /// What Brighte says of one journalled payment request.
-    async fn resolve_intent(&self, intent: Intent) -> Resolved {
+    /// What Brighte says of one journalled payment request, asked as
+    /// `operation`.
+    async fn resolve_intent(&self, operation: &'static str, intent: Intent) -> Resolved {
         if intent.key.operation() != "request_application_payment" {
             return Resolved::NeedsReconciliation;
         }
-        match self.get_application(intent.key.value()).await {
+        match self.fetch_application(operation, intent.key.value()).await {
             Ok(application) if application.status == Some(ApplicationStatus::Paid) => {
                 Resolved::Done {
                     provider_id: Some(application.id),
@@ -75,4 +38,22 @@ impl Client {
             Err(_) => Resolved::Unknown,
         }
     }
+}
+
+partner_sdk_core::provider_recovery! {
+    /// Resolves every payment request journalled pending for at least
+    /// `grace` (so one still in flight is left alone) by fetching its
+    /// application, each claimed with a lease first so replicas sharing a
+    /// journal never resolve one twice. Never sends a create.
+    ///
+    /// An application `PAID` had its payment requested: settled done.
+    /// Brighte knows no such application (4041, or a 404): settled not
+    /// done. Any other status does not show whether the payment was
+    /// requested: reported in [`RecoveryReport::needs_reconciliation`](partner_sdk_journal::RecoveryReport::needs_reconciliation) and
+    /// left pending. A fetch that fails leaves it pending ("unknown").
+    ///
+    /// A client without a journal (or without vendor credentials) has
+    /// nothing to recover: the report is empty. A journal that fails is
+    /// [`partner_sdk_core::Error::Journal`].
+    Client { provider: "brighte", error: crate::Error, journal: |client| client.journal() }
 }

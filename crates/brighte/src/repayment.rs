@@ -5,8 +5,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
-use crate::common::{check_money, check_term, wire};
-use crate::error::{Error, Result};
+use crate::common::wire;
+use crate::error::Result;
+use crate::validate::{check_amounts, check_term};
 
 /// Inputs of `POST calculate-repayment-amount`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -28,14 +29,7 @@ pub struct RepaymentRequest {
 impl RepaymentRequest {
     /// Checks the amounts and term.
     pub fn validate(&self) -> Result<()> {
-        check_money("total_purchase_amount", self.total_purchase_amount)?;
-        check_money("deposit_amount", self.deposit_amount)?;
-        if self.deposit_amount > self.total_purchase_amount {
-            return Err(Error::invalid(
-                "deposit_amount",
-                "must not exceed total_purchase_amount",
-            ));
-        }
+        check_amounts(self.total_purchase_amount, Some(self.deposit_amount))?;
         check_term("repayment_term", self.repayment_term)
     }
 }

@@ -3,16 +3,15 @@
 
 use std::fmt;
 
-use futures_util::stream::BoxStream;
+use partner_sdk_core::provider::boxed;
 use partner_sdk_core::secret::REDACTED;
-use partner_sdk_core::{ExposeSecret, Request, SecretString};
+use partner_sdk_core::{ExposeSecret, Page, Request, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::applications::check_id;
 use crate::client::Client;
-use crate::common::{AccountId, ListPage, ListQuery, check_text, list_stream};
-use crate::error::{Error, Result};
-use crate::quotes::check_email;
+use crate::common::{AccountId, ListEnvelope, ListQuery, Listing, decode_page, list_stream};
+use crate::error::{Call, Error, ItemStream, Result};
+use crate::validate::{check_email, check_text};
 
 partner_sdk_core::open_enum! {
     /// `userRole`. The documentation lists `TEAM MEMBER`; its sample sends
@@ -221,6 +220,13 @@ struct UsersEnvelope {
     has_more_records: bool,
 }
 
+impl ListEnvelope for UsersEnvelope {
+    type Item = User;
+    fn into_parts(self) -> (Vec<User>, bool) {
+        (self.users, self.has_more_records)
+    }
+}
+
 #[derive(Deserialize)]
 struct UserEnvelope {
     user: User,
@@ -232,33 +238,40 @@ struct UserKeyEnvelope {
     user_key: UserKey,
 }
 
-/// Decodes a list answer of users.
-pub fn decode_users_page(body: &[u8]) -> std::result::Result<ListPage<User>, serde_json::Error> {
-    let e: UsersEnvelope = serde_json::from_slice(body)?;
-    Ok(ListPage::new(e.users, e.has_more_records))
+/// Decodes a list answer of users, the answer for page `page_number` (see
+/// [`decode_applications_page`](crate::applications::decode_applications_page)).
+pub fn decode_users_page(
+    body: &[u8],
+    page_number: u32,
+) -> std::result::Result<Page<User, u32>, serde_json::Error> {
+    decode_page::<UsersEnvelope>(body, page_number)
+}
+
+/// The users listing, sent as `operation`.
+fn listing(operation: &'static str) -> Listing {
+    Listing {
+        operation,
+        path: "/users",
+        account_required: true,
+    }
 }
 
 impl Client {
     /// One page of users of an account (`GET users`; `account_id` required;
     /// the page is [`ListQuery::page`], default 1).
-    pub async fn list_users(&self, query: &ListQuery) -> Result<ListPage<User>> {
-        query.validate(true)?;
-        let e: UsersEnvelope = self
-            .vendor_send(crate::client::get("list_users", "/users").query(&query.pairs()))
-            .await?;
-        Ok(ListPage::new(e.users, e.has_more_records))
+    pub async fn list_users(&self, query: &ListQuery) -> Result<Page<User, u32>> {
+        self.list_page::<UsersEnvelope>(listing("list_users"), query)
+            .await
     }
 
     /// Every user matching `query`, fetched page by page as polled.
-    pub fn users(&self, query: &ListQuery) -> BoxStream<'static, Result<User>> {
-        list_stream(self, query, |client, query| async move {
-            client.list_users(&query).await
-        })
+    pub fn users(&self, query: &ListQuery) -> ItemStream<User> {
+        list_stream::<UsersEnvelope>(self, listing("users"), query)
     }
 
     /// One user (`GET user/{user_id}`).
     pub async fn get_user(&self, user_id: &str) -> Result<User> {
-        check_id("user_id", user_id)?;
+        check_text("user_id", user_id)?;
         let e: UserEnvelope = self
             .vendor_send(crate::client::get("get_user", "/user/{user_id}").param(user_id))
             .await?;
@@ -268,17 +281,19 @@ impl Client {
     /// Creates a user (`POST user/add`). Never retried. After an unknown
     /// outcome (no key: Brighte takes none), list the account's users
     /// (`users`) for this e-mail address before creating again.
-    pub async fn create_user(&self, user: &NewUser) -> Result<User> {
-        user.validate()?;
-        let e: UserEnvelope = self
-            .vendor_send(Request::post("create_user", "/user/add").json(user))
-            .await?;
-        Ok(e.user)
+    pub fn create_user<'a>(&'a self, user: &'a NewUser) -> Call<'a, User> {
+        boxed(async move {
+            user.validate()?;
+            let e: UserEnvelope = self
+                .vendor_send(Request::post("create_user", "/user/add").json(user))
+                .await?;
+            Ok(e.user)
+        })
     }
 
     /// Updates a user (`PUT user/{userId}`).
     pub async fn update_user(&self, user_id: &str, update: &UserUpdate) -> Result<User> {
-        check_id("user_id", user_id)?;
+        check_text("user_id", user_id)?;
         update.validate()?;
         let e: UserEnvelope = self
             .vendor_send(
@@ -295,7 +310,7 @@ impl Client {
     /// answer was lost, followed by a retry that finds no such user, is a
     /// success: the lost attempt deleted it.
     pub async fn delete_user(&self, user_id: &str) -> Result<()> {
-        check_id("user_id", user_id)?;
+        check_text("user_id", user_id)?;
         let _: Option<serde_json::Value> = self
             .vendor_send_delete(
                 crate::client::delete("delete_user", "/user/{userId}").param(user_id),
@@ -307,31 +322,42 @@ impl Client {
     /// Generates an API id and secret for a user on an account
     /// (`POST user/{userId}/generate-api-credentials`; sent as `accountId`,
     /// as in the sample). Never retried.
-    pub async fn generate_user_api_credentials(
-        &self,
-        user_id: &str,
+    pub fn generate_user_api_credentials<'a>(
+        &'a self,
+        user_id: &'a str,
         account_id: impl Into<AccountId>,
-    ) -> Result<UserKey> {
-        check_id("user_id", user_id)?;
-        let account_id = account_id.into();
-        account_id.check("account_id")?;
-        #[derive(Serialize)]
-        struct Body {
-            #[serde(rename = "accountId")]
-            account_id: AccountId,
-        }
-        let e: UserKeyEnvelope = self
-            .vendor_send::<UserKeyEnvelope>(
-                Request::post(
-                    "generate_user_api_credentials",
-                    "/user/{userId}/generate-api-credentials",
+    ) -> Call<'a, UserKey> {
+        self.generate_api_credentials(user_id, account_id.into())
+    }
+
+    /// The body of [`generate_user_api_credentials`](Self::generate_user_api_credentials),
+    /// not generic, so that it is compiled in this crate.
+    fn generate_api_credentials<'a>(
+        &'a self,
+        user_id: &'a str,
+        account_id: AccountId,
+    ) -> Call<'a, UserKey> {
+        boxed(async move {
+            check_text("user_id", user_id)?;
+            account_id.check("account_id")?;
+            #[derive(Serialize)]
+            struct Body {
+                #[serde(rename = "accountId")]
+                account_id: AccountId,
+            }
+            let e: UserKeyEnvelope = self
+                .vendor_send::<UserKeyEnvelope>(
+                    Request::post(
+                        "generate_user_api_credentials",
+                        "/user/{userId}/generate-api-credentials",
+                    )
+                    .param(user_id)
+                    .json(&Body { account_id })
+                    // The answer carries the generated secret: no error keeps it.
+                    .sensitive_answer(),
                 )
-                .param(user_id)
-                .json(&Body { account_id })
-                // The answer carries the generated secret: no error keeps it.
-                .sensitive_answer(),
-            )
-            .await?;
-        Ok(e.user_key)
+                .await?;
+            Ok(e.user_key)
+        })
     }
 }

@@ -42,7 +42,7 @@ async fn refused_login_quoting_its_token() -> partner_sdk_brighte::Error {
         .credentials("api-id", API_SECRET)
         .build()
         .unwrap();
-    client.accounts().await.unwrap_err()
+    client.list_accounts().await.unwrap_err()
 }
 
 #[tokio::test]
@@ -120,7 +120,7 @@ async fn secrets_appear_in_no_log_debug_or_error() {
         .unwrap();
     printed.push(format!("{key:?}"));
     let errors = vec![
-        client.accounts().await.unwrap_err(),
+        client.list_accounts().await.unwrap_err(),
         client.get_application("1").await.unwrap_err(),
         client.get_application("").await.unwrap_err(),
         client

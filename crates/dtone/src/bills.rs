@@ -33,10 +33,10 @@ use serde::Deserialize;
 
 use crate::Call;
 use crate::Client;
-use crate::discovery::check_id;
 use crate::error::Result;
 use crate::products::{Category, decimal_or_zero};
 use crate::transactions::{Party, Transaction, TransactionRequest};
+use crate::validate::{check_id, check_text};
 
 /// The bill's own details (the look-up's `payment` block), in the local
 /// currency. `name` is the account holder's: it is hidden from `Debug`.
@@ -98,6 +98,23 @@ struct BillAnswer {
     fee: Decimal,
     #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_object")]
     payment: Option<BillDetails>,
+}
+
+impl BillAnswer {
+    /// The bill of `account_number` for `product_id` this answer tells.
+    fn into_bill(self, product_id: i64, account_number: String) -> Bill {
+        Bill {
+            product_id,
+            account_number,
+            account_currency: self.account_currency,
+            local_value: self.local_value,
+            local_currency: self.local_currency,
+            wholesale_price: self.wholesale_price,
+            retail_price: self.retail_price,
+            fee: self.fee,
+            payment: self.payment,
+        }
+    }
 }
 
 /// What an account owes on a variable value payment product, from
@@ -210,23 +227,6 @@ impl BillPayment {
     }
 }
 
-fn check_account_number(account_number: &str) -> Result<&str> {
-    let account_number = account_number.trim();
-    if account_number.is_empty() {
-        return Err(
-            partner_sdk_core::Error::invalid_input("account_number", "must not be empty").into(),
-        );
-    }
-    if account_number.chars().any(char::is_control) {
-        return Err(partner_sdk_core::Error::invalid_input(
-            "account_number",
-            "must not contain control characters",
-        )
-        .into());
-    }
-    Ok(account_number)
-}
-
 impl Client {
     /// `GET /product/variable_value_payments/{product_id}?account_number=..`:
     /// what `account_number` owes on a variable value payment product.
@@ -236,23 +236,13 @@ impl Client {
     /// carries the account holder's name, so a decode error keeps no body.
     pub async fn get_bill(&self, product_id: i64, account_number: &str) -> Result<Bill> {
         check_id("product_id", product_id)?;
-        let account_number = check_account_number(account_number)?;
+        let account_number = check_text("account_number", account_number)?;
         let req = Request::get("get_bill", "/product/variable_value_payments/{product_id}")
             .param(product_id)
             .query_pair("account_number", account_number)
             .sensitive_answer();
         let answer: BillAnswer = self.transport.send(req).await?;
-        Ok(Bill {
-            product_id,
-            account_number: account_number.to_owned(),
-            account_currency: answer.account_currency,
-            local_value: answer.local_value,
-            local_currency: answer.local_currency,
-            wholesale_price: answer.wholesale_price,
-            retail_price: answer.retail_price,
-            fee: answer.fee,
-            payment: answer.payment,
-        })
+        Ok(answer.into_bill(product_id, account_number.to_owned()))
     }
 
     /// `POST /transactions/variable_value_payments`: pays a bill in full,
@@ -260,7 +250,11 @@ impl Client {
     /// (sent once; an unknown outcome is resolved by `external_id` with
     /// [`Client::resolve_outcome`] and [`Category::VariableValuePayments`]).
     pub fn pay_bill<'a>(&'a self, payment: &'a BillPayment) -> Call<'a, Transaction> {
-        self.create_transaction(Category::VariableValuePayments, &payment.request)
+        self.create(
+            "pay_bill",
+            Category::VariableValuePayments,
+            &payment.request,
+        )
     }
 }
 
@@ -275,17 +269,7 @@ mod tests {
     }"#;
 
     fn bill(answer: BillAnswer) -> Bill {
-        Bill {
-            product_id: 410,
-            account_number: "5310012345".into(),
-            account_currency: answer.account_currency,
-            local_value: answer.local_value,
-            local_currency: answer.local_currency,
-            wholesale_price: answer.wholesale_price,
-            retail_price: answer.retail_price,
-            fee: answer.fee,
-            payment: answer.payment,
-        }
+        answer.into_bill(410, "5310012345".into())
     }
 
     #[test]
@@ -340,15 +324,5 @@ mod tests {
             serde_json::to_value(simulated.request()).unwrap()["simulation"],
             "1"
         );
-    }
-
-    #[test]
-    fn account_numbers_are_trimmed_and_checked() {
-        assert_eq!(check_account_number(" 531 ").unwrap(), "531");
-        for bad in ["", "  ", "53\n1"] {
-            let e = check_account_number(bad).unwrap_err();
-            assert!(e.is_invalid_input(), "{bad:?}");
-            assert!(e.to_string().contains("account_number"), "{e}");
-        }
     }
 }

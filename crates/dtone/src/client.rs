@@ -1,16 +1,17 @@
 //! [`Client`] and its [`ClientBuilder`].
 
-use std::fmt;
 use std::sync::Arc;
 
+use partner_sdk_core::provider::BuilderParts;
 use partner_sdk_core::reqwest::header::HeaderName;
-use partner_sdk_core::{Credentials, HmacHeaders, HmacNonceAuth, HttpSettings, Transport};
+use partner_sdk_core::{Credentials, HmacHeaders, HmacNonceAuth, Transport};
 use partner_sdk_journal::JournalStore;
 
 use crate::error::{DtoneErrorBody, Result};
 
-/// DT One's production base URL (Goods & Services API v1.1).
-pub const DEFAULT_BASE_URL: &str = "https://gs-api.dtone.com/v1.1";
+/// DT One's production base URL (Goods & Services API v1.1): the URL to
+/// give [`ClientBuilder::base_url`] outside tests.
+pub const PRODUCTION_URL: &str = "https://gs-api.dtone.com/v1.1";
 
 /// Header carrying the API key.
 pub const HEADER_API_KEY: &str = "x-transferto-apikey";
@@ -47,8 +48,9 @@ pub struct Client {
 }
 
 impl Client {
-    /// A builder with the defaults (base URL [`DEFAULT_BASE_URL`], connect
-    /// timeout 10 s, per-attempt timeout 30 s, 3 attempts for idempotent calls).
+    /// A builder with the defaults (connect timeout 10 s, per-attempt
+    /// timeout 30 s, 3 attempts for idempotent calls); `base_url` and
+    /// `credentials` are required.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -94,47 +96,28 @@ partner_sdk_core::provider_client! {
 /// [`credentials`](Self::credentials) takes the DT One API key and API
 /// secret: the key is sent in `X-TransferTo-apikey`, the secret only keys
 /// the HMAC signature of each request and is never sent.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct ClientBuilder {
-    base_url: Option<String>,
-    credentials: Credentials,
-    settings: HttpSettings,
-    journal: Option<Arc<dyn JournalStore>>,
-}
-
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field(
-                "base_url",
-                &self
-                    .base_url
-                    .as_deref()
-                    .map(partner_sdk_core::secret::without_userinfo),
-            )
-            .field("credentials", &self.credentials)
-            .field("settings", &self.settings)
-            .field("journal", &self.journal.is_some())
-            .finish_non_exhaustive()
-    }
+    parts: BuilderParts,
 }
 
 impl ClientBuilder {
-    /// Base URL including the version prefix (default [`DEFAULT_BASE_URL`];
-    /// the older host was `https://api.transferto.com/v1.1`).
+    /// Base URL including the version prefix: [`PRODUCTION_URL`] or a
+    /// sandbox's (the older host was `https://api.transferto.com/v1.1`).
+    /// Required.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.parts.base_url = Some(url.into().into());
         self
     }
 
     /// The DT One API key (`id`) and API secret (`secret`) for the HMAC
     /// signature (required; neither may be empty).
     pub fn credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.credentials = Credentials::new(id, secret);
+        self.parts.credentials = Credentials::new(id, secret);
         self
     }
 
-    partner_sdk_core::http_settings_methods!(settings);
+    partner_sdk_core::http_settings_methods!(parts.settings);
 
     /// The intent journal every transaction create is written to before it
     /// is sent (none by default). With one, a create is begun under its
@@ -144,23 +127,17 @@ impl ClientBuilder {
     /// and a process that died mid-create finds out with
     /// [`Client::recover`]. See [`partner_sdk_journal`].
     pub fn journal(mut self, journal: Arc<dyn JournalStore>) -> Self {
-        self.journal = Some(journal);
+        self.parts.journal = Some(journal);
         self
     }
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
-        let (key, secret) = self.credentials.required()?;
-        let base_url = self.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+        let builder = self.parts.transport("dtone")?;
+        let (key, secret) = self.parts.credentials.required()?;
         let auth = HmacNonceAuth::new(key, secret, hmac_headers());
-        let builder = Transport::builder("dtone")
-            .base_url(base_url)
-            .auth(auth)
-            .error_body(DtoneErrorBody)
-            .journal(self.journal);
-        let builder = builder.settings(&self.settings);
         Ok(Client {
-            transport: builder.build()?,
+            transport: builder.auth(auth).error_body(DtoneErrorBody).build()?,
         })
     }
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Client;
 use crate::error::Result;
+use crate::validate::{check_id, check_opt_id};
 
 /// Answer of `GET /ping`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
@@ -151,17 +152,6 @@ struct Operators {
     operators: Vec<Operator>,
 }
 
-pub(crate) fn check_id(field: &'static str, id: i64) -> Result<()> {
-    if id <= 0 {
-        return Err(partner_sdk_core::Error::invalid_input(field, "must be a positive id").into());
-    }
-    Ok(())
-}
-
-pub(crate) fn check_opt_id(field: &'static str, id: Option<i64>) -> Result<()> {
-    id.map_or(Ok(()), |id| check_id(field, id))
-}
-
 impl Client {
     /// `GET /ping`: whether the API is up (also checks the credentials).
     pub async fn ping(&self) -> Result<Ping> {
@@ -169,35 +159,35 @@ impl Client {
     }
 
     /// `GET /countries[?service_id=]`: countries, optionally those offering a service.
-    pub async fn countries(&self, service_id: Option<i64>) -> Result<Vec<Country>> {
+    pub async fn list_countries(&self, service_id: Option<i64>) -> Result<Vec<Country>> {
         check_opt_id("service_id", service_id)?;
-        let req = Request::get("countries", "/countries").query_opt("service_id", service_id);
+        let req = Request::get("list_countries", "/countries").query_opt("service_id", service_id);
         let body: Countries = self.transport.send(req).await?;
         Ok(body.countries)
     }
 
     /// `GET /services[?country_id=]`: services, optionally those of a country.
-    pub async fn services(&self, country_id: Option<i64>) -> Result<Vec<Service>> {
+    pub async fn list_services(&self, country_id: Option<i64>) -> Result<Vec<Service>> {
         check_opt_id("country_id", country_id)?;
-        let req = Request::get("services", "/services").query_opt("country_id", country_id);
+        let req = Request::get("list_services", "/services").query_opt("country_id", country_id);
         let body: Services = self.transport.send(req).await?;
         Ok(body.services)
     }
 
     /// `GET /operators[?country_id=&service_id=]`: operators, filtered.
-    pub async fn operators(&self, filter: &OperatorFilter) -> Result<Vec<Operator>> {
+    pub async fn list_operators(&self, filter: &OperatorFilter) -> Result<Vec<Operator>> {
         check_opt_id("country_id", filter.country_id)?;
         check_opt_id("service_id", filter.service_id)?;
-        let req = Request::get("operators", "/operators").query(filter);
+        let req = Request::get("list_operators", "/operators").query(filter);
         let body: Operators = self.transport.send(req).await?;
         Ok(body.operators)
     }
 
     /// `GET /countries/{country_id}/services`: the services offered in a country.
-    pub async fn country_services(&self, country_id: i64) -> Result<Vec<Service>> {
+    pub async fn list_country_services(&self, country_id: i64) -> Result<Vec<Service>> {
         check_id("country_id", country_id)?;
-        let req =
-            Request::get("country_services", "/countries/{country_id}/services").param(country_id);
+        let req = Request::get("list_country_services", "/countries/{country_id}/services")
+            .param(country_id);
         let body: Services = self.transport.send(req).await?;
         Ok(body.services)
     }

@@ -8,10 +8,16 @@ use serde::Deserialize;
 /// Result alias of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// The future the client's journalled creates and its recovery return
-/// (`.await` it): the call, boxed, `Send` and `Unpin`; nothing runs until it
-/// is first polled ([`partner_sdk_core::provider::Call`]).
+/// The future the client's creates and its recovery return (`.await`
+/// it): the call, boxed, `Send` and `Unpin`; nothing runs until it is
+/// first polled ([`partner_sdk_core::provider::Call`]).
 pub type Call<'a, T, E = Error> = partner_sdk_core::provider::Call<'a, T, E>;
+
+/// A stream of items over every page of a listing: boxed, `Send` and
+/// `Unpin` ([`partner_sdk_core::ItemStream`]), as every provider crate
+/// names it. DT One's listings answer everything at once (`list_*`
+/// methods returning all items), so no method of this crate returns one.
+pub type ItemStream<T, E = Error> = partner_sdk_core::ItemStream<T, E>;
 
 /// Everything a DT One call can fail with.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -10,10 +10,10 @@
 //! use partner_sdk_dtone::{Category, TransactionRequest};
 //!
 //! let client = partner_sdk_dtone::Client::builder()
-//!     .base_url("https://gs-api.dtone.com/v1.1")
+//!     .base_url(partner_sdk_dtone::PRODUCTION_URL)
 //!     .credentials("my-api-key", "my-api-secret")
 //!     .build()?;
-//! let products = client.products_by_operator(1959).await?;
+//! let products = client.list_products_by_operator(1959).await?;
 //! for p in products.iter() {
 //!     println!("{} {} {}", p.category, p.product.product_id(), p.product.product_name());
 //! }
@@ -41,14 +41,16 @@ pub mod client;
 pub mod discovery;
 pub mod error;
 pub mod products;
+mod recovery;
 pub mod transactions;
+mod validate;
 
 pub use bills::{Bill, BillDetails, BillPayment};
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, hmac_signature};
+pub use client::{Client, ClientBuilder, PRODUCTION_URL, hmac_signature};
 pub use discovery::{Country, Operator, OperatorFilter, Ping, Service};
 pub use error::{
     ApiErrorBody, Call, DtoneErrorBody, Error, ErrorCode, ErrorEntry, ExternalIdConflictError,
-    Result,
+    ItemStream, Result,
 };
 pub use products::{
     AccountVerification, Category, FixedProduct, InfoPair, ProductFilter, ProductRef, Products,

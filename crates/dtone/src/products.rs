@@ -9,8 +9,8 @@ use partner_sdk_core::{Decimal, Request};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::Client;
-use crate::discovery::{check_id, check_opt_id};
 use crate::error::{ErrorCode, Result};
+use crate::validate::{check_id, check_opt_id};
 
 pub(crate) fn decimal_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
     partner_sdk_core::decode::opt_decimal(d).map(Option::unwrap_or_default)
@@ -161,7 +161,7 @@ pub struct FixedProduct {
 }
 
 /// A variable value product: no price of its own (the amount is chosen per
-/// transaction, see [`Client::suggested_values`]).
+/// transaction, see [`Client::list_suggested_values`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[non_exhaustive]
 pub struct VariableProduct {
@@ -361,12 +361,12 @@ impl ProductFilter {
         self.operator_id = Some(id);
         self
     }
-    /// Only this service's products (for [`Client::products_by_country`]).
+    /// Only this service's products (for [`Client::list_products_by_country`]).
     pub fn service_id(mut self, id: i64) -> Self {
         self.service_id = Some(id);
         self
     }
-    /// Only this country's products (for [`Client::products_by_service`]).
+    /// Only this country's products (for [`Client::list_products_by_service`]).
     pub fn country_id(mut self, id: i64) -> Self {
         self.country_id = Some(id);
         self
@@ -491,88 +491,110 @@ struct Verified {
     verified: bool,
 }
 
+/// The path parameter a filtered product listing is scoped by.
+#[derive(Clone, Copy)]
+enum Within {
+    Country,
+    Service,
+}
+
+impl ProductFilter {
+    /// Refuses the filter field the path parameter `within` replaces, and
+    /// checks the other two as ids.
+    fn check_within(&self, within: Within) -> Result<()> {
+        let (replaced, field, reason, other) = match within {
+            Within::Country => (
+                self.country_id,
+                "filter.country_id",
+                "the country is the path parameter; filter by operator_id or service_id",
+                ("filter.service_id", self.service_id),
+            ),
+            Within::Service => (
+                self.service_id,
+                "filter.service_id",
+                "the service is the path parameter; filter by operator_id or country_id",
+                ("filter.country_id", self.country_id),
+            ),
+        };
+        if replaced.is_some() {
+            return Err(partner_sdk_core::Error::invalid_input(field, reason).into());
+        }
+        check_opt_id("filter.operator_id", self.operator_id)?;
+        check_opt_id(other.0, other.1)
+    }
+}
+
 impl Client {
-    /// The transport's own future (the caller awaits it), rather than an
-    /// `async fn`, which would keep the request twice in every call's
-    /// future (rust-lang/rust#62958).
+    /// Checks the path id `(field, id)` and the filter, then returns the
+    /// transport's own future for the listing (the caller awaits it),
+    /// rather than an `async fn`, which would keep the request twice in
+    /// every call's future (rust-lang/rust#62958).
     fn products(
         &self,
-        req: Request,
-    ) -> impl Future<Output = partner_sdk_core::Result<Products>> + use<'_> {
-        self.transport.send(req)
+        operation: &'static str,
+        path: &'static str,
+        (field, id): (&'static str, i64),
+        filter: Option<(&ProductFilter, Within)>,
+    ) -> Result<impl Future<Output = partner_sdk_core::Result<Products>> + use<'_>> {
+        check_id(field, id)?;
+        let req = Request::get(operation, path).param(id);
+        let req = match filter {
+            Some((filter, within)) => {
+                filter.check_within(within)?;
+                req.query(filter)
+            }
+            None => req,
+        };
+        Ok(self.transport.send(req))
     }
 
     /// `GET /operators/{operator_id}/products`: the products of an operator.
-    pub async fn products_by_operator(&self, operator_id: i64) -> Result<Products> {
-        check_id("operator_id", operator_id)?;
+    pub async fn list_products_by_operator(&self, operator_id: i64) -> Result<Products> {
+        let path = "/operators/{operator_id}/products";
+        let id = ("operator_id", operator_id);
         Ok(self
-            .products(
-                Request::get("products_by_operator", "/operators/{operator_id}/products")
-                    .param(operator_id),
-            )
+            .products("list_products_by_operator", path, id, None)?
             .await?)
     }
 
     /// `GET /countries/{country_id}/products[?operator_id=&service_id=]`:
     /// the products of a country, optionally of one operator and/or service.
     /// `filter.country_id` must be unset.
-    pub async fn products_by_country(
+    pub async fn list_products_by_country(
         &self,
         country_id: i64,
         filter: &ProductFilter,
     ) -> Result<Products> {
-        check_id("country_id", country_id)?;
-        if filter.country_id.is_some() {
-            return Err(partner_sdk_core::Error::invalid_input(
-                "filter.country_id",
-                "the country is the path parameter; filter by operator_id or service_id",
-            )
-            .into());
-        }
-        check_opt_id("filter.operator_id", filter.operator_id)?;
-        check_opt_id("filter.service_id", filter.service_id)?;
+        let path = "/countries/{country_id}/products";
+        let id = ("country_id", country_id);
+        let filter = Some((filter, Within::Country));
         Ok(self
-            .products(
-                Request::get("products_by_country", "/countries/{country_id}/products")
-                    .param(country_id)
-                    .query(filter),
-            )
+            .products("list_products_by_country", path, id, filter)?
             .await?)
     }
 
     /// `GET /services/{service_id}/products[?operator_id=&country_id=]`:
     /// the products of a service, optionally of one operator and/or country.
     /// `filter.service_id` must be unset.
-    pub async fn products_by_service(
+    pub async fn list_products_by_service(
         &self,
         service_id: i64,
         filter: &ProductFilter,
     ) -> Result<Products> {
-        check_id("service_id", service_id)?;
-        if filter.service_id.is_some() {
-            return Err(partner_sdk_core::Error::invalid_input(
-                "filter.service_id",
-                "the service is the path parameter; filter by operator_id or country_id",
-            )
-            .into());
-        }
-        check_opt_id("filter.operator_id", filter.operator_id)?;
-        check_opt_id("filter.country_id", filter.country_id)?;
+        let path = "/services/{service_id}/products";
+        let id = ("service_id", service_id);
+        let filter = Some((filter, Within::Service));
         Ok(self
-            .products(
-                Request::get("products_by_service", "/services/{service_id}/products")
-                    .param(service_id)
-                    .query(filter),
-            )
+            .products("list_products_by_service", path, id, filter)?
             .await?)
     }
 
     /// `GET /product/variable_value_recharges/{product_id}/suggested_values`:
     /// suggested amounts of a variable value recharge product.
-    pub async fn suggested_values(&self, product_id: i64) -> Result<Vec<SuggestedValue>> {
+    pub async fn list_suggested_values(&self, product_id: i64) -> Result<Vec<SuggestedValue>> {
         check_id("product_id", product_id)?;
         let req = Request::get(
-            "suggested_values",
+            "list_suggested_values",
             "/product/variable_value_recharges/{product_id}/suggested_values",
         )
         .param(product_id);

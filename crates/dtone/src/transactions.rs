@@ -10,15 +10,11 @@
 //! what happened.
 
 use std::fmt;
-use std::time::Duration;
 
 use partner_sdk_core::provider::boxed;
 use partner_sdk_core::secret::redacted;
-use partner_sdk_core::transport::definite_outcome;
-use partner_sdk_core::{Decimal, JournalledError, ReconcileKey, Request};
-use partner_sdk_journal::{
-    DEFAULT_RECOVERY_GRACE, Intent, IntentKey, IntentState, Outcome, RecoveryReport, Resolved,
-};
+use partner_sdk_core::{Decimal, ReconcileKey, Request};
+use partner_sdk_journal::IntentState;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
 
@@ -26,6 +22,8 @@ use crate::Call;
 use crate::Client;
 use crate::error::{Error, ErrorCode, ExternalIdConflictError, Result};
 use crate::products::Category;
+use crate::recovery::{intent_operation, journal_outcome};
+use crate::validate::check_text;
 
 /// A person on either side of a transaction (all fields optional).
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -302,7 +300,7 @@ impl TransactionRequest {
         if self.product_id <= 0 {
             return bad("product_id", "must be a positive id");
         }
-        check_external_id(&self.external_id)?;
+        check_text("external_id", &self.external_id)?;
         match (category.is_fixed(), self.local_value) {
             (true, Some(_)) => {
                 return bad("local_value", "fixed value products take no local_value");
@@ -317,22 +315,6 @@ impl TransactionRequest {
         }
         Ok(())
     }
-}
-
-fn check_external_id(external_id: &str) -> Result<()> {
-    if external_id.trim().is_empty() {
-        return Err(
-            partner_sdk_core::Error::invalid_input("external_id", "must not be empty").into(),
-        );
-    }
-    if external_id.chars().any(char::is_control) {
-        return Err(partner_sdk_core::Error::invalid_input(
-            "external_id",
-            "must not contain control characters",
-        )
-        .into());
-    }
-    Ok(())
 }
 
 /// Voucher data of a voucher transaction. The PINs are hidden from `Debug`.
@@ -706,9 +688,22 @@ impl Client {
         category: Category,
         request: &'a TransactionRequest,
     ) -> Call<'a, Transaction> {
+        self.create("create_transaction", category, request)
+    }
+
+    /// [`create_transaction`](Self::create_transaction), sent as
+    /// `operation` (the public method's name); journalled under
+    /// `create_transaction/<category>` whichever method sends it, so that
+    /// one `external_id` is one intent.
+    pub(crate) fn create<'a>(
+        &'a self,
+        operation: &'static str,
+        category: Category,
+        request: &'a TransactionRequest,
+    ) -> Call<'a, Transaction> {
         boxed(async move {
             request.validate(category)?;
-            let req = Request::post("create_transaction", "/transactions/{type}")
+            let req = Request::post(operation, "/transactions/{type}")
                 .param(category.as_str())
                 .json(request)
                 .reconcile_with("external_id", request.external_id.clone())
@@ -724,127 +719,12 @@ impl Client {
                 Err(partner_sdk_core::Error::Journalled(journalled))
                     if !matches!(journalled.state, IntentState::NotDone { .. }) =>
                 {
-                    self.journalled_transaction(category, request, journalled.state)
+                    self.journalled_transaction(operation, category, request, journalled.state)
                         .await
                 }
                 other => Ok(other?),
             }
         })
-    }
-
-    /// A create journalled already (pending or done) for this very request:
-    /// its transaction, looked up by `external_id` and settled done; the
-    /// [`partner_sdk_core::Error::Journalled`] error again when DT One has
-    /// none yet or the look-up fails.
-    async fn journalled_transaction(
-        &self,
-        category: Category,
-        request: &TransactionRequest,
-        state: IntentState,
-    ) -> Result<Transaction> {
-        let journalled = || {
-            Error::from(partner_sdk_core::Error::from(JournalledError {
-                provider: "dtone",
-                operation: "create_transaction",
-                key: request.reconcile_key(),
-                state: state.clone(),
-            }))
-        };
-        match self.resolve_outcome(category, &request.external_id).await {
-            Ok(Resolution::Found(tx)) if request.differences(&tx).is_empty() => {
-                self.settle_found(category, &tx).await;
-                Ok(*tx)
-            }
-            Ok(Resolution::Found(tx)) => Err(ExternalIdConflictError {
-                key: request.reconcile_key(),
-                mismatched: request.differences(&tx),
-            }
-            .into()),
-            Ok(Resolution::NotFound) | Err(_) => Err(journalled()),
-        }
-    }
-
-    /// Settles the journalled intent of `tx` done, when the client has a
-    /// journal and the intent is pending; a journal error is logged (the
-    /// intent stays pending, a recovery settles it).
-    async fn settle_found(&self, category: Category, tx: &Transaction) {
-        let Some(journal) = self.transport.journal() else {
-            return;
-        };
-        let key = IntentKey::new(
-            "dtone",
-            intent_operation(category),
-            "external_id",
-            tx.external_id.as_str(),
-        );
-        let outcome = Outcome::Done {
-            provider_id: Some(tx.transaction_id.clone()),
-        };
-        match journal.get(&key).await {
-            Ok(Some(intent)) if intent.state.is_pending() => {
-                if let Err(e) = journal.settle(&key, outcome).await {
-                    tracing::warn!(error = %e, "dtone: transaction found, journal not updated");
-                }
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "dtone: transaction found, journal not read"),
-        }
-    }
-
-    /// Resolves every create journalled pending for at least
-    /// [`DEFAULT_RECOVERY_GRACE`] (2 minutes): see
-    /// [`recover_older_than`](Self::recover_older_than).
-    pub fn recover(&self) -> Call<'_, RecoveryReport> {
-        self.recover_older_than(DEFAULT_RECOVERY_GRACE)
-    }
-
-    /// Resolves every create journalled pending for at least `grace` (a
-    /// grace period, so creates still in flight elsewhere are left alone) by
-    /// looking its `external_id` up: found, it is settled done with the
-    /// `transaction_id`; DT One knows none (1000404), it is settled not
-    /// done (never created: sending it again, under a new `external_id`, is
-    /// yours to decide); a look-up that fails leaves it pending ("unknown"
-    /// in the report) for the next recovery. Each intent is claimed with a
-    /// lease first, so replicas sharing a journal never resolve one twice.
-    /// Never sends a create.
-    ///
-    /// A client without a journal has nothing to recover: the report is
-    /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
-    pub fn recover_older_than(&self, grace: Duration) -> Call<'_, RecoveryReport> {
-        boxed(async move {
-            let report = partner_sdk_core::provider::recover_client(
-                self.transport.journal(),
-                "dtone",
-                grace,
-                |intent| self.resolve_intent(intent),
-            )
-            .await?;
-            Ok(report)
-        })
-    }
-
-    /// What DT One says of one journalled create.
-    async fn resolve_intent(&self, intent: Intent) -> Resolved {
-        let category = intent
-            .key
-            .operation()
-            .strip_prefix(INTENT_OPERATION_PREFIX)
-            .and_then(|c| c.parse::<Category>().ok());
-        let Some(category) = category else {
-            return Resolved::NeedsReconciliation;
-        };
-        match self.resolve_outcome(category, intent.key.value()).await {
-            Ok(Resolution::Found(tx)) => Resolved::Done {
-                provider_id: Some(tx.transaction_id),
-            },
-            Ok(Resolution::NotFound) => Resolved::NotDone {
-                reason: "not found at DT One (1000404): never created".to_owned(),
-            },
-            Err(e) => {
-                tracing::debug!(error = %e, "dtone: recovery look-up failed");
-                Resolved::Unknown
-            }
-        }
     }
 
     /// `GET /transactions/{type}/ext-{external_id}`: a transaction by your id.
@@ -856,14 +736,22 @@ impl Client {
         category: Category,
         external_id: &str,
     ) -> Result<Transaction> {
-        check_external_id(external_id)?;
-        let req = Request::get(
-            "get_transaction_by_external_id",
-            "/transactions/{type}/ext-{external_id}",
-        )
-        .param(category.as_str())
-        .param(external_id)
-        .sensitive_answer();
+        self.look_up("get_transaction_by_external_id", category, external_id)
+            .await
+    }
+
+    /// `GET /transactions/{type}/ext-{external_id}`, sent as `operation`.
+    async fn look_up(
+        &self,
+        operation: &'static str,
+        category: Category,
+        external_id: &str,
+    ) -> Result<Transaction> {
+        check_text("external_id", external_id)?;
+        let req = Request::get(operation, "/transactions/{type}/ext-{external_id}")
+            .param(category.as_str())
+            .param(external_id)
+            .sensitive_answer();
         Ok(self.transport.send(req).await?)
     }
 
@@ -875,10 +763,18 @@ impl Client {
         category: Category,
         external_id: &str,
     ) -> Result<Resolution> {
-        match self
-            .get_transaction_by_external_id(category, external_id)
-            .await
-        {
+        self.resolve("resolve_outcome", category, external_id).await
+    }
+
+    /// [`resolve_outcome`](Self::resolve_outcome), its look-up sent as
+    /// `operation`.
+    pub(crate) async fn resolve(
+        &self,
+        operation: &'static str,
+        category: Category,
+        external_id: &str,
+    ) -> Result<Resolution> {
+        match self.look_up(operation, category, external_id).await {
             Ok(tx) => Ok(Resolution::Found(Box::new(tx))),
             Err(e) if e.code() == Some(ErrorCode::NotFound) => Ok(Resolution::NotFound),
             Err(e) => Err(e),
@@ -915,11 +811,15 @@ impl Client {
         request: &'a TransactionRequest,
     ) -> Call<'a, Transaction> {
         boxed(async move {
-            let e = match self.create_transaction(category, request).await {
+            let operation = "create_or_resolve";
+            let e = match self.create(operation, category, request).await {
                 Err(e) if needs_resolving(&e) => e,
                 other => return other,
             };
-            match self.resolve_outcome(category, &request.external_id).await {
+            match self
+                .resolve(operation, category, &request.external_id)
+                .await
+            {
                 Ok(Resolution::Found(tx)) => match request.differences(&tx) {
                     mismatched if mismatched.is_empty() => {
                         self.settle_found(category, &tx).await;
@@ -937,34 +837,6 @@ impl Client {
     }
 }
 
-/// How a create is named in the journal: its category is part of it, since
-/// the look-up by `external_id` is made under the category.
-const INTENT_OPERATION_PREFIX: &str = "create_transaction/";
-
-/// The journal's operation for a create in `category`, e.g.
-/// `create_transaction/fixed_value_recharges`.
-fn intent_operation(category: Category) -> String {
-    format!("{INTENT_OPERATION_PREFIX}{}", category.as_str())
-}
-
-/// What the journal records of a create's answer: done with the
-/// `transaction_id`, not done on DT One's refusal, nothing (pending) on an
-/// unknown outcome or on 1000990 (the `external_id` is used already: what
-/// it names is for a look-up to say).
-fn journal_outcome(result: &partner_sdk_core::Result<Transaction>) -> Option<Outcome> {
-    let already_used = result
-        .as_ref()
-        .err()
-        .and_then(partner_sdk_core::Error::api)
-        .and_then(|api| api.code())
-        .and_then(ErrorCode::parse)
-        == Some(ErrorCode::ExternalIdAlreadyUsed);
-    if already_used {
-        return None;
-    }
-    definite_outcome(result, |tx| Some(tx.transaction_id.clone()))
-}
-
 /// The create's answer leaves its fate to a look-up: unknown, accepted but
 /// unreadable, or refused because its `external_id` is already used.
 fn needs_resolving(e: &Error) -> bool {
@@ -979,7 +851,7 @@ fn needs_resolving(e: &Error) -> bool {
 
 impl TransactionRequest {
     /// The key this request is reconciled by: `external_id` and its value.
-    fn reconcile_key(&self) -> ReconcileKey {
+    pub(crate) fn reconcile_key(&self) -> ReconcileKey {
         ReconcileKey::new("external_id", self.external_id.clone())
     }
 
@@ -989,7 +861,7 @@ impl TransactionRequest {
     /// phone number) and, when the request names one, the local amount. A
     /// field the answer leaves out cannot confirm anything and counts as a
     /// difference.
-    fn differences(&self, tx: &Transaction) -> Vec<&'static str> {
+    pub(crate) fn differences(&self, tx: &Transaction) -> Vec<&'static str> {
         let mut mismatched = Vec::new();
         if tx.product_id != Some(self.product_id) {
             mismatched.push("product_id");

@@ -75,7 +75,7 @@ async fn secrets_never_appear_in_logs_debug_or_errors() {
 
     let errors = vec![
         client.ping().await.unwrap_err(),
-        client.countries(None).await.unwrap_err(),
+        client.list_countries(None).await.unwrap_err(),
         client
             .create_transaction(
                 Category::FixedValueRecharges,
@@ -83,7 +83,7 @@ async fn secrets_never_appear_in_logs_debug_or_errors() {
             )
             .await
             .unwrap_err(),
-        client.products_by_operator(0).await.unwrap_err(),
+        client.list_products_by_operator(0).await.unwrap_err(),
         Client::builder().build().unwrap_err(),
     ];
     for e in &errors {

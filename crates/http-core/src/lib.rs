@@ -54,7 +54,7 @@ pub use error_body::{ErrorBody, ErrorFields, GenericErrorBody};
 pub use hooks::{CallEnd, CallInfo, Hooks};
 pub use metadata::{CallMetadata, ResponseInfo, capture};
 pub use options::CallOptions;
-pub use paginate::{Page, paginate, paginate_with};
+pub use paginate::{ItemStream, Page, paginate, paginate_with};
 pub use partner_sdk_journal::ReconcileKey;
 pub use provider::{Credentials, WithOptions};
 pub use retry::RetryPolicy;

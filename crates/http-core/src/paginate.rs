@@ -28,7 +28,16 @@ use sha2::{Digest as _, Sha256};
 use crate::defaults::DEFAULT_MAX_PAGES;
 use crate::error::{Error, PaginationError, PaginationStop, Result};
 
-/// One page of results and the cursor of the next page, if any.
+/// A stream of items over every page of a listing: boxed, `Send` and
+/// `Unpin`, ending after its first error. What every provider's `<things>`
+/// listing method returns (through the provider crate's `ItemStream<T>`,
+/// this alias over its own `Error`).
+pub type ItemStream<T, E = Error> = BoxStream<'static, Result<T, E>>;
+
+/// One page of a paginated listing: its items and the cursor of the next
+/// page, if any. What every provider's one-page `list_<things>` method
+/// returns; the cursor is what the listing's query takes to fetch the next
+/// page (a page token, a page number).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Page<T, C> {
@@ -67,7 +76,7 @@ impl<T> Page<T, String> {
 
 /// A stream of whole pages, starting at cursor `first`, capped at
 /// [`DEFAULT_MAX_PAGES`] pages (see [`pages_with`]).
-pub fn pages<T, C, E, F, Fut>(first: C, fetch: F) -> BoxStream<'static, Result<Vec<T>, E>>
+pub fn pages<T, C, E, F, Fut>(first: C, fetch: F) -> ItemStream<Vec<T>, E>
 where
     T: Clone + PartialEq + Send + 'static,
     C: Clone + Eq + Hash + Send + 'static,
@@ -105,11 +114,7 @@ struct Paging<T, C, F> {
 /// Generic over the error type, so a provider crate pages with its own
 /// `Error` (any type with `From<partner_sdk_core::Error>`) and nothing is
 /// converted on the way.
-pub fn pages_with<T, C, E, F, Fut>(
-    max_pages: u32,
-    first: C,
-    fetch: F,
-) -> BoxStream<'static, Result<Vec<T>, E>>
+pub fn pages_with<T, C, E, F, Fut>(max_pages: u32, first: C, fetch: F) -> ItemStream<Vec<T>, E>
 where
     T: Clone + PartialEq + Send + 'static,
     C: Clone + Eq + Hash + Send + 'static,
@@ -187,7 +192,7 @@ fn digest<C: Hash>(cursor: &C) -> u128 {
 
 /// A stream of items across all pages, starting at cursor `first`, capped
 /// at [`DEFAULT_MAX_PAGES`] pages (see [`paginate_with`]).
-pub fn paginate<T, C, E, F, Fut>(first: C, fetch: F) -> BoxStream<'static, Result<T, E>>
+pub fn paginate<T, C, E, F, Fut>(first: C, fetch: F) -> ItemStream<T, E>
 where
     T: Clone + PartialEq + Send + 'static,
     C: Clone + Eq + Hash + Send + 'static,
@@ -201,11 +206,7 @@ where
 /// A stream of items across at most `max_pages` pages, starting at cursor
 /// `first`; provider crates pass their transport's
 /// [`max_pages`](crate::Transport::max_pages).
-pub fn paginate_with<T, C, E, F, Fut>(
-    max_pages: u32,
-    first: C,
-    fetch: F,
-) -> BoxStream<'static, Result<T, E>>
+pub fn paginate_with<T, C, E, F, Fut>(max_pages: u32, first: C, fetch: F) -> ItemStream<T, E>
 where
     T: Clone + PartialEq + Send + 'static,
     C: Clone + Eq + Hash + Send + 'static,

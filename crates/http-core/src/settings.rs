@@ -154,10 +154,11 @@ fn is_loopback(url: &Url) -> bool {
 }
 
 /// Generates the HTTP setting methods of a provider `ClientBuilder` whose
-/// [`HttpSettings`] field is named `$field`.
+/// [`HttpSettings`] is at `self.$field` (a field, or a path such as
+/// `parts.settings`).
 #[macro_export]
 macro_rules! http_settings_methods {
-    ($field:ident) => {
+    ($($field:ident).+) => {
         /// Uses this `reqwest::Client` (its own TLS, connect-timeout and
         /// redirect settings apply; the per-attempt timeout is still set on
         /// every request).
@@ -173,20 +174,20 @@ macro_rules! http_settings_methods {
         /// Start from `partner_sdk_core::exchange::http_client_builder()`,
         /// which has the SDK's TLS and `Policy::none()` already.
         pub fn http_client(mut self, client: $crate::reqwest::Client) -> Self {
-            self.$field.http = Some(client);
+            self.$($field).+.http = Some(client);
             self
         }
 
         /// Per-attempt timeout: connect, send and read the whole answer (default 30 s).
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-            self.$field.timeout = Some(timeout);
+            self.$($field).+.timeout = Some(timeout);
             self
         }
 
         /// Connect timeout of the HTTP client the builder creates (default 10 s;
         /// not used with [`http_client`](Self::http_client)).
         pub fn connect_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-            self.$field.connect_timeout = Some(timeout);
+            self.$($field).+.connect_timeout = Some(timeout);
             self
         }
 
@@ -194,19 +195,19 @@ macro_rules! http_settings_methods {
         /// backoff from 0.5 s, capped at 20 s). Calls that create something are
         /// never resent, whatever the policy.
         pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
-            self.$field.retry = Some(policy);
+            self.$($field).+.retry = Some(policy);
             self
         }
 
         /// Appended to the `partner-sdk/<version>` user agent.
         pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
-            self.$field.user_agent_suffix = Some(suffix.into());
+            self.$($field).+.user_agent_suffix = Some(suffix.into());
             self
         }
 
         /// Observer of every attempt (metrics, audit); sees no body and no secret.
         pub fn hooks(mut self, hooks: ::std::sync::Arc<dyn $crate::Hooks>) -> Self {
-            self.$field.hooks = Some(hooks);
+            self.$($field).+.hooks = Some(hooks);
             self
         }
 
@@ -214,7 +215,7 @@ macro_rules! http_settings_methods {
         /// `Content-Length` is refused before reading and a longer stream is
         /// cut at the limit: `Error::ResponseTooLarge` naming the limit.
         pub fn max_response_body(mut self, bytes: u64) -> Self {
-            self.$field.max_response_body = Some(bytes);
+            self.$($field).+.max_response_body = Some(bytes);
             self
         }
 
@@ -222,7 +223,7 @@ macro_rules! http_settings_methods {
         /// A listing that still has more after that many pages ends with
         /// `Error::Pagination`.
         pub fn max_pages(mut self, pages: u32) -> Self {
-            self.$field.max_pages = Some(pages);
+            self.$($field).+.max_pages = Some(pages);
             self
         }
 
@@ -232,7 +233,7 @@ macro_rules! http_settings_methods {
         /// secret or token would cross the network in clear text. Loopback
         /// (the sandbox) needs no opt-in.
         pub fn allow_http_credentials(mut self) -> Self {
-            self.$field.allow_http_credentials = true;
+            self.$($field).+.allow_http_credentials = true;
             self
         }
     };
@@ -257,23 +258,23 @@ mod tests {
             let url = Url::parse(ok).unwrap();
             assert!(
                 settings
-                    .check_credentials_url("demo", "auth_url", &url)
+                    .check_credentials_url("demo", "token_url", &url)
                     .is_ok(),
                 "{ok}"
             );
         }
         let url = Url::parse("http://auth.example/token").unwrap();
         let err = settings
-            .check_credentials_url("demo", "auth_url", &url)
+            .check_credentials_url("demo", "token_url", &url)
             .unwrap_err();
-        assert!(err.to_string().contains("auth_url"), "{err}");
+        assert!(err.to_string().contains("token_url"), "{err}");
         let allowed = HttpSettings {
             allow_http_credentials: true,
             ..HttpSettings::default()
         };
         assert!(
             allowed
-                .check_credentials_url("demo", "auth_url", &url)
+                .check_credentials_url("demo", "token_url", &url)
                 .is_ok()
         );
     }

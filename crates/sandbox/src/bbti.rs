@@ -3,8 +3,9 @@
 //! devices, eKYC, delivery and a transaction status that moves on.
 //!
 //! One loopback server plays both hosts: the auth server lives under
-//! [`BbtiSandbox::auth_url`] (`{uri}/auth-server`, token at
-//! `/auth-server/auth/v1/token`) and the API under [`BbtiSandbox::base_url`].
+//! `{uri}/auth-server`, its token endpoint at [`BbtiSandbox::token_url`]
+//! (`{uri}/auth-server/auth/v1/token`), and the API under
+//! [`BbtiSandbox::base_url`].
 //!
 //! Behaviour:
 //! - the token endpoint checks `Authorization: Basic base64(CLIENT_ID:CLIENT_SECRET)`
@@ -133,7 +134,7 @@ impl std::fmt::Debug for BbtiSandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BbtiSandbox")
             .field("base_url", &self.base_url())
-            .field("auth_url", &self.auth_url())
+            .field("token_url", &self.token_url())
             .finish()
     }
 }
@@ -159,9 +160,14 @@ impl BbtiSandbox {
         self.server.uri()
     }
 
-    /// Auth base URL (`${AUTH_SERVER}`); the token endpoint is `/auth/v1/token` under it.
-    pub fn auth_url(&self) -> String {
-        format!("{}{AUTH_PREFIX}", self.server.uri())
+    /// The OAuth2 token endpoint (`${AUTH_SERVER}/auth/v1/token`), for the
+    /// client builder's `token_url`.
+    pub fn token_url(&self) -> String {
+        format!(
+            "{}{AUTH_PREFIX}{}",
+            self.server.uri(),
+            partner_sdk_bbti::TOKEN_PATH
+        )
     }
 
     /// The client id this sandbox accepts.
@@ -185,7 +191,7 @@ impl BbtiSandbox {
     pub fn client_builder(&self) -> partner_sdk_bbti::ClientBuilder {
         partner_sdk_bbti::Client::builder()
             .base_url(self.base_url())
-            .auth_url(self.auth_url())
+            .token_url(self.token_url())
             .credentials(CLIENT_ID, CLIENT_SECRET)
     }
 
@@ -319,7 +325,7 @@ impl Respond for Handler {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let mut state = lock(&self.state);
         let path = req.url.path().to_owned();
-        if path == format!("{AUTH_PREFIX}/auth/v1/token") {
+        if path == format!("{AUTH_PREFIX}{}", partner_sdk_bbti::TOKEN_PATH) {
             return state.token(req);
         }
         if !path.starts_with("/v1/") {

@@ -7,7 +7,7 @@
 //! use partner_sdk_sandbox::brighte::BrighteSandbox;
 //! let sandbox = BrighteSandbox::builder().time_scale(0.001).start().await;
 //! let client = sandbox.client();
-//! let accounts = client.accounts().await.unwrap();
+//! let accounts = client.list_accounts().await.unwrap();
 //! # let _ = accounts; }
 //! ```
 //!

@@ -10,7 +10,7 @@
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let sandbox = partner_sdk_sandbox::Sandbox::start().await;
 //! let dtone = sandbox.dtone_client();
-//! let products = dtone.products_by_operator(1959).await?;
+//! let products = dtone.list_products_by_operator(1959).await?;
 //! # let _ = products; Ok(()) }
 //! ```
 //!

@@ -1,15 +1,15 @@
 //! The client and its builder.
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use partner_sdk_core::transport::parse_base_url;
+use partner_sdk_core::provider::BuilderParts;
+use partner_sdk_core::secret::RedactedUrl;
 use partner_sdk_core::{
-    ClientCredentials, CredentialPlacement, Credentials, ExposeSecret, HttpSettings, Transport,
+    ClientCredentials, CredentialPlacement, Credentials, ExposeSecret, Transport,
 };
 
-use crate::error::{PromoErrorBody, Result};
+use crate::error::{Result, TradeinPromoErrorBody};
 
 /// Provider name used in errors and tracing spans.
 pub const PROVIDER: &str = "tradein-promo";
@@ -67,7 +67,7 @@ partner_sdk_core::provider_client! {
     /// let traced = CallOptions::new().with_header("x-correlation-id", "basket-42")?;
     /// let offer = promo
     ///     .with_options(traced)
-    ///     .fetch_promotion(&PromotionRequest::by_imei("356938035643809"))
+    ///     .get_promotion(&PromotionRequest::by_imei("356938035643809"))
     ///     .await?;
     /// # let _ = offer;
     /// # Ok(()) }
@@ -85,41 +85,14 @@ partner_sdk_core::provider_client! {
 /// Defaults: connect timeout 10 s, per-attempt timeout 30 s, 3 attempts with
 /// full-jitter backoff (0.5 s base, 20 s cap), token lifetime 30 minutes when
 /// the token response has no `expires_in`, token call bounded at 10 s.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct ClientBuilder {
-    base_url: Option<String>,
-    token_url: Option<String>,
-    credentials: Credentials,
+    parts: BuilderParts,
+    token_url: Option<RedactedUrl>,
     scope: Option<String>,
     app_name: Option<String>,
     token_lifetime: Option<Duration>,
     token_timeout: Option<Duration>,
-    settings: HttpSettings,
-}
-
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field(
-                "base_url",
-                &self
-                    .base_url
-                    .as_deref()
-                    .map(partner_sdk_core::secret::without_userinfo),
-            )
-            .field(
-                "token_url",
-                &self
-                    .token_url
-                    .as_deref()
-                    .map(partner_sdk_core::secret::without_userinfo),
-            )
-            .field("credentials", &self.credentials)
-            .field("scope", &self.scope)
-            .field("app_name", &self.app_name)
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
 }
 
 impl ClientBuilder {
@@ -127,20 +100,20 @@ impl ClientBuilder {
     /// `https://<host>/omni-svcs`. Required, because the provider documents
     /// several hosts.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.parts.base_url = Some(url.into().into());
         self
     }
 
     /// OAuth2 token endpoint (the identity provider's `.../oauth2/v2.0/token`).
     pub fn token_url(mut self, url: impl Into<String>) -> Self {
-        self.token_url = Some(url.into());
+        self.token_url = Some(url.into().into());
         self
     }
 
     /// The OAuth2 client id (`id`) and client secret (`secret`), sent as form
     /// fields of the token request (required; neither may be empty).
     pub fn credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.credentials = Credentials::new(id, secret);
+        self.parts.credentials = Credentials::new(id, secret);
         self
     }
 
@@ -171,21 +144,16 @@ impl ClientBuilder {
         self
     }
 
-    partner_sdk_core::http_settings_methods!(settings);
+    partner_sdk_core::http_settings_methods!(parts.settings);
 
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
         let config = |m: &'static str| partner_sdk_core::Error::config(m);
-        let base_url = self
-            .base_url
-            .ok_or_else(|| config("tradein-promo: base_url is required"))?;
-        let token_url = self
-            .token_url
-            .ok_or_else(|| config("tradein-promo: token_url is required"))?;
-        let token_url = parse_base_url(&token_url)?;
-        self.settings
-            .check_credentials_url(PROVIDER, "token_url", &token_url)?;
-        let (client_id, client_secret) = self.credentials.required()?;
+        let builder = self.parts.transport(PROVIDER)?;
+        let token_url =
+            self.parts
+                .credentials_url(PROVIDER, "token_url", self.token_url.as_ref())?;
+        let (client_id, client_secret) = self.parts.credentials.required()?;
         let scope = self
             .scope
             .filter(|s| !s.trim().is_empty())
@@ -203,17 +171,13 @@ impl ClientBuilder {
             auth = auth.with_token_timeout(t);
         }
 
-        let mut builder = Transport::builder(PROVIDER)
-            .base_url(base_url)
-            .auth(auth)
-            .error_body(PromoErrorBody);
+        let mut builder = builder.auth(auth).error_body(TradeinPromoErrorBody);
         if let Some(name) = &self.app_name {
             if name.trim().is_empty() {
                 return Err(config("tradein-promo: app_name must not be empty").into());
             }
             builder = builder.default_header("appname", name.clone());
         }
-        let builder = builder.settings(&self.settings);
         Ok(Client {
             transport: builder.build()?,
             app_name: self.app_name.map(Arc::from),

@@ -12,6 +12,12 @@ use serde::{Deserialize, Serialize};
 /// Result alias of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// A stream of items over every page of a listing: boxed, `Send` and
+/// `Unpin` ([`partner_sdk_core::ItemStream`]), as every provider crate
+/// names it. The promotion look-up is no listing, so no method of this
+/// crate returns one.
+pub type ItemStream<T, E = Error> = partner_sdk_core::ItemStream<T, E>;
+
 /// Everything that can go wrong in a trade-in promotion call.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
@@ -138,9 +144,9 @@ impl ApiErrorBody {
 
 /// Maps the provider's error bodies into [`ErrorFields`].
 #[derive(Debug, Clone, Copy, Default)]
-pub struct PromoErrorBody;
+pub struct TradeinPromoErrorBody;
 
-impl ErrorBody for PromoErrorBody {
+impl ErrorBody for TradeinPromoErrorBody {
     fn parse(&self, status: StatusCode, body: &[u8]) -> ErrorFields {
         match ApiErrorBody::from_body(body) {
             Some(tmf) => ErrorFields {
@@ -195,12 +201,12 @@ mod tests {
     fn success_bodies_with_results_are_not_errors() {
         let ok = br#"{"qualificationType":"Trade-In","potentialQualificationItem":[],"code":"x","message":"y"}"#;
         assert!(
-            PromoErrorBody
+            TradeinPromoErrorBody
                 .error_in_success(StatusCode::OK, ok)
                 .is_none()
         );
         let err = br#"{"code":"ERR500","reason":"Internal","message":"boom"}"#;
-        let p = PromoErrorBody
+        let p = TradeinPromoErrorBody
             .error_in_success(StatusCode::OK, err)
             .unwrap();
         assert_eq!(p.code.as_deref(), Some("ERR500"));

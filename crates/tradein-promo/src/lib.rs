@@ -5,7 +5,7 @@
 //! qualifies for.
 //!
 //! - One endpoint: `POST {base}/v1/promotions/potential-promotions`
-//!   ([`Client::fetch_promotion`]). The base URL is required because the
+//!   ([`Client::get_promotion`]). The base URL is required because the
 //!   provider documents several omni-svcs hosts.
 //! - OAuth2 client credentials with a scope, sent as form fields to a
 //!   separate token endpoint; tokens last 30 minutes and are cached and
@@ -37,7 +37,7 @@
 //!     .answer(ConditionName::PowerOn, true)
 //!     .answer(ConditionName::Deactivated, true);
 //!
-//! let offer = promo.fetch_promotion(&request).await?;
+//! let offer = promo.get_promotion(&request).await?;
 //! match offer.eligibility() {
 //!     Eligibility::Eligible(item) => {
 //!         println!("{:?} worth {:?}", item.trade_in_model(), item.trade_in_value());
@@ -64,7 +64,7 @@ pub mod promotion;
 pub use client::{Client, ClientBuilder, DEFAULT_TOKEN_LIFETIME, PROVIDER};
 #[allow(deprecated)]
 pub use error::TmfError;
-pub use error::{ApiErrorBody, Error, ErrorCode, PromoErrorBody, Result};
+pub use error::{ApiErrorBody, Error, ErrorCode, ItemStream, Result, TradeinPromoErrorBody};
 pub use promotion::{
     AnswerValue, Characteristic, ConditionAnswer, ConditionName, DeviceIdentification, Eligibility,
     FlowType, PotentialPromotion, PromoType, Promotion, PromotionRequest, PromotionResponse,

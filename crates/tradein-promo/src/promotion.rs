@@ -128,7 +128,7 @@ pub enum DeviceIdentification {
 ///
 /// The two constructors make a request with no identification, or with both
 /// identification modes, impossible; [`validate`](Self::validate) (run by
-/// [`Client::fetch_promotion`] before anything is sent) refuses empty values.
+/// [`Client::get_promotion`] before anything is sent) refuses empty values.
 ///
 /// ```
 /// use partner_sdk_tradein_promo::{ConditionName, FlowType, PromotionRequest};
@@ -245,10 +245,10 @@ impl PromotionRequest {
     /// question answered twice. The error is [`partner_sdk_core::Error::InvalidInput`]
     /// naming the wire field (see [`Error::invalid_field`](crate::Error::invalid_field)).
     pub fn validate(&self) -> Result<()> {
-        self.check().map_err(crate::Error::from)
+        self.validate_fields().map_err(crate::Error::from)
     }
 
-    fn check(&self) -> std::result::Result<(), partner_sdk_core::Error> {
+    fn validate_fields(&self) -> std::result::Result<(), partner_sdk_core::Error> {
         match &self.identification {
             DeviceIdentification::Imei(imei) => {
                 not_blank("imei", imei)?;
@@ -721,9 +721,9 @@ impl Client {
     /// side, so sending it twice has no effect beyond the answer: it is
     /// marked idempotent and retried on timeouts, connection errors and
     /// 408/429/502/503/504 like a GET.
-    pub async fn fetch_promotion(&self, request: &PromotionRequest) -> Result<PromotionResponse> {
+    pub async fn get_promotion(&self, request: &PromotionRequest) -> Result<PromotionResponse> {
         request.validate()?;
-        let req = Request::post("fetch_promotion", PATH)
+        let req = Request::post("get_promotion", PATH)
             .json(request)
             .idempotent(true);
         let response = self.transport().execute(req).await?;

@@ -70,7 +70,7 @@ async fn secrets_appear_nowhere() {
 
     // A successful call (token fetched and cached).
     let request = scenario1();
-    let offer = client.fetch_promotion(&request).await.unwrap();
+    let offer = client.get_promotion(&request).await.unwrap();
     seen.push(format!("{client:?}"));
     seen.push(format!("{request:?}"));
     seen.push(format!("{offer:?}"));
@@ -95,7 +95,7 @@ async fn secrets_appear_nowhere() {
     // Invalid input.
     errors.push(
         client
-            .fetch_promotion(&PromotionRequest::by_imei(""))
+            .get_promotion(&PromotionRequest::by_imei(""))
             .await
             .unwrap_err(),
     );
@@ -121,8 +121,8 @@ async fn secrets_appear_nowhere() {
         .respond_with(ResponseTemplate::new(401))
         .mount(&server)
         .await;
-    errors.push(client.fetch_promotion(&request).await.unwrap_err());
-    errors.push(client.fetch_promotion(&request).await.unwrap_err());
+    errors.push(client.get_promotion(&request).await.unwrap_err());
+    errors.push(client.get_promotion(&request).await.unwrap_err());
     // Token endpoint refusal.
     server.reset().await;
     Mock::given(method("POST"))
@@ -130,7 +130,7 @@ async fn secrets_appear_nowhere() {
         .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})))
         .mount(&server)
         .await;
-    errors.push(client.fetch_promotion(&request).await.unwrap_err());
+    errors.push(client.get_promotion(&request).await.unwrap_err());
     // Decode error and timeout on a fresh client.
     server.reset().await;
     Mock::given(method("POST"))
@@ -152,8 +152,8 @@ async fn secrets_appear_nowhere() {
         .mount(&server)
         .await;
     let fast = secret_client(&server, Duration::from_millis(50));
-    errors.push(fast.fetch_promotion(&request).await.unwrap_err());
-    errors.push(fast.fetch_promotion(&request).await.unwrap_err());
+    errors.push(fast.get_promotion(&request).await.unwrap_err());
+    errors.push(fast.get_promotion(&request).await.unwrap_err());
     seen.push(format!("{fast:?}"));
 
     assert!(errors.len() >= 6);
@@ -170,10 +170,7 @@ async fn secrets_appear_nowhere() {
 
     let logs = capture.text();
     drop(capture);
-    assert!(
-        logs.contains("fetch_promotion"),
-        "tracing captured the calls"
-    );
+    assert!(logs.contains("get_promotion"), "tracing captured the calls");
     seen.push(logs);
     for text in &seen {
         assert!(!text.contains(SECRET), "client secret leaked: {text}");

@@ -72,7 +72,7 @@ async fn issuing(expires_in: Option<u64>, expect: u64) -> (MockServer, MockServe
 fn client(auth: &MockServer, api: &MockServer) -> partner_sdk_bbti::Client {
     partner_sdk_bbti::Client::builder()
         .base_url(api.uri())
-        .auth_url(auth.uri())
+        .token_url(format!("{}/auth/v1/token", auth.uri()))
         .credentials(CLIENT_ID, CLIENT_SECRET)
         .build()
         .unwrap()
@@ -177,7 +177,7 @@ async fn a_refused_token_request_is_an_auth_error() {
 }
 
 #[tokio::test]
-async fn auth_url_path_prefix_is_kept() {
+async fn a_token_url_with_a_path_is_used_as_given() {
     let auth = MockServer::start().await;
     let api = MockServer::start().await;
     Mock::given(method("POST"))
@@ -196,7 +196,7 @@ async fn auth_url_path_prefix_is_kept() {
         .await;
     partner_sdk_bbti::Client::builder()
         .base_url(api.uri())
-        .auth_url(format!("{}/gateway/", auth.uri()))
+        .token_url(format!("{}/gateway/auth/v1/token", auth.uri()))
         .credentials(CLIENT_ID, CLIENT_SECRET)
         .build()
         .unwrap()

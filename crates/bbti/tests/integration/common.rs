@@ -63,7 +63,7 @@ impl Servers {
     pub fn builder(&self) -> partner_sdk_bbti::ClientBuilder {
         Client::builder()
             .base_url(self.api.uri())
-            .auth_url(self.auth.uri())
+            .token_url(format!("{}/auth/v1/token", self.auth.uri()))
             .credentials(CLIENT_ID, CLIENT_SECRET)
             .retry_policy(fast_retry(Duration::from_millis(50)))
     }

@@ -22,7 +22,7 @@ fn pricing(submission: &str) -> PriceProductRequest {
 }
 
 fn pricing_key(submission: &str) -> IntentKey {
-    IntentKey::new("bbti", "price_product", "submissionId", submission)
+    IntentKey::new("bbti", "price_products", "submissionId", submission)
 }
 
 #[tokio::test]

@@ -96,8 +96,8 @@ fn json_value() -> impl Strategy<Value = Value> {
 fn all_decoders(bytes: &[u8]) {
     let _ = serde_json::from_slice::<ManufacturerList>(bytes);
     let _ = serde_json::from_slice::<SeriesList>(bytes);
-    let _ = serde_json::from_slice::<ModelPage>(bytes);
-    let _ = serde_json::from_slice::<PricePage>(bytes);
+    let _ = catalogue::decode_models_page(bytes);
+    let _ = catalogue::decode_prices_page(bytes);
     let _ = serde_json::from_slice::<PriceResponse>(bytes);
     let _ = serde_json::from_slice::<KycResponse>(bytes);
     let _ = serde_json::from_slice::<RegisterDeliveryResponse>(bytes);
@@ -112,8 +112,9 @@ fn all_decoders(bytes: &[u8]) {
 fn all_from_value(v: &Value) {
     let _ = serde_json::from_value::<ManufacturerList>(v.clone());
     let _ = serde_json::from_value::<SeriesList>(v.clone());
-    let _ = serde_json::from_value::<ModelPage>(v.clone());
-    let _ = serde_json::from_value::<PricePage>(v.clone());
+    let bytes = serde_json::to_vec(v).unwrap();
+    let _ = catalogue::decode_models_page(&bytes);
+    let _ = catalogue::decode_prices_page(&bytes);
     let _ = serde_json::from_value::<PriceResponse>(v.clone());
     let _ = serde_json::from_value::<RegisterDeliveryResponse>(v.clone());
     if let Ok(t) = serde_json::from_value::<Transaction>(v.clone())

@@ -12,7 +12,7 @@ fn client_futures_and_streams_are_send() {
     assert_send_sync::<Error>();
     let c = Client::builder()
         .base_url("http://127.0.0.1:9")
-        .auth_url("http://127.0.0.1:9")
+        .token_url("http://127.0.0.1:9/auth/v1/token")
         .credentials("id", "secret")
         .build()
         .unwrap();

@@ -45,7 +45,7 @@ impl partner_sdk_test_kit::Subject for Bbti {
     fn build(api: &str, auth: &str, settings: &Settings) -> Client {
         let builder = Client::builder()
             .base_url(api)
-            .auth_url(auth)
+            .token_url(format!("{auth}/auth/v1/token"))
             .credentials(CLIENT_ID, CLIENT_SECRET);
         partner_sdk_test_kit::with_settings!(builder, settings, token)
             .build()

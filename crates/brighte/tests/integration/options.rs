@@ -22,7 +22,7 @@ async fn a_client_without_credentials_refuses_vendor_calls_without_sending() {
         matches!(err.as_core(), Some(partner_sdk_core::Error::Config(e)) if e.reason.contains("needs credentials")),
         "{err:?}"
     );
-    let err = client.accounts().await.unwrap_err();
+    let err = client.list_accounts().await.unwrap_err();
     assert!(err.to_string().contains("only the public API"), "{err}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }

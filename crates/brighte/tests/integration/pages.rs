@@ -42,7 +42,7 @@ async fn list_applications_fetches_the_page_of_the_query() {
         .unwrap();
     let ids: Vec<_> = page.items.iter().map(|a| a.id.as_str()).collect();
     assert_eq!(ids, ["7", "8"]);
-    assert!(page.has_more_records);
+    assert_eq!(page.next, Some(4));
 }
 
 #[tokio::test]

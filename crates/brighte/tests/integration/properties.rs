@@ -49,10 +49,10 @@ fn arb_json() -> impl Strategy<Value = Value> {
 }
 
 fn decode_all(bytes: &[u8]) {
-    let _ = partner_sdk_brighte::applications::decode_applications_page(bytes);
+    let _ = partner_sdk_brighte::applications::decode_applications_page(bytes, 1);
     let _ = partner_sdk_brighte::applications::decode_application(bytes);
-    let _ = partner_sdk_brighte::quotes::decode_quotes_page(bytes);
-    let _ = partner_sdk_brighte::users::decode_users_page(bytes);
+    let _ = partner_sdk_brighte::quotes::decode_quotes_page(bytes, 1);
+    let _ = partner_sdk_brighte::users::decode_users_page(bytes, 1);
     let _ = partner_sdk_brighte::calculator::decode_finance(bytes);
     let _ = serde_json::from_slice::<partner_sdk_brighte::Account>(bytes);
     let _ = serde_json::from_slice::<partner_sdk_brighte::Callout>(bytes);

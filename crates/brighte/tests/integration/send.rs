@@ -9,12 +9,15 @@ fn assert_send_sync<T: Send + Sync + Clone + 'static>() {}
 fn client_futures_and_streams_are_send() {
     assert_send_sync::<Client>();
     assert_send_sync::<partner_sdk_brighte::Verifier>();
-    let client = Client::builder().build().unwrap();
+    let client = Client::builder()
+        .base_url(partner_sdk_brighte::PRODUCTION_URL)
+        .build()
+        .unwrap();
     let q = ListQuery::new().account("E1");
     assert_send(&client.applications(&q));
     assert_send(&client.quotes(&q));
     assert_send(&client.users(&q));
-    assert_send(&client.accounts());
+    assert_send(&client.list_accounts());
     assert_send(&client.get_application("1"));
     assert_send(&client.logout());
     assert_send(&client.login());
@@ -29,7 +32,10 @@ fn client_futures_and_streams_are_send() {
 fn the_webhook_handler_and_its_futures_are_send() {
     use partner_sdk_brighte::webhook::WebhookHandler;
     assert_send_sync::<WebhookHandler>();
-    let client = Client::builder().build().unwrap();
+    let client = Client::builder()
+        .base_url(partner_sdk_brighte::PRODUCTION_URL)
+        .build()
+        .unwrap();
     let handler = WebhookHandler::new(client, partner_sdk_brighte::Verifier::new("k"), |_| async {
         Ok::<(), std::io::Error>(())
     });

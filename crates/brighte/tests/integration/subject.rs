@@ -205,7 +205,7 @@ impl Ids for Vendor {
             ),
             (
                 "application_id",
-                Box::pin(async move { c.application_documents(id).await.map(drop) }),
+                Box::pin(async move { c.list_application_documents(id).await.map(drop) }),
             ),
             (
                 "application_id",
@@ -255,7 +255,7 @@ impl Ids for Vendor {
             (
                 "contentType",
                 Box::pin(async move {
-                    c.content(&ContentType::Other(id.to_owned()))
+                    c.get_content(&ContentType::Other(id.to_owned()))
                         .await
                         .map(drop)
                 }),

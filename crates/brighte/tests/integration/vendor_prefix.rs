@@ -105,7 +105,7 @@ async fn the_default_prefix_is_used_when_it_answers() {
             .path()
             .ends_with("/rest/v1/vendor")
     );
-    assert_eq!(client.accounts().await.unwrap().len(), 1);
+    assert_eq!(client.list_accounts().await.unwrap().len(), 1);
     assert_eq!(
         requests(&server).await,
         [
@@ -126,7 +126,7 @@ async fn a_route_level_404_falls_back_to_the_samples_prefix_for_the_clients_life
             .mount(&server)
             .await;
         let client = builder(&server).build().unwrap();
-        assert_eq!(client.accounts().await.unwrap().len(), 1);
+        assert_eq!(client.list_accounts().await.unwrap().len(), 1);
         assert!(
             client
                 .vendor_base_url()
@@ -136,7 +136,7 @@ async fn a_route_level_404_falls_back_to_the_samples_prefix_for_the_clients_life
         );
         // A new session (after logout) goes straight to the prefix that worked.
         assert!(client.logout().await.unwrap());
-        client.accounts().await.unwrap();
+        client.list_accounts().await.unwrap();
         assert_eq!(
             requests(&server).await,
             [
@@ -157,7 +157,7 @@ async fn concurrent_first_calls_share_one_probe() {
     serve_under(&server, "/rest/vendor/v1").await;
     html_404_elsewhere(&server).await;
     let client = builder(&server).build().unwrap();
-    let calls = (0..20).map(|_| client.accounts());
+    let calls = (0..20).map(|_| client.list_accounts());
     for result in futures::future::join_all(calls).await {
         assert_eq!(result.unwrap().len(), 1);
     }
@@ -186,8 +186,8 @@ async fn a_view_with_options_shares_the_prefix_found() {
     html_404_elsewhere(&server).await;
     let client = builder(&server).build().unwrap();
     let view = client.with_options(CallOptions::new().with_timeout(Duration::from_secs(2)));
-    view.accounts().await.unwrap();
-    client.accounts().await.unwrap();
+    view.list_accounts().await.unwrap();
+    client.list_accounts().await.unwrap();
     assert_eq!(
         requests(&server).await,
         [
@@ -210,7 +210,7 @@ async fn brightes_own_404_body_is_an_answer_not_a_missing_route() {
         .mount(&server)
         .await;
     let client = builder(&server).build().unwrap();
-    let e = client.accounts().await.unwrap_err();
+    let e = client.list_accounts().await.unwrap_err();
     assert_eq!(e.status().map(|s| s.as_u16()), Some(404));
     assert_eq!(e.code(), Some(ErrorCode::NotFound));
     assert_eq!(requests(&server).await, ["POST /rest/v1/vendor/session"]);
@@ -228,7 +228,7 @@ async fn an_explicit_prefix_is_used_alone() {
         serve_under(&server, other).await;
         html_404_elsewhere(&server).await;
         let client = builder(&server).vendor_path_prefix(prefix).build().unwrap();
-        let e = client.accounts().await.unwrap_err();
+        let e = client.list_accounts().await.unwrap_err();
         assert_eq!(e.status().map(|s| s.as_u16()), Some(404), "{prefix}: {e}");
         assert_eq!(
             requests(&server).await,
@@ -239,7 +239,7 @@ async fn an_explicit_prefix_is_used_alone() {
         let server = MockServer::start().await;
         serve_under(&server, prefix).await;
         let client = builder(&server).vendor_path_prefix(prefix).build().unwrap();
-        client.accounts().await.unwrap();
+        client.list_accounts().await.unwrap();
         assert_eq!(
             requests(&server).await,
             [
@@ -255,7 +255,7 @@ async fn no_route_under_either_prefix_names_both() {
     let server = MockServer::start().await;
     html_404_elsewhere(&server).await;
     let client = builder(&server).build().unwrap();
-    let e = client.accounts().await.unwrap_err();
+    let e = client.list_accounts().await.unwrap_err();
     let text = e.to_string();
     assert!(
         text.contains("/rest/v1/vendor") && text.contains("/rest/vendor/v1"),
@@ -298,7 +298,7 @@ async fn a_login_the_firewall_refuses_says_so_and_is_not_retried() {
             b = b.vendor_path_prefix("/rest/vendor/v1");
         }
         let client = b.build().unwrap();
-        let e = client.accounts().await.unwrap_err();
+        let e = client.list_accounts().await.unwrap_err();
         let text = e.to_string();
         assert!(
             text.contains("IP address") && text.contains("allow-list"),

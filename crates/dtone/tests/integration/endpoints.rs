@@ -154,20 +154,20 @@ async fn discovery_endpoints_send_filters_and_parse_lists() {
         .await;
 
     let c = client(&server);
-    let countries = c.countries(Some(1)).await.unwrap();
+    let countries = c.list_countries(Some(1)).await.unwrap();
     assert_eq!(countries.len(), 2);
     assert_eq!(countries[1].country_id, 766);
     assert_eq!(countries[0].country, "Guatemala");
-    let services = c.services(None).await.unwrap();
+    let services = c.list_services(None).await.unwrap();
     assert_eq!(services[1].service_id, 7);
     assert_eq!(services[1].service, "bundles");
     let ops = c
-        .operators(&OperatorFilter::new().country_id(756).service_id(1))
+        .list_operators(&OperatorFilter::new().country_id(756).service_id(1))
         .await
         .unwrap();
     assert_eq!(ops[0].operator_id, 1959);
     assert_eq!(ops[0].country_id, Some(756));
-    assert!(c.country_services(756).await.unwrap().is_empty());
+    assert!(c.list_country_services(756).await.unwrap().is_empty());
 }
 
 #[test]
@@ -513,16 +513,19 @@ async fn bad_input_is_refused_before_any_request() {
         other => panic!("expected InvalidInput, got {other:?}"),
     };
     assert_eq!(
-        field(c.products_by_operator(0).await.unwrap_err()),
+        field(c.list_products_by_operator(0).await.unwrap_err()),
         "operator_id"
     );
     assert_eq!(
-        field(c.country_services(-1).await.unwrap_err()),
+        field(c.list_country_services(-1).await.unwrap_err()),
         "country_id"
     );
-    assert_eq!(field(c.countries(Some(0)).await.unwrap_err()), "service_id");
     assert_eq!(
-        field(c.suggested_values(0).await.unwrap_err()),
+        field(c.list_countries(Some(0)).await.unwrap_err()),
+        "service_id"
+    );
+    assert_eq!(
+        field(c.list_suggested_values(0).await.unwrap_err()),
         "product_id"
     );
     assert_eq!(
@@ -531,7 +534,7 @@ async fn bad_input_is_refused_before_any_request() {
     );
     assert_eq!(
         field(
-            c.products_by_country(1, &ProductFilter::new().country_id(2))
+            c.list_products_by_country(1, &ProductFilter::new().country_id(2))
                 .await
                 .unwrap_err()
         ),
@@ -539,7 +542,7 @@ async fn bad_input_is_refused_before_any_request() {
     );
     assert_eq!(
         field(
-            c.products_by_service(1, &ProductFilter::new().service_id(2))
+            c.list_products_by_service(1, &ProductFilter::new().service_id(2))
                 .await
                 .unwrap_err()
         ),
@@ -594,7 +597,8 @@ fn builder_requires_credentials_and_a_valid_base_url() {
         Err(Error::Http(partner_sdk_core::Error::InvalidInput(e))) => e.field.into_owned(),
         other => panic!("expected an invalid credential, got {other:?}"),
     };
-    let builder = partner_sdk_dtone::Client::builder;
+    let builder =
+        || partner_sdk_dtone::Client::builder().base_url(partner_sdk_dtone::PRODUCTION_URL);
     assert_eq!(credentials_field(builder()), "credentials");
     assert_eq!(
         credentials_field(builder().credentials(" ", "s")),
@@ -612,16 +616,20 @@ fn builder_requires_credentials_and_a_valid_base_url() {
         Err(Error::Http(partner_sdk_core::Error::Config(_)))
     ));
     assert!(matches!(
-        partner_sdk_dtone::Client::builder()
-            .credentials("", "s")
-            .build(),
+        builder().credentials("", "s").build(),
         Err(Error::Http(partner_sdk_core::Error::InvalidInput(_)))
     ));
-    let c = partner_sdk_dtone::Client::builder()
+    match partner_sdk_dtone::Client::builder()
         .credentials("k", "s")
         .build()
-        .unwrap();
-    assert_eq!(c.base_url().as_str(), partner_sdk_dtone::DEFAULT_BASE_URL);
+    {
+        Err(Error::Http(partner_sdk_core::Error::Config(m))) => {
+            assert!(m.reason.contains("base_url"), "{m}")
+        }
+        other => panic!("expected a missing base_url, got {other:?}"),
+    }
+    let c = builder().credentials("k", "s").build().unwrap();
+    assert_eq!(c.base_url().as_str(), partner_sdk_dtone::PRODUCTION_URL);
 }
 
 #[tokio::test]

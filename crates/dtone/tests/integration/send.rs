@@ -9,14 +9,14 @@ fn send<T: Send>(_: &T) {}
 #[allow(dead_code)]
 fn futures_are_send(c: &Client, req: &TransactionRequest) {
     send(&c.ping());
-    send(&c.countries(None));
-    send(&c.services(None));
-    send(&c.operators(&partner_sdk_dtone::OperatorFilter::new()));
-    send(&c.country_services(1));
-    send(&c.products_by_operator(1));
-    send(&c.products_by_country(1, &ProductFilter::new()));
-    send(&c.products_by_service(1, &ProductFilter::new()));
-    send(&c.suggested_values(1));
+    send(&c.list_countries(None));
+    send(&c.list_services(None));
+    send(&c.list_operators(&partner_sdk_dtone::OperatorFilter::new()));
+    send(&c.list_country_services(1));
+    send(&c.list_products_by_operator(1));
+    send(&c.list_products_by_country(1, &ProductFilter::new()));
+    send(&c.list_products_by_service(1, &ProductFilter::new()));
+    send(&c.list_suggested_values(1));
     send(&c.verify_account_number(1, "1"));
     send(&c.create_transaction(Category::FixedValueRecharges, req));
     send(&c.get_transaction_by_external_id(Category::FixedValueRecharges, "x"));
@@ -26,7 +26,11 @@ fn futures_are_send(c: &Client, req: &TransactionRequest) {
 
 #[test]
 fn client_and_errors_are_send_and_sync() {
-    let c = Client::builder().credentials("k", "s").build().unwrap();
+    let c = Client::builder()
+        .base_url(partner_sdk_dtone::PRODUCTION_URL)
+        .credentials("k", "s")
+        .build()
+        .unwrap();
     send_sync(&c);
     let e: Error = Client::builder().build().unwrap_err();
     send_sync(&e);

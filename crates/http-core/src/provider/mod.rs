@@ -14,20 +14,23 @@ use std::pin::Pin;
 
 use crate::error::Error;
 
+mod builder;
 mod credentials;
 mod error;
 mod recovery;
 mod with_options;
 
+pub use builder::BuilderParts;
 pub use credentials::Credentials;
-pub use recovery::recover_client;
+pub use recovery::recover;
 pub use with_options::WithOptions;
 
 // Boxed so that a journalled create's body is compiled once, in the
 // provider's crate, not in every crate that awaits it (ARCHITECTURE.md,
 // "Dependencies and build cost").
-/// The future a provider client's journalled creates (the creates its
-/// journal covers) and its recovery return: the call, boxed.
+/// The future a provider client's creates (every method whose request is
+/// sent at most once) and its recovery return: the call, boxed. Reads,
+/// updates, deletes and idempotent POSTs are `async fn`s.
 ///
 /// `Send` and `Unpin`; like an `async fn`'s, nothing runs (nothing is
 /// validated or sent) until it is first polled.
@@ -43,13 +46,13 @@ pub fn boxed<'a, T, E>(body: impl Future<Output = Result<T, E>> + Send + 'a) -> 
 
 /// The re-exports every provider lib has, so that its users reach the core
 /// through it: `core` (this crate), `ApiError`, `CallInfo`, `Decimal`,
-/// `Hooks` and `RetryPolicy`.
+/// `Hooks`, `Page` and `RetryPolicy`.
 #[macro_export]
 macro_rules! provider_reexports {
     () => {
         /// The core this crate is built on: errors, retry policy, hooks, decoding.
         pub use $crate as core;
-        pub use $crate::{ApiError, CallInfo, Decimal, Hooks, RetryPolicy};
+        pub use $crate::{ApiError, CallInfo, Decimal, Hooks, Page, RetryPolicy};
     };
 }
 

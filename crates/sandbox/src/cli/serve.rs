@@ -26,7 +26,7 @@ pub(super) async fn run(base: u16) -> Result<(), String> {
 
     println!("partner-sdk sandbox (Ctrl-C to stop)");
     println!("BBTI           api  {}", bbti.base_url());
-    println!("               auth {}/auth/v1/token", bbti.auth_url());
+    println!("               token {}", bbti.token_url());
     println!(
         "               client_id {}  client_secret {}",
         bbti.client_id(),

@@ -65,33 +65,30 @@ async fn catalogue_is_consistent_with_the_price_list() {
         .list_models(&ModelQuery::new().series("iphone"))
         .await
         .unwrap();
-    assert_eq!(models.models[0].storages.len(), 3);
+    assert_eq!(models.items[0].storages.len(), 3);
     let prices = c
         .list_prices(&PriceQuery::new().model_key("iphone-8").storage_key("64gb"))
         .await
         .unwrap();
-    let m = &prices.models[0];
+    let m = &prices.items[0];
     assert_eq!(m.price_for("64gb", "simfree", &Grade::A), Some(10000));
     assert_eq!(m.price_for("64gb", "simfree", &Grade::C), Some(5000));
     let first = c
         .list_prices(&PriceQuery::new().page_size(1))
         .await
         .unwrap();
-    assert_eq!(first.models.len(), 1);
-    assert!(!first.next_page_token.is_empty());
+    assert_eq!(first.items.len(), 1);
+    assert!(first.next.is_some());
     let second = c
         .list_prices(
             &PriceQuery::new()
                 .page_size(1)
-                .page_token(first.next_page_token),
+                .page_token(first.next.unwrap()),
         )
         .await
         .unwrap();
-    assert_eq!(second.models[0].model.key, "pixel-4a");
-    assert!(
-        second.next_page_token.is_empty(),
-        "two models over two pages"
-    );
+    assert_eq!(second.items[0].model.key, "pixel-4a");
+    assert!(second.next.is_none(), "two models over two pages");
     assert!(matches!(
         c.list_models(&ModelQuery::new().page_token("bogus"))
             .await
@@ -223,7 +220,7 @@ async fn wrong_credentials_are_refused() {
     let sb = BbtiSandbox::start().await;
     let c = partner_sdk_bbti::Client::builder()
         .base_url(sb.base_url())
-        .auth_url(sb.auth_url())
+        .token_url(sb.token_url())
         .credentials(CLIENT_ID, "wrong")
         .build()
         .unwrap();
@@ -272,6 +269,6 @@ async fn starts_on_a_given_listener() {
     let port = listener.local_addr().unwrap().port();
     let sb = BbtiSandbox::start_on(listener).await;
     assert!(sb.base_url().ends_with(&format!(":{port}")));
-    assert!(sb.auth_url().starts_with(&sb.base_url()));
+    assert!(sb.token_url().starts_with(&sb.base_url()));
     sb.client().list_series(&SeriesQuery::new()).await.unwrap();
 }

@@ -228,12 +228,12 @@ async fn list_applications_pages_at_500() {
     let q = ListQuery::new().account(ACCOUNT_ID);
     let page = client.list_applications(&q).await.unwrap();
     assert_eq!(page.items.len(), 500);
-    assert!(page.has_more_records);
+    assert_eq!(page.next, Some(2));
     let mut sizes = Vec::new();
     for n in 1.. {
         let p = client.list_applications(&q.clone().page(n)).await.unwrap();
         sizes.push(p.items.len());
-        if !p.has_more_records {
+        if p.next.is_none() {
             break;
         }
     }
@@ -249,17 +249,17 @@ async fn list_applications_pages_at_500() {
 async fn sessions_accounts_and_logout() {
     let sb = BrighteSandbox::start().await;
     let client = sb.client();
-    let accounts = client.accounts().await.unwrap();
+    let accounts = client.list_accounts().await.unwrap();
     assert_eq!(accounts[0].id.to_string(), ACCOUNT_ID);
     assert!(client.logout().await.unwrap());
     // A new session is opened on the next call.
-    assert_eq!(client.accounts().await.unwrap().len(), 1);
+    assert_eq!(client.list_accounts().await.unwrap().len(), 1);
     let bad = partner_sdk_brighte::Client::builder()
         .base_url(sb.base_url())
         .credentials("nope", "nope")
         .build()
         .unwrap();
-    let err = bad.accounts().await.unwrap_err();
+    let err = bad.list_accounts().await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::Unauthorized));
 }
 
@@ -348,7 +348,7 @@ async fn quotes_users_documents_payment_and_calculators() {
         .unwrap();
     assert_eq!(
         client
-            .application_documents(&r.transaction_id)
+            .list_application_documents(&r.transaction_id)
             .await
             .unwrap()
             .len(),
@@ -370,10 +370,10 @@ async fn quotes_users_documents_payment_and_calculators() {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(client.product_categories().await.unwrap().len(), 32);
+    assert_eq!(client.list_product_categories().await.unwrap().len(), 32);
     assert_eq!(
         client
-            .content(&partner_sdk_brighte::ContentType::Tnc)
+            .get_content(&partner_sdk_brighte::ContentType::Tnc)
             .await
             .unwrap()
             .content_type,
@@ -381,7 +381,7 @@ async fn quotes_users_documents_payment_and_calculators() {
     );
     assert!(
         !client
-            .application_document_types()
+            .list_application_document_types()
             .await
             .unwrap()
             .is_empty()
@@ -429,7 +429,7 @@ async fn fixed_port_start_and_missing_session_headers() {
     assert_eq!(raw.status().as_u16(), 401);
     let body: serde_json::Value = serde_json::from_slice(&raw.bytes().await.unwrap()).unwrap();
     assert_eq!(body["status"], 4010);
-    assert_eq!(sb.client().accounts().await.unwrap().len(), 1);
+    assert_eq!(sb.client().list_accounts().await.unwrap().len(), 1);
 }
 
 #[tokio::test]

@@ -18,7 +18,7 @@ fn client_with_prefix(sandbox: &BrighteSandbox, prefix: &str) -> Client {
 async fn both_prefixes_answer_by_default() {
     let sandbox = BrighteSandbox::start().await;
     let default = sandbox.client();
-    assert!(!default.accounts().await.unwrap().is_empty());
+    assert!(!default.list_accounts().await.unwrap().is_empty());
     assert!(
         default
             .vendor_base_url()
@@ -28,7 +28,10 @@ async fn both_prefixes_answer_by_default() {
     );
     for prefix in VENDOR_PREFIXES {
         let client = client_with_prefix(&sandbox, prefix);
-        assert!(!client.accounts().await.unwrap().is_empty(), "{prefix}");
+        assert!(
+            !client.list_accounts().await.unwrap().is_empty(),
+            "{prefix}"
+        );
     }
 }
 
@@ -39,7 +42,7 @@ async fn a_default_client_falls_back_to_the_samples_prefix() {
         .start()
         .await;
     let client = sandbox.client();
-    assert!(!client.accounts().await.unwrap().is_empty());
+    assert!(!client.list_accounts().await.unwrap().is_empty());
     assert!(
         client
             .vendor_base_url()
@@ -56,7 +59,7 @@ async fn an_explicit_prefix_the_sandbox_does_not_serve_finds_no_route() {
         .start()
         .await;
     let e = client_with_prefix(&sandbox, "/rest/vendor/v1")
-        .accounts()
+        .list_accounts()
         .await
         .unwrap_err();
     assert_eq!(e.status().map(|s| s.as_u16()), Some(404));

@@ -17,28 +17,34 @@ async fn ping_and_discovery_with_filters() {
     let sb = DtoneSandbox::start().await;
     let c = sb.client();
     assert!(c.ping().await.unwrap().is_up());
-    assert_eq!(c.countries(None).await.unwrap().len(), 3);
-    let tv = c.countries(Some(1)).await.unwrap();
+    assert_eq!(c.list_countries(None).await.unwrap().len(), 3);
+    let tv = c.list_countries(Some(1)).await.unwrap();
     assert_eq!(tv.len(), 1);
     assert_eq!(
         (tv[0].country_id, tv[0].country.as_str()),
         (756, "Guatemala")
     );
-    assert_eq!(c.services(None).await.unwrap().len(), 3);
-    let india = c.services(Some(766)).await.unwrap();
+    assert_eq!(c.list_services(None).await.unwrap().len(), 3);
+    let india = c.list_services(Some(766)).await.unwrap();
     assert_eq!(
         india.iter().map(|s| s.service_id).collect::<Vec<_>>(),
         vec![7]
     );
-    assert_eq!(c.country_services(756).await.unwrap().len(), 2);
+    assert_eq!(c.list_country_services(756).await.unwrap().len(), 2);
     let ops = c
-        .operators(&OperatorFilter::new().country_id(756).service_id(7))
+        .list_operators(&OperatorFilter::new().country_id(756).service_id(7))
         .await
         .unwrap();
     assert_eq!(ops.len(), 1);
     assert_eq!(ops[0].operator, "Tigo Guatemala");
-    assert_eq!(c.operators(&OperatorFilter::new()).await.unwrap().len(), 4);
-    let err = c.country_services(999).await.unwrap_err();
+    assert_eq!(
+        c.list_operators(&OperatorFilter::new())
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+    let err = c.list_country_services(999).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::NotFound));
 }
 
@@ -46,24 +52,24 @@ async fn ping_and_discovery_with_filters() {
 async fn products_by_operator_country_and_service_with_filters() {
     let sb = DtoneSandbox::start().await;
     let c = sb.client();
-    let claro = c.products_by_operator(1959).await.unwrap();
+    let claro = c.list_products_by_operator(1959).await.unwrap();
     assert_eq!(claro.fixed_value_recharges.len(), 2);
     assert_eq!(claro.fixed_value_recharges[0].wholesale_price, dec("12.5"));
     assert_eq!(claro.len(), 2);
 
     let guatemala = c
-        .products_by_country(756, &ProductFilter::new())
+        .list_products_by_country(756, &ProductFilter::new())
         .await
         .unwrap();
     assert_eq!(guatemala.len(), 3);
     assert_eq!(guatemala.fixed_value_vouchers[0].product_id, 70);
     let guatemala_tv = c
-        .products_by_country(756, &ProductFilter::new().service_id(1))
+        .list_products_by_country(756, &ProductFilter::new().service_id(1))
         .await
         .unwrap();
     assert_eq!(guatemala_tv.len(), 2);
     let tigo = c
-        .products_by_country(756, &ProductFilter::new().operator_id(2003))
+        .list_products_by_country(756, &ProductFilter::new().operator_id(2003))
         .await
         .unwrap();
     assert_eq!(
@@ -74,22 +80,22 @@ async fn products_by_operator_country_and_service_with_filters() {
     );
 
     let bundles = c
-        .products_by_service(7, &ProductFilter::new())
+        .list_products_by_service(7, &ProductFilter::new())
         .await
         .unwrap();
     assert_eq!(bundles.len(), 2);
     let bundles_india = c
-        .products_by_service(7, &ProductFilter::new().country_id(766))
+        .list_products_by_service(7, &ProductFilter::new().country_id(766))
         .await
         .unwrap();
     assert_eq!(bundles_india.variable_value_recharges[0].product_id, 315);
     assert_eq!(bundles_india.len(), 1);
     let none = c
-        .products_by_service(7, &ProductFilter::new().operator_id(1959))
+        .list_products_by_service(7, &ProductFilter::new().operator_id(1959))
         .await
         .unwrap();
     assert!(none.is_empty());
-    let err = c.products_by_operator(4242).await.unwrap_err();
+    let err = c.list_products_by_operator(4242).await.unwrap_err();
     assert_eq!(err.api().unwrap().status().as_u16(), 404);
 }
 
@@ -97,10 +103,10 @@ async fn products_by_operator_country_and_service_with_filters() {
 async fn suggested_values_and_account_verification() {
     let sb = DtoneSandbox::start().await;
     let c = sb.client();
-    let values = c.suggested_values(315).await.unwrap();
+    let values = c.list_suggested_values(315).await.unwrap();
     assert_eq!(values.len(), 2);
     assert_eq!(values[0].info("validity").as_deref(), Some("1 Day"));
-    let err = c.suggested_values(64).await.unwrap_err();
+    let err = c.list_suggested_values(64).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::ProductTypeIncorrect));
 
     assert_eq!(
@@ -229,7 +235,7 @@ async fn wrong_credentials_are_refused_with_the_documented_body() {
         .unwrap();
     assert_eq!(
         stranger
-            .products_by_operator(1959)
+            .list_products_by_operator(1959)
             .await
             .unwrap_err()
             .code(),

@@ -26,7 +26,7 @@ async fn the_bill_is_the_published_sample() {
 #[tokio::test]
 async fn the_product_is_in_the_catalogue_as_a_variable_value_payment() {
     let sb = DtoneSandbox::start().await;
-    let products = sb.client().products_by_operator(2010).await.unwrap();
+    let products = sb.client().list_products_by_operator(2010).await.unwrap();
     let found = products.find(PRODUCT).unwrap();
     assert_eq!(found.category, Category::VariableValuePayments);
     assert_eq!(products.len(), 1);

@@ -197,6 +197,6 @@ async fn the_brighte_fake_lists_applications_and_takes_a_webhook_url() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    assert!(client.accounts().await.is_err());
-    assert!(client.accounts().await.is_ok());
+    assert!(client.list_accounts().await.is_err());
+    assert!(client.list_accounts().await.is_ok());
 }

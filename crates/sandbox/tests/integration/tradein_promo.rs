@@ -46,7 +46,7 @@ async fn both_seed_scenarios_return_the_sample_response() {
             MODEL_CODE_SAMPLE,
         )),
     ] {
-        let offer = client.fetch_promotion(&request).await.unwrap();
+        let offer = client.get_promotion(&request).await.unwrap();
         assert_eq!(offer, expected);
         assert_eq!(offer.trade_in_value(), Some(Decimal::new(810, 1)));
         assert_eq!(offer.trade_in_model(), Some("iPhone 14 Pro"));
@@ -63,7 +63,7 @@ async fn rule_table_rows_answer_their_values() {
     let sandbox = TradeinPromoSandbox::start().await;
     let client = sandbox.client();
     let galaxy = client
-        .fetch_promotion(&all_yes(PromotionRequest::by_imei(IMEI_GALAXY)))
+        .get_promotion(&all_yes(PromotionRequest::by_imei(IMEI_GALAXY)))
         .await
         .unwrap();
     assert_eq!(galaxy.trade_in_model(), Some("Galaxy S22"));
@@ -78,7 +78,7 @@ async fn rule_table_rows_answer_their_values() {
     );
 
     let by_code = client
-        .fetch_promotion(&all_yes(PromotionRequest::by_device(
+        .get_promotion(&all_yes(PromotionRequest::by_device(
             "Samsung",
             "Galaxy S22",
             "256GB",
@@ -89,7 +89,7 @@ async fn rule_table_rows_answer_their_values() {
     assert_eq!(by_code.trade_in_model(), Some("Galaxy S22"));
 
     let pixel = client
-        .fetch_promotion(&all_yes(PromotionRequest::by_imei(IMEI_PIXEL)))
+        .get_promotion(&all_yes(PromotionRequest::by_imei(IMEI_PIXEL)))
         .await
         .unwrap();
     assert!(pixel.is_eligible());
@@ -103,7 +103,7 @@ async fn failed_conditions_lower_or_remove_the_value() {
     let client = sandbox.client();
     let fetch = |r: PromotionRequest| {
         let c = client.clone();
-        async move { c.fetch_promotion(&r).await.unwrap() }
+        async move { c.get_promotion(&r).await.unwrap() }
     };
     for gone in [ConditionName::PowerOn, ConditionName::Deactivated] {
         let offer = fetch(with_answers(IMEI_IPHONE, &[(gone, false)])).await;
@@ -146,7 +146,7 @@ async fn bad_input_unknown_devices_and_unsupported_types_use_the_tmf_shape() {
     let sandbox = TradeinPromoSandbox::start().await;
     let client = sandbox.client();
     let err = client
-        .fetch_promotion(&PromotionRequest::by_imei("999"))
+        .get_promotion(&PromotionRequest::by_imei("999"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::NotFound));
@@ -160,13 +160,13 @@ async fn bad_input_unknown_devices_and_unsupported_types_use_the_tmf_shape() {
     );
 
     let err = client
-        .fetch_promotion(&PromotionRequest::by_device("A", "B", "C", "nope"))
+        .get_promotion(&PromotionRequest::by_device("A", "B", "C", "nope"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::NotFound));
 
     let err = client
-        .fetch_promotion(
+        .get_promotion(
             &PromotionRequest::by_imei(IMEI_IPHONE).answer(ConditionName::PowerOn, "Maybe"),
         )
         .await
@@ -174,7 +174,7 @@ async fn bad_input_unknown_devices_and_unsupported_types_use_the_tmf_shape() {
     assert_eq!(err.code(), Some(ErrorCode::BadRequest));
 
     let err = client
-        .fetch_promotion(&PromotionRequest::by_imei(IMEI_IPHONE).qualification_type("Buy-Back"))
+        .get_promotion(&PromotionRequest::by_imei(IMEI_IPHONE).qualification_type("Buy-Back"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::Unprocessable));
@@ -192,7 +192,7 @@ async fn wrong_credentials_or_scope_are_refused_by_the_token_endpoint() {
         let err = builder
             .build()
             .unwrap()
-            .fetch_promotion(&request)
+            .get_promotion(&request)
             .await
             .unwrap_err();
         assert!(
@@ -211,9 +211,9 @@ async fn expired_tokens_get_a_401_and_the_client_fetches_a_new_one() {
     let sandbox = TradeinPromoSandbox::start().await;
     let client = sandbox.client();
     let request = all_yes(PromotionRequest::by_imei(IMEI_IPHONE));
-    client.fetch_promotion(&request).await.unwrap();
+    client.get_promotion(&request).await.unwrap();
     sandbox.expire_tokens();
-    client.fetch_promotion(&request).await.unwrap();
+    client.get_promotion(&request).await.unwrap();
     assert_eq!(sandbox.token_requests(), 2);
     assert_eq!(
         sandbox.promotion_requests(),
@@ -230,10 +230,10 @@ async fn short_token_lifetime_is_configurable() {
         .await;
     let client = sandbox.client();
     let request = PromotionRequest::by_imei(IMEI_PIXEL);
-    client.fetch_promotion(&request).await.unwrap();
+    client.get_promotion(&request).await.unwrap();
     // The client refreshes at least half a lifetime early.
     tokio::time::sleep(Duration::from_millis(600)).await;
-    client.fetch_promotion(&request).await.unwrap();
+    client.get_promotion(&request).await.unwrap();
     assert_eq!(sandbox.token_requests(), 2);
 }
 
@@ -246,7 +246,7 @@ async fn start_on_serves_on_the_given_listener() {
     assert!(sandbox.token_url().contains(&format!(":{port}/")));
     let offer = sandbox
         .client()
-        .fetch_promotion(&all_yes(PromotionRequest::by_imei(IMEI_IPHONE)))
+        .get_promotion(&all_yes(PromotionRequest::by_imei(IMEI_IPHONE)))
         .await
         .unwrap();
     assert!(offer.is_eligible());

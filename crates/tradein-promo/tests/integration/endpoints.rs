@@ -28,7 +28,7 @@ async fn one_token_serves_many_calls_and_clones() {
         let c = client.clone();
         async move {
             let req = if i % 2 == 0 { scenario1() } else { scenario2() };
-            c.fetch_promotion(&req).await
+            c.get_promotion(&req).await
         }
     });
     for r in futures::future::join_all(calls).await {
@@ -55,7 +55,7 @@ async fn a_401_fetches_one_new_token_and_retries_once() {
         .expect(1)
         .mount(&server)
         .await;
-    let offer = client(&server).fetch_promotion(&scenario1()).await.unwrap();
+    let offer = client(&server).get_promotion(&scenario1()).await.unwrap();
     assert!(offer.is_eligible());
 }
 
@@ -70,7 +70,7 @@ async fn a_second_401_is_an_auth_error() {
         .mount(&server)
         .await;
     let err = client(&server)
-        .fetch_promotion(&scenario1())
+        .get_promotion(&scenario1())
         .await
         .unwrap_err();
     assert!(
@@ -91,7 +91,7 @@ async fn token_endpoint_refusal_is_an_auth_error_and_no_api_call() {
         .mount(&server)
         .await;
     let err = client(&server)
-        .fetch_promotion(&scenario1())
+        .get_promotion(&scenario1())
         .await
         .unwrap_err();
     assert!(
@@ -118,7 +118,7 @@ async fn empty_qualification_items_mean_not_eligible() {
             .mount(&server)
             .await;
         let client = client(&server);
-        let offer = client.fetch_promotion(&scenario1()).await.unwrap();
+        let offer = client.get_promotion(&scenario1()).await.unwrap();
         assert_eq!(offer.eligibility(), Eligibility::NotEligible);
         assert!(!offer.is_eligible());
         assert_eq!(offer.trade_in_value(), None);
@@ -155,7 +155,7 @@ async fn lenient_decoding_keeps_unknown_values() {
         .respond_with(ResponseTemplate::new(200).set_body_json(body))
         .mount(&server)
         .await;
-    let offer = client(&server).fetch_promotion(&scenario1()).await.unwrap();
+    let offer = client(&server).get_promotion(&scenario1()).await.unwrap();
     assert_eq!(
         offer.qualification_type,
         Some(QualificationType::Other("Buy-Back".into()))
@@ -189,7 +189,7 @@ async fn an_empty_success_body_means_not_eligible() {
         .expect(1)
         .mount(&server)
         .await;
-    let offer = client(&server).fetch_promotion(&scenario1()).await.unwrap();
+    let offer = client(&server).get_promotion(&scenario1()).await.unwrap();
     assert_eq!(offer.eligibility(), Eligibility::NotEligible);
 }
 
@@ -237,7 +237,7 @@ async fn invalid_requests_are_refused_before_any_http_call() {
         ),
     ];
     for (request, field) in cases {
-        let err = client.fetch_promotion(&request).await.unwrap_err();
+        let err = client.get_promotion(&request).await.unwrap_err();
         assert!(err.is_invalid_input(), "{err:?}");
         assert_eq!(err.invalid_field(), Some(field), "{err}");
     }
@@ -299,7 +299,7 @@ async fn tmf_error_bodies_are_recognised() {
         .mount(&server)
         .await;
     let err = client(&server)
-        .fetch_promotion(&scenario2())
+        .get_promotion(&scenario2())
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(422));
@@ -331,7 +331,7 @@ async fn non_tmf_error_bodies_keep_the_raw_body() {
         .mount(&server)
         .await;
     let err = client(&server)
-        .fetch_promotion(&scenario1())
+        .get_promotion(&scenario1())
         .await
         .unwrap_err();
     assert!(err.api_body().is_none());

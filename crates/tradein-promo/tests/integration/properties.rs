@@ -7,7 +7,7 @@
 use partner_sdk_core::ErrorBody;
 use partner_sdk_core::reqwest::StatusCode;
 use partner_sdk_tradein_promo::{
-    ApiErrorBody, PromoErrorBody, PromotionRequest, PromotionResponse,
+    ApiErrorBody, PromotionRequest, PromotionResponse, TradeinPromoErrorBody,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -43,8 +43,8 @@ fn decode_all(bytes: &[u8]) {
         StatusCode::BAD_REQUEST,
         StatusCode::SERVICE_UNAVAILABLE,
     ] {
-        let _ = PromoErrorBody.parse(status, bytes);
-        let _ = PromoErrorBody.error_in_success(status, bytes);
+        let _ = TradeinPromoErrorBody.parse(status, bytes);
+        let _ = TradeinPromoErrorBody.error_in_success(status, bytes);
     }
 }
 

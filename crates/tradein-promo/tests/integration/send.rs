@@ -20,7 +20,7 @@ fn client_is_send_sync_and_its_futures_are_send() {
         .build()
         .unwrap();
     let request = PromotionRequest::by_imei("1");
-    let future = client.fetch_promotion(&request);
+    let future = client.get_promotion(&request);
     assert_send(&future);
     drop(future);
 }

@@ -47,9 +47,9 @@ impl partner_sdk_test_kit::Subject for Promo {
     }
 
     fn read() -> Call<Self> {
-        Call::new("fetch_promotion", "POST", API_PATH, |c: &Client| {
+        Call::new("get_promotion", "POST", API_PATH, |c: &Client| {
             Box::pin(async move {
-                assert!(c.fetch_promotion(&scenario1()).await?.is_eligible());
+                assert!(c.get_promotion(&scenario1()).await?.is_eligible());
                 Ok(())
             })
         })

@@ -1,0 +1,149 @@
+//! Transactions through the intent journal, and [`Client::recover`].
+//!
+//! A transaction is journalled under `create_transaction/<category>` and its
+//! `external_id`, whichever method sends it, and resolved by DT One's
+//! look-up by `external_id` (`GET /transactions/{type}/ext-{external_id}`).
+
+use partner_sdk_core::JournalledError;
+use partner_sdk_core::transport::definite_outcome;
+use partner_sdk_journal::{Intent, IntentKey, IntentState, Outcome, Resolved};
+
+use crate::Client;
+use crate::error::{Error, ErrorCode, ExternalIdConflictError, Result};
+use crate::products::Category;
+use crate::transactions::{Resolution, Transaction, TransactionRequest};
+
+impl Client {
+    /// A create journalled already (pending or done) for this very request:
+    /// its transaction, looked up by `external_id` and settled done; the
+    /// [`partner_sdk_core::Error::Journalled`] error again when DT One has
+    /// none yet or the look-up fails. Sent as `operation`.
+    pub(crate) async fn journalled_transaction(
+        &self,
+        operation: &'static str,
+        category: Category,
+        request: &TransactionRequest,
+        state: IntentState,
+    ) -> Result<Transaction> {
+        let journalled = || {
+            Error::from(partner_sdk_core::Error::from(JournalledError {
+                provider: "dtone",
+                operation,
+                key: request.reconcile_key(),
+                state: state.clone(),
+            }))
+        };
+        match self
+            .resolve(operation, category, &request.external_id)
+            .await
+        {
+            Ok(Resolution::Found(tx)) if request.differences(&tx).is_empty() => {
+                self.settle_found(category, &tx).await;
+                Ok(*tx)
+            }
+            Ok(Resolution::Found(tx)) => Err(ExternalIdConflictError {
+                key: request.reconcile_key(),
+                mismatched: request.differences(&tx),
+            }
+            .into()),
+            Ok(Resolution::NotFound) | Err(_) => Err(journalled()),
+        }
+    }
+
+    /// Settles the journalled intent of `tx` done, when the client has a
+    /// journal and the intent is pending; a journal error is logged (the
+    /// intent stays pending, a recovery settles it).
+    pub(crate) async fn settle_found(&self, category: Category, tx: &Transaction) {
+        let Some(journal) = self.transport.journal() else {
+            return;
+        };
+        let key = IntentKey::new(
+            "dtone",
+            intent_operation(category),
+            "external_id",
+            tx.external_id.as_str(),
+        );
+        let outcome = Outcome::Done {
+            provider_id: Some(tx.transaction_id.clone()),
+        };
+        match journal.get(&key).await {
+            Ok(Some(intent)) if intent.state.is_pending() => {
+                if let Err(e) = journal.settle(&key, outcome).await {
+                    tracing::warn!(error = %e, "dtone: transaction found, journal not updated");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "dtone: transaction found, journal not read"),
+        }
+    }
+
+    /// What DT One says of one journalled create, asked as `operation`.
+    async fn resolve_intent(&self, operation: &'static str, intent: Intent) -> Resolved {
+        let category = intent
+            .key
+            .operation()
+            .strip_prefix(INTENT_OPERATION_PREFIX)
+            .and_then(|c| c.parse::<Category>().ok());
+        let Some(category) = category else {
+            return Resolved::NeedsReconciliation;
+        };
+        match self.resolve(operation, category, intent.key.value()).await {
+            Ok(Resolution::Found(tx)) => Resolved::Done {
+                provider_id: Some(tx.transaction_id),
+            },
+            Ok(Resolution::NotFound) => Resolved::NotDone {
+                reason: "not found at DT One (1000404): never created".to_owned(),
+            },
+            Err(e) => {
+                tracing::debug!(error = %e, "dtone: recovery look-up failed");
+                Resolved::Unknown
+            }
+        }
+    }
+}
+
+/// How a create is named in the journal, whichever method sends it
+/// (`create_transaction`, `create_or_resolve`, `pay_bill`): its category is
+/// part of it, since the look-up by `external_id` is made under the
+/// category.
+const INTENT_OPERATION_PREFIX: &str = "create_transaction/";
+
+/// The journal's operation for a create in `category`, e.g.
+/// `create_transaction/fixed_value_recharges`.
+pub(crate) fn intent_operation(category: Category) -> String {
+    format!("{INTENT_OPERATION_PREFIX}{}", category.as_str())
+}
+
+/// What the journal records of a create's answer: done with the
+/// `transaction_id`, not done on DT One's refusal, nothing (pending) on an
+/// unknown outcome or on 1000990 (the `external_id` is used already: what
+/// it names is for a look-up to say).
+pub(crate) fn journal_outcome(result: &partner_sdk_core::Result<Transaction>) -> Option<Outcome> {
+    let already_used = result
+        .as_ref()
+        .err()
+        .and_then(partner_sdk_core::Error::api)
+        .and_then(|api| api.code())
+        .and_then(ErrorCode::parse)
+        == Some(ErrorCode::ExternalIdAlreadyUsed);
+    if already_used {
+        return None;
+    }
+    definite_outcome(result, |tx| Some(tx.transaction_id.clone()))
+}
+
+partner_sdk_core::provider_recovery! {
+    /// Resolves every create journalled pending for at least `grace` (a
+    /// grace period, so creates still in flight elsewhere are left alone) by
+    /// looking its `external_id` up: found, it is settled done with the
+    /// `transaction_id`; DT One knows none (1000404), it is settled not
+    /// done (never created: sending it again, under a new `external_id`, is
+    /// yours to decide); a look-up that fails leaves it pending ("unknown"
+    /// in the report) for the next recovery. Each intent is claimed with a
+    /// lease first, so replicas sharing a journal never resolve one twice.
+    /// Never sends a create.
+    ///
+    /// A client without a journal has nothing to recover: the report is
+    /// empty. A journal that fails is [`partner_sdk_core::Error::Journal`].
+    Client { provider: "dtone", error: crate::Error, journal: |client| client.transport.journal() }
+}
