@@ -28,8 +28,8 @@ use std::task::{Context, Poll};
 use futures_util::StreamExt as _;
 use rust_decimal::Decimal;
 
-use crate::error::ItemStream;
 use crate::types::Grade;
+use partner_sdk_core::ItemStream;
 
 /// One price: a SKU at a grade for a validity month.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,8 +4,8 @@
 //! `external_id`, whichever method sends it, and resolved by DT One's
 //! look-up by `external_id` (`GET /transactions/{type}/ext-{external_id}`).
 
-use partner_sdk_core::JournalledError;
 use partner_sdk_core::transport::definite_outcome;
+use partner_sdk_core::{JournalledError, Request};
 use partner_sdk_journal::{Intent, IntentKey, IntentState, Outcome, Resolved};
 
 use crate::Client;
@@ -14,6 +14,36 @@ use crate::products::Category;
 use crate::transactions::{Resolution, Transaction, TransactionRequest};
 
 impl Client {
+    /// Sends a transaction create (`req`, the request `request` describes)
+    /// through the journal when the client has one: begun under
+    /// `create_transaction/<category>` and its `external_id`, settled with
+    /// what the answer proves. The same request journalled already is not
+    /// sent again: see [`journalled_transaction`](Self::journalled_transaction).
+    pub(crate) async fn send_transaction(
+        &self,
+        operation: &'static str,
+        category: Category,
+        request: &TransactionRequest,
+        req: Request,
+    ) -> Result<Transaction> {
+        if self.transport.journal().is_none() {
+            return Ok(self.transport.send(req).await?);
+        }
+        let sent = self
+            .transport
+            .send_journalled(&intent_operation(category), req, journal_outcome)
+            .await;
+        match sent {
+            Err(partner_sdk_core::Error::Journalled(journalled))
+                if !matches!(journalled.state, IntentState::NotDone { .. }) =>
+            {
+                self.journalled_transaction(operation, category, request, journalled.state)
+                    .await
+            }
+            other => Ok(other?),
+        }
+    }
+
     /// A create journalled already (pending or done) for this very request:
     /// its transaction, looked up by `external_id` and settled done; the
     /// [`partner_sdk_core::Error::Journalled`] error again when DT One has
@@ -110,7 +140,7 @@ const INTENT_OPERATION_PREFIX: &str = "create_transaction/";
 
 /// The journal's operation for a create in `category`, e.g.
 /// `create_transaction/fixed_value_recharges`.
-pub(crate) fn intent_operation(category: Category) -> String {
+fn intent_operation(category: Category) -> String {
     format!("{INTENT_OPERATION_PREFIX}{}", category.as_str())
 }
 
@@ -118,7 +148,7 @@ pub(crate) fn intent_operation(category: Category) -> String {
 /// `transaction_id`, not done on DT One's refusal, nothing (pending) on an
 /// unknown outcome or on 1000990 (the `external_id` is used already: what
 /// it names is for a look-up to say).
-pub(crate) fn journal_outcome(result: &partner_sdk_core::Result<Transaction>) -> Option<Outcome> {
+fn journal_outcome(result: &partner_sdk_core::Result<Transaction>) -> Option<Outcome> {
     let already_used = result
         .as_ref()
         .err()

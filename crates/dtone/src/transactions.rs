@@ -14,7 +14,6 @@ use std::fmt;
 use partner_sdk_core::provider::boxed;
 use partner_sdk_core::secret::redacted;
 use partner_sdk_core::{Decimal, ReconcileKey, Request};
-use partner_sdk_journal::IntentState;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
 
@@ -22,7 +21,6 @@ use crate::Call;
 use crate::Client;
 use crate::error::{Error, ErrorCode, ExternalIdConflictError, Result};
 use crate::products::Category;
-use crate::recovery::{intent_operation, journal_outcome};
 use crate::validate::check_text;
 
 /// A person on either side of a transaction (all fields optional).
@@ -708,22 +706,8 @@ impl Client {
                 .json(request)
                 .reconcile_with("external_id", request.external_id.clone())
                 .sensitive_answer();
-            if self.transport.journal().is_none() {
-                return Ok(self.transport.send(req).await?);
-            }
-            let sent = self
-                .transport
-                .send_journalled(&intent_operation(category), req, journal_outcome)
-                .await;
-            match sent {
-                Err(partner_sdk_core::Error::Journalled(journalled))
-                    if !matches!(journalled.state, IntentState::NotDone { .. }) =>
-                {
-                    self.journalled_transaction(operation, category, request, journalled.state)
-                        .await
-                }
-                other => Ok(other?),
-            }
+            self.send_transaction(operation, category, request, req)
+                .await
         })
     }
 
