@@ -1,9 +1,11 @@
 //! What every provider crate has in common beyond the transport, written
-//! once: the credential pair its builder takes ([`Credentials`]), the
-//! accessors of its `Error` ([`provider_error!`](crate::provider_error)),
-//! its typed error codes ([`error_code!`](crate::error_code)), the per-call
-//! view and redacting `Debug` of its client
-//! ([`provider_client!`](crate::provider_client)) and its re-exports
+//! once: what its builder holds ([`BuilderParts`], with the credential
+//! pair [`Credentials`]), the accessors of its `Error`
+//! ([`provider_error!`](crate::provider_error)), its typed error codes
+//! ([`error_code!`](crate::error_code)), the per-call view and redacting
+//! `Debug` of its client ([`provider_client!`](crate::provider_client)),
+//! its recovery ([`provider_recovery!`](crate::provider_recovery) over
+//! [`recover`]) and its re-exports
 //! ([`provider_reexports!`](crate::provider_reexports)).
 //!
 //! A provider crate states only what is its own: the variants of its
