@@ -294,6 +294,40 @@ impl Verifier {
 mod tests {
     use super::*;
 
+    /// An empty, truncated or prefix-only signature never verifies a
+    /// redirect or a webhook (the class of bug a webhook library fixed in
+    /// 2024), and neither does a verifier whose key is empty.
+    #[test]
+    fn an_empty_truncated_or_prefix_signature_never_verifies() {
+        let now = UNIX_EPOCH + Duration::from_secs(946_684_800);
+        let (ts, token) = (
+            "946684800",
+            "b08c02e08efec9e34611c5141e5f698bff949f95999e687ecc",
+        );
+        let verifier = Verifier::new("brighte-private-key");
+        let sig = sign("brighte-private-key", ts, token);
+        assert_eq!(
+            verifier.verify_at(ts, token, &sig, now).ok(),
+            Some(946_684_800)
+        );
+        for len in 0..sig.len() {
+            let err = verifier.verify_at(ts, token, &sig[..len], now);
+            assert!(err.is_err(), "a prefix of {len} verified");
+        }
+        for forged in ["", " ", "00", &format!("{sig}00"), &sig[1..]] {
+            assert!(
+                verifier.verify_at(ts, token, forged, now).is_err(),
+                "{forged:?}"
+            );
+        }
+        let empty_key = Verifier::new("");
+        assert!(
+            empty_key
+                .verify_at(ts, token, &sign("", ts, token), now)
+                .is_err()
+        );
+    }
+
     #[test]
     fn the_store_keys_on_the_pair_not_the_concatenation() {
         let store = InMemoryReplayStore::new();

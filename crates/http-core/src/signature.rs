@@ -56,12 +56,13 @@ pub fn verify_hmac_sha256_hex(
 }
 
 /// Compares two hex digests (either case) in constant time with respect to
-/// their contents. Different lengths compare unequal.
+/// their contents. Different lengths compare unequal, and an empty digest
+/// matches nothing (not even another empty one).
 pub fn verify_hex(expected: &str, actual: &str) -> bool {
     let (Ok(a), Ok(b)) = (hex::decode(expected.trim()), hex::decode(actual.trim())) else {
         return false;
     };
-    constant_time_eq(&a, &b)
+    !a.is_empty() && constant_time_eq(&a, &b)
 }
 
 /// Constant-time byte comparison.
@@ -95,6 +96,29 @@ mod tests {
             )),
             "mRsW2dFHUU8NcWkUig/3AqmIgWfyY4/afdrw4+uIA9E="
         );
+    }
+
+    /// The class of bug a webhook library fixed in 2024 (a signature
+    /// compared only over the bytes it has): an empty, truncated or
+    /// prefix-only signature never verifies, whatever its length or case.
+    #[test]
+    fn an_empty_truncated_or_prefix_signature_never_verifies() {
+        let msg = "946684800b08c02e08efec9e34611c5141e5f698bff949f95999e687ecc";
+        let sig = "fec7582127d3640b45e4f0cd1180d2f1b368fa1048e5033e570ff3d55d530e57";
+        let key = "brighte-private-key";
+        assert!(verify_hmac_sha256_hex(key, msg, sig));
+        for len in 0..sig.len() {
+            assert!(
+                !verify_hmac_sha256_hex(key, msg, &sig[..len]),
+                "prefix of {len}"
+            );
+            assert!(!verify_hex(sig, &sig[..len]), "verify_hex, prefix of {len}");
+        }
+        for forged in [" ", "00", "  \t", "==", &format!("{sig}00"), &sig[2..]] {
+            assert!(!verify_hmac_sha256_hex(key, msg, forged), "{forged:?}");
+            assert!(!verify_hex(sig, forged), "verify_hex {forged:?}");
+        }
+        assert!(!verify_hex("", ""), "two empty digests are no match");
     }
 
     #[test]
