@@ -50,12 +50,8 @@ impl BuilderParts {
     /// in every builder), the settings and the journal. The provider adds its
     /// auth and error body.
     pub fn transport(&self, provider: &'static str) -> Result<TransportBuilder, Error> {
-        let base_url = self
-            .base_url
-            .as_ref()
-            .ok_or_else(|| Error::config(format!("{provider}: base_url is required")))?;
         Ok(Transport::builder(provider)
-            .base_url(base_url.as_str())
+            .base_url(self.required_base_url(provider)?.as_str())
             .settings(&self.settings)
             .journal(self.journal.clone()))
     }
@@ -64,11 +60,15 @@ impl BuilderParts {
     /// [`transport`](Self::transport) says) and parsed, for a provider that
     /// builds several transports under it.
     pub fn parsed_base_url(&self, provider: &'static str) -> Result<Url, Error> {
-        let base_url = self
-            .base_url
+        parse_base_url(self.required_base_url(provider)?.as_str())
+    }
+
+    /// The base URL as given, or the configuration error every builder
+    /// gives without one.
+    fn required_base_url(&self, provider: &'static str) -> Result<&RedactedUrl, Error> {
+        self.base_url
             .as_ref()
-            .ok_or_else(|| Error::config(format!("{provider}: base_url is required")))?;
-        parse_base_url(base_url.as_str())
+            .ok_or_else(|| Error::config(format!("{provider}: base_url is required")))
     }
 
     /// A URL the credentials are sent to (an OAuth2 token endpoint) as
