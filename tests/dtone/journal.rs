@@ -132,6 +132,7 @@ mod crash {
     use std::process::{Command, Stdio};
 
     use partner_sdk::journal::SqliteJournal;
+    use partner_sdk_test_kit::Aged;
     use sandbox::faults::{Fault, FaultRule};
 
     use super::*;
@@ -148,7 +149,9 @@ mod crash {
         let (Ok(url), Ok(db)) = (std::env::var(URL_ENV), std::env::var(DB_ENV)) else {
             return;
         };
-        let journal = Arc::new(SqliteJournal::open(db).await.unwrap());
+        // Its lease runs out as soon as it is killed, so the parent's
+        // recovery need not wait for it.
+        let journal = Arc::new(Aged(Arc::new(SqliteJournal::open(db).await.unwrap())));
         let client = Client::builder()
             .base_url(url)
             .credentials(sandbox::dtone::API_KEY, sandbox::dtone::API_SECRET)
@@ -204,7 +207,9 @@ mod crash {
         let journal = Arc::new(SqliteJournal::open(&db).await.unwrap());
         let intent = journal.get(&key(EXTERNAL_ID)).await.unwrap().unwrap();
         assert!(intent.state.is_pending(), "{intent:?}");
-        let client = client(&sandbox, journal.clone()).build().unwrap();
+        let client = client(&sandbox, Arc::new(Aged(journal.clone())))
+            .build()
+            .unwrap();
         let report = client.recover_older_than(Duration::ZERO).await.unwrap();
         assert_eq!(report.done, vec![key(EXTERNAL_ID)]);
         let intent = journal.get(&key(EXTERNAL_ID)).await.unwrap().unwrap();
@@ -239,7 +244,9 @@ mod replicas {
 
     use super::*;
 
-    use partner_sdk_test_kit::{POSTGRES_URL_ENV as URL_ENV, postgres_test_url as server_url};
+    use partner_sdk_test_kit::{
+        Aged, POSTGRES_URL_ENV as URL_ENV, postgres_test_url as server_url,
+    };
 
     /// Counts the look-ups by `external_id` a client's recovery sends
     /// (under the recovery method's name; it never sends a create).
@@ -263,7 +270,9 @@ mod replicas {
                 .unwrap_or_else(|e| panic!("cannot use the PostgreSQL server at {URL_ENV}: {e:?}"))
         };
         let (a, b) = tokio::join!(connect(), connect());
-        let (a, b): (Arc<dyn JournalStore>, Arc<dyn JournalStore>) = (Arc::new(a), Arc::new(b));
+        // The intents of processes that died long ago: no lease, past any grace.
+        let (a, b): (Arc<dyn JournalStore>, Arc<dyn JournalStore>) =
+            (Arc::new(Aged(Arc::new(a))), Arc::new(Aged(Arc::new(b))));
         let sandbox = DtoneSandbox::start().await;
         let run = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -275,8 +284,8 @@ mod replicas {
         for (i, id) in ids.iter().enumerate() {
             let intent = NewIntent::new(key(id), RequestDigest::of(id.as_bytes()));
             assert!(matches!(
-                a.begin(&intent).await.unwrap(),
-                partner_sdk::journal::Begin::Fresh
+                a.begin(&intent, std::time::Duration::ZERO).await.unwrap(),
+                partner_sdk::journal::Begin::Fresh(_)
             ));
             if i % 2 == 0 {
                 sandbox

@@ -13,6 +13,7 @@ use futures::{Stream, StreamExt as _};
 use partner_sdk::core::reqwest::StatusCode;
 use partner_sdk::core::{self as sdk_core, Url};
 use partner_sdk::{bbti, brighte, dtone, tradein_promo};
+use partner_sdk_test_kit::Aged;
 
 /// Signatures every provider crate has in common.
 macro_rules! shared_vocabulary {
@@ -475,55 +476,6 @@ impl sdk_core::Hooks for Operations {
 /// they do: Brighte's session login.
 const AUTH_OPERATIONS: [&str; 1] = ["create_session"];
 
-/// A memory journal whose intents are all older than any grace period, so
-/// that `recover()` (two minutes of grace) claims the intent just written.
-#[derive(Default)]
-struct Aged(partner_sdk::journal::MemoryJournal);
-
-#[partner_sdk::journal::async_trait]
-impl partner_sdk::journal::JournalStore for Aged {
-    async fn begin(
-        &self,
-        intent: &partner_sdk::journal::NewIntent,
-    ) -> Result<partner_sdk::journal::Begin, partner_sdk::journal::JournalError> {
-        self.0.begin(intent).await
-    }
-
-    async fn settle(
-        &self,
-        key: &partner_sdk::journal::IntentKey,
-        outcome: partner_sdk::journal::Outcome,
-    ) -> Result<(), partner_sdk::journal::JournalError> {
-        self.0.settle(key, outcome).await
-    }
-
-    async fn claim_pending(
-        &self,
-        provider: &str,
-        _older_than: Duration,
-        lease: Duration,
-        limit: usize,
-    ) -> Result<Vec<partner_sdk::journal::Intent>, partner_sdk::journal::JournalError> {
-        self.0
-            .claim_pending(provider, Duration::ZERO, lease, limit)
-            .await
-    }
-
-    async fn release(
-        &self,
-        claimed: &partner_sdk::journal::Intent,
-    ) -> Result<(), partner_sdk::journal::JournalError> {
-        self.0.release(claimed).await
-    }
-
-    async fn get(
-        &self,
-        key: &partner_sdk::journal::IntentKey,
-    ) -> Result<Option<partner_sdk::journal::Intent>, partner_sdk::journal::JournalError> {
-        self.0.get(key).await
-    }
-}
-
 /// Writes a pending intent, as a process that died after sending leaves
 /// it, for a recovery to look up.
 async fn pending(
@@ -537,8 +489,8 @@ async fn pending(
     let key = IntentKey::new(provider, operation, field, value);
     let intent = NewIntent::new(key, RequestDigest::of(value.as_bytes()));
     assert!(matches!(
-        journal.begin(&intent).await.unwrap(),
-        partner_sdk::journal::Begin::Fresh
+        journal.begin(&intent, Duration::ZERO).await.unwrap(),
+        partner_sdk::journal::Begin::Fresh(_)
     ));
 }
 
@@ -743,7 +695,7 @@ async fn every_bbti_method_sends_under_its_own_name() {
     use sandbox::bbti::{BbtiSandbox, PROGRAM_ID};
     let sb = BbtiSandbox::start().await;
     let ops = Arc::new(Operations::default());
-    let journal = Arc::new(Aged::default());
+    let journal = Arc::new(Aged(Arc::new(partner_sdk::journal::MemoryJournal::new())));
     let client = sb
         .client_builder()
         .hooks(ops.clone())
@@ -814,7 +766,7 @@ async fn every_brighte_method_sends_under_its_own_name() {
     use sandbox::brighte::{ACCOUNT_ID, API_ID, API_SECRET, BrighteSandbox};
     let sb = BrighteSandbox::builder().time_scale(0.0).start().await;
     let ops = Arc::new(Operations::default());
-    let journal = Arc::new(Aged::default());
+    let journal = Arc::new(Aged(Arc::new(partner_sdk::journal::MemoryJournal::new())));
     let client = brighte::Client::builder()
         .base_url(sb.base_url())
         .credentials(API_ID, API_SECRET)
@@ -981,7 +933,7 @@ async fn every_dtone_method_sends_under_its_own_name() {
     use sandbox::dtone::{API_KEY, API_SECRET, DtoneSandbox};
     let sb = DtoneSandbox::start().await;
     let ops = Arc::new(Operations::default());
-    let journal = Arc::new(Aged::default());
+    let journal = Arc::new(Aged(Arc::new(partner_sdk::journal::MemoryJournal::new())));
     let client = dtone::Client::builder()
         .base_url(sb.base_url())
         .credentials(API_KEY, API_SECRET)

@@ -20,7 +20,7 @@ impl Client {
     /// Sends a create, through the journal when the client has one: settled
     /// done with the `transactionId` of its answer (`id`), not done on
     /// BBTI's refusal, left pending when the outcome is unknown.
-    pub(crate) async fn send_create<T: DeserializeOwned>(
+    pub(crate) async fn send_create<T: DeserializeOwned + Send + 'static>(
         &self,
         request: Request,
         id: fn(&T) -> &str,
@@ -30,7 +30,7 @@ impl Client {
         }
         let operation = request.operation();
         self.transport
-            .send_journalled(operation, request, |result| {
+            .send_journalled(operation, request, move |result| {
                 definite_outcome(result, |answer| Some(id(answer).to_owned()))
             })
             .await
@@ -41,7 +41,10 @@ impl Client {
     /// `path` and sent as [`send_create`](Self::send_create) sends it, keyed
     /// by that `transactionId`. The answer may repeat the customer's
     /// details: no error keeps it.
-    pub(crate) async fn send_registration<B: Serialize + ?Sized, T: DeserializeOwned>(
+    pub(crate) async fn send_registration<
+        B: Serialize + ?Sized,
+        T: DeserializeOwned + Send + 'static,
+    >(
         &self,
         operation: &'static str,
         path: &'static str,

@@ -465,8 +465,8 @@ impl Client {
         outcome: F,
     ) -> partner_sdk_core::Result<T>
     where
-        T: DeserializeOwned,
-        F: FnOnce(&partner_sdk_core::Result<T>) -> Option<Outcome>,
+        T: DeserializeOwned + Send + 'static,
+        F: FnOnce(&partner_sdk_core::Result<T>) -> Option<Outcome> + Send + 'static,
     {
         match &self.vendor {
             Some(vendor) => vendor.api.send_journalled(request, outcome).await,
@@ -475,7 +475,7 @@ impl Client {
     }
 
     /// The vendor API's journal, if any.
-    pub(crate) fn journal(&self) -> Option<&Arc<dyn JournalStore>> {
+    pub(crate) fn journal(&self) -> Option<&partner_sdk_core::transport::Journal> {
         self.vendor.as_ref().and_then(|v| v.api.journal())
     }
 

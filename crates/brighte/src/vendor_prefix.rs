@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use futures_util::future::Either;
 use partner_sdk_core::{ApiError, CallOptions, Request, Session, SessionAuth, Transport, Url};
-use partner_sdk_journal::{JournalStore, Outcome};
+use partner_sdk_journal::Outcome;
 use serde::de::DeserializeOwned;
 
 const UNDECIDED: u8 = 0;
@@ -167,8 +167,8 @@ impl Routes {
         outcome: F,
     ) -> partner_sdk_core::Result<T>
     where
-        T: DeserializeOwned,
-        F: FnOnce(&partner_sdk_core::Result<T>) -> Option<Outcome>,
+        T: DeserializeOwned + Send + 'static,
+        F: FnOnce(&partner_sdk_core::Result<T>) -> Option<Outcome> + Send + 'static,
     {
         if let (Some(auth), UNDECIDED) = (&self.decided_by, self.choice.get()) {
             self.primary.url_for(&request)?;
@@ -181,7 +181,7 @@ impl Routes {
     }
 
     /// The journal the transports share, if any.
-    pub(crate) fn journal(&self) -> Option<&Arc<dyn JournalStore>> {
+    pub(crate) fn journal(&self) -> Option<&partner_sdk_core::transport::Journal> {
         self.primary.journal()
     }
 

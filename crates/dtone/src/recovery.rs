@@ -6,7 +6,7 @@
 
 use partner_sdk_core::transport::definite_outcome;
 use partner_sdk_core::{JournalledError, Request};
-use partner_sdk_journal::{Intent, IntentKey, IntentState, Outcome, Resolved};
+use partner_sdk_journal::{Intent, IntentKey, IntentState, JournalStore as _, Outcome, Resolved};
 
 use crate::Client;
 use crate::error::{Error, ErrorCode, ExternalIdConflictError, Result};
@@ -98,7 +98,7 @@ impl Client {
         };
         match journal.get(&key).await {
             Ok(Some(intent)) if intent.state.is_pending() => {
-                if let Err(e) = journal.settle(&key, outcome).await {
+                if let Err(e) = journal.settle(&key, intent.attempt, outcome).await {
                     tracing::warn!(error = %e, "dtone: transaction found, journal not updated");
                 }
             }

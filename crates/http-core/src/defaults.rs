@@ -22,6 +22,9 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 pub const DEFAULT_BASE_DELAY: Duration = Duration::from_millis(500);
 /// Longest wait between attempts, and the longest `Retry-After` honoured: 20 s.
 pub const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(20);
+/// Bound on each call to the intent journal (begin, settle, renew, a
+/// recovery's claims): 10 s.
+pub const DEFAULT_JOURNAL_TIMEOUT: Duration = Duration::from_secs(10);
 /// Bound on one token request or login, waiting for it included: 10 s.
 pub const DEFAULT_AUTH_DEADLINE: Duration = Duration::from_secs(10);
 /// A session refused sooner than this after it was opened is kept and the

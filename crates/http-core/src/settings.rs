@@ -15,7 +15,8 @@ use std::time::Duration;
 use url::Url;
 
 use crate::defaults::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_PAGES, DEFAULT_MAX_RESPONSE_BODY, DEFAULT_TIMEOUT,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_JOURNAL_TIMEOUT, DEFAULT_MAX_PAGES, DEFAULT_MAX_RESPONSE_BODY,
+    DEFAULT_TIMEOUT,
 };
 use crate::error::Result;
 use crate::exchange::{default_http_client, require_tls};
@@ -42,6 +43,8 @@ pub struct HttpSettings {
     pub max_response_body: Option<u64>,
     /// Most pages one listing stream fetches (default 10 000).
     pub max_pages: Option<u32>,
+    /// Bound on each call to the intent journal (default 10 s).
+    pub journal_timeout: Option<Duration>,
     /// Lets credentials (a client secret, a token, a session, a signed key)
     /// go over plain `http` to a host that is not loopback. Off by default:
     /// such a URL is refused at `build()`.
@@ -59,6 +62,7 @@ impl fmt::Debug for HttpSettings {
             .field("hooks", &self.hooks.is_some())
             .field("max_response_body", &self.max_response_body)
             .field("max_pages", &self.max_pages)
+            .field("journal_timeout", &self.journal_timeout)
             .field("allow_http_credentials", &self.allow_http_credentials)
             .finish()
     }
@@ -85,6 +89,11 @@ impl HttpSettings {
         self.max_pages.unwrap_or(DEFAULT_MAX_PAGES).max(1)
     }
 
+    /// The bound on each call to the intent journal.
+    pub fn journal_timeout(&self) -> Duration {
+        self.journal_timeout.unwrap_or(DEFAULT_JOURNAL_TIMEOUT)
+    }
+
     /// `self` over `base`: what `self` sets wins, the rest is `base`'s.
     pub(crate) fn merged_over(&self, base: &HttpSettings) -> HttpSettings {
         HttpSettings {
@@ -99,6 +108,7 @@ impl HttpSettings {
             hooks: self.hooks.clone().or_else(|| base.hooks.clone()),
             max_response_body: self.max_response_body.or(base.max_response_body),
             max_pages: self.max_pages.or(base.max_pages),
+            journal_timeout: self.journal_timeout.or(base.journal_timeout),
             allow_http_credentials: self.allow_http_credentials || base.allow_http_credentials,
         }
     }
@@ -224,6 +234,15 @@ macro_rules! http_settings_methods {
         /// `Error::Pagination`.
         pub fn max_pages(mut self, pages: u32) -> Self {
             self.$($field).+.max_pages = Some(pages);
+            self
+        }
+
+        /// Bound on each call to the intent journal (default 10 s): a
+        /// `begin` not answered in time is an error and the create is not
+        /// sent; a `settle` not answered in time leaves the intent pending
+        /// for a recovery, and the answer is returned all the same.
+        pub fn journal_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.$($field).+.journal_timeout = Some(timeout);
             self
         }
 

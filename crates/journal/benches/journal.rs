@@ -57,12 +57,15 @@ fn ready<T>(future: impl Future<Output = T>) -> Option<T> {
     }
 }
 
+/// The sender's lease each create takes.
+const LEASE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// One create's journal work on the memory store: begin, then settle.
 #[inline(never)]
 fn measured_memory(journal: &MemoryJournal, intent: &NewIntent, outcome: Outcome) -> bool {
-    let begun = ready(journal.begin(intent));
-    let settled = ready(journal.settle(&intent.key, outcome));
-    matches!(begun, Some(Ok(Begin::Fresh))) && matches!(settled, Some(Ok(())))
+    let begun = ready(journal.begin(intent, LEASE));
+    let settled = ready(journal.settle(&intent.key, 1, outcome));
+    matches!(begun, Some(Ok(Begin::Fresh(_)))) && matches!(settled, Some(Ok(())))
 }
 
 /// Everything a journalled create adds to the call, as
@@ -79,12 +82,12 @@ fn measured_create(journal: &MemoryJournal, external_id: &str, id: &str) -> bool
     );
     let parts = [b"fixed_value_recharges".as_slice(), BODY.as_bytes()];
     let intent = NewIntent::new(key, RequestDigest::of_parts(parts));
-    let begun = ready(journal.begin(&intent));
+    let begun = ready(journal.begin(&intent, LEASE));
     let outcome = Outcome::Done {
         provider_id: Some(id.to_owned()),
     };
-    let settled = ready(journal.settle(&intent.key, outcome));
-    matches!(begun, Some(Ok(Begin::Fresh))) && matches!(settled, Some(Ok(())))
+    let settled = ready(journal.settle(&intent.key, 1, outcome));
+    matches!(begun, Some(Ok(Begin::Fresh(_)))) && matches!(settled, Some(Ok(())))
 }
 
 /// The digest of one request body.
@@ -167,11 +170,11 @@ fn sqlite(n: usize, outcomes: Vec<Outcome>, path: Option<PathBuf>) -> ExitCode {
         let journal = SqliteJournal::open(&path).await?;
         let started = Instant::now();
         for (intent, outcome) in intents.iter().zip(outcomes) {
-            let begun = journal.begin(intent).await?;
-            if begun != Begin::Fresh {
+            let begun = journal.begin(intent, LEASE).await?;
+            if !matches!(begun, Begin::Fresh(_)) {
                 eprintln!("the bench's file held this intent already");
             }
-            journal.settle(&intent.key, outcome).await?;
+            journal.settle(&intent.key, 1, outcome).await?;
         }
         Ok::<_, partner_sdk_journal::JournalError>(started)
     });

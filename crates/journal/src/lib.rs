@@ -12,15 +12,23 @@
 //! 1. **begin.** Before a create is sent, [`JournalStore::begin`] writes an
 //!    [`Intent`]: provider, operation, the reconcile key (field and value, e.g.
 //!    `external_id` = `order-1`), the [`RequestDigest`] of the request body,
-//!    when, and the state [`IntentState::Pending`]. It answers
-//!    - [`Begin::Fresh`]: written; the caller may send;
+//!    when, the state [`IntentState::Pending`] and the **sender's lease** for
+//!    the create's whole deadline. It answers
+//!    - [`Begin::Fresh`] with the sender's [`Lease`]: written; the caller may
+//!      send, and [renews](JournalStore::renew) the lease while it waits for
+//!      the answer. A key whose intent was settled [`IntentState::NotDone`]
+//!      is begun again this way, for the same request or a corrected one: its
+//!      [attempt](Intent::attempt) number grows by one. Keys the caller
+//!      cannot choose (an application id, a transaction id) stay usable
+//!      after a definite refusal;
 //!    - [`Begin::Existing`]: an intent with the same key and the same digest is
-//!      there already (a retry of the same create, perhaps after a crash). The
-//!      caller must not send blindly: if it is settled, its outcome is the
-//!      answer; if it is pending, the caller resolves it by the provider's
-//!      look-up first;
-//!    - `Err(`[`JournalError::Conflict`]`)`: the key is journalled for a
-//!      *different* request. A reused key is refused before anything is sent.
+//!      there already, pending or done (a retry of the same create, perhaps
+//!      after a crash). The caller must not send blindly: if it is done, that
+//!      is the answer; if it is pending, the caller resolves it by the
+//!      provider's look-up first;
+//!    - `Err(`[`JournalError::Conflict`]`)`: the key is journalled, pending or
+//!      done, for a *different* request. A reused key is refused before
+//!      anything is sent.
 //!
 //!    Any error from `begin` means **the create was not sent and must not be**
 //!    ([`JournalError::create_not_sent`]): a create the journal cannot record
@@ -33,13 +41,17 @@
 //! 4. **recover.** Later, or in another process, a provider's recovery calls
 //!    [`JournalStore::claim_pending`] for its provider with a grace period
 //!    (`older_than`, so a create still in flight elsewhere is left alone) and
-//!    a lease. Each claimed intent is resolved by the provider's look-up and
-//!    settled, or [released](JournalStore::release) when the look-up could not
-//!    tell, so a later recovery tries again. Recovery **never sends a create
-//!    again**: re-sending is the caller's decision, after an intent is settled
-//!    [`IntentState::NotDone`]. [`recover`] is that loop, written once: a
-//!    provider's `recover()` gives it the look-up and gets a
+//!    a lease. A claim never takes an intent whose lease runs: a create still
+//!    waiting for its answer is its sender's. Each claimed intent is resolved
+//!    by the provider's look-up and settled, or
+//!    [released](JournalStore::release) when the look-up could not tell, so a
+//!    later recovery tries again. Recovery **never sends a create again**:
+//!    re-sending is the caller's decision, after an intent is settled
+//!    [`IntentState::NotDone`] (under the same key). [`recover`] is that loop,
+//!    written once: a provider's `recover()` gives it the look-up and gets a
 //!    [`RecoveryReport`].
+//! 5. **prune.** [`JournalStore::prune`] deletes intents settled longer ago
+//!    than the caller keeps them; pending intents are never deleted.
 //!
 //! Provider clients built with a journal (`ClientBuilder::journal`) run
 //! steps 1 to 3 around every create through `partner-sdk-core`'s
@@ -48,14 +60,18 @@
 //! # Guarantees
 //!
 //! - One intent per (provider, operation, key field, key value). Its digest is
-//!   fixed by the first `begin`; another digest under that key is a conflict.
-//! - Settling is final: settling again with the same outcome is a no-op, with
-//!   another outcome an error ([`JournalError::AlreadySettled`]).
-//! - A claim takes a lease: until it expires, or its holder releases it or
-//!   settles the intent, no other claim returns that intent, whichever store
+//!   fixed by the `begin` of its attempt; another digest under that key, while
+//!   it is pending or done, is a conflict.
+//! - Settling is final for `Done`: settling again with the same outcome is a
+//!   no-op, with another outcome an error ([`JournalError::AlreadySettled`]).
+//!   A `NotDone` intent changes only by being begun again (a new attempt).
+//! - A lease (the sender's from `begin`, a recovery's from a claim) holds the
+//!   intent: until it expires, or its holder settles the intent (or, for a
+//!   claim, releases it), no claim returns that intent, whichever store
 //!   instance or replica asks (the stores sharing a database see each other's
-//!   leases). Each claim increments [`Intent::attempts`], which also names the
-//!   lease: [`JournalStore::release`] releases only the lease it was given.
+//!   leases). Each lease taken increments [`Intent::leases`], which names the
+//!   lease: [`renew`](JournalStore::renew) and
+//!   [`release`](JournalStore::release) act only on the lease they name.
 //! - With `SqliteJournal` (feature `sqlite`) an intent written by
 //!   `begin` or settled by `settle` is on disk when the call returns (WAL,
 //!   `synchronous=FULL`), so it survives the process being killed.
@@ -66,14 +82,16 @@
 //!   digest (XXH3-128, from which the request cannot be read back), the provider's id and the
 //!   `NotDone` reason. Give a reason that names an error code, never a
 //!   person; pick reconcile keys that are not personal data.
-//! - A lease is time: a holder that takes longer than its lease may find the
-//!   intent claimed by another. Settling stays safe (the outcome of a look-up
-//!   is the same whoever asks); choose a lease longer than a look-up.
+//! - A lease is time: a holder that stops renewing it (a process killed, a
+//!   clock paused) loses the intent to the next claim once it expires.
+//!   Settling stays safe (the outcome of a look-up is the same whoever asks).
 //! - Times come from the clock of the process ([`MemoryJournal`],
 //!   `SqliteJournal`) or of the database server (`PostgresJournal`, feature
 //!   `postgres`).
 //!   Durations are clamped to 100 years.
-//! - Settled intents are kept; the journal does not prune them.
+//! - Settled intents are kept until [`JournalStore::prune`] deletes them;
+//!   [`MemoryJournal`] is bounded ([`MemoryJournal::with_capacity`]) and
+//!   drops its oldest settled intents when full.
 //! - [`MemoryJournal`] lives and dies with the process: it serves tests and
 //!   services that keep no state across restarts.
 //!
@@ -83,9 +101,10 @@
 //! database, next to its orders. `begin` must be durable (committed) when it
 //! returns, since the create is sent right after. Implement it with
 //! [`macro@async_trait`] (re-exported here); build intents with [`Intent::new`],
-//! answer `begin` with [`Begin::against`] when the key exists, and check a
-//! settle with [`Intent::check_settle`], so the semantics stay those of the
-//! stores shipped here. Run the conformance checks of this crate's
+//! begin an intent settled not done again with [`Intent::begin_again`], answer
+//! `begin` with [`Begin::against`] when the key holds a pending or done intent,
+//! and check a settle with [`Intent::check_settle`], so the semantics stay
+//! those of the stores shipped here. Run the conformance checks of this crate's
 //! `tests/integration/` against it.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(doctest, doc = include_str!("../README.md"))]
@@ -112,21 +131,23 @@ use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 /// The attribute macro [`JournalStore`] is written with, for implementing it
 /// on a store of your own.
 pub use async_trait::async_trait;
-pub use memory::MemoryJournal;
+/// The PostgreSQL connection pool [`PostgresJournal::from_pool`] takes (and
+/// its `tokio_postgres`), at the versions this crate is built with.
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
-pub use postgres::PostgresJournal;
+pub use deadpool_postgres;
+pub use memory::{DEFAULT_MEMORY_CAPACITY, MemoryJournal};
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use postgres::{
+    POSTGRES_CONNECT_TIMEOUT, POSTGRES_POOL_SIZE, POSTGRES_STATEMENT_TIMEOUT, PostgresJournal,
+};
 pub use recovery::{
     DEFAULT_RECOVERY_GRACE, RECOVERY_BATCH, RECOVERY_LEASE, RecoveryReport, Resolved, recover,
 };
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::SqliteJournal;
-/// The PostgreSQL client [`PostgresJournal::from_client`] takes, at the
-/// version this crate is built with.
-#[cfg(feature = "postgres")]
-#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
-pub use tokio_postgres;
 
 /// The longest duration a store takes: larger ones (`older_than`, a lease)
 /// are clamped to it, 100 years.
@@ -321,7 +342,7 @@ pub enum IntentState {
         provider_id: Option<String>,
     },
     /// The provider did not do it (refused, or a look-up found nothing): the
-    /// caller may send again under a new key.
+    /// caller may send again, under the same key (a new attempt) or another.
     NotDone {
         /// Why, as an error code or short text; never personal data.
         reason: String,
@@ -381,34 +402,75 @@ pub struct Intent {
     pub created_at: SystemTime,
     /// Where it stands.
     pub state: IntentState,
-    /// How many times a recovery claimed it; also the name of the current
-    /// lease, which [`JournalStore::release`] checks.
-    pub attempts: u32,
-    /// Until when the last claim holds it; `None` when never claimed or
-    /// released. Meaningful only while pending.
+    /// Which attempt at the create under this key: 1 for the first `begin`,
+    /// one more each time it is begun again after [`IntentState::NotDone`].
+    pub attempt: u32,
+    /// How many leases were taken on it (each `begin`'s, each claim's); also
+    /// the name of the current lease, which [`JournalStore::renew`] and
+    /// [`JournalStore::release`] check.
+    pub leases: u32,
+    /// Until when the current lease holds it; `None` when released.
+    /// Meaningful only while pending.
     pub lease_until: Option<SystemTime>,
 }
 
 impl Intent {
-    /// A pending intent, never claimed, written at `created_at`: what a store
-    /// builds on `begin`, or starts from when it reads a record back (then
-    /// sets the other fields).
+    /// A pending intent, first attempt, held by no lease, written at
+    /// `created_at`: what a store starts from when it reads a record back
+    /// (then sets the other fields), or on `begin` (then takes the sender's
+    /// lease with [`take_lease`](Self::take_lease)).
     pub fn new(key: IntentKey, digest: RequestDigest, created_at: SystemTime) -> Self {
         Self {
             key,
             digest,
             created_at,
             state: IntentState::Pending,
-            attempts: 0,
+            attempt: 1,
+            leases: 0,
             lease_until: None,
         }
     }
 
-    /// Whether `outcome` may be written over this intent: `Ok(true)` when it
-    /// is pending (write it), `Ok(false)` when it is settled with that very
-    /// outcome already (nothing to write), [`JournalError::AlreadySettled`]
-    /// when it is settled otherwise.
-    pub fn check_settle(&self, outcome: &Outcome) -> Result<bool, JournalError> {
+    /// Takes a new lease until `until`: one more [`leases`](Self::leases),
+    /// which names it. Returns the sender's [`Lease`].
+    pub fn take_lease(&mut self, until: SystemTime) -> Lease {
+        self.leases = self.leases.saturating_add(1);
+        self.lease_until = Some(until);
+        Lease {
+            attempt: self.attempt,
+            number: self.leases,
+        }
+    }
+
+    /// Begins an intent settled [`IntentState::NotDone`] again for `new` at
+    /// `now`, leased until `until`: pending, the new digest, one more
+    /// [`attempt`](Self::attempt). `None` (and nothing changed) unless it is
+    /// settled not done.
+    pub fn begin_again(
+        &mut self,
+        new: &NewIntent,
+        now: SystemTime,
+        until: SystemTime,
+    ) -> Option<Lease> {
+        if !matches!(self.state, IntentState::NotDone { .. }) {
+            return None;
+        }
+        self.state = IntentState::Pending;
+        self.digest = new.digest;
+        self.created_at = now;
+        self.attempt = self.attempt.saturating_add(1);
+        Some(self.take_lease(until))
+    }
+
+    /// Whether `outcome` of `attempt` may be written over this intent:
+    /// `Ok(true)` when it is pending at that attempt (write it), `Ok(false)`
+    /// when it is settled with that very outcome already (nothing to write),
+    /// [`JournalError::AlreadySettled`] when it is settled otherwise or the
+    /// attempt is over.
+    pub fn check_settle(&self, attempt: u32, outcome: &Outcome) -> Result<bool, JournalError> {
+        if attempt != self.attempt {
+            return Err(self.already_settled());
+        }
         let same = match (&self.state, outcome) {
             (IntentState::Pending, _) => return Ok(true),
             (IntentState::Done { provider_id: a }, Outcome::Done { provider_id: b }) => a == b,
@@ -418,30 +480,48 @@ impl Intent {
         if same {
             Ok(false)
         } else {
-            Err(JournalError::AlreadySettled {
-                provider: self.key.provider.clone(),
-                operation: self.key.operation.clone(),
-                field: self.key.field().to_owned(),
-            })
+            Err(self.already_settled())
         }
     }
+
+    fn already_settled(&self) -> JournalError {
+        JournalError::AlreadySettled {
+            provider: self.key.provider.clone(),
+            operation: self.key.operation.clone(),
+            field: self.key.field().to_owned(),
+        }
+    }
+}
+
+/// The lease the sender of a create holds from [`JournalStore::begin`]:
+/// renew it with [`JournalStore::renew`] while waiting for the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Lease {
+    /// The attempt at the create under its key ([`Intent::attempt`]).
+    pub attempt: u32,
+    /// The lease's name ([`Intent::leases`] when it was taken).
+    pub number: u32,
 }
 
 /// The answer of [`JournalStore::begin`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use = "an Existing intent must be resolved, not sent again"]
 pub enum Begin {
-    /// The intent is written: send the create, then settle it.
-    Fresh,
-    /// This create is journalled already (same key, same digest): do not
-    /// send it blindly. Settled: its outcome is the answer. Pending: resolve
-    /// it by the provider's look-up first.
+    /// The intent is written (first attempt, or a new attempt after
+    /// [`IntentState::NotDone`]) and leased to the caller: send the create,
+    /// renew the lease while waiting, then settle it.
+    Fresh(Lease),
+    /// This create is journalled already, pending or done (same key, same
+    /// digest): do not send it blindly. Done: that is the answer. Pending:
+    /// resolve it by the provider's look-up first.
     Existing(Intent),
 }
 
 impl Begin {
-    /// The answer to `new` when `existing` holds its key: [`Begin::Existing`]
-    /// when the digests match, [`JournalError::Conflict`] when they do not.
+    /// The answer to `new` when `existing`, pending or done, holds its key:
+    /// [`Begin::Existing`] when the digests match, [`JournalError::Conflict`]
+    /// when they do not. (An intent settled not done is begun again instead:
+    /// [`Intent::begin_again`].)
     pub fn against(existing: Intent, new: &NewIntent) -> Result<Self, JournalError> {
         if existing.digest == new.digest {
             Ok(Self::Existing(existing))
@@ -472,6 +552,10 @@ pub enum JournalStep {
     Release,
     /// [`JournalStore::get`].
     Get,
+    /// [`JournalStore::renew`].
+    Renew,
+    /// [`JournalStore::prune`].
+    Prune,
 }
 
 impl JournalStep {
@@ -483,6 +567,8 @@ impl JournalStep {
             Self::Claim => "nothing was claimed",
             Self::Release => "the lease runs until it expires",
             Self::Get => "nothing was read",
+            Self::Renew => "the lease runs until it expires",
+            Self::Prune => "nothing more was pruned",
         }
     }
 }
@@ -496,6 +582,8 @@ impl fmt::Display for JournalStep {
             Self::Claim => "claim",
             Self::Release => "release",
             Self::Get => "get",
+            Self::Renew => "renew",
+            Self::Prune => "prune",
         })
     }
 }
@@ -508,7 +596,8 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum JournalError {
-    /// The store could not be reached or written (I/O, connection, lock).
+    /// The store could not be reached or written in time (I/O, connection,
+    /// lock, a call over its time bound).
     #[error("intent journal unavailable during {step}: {}", step.consequence())]
     Unavailable {
         /// The call that failed.
@@ -541,7 +630,8 @@ pub enum JournalError {
         /// The reconcile key's field name.
         field: String,
     },
-    /// The intent is settled with another outcome; settling is final.
+    /// The intent is settled with another outcome (settling is final), or
+    /// the attempt settled is over (the key was begun again since).
     #[error("{provider} {operation}: the intent under this {field} is already settled otherwise")]
     AlreadySettled {
         /// The provider.
@@ -602,17 +692,41 @@ impl JournalError {
 /// protocol and its guarantees.
 #[async_trait]
 pub trait JournalStore: Send + Sync {
-    /// Writes `intent` as pending before its create is sent. An error means
-    /// the create must not be sent ([`JournalError::create_not_sent`]).
-    async fn begin(&self, intent: &NewIntent) -> Result<Begin, JournalError>;
+    /// Writes `intent` as pending before its create is sent, leased to the
+    /// caller for `lease` from now (the create's whole deadline): a new key,
+    /// or a key whose intent was settled not done (a new attempt, any
+    /// digest), is [`Begin::Fresh`]. An error means the create must not be
+    /// sent ([`JournalError::create_not_sent`]).
+    async fn begin(&self, intent: &NewIntent, lease: Duration) -> Result<Begin, JournalError>;
 
-    /// Records the definite outcome of the create under `key` and ends any
-    /// lease on it. Settling again with the same outcome is `Ok`.
-    async fn settle(&self, key: &IntentKey, outcome: Outcome) -> Result<(), JournalError>;
+    /// Records the definite outcome of `attempt` ([`Intent::attempt`],
+    /// [`Lease::attempt`]) at the create under `key` and ends any lease on
+    /// it. Settling again with the same outcome is `Ok`; an attempt that is
+    /// over (the key was begun again since) is
+    /// [`JournalError::AlreadySettled`], so a late answer never settles a
+    /// newer attempt.
+    async fn settle(
+        &self,
+        key: &IntentKey,
+        attempt: u32,
+        outcome: Outcome,
+    ) -> Result<(), JournalError>;
+
+    /// Extends the lease named `lease` (an [`Intent::leases`] number: the
+    /// sender's [`Lease::number`], or a claimed intent's) on the pending
+    /// intent under `key` to `duration` from now. `Ok(false)` when that
+    /// lease is no longer held: the intent was settled, or claimed or begun
+    /// again since.
+    async fn renew(
+        &self,
+        key: &IntentKey,
+        lease: u32,
+        duration: Duration,
+    ) -> Result<bool, JournalError>;
 
     /// Claims up to `limit` pending intents of `provider` written at least
     /// `older_than` ago whose lease, if any, has expired, oldest first: each
-    /// gets a lease of `lease` from now and one more [`Intent::attempts`].
+    /// gets a lease of `lease` from now and one more [`Intent::leases`].
     /// The intents are returned as claimed.
     async fn claim_pending(
         &self,
@@ -624,11 +738,17 @@ pub trait JournalStore: Send + Sync {
 
     /// Ends the lease of a `claimed` intent whose look-up could not tell, so
     /// the next recovery may claim it at once. A no-op when the intent was
-    /// settled or claimed again since (its attempts differ).
+    /// settled or claimed again since (its [`Intent::leases`] differ).
     async fn release(&self, claimed: &Intent) -> Result<(), JournalError>;
 
     /// The intent under `key`, if any.
     async fn get(&self, key: &IntentKey) -> Result<Option<Intent>, JournalError>;
+
+    /// Deletes the intents settled (done or not done) at least `older_than`
+    /// ago; pending intents are never deleted. Returns how many were
+    /// deleted. A key pruned is a key never journalled: keep intents as long
+    /// as a retry of their create may come.
+    async fn prune(&self, older_than: Duration) -> Result<u64, JournalError>;
 }
 
 /// `d`, at most [`MAX_DURATION`].
@@ -715,16 +835,53 @@ mod tests {
         let done = Outcome::Done {
             provider_id: Some("42".into()),
         };
-        assert!(matches!(intent.check_settle(&done), Ok(true)));
+        assert!(matches!(intent.check_settle(1, &done), Ok(true)));
+        // Another attempt's answer never settles this one.
+        assert!(matches!(
+            intent.check_settle(2, &done),
+            Err(JournalError::AlreadySettled { .. })
+        ));
         intent.state = done.clone().into();
-        assert!(matches!(intent.check_settle(&done), Ok(false)));
+        assert!(matches!(intent.check_settle(1, &done), Ok(false)));
         let not_done = Outcome::NotDone {
             reason: "refused".into(),
         };
         assert!(matches!(
-            intent.check_settle(&not_done),
+            intent.check_settle(1, &not_done),
             Err(JournalError::AlreadySettled { .. })
         ));
+    }
+
+    #[test]
+    fn only_an_intent_not_done_is_begun_again() {
+        let mut intent = Intent::new(key(), RequestDigest::of(b"one"), SystemTime::UNIX_EPOCH);
+        let first = intent.take_lease(SystemTime::UNIX_EPOCH);
+        assert_eq!(
+            first,
+            Lease {
+                attempt: 1,
+                number: 1
+            }
+        );
+        let corrected = NewIntent::new(key(), RequestDigest::of(b"two"));
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(9);
+        assert_eq!(intent.begin_again(&corrected, now, now), None);
+        intent.state = IntentState::Done { provider_id: None };
+        assert_eq!(intent.begin_again(&corrected, now, now), None);
+        intent.state = IntentState::NotDone {
+            reason: "refused: 429".into(),
+        };
+        assert_eq!(
+            intent.begin_again(&corrected, now, now),
+            Some(Lease {
+                attempt: 2,
+                number: 2
+            })
+        );
+        assert_eq!(
+            (intent.state.clone(), intent.digest, intent.created_at),
+            (IntentState::Pending, corrected.digest, now)
+        );
     }
 
     #[test]

@@ -3,12 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, Timeouts};
+use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, NoTls, Statement};
 
-use super::row::{Row, duration_ms, outcome_columns, sql_limit};
+use super::row::{Row, duration_ms, outcome_columns, sql_limit, sql_u32};
 use super::{
-    Begin, Intent, IntentKey, JournalError, JournalStep, JournalStore, NewIntent, Outcome,
+    Begin, Intent, IntentKey, JournalError, JournalStep, JournalStore, Lease, NewIntent, Outcome,
     async_trait,
 };
 
@@ -19,11 +20,24 @@ const TABLE: &str = "partner_sdk_intents";
 /// create the schema once ("partner1" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7061_7274_6e65_7231;
 
+/// How long the server runs one statement of [`PostgresJournal::connect`]'s
+/// connections before cancelling it (5 s): a journal call never waits on a
+/// lock for longer.
+pub const POSTGRES_STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How many connections [`PostgresJournal::connect`]'s pool opens at most (8).
+pub const POSTGRES_POOL_SIZE: usize = 8;
+
+/// How long [`PostgresJournal::connect`]'s pool waits to connect, or for a
+/// free connection (5 s each).
+pub const POSTGRES_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The migrations, in order; each runs once per database, recorded in
 /// `partner_sdk_journal_migrations`.
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    "CREATE TABLE IF NOT EXISTS partner_sdk_intents (
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        "CREATE TABLE IF NOT EXISTS partner_sdk_intents (
         provider    TEXT        NOT NULL,
         operation   TEXT        NOT NULL,
         key_field   TEXT        NOT NULL,
@@ -40,7 +54,18 @@ const MIGRATIONS: &[(i32, &str)] = &[(
     );
     CREATE INDEX IF NOT EXISTS partner_sdk_intents_pending
         ON partner_sdk_intents (provider, created_at) WHERE state = 'pending';",
-)];
+    ),
+    // The sender's lease and attempts: `attempts` counted claims and named
+    // the lease; it now counts every lease (`begin`'s too), and `attempt`
+    // numbers the creates begun under one key.
+    (
+        2,
+        "ALTER TABLE partner_sdk_intents RENAME COLUMN attempts TO leases;
+    ALTER TABLE partner_sdk_intents ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+    CREATE INDEX IF NOT EXISTS partner_sdk_intents_settled
+        ON partner_sdk_intents (settled_at) WHERE state <> 'pending';",
+    ),
+];
 
 /// The match on one intent's key, parameters `$1` to `$4`.
 const WHERE_KEY: &str = "provider = $1 AND operation = $2 AND key_field = $3 AND key_value = $4";
@@ -51,7 +76,7 @@ fn columns(alias: &str) -> String {
     format!(
         "{alias}provider, {alias}operation, {alias}key_field, {alias}key_value, {alias}digest, \
          (extract(epoch FROM {alias}created_at) * 1000)::bigint, {alias}state, \
-         {alias}provider_id, {alias}reason, {alias}attempts::bigint, \
+         {alias}provider_id, {alias}reason, {alias}attempt::bigint, {alias}leases::bigint, \
          (extract(epoch FROM {alias}lease_until) * 1000)::bigint"
     )
 }
@@ -67,37 +92,67 @@ fn columns(alias: &str) -> String {
 /// once get disjoint intents. Times (written, leases) are the server's, so
 /// the replicas' clocks do not matter.
 ///
-/// One journal holds one connection; calls from many tasks share it
-/// (pipelined). When the connection is lost, calls fail with
-/// [`JournalError::Unavailable`] (a `begin` then means the create is not
-/// sent); open a new journal to reconnect.
+/// Calls go through a pool of connections ([`deadpool_postgres`]): a
+/// connection the server or the network closed is dropped and the next call
+/// opens another, so the journal comes back with its database without a
+/// restart. Every statement is bounded by the server's `statement_timeout`
+/// ([`POSTGRES_STATEMENT_TIMEOUT`] with [`connect`](Self::connect)), and
+/// TCP keepalives find a connection whose peer vanished. A call that fails
+/// is [`JournalError::Unavailable`] (a `begin` then means the create is not
+/// sent).
+///
+/// # TLS
+///
+/// [`connect`](Self::connect) connects without TLS (a database on the same
+/// host or private network). For TLS, build the pool with your TLS
+/// connector (`postgres-native-tls` or `tokio-postgres-rustls` give one for
+/// `deadpool_postgres::Manager::from_config`) and hand it to
+/// [`from_pool`](Self::from_pool).
 #[derive(Clone)]
 pub struct PostgresJournal {
-    client: Arc<Client>,
-    statements: Arc<Statements>,
+    pool: Pool,
+    sql: Arc<Sql>,
 }
 
-/// The statements, prepared once per connection: each call is then one
-/// round trip instead of a parse and an execute.
-struct Statements {
-    select: Statement,
-    insert: Statement,
-    settle: Statement,
-    claim: Statement,
-    release: Statement,
+/// The statements, written once; each connection prepares each once
+/// (`prepare_cached`), so a call is one round trip.
+struct Sql {
+    select: String,
+    begin: String,
+    settle: String,
+    renew: String,
+    claim: String,
+    release: String,
+    prune: String,
 }
 
-impl Statements {
-    async fn prepare(client: &Client) -> Result<Self, tokio_postgres::Error> {
+impl Sql {
+    fn new() -> Self {
         let select = format!("SELECT {} FROM {TABLE} WHERE {WHERE_KEY}", columns(""));
-        let insert = format!(
-            "INSERT INTO {TABLE} (provider, operation, key_field, key_value, digest, state) \
-             VALUES ($1, $2, $3, $4, $5, 'pending') ON CONFLICT DO NOTHING"
+        // A new key is written; a key settled not done is begun again (a new
+        // attempt); either way the sender's lease is taken. Any other key
+        // returns nothing: it is looked up.
+        let begin = format!(
+            "INSERT INTO {TABLE} AS i (provider, operation, key_field, key_value, digest, state, \
+                 attempt, leases, lease_until) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', 1, 1, \
+                 now() + make_interval(secs => $6::bigint / 1000.0)) \
+             ON CONFLICT (provider, operation, key_field, key_value) DO UPDATE SET \
+                 digest = EXCLUDED.digest, created_at = now(), state = 'pending', \
+                 provider_id = NULL, reason = NULL, settled_at = NULL, \
+                 attempt = i.attempt + 1, leases = i.leases + 1, \
+                 lease_until = EXCLUDED.lease_until \
+             WHERE i.state = 'not_done' \
+             RETURNING i.attempt::bigint, i.leases::bigint"
         );
         let settle = format!(
             "UPDATE {TABLE} SET state = $5, provider_id = $6, reason = $7, \
              settled_at = now(), lease_until = NULL \
-             WHERE {WHERE_KEY} AND state = 'pending'"
+             WHERE {WHERE_KEY} AND state = 'pending' AND attempt = $8"
+        );
+        let renew = format!(
+            "UPDATE {TABLE} SET lease_until = now() + make_interval(secs => $6::bigint / 1000.0) \
+             WHERE {WHERE_KEY} AND state = 'pending' AND leases = $5"
         );
         // The candidates are locked as they are chosen, skipping rows another
         // replica holds; the lease is set in the same statement. A row a
@@ -110,7 +165,7 @@ impl Statements {
                    AND (lease_until IS NULL OR lease_until <= now()) \
                  ORDER BY created_at LIMIT $4 \
                  FOR UPDATE SKIP LOCKED) \
-             UPDATE {TABLE} AS i SET attempts = i.attempts + 1, \
+             UPDATE {TABLE} AS i SET leases = i.leases + 1, \
                  lease_until = now() + make_interval(secs => $3::bigint / 1000.0) \
              FROM claimable AS c \
              WHERE i.provider = c.provider AND i.operation = c.operation \
@@ -120,56 +175,155 @@ impl Statements {
         );
         let release = format!(
             "UPDATE {TABLE} SET lease_until = NULL \
-             WHERE {WHERE_KEY} AND state = 'pending' AND attempts = $5"
+             WHERE {WHERE_KEY} AND state = 'pending' AND leases = $5"
         );
-        Ok(Self {
-            select: client.prepare(&select).await?,
-            insert: client.prepare(&insert).await?,
-            settle: client.prepare(&settle).await?,
-            claim: client.prepare(&claim).await?,
-            release: client.prepare(&release).await?,
-        })
+        let prune = format!(
+            "DELETE FROM {TABLE} WHERE state <> 'pending' \
+             AND settled_at <= now() - make_interval(secs => $1::bigint / 1000.0)"
+        );
+        Self {
+            select,
+            begin,
+            settle,
+            renew,
+            claim,
+            release,
+            prune,
+        }
     }
 }
 
 impl std::fmt::Debug for PostgresJournal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PostgresJournal").finish_non_exhaustive()
+        f.debug_struct("PostgresJournal")
+            .field("pool_size", &self.pool.status().max_size)
+            .finish_non_exhaustive()
     }
 }
 
 impl PostgresJournal {
     /// Connects without TLS to the database named by `config`, a connection
     /// string as `tokio_postgres::Config` reads it (URL `postgresql://user@host/db`
-    /// or `host=... user=... dbname=...`), and creates the schema when it is
-    /// missing. The connection runs on a task spawned on the current tokio
-    /// runtime. For TLS, connect yourself and use
-    /// [`PostgresJournal::from_client`].
+    /// or `host=... user=... dbname=...`), through a pool of at most
+    /// [`POSTGRES_POOL_SIZE`] connections, each with a `statement_timeout`
+    /// of [`POSTGRES_STATEMENT_TIMEOUT`], TCP keepalives, and
+    /// [`POSTGRES_CONNECT_TIMEOUT`] to connect or wait for a connection; then
+    /// creates the schema when it is missing. Needs a tokio runtime. For TLS,
+    /// see [`from_pool`](Self::from_pool).
     pub async fn connect(config: &str) -> Result<Self, JournalError> {
-        let (client, connection) = tokio_postgres::connect(config, NoTls)
-            .await
-            .map_err(|e| JournalError::unavailable(JournalStep::Open, e))?;
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::warn!(%error, "intent journal: PostgreSQL connection closed");
-            }
-        });
-        Self::from_client(client).await
+        let mut pg: tokio_postgres::Config = config.parse().map_err(open_failed)?;
+        let options = format!(
+            "{} -c statement_timeout={}",
+            pg.get_options().unwrap_or_default(),
+            POSTGRES_STATEMENT_TIMEOUT.as_millis()
+        );
+        pg.options(options.trim_start());
+        if pg.get_connect_timeout().is_none() {
+            pg.connect_timeout(POSTGRES_CONNECT_TIMEOUT);
+        }
+        pg.keepalives(true)
+            .keepalives_idle(Duration::from_secs(10))
+            .keepalives_interval(Duration::from_secs(5))
+            .keepalives_retries(3);
+        let manager = Manager::from_config(
+            pg,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POSTGRES_POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .timeouts(Timeouts {
+                wait: Some(POSTGRES_CONNECT_TIMEOUT),
+                create: Some(POSTGRES_CONNECT_TIMEOUT),
+                recycle: Some(POSTGRES_CONNECT_TIMEOUT),
+            })
+            .build()
+            .map_err(open_failed)?;
+        Self::from_pool(pool).await
     }
 
-    /// A journal over a client you connected (with the TLS you need, its
-    /// connection task spawned), creating the schema when it is missing.
-    pub async fn from_client(mut client: Client) -> Result<Self, JournalError> {
-        migrate(&mut client)
-            .await
-            .map_err(|e| JournalError::unavailable(JournalStep::Open, e))?;
-        let statements = Statements::prepare(&client)
-            .await
-            .map_err(|e| JournalError::unavailable(JournalStep::Open, e))?;
+    /// A journal over a pool you built (with the TLS, size and timeouts you
+    /// need; give it a runtime and wait/create timeouts, so no call waits
+    /// without bound), creating the schema when it is missing.
+    pub async fn from_pool(pool: Pool) -> Result<Self, JournalError> {
+        let mut client = pool.get().await.map_err(open_failed)?;
+        migrate(&mut client).await.map_err(open_failed)?;
         Ok(Self {
-            client: Arc::new(client),
-            statements: Arc::new(statements),
+            pool,
+            sql: Arc::new(Sql::new()),
         })
+    }
+
+    /// A connection of the pool.
+    async fn client(&self, step: JournalStep) -> Result<Object, JournalError> {
+        self.pool
+            .get()
+            .await
+            .map_err(|e| JournalError::unavailable(step, e))
+    }
+
+    /// Runs `sql` (prepared once per connection) with `params`, returning
+    /// the rows. A connection found lost is dropped from the pool and the
+    /// call made once more on another (the statement did not run, or a
+    /// begin made again finds its own intent: `Existing`, never a second
+    /// send).
+    async fn query(
+        &self,
+        step: JournalStep,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>, JournalError> {
+        let mut retried = false;
+        loop {
+            let client = self.client(step).await?;
+            let result = match client.prepare_cached(sql).await {
+                Ok(statement) => client.query(&statement, params).await,
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(rows) => return Ok(rows),
+                Err(e) if connection_lost(&client, &e) => {
+                    drop(Object::take(client));
+                    if retried {
+                        return Err(JournalError::unavailable(step, e));
+                    }
+                    retried = true;
+                }
+                Err(e) => return Err(JournalError::unavailable(step, e)),
+            }
+        }
+    }
+
+    /// Runs `sql` as [`query`](Self::query) does, returning how many rows
+    /// it changed.
+    async fn execute(
+        &self,
+        step: JournalStep,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, JournalError> {
+        let mut retried = false;
+        loop {
+            let client = self.client(step).await?;
+            let result = match client.prepare_cached(sql).await {
+                Ok(statement) => client.execute(&statement, params).await,
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(changed) => return Ok(changed),
+                Err(e) if connection_lost(&client, &e) => {
+                    drop(Object::take(client));
+                    if retried {
+                        return Err(JournalError::unavailable(step, e));
+                    }
+                    retried = true;
+                }
+                Err(e) => return Err(JournalError::unavailable(step, e)),
+            }
+        }
     }
 
     async fn select(
@@ -177,24 +331,39 @@ impl PostgresJournal {
         key: &IntentKey,
         step: JournalStep,
     ) -> Result<Option<Intent>, JournalError> {
-        self.client
-            .query_opt(
-                &self.statements.select,
-                &[
-                    &key.provider(),
-                    &key.operation(),
-                    &key.field(),
-                    &key.value(),
-                ],
-            )
-            .await
-            .map_err(|e| JournalError::unavailable(step, e))?
-            .map(|row| read_row(&row, step)?.into_intent(step))
+        let params: [&(dyn ToSql + Sync); 4] = [
+            &key.provider(),
+            &key.operation(),
+            &key.field(),
+            &key.value(),
+        ];
+        self.query(step, &self.sql.select, &params)
+            .await?
+            .first()
+            .map(|row| read_row(row, step)?.into_intent(step))
             .transpose()
     }
 }
 
-async fn migrate(client: &mut Client) -> Result<(), tokio_postgres::Error> {
+/// Whether `error` says the connection is gone (closed, or ended by the
+/// server with a fatal error: a restart, a terminated backend), so it is
+/// dropped from the pool.
+fn connection_lost(client: &Object, error: &tokio_postgres::Error) -> bool {
+    let fatal = error.as_db_error().is_some_and(|db| {
+        matches!(
+            db.parsed_severity(),
+            Some(tokio_postgres::error::Severity::Fatal | tokio_postgres::error::Severity::Panic)
+        )
+    });
+    fatal || error.is_closed() || client.is_closed()
+}
+
+/// An error while opening the journal.
+fn open_failed(e: impl Into<super::BoxError>) -> JournalError {
+    JournalError::unavailable(JournalStep::Open, e)
+}
+
+async fn migrate(client: &mut Object) -> Result<(), tokio_postgres::Error> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await?;
@@ -235,8 +404,9 @@ fn read_row(row: &tokio_postgres::Row, step: JournalStep) -> Result<Row, Journal
             state: row.try_get(6)?,
             provider_id: row.try_get(7)?,
             reason: row.try_get(8)?,
-            attempts: row.try_get(9)?,
-            lease_until_ms: row.try_get(10)?,
+            attempt: row.try_get(9)?,
+            leases: row.try_get(10)?,
+            lease_until_ms: row.try_get(11)?,
         })
     };
     read().map_err(|e| JournalError::unavailable(step, e))
@@ -244,41 +414,60 @@ fn read_row(row: &tokio_postgres::Row, step: JournalStep) -> Result<Row, Journal
 
 #[async_trait]
 impl JournalStore for PostgresJournal {
-    async fn begin(&self, intent: &NewIntent) -> Result<Begin, JournalError> {
+    async fn begin(&self, intent: &NewIntent, lease: Duration) -> Result<Begin, JournalError> {
         let step = JournalStep::Begin;
         let key = &intent.key;
         let digest: &[u8] = intent.digest.as_bytes();
-        let inserted = self
-            .client
-            .execute(
-                &self.statements.insert,
-                &[
-                    &key.provider(),
-                    &key.operation(),
-                    &key.field(),
-                    &key.value(),
-                    &digest,
-                ],
-            )
-            .await
-            .map_err(|e| JournalError::unavailable(step, e))?;
-        if inserted == 1 {
-            return Ok(Begin::Fresh);
+        let lease_ms = duration_ms(lease);
+        let params: [&(dyn ToSql + Sync); 6] = [
+            &key.provider(),
+            &key.operation(),
+            &key.field(),
+            &key.value(),
+            &digest,
+            &lease_ms,
+        ];
+        // Twice at most: an intent that refused the write may be pruned
+        // before it is read; the second write then succeeds.
+        for _ in 0..2 {
+            let rows = self.query(step, &self.sql.begin, &params).await?;
+            if let Some(row) = rows.first() {
+                let numbers = (row.try_get::<_, i64>(0), row.try_get::<_, i64>(1));
+                let (Ok(attempt), Ok(number)) = numbers else {
+                    return Err(JournalError::Corrupt {
+                        step,
+                        what: "an attempt or lease number unreadable",
+                    });
+                };
+                let corrupt = || JournalError::Corrupt {
+                    step,
+                    what: "an attempt or lease number out of range",
+                };
+                return Ok(Begin::Fresh(Lease {
+                    attempt: u32::try_from(attempt).map_err(|_| corrupt())?,
+                    number: u32::try_from(number).map_err(|_| corrupt())?,
+                }));
+            }
+            if let Some(existing) = self.select(key, step).await? {
+                return Begin::against(existing, intent);
+            }
         }
-        // Intents are never deleted: the row that refused the insert is there.
-        match self.select(key, step).await? {
-            Some(existing) => Begin::against(existing, intent),
-            None => Err(JournalError::Corrupt {
-                step,
-                what: "an intent refused as existing but not found",
-            }),
-        }
+        Err(JournalError::Corrupt {
+            step,
+            what: "an intent refused as existing but not found",
+        })
     }
 
-    async fn settle(&self, key: &IntentKey, outcome: Outcome) -> Result<(), JournalError> {
+    async fn settle(
+        &self,
+        key: &IntentKey,
+        attempt: u32,
+        outcome: Outcome,
+    ) -> Result<(), JournalError> {
         let step = JournalStep::Settle;
         let (state, provider_id, reason) = outcome_columns(&outcome);
-        let params: [&(dyn ToSql + Sync); 7] = [
+        let attempt_sql = sql_u32(attempt);
+        let params: [&(dyn ToSql + Sync); 8] = [
             &key.provider(),
             &key.operation(),
             &key.field(),
@@ -286,26 +475,44 @@ impl JournalStore for PostgresJournal {
             &state,
             &provider_id,
             &reason,
+            &attempt_sql,
         ];
-        let updated = self
-            .client
-            .execute(&self.statements.settle, &params)
-            .await
-            .map_err(|e| JournalError::unavailable(step, e))?;
-        if updated == 1 {
+        if self.execute(step, &self.sql.settle, &params).await? == 1 {
             return Ok(());
         }
-        // Not pending: settled already (the same way is fine) or never begun.
-        // A settled intent stays settled, so this read is conclusive.
+        // Not pending at this attempt: settled already (the same way is
+        // fine), begun again since, or never begun.
         let intent = self
             .select(key, step)
             .await?
             .ok_or_else(|| JournalError::not_found(key))?;
-        if intent.check_settle(&outcome)? {
-            // Pending now, so it was begun after this settle's update ran.
-            return Err(JournalError::not_found(key));
+        match intent.check_settle(attempt, &outcome)? {
+            // Pending at this attempt now: begun after the update ran.
+            true => Err(JournalError::not_found(key)),
+            false => Ok(()),
         }
-        Ok(())
+    }
+
+    async fn renew(
+        &self,
+        key: &IntentKey,
+        lease: u32,
+        duration: Duration,
+    ) -> Result<bool, JournalError> {
+        let lease = sql_u32(lease);
+        let duration = duration_ms(duration);
+        let params: [&(dyn ToSql + Sync); 6] = [
+            &key.provider(),
+            &key.operation(),
+            &key.field(),
+            &key.value(),
+            &lease,
+            &duration,
+        ];
+        Ok(self
+            .execute(JournalStep::Renew, &self.sql.renew, &params)
+            .await?
+            == 1)
     }
 
     async fn claim_pending(
@@ -316,19 +523,13 @@ impl JournalStore for PostgresJournal {
         limit: usize,
     ) -> Result<Vec<Intent>, JournalError> {
         let step = JournalStep::Claim;
-        let rows = self
-            .client
-            .query(
-                &self.statements.claim,
-                &[
-                    &provider,
-                    &duration_ms(older_than),
-                    &duration_ms(lease),
-                    &sql_limit(limit),
-                ],
-            )
-            .await
-            .map_err(|e| JournalError::unavailable(step, e))?;
+        let (older_than, lease, limit) = (
+            duration_ms(older_than),
+            duration_ms(lease),
+            sql_limit(limit),
+        );
+        let params: [&(dyn ToSql + Sync); 4] = [&provider, &older_than, &lease, &limit];
+        let rows = self.query(step, &self.sql.claim, &params).await?;
         let mut claimed = rows
             .iter()
             .map(|row| read_row(row, step)?.into_intent(step))
@@ -339,24 +540,26 @@ impl JournalStore for PostgresJournal {
 
     async fn release(&self, claimed: &Intent) -> Result<(), JournalError> {
         let key = &claimed.key;
-        let attempts = i32::try_from(claimed.attempts).unwrap_or(i32::MAX);
-        self.client
-            .execute(
-                &self.statements.release,
-                &[
-                    &key.provider(),
-                    &key.operation(),
-                    &key.field(),
-                    &key.value(),
-                    &attempts,
-                ],
-            )
+        let leases = sql_u32(claimed.leases);
+        let params: [&(dyn ToSql + Sync); 5] = [
+            &key.provider(),
+            &key.operation(),
+            &key.field(),
+            &key.value(),
+            &leases,
+        ];
+        self.execute(JournalStep::Release, &self.sql.release, &params)
             .await
             .map(drop)
-            .map_err(|e| JournalError::unavailable(JournalStep::Release, e))
     }
 
     async fn get(&self, key: &IntentKey) -> Result<Option<Intent>, JournalError> {
         self.select(key, JournalStep::Get).await
+    }
+
+    async fn prune(&self, older_than: Duration) -> Result<u64, JournalError> {
+        let older_than = duration_ms(older_than);
+        self.execute(JournalStep::Prune, &self.sql.prune, &[&older_than])
+            .await
     }
 }

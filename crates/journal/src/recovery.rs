@@ -16,8 +16,9 @@ use super::{Intent, IntentKey, JournalError, JournalStore, Outcome};
 /// its feet (2 minutes, longer than a create's 30 s attempt and its login).
 pub const DEFAULT_RECOVERY_GRACE: Duration = Duration::from_secs(120);
 
-/// The lease a recovery takes on each intent it claims (60 s): another
-/// replica's recovery leaves the intent alone meanwhile.
+/// The lease a recovery takes on each intent it claims (60 s), renewed as it
+/// comes to each intent of its batch: another replica's recovery leaves the
+/// intent alone meanwhile.
 pub const RECOVERY_LEASE: Duration = Duration::from_secs(60);
 
 /// How many intents a recovery claims at a time (16), so replicas
@@ -54,7 +55,7 @@ pub struct RecoveryReport {
     /// Resolved: the provider did it (settled done).
     pub done: Vec<IntentKey>,
     /// Resolved: the provider did not do it (settled not done); sending it
-    /// again, under a new key, is the caller's decision.
+    /// again (under the same key: a new attempt) is the caller's decision.
     pub not_done: Vec<IntentKey>,
     /// Still unknown: the look-up or the settle failed; left pending, a
     /// later recovery tries again.
@@ -87,7 +88,10 @@ impl RecoveryReport {
 /// each with `resolve` and settles or releases it; returns what happened.
 ///
 /// Each intent is resolved at most once per call, and never by two
-/// recoveries at once (the claim's lease). Intents left pending (unknown,
+/// recoveries at once (the claim's lease, renewed as the run comes to each
+/// intent of its batch; an intent whose lease ran out meanwhile is left to
+/// whoever holds it now), and never while its sender's lease runs (a create
+/// still waiting for its answer). Intents left pending (unknown,
 /// needing reconciliation) are released when the run ends, so the next
 /// recovery claims them at once. A claim that fails ends the run with its
 /// error, after releasing what this run held.
@@ -124,6 +128,20 @@ where
                 continue;
             }
             new = true;
+            match store
+                .renew(&intent.key, intent.leases, RECOVERY_LEASE)
+                .await
+            {
+                Ok(true) => {}
+                // Lost to another claim, or settled by its sender meanwhile.
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::warn!(provider, error = %e, "recovery: lease not renewed");
+                    report.unknown.push(intent.key.clone());
+                    held.push(intent);
+                    continue;
+                }
+            }
             let outcome = match resolve(intent.clone()).await {
                 Resolved::Done { provider_id } => Outcome::Done { provider_id },
                 Resolved::NotDone { reason } => Outcome::NotDone { reason },
@@ -139,7 +157,7 @@ where
                 }
             };
             let done = matches!(outcome, Outcome::Done { .. });
-            match store.settle(&intent.key, outcome).await {
+            match store.settle(&intent.key, intent.attempt, outcome).await {
                 Ok(()) if done => report.done.push(intent.key),
                 Ok(()) => report.not_done.push(intent.key),
                 Err(e) => {

@@ -24,7 +24,8 @@ pub(crate) struct Row {
     pub(crate) state: String,
     pub(crate) provider_id: Option<String>,
     pub(crate) reason: Option<String>,
-    pub(crate) attempts: i64,
+    pub(crate) attempt: i64,
+    pub(crate) leases: i64,
     pub(crate) lease_until_ms: Option<i64>,
 }
 
@@ -45,8 +46,10 @@ impl Row {
             },
             _ => return Err(corrupt("an unknown state")),
         };
-        let attempts =
-            u32::try_from(self.attempts).map_err(|_| corrupt("an attempt count out of range"))?;
+        let attempt =
+            u32::try_from(self.attempt).map_err(|_| corrupt("an attempt number out of range"))?;
+        let leases =
+            u32::try_from(self.leases).map_err(|_| corrupt("a lease count out of range"))?;
         let key = IntentKey::new(
             self.provider,
             self.operation,
@@ -55,7 +58,8 @@ impl Row {
         );
         let mut intent = Intent::new(key, digest, from_ms(self.created_at_ms));
         intent.state = state;
-        intent.attempts = attempts;
+        intent.attempt = attempt;
+        intent.leases = leases;
         intent.lease_until = self.lease_until_ms.map(from_ms);
         Ok(intent)
     }
@@ -83,6 +87,11 @@ pub(crate) fn from_ms(ms: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
 }
 
+/// A lease number or attempt as the SQL stores' `INTEGER` (saturating).
+pub(crate) fn sql_u32(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
 /// `limit` as SQL's `LIMIT`.
 pub(crate) fn sql_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
@@ -103,7 +112,8 @@ mod tests {
             state: state.into(),
             provider_id: Some("42".into()),
             reason: None,
-            attempts: 2,
+            attempt: 3,
+            leases: 2,
             lease_until_ms: None,
         }
     }
@@ -115,11 +125,12 @@ mod tests {
         assert_eq!(
             intent
                 .as_ref()
-                .map(|i| (&i.state, i.attempts, to_ms(i.created_at))),
+                .map(|i| (&i.state, i.attempt, i.leases, to_ms(i.created_at))),
             Some((
                 &IntentState::Done {
                     provider_id: Some("42".into())
                 },
+                3,
                 2,
                 1_700_000_000_123
             ))

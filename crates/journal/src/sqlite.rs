@@ -7,9 +7,9 @@ use std::time::{Duration, SystemTime};
 
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
-use super::row::{Row, duration_ms, outcome_columns, sql_limit, to_ms};
+use super::row::{Row, duration_ms, outcome_columns, sql_limit, sql_u32, to_ms};
 use super::{
-    Begin, Intent, IntentKey, JournalError, JournalStep, JournalStore, NewIntent, Outcome,
+    Begin, Intent, IntentKey, JournalError, JournalStep, JournalStore, Lease, NewIntent, Outcome,
     async_trait,
 };
 
@@ -18,9 +18,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The migrations, in order; each runs once per file, recorded in
 /// `partner_sdk_journal_migrations`.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE IF NOT EXISTS partner_sdk_intents (
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE IF NOT EXISTS partner_sdk_intents (
         provider       TEXT    NOT NULL,
         operation      TEXT    NOT NULL,
         key_field      TEXT    NOT NULL,
@@ -37,13 +38,24 @@ const MIGRATIONS: &[(i64, &str)] = &[(
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS partner_sdk_intents_pending
         ON partner_sdk_intents (provider, created_at_ms) WHERE state = 'pending';",
-)];
+    ),
+    // The sender's lease and attempts: `attempts` counted claims and named
+    // the lease; it now counts every lease (`begin`'s too), and `attempt`
+    // numbers the creates begun under one key.
+    (
+        2,
+        "ALTER TABLE partner_sdk_intents RENAME COLUMN attempts TO leases;
+    ALTER TABLE partner_sdk_intents ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+    CREATE INDEX IF NOT EXISTS partner_sdk_intents_settled
+        ON partner_sdk_intents (settled_at_ms) WHERE state <> 'pending';",
+    ),
+];
 
 /// The columns [`read_row`] reads, in its order.
 macro_rules! columns {
     () => {
         "provider, operation, key_field, key_value, digest, created_at_ms, state, provider_id, \
-         reason, attempts, lease_until_ms"
+         reason, attempt, leases, lease_until_ms"
     };
 }
 
@@ -62,18 +74,36 @@ const SELECT: &str = concat!(
     " FROM partner_sdk_intents WHERE ",
     where_key!()
 );
-const INSERT: &str = "INSERT INTO partner_sdk_intents (provider, operation, key_field, key_value, \
-                      digest, created_at_ms, state, attempts) \
-                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0) ON CONFLICT DO NOTHING";
+// A new key is written; a key settled not done is begun again (a new
+// attempt); either way the sender's lease is taken. Any other key returns
+// nothing: it is looked up.
+const BEGIN: &str = "INSERT INTO partner_sdk_intents AS i (provider, operation, key_field, key_value, \
+                     digest, created_at_ms, state, attempt, leases, lease_until_ms) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 1, 1, ?7) \
+                     ON CONFLICT (provider, operation, key_field, key_value) DO UPDATE SET \
+                         digest = excluded.digest, created_at_ms = excluded.created_at_ms, \
+                         state = 'pending', provider_id = NULL, reason = NULL, \
+                         settled_at_ms = NULL, attempt = i.attempt + 1, leases = i.leases + 1, \
+                         lease_until_ms = excluded.lease_until_ms \
+                     WHERE i.state = 'not_done' \
+                     RETURNING attempt, leases";
 const SETTLE: &str = concat!(
     "UPDATE partner_sdk_intents SET state = ?5, provider_id = ?6, reason = ?7, \
      settled_at_ms = ?8, lease_until_ms = NULL WHERE ",
-    where_key!()
+    where_key!(),
+    " AND state = 'pending' AND attempt = ?9"
 );
+const RENEW: &str = concat!(
+    "UPDATE partner_sdk_intents SET lease_until_ms = ?6 WHERE ",
+    where_key!(),
+    " AND state = 'pending' AND leases = ?5"
+);
+const PRUNE: &str =
+    "DELETE FROM partner_sdk_intents WHERE state <> 'pending' AND settled_at_ms <= ?1";
 // One statement takes the write lock for the whole claim, so two
 // connections never claim the same intent.
 const CLAIM: &str = concat!(
-    "UPDATE partner_sdk_intents SET attempts = attempts + 1, lease_until_ms = ?3 \
+    "UPDATE partner_sdk_intents SET leases = leases + 1, lease_until_ms = ?3 \
      WHERE (provider, operation, key_field, key_value) IN ( \
          SELECT provider, operation, key_field, key_value FROM partner_sdk_intents \
          WHERE provider = ?1 AND state = 'pending' AND created_at_ms <= ?2 \
@@ -85,7 +115,7 @@ const CLAIM: &str = concat!(
 const RELEASE: &str = concat!(
     "UPDATE partner_sdk_intents SET lease_until_ms = NULL WHERE ",
     where_key!(),
-    " AND state = 'pending' AND attempts = ?5"
+    " AND state = 'pending' AND leases = ?5"
 );
 
 /// The journal in one SQLite file (SQLite compiled in: nothing to install).
@@ -196,8 +226,9 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         state: row.get(6)?,
         provider_id: row.get(7)?,
         reason: row.get(8)?,
-        attempts: row.get(9)?,
-        lease_until_ms: row.get(10)?,
+        attempt: row.get(9)?,
+        leases: row.get(10)?,
+        lease_until_ms: row.get(11)?,
     })
 }
 
@@ -222,53 +253,68 @@ fn select(
 
 #[async_trait]
 impl JournalStore for SqliteJournal {
-    async fn begin(&self, intent: &NewIntent) -> Result<Begin, JournalError> {
+    async fn begin(&self, intent: &NewIntent, lease: Duration) -> Result<Begin, JournalError> {
         let intent = intent.clone();
         self.run(JournalStep::Begin, move |conn| {
             let step = JournalStep::Begin;
             let key = &intent.key;
-            let inserted = conn
-                .prepare_cached(INSERT)
-                .and_then(|mut statement| {
-                    statement.execute(params![
-                        key.provider(),
-                        key.operation(),
-                        key.field(),
-                        key.value(),
-                        intent.digest.as_bytes().as_slice(),
-                        to_ms(SystemTime::now()),
-                    ])
-                })
-                .map_err(|e| JournalError::unavailable(step, e))?;
-            if inserted == 1 {
-                return Ok(Begin::Fresh);
+            // Twice at most: an intent that refused the write may be pruned
+            // before it is read; the second write then succeeds.
+            for _ in 0..2 {
+                let now = to_ms(SystemTime::now());
+                let begun = conn
+                    .prepare_cached(BEGIN)
+                    .and_then(|mut statement| {
+                        statement
+                            .query_row(
+                                params![
+                                    key.provider(),
+                                    key.operation(),
+                                    key.field(),
+                                    key.value(),
+                                    intent.digest.as_bytes().as_slice(),
+                                    now,
+                                    now.saturating_add(duration_ms(lease)),
+                                ],
+                                |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)),
+                            )
+                            .optional()
+                    })
+                    .map_err(|e| JournalError::unavailable(step, e))?;
+                if let Some((attempt, number)) = begun {
+                    let corrupt = || JournalError::Corrupt {
+                        step,
+                        what: "an attempt or lease number out of range",
+                    };
+                    return Ok(Begin::Fresh(Lease {
+                        attempt: u32::try_from(attempt).map_err(|_| corrupt())?,
+                        number: u32::try_from(number).map_err(|_| corrupt())?,
+                    }));
+                }
+                if let Some(existing) = select(conn, key, step)? {
+                    return Begin::against(existing, &intent);
+                }
             }
-            // Intents are never deleted: the row that refused the insert is there.
-            match select(conn, key, step)? {
-                Some(existing) => Begin::against(existing, &intent),
-                None => Err(JournalError::Corrupt {
-                    step,
-                    what: "an intent refused as existing but not found",
-                }),
-            }
+            Err(JournalError::Corrupt {
+                step,
+                what: "an intent refused as existing but not found",
+            })
         })
         .await
     }
 
-    async fn settle(&self, key: &IntentKey, outcome: Outcome) -> Result<(), JournalError> {
+    async fn settle(
+        &self,
+        key: &IntentKey,
+        attempt: u32,
+        outcome: Outcome,
+    ) -> Result<(), JournalError> {
         let key = key.clone();
         self.run(JournalStep::Settle, move |conn| {
             let step = JournalStep::Settle;
-            let unavailable = |e| JournalError::unavailable(step, e);
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(unavailable)?;
-            let intent = select(&tx, &key, step)?.ok_or_else(|| JournalError::not_found(&key))?;
-            if !intent.check_settle(&outcome)? {
-                return Ok(());
-            }
             let (state, provider_id, reason) = outcome_columns(&outcome);
-            tx.prepare_cached(SETTLE)
+            let updated = conn
+                .prepare_cached(SETTLE)
                 .and_then(|mut statement| {
                     statement.execute(params![
                         key.provider(),
@@ -279,10 +325,47 @@ impl JournalStore for SqliteJournal {
                         provider_id,
                         reason,
                         to_ms(SystemTime::now()),
+                        sql_u32(attempt),
                     ])
                 })
-                .map_err(unavailable)?;
-            tx.commit().map_err(unavailable)
+                .map_err(|e| JournalError::unavailable(step, e))?;
+            if updated == 1 {
+                return Ok(());
+            }
+            // Not pending at this attempt: settled already (the same way is
+            // fine), begun again since, or never begun.
+            let intent = select(conn, &key, step)?.ok_or_else(|| JournalError::not_found(&key))?;
+            match intent.check_settle(attempt, &outcome)? {
+                // Pending at this attempt now: begun after the update ran.
+                true => Err(JournalError::not_found(&key)),
+                false => Ok(()),
+            }
+        })
+        .await
+    }
+
+    async fn renew(
+        &self,
+        key: &IntentKey,
+        lease: u32,
+        duration: Duration,
+    ) -> Result<bool, JournalError> {
+        let key = key.clone();
+        self.run(JournalStep::Renew, move |conn| {
+            let until = to_ms(SystemTime::now()).saturating_add(duration_ms(duration));
+            conn.prepare_cached(RENEW)
+                .and_then(|mut statement| {
+                    statement.execute(params![
+                        key.provider(),
+                        key.operation(),
+                        key.field(),
+                        key.value(),
+                        sql_u32(lease),
+                        until,
+                    ])
+                })
+                .map(|updated| updated == 1)
+                .map_err(|e| JournalError::unavailable(JournalStep::Renew, e))
         })
         .await
     }
@@ -327,7 +410,7 @@ impl JournalStore for SqliteJournal {
 
     async fn release(&self, claimed: &Intent) -> Result<(), JournalError> {
         let key = claimed.key.clone();
-        let attempts = claimed.attempts;
+        let leases = sql_u32(claimed.leases);
         self.run(JournalStep::Release, move |conn| {
             conn.prepare_cached(RELEASE)
                 .and_then(|mut statement| {
@@ -336,7 +419,7 @@ impl JournalStore for SqliteJournal {
                         key.operation(),
                         key.field(),
                         key.value(),
-                        attempts
+                        leases
                     ])
                 })
                 .map(drop)
@@ -349,6 +432,17 @@ impl JournalStore for SqliteJournal {
         let key = key.clone();
         self.run(JournalStep::Get, move |conn| {
             select(conn, &key, JournalStep::Get)
+        })
+        .await
+    }
+
+    async fn prune(&self, older_than: Duration) -> Result<u64, JournalError> {
+        self.run(JournalStep::Prune, move |conn| {
+            let before = to_ms(SystemTime::now()).saturating_sub(duration_ms(older_than));
+            conn.prepare_cached(PRUNE)
+                .and_then(|mut statement| statement.execute(params![before]))
+                .map(|deleted| deleted as u64)
+                .map_err(|e| JournalError::unavailable(JournalStep::Prune, e))
         })
         .await
     }

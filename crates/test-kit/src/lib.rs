@@ -614,3 +614,108 @@ pub fn postgres_test_url() -> Option<String> {
     );
     None
 }
+
+/// A clock a test moves forward, for a [`MemoryJournal`](partner_sdk_journal::MemoryJournal):
+/// leases and grace periods run out without waiting. Clones share the
+/// clock.
+#[derive(Clone, Debug, Default)]
+pub struct JournalClock(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl JournalClock {
+    /// A new clock, at the system's time.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Moves the clock `by` forward.
+    pub fn advance(&self, by: std::time::Duration) {
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        self.0.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The clock's time now: the system's, moved forward.
+    pub fn now(&self) -> std::time::SystemTime {
+        let ms = self.0.load(std::sync::atomic::Ordering::SeqCst);
+        std::time::SystemTime::now() + std::time::Duration::from_millis(ms)
+    }
+
+    /// A memory journal on this clock.
+    pub fn journal(&self) -> partner_sdk_journal::MemoryJournal {
+        let clock = self.clone();
+        partner_sdk_journal::MemoryJournal::new().with_clock(move || clock.now())
+    }
+}
+
+/// A journal store whose senders' leases expire at once and whose intents
+/// are all older than any grace period: what a journal looks like once a
+/// killed sender's lease has run out, so a test's `recover()` claims the
+/// intent just written without waiting.
+pub struct Aged(pub std::sync::Arc<dyn partner_sdk_journal::JournalStore>);
+
+impl std::fmt::Debug for Aged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Aged")
+    }
+}
+
+#[partner_sdk_journal::async_trait]
+impl partner_sdk_journal::JournalStore for Aged {
+    async fn begin(
+        &self,
+        intent: &partner_sdk_journal::NewIntent,
+        _lease: std::time::Duration,
+    ) -> Result<partner_sdk_journal::Begin, partner_sdk_journal::JournalError> {
+        self.0.begin(intent, std::time::Duration::ZERO).await
+    }
+
+    async fn settle(
+        &self,
+        key: &partner_sdk_journal::IntentKey,
+        attempt: u32,
+        outcome: partner_sdk_journal::Outcome,
+    ) -> Result<(), partner_sdk_journal::JournalError> {
+        self.0.settle(key, attempt, outcome).await
+    }
+
+    async fn renew(
+        &self,
+        key: &partner_sdk_journal::IntentKey,
+        lease: u32,
+        _duration: std::time::Duration,
+    ) -> Result<bool, partner_sdk_journal::JournalError> {
+        self.0.renew(key, lease, std::time::Duration::ZERO).await
+    }
+
+    async fn claim_pending(
+        &self,
+        provider: &str,
+        _older_than: std::time::Duration,
+        lease: std::time::Duration,
+        limit: usize,
+    ) -> Result<Vec<partner_sdk_journal::Intent>, partner_sdk_journal::JournalError> {
+        self.0
+            .claim_pending(provider, std::time::Duration::ZERO, lease, limit)
+            .await
+    }
+
+    async fn release(
+        &self,
+        claimed: &partner_sdk_journal::Intent,
+    ) -> Result<(), partner_sdk_journal::JournalError> {
+        self.0.release(claimed).await
+    }
+
+    async fn get(
+        &self,
+        key: &partner_sdk_journal::IntentKey,
+    ) -> Result<Option<partner_sdk_journal::Intent>, partner_sdk_journal::JournalError> {
+        self.0.get(key).await
+    }
+
+    async fn prune(
+        &self,
+        older_than: std::time::Duration,
+    ) -> Result<u64, partner_sdk_journal::JournalError> {
+        self.0.prune(older_than).await
+    }
+}

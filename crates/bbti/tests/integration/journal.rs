@@ -9,6 +9,7 @@ use std::time::Duration;
 use partner_sdk_bbti::PriceProductRequest;
 use partner_sdk_core::ReconcileKey;
 use partner_sdk_journal::{IntentKey, IntentState, JournalStore, MemoryJournal};
+use partner_sdk_test_kit::JournalClock;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -65,13 +66,18 @@ async fn a_pricing_with_an_unknown_outcome_needs_reconciliation() {
         .expect(1)
         .mount(&s.api)
         .await;
-    let journal = Arc::new(MemoryJournal::new());
+    let clock = JournalClock::new();
+    let journal = Arc::new(clock.journal());
     let client = s.builder().journal(journal.clone()).build().unwrap();
     let err = client.price_products(&pricing("sub-2")).await.unwrap_err();
     assert_eq!(
         err.outcome_unknown_key(),
         Some(&ReconcileKey::new("submissionId", "sub-2"))
     );
+    // Its sender's lease runs for the longest create: nothing to claim yet.
+    let report = client.recover_older_than(Duration::ZERO).await.unwrap();
+    assert!(report.is_empty(), "{report:?}");
+    clock.advance(Duration::from_secs(3600));
     let report = client.recover_older_than(Duration::ZERO).await.unwrap();
     assert_eq!(report.needs_reconciliation, vec![pricing_key("sub-2")]);
     assert!(!report.is_settled());
@@ -101,9 +107,11 @@ async fn a_delivery_with_an_unknown_outcome_is_resolved_by_its_transaction() {
         .expect(1)
         .mount(&s.api)
         .await;
-    let journal = Arc::new(MemoryJournal::new());
+    let clock = JournalClock::new();
+    let journal = Arc::new(clock.journal());
     let client = s.builder().journal(journal.clone()).build().unwrap();
     let err = client.register_delivery(&pickup).await.unwrap_err();
+    clock.advance(Duration::from_secs(3600));
     assert!(err.outcome_unknown_key().is_some(), "{err:?}");
     let key = IntentKey::new(
         "bbti",

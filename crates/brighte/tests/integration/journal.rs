@@ -90,7 +90,8 @@ async fn a_lost_answer_is_recovered_by_fetching_the_application() {
         .expect(1)
         .mount(&server)
         .await;
-    let journal = Arc::new(MemoryJournal::new());
+    let clock = partner_sdk_test_kit::JournalClock::new();
+    let journal = Arc::new(clock.journal());
     let client = builder_for(&server)
         .journal(journal.clone())
         .build()
@@ -102,6 +103,8 @@ async fn a_lost_answer_is_recovered_by_fetching_the_application() {
             Some(&ReconcileKey::new("application_id", id))
         );
     }
+    // Past the senders' leases and the grace.
+    clock.advance(Duration::from_secs(3600));
     let report = client.recover_older_than(Duration::ZERO).await.unwrap();
     assert_eq!(report.done, vec![key("app-2")]);
     assert_eq!(report.needs_reconciliation, vec![key("app-3")]);

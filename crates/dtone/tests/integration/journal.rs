@@ -2,6 +2,7 @@
 //! settled and refused, and that a refused create sends nothing.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use partner_sdk_core::ReconcileKey;
 use partner_sdk_dtone::{Category, Client, TransactionRequest};
@@ -12,6 +13,8 @@ use partner_sdk_journal::{
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use partner_sdk_test_kit::JournalClock;
 
 use crate::common::{KEY, SECRET, Signed, fast_retry};
 
@@ -55,13 +58,13 @@ async fn a_reused_key_for_another_request_is_refused_before_sending() {
         .await;
     let journal = Arc::new(MemoryJournal::new());
     let begun = journal
-        .begin(&NewIntent::new(
-            key("order-1"),
-            RequestDigest::of(b"another request"),
-        ))
+        .begin(
+            &NewIntent::new(key("order-1"), RequestDigest::of(b"another request")),
+            Duration::from_secs(60),
+        )
         .await
         .unwrap();
-    assert_eq!(begun, Begin::Fresh);
+    assert!(matches!(begun, Begin::Fresh(_)));
     let err = journalled(&server, journal.clone())
         .create_transaction(Category::FixedValueRecharges, &topup("order-1"))
         .await
@@ -90,17 +93,23 @@ struct Broken;
 
 #[async_trait]
 impl JournalStore for Broken {
-    async fn begin(&self, _: &NewIntent) -> Result<Begin, JournalError> {
+    async fn begin(&self, _: &NewIntent, _: Duration) -> Result<Begin, JournalError> {
         Err(JournalError::unavailable(JournalStep::Begin, "disk full"))
     }
-    async fn settle(&self, _: &IntentKey, _: Outcome) -> Result<(), JournalError> {
+    async fn settle(&self, _: &IntentKey, _: u32, _: Outcome) -> Result<(), JournalError> {
         Ok(())
+    }
+    async fn renew(&self, _: &IntentKey, _: u32, _: Duration) -> Result<bool, JournalError> {
+        Ok(false)
+    }
+    async fn prune(&self, _: Duration) -> Result<u64, JournalError> {
+        Ok(0)
     }
     async fn claim_pending(
         &self,
         _: &str,
-        _: std::time::Duration,
-        _: std::time::Duration,
+        _: Duration,
+        _: Duration,
         _: usize,
     ) -> Result<Vec<Intent>, JournalError> {
         Ok(Vec::new())
@@ -168,12 +177,18 @@ async fn answers_settle_the_intent_and_a_repeat_is_looked_up_not_sent() {
 }
 
 #[tokio::test]
-async fn a_refusal_settles_not_done_and_is_not_sent_again() {
+async fn a_refusal_settles_not_done_and_the_same_key_may_be_sent_again() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(400).set_body_json(
             json!({"errors": [{"code": 1000777, "message": "Insufficient balance"}]}),
         ))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(created("order-4"))
         .expect(1)
         .mount(&server)
         .await;
@@ -184,25 +199,36 @@ async fn a_refusal_settles_not_done_and_is_not_sent_again() {
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
-    let state = journal.get(&key("order-4")).await.unwrap().unwrap().state;
+    let intent = journal.get(&key("order-4")).await.unwrap().unwrap();
     assert_eq!(
-        state,
-        IntentState::NotDone {
-            reason: "refused: 400 1000777".into()
-        }
+        (intent.state, intent.attempt),
+        (
+            IntentState::NotDone {
+                reason: "refused: 400 1000777".into()
+            },
+            1
+        )
     );
-    let again = client
+    // Refused, the key is free: the same create again is a second attempt,
+    // sent under the same external_id.
+    let tx = client
         .create_transaction(Category::FixedValueRecharges, &topup("order-4"))
         .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            again.as_core(),
-            Some(partner_sdk_core::Error::Journalled(journalled))
-                if matches!(journalled.state, IntentState::NotDone { .. })
-        ),
-        "{again:?}"
+        .unwrap();
+    assert_eq!(tx.transaction_id, "9001");
+    let intent = journal.get(&key("order-4")).await.unwrap().unwrap();
+    assert_eq!(
+        (intent.state, intent.attempt),
+        (
+            IntentState::Done {
+                provider_id: Some("9001".into())
+            },
+            2
+        )
     );
+    let sent = server.received_requests().await.unwrap();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0].body, sent[1].body, "the same request, the same key");
 }
 
 #[tokio::test]
@@ -221,7 +247,8 @@ async fn an_unknown_outcome_stays_pending_and_recovery_resolves_it() {
         .expect(1)
         .mount(&server)
         .await;
-    let journal = Arc::new(MemoryJournal::new());
+    let clock = JournalClock::new();
+    let journal = Arc::new(clock.journal());
     let client = journalled(&server, journal.clone());
     let err = client
         .create_transaction(Category::FixedValueRecharges, &topup("order-5"))
@@ -240,8 +267,17 @@ async fn an_unknown_outcome_stays_pending_and_recovery_resolves_it() {
             .state
             .is_pending()
     );
-    // Within the grace period, recovery leaves it alone.
+    // Within the grace period, and while its sender's lease runs (the
+    // longest create this client can send), recovery leaves it alone.
     assert!(client.recover().await.unwrap().is_empty());
+    assert!(
+        client
+            .recover_older_than(std::time::Duration::ZERO)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    clock.advance(Duration::from_secs(3600));
     let report = client
         .recover_older_than(std::time::Duration::ZERO)
         .await

@@ -7,6 +7,7 @@
 mod bills;
 mod common;
 mod endpoints;
+mod exactly_once;
 mod faults;
 mod hostile;
 mod journal;

@@ -6,19 +6,24 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use partner_sdk_journal::{Intent, JournalStore, RecoveryReport, Resolved};
+use partner_sdk_journal::{Intent, RecoveryReport, Resolved};
 
 use super::{Call, boxed};
 use crate::error::Error;
+use crate::transport::Journal;
 
 /// The body of every provider client's `recover_older_than`: resolves each
 /// create journalled pending for at least `older_than` with the provider's
 /// look-up (`resolve`), through the journal's
-/// [`recover`](partner_sdk_journal::recover). A client without a `journal`
-/// has nothing to recover (an empty report); a journal that fails is
-/// [`Error::Journal`]. Never sends a create.
+/// [`recover`](partner_sdk_journal::recover), each journal call bounded by
+/// the client's journal timeout. The grace is at least the longest create
+/// the client sends ([`Journal::longest_create`]), whatever `older_than`
+/// says; an intent whose sender still holds its lease is never claimed
+/// either. A client without a `journal` has nothing to recover (an empty
+/// report); a journal that fails is [`Error::Journal`]. Never sends a
+/// create.
 pub fn recover<'a, E, F, Fut>(
-    journal: Option<&'a Arc<dyn JournalStore>>,
+    journal: Option<&'a Journal>,
     provider: &'static str,
     older_than: Duration,
     resolve: F,
@@ -32,7 +37,8 @@ where
         let Some(journal) = journal else {
             return Ok(RecoveryReport::default());
         };
-        partner_sdk_journal::recover(&**journal, provider, older_than, resolve)
+        let older_than = older_than.max(journal.longest_create());
+        partner_sdk_journal::recover(journal, provider, older_than, resolve)
             .await
             .map_err(|e| E::from(Error::Journal(Arc::new(e))))
     })
@@ -63,7 +69,8 @@ macro_rules! provider_recovery {
         impl $client {
             /// Resolves every create journalled pending for at least
             /// [`DEFAULT_RECOVERY_GRACE`](partner_sdk_journal::DEFAULT_RECOVERY_GRACE)
-            /// (2 minutes): see [`recover_older_than`](Self::recover_older_than).
+            /// (2 minutes), or the longest create this client sends if that
+            /// is longer: see [`recover_older_than`](Self::recover_older_than).
             pub fn recover(
                 &self,
             ) -> $crate::provider::Call<'_, partner_sdk_journal::RecoveryReport, $error> {

@@ -204,6 +204,14 @@ impl TransportBuilder {
                 .map_err(|_| Error::config(format!("bad value for header {name}")))?;
             headers.insert(n, v);
         }
+        let journal = self.journal.map(|store| {
+            super::Journal::new(
+                store,
+                self.settings.journal_timeout(),
+                self.settings.timeout(),
+                self.settings.retry(),
+            )
+        });
         let mut path_base = base.clone();
         path_base
             .path_segments_mut()
@@ -220,7 +228,7 @@ impl TransportBuilder {
                 headers,
                 auth: self.auth,
                 errors: self.errors,
-                journal: self.journal,
+                journal,
             }),
             options: None,
         })

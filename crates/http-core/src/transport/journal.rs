@@ -1,17 +1,174 @@
-//! A create through the intent journal: begin before sending, settle after
-//! a definite answer (see [`partner_sdk_journal`] for the protocol).
+//! A create through the intent journal: begin, with the sender's lease,
+//! before sending; renew the lease while waiting; settle after a definite
+//! answer (see [`partner_sdk_journal`] for the protocol).
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use partner_sdk_journal::{Begin, IntentKey, JournalStore, NewIntent, Outcome, RequestDigest};
+use futures_util::future::{Either, select};
+use partner_sdk_journal::{
+    Begin, Intent, IntentKey, JournalError, JournalStep, JournalStore, Lease, NewIntent, Outcome,
+    RequestDigest, async_trait,
+};
 use serde::de::DeserializeOwned;
+use tracing::Instrument as _;
 
 use super::{Request, Transport};
-use crate::error::{Error, JournalledError, Result};
+use crate::defaults::DEFAULT_AUTH_DEADLINE;
+use crate::error::{Error, JournalledError, OutcomeUnknownError, Result};
+use crate::retry::RetryPolicy;
+
+/// What a create's lease holds beyond its attempts, waits and login: 10 s.
+const LEASE_MARGIN: Duration = Duration::from_secs(10);
+
+/// The intent journal as a transport holds it: the store, each of its calls
+/// bounded by a time limit, and the longest create the transport sends under
+/// its own settings.
+///
+/// It is a [`JournalStore`] itself, the bounded one: a call the store does
+/// not answer within the limit is [`JournalError::Unavailable`] (for `begin`:
+/// the create is not sent). Recovery uses it too.
+#[derive(Clone)]
+pub struct Journal {
+    store: Arc<dyn JournalStore>,
+    timeout: Duration,
+    longest_create: Duration,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("timeout", &self.timeout)
+            .field("longest_create", &self.longest_create)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Journal {
+    /// `store`, its calls bounded by `timeout`, for a transport whose
+    /// attempts time out after `attempt_timeout` under `retry`.
+    pub(crate) fn new(
+        store: Arc<dyn JournalStore>,
+        timeout: Duration,
+        attempt_timeout: Duration,
+        retry: RetryPolicy,
+    ) -> Self {
+        Self {
+            store,
+            timeout,
+            longest_create: create_deadline(attempt_timeout, retry),
+        }
+    }
+
+    /// The store, unbounded.
+    pub fn store(&self) -> &Arc<dyn JournalStore> {
+        &self.store
+    }
+
+    /// The bound on each call to the store.
+    pub fn call_timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The longest a create of this transport can take under its own
+    /// settings (see [`create_deadline`]): the sender's lease, and the
+    /// shortest grace a recovery waits before claiming an intent.
+    pub fn longest_create(&self) -> Duration {
+        self.longest_create
+    }
+
+    async fn bounded<T>(
+        &self,
+        step: JournalStep,
+        call: impl Future<Output = std::result::Result<T, JournalError>>,
+    ) -> std::result::Result<T, JournalError> {
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(result) => result,
+            Err(_) => Err(JournalError::unavailable(
+                step,
+                format!("no answer from the journal within {:?}", self.timeout),
+            )),
+        }
+    }
+}
+
+#[async_trait]
+impl JournalStore for Journal {
+    async fn begin(
+        &self,
+        intent: &NewIntent,
+        lease: Duration,
+    ) -> std::result::Result<Begin, JournalError> {
+        self.bounded(JournalStep::Begin, self.store.begin(intent, lease))
+            .await
+    }
+
+    async fn settle(
+        &self,
+        key: &IntentKey,
+        attempt: u32,
+        outcome: Outcome,
+    ) -> std::result::Result<(), JournalError> {
+        self.bounded(
+            JournalStep::Settle,
+            self.store.settle(key, attempt, outcome),
+        )
+        .await
+    }
+
+    async fn renew(
+        &self,
+        key: &IntentKey,
+        lease: u32,
+        duration: Duration,
+    ) -> std::result::Result<bool, JournalError> {
+        self.bounded(JournalStep::Renew, self.store.renew(key, lease, duration))
+            .await
+    }
+
+    async fn claim_pending(
+        &self,
+        provider: &str,
+        older_than: Duration,
+        lease: Duration,
+        limit: usize,
+    ) -> std::result::Result<Vec<Intent>, JournalError> {
+        let claim = self.store.claim_pending(provider, older_than, lease, limit);
+        self.bounded(JournalStep::Claim, claim).await
+    }
+
+    async fn release(&self, claimed: &Intent) -> std::result::Result<(), JournalError> {
+        self.bounded(JournalStep::Release, self.store.release(claimed))
+            .await
+    }
+
+    async fn get(&self, key: &IntentKey) -> std::result::Result<Option<Intent>, JournalError> {
+        self.bounded(JournalStep::Get, self.store.get(key)).await
+    }
+
+    async fn prune(&self, older_than: Duration) -> std::result::Result<u64, JournalError> {
+        self.bounded(JournalStep::Prune, self.store.prune(older_than))
+            .await
+    }
+}
+
+/// The longest a create can take with attempts of `attempt_timeout` under
+/// `retry`: every attempt at its timeout and one more (a login refused and
+/// redone), two logins at [`DEFAULT_AUTH_DEADLINE`], the longest wait before
+/// each retry, and a 10 s margin. The sender's lease runs this long from
+/// `begin`, renewed while the create waits.
+pub fn create_deadline(attempt_timeout: Duration, retry: RetryPolicy) -> Duration {
+    let attempts = retry.max_attempts.max(1);
+    attempt_timeout
+        .saturating_mul(attempts.saturating_add(1))
+        .saturating_add(DEFAULT_AUTH_DEADLINE.saturating_mul(2))
+        .saturating_add(retry.max_delay.saturating_mul(attempts - 1))
+        .saturating_add(LEASE_MARGIN)
+}
 
 impl Transport {
     /// The intent journal this transport's creates are written to, if any.
-    pub fn journal(&self) -> Option<&Arc<dyn JournalStore>> {
+    pub fn journal(&self) -> Option<&Journal> {
         self.inner.journal.as_ref()
     }
 
@@ -33,19 +190,30 @@ impl Transport {
     ///    (`operation` names it in the journal: the request's operation, or
     ///    more where the provider's look-up needs it) with the
     ///    [`RequestDigest`] of the path parameters and the body bytes the
-    ///    request sends (serialised once, when the request was described).
+    ///    request sends (serialised once, when the request was described),
+    ///    leased to this call for the create's whole deadline
+    ///    ([`create_deadline`] of this call's timeout and retry policy). A key
+    ///    whose intent was settled not done is begun again (a new attempt).
     ///    A request without a reconcile key is [`Error::Config`]; an error
-    ///    of `begin`, or the key journalled for another request
+    ///    of `begin` (the journal's time bound included), or the key
+    ///    journalled pending or done for another request
     ///    ([`JournalError::Conflict`](partner_sdk_journal::JournalError::Conflict)),
-    ///    is [`Error::Journal`]; an intent already there for this very
+    ///    is [`Error::Journal`]; an intent pending or done for this very
     ///    request is [`Error::Journalled`] with its state. In each case
     ///    **nothing is sent**.
-    /// 2. the request is sent;
+    /// 2. the request is sent on a task of its own, and the lease renewed
+    ///    while it waits: a recovery never claims a create still waiting
+    ///    for its answer. The task runs to the end even when the caller
+    ///    stops waiting (drops this future), so an answer that arrives is
+    ///    settled;
     /// 3. `outcome` reads the result: `Some` settles the intent
     ///    ([`definite_outcome`] is the usual reading), `None` leaves it
     ///    pending for a recovery. A settle that fails is logged and the
     ///    result returned as it is: the intent stays pending and a
     ///    recovery settles it.
+    ///
+    /// The call's metadata reaches a [`capture`](crate::metadata::capture)
+    /// around this call as any other call's does.
     pub async fn send_journalled<T, F>(
         &self,
         operation: &str,
@@ -53,8 +221,8 @@ impl Transport {
         outcome: F,
     ) -> Result<T>
     where
-        T: DeserializeOwned,
-        F: FnOnce(&Result<T>) -> Option<Outcome>,
+        T: DeserializeOwned + Send + 'static,
+        F: FnOnce(&Result<T>) -> Option<Outcome> + Send + 'static,
     {
         let Some(journal) = self.inner.journal.as_ref() else {
             return self.send(request).await;
@@ -74,8 +242,9 @@ impl Transport {
             .map(|p| p.as_bytes())
             .chain(std::iter::once(request.body.as_deref().unwrap_or_default()));
         let intent = NewIntent::new(key, RequestDigest::of_parts(parts));
-        match journal.begin(&intent).await {
-            Ok(Begin::Fresh) => {}
+        let deadline = create_deadline(self.attempt_timeout(&request), self.retry_policy());
+        let lease = match journal.begin(&intent, deadline).await {
+            Ok(Begin::Fresh(lease)) => lease,
             Ok(Begin::Existing(existing)) => {
                 return Err(JournalledError {
                     provider: self.inner.provider,
@@ -86,19 +255,110 @@ impl Transport {
                 .into());
             }
             Err(e) => return Err(Error::Journal(Arc::new(e))),
+        };
+        let unknown = OutcomeUnknownError {
+            provider: self.inner.provider,
+            operation: request.operation,
+            key: request.reconcile.clone(),
+            cause: "the create's task ended before its answer (the runtime is shutting down)"
+                .into(),
+        };
+        let create = Create {
+            transport: self.clone(),
+            journal: journal.clone(),
+            key: intent.key,
+            lease,
+            deadline,
+        };
+        let task = create.run(request, outcome).in_current_span();
+        let capturing = crate::metadata::capturing();
+        let handle = tokio::spawn(async move {
+            if capturing {
+                crate::metadata::capture(task).await
+            } else {
+                (task.await, Vec::new())
+            }
+        });
+        match handle.await {
+            Ok((result, calls)) => {
+                for call in calls {
+                    crate::metadata::deliver(call);
+                }
+                result
+            }
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(unknown.into()),
         }
-        let result = self.send(request).await;
+    }
+}
+
+/// A create begun in the journal, as its task runs it.
+struct Create {
+    transport: Transport,
+    journal: Journal,
+    key: IntentKey,
+    lease: Lease,
+    deadline: Duration,
+}
+
+impl Create {
+    /// Sends `request`, renewing the lease while it waits, and settles what
+    /// `outcome` reads of the result.
+    async fn run<T, F>(self, request: Request, outcome: F) -> Result<T>
+    where
+        T: DeserializeOwned,
+        F: FnOnce(&Result<T>) -> Option<Outcome>,
+    {
+        let send = std::pin::pin!(self.transport.send::<T>(request));
+        let renew = std::pin::pin!(self.renew());
+        let result = match select(send, renew).await {
+            Either::Left((result, _)) => result,
+            Either::Right(((), send)) => send.await,
+        };
         if let Some(outcome) = outcome(&result)
-            && let Err(e) = journal.settle(&intent.key, outcome).await
+            && let Err(e) = self
+                .journal
+                .settle(&self.key, self.lease.attempt, outcome)
+                .await
         {
             tracing::warn!(
-                provider = self.inner.provider,
-                operation,
+                provider = self.key.provider(),
+                operation = self.key.operation(),
                 error = %e,
                 "journal: the answer is not recorded; the intent stays pending for recovery"
             );
         }
         result
+    }
+
+    /// Renews the lease every half deadline; ends when the lease is lost
+    /// (the create then only waits for its answer).
+    async fn renew(&self) {
+        let every = (self.deadline / 2).max(Duration::from_millis(100));
+        loop {
+            tokio::time::sleep(every).await;
+            match self
+                .journal
+                .renew(&self.key, self.lease.number, self.deadline)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(
+                        provider = self.key.provider(),
+                        operation = self.key.operation(),
+                        "journal: the create's lease is no longer held"
+                    );
+                    return;
+                }
+                Err(e) => tracing::warn!(
+                    provider = self.key.provider(),
+                    operation = self.key.operation(),
+                    error = %e,
+                    "journal: the create's lease was not renewed"
+                ),
+            }
+        }
     }
 }
 
@@ -128,7 +388,56 @@ pub fn definite_outcome<T>(
 
 #[cfg(test)]
 mod tests {
+    use std::time::SystemTime;
+
+    use partner_sdk_journal::MemoryJournal;
+
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_sender_renews_its_lease_while_it_waits() {
+        // The journal's clock runs with tokio's, which this test pauses.
+        let (system, tokio_start) = (SystemTime::now(), tokio::time::Instant::now());
+        let memory =
+            Arc::new(MemoryJournal::new().with_clock(move || system + tokio_start.elapsed()));
+        let journal = Journal::new(
+            memory.clone(),
+            Duration::from_secs(10),
+            Duration::from_secs(30),
+            RetryPolicy::default(),
+        );
+        let deadline = journal.longest_create();
+        let key = IntentKey::new("p", "create", "id", "k");
+        let intent = NewIntent::new(key.clone(), RequestDigest::of(b"request"));
+        let Ok(Begin::Fresh(lease)) = journal.begin(&intent, deadline).await else {
+            panic!("a new key is fresh");
+        };
+        let transport = Transport::builder("p")
+            .base_url("http://127.0.0.1:9/")
+            .build()
+            .unwrap();
+        let create = Create {
+            transport,
+            journal: journal.clone(),
+            key,
+            lease,
+            deadline,
+        };
+        let claim = || memory.claim_pending("p", Duration::ZERO, Duration::from_secs(60), 16);
+        // Three deadlines pass while the create waits: no claim ever gets it.
+        let renewing = tokio::time::timeout(deadline * 3, create.renew());
+        let claims = async {
+            for _ in 0..11 {
+                tokio::time::sleep(deadline / 4).await;
+                assert_eq!(claim().await.unwrap(), Vec::new());
+            }
+        };
+        let (renewing, ()) = tokio::join!(renewing, claims);
+        assert!(renewing.is_err(), "still renewing when the wait ended");
+        // The sender gone (it renews no more), its lease runs out.
+        tokio::time::sleep(deadline + Duration::from_secs(1)).await;
+        assert_eq!(claim().await.unwrap().len(), 1);
+    }
 
     #[test]
     fn unknown_outcomes_settle_nothing() {
@@ -146,6 +455,23 @@ mod tests {
             Some(Outcome::Done {
                 provider_id: Some("7".into())
             })
+        );
+    }
+
+    #[test]
+    fn a_create_deadline_covers_every_attempt_wait_and_login() {
+        let retry = RetryPolicy::default()
+            .with_max_attempts(3)
+            .with_max_delay(Duration::from_secs(20));
+        // 4 x 30 s + 2 x 10 s + 2 x 20 s + 10 s.
+        assert_eq!(
+            create_deadline(Duration::from_secs(30), retry),
+            Duration::from_secs(190)
+        );
+        assert_eq!(
+            create_deadline(Duration::MAX, retry),
+            Duration::MAX,
+            "absurd settings saturate"
         );
     }
 }

@@ -28,7 +28,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use partner_sdk_journal::JournalStore;
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
@@ -54,7 +53,7 @@ mod request;
 mod response;
 
 pub use builder::{TransportBuilder, parse_base_url};
-pub use journal::definite_outcome;
+pub use journal::{Journal, create_deadline, definite_outcome};
 pub use request::Request;
 pub use response::Response;
 
@@ -74,7 +73,7 @@ struct Inner {
     auth: Arc<dyn Auth>,
     errors: Arc<dyn ErrorBody>,
     /// Where creates are journalled before they are sent (`journal.rs`).
-    journal: Option<Arc<dyn JournalStore>>,
+    journal: Option<Journal>,
 }
 
 /// A configured HTTP pipeline. Cheap to clone; `Send + Sync`.

@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use partner_sdk_journal::{
-    Begin, IntentKey, IntentState, JournalError, JournalStore, NewIntent, Outcome, RequestDigest,
+    Begin, IntentKey, IntentState, JournalError, JournalStore, Lease, NewIntent, Outcome,
+    RequestDigest,
 };
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -37,6 +38,18 @@ pub(crate) fn intent(provider: &str, value: &str) -> NewIntent {
     )
 }
 
+/// Begins `new` as its first attempt with a lease that has expired at once
+/// (so a claim may take it), asserting the answer.
+pub(crate) async fn begin_fresh(store: &dyn JournalStore, new: &NewIntent) {
+    assert_eq!(
+        store.begin(new, Duration::ZERO).await.ok(),
+        Some(Begin::Fresh(Lease {
+            attempt: 1,
+            number: 1
+        }))
+    );
+}
+
 /// Every check below, one after another.
 pub(crate) async fn run(store: &dyn JournalStore) {
     begin_is_fresh_then_existing_and_a_reused_key_conflicts(store).await;
@@ -44,6 +57,9 @@ pub(crate) async fn run(store: &dyn JournalStore) {
     a_claim_takes_a_lease(store).await;
     a_lease_expires(store).await;
     young_intents_are_left_alone(store).await;
+    the_senders_lease_keeps_recovery_off(store).await;
+    a_key_not_done_is_begun_again(store).await;
+    pruning_deletes_only_settled_intents(store).await;
 }
 
 pub(crate) async fn begin_is_fresh_then_existing_and_a_reused_key_conflicts(
@@ -51,7 +67,14 @@ pub(crate) async fn begin_is_fresh_then_existing_and_a_reused_key_conflicts(
 ) {
     let provider = unique("begin");
     let new = intent(&provider, "order-1");
-    assert_eq!(store.begin(&new).await.ok(), Some(Begin::Fresh));
+    let before = SystemTime::now() - Duration::from_secs(1);
+    assert_eq!(
+        store.begin(&new, HOUR).await.ok(),
+        Some(Begin::Fresh(Lease {
+            attempt: 1,
+            number: 1
+        }))
+    );
 
     let written = store.get(&new.key).await.ok().flatten();
     let Some(written) = written else {
@@ -60,15 +83,21 @@ pub(crate) async fn begin_is_fresh_then_existing_and_a_reused_key_conflicts(
     assert_eq!(written.key, new.key);
     assert_eq!(written.digest, new.digest);
     assert_eq!(written.state, IntentState::Pending);
-    assert_eq!((written.attempts, written.lease_until), (0, None));
+    assert_eq!((written.attempt, written.leases), (1, 1));
+    assert!(
+        written
+            .lease_until
+            .is_some_and(|until| until > before + HOUR / 2),
+        "the sender's lease runs for the time asked"
+    );
 
-    match store.begin(&new).await {
+    match store.begin(&new, HOUR).await {
         Ok(Begin::Existing(existing)) => assert_eq!(existing, written),
         other => panic!("the same create again must be Existing, got {other:?}"),
     }
 
     let reused = NewIntent::new(new.key.clone(), RequestDigest::of(b"another request"));
-    match store.begin(&reused).await {
+    match store.begin(&reused, HOUR).await {
         Err(error @ JournalError::Conflict { .. }) => {
             assert!(error.create_not_sent());
             let text = error.to_string();
@@ -91,7 +120,7 @@ pub(crate) async fn begin_is_fresh_then_existing_and_a_reused_key_conflicts(
         IntentKey::new(&provider, "pay_bill", "external_id", "order-1"),
         RequestDigest::of(b"another request"),
     );
-    assert_eq!(store.begin(&other_operation).await.ok(), Some(Begin::Fresh));
+    begin_fresh(store, &other_operation).await;
 }
 
 pub(crate) async fn settling_is_recorded_and_final(store: &dyn JournalStore) {
@@ -99,26 +128,27 @@ pub(crate) async fn settling_is_recorded_and_final(store: &dyn JournalStore) {
     let missing = key(&provider, "never-begun");
     assert!(matches!(
         store
-            .settle(&missing, Outcome::NotDone { reason: "x".into() })
+            .settle(&missing, 1, Outcome::NotDone { reason: "x".into() })
             .await,
         Err(JournalError::NotFound { .. })
     ));
     assert_eq!(store.get(&missing).await.ok(), Some(None));
 
     let done = intent(&provider, "done");
-    assert_eq!(store.begin(&done).await.ok(), Some(Begin::Fresh));
+    begin_fresh(store, &done).await;
     let outcome = Outcome::Done {
         provider_id: Some("tx-9".into()),
     };
-    assert!(store.settle(&done.key, outcome.clone()).await.is_ok());
+    assert!(store.settle(&done.key, 1, outcome.clone()).await.is_ok());
     let state = store.get(&done.key).await.ok().flatten().map(|i| i.state);
     assert_eq!(state, Some(outcome.clone().into()));
     // Again with the same outcome: a no-op; with another: refused.
-    assert!(store.settle(&done.key, outcome.clone()).await.is_ok());
+    assert!(store.settle(&done.key, 1, outcome.clone()).await.is_ok());
     assert!(matches!(
         store
             .settle(
                 &done.key,
+                1,
                 Outcome::NotDone {
                     reason: "late".into()
                 }
@@ -127,17 +157,22 @@ pub(crate) async fn settling_is_recorded_and_final(store: &dyn JournalStore) {
         Err(JournalError::AlreadySettled { .. })
     ));
     // Begun again, the settled intent is the answer.
-    match store.begin(&done).await {
+    match store.begin(&done, HOUR).await {
         Ok(Begin::Existing(existing)) => assert_eq!(existing.state, outcome.into()),
         other => panic!("a settled create begun again must be Existing, got {other:?}"),
     }
 
     let not_done = intent(&provider, "not-done");
-    assert_eq!(store.begin(&not_done).await.ok(), Some(Begin::Fresh));
+    begin_fresh(store, &not_done).await;
     let refused = Outcome::NotDone {
         reason: "1000304".into(),
     };
-    assert!(store.settle(&not_done.key, refused.clone()).await.is_ok());
+    assert!(
+        store
+            .settle(&not_done.key, 1, refused.clone())
+            .await
+            .is_ok()
+    );
     let state = store
         .get(&not_done.key)
         .await
@@ -147,9 +182,9 @@ pub(crate) async fn settling_is_recorded_and_final(store: &dyn JournalStore) {
     assert_eq!(state, Some(refused.into()));
 
     let no_id = intent(&provider, "done-without-id");
-    assert_eq!(store.begin(&no_id).await.ok(), Some(Begin::Fresh));
+    begin_fresh(store, &no_id).await;
     let outcome = Outcome::Done { provider_id: None };
-    assert!(store.settle(&no_id.key, outcome.clone()).await.is_ok());
+    assert!(store.settle(&no_id.key, 1, outcome.clone()).await.is_ok());
     let state = store.get(&no_id.key).await.ok().flatten().map(|i| i.state);
     assert_eq!(state, Some(outcome.into()));
 
@@ -163,20 +198,14 @@ pub(crate) async fn settling_is_recorded_and_final(store: &dyn JournalStore) {
 pub(crate) async fn a_claim_takes_a_lease(store: &dyn JournalStore) {
     let provider = unique("claim");
     for value in ["k0", "k1", "k2"] {
-        assert_eq!(
-            store.begin(&intent(&provider, value)).await.ok(),
-            Some(Begin::Fresh)
-        );
+        begin_fresh(store, &intent(&provider, value)).await;
     }
     let settled = key(&provider, "k2");
     let outcome = Outcome::Done { provider_id: None };
-    assert!(store.settle(&settled, outcome).await.is_ok());
+    assert!(store.settle(&settled, 1, outcome).await.is_ok());
     // Another provider's pending intent is not this provider's to claim.
     let elsewhere = unique("claim-elsewhere");
-    assert_eq!(
-        store.begin(&intent(&elsewhere, "k0")).await.ok(),
-        Some(Begin::Fresh)
-    );
+    begin_fresh(store, &intent(&elsewhere, "k0")).await;
 
     let before = SystemTime::now() - Duration::from_secs(1);
     let claimed = store
@@ -194,7 +223,7 @@ pub(crate) async fn a_claim_takes_a_lease(store: &dyn JournalStore) {
     );
     for intent in &claimed {
         assert_eq!(intent.state, IntentState::Pending);
-        assert_eq!(intent.attempts, 1);
+        assert_eq!((intent.attempt, intent.leases), (1, 2));
         assert!(
             intent
                 .lease_until
@@ -208,7 +237,7 @@ pub(crate) async fn a_claim_takes_a_lease(store: &dyn JournalStore) {
         .await;
     assert_eq!(again.ok().map(|c| c.len()), Some(0));
 
-    // Released: claimed again, by its next attempt.
+    // Released: claimed again, under its next lease.
     let Some(k0) = claimed.iter().find(|i| i.key.value() == "k0") else {
         panic!("k0 was claimed");
     };
@@ -218,7 +247,7 @@ pub(crate) async fn a_claim_takes_a_lease(store: &dyn JournalStore) {
         .await
         .unwrap_or_else(|e| panic!("claim: {e}"));
     assert_eq!(again.len(), 1);
-    assert_eq!((again[0].key.value(), again[0].attempts), ("k0", 2));
+    assert_eq!((again[0].key.value(), again[0].leases), ("k0", 3));
 
     // A stale release (the first lease, since replaced) releases nothing.
     assert!(store.release(k0).await.is_ok());
@@ -232,7 +261,7 @@ pub(crate) async fn a_claim_takes_a_lease(store: &dyn JournalStore) {
     let outcome = Outcome::Done {
         provider_id: Some("tx-1".into()),
     };
-    assert!(store.settle(&k1, outcome).await.is_ok());
+    assert!(store.settle(&k1, 1, outcome).await.is_ok());
     let k1 = store.get(&k1).await.ok().flatten();
     assert_eq!(k1.map(|i| i.lease_until), Some(None));
 
@@ -240,10 +269,7 @@ pub(crate) async fn a_claim_takes_a_lease(store: &dyn JournalStore) {
     let many = unique("claim-limit");
     for n in 0..5 {
         let value = format!("k{n}");
-        assert_eq!(
-            store.begin(&intent(&many, &value)).await.ok(),
-            Some(Begin::Fresh)
-        );
+        begin_fresh(store, &intent(&many, &value)).await;
     }
     let two = store.claim_pending(&many, Duration::ZERO, HOUR, 2).await;
     assert_eq!(two.ok().map(|c| c.len()), Some(2));
@@ -254,7 +280,7 @@ pub(crate) async fn a_claim_takes_a_lease(store: &dyn JournalStore) {
 pub(crate) async fn a_lease_expires(store: &dyn JournalStore) {
     let provider = unique("lease");
     let new = intent(&provider, "k0");
-    assert_eq!(store.begin(&new).await.ok(), Some(Begin::Fresh));
+    begin_fresh(store, &new).await;
     // A lease of zero has expired as soon as it is taken.
     let first = store
         .claim_pending(&provider, Duration::ZERO, Duration::ZERO, 10)
@@ -264,7 +290,7 @@ pub(crate) async fn a_lease_expires(store: &dyn JournalStore) {
         .claim_pending(&provider, Duration::ZERO, HOUR, 10)
         .await
         .unwrap_or_else(|e| panic!("claim: {e}"));
-    assert_eq!(second.iter().map(|i| i.attempts).collect::<Vec<_>>(), [2]);
+    assert_eq!(second.iter().map(|i| i.leases).collect::<Vec<_>>(), [3]);
     // Absurd durations are clamped, not errors.
     let held = store
         .claim_pending(&provider, Duration::ZERO, Duration::MAX, 10)
@@ -274,10 +300,7 @@ pub(crate) async fn a_lease_expires(store: &dyn JournalStore) {
 
 pub(crate) async fn young_intents_are_left_alone(store: &dyn JournalStore) {
     let provider = unique("grace");
-    assert_eq!(
-        store.begin(&intent(&provider, "k0")).await.ok(),
-        Some(Begin::Fresh)
-    );
+    begin_fresh(store, &intent(&provider, "k0")).await;
     // Written just now: a create perhaps still in flight in another task.
     let young = store.claim_pending(&provider, HOUR, HOUR, 10).await;
     assert_eq!(young.ok().map(|c| c.len()), Some(0));
@@ -291,6 +314,156 @@ pub(crate) async fn young_intents_are_left_alone(store: &dyn JournalStore) {
     assert_eq!(any.ok().map(|c| c.len()), Some(1));
 }
 
+pub(crate) async fn the_senders_lease_keeps_recovery_off(store: &dyn JournalStore) {
+    let provider = unique("sender");
+    let new = intent(&provider, "k0");
+    let Ok(Begin::Fresh(lease)) = store.begin(&new, HOUR).await else {
+        panic!("a new key is fresh");
+    };
+    // A create waiting for its answer is its sender's, whatever the grace.
+    let claimed = store
+        .claim_pending(&provider, Duration::ZERO, HOUR, 10)
+        .await;
+    assert_eq!(claimed.ok().map(|c| c.len()), Some(0));
+    // The sender renews its lease; another lease's number renews nothing.
+    assert_eq!(
+        store.renew(&new.key, lease.number, HOUR).await.ok(),
+        Some(true)
+    );
+    assert_eq!(
+        store.renew(&new.key, lease.number + 1, HOUR).await.ok(),
+        Some(false)
+    );
+    // Renewed to nothing, the lease has expired: a recovery may claim it,
+    // and the sender's lease is gone.
+    assert_eq!(
+        store
+            .renew(&new.key, lease.number, Duration::ZERO)
+            .await
+            .ok(),
+        Some(true)
+    );
+    let claimed = store
+        .claim_pending(&provider, Duration::ZERO, HOUR, 10)
+        .await
+        .unwrap_or_else(|e| panic!("claim: {e}"));
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(
+        store.renew(&new.key, lease.number, HOUR).await.ok(),
+        Some(false)
+    );
+    // The recovery renews its own; once settled, nothing is renewed.
+    assert_eq!(
+        store.renew(&new.key, claimed[0].leases, HOUR).await.ok(),
+        Some(true)
+    );
+    let done = Outcome::Done { provider_id: None };
+    assert!(store.settle(&new.key, lease.attempt, done).await.is_ok());
+    assert_eq!(
+        store.renew(&new.key, claimed[0].leases, HOUR).await.ok(),
+        Some(false)
+    );
+    // An unknown key renews nothing.
+    let missing = key(&provider, "never-begun");
+    assert_eq!(store.renew(&missing, 1, HOUR).await.ok(), Some(false));
+}
+
+pub(crate) async fn a_key_not_done_is_begun_again(store: &dyn JournalStore) {
+    let provider = unique("again");
+    let new = intent(&provider, "application-7");
+    begin_fresh(store, &new).await;
+    let refused = Outcome::NotDone {
+        reason: "refused: 429".into(),
+    };
+    assert!(store.settle(&new.key, 1, refused).await.is_ok());
+    // The same request again: a second attempt under the same key.
+    assert_eq!(
+        store.begin(&new, HOUR).await.ok(),
+        Some(Begin::Fresh(Lease {
+            attempt: 2,
+            number: 2
+        }))
+    );
+    let Some(again) = store.get(&new.key).await.ok().flatten() else {
+        panic!("the intent begun again is there");
+    };
+    assert_eq!((again.state, again.attempt), (IntentState::Pending, 2));
+    // A late answer of the first attempt never settles the second.
+    assert!(matches!(
+        store
+            .settle(
+                &new.key,
+                1,
+                Outcome::NotDone {
+                    reason: "late".into()
+                }
+            )
+            .await,
+        Err(JournalError::AlreadySettled { .. })
+    ));
+    // Pending, the key still refuses another request.
+    let corrected = NewIntent::new(new.key.clone(), RequestDigest::of(b"corrected request"));
+    assert!(matches!(
+        store.begin(&corrected, HOUR).await,
+        Err(JournalError::Conflict { .. })
+    ));
+    // Refused again, a corrected request is a third attempt.
+    let refused = Outcome::NotDone {
+        reason: "refused: 400".into(),
+    };
+    assert!(store.settle(&new.key, 2, refused).await.is_ok());
+    assert_eq!(
+        store.begin(&corrected, HOUR).await.ok(),
+        Some(Begin::Fresh(Lease {
+            attempt: 3,
+            number: 3
+        }))
+    );
+    let done = Outcome::Done {
+        provider_id: Some("tx-3".into()),
+    };
+    assert!(store.settle(&new.key, 3, done.clone()).await.is_ok());
+    // Done is final: the same request is Existing, another a conflict.
+    match store.begin(&corrected, HOUR).await {
+        Ok(Begin::Existing(existing)) => {
+            assert_eq!((existing.state, existing.attempt), (done.into(), 3))
+        }
+        other => panic!("a done create begun again must be Existing, got {other:?}"),
+    }
+    assert!(matches!(
+        store.begin(&new, HOUR).await,
+        Err(JournalError::Conflict { .. })
+    ));
+}
+
+/// Run last in a suite: `prune(0)` deletes every settled intent of the
+/// store, other checks' included.
+pub(crate) async fn pruning_deletes_only_settled_intents(store: &dyn JournalStore) {
+    let provider = unique("prune");
+    let (done, not_done, pending) = (
+        intent(&provider, "done"),
+        intent(&provider, "not-done"),
+        intent(&provider, "pending"),
+    );
+    for new in [&done, &not_done, &pending] {
+        begin_fresh(store, new).await;
+    }
+    let outcome = Outcome::Done { provider_id: None };
+    assert!(store.settle(&done.key, 1, outcome).await.is_ok());
+    let outcome = Outcome::NotDone { reason: "x".into() };
+    assert!(store.settle(&not_done.key, 1, outcome).await.is_ok());
+    // Settled just now: kept by a prune of what is older than an hour.
+    assert!(store.prune(HOUR).await.is_ok());
+    assert!(matches!(store.get(&done.key).await, Ok(Some(_))));
+    let pruned = store.prune(Duration::ZERO).await;
+    assert!(pruned.is_ok_and(|n| n >= 2), "both settled intents pruned");
+    assert_eq!(store.get(&done.key).await.ok(), Some(None));
+    assert_eq!(store.get(&not_done.key).await.ok(), Some(None));
+    assert!(matches!(store.get(&pending.key).await, Ok(Some(_))));
+    // A pruned key is a new key.
+    begin_fresh(store, &done).await;
+}
+
 /// Two claimers (two handles on one store, or two replicas on one database)
 /// claim concurrently in small batches: every intent is claimed exactly once.
 pub(crate) async fn concurrent_claims_are_disjoint(
@@ -301,10 +474,7 @@ pub(crate) async fn concurrent_claims_are_disjoint(
     let provider = unique("replicas");
     for n in 0..INTENTS {
         let value = format!("k{n}");
-        assert_eq!(
-            a.begin(&intent(&provider, &value)).await.ok(),
-            Some(Begin::Fresh)
-        );
+        begin_fresh(&*a, &intent(&provider, &value)).await;
     }
     let claimer = |store: Arc<dyn JournalStore>, provider: String| {
         tokio::spawn(async move {

@@ -12,7 +12,7 @@ use partner_sdk_journal::{
     Begin, IntentState, JournalError, JournalStep, JournalStore, Outcome, SqliteJournal,
 };
 
-use super::conformance::{self, intent, unique};
+use super::conformance::{self, begin_fresh, intent, unique};
 
 /// A journal file in the temporary directory, removed (with its WAL files)
 /// when dropped.
@@ -66,12 +66,12 @@ async fn a_reopened_file_holds_its_intents() {
     let settled = intent(&provider, "settled");
     {
         let journal = open(file.path()).await;
-        assert_eq!(journal.begin(&pending).await.ok(), Some(Begin::Fresh));
-        assert_eq!(journal.begin(&settled).await.ok(), Some(Begin::Fresh));
+        begin_fresh(&journal, &pending).await;
+        begin_fresh(&journal, &settled).await;
         let outcome = Outcome::Done {
             provider_id: Some("tx-7".into()),
         };
-        assert!(journal.settle(&settled.key, outcome).await.is_ok());
+        assert!(journal.settle(&settled.key, 1, outcome).await.is_ok());
     }
     let journal = open(file.path()).await;
     let state = |key| {
@@ -91,7 +91,7 @@ async fn a_reopened_file_holds_its_intents() {
         partner_sdk_journal::RequestDigest::of(b"other"),
     );
     assert!(matches!(
-        journal.begin(&reused).await,
+        journal.begin(&reused, Duration::ZERO).await,
         Err(JournalError::Conflict { .. })
     ));
 }
@@ -184,7 +184,7 @@ async fn an_intent_survives_its_process_killed() {
     );
     // The create begun again is not sent blindly, and recovery finds it.
     assert!(matches!(
-        journal.begin(&pending).await,
+        journal.begin(&pending, Duration::ZERO).await,
         Ok(Begin::Existing(_))
     ));
     let claimed = journal
@@ -203,15 +203,12 @@ async fn child(path: &Path) {
     let journal = open(path).await;
     let provider = "sigkill-child";
     let settled = intent(provider, "settled");
-    assert_eq!(journal.begin(&settled).await.ok(), Some(Begin::Fresh));
+    begin_fresh(&journal, &settled).await;
     let outcome = Outcome::Done {
         provider_id: Some("tx-1".into()),
     };
-    assert!(journal.settle(&settled.key, outcome).await.is_ok());
-    assert_eq!(
-        journal.begin(&intent(provider, "pending")).await.ok(),
-        Some(Begin::Fresh)
-    );
+    assert!(journal.settle(&settled.key, 1, outcome).await.is_ok());
+    begin_fresh(&journal, &intent(provider, "pending")).await;
     println!("{WRITTEN}");
     // Killed long before; a child whose parent is gone does not linger.
     std::thread::sleep(Duration::from_secs(120));
