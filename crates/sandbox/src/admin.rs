@@ -168,7 +168,7 @@ pub enum AdminError {
     /// The fake could not be reached.
     #[error("cannot reach the sandbox at {url}: {reason}")]
     Unreachable {
-        /// The admin route's URL.
+        /// The admin route's URL, without its user info.
         url: String,
         /// Why.
         reason: String,
@@ -176,7 +176,7 @@ pub enum AdminError {
     /// The fake gave no whole answer within the client's timeout.
     #[error("the sandbox at {url} gave no answer within {after:?}")]
     TimedOut {
-        /// The admin route's URL.
+        /// The admin route's URL, without its user info.
         url: String,
         /// The timeout.
         after: Duration,
@@ -263,11 +263,13 @@ impl AdminClient {
         body: Option<Value>,
     ) -> Result<Option<Value>, AdminError> {
         let url = self.url(route);
+        // What errors show: the URL without its user info.
+        let shown = partner_sdk_core::secret::without_userinfo(&url).into_owned();
         let http = self
             .http
             .as_ref()
             .map_err(|reason| AdminError::Unreachable {
-                url: url.clone(),
+                url: shown.clone(),
                 reason: reason.clone(),
             })?;
         let mut request = http.request(method, &url);
@@ -279,12 +281,12 @@ impl AdminClient {
         let unreachable = |e: partner_sdk_core::reqwest::Error| {
             if e.is_timeout() {
                 AdminError::TimedOut {
-                    url: url.clone(),
+                    url: shown.clone(),
                     after: self.timeout,
                 }
             } else {
                 AdminError::Unreachable {
-                    url: url.clone(),
+                    url: shown.clone(),
                     reason: e.without_url().to_string(),
                 }
             }

@@ -426,6 +426,15 @@ async fn an_admin_call_to_a_peer_that_never_answers_ends_within_the_timeout() {
         admin.clear_faults().await,
         Err(AdminError::TimedOut { .. })
     ));
+    // Errors name the URL without its user info.
+    let with_password = peer.replacen("http://", "http://admin:hunter2@", 1);
+    let err = AdminClient::new(&with_password)
+        .unwrap()
+        .timeout(timeout)
+        .state()
+        .await
+        .unwrap_err();
+    assert!(!err.to_string().contains("hunter2"), "{err}");
     task.abort();
 }
 
