@@ -12,20 +12,62 @@
 //! `partner-sandbox inspect`, `listen` and `fault` use these routes on a
 //! running `partner-sandbox serve`; a test holding a sandbox in process
 //! calls the same abilities as methods (`state()`, `inject_fault`, ...).
+//!
+//! No web page the developer visits can drive these routes:
+//!
+//! - they answer only a loopback `Host` (`localhost`, `127.0.0.0/8` or
+//!   `[::1]`, any port), and any other with 421, so a page whose DNS name
+//!   is rebound to 127.0.0.1 is refused;
+//! - a request carrying an `Origin` that is not a loopback origin (`null`
+//!   included) is answered 403;
+//! - writes (`POST`, `PUT`, and a `DELETE` with a body) take
+//!   `Content-Type: application/json` only, and a form or `text/plain` body
+//!   (which a page can send cross-site without a preflight) is answered 415.
+//!
+//! The fake provider APIs take any `Host` (a client may name loopback as it
+//! likes) and refuse a foreign `Origin` the same way, except Brighte's
+//! checkout page, which a customer's browser posts to from the merchant's
+//! site. Every refusal is a JSON object with a `message`.
+//!
+//! The Brighte fake delivers webhooks to loopback URLs only, unless started
+//! with `--allow-remote-webhooks` (in process:
+//! [`BrighteSandboxBuilder::allow_remote_webhooks`](crate::brighte::BrighteSandboxBuilder::allow_remote_webhooks));
+//! `PUT /__sandbox/webhook` with another URL is answered 403.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use wiremock::matchers::path_regex;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::faults::{FaultRule, Faults};
+use crate::guard;
 
 /// The path prefix of the admin API on every fake.
 pub const ADMIN_PREFIX: &str = "/__sandbox";
 
 type StateFn = Arc<dyn Fn() -> Value + Send + Sync>;
-type WebhookFn = Arc<dyn Fn(Option<String>) + Send + Sync>;
+type WebhookFn = Arc<dyn Fn(Option<String>) -> Result<(), WebhookUrlError> + Send + Sync>;
+
+/// How long an [`AdminClient`] call waits for the whole answer by default;
+/// [`AdminClient::timeout`] changes it.
+pub const DEFAULT_ADMIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A webhook URL the sandbox refuses to deliver to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebhookUrlError {
+    /// Not an http(s) URL with a host (shown without its user info).
+    #[error("not an http:// or https:// URL with a host: {0}")]
+    NotHttp(String),
+    /// Not on the loopback interface, and the sandbox was not started to
+    /// allow that (shown without its user info).
+    #[error(
+        "{0} is not a loopback URL: the sandbox delivers webhooks to localhost, 127.0.0.0/8 or [::1] only, unless started with --allow-remote-webhooks (allow_remote_webhooks(true) in process)"
+    )]
+    Remote(String),
+}
 
 /// What a fake hands the admin API.
 pub(crate) struct Admin {
@@ -36,10 +78,16 @@ pub(crate) struct Admin {
 }
 
 impl Admin {
-    /// Mounts the admin routes on `server`, ahead of the fake's own.
+    /// Mounts the admin routes on `server`, ahead of the fake's own, and
+    /// the refusal of a foreign `Origin` on the fake's own routes.
     pub(crate) async fn mount(self, server: &MockServer) {
         Mock::given(path_regex(format!("^{ADMIN_PREFIX}(/|$)")))
             .respond_with(self)
+            .with_priority(1)
+            .mount(server)
+            .await;
+        Mock::given(guard::ForeignOrigin)
+            .respond_with(guard::RefuseForeignOrigin)
             .with_priority(1)
             .mount(server)
             .await;
@@ -66,6 +114,9 @@ fn refused(status: u16, message: &str) -> ResponseTemplate {
 
 impl Respond for Admin {
     fn respond(&self, request: &Request) -> ResponseTemplate {
+        if let Some(refusal) = guard::admin_refusal(request) {
+            return refusal;
+        }
         let path = request.url.path().trim_end_matches('/');
         let route = path.strip_prefix(ADMIN_PREFIX).unwrap_or(path);
         match (request.method.as_str(), route) {
@@ -90,14 +141,15 @@ impl Respond for Admin {
                     .ok()
                     .and_then(|v| v.get("url").cloned());
                 match url {
-                    Some(Value::String(u)) if url::Url::parse(&u).is_ok() => {
-                        set(Some(u));
-                        ResponseTemplate::new(204)
-                    }
-                    Some(Value::Null) => {
-                        set(None);
-                        ResponseTemplate::new(204)
-                    }
+                    Some(Value::String(u)) => match set(Some(u)) {
+                        Ok(()) => ResponseTemplate::new(204),
+                        Err(e @ WebhookUrlError::Remote(_)) => refused(403, &e.to_string()),
+                        Err(e) => refused(400, &e.to_string()),
+                    },
+                    Some(Value::Null) => match set(None) {
+                        Ok(()) => ResponseTemplate::new(204),
+                        Err(e) => refused(400, &e.to_string()),
+                    },
                     _ => refused(400, "expected {\"url\": \"http://...\"} or {\"url\": null}"),
                 }
             }
@@ -116,10 +168,18 @@ pub enum AdminError {
     /// The fake could not be reached.
     #[error("cannot reach the sandbox at {url}: {reason}")]
     Unreachable {
-        /// The admin route's URL.
+        /// The admin route's URL, without its user info.
         url: String,
         /// Why.
         reason: String,
+    },
+    /// The fake gave no whole answer within the client's timeout.
+    #[error("the sandbox at {url} gave no answer within {after:?}")]
+    TimedOut {
+        /// The admin route's URL, without its user info.
+        url: String,
+        /// The timeout.
+        after: Duration,
     },
     /// The fake refused the request.
     #[error("the sandbox answered {status}: {body}")]
@@ -136,9 +196,14 @@ pub enum AdminError {
 
 /// A client of one fake's admin API, for a sandbox running in another
 /// process (`partner-sandbox serve`).
+///
+/// Every call ends within its timeout ([`DEFAULT_ADMIN_TIMEOUT`] unless
+/// [`AdminClient::timeout`] says otherwise), with
+/// [`AdminError::TimedOut`] when the fake has not answered by then.
 #[derive(Debug, Clone)]
 pub struct AdminClient {
     base: url::Url,
+    timeout: Duration,
     /// The client, or why none could be built (reported by every call).
     http: Result<partner_sdk_core::reqwest::Client, String>,
 }
@@ -153,7 +218,8 @@ impl AdminClient {
         }
         Ok(AdminClient {
             base,
-            http: crate::server::http_client(None),
+            timeout: DEFAULT_ADMIN_TIMEOUT,
+            http: crate::server::http_client(Some(DEFAULT_ADMIN_TIMEOUT)),
         })
     }
 
@@ -163,10 +229,24 @@ impl AdminClient {
         match base {
             Ok(base) => AdminClient {
                 base,
-                http: crate::server::http_client(None),
+                timeout: DEFAULT_ADMIN_TIMEOUT,
+                http: crate::server::http_client(Some(DEFAULT_ADMIN_TIMEOUT)),
             },
             Err(e) => unreachable!("a loopback URL with a port parses: {e}"),
         }
+    }
+
+    /// The same client, each call ending within `timeout` (connecting,
+    /// sending and reading the whole answer); a zero timeout counts as the
+    /// default.
+    pub fn timeout(mut self, timeout: Duration) -> AdminClient {
+        self.timeout = if timeout.is_zero() {
+            DEFAULT_ADMIN_TIMEOUT
+        } else {
+            timeout
+        };
+        self.http = crate::server::http_client(Some(self.timeout));
+        self
     }
 
     fn url(&self, route: &str) -> String {
@@ -183,11 +263,13 @@ impl AdminClient {
         body: Option<Value>,
     ) -> Result<Option<Value>, AdminError> {
         let url = self.url(route);
+        // What errors show: the URL without its user info.
+        let shown = partner_sdk_core::secret::without_userinfo(&url).into_owned();
         let http = self
             .http
             .as_ref()
             .map_err(|reason| AdminError::Unreachable {
-                url: url.clone(),
+                url: shown.clone(),
                 reason: reason.clone(),
             })?;
         let mut request = http.request(method, &url);
@@ -196,9 +278,18 @@ impl AdminClient {
                 .header("content-type", "application/json")
                 .body(body.to_string());
         }
-        let unreachable = |e: partner_sdk_core::reqwest::Error| AdminError::Unreachable {
-            url: url.clone(),
-            reason: e.without_url().to_string(),
+        let unreachable = |e: partner_sdk_core::reqwest::Error| {
+            if e.is_timeout() {
+                AdminError::TimedOut {
+                    url: shown.clone(),
+                    after: self.timeout,
+                }
+            } else {
+                AdminError::Unreachable {
+                    url: shown.clone(),
+                    reason: e.without_url().to_string(),
+                }
+            }
         };
         let response = request.send().await.map_err(unreachable)?;
         let status = response.status().as_u16();
@@ -241,7 +332,9 @@ impl AdminClient {
     }
 
     /// Where the Brighte fake delivers webhooks from now on
-    /// (`PUT /__sandbox/webhook`); `None` stops deliveries.
+    /// (`PUT /__sandbox/webhook`); `None` stops deliveries. A URL that is
+    /// not loopback is refused ([`AdminError::Refused`], 403) unless the
+    /// fake was started to allow remote webhooks.
     pub async fn set_webhook_url(&self, url: Option<&str>) -> Result<(), AdminError> {
         self.call(
             partner_sdk_core::reqwest::Method::PUT,

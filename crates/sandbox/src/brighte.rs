@@ -39,6 +39,14 @@
 //!   redelivery is the same message: same body, so the same timestamp,
 //!   token and signature as the first delivery (at Brighte that timestamp
 //!   is up to 8 hours old by the last resend).
+//! - Webhooks go to loopback URLs only (`localhost`, `127.0.0.0/8`,
+//!   `[::1]`) unless [`BrighteSandboxBuilder::allow_remote_webhooks`] (the
+//!   `--allow-remote-webhooks` flag of `partner-sandbox serve`): another
+//!   URL is refused when registered ([`BrighteSandbox::try_register_webhook`],
+//!   `PUT /__sandbox/webhook`) and never contacted (a delivery to it is
+//!   recorded with no answer and the reason). Each delivery ends within
+//!   [`DEFAULT_WEBHOOK_TIMEOUT`] ([`BrighteSandboxBuilder::webhook_timeout`]):
+//!   a receiver that never answers counts as no answer, and is resent.
 //! - [`BrighteSandbox::fail_application_fetches`] makes the next
 //!   `GET applications/{id}` calls fail, to exercise a webhook receiver
 //!   whose confirmation fails.
@@ -63,7 +71,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::admin::Admin;
+use crate::admin::{Admin, WebhookUrlError};
 use crate::faults::{FaultRule, Faults, WithFaults};
 use crate::server::Server;
 
@@ -81,6 +89,10 @@ pub const ACCOUNT_ID: &str = "E1";
 pub const STATUS_CHANGE_AFTER: Duration = Duration::from_secs(5 * 60);
 /// Records per list page.
 pub const PAGE_SIZE: usize = 500;
+/// How long one webhook delivery waits for the receiver's whole answer by
+/// default (not scaled by the time scale); a receiver that has not
+/// answered by then counts as no answer, and the notice is resent.
+pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The vendor API's prefixes the sandbox serves by default: the
 /// documentation tables' and its sample requests'.
@@ -117,6 +129,10 @@ pub struct WebhookDelivery {
     pub attempt: usize,
     /// The receiver's HTTP status (`None` when it could not be reached).
     pub response_status: Option<u16>,
+    /// Why there was no answer (refused URL, timeout, connection error);
+    /// `None` when the receiver answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Clone)]
@@ -154,8 +170,12 @@ struct Shared {
     scale: f64,
     counter: AtomicU64,
     runtime: Option<tokio::runtime::Handle>,
-    /// `None` when no HTTP client could be built: deliveries then get no answer.
-    http: Option<partner_sdk_core::reqwest::Client>,
+    /// The client of webhook deliveries (with their timeout), or why none
+    /// could be built: deliveries then get no answer.
+    http: Result<partner_sdk_core::reqwest::Client, String>,
+    /// Whether webhooks may go to URLs off the loopback interface.
+    allow_remote_webhooks: bool,
+    webhook_timeout: Duration,
 }
 
 impl Shared {
@@ -176,6 +196,14 @@ impl Shared {
     }
     fn scaled(&self, d: Duration) -> Duration {
         d.mul_f64(self.scale.max(0.0))
+    }
+    /// Registers `url` (or none) once it passes the webhook URL check.
+    fn set_webhook_url(&self, url: Option<String>) -> Result<(), WebhookUrlError> {
+        if let Some(url) = &url {
+            crate::guard::check_webhook_url(url, self.allow_remote_webhooks)?;
+        }
+        self.lock().webhook_url = url;
+        Ok(())
     }
     fn status_of(&self, app: &App) -> ApplicationStatus {
         if app.paid {
@@ -214,8 +242,10 @@ impl Shared {
 #[derive(Debug, Clone)]
 pub struct BrighteSandboxBuilder {
     scale: f64,
-    webhook_url: Option<String>,
+    webhook_url: Option<partner_sdk_core::secret::RedactedUrl>,
     vendor_prefix: Option<String>,
+    allow_remote_webhooks: bool,
+    webhook_timeout: Duration,
 }
 
 impl BrighteSandboxBuilder {
@@ -226,9 +256,32 @@ impl BrighteSandboxBuilder {
         self
     }
 
-    /// Registers the URL webhooks are POSTed to.
+    /// Registers the URL webhooks are POSTed to: a loopback URL unless
+    /// [`allow_remote_webhooks`](Self::allow_remote_webhooks); another is
+    /// never contacted (each delivery is recorded with no answer and the
+    /// reason).
     pub fn webhook_url(mut self, url: impl Into<String>) -> Self {
-        self.webhook_url = Some(url.into());
+        self.webhook_url = Some(url.into().into());
+        self
+    }
+
+    /// Lets webhooks go to URLs off the loopback interface (default: no,
+    /// so that nothing the sandbox is told can make it post to another
+    /// host).
+    pub fn allow_remote_webhooks(mut self, allow: bool) -> Self {
+        self.allow_remote_webhooks = allow;
+        self
+    }
+
+    /// How long one webhook delivery waits for the receiver's whole answer
+    /// (default [`DEFAULT_WEBHOOK_TIMEOUT`], not scaled; zero counts as the
+    /// default).
+    pub fn webhook_timeout(mut self, timeout: Duration) -> Self {
+        self.webhook_timeout = if timeout.is_zero() {
+            DEFAULT_WEBHOOK_TIMEOUT
+        } else {
+            timeout
+        };
         self
     }
 
@@ -254,7 +307,9 @@ impl BrighteSandboxBuilder {
     async fn start_server(self, server: MockServer) -> BrighteSandbox {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
-                webhook_url: self.webhook_url,
+                webhook_url: self
+                    .webhook_url
+                    .map(partner_sdk_core::secret::RedactedUrl::into_string),
                 ..State::default()
             }),
             vendor_prefixes: match self.vendor_prefix {
@@ -265,7 +320,9 @@ impl BrighteSandboxBuilder {
             faults: Arc::new(Faults::default()),
             counter: AtomicU64::new(100_000),
             runtime: tokio::runtime::Handle::try_current().ok(),
-            http: crate::server::http_client(None).ok(),
+            http: crate::server::http_client(Some(self.webhook_timeout)),
+            allow_remote_webhooks: self.allow_remote_webhooks,
+            webhook_timeout: self.webhook_timeout,
         });
         Mock::given(any())
             .respond_with(WithFaults {
@@ -279,7 +336,7 @@ impl BrighteSandboxBuilder {
             provider: "brighte",
             faults: Arc::clone(&shared.faults),
             state: Arc::new(move || state.state_json()),
-            webhook: Some(Arc::new(move |url| webhook.lock().webhook_url = url)),
+            webhook: Some(Arc::new(move |url| webhook.set_webhook_url(url))),
         }
         .mount(&server)
         .await;
@@ -306,12 +363,15 @@ impl std::fmt::Debug for BrighteSandbox {
 }
 
 impl BrighteSandbox {
-    /// A builder (time scale 0.001, no webhook URL, both vendor prefixes).
+    /// A builder (time scale 0.001, no webhook URL, both vendor prefixes,
+    /// loopback webhooks only, [`DEFAULT_WEBHOOK_TIMEOUT`]).
     pub fn builder() -> BrighteSandboxBuilder {
         BrighteSandboxBuilder {
             scale: 0.001,
             webhook_url: None,
             vendor_prefix: None,
+            allow_remote_webhooks: false,
+            webhook_timeout: DEFAULT_WEBHOOK_TIMEOUT,
         }
     }
 
@@ -349,9 +409,21 @@ impl BrighteSandbox {
         }
     }
 
-    /// Registers (or replaces) the webhook URL.
+    /// Registers (or replaces) the webhook URL. A URL the sandbox refuses
+    /// (see [`try_register_webhook`](Self::try_register_webhook)) is kept
+    /// but never contacted: each delivery is recorded with no answer and
+    /// the reason.
     pub fn register_webhook(&self, url: impl Into<String>) {
         self.shared.lock().webhook_url = Some(url.into());
+    }
+
+    /// Registers (or replaces) the webhook URL, or says why the sandbox
+    /// refuses it: not an http(s) URL, or not on loopback while remote
+    /// webhooks are not allowed
+    /// ([`BrighteSandboxBuilder::allow_remote_webhooks`]). A refused URL
+    /// leaves the registration as it was.
+    pub fn try_register_webhook(&self, url: impl Into<String>) -> Result<(), WebhookUrlError> {
+        self.shared.set_webhook_url(Some(url.into()))
     }
 
     /// Makes the next `count` `GET applications/{id}` calls answer HTTP 500
@@ -401,7 +473,8 @@ impl BrighteSandbox {
     /// Posts a checkout form as a browser would and returns the redirect
     /// `Location` (or the error status and body when there is no redirect).
     pub async fn submit_checkout(&self, form: &CheckoutForm) -> Result<String, (u16, String)> {
-        let http = crate::server::http_client(None).map_err(|e| (0, e))?;
+        let http = crate::server::http_client(Some(crate::admin::DEFAULT_ADMIN_TIMEOUT))
+            .map_err(|e| (0, e))?;
         let resp = http
             .post(self.checkout_url())
             .header("content-type", "application/x-www-form-urlencoded")
@@ -533,25 +606,34 @@ fn deliver(
             "token": token,
             "signature": partner_sdk_brighte::signing::sign(PRIVATE_KEY, &ts, &token),
         });
+        let refused = crate::guard::check_webhook_url(&url, shared.allow_remote_webhooks).err();
         for attempt in 1..=REDELIVERY_SCHEDULE.len() + 1 {
-            let answer = match &shared.http {
-                Some(http) => http
+            let answer = match (&refused, &shared.http) {
+                (Some(refused), _) => Err(format!("not delivered: {refused}")),
+                (None, Ok(http)) => http
                     .post(&url)
                     .header("content-type", "application/json")
                     .body(body.to_string())
                     .send()
                     .await
-                    .ok()
-                    .map(|r| r.status().as_u16()),
-                None => None,
+                    .map(|r| r.status().as_u16())
+                    .map_err(|e| {
+                        if e.is_timeout() {
+                            format!("no answer within {:?}", shared.webhook_timeout)
+                        } else {
+                            e.without_url().to_string()
+                        }
+                    }),
+                (None, Err(reason)) => Err(reason.clone()),
             };
             shared.lock().deliveries.push(WebhookDelivery {
                 application_id: app_id.clone(),
                 status: status.as_str().to_owned(),
                 attempt,
-                response_status: answer,
+                response_status: answer.as_ref().ok().copied(),
+                error: answer.as_ref().err().cloned(),
             });
-            if matches!(answer, Some(200 | 406)) {
+            if matches!(answer, Ok(200 | 406)) || refused.is_some() {
                 return;
             }
             match REDELIVERY_SCHEDULE.get(attempt - 1) {

@@ -39,6 +39,7 @@ pub mod bbti;
 pub mod brighte;
 pub mod dtone;
 pub mod faults;
+mod guard;
 mod server;
 pub mod tradein_promo;
 pub mod trigger;

@@ -167,8 +167,12 @@ fn random_token() -> String {
     out
 }
 
-/// How many resends follow the first delivery, and how long to wait
-/// between them.
+/// How long one post of [`deliver`] waits for the receiver's whole answer
+/// by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How many resends follow the first delivery, how long to wait between
+/// them, and how long each post waits for its answer.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub struct Redelivery {
@@ -176,6 +180,10 @@ pub struct Redelivery {
     pub resends: usize,
     /// Multiplies each of Brighte's delays (1.0: real time; 0.0: no wait).
     pub time_scale: f64,
+    /// How long each post waits for the receiver's whole answer (not
+    /// scaled); a post without an answer by then is an [`Attempt`] with
+    /// no status.
+    pub timeout: Duration,
 }
 
 impl Redelivery {
@@ -189,7 +197,19 @@ impl Redelivery {
         Redelivery {
             resends: count,
             time_scale: 1.0,
+            timeout: DEFAULT_TIMEOUT,
         }
+    }
+
+    /// Each post waits at most `timeout` for its answer (zero counts as
+    /// [`DEFAULT_TIMEOUT`]).
+    pub fn timeout(mut self, timeout: Duration) -> Redelivery {
+        self.timeout = if timeout.is_zero() {
+            DEFAULT_TIMEOUT
+        } else {
+            timeout
+        };
+        self
     }
 
     /// Multiplies each wait by `scale` (0.0 skips the waits).
@@ -230,7 +250,7 @@ pub async fn deliver(
     redelivery: Redelivery,
     mut on_attempt: impl FnMut(&Attempt),
 ) -> Vec<Attempt> {
-    let http = match crate::server::http_client(Some(Duration::from_secs(30))) {
+    let http = match crate::server::http_client(Some(redelivery.timeout)) {
         Ok(http) => http,
         Err(reason) => {
             let failed = Attempt {
@@ -258,6 +278,11 @@ pub async fn deliver(
                 attempt,
                 status: Some(answer.status().as_u16()),
                 error: None,
+            },
+            Err(e) if e.is_timeout() => Attempt {
+                attempt,
+                status: None,
+                error: Some(format!("no answer within {:?}", redelivery.timeout)),
             },
             Err(e) => Attempt {
                 attempt,

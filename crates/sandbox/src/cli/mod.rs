@@ -23,8 +23,10 @@ pub(crate) struct Cli {
 enum Command {
     /// Runs the four fakes on 127.0.0.1:BASE+1 (BBTI), +2 (Brighte), +3
     /// (trade-in promotion), +4 (DT One), each with its admin API under
-    /// /__sandbox, until Ctrl-C.
-    Serve(Base),
+    /// /__sandbox, until Ctrl-C. The admin API answers loopback Host names
+    /// only; webhooks go to loopback URLs only unless
+    /// --allow-remote-webhooks.
+    Serve(serve::Serve),
     /// Sends a signed notification to a receiver, as the provider would.
     #[command(subcommand)]
     Trigger(trigger::Trigger),
@@ -103,7 +105,7 @@ pub(crate) fn http_url(text: &str) -> Result<url::Url, String> {
 /// Runs a command; `Err` is the message of a failure at run time.
 pub(crate) async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Serve(base) => serve::run(base.base).await,
+        Command::Serve(serve) => serve::run(serve).await,
         Command::Trigger(trigger) => trigger::run(trigger).await,
         Command::Listen(listen) => listen::run(listen).await,
         Command::Inspect(inspect) => inspect::run(inspect).await,

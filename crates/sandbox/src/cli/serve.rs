@@ -1,18 +1,38 @@
 //! `partner-sandbox serve`: the four fakes on fixed loopback ports.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
+use clap::Args;
 use partner_sdk_sandbox::admin::ADMIN_PREFIX;
+use partner_sdk_sandbox::brighte::DEFAULT_WEBHOOK_TIMEOUT;
 use partner_sdk_sandbox::{BbtiSandbox, BrighteSandbox, DtoneSandbox, TradeinPromoSandbox};
 
-use super::Provider;
+use super::{Base, Provider};
+
+#[derive(Debug, Args)]
+pub(crate) struct Serve {
+    #[command(flatten)]
+    base: Base,
+    /// Lets the Brighte fake deliver webhooks to URLs off the loopback
+    /// interface (by default only localhost, 127.0.0.0/8 and ::1 are
+    /// accepted).
+    #[arg(long)]
+    allow_remote_webhooks: bool,
+    /// How long one webhook delivery waits for the receiver's answer
+    /// before counting as no answer (and being resent).
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_WEBHOOK_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    webhook_timeout: u64,
+}
 
 fn bind(port: u16) -> Result<TcpListener, String> {
     TcpListener::bind(("127.0.0.1", port))
         .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))
 }
 
-pub(super) async fn run(base: u16) -> Result<(), String> {
+pub(super) async fn run(args: Serve) -> Result<(), String> {
+    let base = args.base.base;
     let [l1, l2, l3, l4] = [
         bind(Provider::Bbti.port(base))?,
         bind(Provider::Brighte.port(base))?,
@@ -20,7 +40,11 @@ pub(super) async fn run(base: u16) -> Result<(), String> {
         bind(Provider::Dtone.port(base))?,
     ];
     let bbti = BbtiSandbox::start_on(l1).await;
-    let brighte = BrighteSandbox::start_on(l2).await;
+    let brighte = BrighteSandbox::builder()
+        .allow_remote_webhooks(args.allow_remote_webhooks)
+        .webhook_timeout(Duration::from_secs(args.webhook_timeout))
+        .start_on(l2)
+        .await;
     let promo = TradeinPromoSandbox::start_on(l3).await;
     let dtone = DtoneSandbox::start_on(l4).await;
 
@@ -56,7 +80,16 @@ pub(super) async fn run(base: u16) -> Result<(), String> {
         dtone.api_secret()
     );
     println!(
-        "admin API      {ADMIN_PREFIX}/state, {ADMIN_PREFIX}/faults on each port; `partner-sandbox inspect --port {base}`"
+        "               webhooks: {} URLs, {} s per delivery",
+        if args.allow_remote_webhooks {
+            "any"
+        } else {
+            "loopback"
+        },
+        args.webhook_timeout
+    );
+    println!(
+        "admin API      {ADMIN_PREFIX}/state, {ADMIN_PREFIX}/faults on each port (loopback Host only); `partner-sandbox inspect --port {base}`"
     );
 
     tokio::signal::ctrl_c()

@@ -1,5 +1,6 @@
-//! `partner-sandbox` driven as a process: `serve` on free ports, `trigger`
-//! against a test receiver, `listen` forwarding to it, `inspect --json`
+//! `partner-sandbox` driven as a process: `serve` on free ports (and its
+//! `--allow-remote-webhooks`), `trigger` against a test receiver, `listen`
+//! forwarding to it (POST only, no URL password printed), `inspect --json`
 //! parsed, `fault`, and exit code 2 with a message for bad input to every
 //! subcommand.
 
@@ -16,6 +17,7 @@ use axum::http::StatusCode;
 use partner_sdk_brighte::Verifier;
 use partner_sdk_brighte::checkout::{CheckoutRequest, ProductCategoryName};
 use partner_sdk_brighte::webhook;
+use partner_sdk_sandbox::admin::{AdminClient, AdminError};
 use partner_sdk_sandbox::brighte::{PRIVATE_KEY, PUBLIC_KEY};
 use serde_json::Value;
 
@@ -330,6 +332,112 @@ async fn listen_forwards_the_sandboxs_deliveries_and_inspect_shows_them() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn listen_forwards_post_only_and_prints_no_url_password() {
+    let (_serve, base) = serve().await;
+    let port = base.to_string();
+    let app = receiver(&[200]).await;
+    let with_password = app.url.replacen("http://", "http://user:hunter2@", 1);
+    let listen = Running::start(&["listen", "--forward-to", &with_password, "--port", &port]);
+    let mut seen = Vec::new();
+    let line = listen
+        .wait_for("forwarding the Brighte webhooks", &mut seen)
+        .await;
+    assert!(
+        !line.contains("hunter2") && line.contains("http://[REDACTED]@127.0.0.1:"),
+        "{line}"
+    );
+    let at = line
+        .split("received at ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .unwrap()
+        .to_owned();
+
+    // Anything but POST: 405, nothing forwarded.
+    let http = partner_sdk_core::exchange::http_client_builder()
+        .expect("the SDK's TLS")
+        .build()
+        .unwrap();
+    for method in ["GET", "PUT", "DELETE"] {
+        let answer = http
+            .request(method.parse().unwrap(), &at)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 405, "{method}");
+        assert_eq!(answer.headers()["allow"], "POST");
+    }
+    listen.wait_for("refused a GET request", &mut seen).await;
+    assert!(app.bodies.lock().unwrap().is_empty());
+
+    // A delivery is forwarded, and its line shows no password either.
+    let form = CheckoutRequest::new(
+        "https://shop.example/done",
+        1005.into(),
+        0.into(),
+        24,
+        ProductCategoryName::BatteryStorage,
+        "Powerwall",
+    )
+    .into_form()
+    .unwrap();
+    let brighte = format!("http://127.0.0.1:{}", base + 2);
+    let redirect = partner_sdk_core::exchange::http_client_builder()
+        .expect("the SDK's TLS")
+        .redirect(partner_sdk_core::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{brighte}/checkout?key={PUBLIC_KEY}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form.to_urlencoded())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(redirect.status().as_u16(), 302);
+    let delivered = listen
+        .wait_for("delivery attempt 1 of application", &mut seen)
+        .await;
+    assert!(delivered.ends_with("answered 200"), "{delivered}");
+    assert_eq!(app.bodies.lock().unwrap().len(), 1);
+    assert!(
+        seen.iter().all(|line| !line.contains("hunter2")),
+        "{seen:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_takes_a_remote_webhook_url_only_with_its_flag() {
+    let (_serve, base) = serve().await;
+    let remote = "https://hooks.example/brighte";
+    match AdminClient::local(base + 2)
+        .set_webhook_url(Some(remote))
+        .await
+    {
+        Err(AdminError::Refused { status, body }) => {
+            assert_eq!(status, 403);
+            assert!(body.contains("--allow-remote-webhooks"), "{body}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let open_base = free_base();
+    let open = Running::start(&[
+        "serve",
+        "--port",
+        &open_base.to_string(),
+        "--allow-remote-webhooks",
+    ]);
+    let mut seen = Vec::new();
+    let line = open.wait_for("webhooks:", &mut seen).await;
+    assert!(line.contains("any URLs"), "{line}");
+    open.wait_for("admin API", &mut seen).await;
+    // Registered only: nothing is delivered by this test.
+    let admin = AdminClient::local(open_base + 2);
+    admin.set_webhook_url(Some(remote)).await.unwrap();
+    assert_eq!(admin.state().await.unwrap()["webhook_url"], remote);
+    admin.set_webhook_url(None).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn fault_queues_on_a_running_serve_and_inspect_lists_it() {
     let (_serve, base) = serve().await;
     let port = base.to_string();
@@ -407,6 +515,7 @@ async fn bad_input_to_every_subcommand_is_a_usage_error() {
         &["serve", "--port", "65535"],
         &["serve", "--port", "x"],
         &["serve", "--bogus"],
+        &["serve", "--webhook-timeout", "0"],
         &["trigger"],
         &["trigger", "stripe-webhook"],
         &[

@@ -163,6 +163,7 @@ async fn the_admin_api_lists_state_and_queues_faults_over_http() {
             "{}/__sandbox/faults",
             sandbox.base_url().trim_end_matches("/v1.1")
         ))
+        .header("content-type", "application/json")
         .body("{\"fault\": {\"kind\": \"explode\"}}")
         .send()
         .await

@@ -10,4 +10,5 @@ mod cli;
 mod dtone;
 mod dtone_bills;
 mod faults;
+mod guard;
 mod tradein_promo;
