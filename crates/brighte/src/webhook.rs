@@ -63,7 +63,10 @@
 //! With the feature `webhook-handler` (axum) or `webhook-service` (any
 //! tower framework), `WebhookHandler` runs this flow for each request
 //! and hands an async closure only the confirmed application; the
-//! closure's failure answers 503 (resend later).
+//! closure's failure answers 503 (resend later). It answers a notice it
+//! already acknowledged from its notice store (no fetch, no closure run),
+//! fetches at most a few notices at once and bounds the time a body may
+//! take to arrive.
 //!
 //! [`ReplayStore`]: crate::signing::ReplayStore
 

@@ -123,11 +123,12 @@ pub struct Handled<'a> {
 /// | confirmed, and the closure returned `Ok(ack)` | that `ack`, e.g. [`Ack::NotAcceptable`] (406): handled, deliberately not acted on |
 /// | confirmed, and the closure returned `Err` | [`Ack::RetryLater`] (503): Brighte resends, and the resend is confirmed by fetch again |
 /// | signature valid, fetch failed or refused | [`Ack::RetryLater`] (503) |
-/// | signature missing, wrong or beyond the tolerance | [`Ack::Unauthenticated`] (401) |
+/// | signature missing or wrong, timestamp older than the age bound (at least [`CONFIRM_TOLERANCE`]) or ahead beyond the clock skew | [`Ack::Unauthenticated`] (401) |
 /// | not a webhook, or a body over [`MAX_WEBHOOK_BODY`] | [`Ack::Malformed`] (400) |
 /// | the body could not be read (the connection failed) | [`Ack::RetryLater`] (503) |
 ///
-/// Two more rows come before the fetch, once the signature verified:
+/// Three more rows guard the fetch and the closure (the first two apply
+/// once the signature verified):
 ///
 /// | what happened | answer |
 /// |---|---|
@@ -291,10 +292,10 @@ impl std::fmt::Debug for WebhookHandler {
 
 impl WebhookHandler {
     /// A receiver confirming with `client` (the vendor's credentials) and
-    /// verifying with `verifier` (the private API key; its tolerance is
-    /// widened to [`CONFIRM_TOLERANCE`](super::CONFIRM_TOLERANCE) as in
-    /// [`confirm`]). `on_confirmed` gets each confirmed application; its
-    /// `Ok(())` answers 200 (or `Ok(ack)` that [`Ack`], see [`Verdict`]),
+    /// verifying with `verifier` (the private API key; its age bound is
+    /// raised to [`CONFIRM_TOLERANCE`] as in [`confirm`](super::confirm)).
+    /// `on_confirmed` gets each confirmed application; its `Ok(())`
+    /// answers 200 (or `Ok(ack)` that [`Ack`], see [`Verdict`]),
     /// its `Err` 503 so that Brighte sends the notice again. The closure
     /// must be idempotent (see [the type's docs](Self#the-closure-must-be-idempotent)).
     ///
