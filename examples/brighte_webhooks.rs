@@ -47,6 +47,9 @@ pub(crate) struct Handled {
     pub(crate) confirmed: Option<Application>,
     /// The HTTP status answered.
     pub(crate) answer: u16,
+    /// True when the notice was acknowledged before: answered again from
+    /// the handler's notice store, nothing fetched or run.
+    pub(crate) repeated: bool,
 }
 
 /// What the vendor keeps: each application's status, as Brighte's API
@@ -94,6 +97,10 @@ impl Receiver {
                 },
             );
             match (h.application, h.error) {
+                (None, None) if h.repeated => println!(
+                    "   {said}: acknowledged before → answer {} again, nothing fetched",
+                    h.ack.status_code()
+                ),
                 (Some(app), None) => println!(
                     "   {said}: verified, confirmed by fetch as {} → answer {}",
                     app.status.as_ref().map_or("?", |s| s.as_str()),
@@ -118,6 +125,7 @@ impl Receiver {
                     claimed: h.claims.cloned(),
                     confirmed: h.application.cloned(),
                     answer: h.ack.status_code(),
+                    repeated: h.repeated,
                 });
         });
         Arc::new(Receiver { handler, records })

@@ -283,16 +283,29 @@ fn webhook_sample_parses_and_the_vector_verifies() {
         flipped.as_bytes(),
         at(946684800)
     )));
-    assert!(is_sig(webhook::verify_at(
-        &tolerant(KEY),
-        ours.as_bytes(),
-        at(946684800 + 301)
-    )));
-    assert!(is_sig(webhook::verify_at(
-        &tolerant(KEY),
-        ours.as_bytes(),
-        at(946684800 - 301)
-    )));
+    // Authentic but out of its time: typed, and answered 401 too.
+    let out_of_time = |r: brighte::Result<webhook::SignedWebhook>| match r {
+        Err(brighte::Error::Notice(e)) => Some(*e),
+        _ => None,
+    };
+    assert!(matches!(
+        out_of_time(webhook::verify_at(
+            &tolerant(KEY),
+            ours.as_bytes(),
+            at(946684800 + 301)
+        )),
+        Some(brighte::NoticeError::TooOld { .. })
+    ));
+    assert!(matches!(
+        out_of_time(webhook::verify_at(
+            &tolerant(KEY),
+            ours.as_bytes(),
+            at(946684800 - 301)
+        )),
+        Some(brighte::NoticeError::FromTheFuture { .. })
+    ));
+    let stale = webhook::verify_at(&tolerant(KEY), ours.as_bytes(), at(946684800 + 301));
+    assert_eq!(Ack::for_outcome(&stale), Ack::Unauthenticated);
     // A bad signature neither claims success nor stops redelivery.
     let r = webhook::verify_at(&tolerant(KEY), flipped.as_bytes(), at(946684800));
     assert_eq!(Ack::for_outcome(&r), Ack::Unauthenticated);
