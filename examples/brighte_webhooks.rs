@@ -235,7 +235,7 @@ pub(crate) async fn run() -> Res<()> {
     println!("3. {} notice(s) handled:", handled.len());
     for h in &handled {
         println!(
-            "   claimed {} → {} → answered {}",
+            "   claimed {} → {} → answered {}{}",
             h.claimed
                 .as_ref()
                 .and_then(|c| c.status.as_ref())
@@ -244,7 +244,12 @@ pub(crate) async fn run() -> Res<()> {
                 .as_ref()
                 .and_then(|a| a.status.as_ref())
                 .map_or("not confirmed", |s| s.as_str()),
-            h.answer
+            h.answer,
+            if h.repeated {
+                " (acknowledged before)"
+            } else {
+                ""
+            }
         );
     }
     for delivery in sandbox.webhook_deliveries() {
