@@ -47,6 +47,9 @@ pub(crate) struct Handled {
     pub(crate) confirmed: Option<Application>,
     /// The HTTP status answered.
     pub(crate) answer: u16,
+    /// True when the notice was acknowledged before: answered again from
+    /// the handler's notice store, nothing fetched or run.
+    pub(crate) repeated: bool,
 }
 
 /// What the vendor keeps: each application's status, as Brighte's API
@@ -94,6 +97,10 @@ impl Receiver {
                 },
             );
             match (h.application, h.error) {
+                (None, None) if h.repeated => println!(
+                    "   {said}: acknowledged before → answer {} again, nothing fetched",
+                    h.ack.status_code()
+                ),
                 (Some(app), None) => println!(
                     "   {said}: verified, confirmed by fetch as {} → answer {}",
                     app.status.as_ref().map_or("?", |s| s.as_str()),
@@ -118,6 +125,7 @@ impl Receiver {
                     claimed: h.claims.cloned(),
                     confirmed: h.application.cloned(),
                     answer: h.ack.status_code(),
+                    repeated: h.repeated,
                 });
         });
         Arc::new(Receiver { handler, records })
@@ -227,7 +235,7 @@ pub(crate) async fn run() -> Res<()> {
     println!("3. {} notice(s) handled:", handled.len());
     for h in &handled {
         println!(
-            "   claimed {} → {} → answered {}",
+            "   claimed {} → {} → answered {}{}",
             h.claimed
                 .as_ref()
                 .and_then(|c| c.status.as_ref())
@@ -236,7 +244,12 @@ pub(crate) async fn run() -> Res<()> {
                 .as_ref()
                 .and_then(|a| a.status.as_ref())
                 .map_or("not confirmed", |s| s.as_str()),
-            h.answer
+            h.answer,
+            if h.repeated {
+                " (acknowledged before)"
+            } else {
+                ""
+            }
         );
     }
     for delivery in sandbox.webhook_deliveries() {

@@ -1175,10 +1175,7 @@ async fn redirect_confirm_verifies_with_a_tolerance_then_fetches() {
         .await
         .unwrap_err();
     assert!(
-        matches!(
-            stale.as_core(),
-            Some(partner_sdk::core::Error::Signature(_))
-        ),
+        matches!(&stale, brighte::Error::Notice(e) if matches!(**e, brighte::NoticeError::TooOld { .. })),
         "{stale:?}"
     );
     // A failure redirect is Brighte's claim of a failure, reported after the signature.

@@ -190,7 +190,7 @@ fn redirect_success_failure_and_signature() {
     let signed =
         format!("error_code=10000&transaction_id=77&timestamp={TS}&token={TOKEN}&signature={SIG}");
     let key = Verifier::new(KEY);
-    let r = checkout::verify_redirect(&key, &signed).unwrap();
+    let r = checkout::verify_redirect_at(&key, &signed, at(946684800)).unwrap();
     assert_eq!(r.timestamp(), 946684800);
     assert_eq!(r.token(), TOKEN);
     assert_eq!(r.claims().transaction_id, "77");
@@ -210,17 +210,18 @@ fn redirect_success_failure_and_signature() {
     let failed =
         format!("error_code=10002&error_msg=Bad&timestamp={TS}&token={TOKEN}&signature={SIG}");
     assert!(matches!(
-        checkout::verify_redirect(&key, &failed).unwrap_err(),
+        checkout::verify_redirect_at(&key, &failed, at(946684800)).unwrap_err(),
         brighte::Error::Checkout(_)
     ));
     assert!(is_sig(
         checkout::verify_redirect(&Verifier::new("wrong-key"), &failed).unwrap_err()
     ));
     // The redirect path has a tolerance and, with it, a replay store.
+    let is_too_old = |e: brighte::Error| matches!(e, brighte::Error::Notice(n) if matches!(*n, brighte::NoticeError::TooOld { .. }));
     let tolerant = Verifier::new(KEY).tolerance(Duration::from_secs(60));
     checkout::verify_redirect_at(&tolerant, &signed, at(946684830)).unwrap();
     assert!(
-        is_sig(checkout::verify_redirect_at(&tolerant, &signed, at(946685800)).unwrap_err()),
+        is_too_old(checkout::verify_redirect_at(&tolerant, &signed, at(946685800)).unwrap_err()),
         "stale"
     );
     let store = std::sync::Arc::new(InMemoryReplayStore::new());
@@ -231,7 +232,7 @@ fn redirect_success_failure_and_signature() {
         "replay"
     );
     assert!(
-        is_sig(checkout::verify_redirect_at(&v, &signed, at(946685800)).unwrap_err()),
+        is_too_old(checkout::verify_redirect_at(&v, &signed, at(946685800)).unwrap_err()),
         "stale"
     );
     assert_eq!(store.len(), 1);
@@ -282,16 +283,29 @@ fn webhook_sample_parses_and_the_vector_verifies() {
         flipped.as_bytes(),
         at(946684800)
     )));
-    assert!(is_sig(webhook::verify_at(
-        &tolerant(KEY),
-        ours.as_bytes(),
-        at(946684800 + 301)
-    )));
-    assert!(is_sig(webhook::verify_at(
-        &tolerant(KEY),
-        ours.as_bytes(),
-        at(946684800 - 301)
-    )));
+    // Authentic but out of its time: typed, and answered 401 too.
+    let out_of_time = |r: brighte::Result<webhook::SignedWebhook>| match r {
+        Err(brighte::Error::Notice(e)) => Some(*e),
+        _ => None,
+    };
+    assert!(matches!(
+        out_of_time(webhook::verify_at(
+            &tolerant(KEY),
+            ours.as_bytes(),
+            at(946684800 + 301)
+        )),
+        Some(brighte::NoticeError::TooOld { .. })
+    ));
+    assert!(matches!(
+        out_of_time(webhook::verify_at(
+            &tolerant(KEY),
+            ours.as_bytes(),
+            at(946684800 - 301)
+        )),
+        Some(brighte::NoticeError::FromTheFuture { .. })
+    ));
+    let stale = webhook::verify_at(&tolerant(KEY), ours.as_bytes(), at(946684800 + 301));
+    assert_eq!(Ack::for_outcome(&stale), Ack::Unauthenticated);
     // A bad signature neither claims success nor stops redelivery.
     let r = webhook::verify_at(&tolerant(KEY), flipped.as_bytes(), at(946684800));
     assert_eq!(Ack::for_outcome(&r), Ack::Unauthenticated);

@@ -4,8 +4,11 @@
 //! The redirect's `timestamp`, `token` and `signature` prove only that
 //! Brighte issued that (timestamp, token) pair; `error_code`,
 //! `transaction_id` and `error_msg` are claims. [`confirm`] verifies the
-//! signature and fetches the application; [`verify_redirect`] and
-//! [`parse_redirect`] return the claims for vendors who cannot fetch.
+//! signature and the redirect's age (10 minutes by default), then fetches
+//! the application; [`confirm_expecting`] also refuses a redirect for
+//! another application or reference number than the checkout's
+//! ([`ExpectedCheckout`]); [`verify_redirect`] and [`parse_redirect`]
+//! return the claims for vendors who cannot fetch.
 //!
 //! The checksum is the lower-case hex SHA-256 of the six fields
 //! `redirect ‖ total_purchase_amount ‖ deposit_amount ‖ repayment_term ‖
@@ -20,7 +23,7 @@ use url::Url;
 
 use crate::applications::Application;
 use crate::client::Client;
-use crate::error::{CheckoutError, Error, Result};
+use crate::error::{CheckoutError, Error, NoticeError, Result};
 use crate::signing::{SignedNotice, Verifier};
 use crate::validate::{check_amounts, check_term, check_text};
 
@@ -413,8 +416,8 @@ pub fn parse_redirect(query: &str) -> Result<RedirectClaims> {
     claims(&query_pairs(query))
 }
 
-/// Verifies a redirect's signature with `verifier` (its tolerance and
-/// replay store apply), then parses it. A failure code is reported after
+/// Verifies a redirect's signature with `verifier` (its age bound, clock
+/// skew and replay store apply), then parses it. A failure code is reported after
 /// the signature check, as [`Error::Checkout`]. The result's fields are
 /// claims; for the documented flow use [`confirm`].
 pub fn verify_redirect(verifier: &Verifier, query: &str) -> Result<SignedRedirect> {
@@ -433,15 +436,59 @@ pub fn verify_redirect_at(
     Ok(SignedNotice::new(timestamp, token, claims(&pairs)?))
 }
 
+/// What the merchant knows of the checkout it started, for
+/// [`confirm_expecting`]: a redirect for anything else is refused.
+///
+/// Brighte's signature does not cover the redirect's application id, so
+/// anyone holding one valid redirect can put another application's id
+/// next to it; requiring the application id or the reference number the
+/// checkout was started with makes such a redirect an error.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ExpectedCheckout {
+    application_id: Option<String>,
+    reference_number: Option<String>,
+}
+
+impl ExpectedCheckout {
+    /// Expects nothing: [`confirm_expecting`] then is [`confirm`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Requires the redirect to name this application id
+    /// (`transaction_id`); another id is refused before anything is
+    /// fetched.
+    pub fn application_id(mut self, id: impl Into<String>) -> Self {
+        self.application_id = Some(id.into());
+        self
+    }
+
+    /// Requires the application Brighte returns to carry this reference
+    /// number (the `reference_number` the checkout form posted). The
+    /// redirect does not carry it, so it is checked on the fetched
+    /// application; another one is refused and the application is not
+    /// returned.
+    pub fn reference_number(mut self, reference: impl Into<String>) -> Self {
+        self.reference_number = Some(reference.into());
+        self
+    }
+}
+
 /// Verifies a redirect's signature, then fetches the application it names
 /// with the vendor session and returns it as Brighte's API reports it.
 ///
-/// The verifier's tolerance applies (a redirect is not resent, so a short
-/// one suits); its replay store is not used, so the customer may reload the
-/// page. The signature does not bind the application id: a customer can
-/// put another application's id next to their own valid triple, so check
-/// that the fetched application is the one of this order (its
-/// `reference_number`, amount and status) before releasing anything.
+/// The verifier's age bound applies (by default
+/// [`DEFAULT_MAX_AGE`](crate::signing::DEFAULT_MAX_AGE), 10 minutes: a
+/// redirect is followed at once and never resent); a redirect older than
+/// it, or signed further in the future than the verifier's clock skew, is
+/// [`Error::Notice`] and nothing is fetched. Its replay store is not used,
+/// so the customer may reload the page. The signature does not bind the
+/// application id: a customer can put another application's id next to
+/// their own valid triple, so use [`confirm_expecting`] with what the
+/// checkout was started with, or check that the fetched application is the
+/// one of this order (its `reference_number`, amount and status) before
+/// releasing anything.
 pub async fn confirm(client: &Client, verifier: &Verifier, query: &str) -> Result<Application> {
     confirm_at(client, verifier, query, SystemTime::now()).await
 }
@@ -453,9 +500,44 @@ pub async fn confirm_at(
     query: &str,
     now: SystemTime,
 ) -> Result<Application> {
+    confirm_expecting_at(client, verifier, query, &ExpectedCheckout::new(), now).await
+}
+
+/// [`confirm`], refusing a redirect for another checkout than `expected`:
+/// another application id is [`NoticeError::OtherApplication`] before
+/// anything is fetched, a fetched application with another reference
+/// number is [`NoticeError::OtherReference`].
+pub async fn confirm_expecting(
+    client: &Client,
+    verifier: &Verifier,
+    query: &str,
+    expected: &ExpectedCheckout,
+) -> Result<Application> {
+    confirm_expecting_at(client, verifier, query, expected, SystemTime::now()).await
+}
+
+/// [`confirm_expecting`] at a given "now".
+pub async fn confirm_expecting_at(
+    client: &Client,
+    verifier: &Verifier,
+    query: &str,
+    expected: &ExpectedCheckout,
+    now: SystemTime,
+) -> Result<Application> {
     let pairs = query_pairs(query);
     let (ts, token, sig) = signature_params(&pairs)?;
     verifier.authenticate_at(ts, token, sig, now, None)?;
     let claims = claims(&pairs)?;
-    client.get_application(&claims.transaction_id).await
+    if let Some(id) = &expected.application_id
+        && id.trim() != claims.transaction_id
+    {
+        return Err(NoticeError::OtherApplication.into());
+    }
+    let application = client.get_application(&claims.transaction_id).await?;
+    if let Some(reference) = &expected.reference_number
+        && application.reference_number.as_deref().map(str::trim) != Some(reference.trim())
+    {
+        return Err(NoticeError::OtherReference.into());
+    }
+    Ok(application)
 }

@@ -39,6 +39,11 @@ pub enum Error {
     /// claims: Brighte's signature does not cover them.
     #[error(transparent)]
     Checkout(Box<CheckoutError>),
+    /// A redirect or notice whose signature verified, refused for its age
+    /// or for naming another application or reference than the one
+    /// expected. Nothing was acted on.
+    #[error(transparent)]
+    Notice(Box<NoticeError>),
 }
 
 /// The fields of [`Error::Checkout`]: the failure a checkout redirect
@@ -55,6 +60,53 @@ pub struct CheckoutError {
 impl From<CheckoutError> for Error {
     fn from(e: CheckoutError) -> Self {
         Error::Checkout(Box::new(e))
+    }
+}
+
+/// Why [`Error::Notice`] refused a message whose signature verified. The
+/// text names what was wrong and never the values compared.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NoticeError {
+    /// Signed longer ago than the verifier's age bound.
+    #[error(
+        "brighte: signed {} s ago, beyond the {} s age bound",
+        age.as_secs(),
+        max_age.as_secs()
+    )]
+    TooOld {
+        /// How long ago it was signed.
+        age: std::time::Duration,
+        /// The bound it exceeds.
+        max_age: std::time::Duration,
+    },
+    /// Signed further in the future than the allowed clock skew.
+    #[error(
+        "brighte: signed {} s in the future, beyond the {} s clock skew allowed",
+        ahead.as_secs(),
+        skew.as_secs()
+    )]
+    FromTheFuture {
+        /// How far ahead of now its timestamp is.
+        ahead: std::time::Duration,
+        /// The skew it exceeds.
+        skew: std::time::Duration,
+    },
+    /// The redirect names another application than the one the checkout
+    /// expected; nothing was fetched.
+    #[error("brighte: the redirect names another application than the expected one")]
+    OtherApplication,
+    /// The fetched application carries another reference number than the
+    /// one the checkout was started with.
+    #[error(
+        "brighte: the application's reference number is not the one the checkout was started with"
+    )]
+    OtherReference,
+}
+
+impl From<NoticeError> for Error {
+    fn from(e: NoticeError) -> Self {
+        Error::Notice(Box::new(e))
     }
 }
 

@@ -107,13 +107,16 @@ pub use applications::{
 };
 pub use calculator::{FinanceCalculation, FinanceRequest, FinanceType};
 pub use callouts::{Callout, CalloutRequest, CalloutStatus};
-pub use checkout::{CheckoutForm, CheckoutRequest, ProductCategoryName, RedirectClaims};
+pub use checkout::{
+    CheckoutForm, CheckoutRequest, ExpectedCheckout, ProductCategoryName, RedirectClaims,
+};
 pub use client::{Client, ClientBuilder, PRODUCTION_URL};
 pub use common::{AccountId, ListQuery};
 pub use content::{Content, ContentType, ProductCategory};
 pub use enums::*;
 pub use error::{
-    ApiErrorBody, BrighteErrorBody, Call, CheckoutError, Error, ErrorCode, ItemStream, Result,
+    ApiErrorBody, BrighteErrorBody, Call, CheckoutError, Error, ErrorCode, ItemStream, NoticeError,
+    Result,
 };
 pub use quotes::{NewQuote, Quote, QuoteStatus};
 pub use repayment::{RepaymentAmount, RepaymentRequest};

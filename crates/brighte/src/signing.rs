@@ -1,6 +1,7 @@
 //! The signature Brighte puts on checkout redirects and webhooks:
 //! `hex(HMAC-SHA256(private API key, timestamp ‖ token))`, verified in
-//! constant time, with an optional timestamp tolerance and replay store.
+//! constant time, with an age bound (by default [`DEFAULT_MAX_AGE`]) and
+//! an optional replay store.
 //!
 //! # What a signature proves
 //!
@@ -26,7 +27,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use partner_sdk_core::secret::REDACTED;
 use partner_sdk_core::{ExposeSecret, SecretString};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, NoticeError, Result};
 
 /// Signs `timestamp ‖ token` with the private key (lower-case hex), as
 /// Brighte does. Useful to build test payloads.
@@ -140,12 +141,40 @@ impl ReplayStore for InMemoryReplayStore {
     }
 }
 
-/// Verifies Brighte signatures with a private key, an optional timestamp
-/// tolerance and an optional replay store (which needs a tolerance).
+/// The age bound of a [`Verifier`] built with [`Verifier::new`] (10
+/// minutes).
+///
+/// A checkout redirect is followed by the customer's browser moments after
+/// Brighte signs it; ten minutes leave room for a slow network, a slow
+/// page and some clock drift, while a redirect URL that leaks (browser
+/// history, a proxy's log, a shared link) stops verifying soon after.
+/// [`webhook::confirm`](crate::webhook::confirm) raises it to
+/// [`webhook::CONFIRM_TOLERANCE`](crate::webhook::CONFIRM_TOLERANCE) for
+/// Brighte's resends.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(10 * 60);
+
+/// How far in the future a timestamp may be for a [`Verifier`] built with
+/// [`Verifier::new`] (1 minute): only a clock ahead of this one puts it
+/// there.
+pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(60);
+
+/// Verifies Brighte signatures with a private key, an age bound, an
+/// allowed clock skew and an optional replay store.
+///
+/// Every message is checked in that order: the signature, then its
+/// timestamp (no older than the age bound, no further ahead than the
+/// skew), then the replay store. A bad signature is a
+/// [`Signature`](partner_sdk_core::Error::Signature) error; an authentic
+/// message out of its time is [`Error::Notice`] with
+/// [`NoticeError::TooOld`] or [`NoticeError::FromTheFuture`].
+///
+/// [`NoticeError::TooOld`]: crate::error::NoticeError::TooOld
+/// [`NoticeError::FromTheFuture`]: crate::error::NoticeError::FromTheFuture
 #[derive(Clone)]
 pub struct Verifier {
     private_key: SecretString,
-    tolerance: Option<Duration>,
+    max_age: Duration,
+    clock_skew: Duration,
     replay: Option<Arc<dyn ReplayStore>>,
 }
 
@@ -153,7 +182,8 @@ impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verifier")
             .field("private_key", &REDACTED)
-            .field("tolerance", &self.tolerance)
+            .field("max_age", &self.max_age)
+            .field("clock_skew", &self.clock_skew)
             .field("replay", &self.replay)
             .finish()
     }
@@ -170,35 +200,61 @@ fn seconds(d: Duration) -> i64 {
 }
 
 impl Verifier {
-    /// A verifier with no tolerance and no replay store. An empty key
-    /// verifies nothing: every notice is refused with a signature error.
+    /// A verifier with the default age bound ([`DEFAULT_MAX_AGE`]) and
+    /// clock skew ([`DEFAULT_CLOCK_SKEW`]) and no replay store. An empty
+    /// key verifies nothing: every message is refused with a signature
+    /// error.
     pub fn new(private_key: impl Into<String>) -> Self {
         Verifier {
             private_key: SecretString::from(private_key.into()),
-            tolerance: None,
+            max_age: DEFAULT_MAX_AGE,
+            clock_skew: DEFAULT_CLOCK_SKEW,
             replay: None,
         }
     }
 
-    /// Refuses timestamps further than `tolerance` from now (either way).
+    /// Refuses timestamps further than `tolerance` from now, either way:
+    /// sets both the age bound and the clock skew.
     ///
-    /// [`webhook::confirm`](crate::webhook::confirm) never uses less than
+    /// [`webhook::confirm`](crate::webhook::confirm) never uses an age
+    /// bound below
     /// [`webhook::CONFIRM_TOLERANCE`](crate::webhook::CONFIRM_TOLERANCE):
     /// Brighte's resends keep the first delivery's timestamp for 8 hours.
     pub fn tolerance(mut self, tolerance: Duration) -> Self {
-        self.tolerance = Some(tolerance);
+        self.max_age = tolerance;
+        self.clock_skew = tolerance;
         self
     }
 
+    /// Refuses timestamps older than `max_age` (the default is
+    /// [`DEFAULT_MAX_AGE`]).
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = max_age;
+        self
+    }
+
+    /// Refuses timestamps further than `skew` in the future (the default
+    /// is [`DEFAULT_CLOCK_SKEW`]).
+    pub fn clock_skew(mut self, skew: Duration) -> Self {
+        self.clock_skew = skew;
+        self
+    }
+
+    /// The age bound: older timestamps are refused.
+    #[cfg(feature = "webhook-service")]
+    pub(crate) fn age_bound(&self) -> Duration {
+        self.max_age
+    }
+
     /// Refuses a (timestamp, token) pair already accepted, and timestamps
-    /// further than `tolerance` from now: without a tolerance a store
-    /// would have to remember every pair forever.
+    /// further than `tolerance` from now (as [`tolerance`](Self::tolerance)),
+    /// so the store never has to remember a pair for longer.
     ///
     /// The `confirm` flows ignore the store: acting on the fetched
     /// application makes a replay harmless, and a store would refuse
     /// Brighte's resends.
     pub fn replay_store(mut self, tolerance: Duration, store: Arc<dyn ReplayStore>) -> Self {
-        self.tolerance = Some(tolerance);
+        self = self.tolerance(tolerance);
         self.replay = Some(store);
         self
     }
@@ -213,8 +269,8 @@ impl Verifier {
         now: SystemTime,
     ) -> Result<i64> {
         let ts = self.authenticate_at(timestamp, token, signature, now, None)?;
-        if let (Some(store), Some(tol)) = (&self.replay, self.tolerance) {
-            let expired_before = unix_seconds(now).saturating_sub(seconds(tol));
+        if let Some(store) = &self.replay {
+            let expired_before = unix_seconds(now).saturating_sub(seconds(self.max_age));
             if !store.check_and_record(ts, token, expired_before) {
                 return Err(partner_sdk_core::Error::signature(
                     "timestamp and token already used (replay)",
@@ -239,7 +295,7 @@ impl Verifier {
         }
     }
 
-    /// Signature and timestamp only (no replay store), with the tolerance
+    /// Signature and timestamp only (no replay store), with the age bound
     /// raised to at least `floor`.
     pub(crate) fn authenticate_at(
         &self,
@@ -272,17 +328,20 @@ impl Verifier {
                 "timestamp is not Unix seconds",
             ))
         })?;
-        let tolerance = match (self.tolerance, floor) {
-            (Some(t), Some(f)) => Some(t.max(f)),
-            (t, f) => t.or(f),
-        };
-        if let Some(tol) = tolerance {
-            let age = unix_seconds(now).saturating_sub(ts).unsigned_abs();
-            if age > tol.as_secs() {
-                return Err(partner_sdk_core::Error::signature(format!(
-                    "timestamp {ts} is {age} s from now, beyond the {} s tolerance",
-                    tol.as_secs()
-                ))
+        let max_age = floor.map_or(self.max_age, |f| self.max_age.max(f));
+        let now = unix_seconds(now);
+        if ts <= now {
+            let age = Duration::from_secs(now.abs_diff(ts));
+            if age > max_age {
+                return Err(NoticeError::TooOld { age, max_age }.into());
+            }
+        } else {
+            let ahead = Duration::from_secs(ts.abs_diff(now));
+            if ahead > self.clock_skew {
+                return Err(NoticeError::FromTheFuture {
+                    ahead,
+                    skew: self.clock_skew,
+                }
                 .into());
             }
         }
@@ -377,10 +436,17 @@ mod tests {
                 .unwrap(),
             9000
         );
-        let open = Verifier::new("k");
-        assert!(
-            open.authenticate_at("1", "t", &sign("k", "1", "t"), now, None)
-                .is_ok()
-        );
+        // A verifier built the default way has an age bound too.
+        let default = Verifier::new("k");
+        assert!(matches!(
+            default.authenticate_at("1", "t", &sign("k", "1", "t"), now, None),
+            Err(Error::Notice(e)) if matches!(*e, NoticeError::TooOld { .. })
+        ));
+        // The floor raises the age bound, not the clock skew.
+        let ahead = sign("k", "10100", "t");
+        assert!(matches!(
+            v.authenticate_at("10100", "t", &ahead, now, Some(Duration::from_secs(1_000))),
+            Err(Error::Notice(e)) if matches!(*e, NoticeError::FromTheFuture { .. })
+        ));
     }
 }

@@ -63,7 +63,10 @@
 //! With the feature `webhook-handler` (axum) or `webhook-service` (any
 //! tower framework), `WebhookHandler` runs this flow for each request
 //! and hands an async closure only the confirmed application; the
-//! closure's failure answers 503 (resend later).
+//! closure's failure answers 503 (resend later). It answers a notice it
+//! already acknowledged from its notice store (no fetch, no closure run),
+//! fetches at most a few notices at once and bounds the time a body may
+//! take to arrive.
 //!
 //! [`ReplayStore`]: crate::signing::ReplayStore
 
@@ -79,7 +82,14 @@ use crate::signing::{SignedNotice, Verifier};
 #[cfg(feature = "webhook-service")]
 mod handler;
 #[cfg(feature = "webhook-service")]
-pub use handler::{Handled, HandlerError, MAX_WEBHOOK_BODY, Verdict, WebhookHandler};
+mod notices;
+#[cfg(feature = "webhook-service")]
+pub use handler::{
+    DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_CONCURRENT, Handled, HandlerError, MAX_WEBHOOK_BODY,
+    OVERLOADED_RETRY_AFTER, Verdict, WebhookHandler,
+};
+#[cfg(feature = "webhook-service")]
+pub use notices::{DEFAULT_NOTICE_CAPACITY, InMemoryNoticeStore, NoticeKey, NoticeStore};
 
 /// Delays between redeliveries after an answer other than 200 or 406:
 /// 10 min, 10 min, 15 min, 30 min, 1 h, 2 h, 4 h.
@@ -138,6 +148,12 @@ pub enum Ack {
     Unauthenticated,
     /// 400: not a webhook payload; nothing was done.
     Malformed,
+    /// 503 with `Retry-After`: the receiver is handling as many notices as
+    /// it allows at once, or this same notice already; nothing was done
+    /// and Brighte sends it again.
+    Overloaded,
+    /// 408: the body did not arrive in time; nothing was done.
+    RequestTimeout,
 }
 
 impl Ack {
@@ -149,7 +165,25 @@ impl Ack {
             Ack::RetryLater => 503,
             Ack::Unauthenticated => 401,
             Ack::Malformed => 400,
+            Ack::Overloaded => 503,
+            Ack::RequestTimeout => 408,
         }
+    }
+
+    /// The answer a status code stands for (200, 406, 503, 401, 400, 408),
+    /// e.g. read back from a shared notice store (`NoticeStore`, feature
+    /// `webhook-service`) that keeps [`status_code`](Self::status_code);
+    /// 503 reads as [`RetryLater`](Self::RetryLater).
+    pub fn from_status_code(code: u16) -> Option<Ack> {
+        Some(match code {
+            200 => Ack::Accepted,
+            406 => Ack::NotAcceptable,
+            503 => Ack::RetryLater,
+            401 => Ack::Unauthenticated,
+            400 => Ack::Malformed,
+            408 => Ack::RequestTimeout,
+            _ => return None,
+        })
     }
 
     /// The answer to a handled notice: `Ok` (from [`confirm`], or the
@@ -165,9 +199,13 @@ impl Ack {
     }
 
     /// The answer to a notice whose handling failed with `error`: 401 for a
-    /// signature error, 400 for a malformed payload, 503 for anything else
-    /// (the `Err` row of [`Ack::for_outcome`]).
+    /// signature error or a timestamp out of the verifier's bounds
+    /// ([`Error::Notice`]), 400 for a malformed payload, 503 for anything
+    /// else (the `Err` row of [`Ack::for_outcome`]).
     pub fn for_error(error: &Error) -> Ack {
+        if let Error::Notice(_) = error {
+            return Ack::Unauthenticated;
+        }
         match error.as_core() {
             Some(partner_sdk_core::Error::Signature(_)) => Ack::Unauthenticated,
             Some(partner_sdk_core::Error::InvalidInput(_)) => Ack::Malformed,
@@ -320,14 +358,24 @@ pub async fn confirm_at(
     now: SystemTime,
 ) -> Result<Application> {
     let raw = WebhookPayload::parse(payload)?;
+    authenticate(verifier, &raw, now)?;
+    client.get_application(raw.id.trim()).await
+}
+
+/// The signature and timestamp check of [`confirm`]: the verifier's age
+/// bound raised to [`CONFIRM_TOLERANCE`]. Returns the timestamp.
+pub(crate) fn authenticate(
+    verifier: &Verifier,
+    raw: &WebhookPayload,
+    now: SystemTime,
+) -> Result<i64> {
     verifier.authenticate_at(
         &raw.timestamp,
         &raw.token,
         &raw.signature,
         now,
         Some(CONFIRM_TOLERANCE),
-    )?;
-    client.get_application(raw.id.trim()).await
+    )
 }
 
 #[cfg(test)]

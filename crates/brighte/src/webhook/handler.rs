@@ -1,16 +1,19 @@
 //! `WebhookHandler`: the webhook flow of [`crate::webhook`] ready to mount
 //! (features `webhook-service`, `webhook-handler`).
 
+use std::collections::HashSet;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
 
-use super::{Ack, WebhookClaims, WebhookPayload, confirm};
+use super::notices::{InMemoryNoticeStore, NoticeKey, NoticeStore};
+use super::{Ack, CONFIRM_TOLERANCE, REDELIVERY_SCHEDULE, WebhookClaims, WebhookPayload};
 use crate::applications::Application;
 use crate::client::Client;
 use crate::signing::Verifier;
@@ -18,6 +21,23 @@ use crate::signing::Verifier;
 /// The largest body [`WebhookHandler`] reads (64 KiB; a Brighte notice is
 /// a few hundred bytes). A longer one is answered 400.
 pub const MAX_WEBHOOK_BODY: usize = 64 * 1024;
+
+/// How many notices a [`WebhookHandler`] fetches and hands to its closure
+/// at once, by default (16). Brighte sends a vendor's notices one status
+/// change at a time; a burst beyond this is answered
+/// [`Ack::Overloaded`] and resent by Brighte 10 minutes later, while a
+/// flood of notices forged on one valid triple costs at most this many
+/// fetches in flight.
+pub const DEFAULT_MAX_CONCURRENT: usize = 16;
+
+/// How long a [`WebhookHandler`] waits for a request's whole body, by
+/// default (10 s for a notice of a few hundred bytes); then it answers
+/// [`Ack::RequestTimeout`] (408) without running anything.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The `Retry-After` of an [`Ack::Overloaded`] answer (600 s): Brighte's
+/// first resend comes after [`REDELIVERY_SCHEDULE`]`[0]`, 10 minutes.
+pub const OVERLOADED_RETRY_AFTER: Duration = REDELIVERY_SCHEDULE[0];
 
 /// The error a closure may return, boxed.
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
@@ -61,6 +81,9 @@ pub struct Handled<'a> {
     pub error: Option<&'a (dyn std::error::Error + Send + Sync + 'static)>,
     /// The answer.
     pub ack: Ack,
+    /// True when the notice was acknowledged before and this is the
+    /// recorded answer, given with no fetch and no run of the closure.
+    pub repeated: bool,
 }
 
 /// A Brighte webhook receiver ready to mount (features `webhook-service` and
@@ -100,16 +123,48 @@ pub struct Handled<'a> {
 /// | confirmed, and the closure returned `Ok(ack)` | that `ack`, e.g. [`Ack::NotAcceptable`] (406): handled, deliberately not acted on |
 /// | confirmed, and the closure returned `Err` | [`Ack::RetryLater`] (503): Brighte resends, and the resend is confirmed by fetch again |
 /// | signature valid, fetch failed or refused | [`Ack::RetryLater`] (503) |
-/// | signature missing, wrong or beyond the tolerance | [`Ack::Unauthenticated`] (401) |
+/// | signature missing or wrong, timestamp older than the age bound (at least [`CONFIRM_TOLERANCE`]) or ahead beyond the clock skew | [`Ack::Unauthenticated`] (401) |
 /// | not a webhook, or a body over [`MAX_WEBHOOK_BODY`] | [`Ack::Malformed`] (400) |
 /// | the body could not be read (the connection failed) | [`Ack::RetryLater`] (503) |
 ///
-/// The service answers a method other than `POST` with 405 and does
-/// nothing. Notices are handled concurrently: a closure that records a
-/// status should compare it with what it holds when two notices of one
-/// application can cross.
+/// Three more rows guard the fetch and the closure (the first two apply
+/// once the signature verified):
 ///
-/// Cheap to clone: clones share one closure.
+/// | what happened | answer |
+/// |---|---|
+/// | the same notice (timestamp, token, application id) was acknowledged before, within its window | the recorded answer (200 or 406), with no fetch and no run of the closure |
+/// | [`max_concurrent`](Self::max_concurrent) notices are being handled, or this same notice is | [`Ack::Overloaded`] (503, `Retry-After`): Brighte resends |
+/// | the body did not arrive within [`body_timeout`](Self::body_timeout) | [`Ack::RequestTimeout`] (408), nothing run |
+///
+/// # The closure must be idempotent
+///
+/// A notice is recorded as acknowledged only after the closure returned
+/// and the answer was chosen; if the process stops between the closure's
+/// work and the answer reaching Brighte (a crash, a deploy, a connection
+/// cut), Brighte resends the notice and the closure runs again for the
+/// same application. A store that cannot answer, a full in-process store,
+/// or a replica that does not share the store also lets a notice through
+/// twice. So the closure must give the same result when run twice for one
+/// status change: record Brighte's status as a value (an upsert), never as
+/// an increment or a second shipment.
+///
+/// # Remembered notices
+///
+/// Answers that stop Brighte's redelivery (200, 406) are recorded in a
+/// [`NoticeStore`] until the notice's timestamp is past
+/// [`CONFIRM_TOLERANCE`] (or the verifier's longer age bound), after
+/// which it is refused as stale anyway. A failed handling (503) is not
+/// recorded, so Brighte's resend is handled again. The default store is
+/// an [`InMemoryNoticeStore`] for this process; replicas share one
+/// through [`notice_store`](Self::notice_store).
+///
+/// The service answers a method other than `POST` with 405 and does
+/// nothing. Distinct notices are handled concurrently: a closure that
+/// records a status should compare it with what it holds when two notices
+/// of one application can cross. The body timeout needs a Tokio runtime
+/// (as hyper and axum do).
+///
+/// Cheap to clone: clones share one closure, one store and one limit.
 #[derive(Clone)]
 pub struct WebhookHandler {
     inner: Arc<Inner>,
@@ -122,6 +177,10 @@ struct Inner {
     on_confirmed: Arc<OnConfirmed>,
     on_answer: Option<Arc<OnAnswer>>,
     max_body: usize,
+    body_timeout: Duration,
+    max_concurrent: usize,
+    store: Arc<dyn NoticeStore>,
+    in_flight: Arc<Mutex<HashSet<NoticeKey>>>,
 }
 
 impl Inner {
@@ -132,17 +191,91 @@ impl Inner {
         error: Option<&(dyn std::error::Error + Send + Sync + 'static)>,
         ack: Ack,
     ) -> Ack {
+        self.observe(claims, application, error, ack, false)
+    }
+
+    fn observe(
+        &self,
+        claims: Option<&WebhookClaims>,
+        application: Option<&Application>,
+        error: Option<&(dyn std::error::Error + Send + Sync + 'static)>,
+        ack: Ack,
+        repeated: bool,
+    ) -> Ack {
         if let Some(observe) = &self.on_answer {
             observe(&Handled {
                 claims,
                 application,
                 error,
                 ack,
+                repeated,
             });
         }
         ack
     }
+
+    fn in_flight(&self) -> MutexGuard<'_, HashSet<NoticeKey>> {
+        self.in_flight.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A slot for `key`, unless the limit is reached or `key` is in flight.
+    fn claim<'a>(&'a self, key: &'a NoticeKey) -> Result<Slot<'a>, Refused> {
+        let mut in_flight = self.in_flight();
+        if in_flight.contains(key) {
+            return Err(Refused::SameNotice);
+        }
+        if in_flight.len() >= self.max_concurrent {
+            return Err(Refused::Busy(self.max_concurrent));
+        }
+        in_flight.insert(key.clone());
+        Ok(Slot { inner: self, key })
+    }
+
+    /// Until when a notice signed at `timestamp` can still be accepted.
+    fn window_end(&self, timestamp: i64) -> SystemTime {
+        let window = self.verifier.age_bound().max(CONFIRM_TOLERANCE);
+        let signed = UNIX_EPOCH + Duration::from_secs(u64::try_from(timestamp).unwrap_or(0));
+        signed.checked_add(window).unwrap_or(signed)
+    }
 }
+
+/// A notice being handled; frees its place when dropped, also when the
+/// request is abandoned half-way.
+struct Slot<'a> {
+    inner: &'a Inner,
+    key: &'a NoticeKey,
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.inner.in_flight().remove(self.key);
+    }
+}
+
+/// Why a notice was not handled now.
+#[derive(Debug)]
+enum Refused {
+    Busy(usize),
+    SameNotice,
+    SlowBody(Duration),
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::Busy(limit) => write!(
+                f,
+                "{limit} notices are being handled, the handler's limit: resend later"
+            ),
+            Refused::SameNotice => f.write_str("this notice is being handled already"),
+            Refused::SlowBody(limit) => {
+                write!(f, "the body did not arrive within {} ms", limit.as_millis())
+            }
+        }
+    }
+}
+
+impl std::error::Error for Refused {}
 
 impl std::fmt::Debug for WebhookHandler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -150,17 +283,24 @@ impl std::fmt::Debug for WebhookHandler {
             .field("client", &self.inner.client)
             .field("verifier", &self.inner.verifier)
             .field("max_body", &self.inner.max_body)
+            .field("body_timeout", &self.inner.body_timeout)
+            .field("max_concurrent", &self.inner.max_concurrent)
+            .field("store", &self.inner.store)
             .finish_non_exhaustive()
     }
 }
 
 impl WebhookHandler {
     /// A receiver confirming with `client` (the vendor's credentials) and
-    /// verifying with `verifier` (the private API key; its tolerance is
-    /// widened to [`CONFIRM_TOLERANCE`](super::CONFIRM_TOLERANCE) as in
-    /// [`confirm`]). `on_confirmed` gets each confirmed application; its
-    /// `Ok(())` answers 200 (or `Ok(ack)` that [`Ack`], see [`Verdict`]),
-    /// its `Err` 503 so that Brighte sends the notice again.
+    /// verifying with `verifier` (the private API key; its age bound is
+    /// raised to [`CONFIRM_TOLERANCE`] as in [`confirm`](super::confirm)).
+    /// `on_confirmed` gets each confirmed application; its `Ok(())`
+    /// answers 200 (or `Ok(ack)` that [`Ack`], see [`Verdict`]),
+    /// its `Err` 503 so that Brighte sends the notice again. The closure
+    /// must be idempotent (see [the type's docs](Self#the-closure-must-be-idempotent)).
+    ///
+    /// Defaults: [`DEFAULT_MAX_CONCURRENT`] notices at once, a
+    /// [`DEFAULT_BODY_TIMEOUT`] body read, an [`InMemoryNoticeStore`].
     pub fn new<F, Fut, T, E>(client: Client, verifier: Verifier, on_confirmed: F) -> WebhookHandler
     where
         F: Fn(Application) -> Fut + Send + Sync + 'static,
@@ -179,8 +319,38 @@ impl WebhookHandler {
                 on_confirmed,
                 on_answer: None,
                 max_body: MAX_WEBHOOK_BODY,
+                body_timeout: DEFAULT_BODY_TIMEOUT,
+                max_concurrent: DEFAULT_MAX_CONCURRENT,
+                store: Arc::new(InMemoryNoticeStore::new()),
+                in_flight: Arc::new(Mutex::new(HashSet::new())),
             }),
         }
+    }
+
+    /// Handles at most `limit` notices at once (at least one; the default
+    /// is [`DEFAULT_MAX_CONCURRENT`]); more are answered
+    /// [`Ack::Overloaded`] before anything is fetched. The limit counts
+    /// notices whose signature verified and that are not answered from
+    /// the store; it is this handler's and its clones', per process.
+    pub fn max_concurrent(mut self, limit: usize) -> Self {
+        Arc::make_mut(&mut self.inner).max_concurrent = limit.max(1);
+        self
+    }
+
+    /// Waits at most `timeout` for a request's whole body (the default is
+    /// [`DEFAULT_BODY_TIMEOUT`]); a slower one is answered
+    /// [`Ack::RequestTimeout`] (408) and nothing is run.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        Arc::make_mut(&mut self.inner).body_timeout = timeout;
+        self
+    }
+
+    /// Remembers acknowledged notices in `store` instead of this
+    /// process's [`InMemoryNoticeStore`]: one store shared by every
+    /// replica recognises a resend whichever replica it reaches.
+    pub fn notice_store(mut self, store: Arc<dyn NoticeStore>) -> Self {
+        Arc::make_mut(&mut self.inner).store = store;
+        self
     }
 
     /// Calls `observe` with what was done before each answer (the claims,
@@ -199,18 +369,47 @@ impl WebhookHandler {
                 crate::Error::invalid("payload", format!("larger than {} bytes", inner.max_body));
             return inner.answer(None, None, Some(&error), Ack::Malformed);
         }
-        let claims = WebhookPayload::parse(body).ok().map(|p| p.claims());
-        let application = match confirm(&inner.client, &inner.verifier, body).await {
+        let raw = match WebhookPayload::parse(body) {
+            Ok(raw) => raw,
+            Err(error) => return inner.answer(None, None, Some(&error), Ack::for_error(&error)),
+        };
+        let claims = raw.claims();
+        let timestamp = match super::authenticate(&inner.verifier, &raw, SystemTime::now()) {
+            Ok(timestamp) => timestamp,
+            Err(error) => {
+                return inner.answer(Some(&claims), None, Some(&error), Ack::for_error(&error));
+            }
+        };
+        let key = NoticeKey::new(timestamp, &raw.token, &claims.application_id);
+        if let Ok(Some(ack)) = inner.store.seen(&key).await {
+            return inner.observe(Some(&claims), None, None, ack, true);
+        }
+        let _slot = match inner.claim(&key) {
+            Ok(slot) => slot,
+            Err(refused) => {
+                return inner.answer(Some(&claims), None, Some(&refused), Ack::Overloaded);
+            }
+        };
+        let application = match inner.client.get_application(&claims.application_id).await {
             Ok(application) => application,
             Err(error) => {
-                return inner.answer(claims.as_ref(), None, Some(&error), Ack::for_error(&error));
+                return inner.answer(Some(&claims), None, Some(&error), Ack::for_error(&error));
             }
         };
         let kept = inner.on_answer.as_ref().map(|_| application.clone());
         match (inner.on_confirmed)(application).await {
-            Ok(ack) => inner.answer(claims.as_ref(), kept.as_ref(), None, ack),
+            Ok(ack) => {
+                if ack.stops_redelivery() {
+                    // A failed record only lets a resend through again.
+                    let _ = inner
+                        .store
+                        .record(&key, ack, inner.window_end(timestamp))
+                        .await;
+                }
+                inner.answer(Some(&claims), kept.as_ref(), None, ack)
+            }
             Err(error) => inner.answer(
-                claims.as_ref(),
+                Some(&claims),
                 kept.as_ref(),
                 Some(error.as_ref()),
                 Ack::RetryLater,
@@ -236,6 +435,17 @@ fn response(status: http::StatusCode) -> http::Response<Full<Bytes>> {
     let mut response = http::Response::new(Full::new(Bytes::new()));
     *response.status_mut() = status;
     response
+}
+
+fn answer(ack: Ack) -> http::Response<Full<Bytes>> {
+    let mut answer = response(status_of(ack));
+    if ack == Ack::Overloaded {
+        answer.headers_mut().insert(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from(OVERLOADED_RETRY_AFTER.as_secs()),
+        );
+    }
+    answer
 }
 
 fn status_of(ack: Ack) -> http::StatusCode {
@@ -266,20 +476,28 @@ where
                     .insert(http::header::ALLOW, http::HeaderValue::from_static("POST"));
                 return Ok(refused);
             }
-            let max = handler.inner.max_body;
-            let body = match Limited::new(request.into_body(), max).collect().await {
-                Ok(collected) => collected.to_bytes(),
-                Err(error) => {
+            let (max, limit) = (handler.inner.max_body, handler.inner.body_timeout);
+            let read = Limited::new(request.into_body(), max).collect();
+            let body = match tokio::time::timeout(limit, read).await {
+                Ok(Ok(collected)) => collected.to_bytes(),
+                Ok(Err(error)) => {
                     let ack = if error.is::<LengthLimitError>() {
                         Ack::Malformed
                     } else {
                         Ack::RetryLater
                     };
                     let ack = handler.inner.answer(None, None, Some(error.as_ref()), ack);
-                    return Ok(response(status_of(ack)));
+                    return Ok(answer(ack));
+                }
+                Err(_) => {
+                    let refused = Refused::SlowBody(limit);
+                    let ack = handler
+                        .inner
+                        .answer(None, None, Some(&refused), Ack::RequestTimeout);
+                    return Ok(answer(ack));
                 }
             };
-            Ok(response(status_of(handler.handle(&body).await)))
+            Ok(answer(handler.handle(&body).await))
         })
     }
 }
