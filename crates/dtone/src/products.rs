@@ -625,9 +625,7 @@ impl Client {
             "/products/{product_id}/account_number/{account_number}/status",
         )
         .param(product_id)
-        .param(account_number)
-        // An answer may repeat the account number: no error keeps it.
-        .sensitive_answer();
+        .param(account_number);
         match self.transport.send::<Verified>(req).await {
             Ok(v) if v.verified => Ok(AccountVerification::Verified),
             Ok(_) => Ok(AccountVerification::NotVerified),
