@@ -190,7 +190,7 @@ async fn the_report_of_a_handled_notice_shows_no_applicant_details() {
     ))
     .unwrap();
     assert_eq!(handler.handle(notice.as_bytes()).await, Ack::Accepted);
-    let reports = reports.lock().unwrap();
+    let reports = reports.lock().unwrap().clone();
     assert_eq!(reports.len(), 1);
     assert!(reports[0].contains("a-1"), "ids stay: {}", reports[0]);
     assert_hidden("the handled notice", &reports[0]);
