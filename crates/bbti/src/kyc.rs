@@ -127,8 +127,9 @@ impl KycRequest {
     }
 }
 
-/// Answer of `POST /v1/kyc`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Answer of `POST /v1/kyc`. The eKYC URL opens the user's KYC to whoever
+/// holds it: `Debug` prints it as `[REDACTED]`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KycResponse {
@@ -138,6 +139,16 @@ pub struct KycResponse {
     /// Where the user completes eKYC.
     #[serde(default, deserialize_with = "text")]
     pub url: String,
+}
+
+/// The eKYC URL (url) is printed as `[REDACTED]`.
+impl std::fmt::Debug for KycResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KycResponse")
+            .field("transaction_id", &self.transaction_id)
+            .field("url", &redacted(&self.url))
+            .finish()
+    }
 }
 
 impl KycResponse {
@@ -184,5 +195,14 @@ mod tests {
             assert!(!printed.contains(personal), "{printed}");
         }
         assert!(printed.contains("tx-1"), "{printed}");
+    }
+
+    #[test]
+    fn debug_prints_no_ekyc_link() {
+        let response = KycResponse::new("tx-1", "https://ekyc.example/s/Zq81xKey");
+        for printed in [format!("{response:?}"), format!("{response:#?}")] {
+            assert!(!printed.contains("Zq81xKey"), "{printed}");
+            assert!(printed.contains("tx-1"), "{printed}");
+        }
     }
 }

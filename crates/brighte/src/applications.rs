@@ -3,6 +3,7 @@
 
 use base64::Engine as _;
 use partner_sdk_core::provider::boxed;
+use partner_sdk_core::secret::redacted;
 use partner_sdk_core::{Page, Request};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -47,7 +48,7 @@ partner_sdk_core::open_enum! {
 }
 
 /// An applicant (primary or joint) of an application.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Applicant {
     /// Unique id.
@@ -74,8 +75,8 @@ pub struct Applicant {
     pub joint_applicant: bool,
 }
 
-/// A consumer finance application.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// A consumer finance application. Its applicants print redacted.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Application {
     /// Unique id.
@@ -117,6 +118,38 @@ pub struct Application {
     pub created: Option<String>,
 }
 
+/// Personal data (dob, email, mobile, name) is printed as `[REDACTED]`.
+impl std::fmt::Debug for Applicant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Applicant")
+            .field("id", &self.id)
+            .field("name", &redacted(&self.name))
+            .field("email", &redacted(&self.email))
+            .field("mobile", &redacted(&self.mobile))
+            .field("dob", &redacted(&self.dob))
+            .field("joint_applicant", &self.joint_applicant)
+            .finish()
+    }
+}
+
+/// Personal data (team_member) is printed as `[REDACTED]`.
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("id", &self.id)
+            .field("applicants", &self.applicants)
+            .field("team_member", &redacted(&self.team_member))
+            .field("financed_amount", &self.financed_amount)
+            .field("repayment_term", &self.repayment_term)
+            .field("product_category", &self.product_category)
+            .field("product_description", &self.product_description)
+            .field("reference_number", &self.reference_number)
+            .field("status", &self.status)
+            .field("created", &self.created)
+            .finish()
+    }
+}
+
 /// A document attached to an application.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -153,8 +186,9 @@ impl std::fmt::Debug for DocumentUpload {
     }
 }
 
-/// The JSON body of a document upload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The JSON body of a document upload. Its content (the document, which
+/// names the customer) prints as its length.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct DocumentUploadBody {
     /// Document type.
     pub invoice_type: String,
@@ -162,6 +196,16 @@ pub struct DocumentUploadBody {
     pub filename: String,
     /// Base64 content.
     pub filecontent: String,
+}
+
+impl std::fmt::Debug for DocumentUploadBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocumentUploadBody")
+            .field("invoice_type", &self.invoice_type)
+            .field("filename", &self.filename)
+            .field("filecontent_len", &self.filecontent.len())
+            .finish()
+    }
 }
 
 impl DocumentUpload {
@@ -326,7 +370,8 @@ impl Client {
         let e: ApplicationEnvelope = self
             .vendor_send(
                 crate::client::get(operation, "/applications/{application_id}")
-                    .param(application_id),
+                    .param(application_id)
+                    .sensitive_answer(),
             )
             .await?;
         Ok(e.application)
@@ -354,7 +399,8 @@ impl Client {
                     "/application/{application_id}",
                 )
                 .param(application_id)
-                .json(&Body { reference_number }),
+                .json(&Body { reference_number })
+                .sensitive_answer(),
             )
             .await?;
         Ok(e.application)
@@ -441,7 +487,8 @@ impl Client {
                 "/application/{application_id}/request-payment",
             )
             .param(application_id)
-            .reconcile_with("application_id", application_id);
+            .reconcile_with("application_id", application_id)
+            .sensitive_answer();
             let e: ApplicationEnvelope = self
                 .vendor_send_journalled(request, payment_outcome)
                 .await?;
@@ -468,7 +515,9 @@ impl Client {
             let e: TokenEnvelope = self
                 .vendor_send(
                     Request::post("send_application_secure_code", "/application/secure-code")
-                        .json(&Body { mobile: m }),
+                        .json(&Body { mobile: m })
+                        // The answer carries the token the code is checked with.
+                        .sensitive_answer(),
                 )
                 .await?;
             Ok(e.token)

@@ -2,6 +2,7 @@
 
 use partner_sdk_core::Request;
 use partner_sdk_core::provider::boxed;
+use partner_sdk_core::secret::redacted;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +24,7 @@ partner_sdk_core::open_enum! {
 }
 
 /// A callout request to create (`POST callout-requests`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize)]
 pub struct CalloutRequest {
     /// Account (branch), sent when set (the sample sends it, the table omits it).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -50,6 +51,25 @@ pub struct CalloutRequest {
     pub product_description: String,
 }
 
+/// Personal data (email, first_name, last_name, phone) is printed as
+/// `[REDACTED]`.
+impl std::fmt::Debug for CalloutRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CalloutRequest")
+            .field("account_id", &self.account_id)
+            .field("first_name", &redacted(&self.first_name))
+            .field("last_name", &redacted(&self.last_name))
+            .field("phone", &redacted(&self.phone))
+            .field("email", &redacted(&self.email))
+            .field("total_purchase_amount", &self.total_purchase_amount)
+            .field("deposit_amount", &self.deposit_amount)
+            .field("repayment_term", &self.repayment_term)
+            .field("product_category", &self.product_category)
+            .field("product_description", &self.product_description)
+            .finish()
+    }
+}
+
 impl CalloutRequest {
     /// Checks every field; each failure names it.
     pub fn validate(&self) -> Result<()> {
@@ -61,7 +81,7 @@ impl CalloutRequest {
 }
 
 /// A scheduled callout.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Callout {
     /// Unique id.
@@ -129,6 +149,32 @@ pub struct Callout {
     pub financed_amount: Option<Decimal>,
 }
 
+/// Personal data (applicant_email, email, first_name, full_name, last_name,
+/// phone) is printed as `[REDACTED]`.
+impl std::fmt::Debug for Callout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Callout")
+            .field("id", &self.id)
+            .field("first_name", &redacted(&self.first_name))
+            .field("last_name", &redacted(&self.last_name))
+            .field("phone", &redacted(&self.phone))
+            .field("email", &redacted(&self.email))
+            .field("total_purchase_amount", &self.total_purchase_amount)
+            .field("deposit_amount", &self.deposit_amount)
+            .field("repayment_term", &self.repayment_term)
+            .field("product_category", &self.product_category)
+            .field("product_description", &self.product_description)
+            .field("call_datetime", &self.call_datetime)
+            .field("status", &self.status)
+            .field("created", &self.created)
+            .field("modified", &self.modified)
+            .field("applicant_email", &redacted(&self.applicant_email))
+            .field("full_name", &redacted(&self.full_name))
+            .field("financed_amount", &self.financed_amount)
+            .finish()
+    }
+}
+
 #[derive(Deserialize)]
 struct CalloutEnvelope {
     callout: Callout,
@@ -144,7 +190,10 @@ impl Client {
             request.validate()?;
             let e: CalloutEnvelope = self
                 .vendor_send(
-                    Request::post("create_callout_request", "/callout-requests").json(request),
+                    Request::post("create_callout_request", "/callout-requests")
+                        .json(request)
+                        // The answer (or a refusal) may repeat the customer's details.
+                        .sensitive_answer(),
                 )
                 .await?;
             Ok(e.callout)

@@ -236,7 +236,12 @@ impl Client {
     ) -> Result<Page<E::Item, u32>> {
         query.validate(listing.account_required)?;
         let e: E = self
-            .vendor_send(crate::client::get(listing.operation, listing.path).query(&query.pairs()))
+            .vendor_send(
+                crate::client::get(listing.operation, listing.path)
+                    .query(&query.pairs())
+                    // Every listing's records hold personal data: no error keeps them.
+                    .sensitive_answer(),
+            )
             .await?;
         let (items, more) = e.into_parts();
         Ok(Page::numbered(items, query.page_number(), more))

@@ -1,6 +1,7 @@
 //! Quotes: list (paginated stream), get, create, resend, delete.
 
 use partner_sdk_core::provider::boxed;
+use partner_sdk_core::secret::redacted;
 use partner_sdk_core::{Page, Request};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -21,7 +22,7 @@ partner_sdk_core::open_enum! {
 }
 
 /// A quote sent to a prospective applicant.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Quote {
     /// Unique id.
@@ -67,9 +68,29 @@ pub struct Quote {
     pub status: Option<QuoteStatus>,
 }
 
+/// Personal data (applicant, applicant_email, team_member) is printed as
+/// `[REDACTED]`.
+impl std::fmt::Debug for Quote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Quote")
+            .field("id", &self.id)
+            .field("applicant_email", &redacted(&self.applicant_email))
+            .field("total_purchase_amount", &self.total_purchase_amount)
+            .field("deposit_amount", &self.deposit_amount)
+            .field("repayment_term", &self.repayment_term)
+            .field("product_category", &self.product_category)
+            .field("product_description", &self.product_description)
+            .field("created", &self.created)
+            .field("team_member", &redacted(&self.team_member))
+            .field("applicant", &redacted(&self.applicant))
+            .field("status", &self.status)
+            .finish()
+    }
+}
+
 /// A quote to create (`POST quote`). Amounts are sent as JSON numbers, as
 /// in the documentation's sample.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize)]
 pub struct NewQuote {
     /// Receiver's first name.
     pub first_name: String,
@@ -93,6 +114,25 @@ pub struct NewQuote {
     pub product_description: String,
     /// Account (branch) the quote is for.
     pub account_id: AccountId,
+}
+
+/// Personal data (email, first_name, last_name, phone) is printed as
+/// `[REDACTED]`.
+impl std::fmt::Debug for NewQuote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewQuote")
+            .field("first_name", &redacted(&self.first_name))
+            .field("last_name", &redacted(&self.last_name))
+            .field("phone", &redacted(&self.phone))
+            .field("email", &redacted(&self.email))
+            .field("total_purchase_amount", &self.total_purchase_amount)
+            .field("deposit_amount", &self.deposit_amount)
+            .field("repayment_term", &self.repayment_term)
+            .field("product_category", &self.product_category)
+            .field("product_description", &self.product_description)
+            .field("account_id", &self.account_id)
+            .finish()
+    }
 }
 
 impl NewQuote {
@@ -166,7 +206,11 @@ impl Client {
     pub async fn get_quote(&self, quote_id: &str) -> Result<Quote> {
         check_text("quote_id", quote_id)?;
         let e: QuoteEnvelope = self
-            .vendor_send(crate::client::get("get_quote", "/quotes/{id}").param(quote_id))
+            .vendor_send(
+                crate::client::get("get_quote", "/quotes/{id}")
+                    .param(quote_id)
+                    .sensitive_answer(),
+            )
             .await?;
         Ok(e.quote)
     }
@@ -178,7 +222,12 @@ impl Client {
         boxed(async move {
             quote.validate()?;
             let e: QuoteEnvelope = self
-                .vendor_send(Request::post("create_quote", "/quote").json(quote))
+                .vendor_send(
+                    Request::post("create_quote", "/quote")
+                        .json(quote)
+                        // The answer (or a refusal) may repeat the customer's details.
+                        .sensitive_answer(),
+                )
                 .await?;
             Ok(e.quote)
         })
@@ -192,7 +241,9 @@ impl Client {
             check_text("quote_id", quote_id)?;
             let e: QuoteEnvelope = self
                 .vendor_send(
-                    crate::client::post_empty("resend_quote", "/quote/{id}/resend").param(quote_id),
+                    crate::client::post_empty("resend_quote", "/quote/{id}/resend")
+                        .param(quote_id)
+                        .sensitive_answer(),
                 )
                 .await?;
             Ok(e.quote)
@@ -207,7 +258,9 @@ impl Client {
         check_text("quote_id", quote_id)?;
         let e: Option<QuoteEnvelope> = self
             .vendor_send_delete(
-                crate::client::delete("delete_quote", "/quote/{id}").param(quote_id),
+                crate::client::delete("delete_quote", "/quote/{id}")
+                    .param(quote_id)
+                    .sensitive_answer(),
             )
             .await?;
         Ok(e.map(|e| e.quote))

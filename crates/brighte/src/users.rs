@@ -4,7 +4,7 @@
 use std::fmt;
 
 use partner_sdk_core::provider::boxed;
-use partner_sdk_core::secret::REDACTED;
+use partner_sdk_core::secret::{REDACTED, redacted};
 use partner_sdk_core::{ExposeSecret, Page, Request, SecretString};
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +26,7 @@ partner_sdk_core::open_enum! {
 
 /// A user. Names are read from `firstName`/`lastName` (template) or
 /// `first_name`/`last_name` (field table).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct User {
     /// Unique id.
@@ -59,8 +59,23 @@ pub struct User {
     pub mobile: Option<String>,
 }
 
+/// Personal data (email, first_name, last_name, mobile) is printed as
+/// `[REDACTED]`.
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("role", &self.role)
+            .field("first_name", &redacted(&self.first_name))
+            .field("last_name", &redacted(&self.last_name))
+            .field("email", &redacted(&self.email))
+            .field("mobile", &redacted(&self.mobile))
+            .finish()
+    }
+}
+
 /// A user to create (`POST user/add`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize)]
 pub struct NewUser {
     /// Role.
     pub role: UserRole,
@@ -76,6 +91,21 @@ pub struct NewUser {
     pub account_id: AccountId,
 }
 
+/// Personal data (email, first_name, last_name, mobile) is printed as
+/// `[REDACTED]`.
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("role", &self.role)
+            .field("first_name", &redacted(&self.first_name))
+            .field("last_name", &redacted(&self.last_name))
+            .field("email", &redacted(&self.email))
+            .field("mobile", &redacted(&self.mobile))
+            .field("account_id", &self.account_id)
+            .finish()
+    }
+}
+
 impl NewUser {
     /// Checks every field; each failure names it.
     pub fn validate(&self) -> Result<()> {
@@ -89,7 +119,7 @@ impl NewUser {
 }
 
 /// Changes to a user (`PUT user/{userId}`); only set fields are sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct UserUpdate {
     /// New role.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -106,6 +136,20 @@ pub struct UserUpdate {
     /// New mobile.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mobile: Option<String>,
+}
+
+/// Personal data (email, first_name, last_name, mobile) is printed as
+/// `[REDACTED]`.
+impl std::fmt::Debug for UserUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserUpdate")
+            .field("role", &self.role)
+            .field("first_name", &redacted(&self.first_name))
+            .field("last_name", &redacted(&self.last_name))
+            .field("email", &redacted(&self.email))
+            .field("mobile", &redacted(&self.mobile))
+            .finish()
+    }
 }
 
 impl UserUpdate {
@@ -273,7 +317,11 @@ impl Client {
     pub async fn get_user(&self, user_id: &str) -> Result<User> {
         check_text("user_id", user_id)?;
         let e: UserEnvelope = self
-            .vendor_send(crate::client::get("get_user", "/user/{user_id}").param(user_id))
+            .vendor_send(
+                crate::client::get("get_user", "/user/{user_id}")
+                    .param(user_id)
+                    .sensitive_answer(),
+            )
             .await?;
         Ok(e.user)
     }
@@ -285,7 +333,12 @@ impl Client {
         boxed(async move {
             user.validate()?;
             let e: UserEnvelope = self
-                .vendor_send(Request::post("create_user", "/user/add").json(user))
+                .vendor_send(
+                    Request::post("create_user", "/user/add")
+                        .json(user)
+                        // The answer (or a refusal) may repeat the user's details.
+                        .sensitive_answer(),
+                )
                 .await?;
             Ok(e.user)
         })
@@ -299,7 +352,8 @@ impl Client {
             .vendor_send(
                 Request::put("update_user", "/user/{userId}")
                     .param(user_id)
-                    .json(update),
+                    .json(update)
+                    .sensitive_answer(),
             )
             .await?;
         Ok(e.user)

@@ -622,8 +622,12 @@ impl ApiError {
     /// voucher PIN): the body is dropped, and so are a code or a message
     /// that repeat another text value of that body (a token quoted in a
     /// message). Status, request id and `Retry-After` stay.
-    pub(crate) fn withheld(mut self) -> Self {
-        let json = serde_json::from_slice::<serde_json::Value>(&self.body).unwrap_or_default();
+    ///
+    /// `answer` is the whole answer as read (bounded by the transport's
+    /// response size limit), not the [`MAX_ERROR_BODY`] bytes this error
+    /// keeps: a secret past that cut is still found in it.
+    pub(crate) fn withheld(mut self, answer: &[u8]) -> Self {
+        let json = serde_json::from_slice::<serde_json::Value>(answer).unwrap_or_default();
         let mut values = Vec::new();
         text_leaves(&json, &mut values);
         let (code, message) = (self.code.take(), self.message.take());
@@ -843,20 +847,32 @@ mod tests {
     #[test]
     fn a_withheld_answer_keeps_no_body_and_no_text_that_repeats_its_values() {
         let body = r#"{"status": 2001, "message": "token tok-Zq81x not active", "sessionToken": "tok-Zq81x", "user": {"name": "Grace Hopper"}}"#;
-        let quoting = api(Some("token tok-Zq81x not active"), body).withheld();
+        let quoting = api(Some("token tok-Zq81x not active"), body).withheld(body.as_bytes());
         assert!(quoting.body().is_empty());
         assert_eq!(quoting.message(), None);
-        let plain = api(Some("Session limit reached."), body).withheld();
+        let plain = api(Some("Session limit reached."), body).withheld(body.as_bytes());
         assert_eq!(plain.message(), Some("Session limit reached."));
         assert!(!format!("{plain} {plain:?}").contains("tok-Zq81x"));
-        let naming = api(Some("no account for Grace Hopper"), body).withheld();
+        let naming = api(Some("no account for Grace Hopper"), body).withheld(body.as_bytes());
         assert_eq!(naming.message(), None);
         // Not JSON: the body goes, the message stays.
-        let page = api(Some("Bad gateway"), "<html>tok-Zq81x</html>").withheld();
+        let html = "<html>tok-Zq81x</html>";
+        let page = api(Some("Bad gateway"), html).withheld(html.as_bytes());
         assert_eq!(
             (page.message(), page.body()),
             (Some("Bad gateway"), &b""[..])
         );
+    }
+
+    #[test]
+    fn withholding_reads_the_whole_answer_not_the_part_kept() {
+        let padding = "p".repeat(MAX_ERROR_BODY);
+        let body = format!(
+            r#"{{"code": "E42", "message": "token tok-Zq81x not active", "padding": "{padding}", "sessionToken": "tok-Zq81x"}}"#
+        );
+        let kept = api(Some("token tok-Zq81x not active"), "").withheld(body.as_bytes());
+        assert_eq!((kept.code(), kept.message()), (Some("5"), None));
+        assert!(!format!("{kept} {kept:?}").contains("tok-Zq81x"));
     }
 
     #[test]

@@ -10,13 +10,16 @@
 //! to one `#[tokio::test]` per case of the [`options`], [`hostile`],
 //! [`faults`] and [`money_safety`] suites over it. A provider's own helpers
 //! (its credentials, a client on wiremock) live in that crate's
-//! `tests/integration/common.rs`.
+//! `tests/integration/common.rs`. [`privacy`] holds the check that no
+//! personal value is printed, run over one table of the four providers'
+//! personal-data types.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod faults;
 pub mod hostile;
 pub mod money_safety;
 pub mod options;
+pub mod privacy;
 pub mod subject;
 
 pub use subject::{Auth, Call, ErrorAnswer, Ids, Pages, Settings, Subject};

@@ -9,6 +9,7 @@
 
 use std::str::FromStr;
 
+use partner_sdk_core::secret::redacted;
 use partner_sdk_core::{Decimal, Request};
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
@@ -106,7 +107,9 @@ impl ConditionAnswer {
 }
 
 /// How the traded-in device is identified: exactly one of the two modes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Debug` prints an IMEI as `[REDACTED]`: it names one handset, and so
+/// its owner, for the life of the device.
+#[derive(Clone, PartialEq, Eq)]
 pub enum DeviceIdentification {
     /// By IMEI (scenario 1). Not length-checked: the provider's own sample is
     /// not a 15-digit IMEI.
@@ -122,6 +125,28 @@ pub enum DeviceIdentification {
         /// The trade-in catalogue code of the model, e.g. `2234245`.
         trade_in_model_code: String,
     },
+}
+
+impl std::fmt::Debug for DeviceIdentification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeviceIdentification::Imei(imei) => {
+                f.debug_tuple("Imei").field(&redacted(imei)).finish()
+            }
+            DeviceIdentification::Device {
+                make,
+                model,
+                capacity,
+                trade_in_model_code,
+            } => f
+                .debug_struct("Device")
+                .field("make", make)
+                .field("model", model)
+                .field("capacity", capacity)
+                .field("trade_in_model_code", trade_in_model_code)
+                .finish(),
+        }
+    }
 }
 
 /// A request for the promotions a trade-in device qualifies for.

@@ -13,6 +13,7 @@ mod journal;
 mod money_safety;
 mod options;
 mod pages;
+mod privacy;
 mod properties;
 mod send;
 mod subject;

@@ -66,21 +66,25 @@ impl Subject for Vendor {
         brighte_client(api, settings)
     }
 
+    /// A read whose answer holds no personal data, so that its errors keep
+    /// the body (a user's, a quote's or an application's are sensitive).
     fn read() -> Call<Self> {
         Call::new(
-            "get_user",
+            "list_application_documents",
             "GET",
-            "/rest/vendor/v1/user/USER-PERSONAL-0042",
+            "/rest/vendor/v1/application/APP-PERSONAL-0042/document",
             |c: &Client| {
                 Box::pin(async move {
-                    let user = c.get_user("USER-PERSONAL-0042").await?;
-                    assert_eq!(user.id, "USER-PERSONAL-0042");
+                    let documents = c.list_application_documents("APP-PERSONAL-0042").await?;
+                    assert_eq!(documents[0].filename.as_deref(), Some("invoice.pdf"));
                     Ok(())
                 })
             },
         )
-        .template("/user/{user_id}")
-        .answer(r#"{"status": 2000, "user": {"id": "USER-PERSONAL-0042", "firstName": "Ann"}}"#)
+        .template("/application/{application_id}/document")
+        .answer(
+            r#"{"status": 2000, "applicationDocuments": [{"type": "invoice", "filename": "invoice.pdf"}]}"#,
+        )
         .personal("PERSONAL-0042")
     }
 

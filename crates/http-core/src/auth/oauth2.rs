@@ -297,7 +297,7 @@ impl TokenEndpoint {
                 (status, &answer.headers, &bytes),
                 fields,
             )
-            .withheld();
+            .withheld(&bytes);
             return Err(Error::auth(
                 self.provider,
                 format!("token endpoint answered {status}"),

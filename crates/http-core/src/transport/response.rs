@@ -121,7 +121,7 @@ impl Transport {
             fields,
         );
         match request.sensitive_answer {
-            true => api.withheld(),
+            true => api.withheld(answer.2),
             false => api,
         }
     }

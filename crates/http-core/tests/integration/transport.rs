@@ -851,3 +851,56 @@ async fn a_bodyless_request_carries_its_content_type_and_a_body_brings_its_own()
             .is_none_or(|v| v == "0")
     );
 }
+
+#[tokio::test]
+async fn a_sensitive_error_answer_over_the_kept_size_is_withheld_whole() {
+    // The secret is quoted by the message and repeated past the bytes an
+    // error keeps: withholding must read the whole answer to find it.
+    let padding = "p".repeat(partner_sdk_core::error::MAX_ERROR_BODY * 2);
+    let answer = json!({
+        "code": "E42",
+        "message": format!("token {TOKEN} not active"),
+        "padding": padding,
+        "sessionToken": TOKEN,
+    });
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/sessions"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(&answer))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/auth/v1/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "error": "invalid_client",
+            "error_description": format!("client {SECRET} unknown"),
+            "padding": padding,
+            "client_secret": SECRET,
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let t = Transport::builder("demo")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let create = Request::post("create_session", "/sessions")
+        .json(&json!({}))
+        .sensitive_answer();
+    let err = t.send::<Thing>(create).await.unwrap_err();
+    let api = err.api().expect("the provider's answer");
+    assert_eq!((api.code(), api.message()), (Some("E42"), None));
+    assert!(api.body().is_empty());
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains(TOKEN), "{shown}");
+
+    let err = transport(&server, oauth(&server))
+        .send::<Thing>(get_thing())
+        .await
+        .unwrap_err();
+    let api = err.answer().expect("the token endpoint's answer");
+    assert_eq!((api.code(), api.message()), (Some("invalid_client"), None));
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains(SECRET), "{shown}");
+}
