@@ -187,6 +187,34 @@ impl ErrorBody for BbtiErrorBody {
     fn error_keys(&self) -> Option<&'static [&'static str]> {
         Some(&["code"])
     }
+
+    /// The gRPC codes of [`ErrorCode::is_internal_error`], by number or name.
+    fn is_internal_error(&self, _status: StatusCode, fields: &ErrorFields) -> bool {
+        fields
+            .code
+            .as_deref()
+            .and_then(ErrorCode::parse)
+            .is_some_and(|code| code.is_internal_error())
+    }
+}
+
+impl ErrorCode {
+    /// Whether this code says BBTI failed on its side, not that it refused
+    /// the request: 2 `UNKNOWN`, 4 `DEADLINE_EXCEEDED`, 13 `INTERNAL`,
+    /// 14 `UNAVAILABLE` (gRPC's "the operation may have completed" and
+    /// "try again later"). A create (pricing, KYC, delivery) so answered
+    /// has an unknown outcome: the caller gets
+    /// [`partner_sdk_core::Error::OutcomeUnknown`] with its key, and a
+    /// journalled intent stays pending for recovery.
+    pub fn is_internal_error(&self) -> bool {
+        matches!(
+            self,
+            ErrorCode::Unknown
+                | ErrorCode::DeadlineExceeded
+                | ErrorCode::Internal
+                | ErrorCode::Unavailable
+        )
+    }
 }
 
 /// The two keys that tell an `rpcStatus` inside a 2xx body from a result.
