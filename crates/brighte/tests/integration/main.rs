@@ -15,6 +15,7 @@ mod options;
 mod pages;
 mod properties;
 mod send;
+mod session;
 mod subject;
 mod vendor_prefix;
 mod webhook;

@@ -45,6 +45,20 @@ impl partner_sdk_test_kit::Subject for Dtone {
         message: "Product not available",
     };
     const CODE: ErrorCode = ErrorCode::ProductNotAvailable;
+    const INTERNAL_ERRORS: &'static [(u16, &'static str)] = &[
+        (
+            400,
+            r#"{"errors": [{"code": 1000500, "message": "Internal server error"}]}"#,
+        ),
+        (
+            201,
+            r#"{"errors": [{"code": 1000500, "message": "Internal server error"}]}"#,
+        ),
+        (
+            400,
+            r#"{"errors": [{"code": 1000218, "message": "Transaction timeout"}]}"#,
+        ),
+    ];
 
     fn build(api: &str, _auth: &str, settings: &Settings) -> Client {
         let builder = Client::builder()

@@ -232,7 +232,18 @@ impl Transport {
         let policy = self.retry_policy();
         match (decide(&policy, facts(request, step, seen)), body, api) {
             (Decision::OutcomeUnknown, Err(Unusable::Redirect(e)), _) => {
-                let cause = format!("{e}, after the request was sent");
+                let to = match &e {
+                    Error::Redirect(r) => format!(
+                        " ({}){}",
+                        r.status.as_u16(),
+                        r.location
+                            .as_ref()
+                            .map(|l| format!(" to {l}"))
+                            .unwrap_or_default()
+                    ),
+                    _ => String::new(),
+                };
+                let cause = format!("redirected{to} after the request was sent (not followed)");
                 Next::Done(Err(self.outcome_unknown(request, cause.into())))
             }
             (_, Err(Unusable::Redirect(e)), _) => Next::Done(Err(e)),
