@@ -65,8 +65,9 @@ pub trait ErrorBody: Send + Sync + 'static {
     /// status or inside a 2xx ([`error_in_success`](Self::error_in_success)),
     /// ends in [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown) with
     /// its reconcile key, never resent, and its journal intent stays
-    /// pending; an idempotent request so answered with an error status is
-    /// retried like a 503. The default is `false`: only the status speaks.
+    /// pending. Any other request so answered is the usual
+    /// [`Error::Api`](crate::Error::Api), retried or not by its status. The
+    /// default is `false`: only the status speaks.
     fn is_internal_error(&self, _status: StatusCode, _fields: &ErrorFields) -> bool {
         false
     }

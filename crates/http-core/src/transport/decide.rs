@@ -140,11 +140,9 @@ pub(crate) fn decide(policy: &RetryPolicy, facts: Facts) -> Decision {
         Seen::Refused {
             status,
             retry_after,
-            internal_error,
             ..
         } => {
-            let try_later = internal_error || is_retryable_status(status);
-            if !(facts.idempotent && can_retry && try_later) {
+            if !(facts.idempotent && can_retry && is_retryable_status(status)) {
                 return Decision::Fail;
             }
             match retry_after {
@@ -300,13 +298,14 @@ mod tests {
             (POST, 1, false, foreign(408), OutcomeUnknown),
             (POST, 1, false, foreign(422), OutcomeUnknown),
             // The provider's own "internal error, try later" proves nothing
-            // of a create, whatever the status; a read tries again later.
+            // of a create, whatever the status; a read is the usual error,
+            // retried by its status alone.
             (POST, 1, false, internal(400), OutcomeUnknown),
             (POST, 1, false, internal(200), OutcomeUnknown),
             (POST, 1, false, internal(500), OutcomeUnknown),
-            (GET, 1, false, internal(500), Retry(Wait::Backoff)),
-            (GET, 1, false, internal(400), Retry(Wait::Backoff)),
-            (GET, 3, false, internal(500), Fail),
+            (GET, 1, false, internal(500), Fail),
+            (GET, 1, false, internal(400), Fail),
+            (GET, 1, false, internal(503), Retry(Wait::Backoff)),
             // Refused credentials: log in again once.
             (GET, 1, false, unauthorized(false), Reauthenticate),
             (POST, 3, false, unauthorized(false), Reauthenticate),
