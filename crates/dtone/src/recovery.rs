@@ -45,7 +45,8 @@ impl Client {
     }
 
     /// A create journalled already (pending or done) for this very request:
-    /// its transaction, looked up by `external_id` and settled done; the
+    /// its transaction, looked up by `external_id` and read as
+    /// [`found_for`](Self::found_for) reads it; the
     /// [`partner_sdk_core::Error::Journalled`] error again when DT One has
     /// none yet or the look-up fails. Sent as `operation`.
     pub(crate) async fn journalled_transaction(
