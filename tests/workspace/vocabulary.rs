@@ -724,9 +724,11 @@ async fn every_bbti_method_sends_under_its_own_name() {
     let pricing = bbti::PriceProductRequest::new(PROGRAM_ID, "iphone-8")
         .storage_key("64gb")
         .carrier_key("simfree")
-        .condition(bbti::Condition::Pass, bbti::Condition::Pass);
+        .condition(bbti::Condition::Pass, bbti::Condition::Pass)
+        .submission_id("vocabulary-price-products");
     let quote = op!(rows, ops, create, client.price_products(&pricing)).unwrap();
-    let by_code = bbti::PriceByAppCodeRequest::new(PROGRAM_ID, "v1.pixel-4a.128gb.simfree.FP");
+    let by_code = bbti::PriceByAppCodeRequest::new(PROGRAM_ID, "v1.pixel-4a.128gb.simfree.FP")
+        .submission_id("vocabulary-price-codes");
     let _ = op!(rows, ops, create, client.price_codes(&by_code));
     let tx = quote.transaction_id.as_str();
     let _ = op!(rows, ops, create, client.register_kyc(&bbti_kyc(tx)));

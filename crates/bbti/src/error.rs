@@ -159,8 +159,10 @@ impl ErrorBody for BbtiErrorBody {
         }
     }
 
-    /// A 2xx body shaped like `rpcStatus` with a non-zero code (`{"code": 3,
-    /// "message": ...}`) is an error: no BBTI success body has a top-level `code`.
+    /// A 2xx body shaped like `rpcStatus` with a code other than 0 `OK`, as
+    /// a number or a name (`{"code": 3, "message": ...}`, `{"code":
+    /// "UNAVAILABLE", "message": ...}`), is an error: no BBTI success body
+    /// has a top-level `code`.
     fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ErrorFields> {
         // A plain scan of the top-level keys first (a success body has no
         // `code`); otherwise read only `code` and whether a `message` key
@@ -176,7 +178,12 @@ impl ErrorBody for BbtiErrorBody {
             return None;
         }
         let probe: RpcStatusProbe = serde_json::from_slice(body).ok()?;
-        if probe.code.unwrap_or(0) == 0 || !probe.has_message {
+        // The code as a number or a name (protojson writes either).
+        let ok = match probe.code.as_deref().map(str::trim) {
+            None => true,
+            Some(code) => ErrorCode::parse(code) == Some(ErrorCode::Ok),
+        };
+        if ok || !probe.has_message {
             return None;
         }
         Some(self.parse(status, body))
@@ -187,13 +194,41 @@ impl ErrorBody for BbtiErrorBody {
     fn error_keys(&self) -> Option<&'static [&'static str]> {
         Some(&["code"])
     }
+
+    /// The gRPC codes of [`ErrorCode::is_internal_error`], by number or name.
+    fn is_internal_error(&self, _status: StatusCode, fields: &ErrorFields) -> bool {
+        fields
+            .code
+            .as_deref()
+            .and_then(ErrorCode::parse)
+            .is_some_and(|code| code.is_internal_error())
+    }
+}
+
+impl ErrorCode {
+    /// Whether this code says BBTI failed on its side, not that it refused
+    /// the request: 2 `UNKNOWN`, 4 `DEADLINE_EXCEEDED`, 13 `INTERNAL`,
+    /// 14 `UNAVAILABLE` (gRPC's "the operation may have completed" and
+    /// "try again later"). A create (pricing, KYC, delivery) so answered
+    /// has an unknown outcome: the caller gets
+    /// [`partner_sdk_core::Error::OutcomeUnknown`] with its key, and a
+    /// journalled intent stays pending for recovery.
+    pub fn is_internal_error(&self) -> bool {
+        matches!(
+            self,
+            ErrorCode::Unknown
+                | ErrorCode::DeadlineExceeded
+                | ErrorCode::Internal
+                | ErrorCode::Unavailable
+        )
+    }
 }
 
 /// The two keys that tell an `rpcStatus` inside a 2xx body from a result.
 #[derive(Deserialize)]
 struct RpcStatusProbe {
-    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_i64")]
-    code: Option<i64>,
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
+    code: Option<String>,
     #[serde(default, rename = "message", deserialize_with = "key_present")]
     has_message: bool,
 }

@@ -8,7 +8,9 @@
 //! fails with `OutcomeUnknown` carrying `("submissionId", value)` so the
 //! caller can look the transaction up before sending again. A request
 //! without a `submissionId` is sent with a generated one, so there is
-//! always a key.
+//! always a key; a client with a journal requires the caller's own
+//! (a generated one would be another key on the retry after a crash, and
+//! the retry a second create).
 
 use std::borrow::Cow;
 
@@ -254,7 +256,10 @@ pub type PriceByAppCodeResponse = PriceResponse;
 impl Client {
     /// `POST /v1/pricing/products`: grades and prices a device and registers
     /// a transaction. Never retried (see the module docs). Without a
-    /// `submissionId`, a generated one is sent.
+    /// `submissionId`, a generated one is sent; with a
+    /// [journal](crate::ClientBuilder::journal) a request without one is
+    /// refused before anything is sent (`InvalidInput` naming
+    /// `submissionId`).
     pub fn price_products<'a>(
         &'a self,
         request: &'a PriceProductRequest,
@@ -264,7 +269,10 @@ impl Client {
 
     /// `POST /v1/pricing/codes`: prices a device from an app code and
     /// registers a transaction. Never retried (see the module docs). Without
-    /// a `submissionId`, a generated one is sent.
+    /// a `submissionId`, a generated one is sent; with a
+    /// [journal](crate::ClientBuilder::journal) a request without one is
+    /// refused before anything is sent (`InvalidInput` naming
+    /// `submissionId`).
     pub fn price_codes<'a>(
         &'a self,
         request: &'a PriceByAppCodeRequest,
@@ -282,6 +290,13 @@ impl Client {
     ) -> Call<'a, PriceResponse> {
         boxed(async move {
             request.validate()?;
+            if self.transport.journal().is_some() && request.given_submission_id().is_none() {
+                return Err(invalid(
+                    "submissionId",
+                    "required when the client has a journal: the same request sent again \
+                     after a crash must carry the same key",
+                ));
+            }
             let (request, id) = keyed(request);
             let req = Request::post(operation, path)
                 .json(&*request)

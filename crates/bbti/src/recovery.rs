@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 
 use crate::Client;
 use crate::error::ErrorCode;
+use crate::types::TransactionStatus;
 
 impl Client {
     /// Sends a create, through the journal when the client has one: settled
@@ -65,6 +66,16 @@ impl Client {
             return Resolved::NeedsReconciliation;
         }
         match self.fetch_transaction(operation, intent.key.value()).await {
+            Ok(tx)
+                if matches!(
+                    tx.status,
+                    TransactionStatus::Cancel | TransactionStatus::KycDeclined
+                ) =>
+            {
+                Resolved::NotDone {
+                    reason: format!("transaction {} at BBTI", tx.status.as_str()),
+                }
+            }
             Ok(tx) if tx.delivery_detail.is_some() => Resolved::Done {
                 provider_id: Some(tx.transaction_id),
             },
@@ -86,9 +97,10 @@ partner_sdk_core::provider_recovery! {
     /// Never sends a create.
     ///
     /// A delivery registration is looked up by its `transactionId`: the
-    /// transaction shows a delivery, it is settled done; it shows none, or
-    /// BBTI knows no such transaction (`NOT_FOUND`), it is settled not
-    /// done; a look-up that fails leaves it pending ("unknown"). Pricing
+    /// transaction shows a delivery, it is settled done; it is cancelled
+    /// (`TRANSACTION_STATUS_CANCEL`) or its KYC declined, shows no
+    /// delivery, or BBTI knows no such transaction (`NOT_FOUND`), it is
+    /// settled not done, naming why; a look-up that fails leaves it pending ("unknown"). Pricing
     /// and KYC registrations have no look-up: they are reported in
     /// [`RecoveryReport::needs_reconciliation`](partner_sdk_journal::RecoveryReport::needs_reconciliation) with their key
     /// (`submissionId`, `transactionId`) and stay pending: ask Belong, then

@@ -107,10 +107,12 @@ impl ClientBuilder {
 
     /// Brighte answers 401/4010 both for an expired session and for a
     /// request naming an application, quote or user it does not know
-    /// ("Invalid application ID."). A refusal within `grace` of the login is
-    /// taken as the request's: reported, no new login. Later, one refusal
-    /// logs in again once (concurrent refusals share it). So forged webhook
-    /// notices cost at most one login per `grace` (default
+    /// ("Invalid application ID."). A refusal logs in again once
+    /// (concurrent refusals share it); within `grace` of the login, only the
+    /// first such early refusal in a period of `grace` does (a session may
+    /// expire early), later ones are taken as the request's: reported, no
+    /// new login. So forged webhook notices cost at most one extra login
+    /// per `grace` (default
     /// [`FRESH_SESSION_GRACE`](partner_sdk_core::defaults::FRESH_SESSION_GRACE),
     /// 30 s); `Duration::ZERO` logs in again on every refusal.
     pub fn session_refusal_grace(mut self, grace: Duration) -> Self {

@@ -27,6 +27,19 @@ partner_sdk_core::error_code! {
     }
 }
 
+impl ErrorCode {
+    /// Whether this body `status` says Brighte failed on its side, not
+    /// that it refused the request: 4000 (internal failure) and 5000
+    /// (internal error), whatever the HTTP status, a 200 included. A create
+    /// so answered has an unknown outcome: the caller gets
+    /// [`partner_sdk_core::Error::OutcomeUnknown`] (with the application id
+    /// for a payment request), and a journalled payment request stays
+    /// pending for [`Client::recover`](crate::Client::recover).
+    pub fn is_internal_error(&self) -> bool {
+        matches!(self, ErrorCode::InternalFailure | ErrorCode::InternalError)
+    }
+}
+
 /// Everything a Brighte call can fail with.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
@@ -240,6 +253,15 @@ impl ErrorBody for BrighteErrorBody {
 
     fn is_unauthorized(&self, status: StatusCode, fields: &ErrorFields) -> bool {
         status == StatusCode::UNAUTHORIZED && matches!(fields.code.as_deref(), None | Some("4010"))
+    }
+
+    /// The body `status` is one of [`ErrorCode::is_internal_error`].
+    fn is_internal_error(&self, _status: StatusCode, fields: &ErrorFields) -> bool {
+        fields
+            .code
+            .as_deref()
+            .map(ErrorCode::from_code)
+            .is_some_and(|code| code.is_internal_error())
     }
 
     fn refusal_after_reauth_is_api_error(&self, _: StatusCode, _: &ErrorFields) -> bool {

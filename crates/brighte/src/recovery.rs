@@ -21,12 +21,20 @@ impl Client {
             return Resolved::NeedsReconciliation;
         }
         match self.fetch_application(operation, intent.key.value()).await {
-            Ok(application) if application.status == Some(ApplicationStatus::Paid) => {
-                Resolved::Done {
+            Ok(application) => match application.status {
+                Some(ApplicationStatus::Paid) => Resolved::Done {
                     provider_id: Some(application.id),
+                },
+                Some(status @ (ApplicationStatus::Declined | ApplicationStatus::Withdraw)) => {
+                    Resolved::NotDone {
+                        reason: format!(
+                            "application {} at Brighte: no payment requested",
+                            status.as_str()
+                        ),
+                    }
                 }
-            }
-            Ok(_) => Resolved::NeedsReconciliation,
+                _ => Resolved::NeedsReconciliation,
+            },
             Err(e)
                 if e.code() == Some(ErrorCode::NotFound)
                     || e.status().is_some_and(|s| s.as_u16() == 404) =>
@@ -47,8 +55,9 @@ partner_sdk_core::provider_recovery! {
     /// journal never resolve one twice. Never sends a create.
     ///
     /// An application `PAID` had its payment requested: settled done.
-    /// Brighte knows no such application (4041, or a 404): settled not
-    /// done. Any other status does not show whether the payment was
+    /// Brighte knows no such application (4041, or a 404), or it is
+    /// `DECLINED` or `WITHDRAW` (no payment can be requested on it): settled
+    /// not done, naming why. Any other status does not show whether the payment was
     /// requested: reported in [`RecoveryReport::needs_reconciliation`](partner_sdk_journal::RecoveryReport::needs_reconciliation) and
     /// left pending. A fetch that fails leaves it pending ("unknown").
     ///

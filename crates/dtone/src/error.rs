@@ -32,6 +32,33 @@ pub enum Error {
     /// transaction; the request was not created under this id.
     #[error(transparent)]
     ExternalIdConflict(Box<ExternalIdConflictError>),
+    /// The transaction found under the request's `external_id` is this
+    /// request's, and it failed at DT One (its status is a failure, see
+    /// [`Transaction::has_failed`](crate::Transaction::has_failed)): nothing
+    /// was delivered. A journalled intent is settled not done.
+    #[error(transparent)]
+    TransactionFailed(Box<TransactionFailedError>),
+}
+
+/// The fields of [`Error::TransactionFailed`]: the create under this key
+/// exists at DT One and failed.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "dtone create_transaction: the transaction under {} {} failed at DT One (status {status})",
+    key.field(),
+    key.value()
+)]
+pub struct TransactionFailedError {
+    /// The key: `external_id` and its value.
+    pub key: ReconcileKey,
+    /// The transaction's `status` as DT One sent it.
+    pub status: String,
+}
+
+impl From<TransactionFailedError> for Error {
+    fn from(e: TransactionFailedError) -> Self {
+        Error::TransactionFailed(Box::new(e))
+    }
 }
 
 /// The fields of [`Error::ExternalIdConflict`]: the transaction found under
@@ -47,8 +74,9 @@ pub struct ExternalIdConflictError {
     /// The reused key: `external_id` and its value.
     pub key: ReconcileKey,
     /// The fields in which the transaction found differs from the
-    /// request: `product_id`, `account_number`, `local_value` (never
-    /// their values: an account number is personal data).
+    /// request: `simulation`, `product_id`, `account_number`,
+    /// `local_value` (never their values: an account number is personal
+    /// data).
     pub mismatched: Vec<&'static str>,
 }
 
@@ -107,6 +135,22 @@ partner_sdk_core::error_code! {
         ExternalIdAlreadyUsed = 1000990,
         /// 1000999: invalid parameter.
         InvalidParameter = 1000999,
+    }
+}
+
+impl ErrorCode {
+    /// Whether this code says DT One or the operator failed, not that the
+    /// request was refused: 1000500 (internal server error) and 1000218
+    /// (transaction timeout at the operator). A transaction so answered,
+    /// with any HTTP status, has an unknown outcome: the caller gets
+    /// [`partner_sdk_core::Error::OutcomeUnknown`] with its `external_id`,
+    /// and a journalled intent stays pending until a look-up by that id
+    /// settles it.
+    pub fn is_internal_error(&self) -> bool {
+        matches!(
+            self,
+            ErrorCode::InternalServerError | ErrorCode::TransactionTimeout
+        )
     }
 }
 
@@ -205,6 +249,15 @@ impl ErrorBody for DtoneErrorBody {
     /// probe into the typed decode.
     fn error_keys(&self) -> Option<&'static [&'static str]> {
         Some(&["errors"])
+    }
+
+    /// The first entry's code is one of [`ErrorCode::is_internal_error`].
+    fn is_internal_error(&self, _status: StatusCode, fields: &ErrorFields) -> bool {
+        fields
+            .code
+            .as_deref()
+            .and_then(ErrorCode::parse)
+            .is_some_and(|code| code.is_internal_error())
     }
 }
 

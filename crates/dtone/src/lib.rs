@@ -50,7 +50,7 @@ pub use client::{Client, ClientBuilder, PRODUCTION_URL, hmac_signature};
 pub use discovery::{Country, Operator, OperatorFilter, Ping, Service};
 pub use error::{
     ApiErrorBody, Call, DtoneErrorBody, Error, ErrorCode, ErrorEntry, ExternalIdConflictError,
-    ItemStream, Result,
+    ItemStream, Result, TransactionFailedError,
 };
 pub use products::{
     AccountVerification, Category, FixedProduct, InfoPair, ProductFilter, ProductRef, Products,

@@ -9,7 +9,7 @@ use partner_sdk_core::{JournalledError, Request};
 use partner_sdk_journal::{Intent, IntentKey, IntentState, JournalStore as _, Outcome, Resolved};
 
 use crate::Client;
-use crate::error::{Error, ErrorCode, ExternalIdConflictError, Result};
+use crate::error::{Error, ErrorCode, ExternalIdConflictError, Result, TransactionFailedError};
 use crate::products::Category;
 use crate::transactions::{Resolution, Transaction, TransactionRequest};
 
@@ -45,7 +45,8 @@ impl Client {
     }
 
     /// A create journalled already (pending or done) for this very request:
-    /// its transaction, looked up by `external_id` and settled done; the
+    /// its transaction, looked up by `external_id` and read as
+    /// [`found_for`](Self::found_for) reads it; the
     /// [`partner_sdk_core::Error::Journalled`] error again when DT One has
     /// none yet or the look-up fails. Sent as `operation`.
     pub(crate) async fn journalled_transaction(
@@ -67,22 +68,45 @@ impl Client {
             .resolve(operation, category, &request.external_id)
             .await
         {
-            Ok(Resolution::Found(tx)) if request.differences(&tx).is_empty() => {
-                self.settle_found(category, &tx).await;
-                Ok(*tx)
-            }
-            Ok(Resolution::Found(tx)) => Err(ExternalIdConflictError {
-                key: request.reconcile_key(),
-                mismatched: request.differences(&tx),
-            }
-            .into()),
+            Ok(Resolution::Found(tx)) => self.found_for(category, request, *tx).await,
             Ok(Resolution::NotFound) | Err(_) => Err(journalled()),
         }
     }
 
-    /// Settles the journalled intent of `tx` done, when the client has a
-    /// journal and the intent is pending; a journal error is logged (the
-    /// intent stays pending, a recovery settles it).
+    /// What a transaction found under `request`'s `external_id` means for
+    /// it: another request's ([`Error::ExternalIdConflict`], the journal
+    /// untouched); this request's and failed ([`Error::TransactionFailed`],
+    /// its intent settled not done); otherwise this request's transaction,
+    /// its intent settled done.
+    pub(crate) async fn found_for(
+        &self,
+        category: Category,
+        request: &TransactionRequest,
+        tx: Transaction,
+    ) -> Result<Transaction> {
+        let mismatched = request.differences(&tx);
+        if !mismatched.is_empty() {
+            return Err(ExternalIdConflictError {
+                key: request.reconcile_key(),
+                mismatched,
+            }
+            .into());
+        }
+        self.settle_found(category, &tx).await;
+        if tx.has_failed() {
+            return Err(TransactionFailedError {
+                key: request.reconcile_key(),
+                status: tx.status,
+            }
+            .into());
+        }
+        Ok(tx)
+    }
+
+    /// Settles the journalled intent of `tx` by what DT One says of it
+    /// ([`found_outcome`]), when the client has a journal and the intent is
+    /// pending; a journal error is logged (the intent stays pending, a
+    /// recovery settles it).
     pub(crate) async fn settle_found(&self, category: Category, tx: &Transaction) {
         let Some(journal) = self.transport.journal() else {
             return;
@@ -93,8 +117,11 @@ impl Client {
             "external_id",
             tx.external_id.as_str(),
         );
-        let outcome = Outcome::Done {
-            provider_id: Some(tx.transaction_id.clone()),
+        let outcome = match found_outcome(tx) {
+            Resolved::NotDone { reason } => Outcome::NotDone { reason },
+            _ => Outcome::Done {
+                provider_id: Some(tx.transaction_id.clone()),
+            },
         };
         match journal.get(&key).await {
             Ok(Some(intent)) if intent.state.is_pending() => {
@@ -118,9 +145,7 @@ impl Client {
             return Resolved::NeedsReconciliation;
         };
         match self.resolve(operation, category, intent.key.value()).await {
-            Ok(Resolution::Found(tx)) => Resolved::Done {
-                provider_id: Some(tx.transaction_id),
-            },
+            Ok(Resolution::Found(tx)) => found_outcome(&tx),
             Ok(Resolution::NotFound) => Resolved::NotDone {
                 reason: "not found at DT One (1000404): never created".to_owned(),
             },
@@ -129,6 +154,21 @@ impl Client {
                 Resolved::Unknown
             }
         }
+    }
+}
+
+/// What a transaction found by its `external_id` proves of its create:
+/// done with its `transaction_id`, or not done naming its status when it
+/// failed ([`Transaction::has_failed`]). A status not final yet is done: the
+/// transaction exists and is never created twice.
+fn found_outcome(tx: &Transaction) -> Resolved {
+    match tx.has_failed() {
+        true => Resolved::NotDone {
+            reason: format!("failed at DT One: status {}", tx.status.trim()),
+        },
+        false => Resolved::Done {
+            provider_id: Some(tx.transaction_id.clone()),
+        },
     }
 }
 
@@ -166,7 +206,9 @@ partner_sdk_core::provider_recovery! {
     /// Resolves every create journalled pending for at least `grace` (a
     /// grace period, so creates still in flight elsewhere are left alone) by
     /// looking its `external_id` up: found, it is settled done with the
-    /// `transaction_id`; DT One knows none (1000404), it is settled not
+    /// `transaction_id` (its status not final yet included: it exists), or
+    /// not done naming its status when it failed
+    /// ([`Transaction::has_failed`](crate::Transaction::has_failed)); DT One knows none (1000404), it is settled not
     /// done (never created: sending it again, under a new `external_id`, is
     /// yours to decide); a look-up that fails leaves it pending ("unknown"
     /// in the report) for the next recovery. Each intent is claimed with a

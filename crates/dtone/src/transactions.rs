@@ -19,7 +19,7 @@ use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
 
 use crate::Call;
 use crate::Client;
-use crate::error::{Error, ErrorCode, ExternalIdConflictError, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::products::Category;
 use crate::validate::check_text;
 
@@ -773,10 +773,15 @@ impl Client {
     /// by `external_id` once.
     ///
     /// The transaction found is returned only when it is this request's:
-    /// same product, same account number and, for a variable-value product,
-    /// the same amount. One that differs is
-    /// [`Error::ExternalIdConflict`] naming the fields, never returned as
-    /// this one. When DT One knows no transaction under the id, or the
+    /// same simulation flag, same product, same account number (phone
+    /// numbers compared by their digits, other accounts exactly) and, for a
+    /// variable-value product, the same amount. One that differs is
+    /// [`Error::ExternalIdConflict`] naming the fields (never their
+    /// values), never returned as this one. This request's transaction that
+    /// failed at DT One ([`Transaction::has_failed`]) is
+    /// [`Error::TransactionFailed`], never returned as done; one whose
+    /// status is not final yet is returned (it exists, and is not created
+    /// twice). When DT One knows no transaction under the id, or the
     /// look-up fails, the create's own error is returned
     /// ([`partner_sdk_core::Error::OutcomeUnknown`]: not created yet, and
     /// sending the same request again is safe, since a duplicate
@@ -784,7 +789,8 @@ impl Client {
     /// it exists, but the look-up could not read it either).
     ///
     /// With a [journal](crate::ClientBuilder::journal), a transaction found
-    /// settles its intent done. One not found stays pending: the same
+    /// settles its intent done (not done, naming its status, when it
+    /// failed). One not found stays pending: the same
     /// request sent again is then refused as journalled
     /// ([`partner_sdk_core::Error::Journalled`]) until [`Client::recover`]
     /// settles it, after its grace period; one settled not done is sent
@@ -804,17 +810,7 @@ impl Client {
                 .resolve(operation, category, &request.external_id)
                 .await
             {
-                Ok(Resolution::Found(tx)) => match request.differences(&tx) {
-                    mismatched if mismatched.is_empty() => {
-                        self.settle_found(category, &tx).await;
-                        Ok(*tx)
-                    }
-                    mismatched => Err(ExternalIdConflictError {
-                        key: request.reconcile_key(),
-                        mismatched,
-                    }
-                    .into()),
-                },
+                Ok(Resolution::Found(tx)) => self.found_for(category, request, *tx).await,
                 Ok(Resolution::NotFound) | Err(_) => Err(e),
             }
         })
@@ -840,17 +836,20 @@ impl TransactionRequest {
     }
 
     /// The fields in which `tx`, found under this request's `external_id`,
-    /// is not this request: the product, the account number (compared
-    /// without spaces, dashes or a leading `+`, as DT One may normalise a
-    /// phone number) and, when the request names one, the local amount. A
-    /// field the answer leaves out cannot confirm anything and counts as a
+    /// is not this request: the simulation flag, the product, the account
+    /// number ([`same_account`]) and, when the request names one, the local
+    /// amount (as a decimal: `5` and `5.00` are the same amount). A field
+    /// the answer leaves out cannot confirm anything and counts as a
     /// difference.
     pub(crate) fn differences(&self, tx: &Transaction) -> Vec<&'static str> {
         let mut mismatched = Vec::new();
+        if tx.simulation != self.simulation {
+            mismatched.push("simulation");
+        }
         if tx.product_id != Some(self.product_id) {
             mismatched.push("product_id");
         }
-        if normalised_account(&tx.account_number) != normalised_account(&self.account_number) {
+        if !same_account(&self.account_number, &tx.account_number) {
             mismatched.push("account_number");
         }
         if let Some(amount) = self.local_value
@@ -862,16 +861,58 @@ impl TransactionRequest {
     }
 }
 
-/// An account number as compared: no whitespace, dashes or leading `+`,
-/// case folded (an account may be an e-mail address).
-fn normalised_account(account: &str) -> String {
-    account
-        .trim()
-        .trim_start_matches('+')
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .flat_map(char::to_lowercase)
-        .collect()
+impl Transaction {
+    /// Whether DT One says this transaction failed: its `status` names a
+    /// failure (`FAILED`, `DECLINED`, `REJECTED`, `CANCELLED`/`CANCELED`,
+    /// `REVERSED`, any case) or is one of DT One's error codes (a number
+    /// from 1000000, e.g. 1000214 "transaction rejected"). `"0"` is a
+    /// success; any other status (one not final yet) is not a failure: the
+    /// transaction exists and is not created twice.
+    pub fn has_failed(&self) -> bool {
+        let status = self.status.trim();
+        const FAILED: [&str; 6] = [
+            "FAILED",
+            "DECLINED",
+            "REJECTED",
+            "CANCELLED",
+            "CANCELED",
+            "REVERSED",
+        ];
+        FAILED.iter().any(|f| status.eq_ignore_ascii_case(f))
+            || status.parse::<u64>().is_ok_and(|code| code >= 1_000_000)
+    }
+}
+
+/// Whether two account numbers name the same account. Two phone numbers
+/// (text of digits with spaces, dashes, dots or parentheses, and a leading
+/// `+` or `00`) compare by their digits after that prefix, so
+/// `+62 812-3456` and `00628123456` match; any other account (an e-mail
+/// address, an account number with letters) compares exactly.
+fn same_account(sent: &str, found: &str) -> bool {
+    match (phone_digits(sent), phone_digits(found)) {
+        (Some(sent), Some(found)) => sent == found,
+        _ => sent == found,
+    }
+}
+
+/// The digits of a phone number written as [`same_account`] reads one;
+/// `None` for anything else.
+fn phone_digits(account: &str) -> Option<String> {
+    let text = account.trim();
+    let (plus, rest) = match text.strip_prefix('+') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let punctuation = |c: char| matches!(c, ' ' | '-' | '.' | '(' | ')');
+    if !rest.chars().all(|c| c.is_ascii_digit() || punctuation(c)) {
+        return None;
+    }
+    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    let digits = match (plus, digits.strip_prefix("00")) {
+        (false, Some(international)) => international.to_owned(),
+        _ => digits,
+    };
+    (!digits.is_empty()).then_some(digits)
 }
 
 #[cfg(test)]

@@ -27,10 +27,11 @@ pub const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(20);
 pub const DEFAULT_JOURNAL_TIMEOUT: Duration = Duration::from_secs(10);
 /// Bound on one token request or login, waiting for it included: 10 s.
 pub const DEFAULT_AUTH_DEADLINE: Duration = Duration::from_secs(10);
-/// A session refused sooner than this after it was opened is kept and the
-/// refusal reported as the request's (a provider may answer 401 both for an
+/// A session refused sooner than this after it was opened causes a new
+/// login only once per this period; other such refusals keep the session and
+/// are reported as the request's (a provider may answer 401 both for an
 /// expired session and for a request naming something unknown), so forged
-/// or mistaken calls cost at most one login per this period: 30 s.
+/// or mistaken calls cost at most one extra login per this period: 30 s.
 pub const FRESH_SESSION_GRACE: Duration = Duration::from_secs(30);
 /// Lifetime assumed for a token or session whose answer gives none: 1 hour.
 pub const DEFAULT_CREDENTIAL_LIFETIME: Duration = Duration::from_secs(3600);

@@ -51,9 +51,25 @@ pub trait ErrorBody: Send + Sync + 'static {
     /// Whether this error answer says the resource does not exist, so that
     /// a DELETE retried after a lost answer and finding nothing is done
     /// ([`Transport::send_delete`](crate::transport::Transport::send_delete)).
-    /// The default is HTTP 404.
+    /// Only an answer in the provider's own format counts (one
+    /// [`parse`](Self::parse) reads a code or a message from): a gateway's
+    /// 404 page says nothing of the resource. The default is HTTP 404.
     fn is_not_found(&self, status: StatusCode, _fields: &ErrorFields) -> bool {
         status == StatusCode::NOT_FOUND
+    }
+
+    /// Whether this error answer is the provider's own "internal error, try
+    /// later": a code that says the provider failed on its side, not that
+    /// it refused the request. Such an answer proves nothing about a
+    /// create: a create (a request not idempotent) so answered, with any
+    /// status or inside a 2xx ([`error_in_success`](Self::error_in_success)),
+    /// ends in [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown) with
+    /// its reconcile key, never resent, and its journal intent stays
+    /// pending. Any other request so answered is the usual
+    /// [`Error::Api`](crate::Error::Api), retried or not by its status. The
+    /// default is `false`: only the status speaks.
+    fn is_internal_error(&self, _status: StatusCode, _fields: &ErrorFields) -> bool {
+        false
     }
 
     /// Whether an unauthorized answer that comes again right after a fresh

@@ -231,7 +231,9 @@ pub async fn a_redirecting_auth_endpoint_keeps_the_credentials_home<S: Subject>(
 }
 
 /// A redirecting API is refused without following, for a read and a
-/// create: what the client's auth sets never reaches the other host.
+/// create: what the client's auth sets never reaches the other host. The
+/// read ends in `Redirect`; the create, sent and perhaps processed, in
+/// `OutcomeUnknown` with its key, naming where it was pointed.
 pub async fn a_redirecting_api_keeps_the_credentials_home<S: Subject>() {
     let elsewhere = MockServer::start().await;
     let server = server::<S>().await;
@@ -256,10 +258,21 @@ pub async fn a_redirecting_api_keeps_the_credentials_home<S: Subject>() {
     for (status, err) in errors {
         match core::<S>(&err) {
             Error::Redirect(e) => {
+                assert_eq!(status, 307, "the read");
                 assert_eq!(e.status.as_u16(), status);
                 assert_eq!(
                     e.location.as_deref(),
                     Some(format!("{}/grab", elsewhere.uri()).as_str())
+                );
+            }
+            Error::OutcomeUnknown(e) => {
+                assert_eq!(status, 308, "the create");
+                assert_eq!(e.key, create.as_ref().and_then(|c| c.key.clone()));
+                assert!(
+                    e.cause
+                        .contains(&format!("(308) to {}/grab ", elsewhere.uri())),
+                    "{}",
+                    e.cause
                 );
             }
             other => panic!("{other:?}"),

@@ -496,9 +496,10 @@ pub struct CreateCase {
 /// The money-safety matrix for a create whose accepted answer is
 /// `accepted` and whose provider refuses with `refused` (`(status, body)` in
 /// its own error format): a 2xx, an unreadable 2xx, the provider's 4xx, a
-/// 429, 500/502/503/504 with an HTML page, a timeout after sending (the
-/// server reads the request and never answers: give the client a short
-/// timeout) and a connection closed after sending.
+/// 429, 500/502/503/504 with an HTML page, a redirect (the request was sent
+/// and may have been processed), a timeout after sending (the server reads
+/// the request and never answers: give the client a short timeout) and a
+/// connection closed after sending.
 pub fn create_cases(accepted: &str, refused: (u16, &str)) -> Vec<CreateCase> {
     let html = |status: u16| Reply::Full {
         status,
@@ -538,6 +539,15 @@ pub fn create_cases(accepted: &str, refused: (u16, &str)) -> Vec<CreateCase> {
         CreateCase {
             name: "connection closed after sending",
             reply: Reply::Close,
+            expect: CreateExpect::Unknown,
+        },
+        CreateCase {
+            name: "redirect",
+            reply: Reply::Full {
+                status: 303,
+                headers: vec![("location".into(), "http://127.0.0.1:9/elsewhere".into())],
+                body: Vec::new(),
+            },
             expect: CreateExpect::Unknown,
         },
     ];

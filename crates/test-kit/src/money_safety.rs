@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::subject::{
     Settings, Subject, auth_reply, client_on, core_outcome, raw_api_requests, raw_server,
 };
-use crate::{assert_create_outcome, create_cases};
+use crate::{CreateCase, CreateExpect, Reply, assert_create_outcome, create_cases};
 
 /// Expands to the money-safety suite's case for a [`Subject`] with
 /// creates, as a `#[tokio::test]`.
@@ -25,13 +25,20 @@ macro_rules! money_safety_suite {
 }
 
 /// Every create, under every row of [`create_cases`] (the provider
-/// refusing with its own error as a 400), is sent once and comes to what
-/// the row says, with its key.
+/// refusing with its own error as a 400) and each of the provider's
+/// internal errors ([`Subject::INTERNAL_ERRORS`], an unknown outcome), is
+/// sent once and comes to what the row says, with its key.
 pub async fn every_create_under_every_answer<S: Subject>() {
     let creates = S::creates();
     assert!(!creates.is_empty(), "{}: no creates", S::PROVIDER);
     for create in creates {
-        for case in create_cases(create.answer, (400, S::ERROR.body)) {
+        let mut cases = create_cases(create.answer, (400, S::ERROR.body));
+        cases.extend(S::INTERNAL_ERRORS.iter().map(|&(status, body)| CreateCase {
+            name: "the provider's internal error",
+            reply: Reply::json(status, body),
+            expect: CreateExpect::Unknown,
+        }));
+        for case in cases {
             let reply = case.reply.clone();
             let server = raw_server::<S>(|_| auth_reply::<S>(), move |_, _| reply.clone()).await;
             let settings = Settings {

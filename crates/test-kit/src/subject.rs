@@ -383,6 +383,10 @@ pub trait Subject: Sized + 'static {
     const ERROR: ErrorAnswer;
     /// The typed code of [`ERROR`](Self::ERROR).
     const CODE: Self::Code;
+    /// Answers in the provider's own format that say "internal error, try
+    /// later" (`(status, body)`): a create so answered has an unknown
+    /// outcome. None by default.
+    const INTERNAL_ERRORS: &'static [(u16, &'static str)] = &[];
 
     /// A client for the API on the server at `api` (its base URI, e.g.
     /// `http://127.0.0.1:4321`), whose token endpoint, if it has one, is on

@@ -41,6 +41,18 @@ impl partner_sdk_test_kit::Subject for Bbti {
         message: "invalid argument",
     };
     const CODE: ErrorCode = ErrorCode::InvalidArgument;
+    const INTERNAL_ERRORS: &'static [(u16, &'static str)] = &[
+        (500, r#"{"code": 13, "message": "internal", "details": []}"#),
+        (
+            400,
+            r#"{"code": "UNAVAILABLE", "message": "try later", "details": []}"#,
+        ),
+        (
+            200,
+            r#"{"code": 4, "message": "deadline exceeded", "details": []}"#,
+        ),
+        (409, r#"{"code": 2, "message": "unknown", "details": []}"#),
+    ];
 
     fn build(api: &str, auth: &str, settings: &Settings) -> Client {
         let builder = Client::builder()

@@ -63,3 +63,31 @@ async fn a_delete_whose_answer_was_lost_and_whose_retry_finds_nothing_is_done() 
     let err = client_for(&server).delete_quote("7").await.unwrap_err();
     assert_eq!(err.code(), Some(partner_sdk_brighte::ErrorCode::NotFound));
 }
+
+/// A gateway's 404 page after a lost answer says nothing of the quote: only
+/// Brighte's own "not found" makes the retried DELETE done.
+#[tokio::test]
+async fn a_retried_delete_meeting_a_gateways_404_page_is_not_done() {
+    const QUOTE: &str = "/rest/vendor/v1/quote/7";
+    let server = MockServer::start().await;
+    mount_session(&server, 1).await;
+    Mock::given(method("DELETE"))
+        .and(path(QUOTE))
+        .respond_with(ResponseTemplate::new(502))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(QUOTE))
+        .respond_with(
+            ResponseTemplate::new(404).set_body_raw("<html><h1>404</h1></html>", "text/html"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client_for(&server).delete_quote("7").await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err:?}");
+    assert_eq!(err.code(), None);
+    server.verify().await;
+}

@@ -118,3 +118,100 @@ async fn a_lost_answer_is_recovered_by_fetching_the_application() {
             .is_pending()
     );
 }
+
+#[tokio::test]
+async fn an_internal_error_or_a_redirect_leaves_the_payment_request_pending_with_its_key() {
+    let server = MockServer::start().await;
+    mount_session(&server, 1).await;
+    let answers = [
+        // Brighte's internal error inside a 200, and inside a 500.
+        (
+            "app-4",
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"status": 5000, "message": "Internal error."})),
+        ),
+        (
+            "app-5",
+            ResponseTemplate::new(500)
+                .set_body_json(json!({"status": "4000", "message": "Internal failure."})),
+        ),
+        // A redirect: the request was sent and may have been processed.
+        (
+            "app-6",
+            ResponseTemplate::new(307).insert_header("location", "https://elsewhere.example/x"),
+        ),
+    ];
+    for (id, answer) in answers {
+        Mock::given(method("POST"))
+            .and(path(format!(
+                "/rest/vendor/v1/application/{id}/request-payment"
+            )))
+            .respond_with(answer)
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let journal = Arc::new(MemoryJournal::new());
+    let client = builder_for(&server)
+        .journal(journal.clone())
+        .build()
+        .unwrap();
+    for id in ["app-4", "app-5", "app-6"] {
+        let err = client.request_application_payment(id).await.unwrap_err();
+        assert!(
+            matches!(
+                err.as_core(),
+                Some(partner_sdk_core::Error::OutcomeUnknown(_))
+            ),
+            "{id}: {err:?}"
+        );
+        assert_eq!(
+            err.outcome_unknown_key(),
+            Some(&ReconcileKey::new("application_id", id))
+        );
+        let intent = journal.get(&key(id)).await.unwrap().unwrap();
+        assert!(intent.state.is_pending(), "{id}: {:?}", intent.state);
+    }
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_declined_or_withdrawn_application_settles_its_payment_request_not_done() {
+    let server = MockServer::start().await;
+    mount_session(&server, 1).await;
+    for (id, status) in [("app-7", "DECLINED"), ("app-8", "WITHDRAW")] {
+        Mock::given(method("POST"))
+            .and(path(format!(
+                "/rest/vendor/v1/application/{id}/request-payment"
+            )))
+            .respond_with(ResponseTemplate::new(502))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(format!("/rest/vendor/v1/applications/{id}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                json!({"status": 2000, "application": {"id": id, "status": status}}),
+            ))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let journal = Arc::new(MemoryJournal::new());
+    let client = builder_for(&server)
+        .journal(journal.clone())
+        .build()
+        .unwrap();
+    for id in ["app-7", "app-8"] {
+        let err = client.request_application_payment(id).await.unwrap_err();
+        assert!(err.outcome_unknown_key().is_some(), "{err:?}");
+    }
+    let report = client.recover_older_than(Duration::ZERO).await.unwrap();
+    assert_eq!(report.not_done, vec![key("app-7"), key("app-8")]);
+    for (id, status) in [("app-7", "DECLINED"), ("app-8", "WITHDRAW")] {
+        match journal.get(&key(id)).await.unwrap().unwrap().state {
+            IntentState::NotDone { reason } => assert!(reason.contains(status), "{reason}"),
+            other => panic!("{id}: {other:?}"),
+        }
+    }
+}

@@ -16,6 +16,7 @@ mod pages;
 mod privacy;
 mod properties;
 mod send;
+mod session;
 mod subject;
 mod vendor_prefix;
 mod webhook;

@@ -48,6 +48,12 @@ impl Subject for Vendor {
         message: "Invalid data provided.",
     };
     const CODE: ErrorCode = ErrorCode::InvalidInput;
+    const INTERNAL_ERRORS: &'static [(u16, &'static str)] = &[
+        (200, r#"{"status": 5000, "message": "Internal error."}"#),
+        (200, r#"{"status": "4000", "message": "Internal failure."}"#),
+        (400, r#"{"status": 5000, "message": "Internal error."}"#),
+        (500, r#"{"status": 4000, "message": "Internal failure."}"#),
+    ];
 
     const AUTH: Auth = Auth::Session {
         path: "/rest/vendor/v1/session",

@@ -217,3 +217,100 @@ async fn a_variable_amount_must_match_too() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn a_simulated_transaction_never_stands_for_a_real_order() {
+    // The request is real; the transaction found under its id a simulation.
+    let real = TransactionRequest::new("+50212345678", 64, "fault-1");
+    let (result, posts) = resolve_after(
+        reused(),
+        found(64, "+50212345678"),
+        &real,
+        Category::FixedValueRecharges,
+    )
+    .await;
+    assert!(
+        matches!(&result, Err(Error::ExternalIdConflict(c)) if c.mismatched == ["simulation"]),
+        "{result:?}"
+    );
+    assert_eq!(posts, 1);
+}
+
+#[tokio::test]
+async fn phone_numbers_compare_by_digits_and_other_accounts_exactly() {
+    // The same phone number written another way is the same account.
+    for written in ["0050212345678", "+502 1234-5678", "(502) 1234.5678"] {
+        let (tx, _) = resolve_after(
+            reused(),
+            found(64, written),
+            &create_request(),
+            Category::FixedValueRecharges,
+        )
+        .await;
+        assert_eq!(tx.unwrap().transaction_id, "555", "{written}");
+    }
+    // Two e-mail accounts that differ by a dash, or by case, are two accounts.
+    let mail = TransactionRequest::new("ana-maria@example.com", 64, "fault-1").simulation(true);
+    for other in ["anamaria@example.com", "Ana-Maria@example.com"] {
+        let (result, _) = resolve_after(
+            reused(),
+            found(64, other),
+            &mail,
+            Category::FixedValueRecharges,
+        )
+        .await;
+        assert!(
+            matches!(&result, Err(Error::ExternalIdConflict(c)) if c.mismatched == ["account_number"]),
+            "{other}: {result:?}"
+        );
+    }
+    let (tx, _) = resolve_after(
+        reused(),
+        found(64, "ana-maria@example.com"),
+        &mail,
+        Category::FixedValueRecharges,
+    )
+    .await;
+    assert_eq!(tx.unwrap().transaction_id, "555");
+}
+
+#[tokio::test]
+async fn a_failed_transaction_found_is_not_done() {
+    for status in [
+        "FAILED",
+        "declined",
+        "REJECTED",
+        "CANCELLED",
+        "REVERSED",
+        "1000214",
+    ] {
+        let mut failed = found(64, "+50212345678");
+        failed["status"] = json!(status);
+        let (result, posts) = resolve_after(
+            reused(),
+            failed,
+            &create_request(),
+            Category::FixedValueRecharges,
+        )
+        .await;
+        let err = result.unwrap_err();
+        let Error::TransactionFailed(failure) = &err else {
+            panic!("{status}: {err:?}")
+        };
+        assert_eq!(failure.key, ReconcileKey::new("external_id", "fault-1"));
+        assert_eq!(failure.status, status);
+        assert!(err.to_string().contains(status), "{err}");
+        assert_eq!(posts, 1);
+    }
+    // A status not final yet: the transaction exists, it is returned.
+    let mut pending = found(64, "+50212345678");
+    pending["status"] = json!("1");
+    let (tx, _) = resolve_after(
+        reused(),
+        pending,
+        &create_request(),
+        Category::FixedValueRecharges,
+    )
+    .await;
+    assert_eq!(tx.unwrap().transaction_id, "555");
+}

@@ -289,3 +289,101 @@ async fn an_unknown_outcome_stays_pending_and_recovery_resolves_it() {
         IntentState::NotDone { .. }
     ));
 }
+
+#[tokio::test]
+async fn an_internal_error_code_leaves_the_intent_pending_with_its_key() {
+    // 1000500 inside a 400, and inside a 201: neither proves a refusal.
+    for (status, external_id) in [(400, "order-6"), (201, "order-7")] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(
+                json!({"errors": [{"code": 1000500, "message": "Internal server error"}]}),
+            ))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let journal = Arc::new(MemoryJournal::new());
+        let err = journalled(&server, journal.clone())
+            .create_transaction(Category::FixedValueRecharges, &topup(external_id))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.outcome_unknown_key(),
+            Some(&ReconcileKey::new("external_id", external_id)),
+            "{status}: {err:?}"
+        );
+        assert!(!err.is_retryable());
+        let intent = journal.get(&key(external_id)).await.unwrap().unwrap();
+        assert!(intent.state.is_pending(), "{status}: {:?}", intent.state);
+        server.verify().await;
+    }
+}
+
+#[tokio::test]
+async fn a_failed_transaction_settles_not_done_by_create_or_resolve_and_by_recovery() {
+    let failed = |external_id: &str| {
+        ResponseTemplate::new(200).set_body_json(json!({
+            "transaction_id": "9002", "status": "FAILED", "external_id": external_id,
+            "simulation": 0, "account_number": "+50212345678", "product_id": "64",
+        }))
+    };
+    let server = MockServer::start().await;
+    // The create of order-8 meets its first attempt (1000990); the one of
+    // order-9 gets no answer it can read.
+    Mock::given(method("POST"))
+        .and(wiremock::matchers::body_partial_json(
+            json!({"external_id": "order-8"}),
+        ))
+        .respond_with(ResponseTemplate::new(400).set_body_json(
+            json!({"errors": [{"code": 1000990, "message": "external_id already used"}]}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(wiremock::matchers::body_partial_json(
+            json!({"external_id": "order-9"}),
+        ))
+        .respond_with(ResponseTemplate::new(502))
+        .expect(1)
+        .mount(&server)
+        .await;
+    for id in ["order-8", "order-9"] {
+        Mock::given(method("GET"))
+            .and(path(format!(
+                "/v1.1/transactions/fixed_value_recharges/ext-{id}"
+            )))
+            .respond_with(failed(id))
+            .mount(&server)
+            .await;
+    }
+    let journal = Arc::new(MemoryJournal::new());
+    let client = journalled(&server, journal.clone());
+    let err = client
+        .create_or_resolve(Category::FixedValueRecharges, &topup("order-8"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, partner_sdk_dtone::Error::TransactionFailed(f) if f.status == "FAILED"),
+        "{err:?}"
+    );
+    match journal.get(&key("order-8")).await.unwrap().unwrap().state {
+        IntentState::NotDone { reason } => assert!(reason.contains("FAILED"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    let err = client
+        .create_transaction(Category::FixedValueRecharges, &topup("order-9"))
+        .await
+        .unwrap_err();
+    assert!(err.outcome_unknown_key().is_some(), "{err:?}");
+    let report = client
+        .recover_older_than(std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(report.not_done, vec![key("order-9")]);
+    assert!(report.done.is_empty());
+    match journal.get(&key("order-9")).await.unwrap().unwrap().state {
+        IntentState::NotDone { reason } => assert!(reason.contains("FAILED"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}

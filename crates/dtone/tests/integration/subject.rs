@@ -14,7 +14,7 @@ use crate::common::{KEY, SECRET};
 pub(crate) struct Dtone;
 
 /// An answer every transaction create accepts.
-pub(crate) const ACCEPTED: &str = r#"{"transaction_id": "9001", "status": "0", "external_id": "order-1", "account_number": "+50212345678", "product_id": 64}"#;
+pub(crate) const ACCEPTED: &str = r#"{"transaction_id": "9001", "simulation": 1, "status": "0", "external_id": "order-1", "account_number": "+50212345678", "product_id": 64}"#;
 
 /// A transaction request in `category` with `external_id`.
 pub(crate) fn transaction(category: Category, external_id: &str) -> TransactionRequest {
@@ -45,6 +45,20 @@ impl partner_sdk_test_kit::Subject for Dtone {
         message: "Product not available",
     };
     const CODE: ErrorCode = ErrorCode::ProductNotAvailable;
+    const INTERNAL_ERRORS: &'static [(u16, &'static str)] = &[
+        (
+            400,
+            r#"{"errors": [{"code": 1000500, "message": "Internal server error"}]}"#,
+        ),
+        (
+            201,
+            r#"{"errors": [{"code": 1000500, "message": "Internal server error"}]}"#,
+        ),
+        (
+            400,
+            r#"{"errors": [{"code": 1000218, "message": "Transaction timeout"}]}"#,
+        ),
+    ];
 
     fn build(api: &str, _auth: &str, settings: &Settings) -> Client {
         let builder = Client::builder()

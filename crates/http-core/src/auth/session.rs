@@ -2,8 +2,10 @@
 //! behind the shared credential cache.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
@@ -61,15 +63,21 @@ pub type LoginFn = Arc<dyn Fn() -> BoxFuture<'static, Result<Session>> + Send + 
 /// Generic "log in, then send these headers" authentication with the same
 /// single-flight cache as [`ClientCredentials`](super::ClientCredentials) (one login for all waiters,
 /// bounded by [`DEFAULT_AUTH_DEADLINE`](crate::defaults::DEFAULT_AUTH_DEADLINE), lifetimes clamped to
-/// [`MAX_CREDENTIAL_LIFETIME`](crate::defaults::MAX_CREDENTIAL_LIFETIME)); logs in again once on 401,
-/// unless the session was opened less than
-/// [`FRESH_SESSION_GRACE`] ago ([`with_refusal_grace`](Self::with_refusal_grace)).
+/// [`MAX_CREDENTIAL_LIFETIME`](crate::defaults::MAX_CREDENTIAL_LIFETIME)); logs in again once on 401.
+/// A session refused less than [`FRESH_SESSION_GRACE`] after its login
+/// ([`with_refusal_grace`](Self::with_refusal_grace)) is logged in again
+/// only if no refusal caused a login within the last grace period: a
+/// session that really expired early costs one new login, a flood of
+/// refusals (forged notices naming unknown resources) at most one login per
+/// grace period.
 pub struct SessionAuth {
     provider: &'static str,
     login: LoginFn,
     default_lifetime: Duration,
     refusal_grace: Duration,
     cache: CredentialCache<HeaderMap>,
+    /// When a refusal last caused a new login.
+    relogin_at: Mutex<Option<Instant>>,
 }
 
 impl fmt::Debug for SessionAuth {
@@ -99,12 +107,16 @@ impl SessionAuth {
             default_lifetime: Self::DEFAULT_LIFETIME,
             refusal_grace: FRESH_SESSION_GRACE,
             cache: CredentialCache::new(provider, "login"),
+            relogin_at: Mutex::new(None),
         }
     }
 
-    /// A refusal of a session younger than `grace` is reported as the
-    /// request's, and the session kept (default [`FRESH_SESSION_GRACE`]);
-    /// `Duration::ZERO` logs in again on every refusal.
+    /// A refusal of a session younger than `grace` logs in again only if
+    /// no refusal caused a login within the last `grace` (the session may
+    /// really have expired early); otherwise it is reported as the
+    /// request's and the session kept (default
+    /// [`FRESH_SESSION_GRACE`]); `Duration::ZERO` logs in again on every
+    /// refusal.
     pub fn with_refusal_grace(mut self, grace: Duration) -> Self {
         self.refusal_grace = grace;
         self
@@ -161,12 +173,28 @@ impl Auth for SessionAuth {
         }))
     }
 
-    /// A session refused within its refusal grace of its login is kept and
-    /// the refusal reported: it is about the request, and logging in again
-    /// for every such answer would let forged calls churn sessions.
+    /// A session older than the refusal grace is dropped for a new login.
+    /// One younger is dropped too when no refusal caused a login within the
+    /// last grace period (a session may expire early); otherwise it is kept
+    /// and the refusal reported as the request's, so forged calls cannot
+    /// churn sessions faster than one login per grace.
     fn on_unauthorized(&self, generation: u64) -> bool {
-        self.cache
+        let mut last = self
+            .relogin_at
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let now = Instant::now();
+        if !self
+            .cache
             .invalidate_unless_younger(generation, self.refusal_grace)
+        {
+            if last.is_some_and(|at| now.duration_since(at) < self.refusal_grace) {
+                return false;
+            }
+            self.cache.invalidate(generation);
+        }
+        *last = Some(now);
+        true
     }
 }
 
@@ -175,6 +203,42 @@ mod tests {
     use super::*;
     use crate::auth::NoAuth;
     use std::sync::atomic::{AtomicU64, Ordering};
+
+    #[tokio::test(start_paused = true)]
+    async fn an_early_refusal_logs_in_again_once_per_grace() {
+        let auth = SessionAuth::new("demo", || {
+            Box::pin(async {
+                Ok(Session {
+                    headers: HeaderMap::new(),
+                    lifetime: Some(Duration::from_secs(3600)),
+                })
+            })
+        });
+        let grace = FRESH_SESSION_GRACE;
+        let (_, first) = auth.session().await.unwrap();
+        // A session refused at once may have expired early: one new login.
+        assert!(auth.on_unauthorized(first));
+        let (_, second) = auth.session().await.unwrap();
+        assert_ne!(second, first);
+        // Refused again within the grace of that login: kept, reported.
+        tokio::time::advance(grace / 2).await;
+        assert!(!auth.on_unauthorized(second));
+        assert_eq!(auth.ready().unwrap().unwrap().generation, second);
+        // A session older than the grace is always dropped, and that login
+        // opens a new grace period: at most one login per grace.
+        tokio::time::advance(grace / 2 + Duration::from_secs(1)).await;
+        assert!(auth.on_unauthorized(second));
+        let (_, third) = auth.session().await.unwrap();
+        assert!(!auth.on_unauthorized(third));
+        // A grace after the last login a refusal caused, a session just
+        // opened and refused is logged in again: it may have expired early.
+        tokio::time::advance(grace).await;
+        assert!(auth.logout().is_some());
+        let (_, fourth) = auth.session().await.unwrap();
+        assert!(auth.on_unauthorized(fourth));
+        let (_, fifth) = auth.session().await.unwrap();
+        assert!(!auth.on_unauthorized(fifth));
+    }
 
     #[tokio::test(start_paused = true)]
     async fn ready_answers_from_a_fresh_session_and_leaves_logins_to_authorize() {

@@ -205,7 +205,8 @@ impl Transport {
         );
         let errors = &self.inner.errors;
         let (seen, api) = match &body {
-            Err(_) => (Seen::Unusable, None),
+            Err(Unusable::Redirect(_)) => (Seen::Redirected, None),
+            Err(Unusable::TooLarge) => (Seen::Unusable, None),
             Ok(_) if status.is_success() => (Seen::Success, None),
             Ok(bytes) => {
                 let fields = errors.parse(status, bytes);
@@ -214,6 +215,7 @@ impl Transport {
                     errors.refusal_after_reauth_is_api_error(status, &fields);
                 let own_format = fields.code.is_some() || fields.message.is_some();
                 let not_found = errors.is_not_found(status, &fields);
+                let internal_error = errors.is_internal_error(status, &fields);
                 let api = self.api_error(request, (status, &headers, bytes), fields);
                 let seen = Seen::Refused {
                     status,
@@ -222,12 +224,28 @@ impl Transport {
                     retry_after: api.retry_after,
                     not_found,
                     own_format,
+                    internal_error,
                 };
                 (seen, Some(api))
             }
         };
         let policy = self.retry_policy();
         match (decide(&policy, facts(request, step, seen)), body, api) {
+            (Decision::OutcomeUnknown, Err(Unusable::Redirect(e)), _) => {
+                let to = match &e {
+                    Error::Redirect(r) => format!(
+                        " ({}){}",
+                        r.status.as_u16(),
+                        r.location
+                            .as_ref()
+                            .map(|l| format!(" to {l}"))
+                            .unwrap_or_default()
+                    ),
+                    _ => String::new(),
+                };
+                let cause = format!("redirected{to} after the request was sent (not followed)");
+                Next::Done(Err(self.outcome_unknown(request, cause.into())))
+            }
             (_, Err(Unusable::Redirect(e)), _) => Next::Done(Err(e)),
             (_, Err(Unusable::TooLarge), _) => Next::Done(Err(self.too_large(request, status))),
             (Decision::Done, Ok(body), _) | (_, Ok(body), None) => Next::Done(Ok(Response {
@@ -263,8 +281,18 @@ impl Transport {
                 tracing::debug!("credentials refused; authenticating again");
                 Next::Reauthenticate
             }
-            (Decision::OutcomeUnknown, ..) => {
+            (Decision::OutcomeUnknown, _, api) => {
                 let cause = match seen {
+                    Seen::Refused {
+                        internal_error: true,
+                        ..
+                    } => format!(
+                        "the provider answered {status} with its internal-error code{} after the request was sent",
+                        api.as_ref()
+                            .and_then(|api| api.code())
+                            .map(|code| format!(" {code}"))
+                            .unwrap_or_default()
+                    ),
                     Seen::Refused {
                         own_format: true, ..
                     } => format!("the provider answered {status} after the request was sent"),
@@ -285,7 +313,7 @@ impl Transport {
 
     /// A create was sent and what came back does not say whether it took
     /// effect.
-    fn outcome_unknown(&self, request: &Request, cause: Cow<'static, str>) -> Error {
+    pub(super) fn outcome_unknown(&self, request: &Request, cause: Cow<'static, str>) -> Error {
         Error::from(OutcomeUnknownError {
             provider: self.inner.provider,
             operation: request.operation,

@@ -17,8 +17,11 @@ pub(crate) enum Seen {
     /// Sent, and no answer came: a timeout or a connection lost after
     /// sending.
     NoAnswer,
-    /// An answer that must not be used: a redirect, or larger than the limit.
+    /// An answer that must not be used: larger than the limit.
     Unusable,
+    /// A redirect, never followed: the request was sent and may have been
+    /// processed before the server pointed elsewhere.
+    Redirected,
     /// A 2xx answer.
     Success,
     /// An error answer.
@@ -39,6 +42,10 @@ pub(crate) enum Seen {
         /// The body is the provider's own error format (it names a code or
         /// a message), not a gateway's or a proxy's page.
         own_format: bool,
+        /// The provider's own "internal error, try later"
+        /// (`ErrorBody::is_internal_error`): it proves nothing about a
+        /// create's outcome.
+        internal_error: bool,
     },
 }
 
@@ -89,8 +96,8 @@ pub(crate) enum Decision {
     CredentialsRefused,
     /// A request that creates something was sent and the answer does not say
     /// whether it took effect: none came, a 5xx came (a gateway's or the
-    /// provider's), or an error answer that is not the provider's own. Never
-    /// sent again.
+    /// provider's), a redirect, the provider's own internal-error code, or
+    /// an error answer that is not the provider's own. Never sent again.
     OutcomeUnknown,
 }
 
@@ -100,6 +107,8 @@ pub(crate) fn decide(policy: &RetryPolicy, facts: Facts) -> Decision {
     match facts.seen {
         Seen::Success => Decision::Done,
         Seen::Unusable => Decision::Fail,
+        Seen::Redirected if !facts.idempotent => Decision::OutcomeUnknown,
+        Seen::Redirected => Decision::Fail,
         Seen::NotSent if can_retry => Decision::Retry(Wait::Backoff),
         Seen::NotSent => Decision::Fail,
         Seen::NoAnswer if !facts.idempotent => Decision::OutcomeUnknown,
@@ -115,8 +124,14 @@ pub(crate) fn decide(policy: &RetryPolicy, facts: Facts) -> Decision {
             (true, true) => Decision::Fail,
         },
         Seen::Refused {
-            not_found: true, ..
+            not_found: true,
+            own_format: true,
+            ..
         } if facts.delete_may_be_done => Decision::AlreadyDone,
+        Seen::Refused {
+            internal_error: true,
+            ..
+        } if !facts.idempotent => Decision::OutcomeUnknown,
         Seen::Refused {
             status, own_format, ..
         } if !facts.idempotent && !refused_before_processing(status, own_format) => {
@@ -169,6 +184,20 @@ mod tests {
             retry_after: retry_after.map(Duration::from_secs),
             not_found: status == 404,
             own_format: true,
+            internal_error: false,
+        }
+    }
+
+    /// The provider's own "internal error, try later" code, with `status`.
+    fn internal(status: u16) -> Seen {
+        Seen::Refused {
+            status: StatusCode::from_u16(status).unwrap(),
+            unauthorized: false,
+            refusal_is_about_request: false,
+            retry_after: None,
+            not_found: false,
+            own_format: true,
+            internal_error: true,
         }
     }
 
@@ -181,6 +210,7 @@ mod tests {
             retry_after: None,
             not_found: status == 404,
             own_format: false,
+            internal_error: false,
         }
     }
 
@@ -192,6 +222,7 @@ mod tests {
             retry_after: None,
             not_found: false,
             own_format: true,
+            internal_error: false,
         }
     }
 
@@ -207,8 +238,12 @@ mod tests {
             // A 2xx is done, whatever the method or attempt.
             (GET, 1, false, Seen::Success, Done),
             (POST, 3, true, Seen::Success, Done),
-            // A redirect or an oversized answer ends the call.
+            // An oversized answer ends the call.
             (GET, 1, false, Seen::Unusable, Fail),
+            // A redirect ends a read; a create it answers was sent and may
+            // have been processed: unknown, never resent.
+            (GET, 1, false, Seen::Redirected, Fail),
+            (POST, 1, false, Seen::Redirected, OutcomeUnknown),
             // Nothing sent: safe to retry for any method, while attempts remain.
             (POST, 1, false, Seen::NotSent, Retry(Wait::Backoff)),
             (GET, 2, false, Seen::NotSent, Retry(Wait::Backoff)),
@@ -262,6 +297,15 @@ mod tests {
             (POST, 1, false, foreign(400), OutcomeUnknown),
             (POST, 1, false, foreign(408), OutcomeUnknown),
             (POST, 1, false, foreign(422), OutcomeUnknown),
+            // The provider's own "internal error, try later" proves nothing
+            // of a create, whatever the status; a read is the usual error,
+            // retried by its status alone.
+            (POST, 1, false, internal(400), OutcomeUnknown),
+            (POST, 1, false, internal(200), OutcomeUnknown),
+            (POST, 1, false, internal(500), OutcomeUnknown),
+            (GET, 1, false, internal(500), Fail),
+            (GET, 1, false, internal(400), Fail),
+            (GET, 1, false, internal(503), Retry(Wait::Backoff)),
             // Refused credentials: log in again once.
             (GET, 1, false, unauthorized(false), Reauthenticate),
             (POST, 3, false, unauthorized(false), Reauthenticate),
@@ -311,10 +355,9 @@ mod tests {
             decide(&policy, facts(true, refused(404, None))),
             Decision::AlreadyDone
         );
-        assert_eq!(
-            decide(&policy, facts(true, foreign(404))),
-            Decision::AlreadyDone
-        );
+        // Only the provider's own "not found": a gateway's 404 page says
+        // nothing of the resource.
+        assert_eq!(decide(&policy, facts(true, foreign(404))), Decision::Fail);
         // Not found on the first attempt, or after one that was refused: an error.
         assert_eq!(
             decide(&policy, facts(false, refused(404, None))),

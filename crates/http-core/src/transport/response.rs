@@ -90,10 +90,27 @@ fn decode_error(
 
 impl Transport {
     /// A successful answer's error probe ([`ErrorBody::error_in_success`]):
-    /// an error hidden in the 2xx body becomes [`Error::Api`].
+    /// an error hidden in the 2xx body becomes [`Error::Api`], or, when it
+    /// is the provider's internal error ([`ErrorBody::is_internal_error`])
+    /// answering a create, [`Error::OutcomeUnknown`] with its key.
     pub(super) fn check_success(&self, request: &Request, response: &Response) -> Result<()> {
-        match (self.inner.errors).error_in_success(response.status, &response.body) {
+        let errors = &self.inner.errors;
+        match errors.error_in_success(response.status, &response.body) {
             None => Ok(()),
+            Some(fields)
+                if !request.is_idempotent()
+                    && errors.is_internal_error(response.status, &fields) =>
+            {
+                let cause = format!(
+                    "the provider answered {} with its internal-error code{} after the request was sent",
+                    response.status,
+                    fields
+                        .code
+                        .map(|code| format!(" {code}"))
+                        .unwrap_or_default()
+                );
+                Err(self.outcome_unknown(request, cause.into()))
+            }
             Some(fields) => {
                 let answer = (response.status, &response.headers, &response.body);
                 Err(Error::Api(Box::new(
