@@ -13,11 +13,11 @@ use std::time::{Duration, Instant};
 use partner_sdk_dtone::Client;
 use partner_sdk_journal::JournalStore;
 use partner_sdk_sandbox::dtone::DtoneSandbox;
-use partner_sdk_test_kit::POSTGRES_URL_ENV;
 use tokio::io::AsyncReadExt as _;
 use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
+use crate::POSTGRES_URL_ENV;
 use crate::ledger::{self, Ledger, Made, Recorded};
 use crate::orders;
 use crate::proxy::{self, FaultKind, FaultRates, Proxy};
@@ -48,6 +48,10 @@ pub(crate) struct Settings {
     pub(crate) seed: u64,
     /// The replicas' timeout per attempt.
     pub(crate) timeout: Duration,
+    /// How long a pending intent is left alone before a recovery claims it;
+    /// by default longer than any create can take, the proxy's slowest
+    /// forwarding included (twice the timeout), with a margin.
+    pub(crate) grace: Duration,
     /// Orders in flight at once in each replica.
     pub(crate) concurrency: usize,
     /// The chance of each fault per create.
@@ -58,15 +62,6 @@ pub(crate) struct Settings {
     pub(crate) final_recovery: Duration,
     /// Keep the run's database or file even when the check holds.
     pub(crate) keep: bool,
-}
-
-impl Settings {
-    /// How long a pending intent is left alone before a recovery claims it:
-    /// longer than any create can take, the proxy's slowest forwarding
-    /// included (twice the timeout), with a margin.
-    pub(crate) fn grace(&self) -> Duration {
-        self.timeout * 3 + Duration::from_secs(1)
-    }
 }
 
 /// One replica process and the task collecting what it prints.
@@ -109,7 +104,7 @@ pub(crate) async fn run(settings: Settings) -> Result<bool, String> {
         settings.kills,
         settings.seed,
         settings.timeout,
-        settings.grace()
+        settings.grace
     );
 
     let tally = drive(&settings, &location, &proxy).await?;
@@ -233,7 +228,7 @@ fn spawn_replica(
         .args(["--creates", &settings.creates.to_string()])
         .args(["--base-url", base_url])
         .args(["--timeout-ms", &settings.timeout.as_millis().to_string()])
-        .args(["--grace-ms", &settings.grace().as_millis().to_string()])
+        .args(["--grace-ms", &settings.grace.as_millis().to_string()])
         .args(["--concurrency", &settings.concurrency.to_string()])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -378,7 +373,7 @@ async fn settle_the_rest(
             return Ok(());
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
-        if let Err(e) = client.recover_older_than(settings.grace()).await {
+        if let Err(e) = client.recover_older_than(settings.grace).await {
             eprintln!("partner-soak: final recovery: {e}");
         }
     }

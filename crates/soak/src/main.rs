@@ -24,11 +24,15 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser as _;
-use partner_sdk_test_kit::POSTGRES_URL_ENV;
 
 use crate::coordinator::{JournalKind, Settings};
 use crate::proxy::FaultRates;
 use crate::store::Location;
+
+/// The environment variable naming the PostgreSQL server, the one the
+/// journal's tests read and `.ci/pg-start` exports (the test kit's
+/// `POSTGRES_URL_ENV`, which is a dev-dependency only).
+pub(crate) const POSTGRES_URL_ENV: &str = "PARTNER_SDK_TEST_POSTGRES_URL";
 
 /// The command line.
 #[derive(Debug, clap::Parser)]
@@ -71,6 +75,13 @@ struct RunArgs {
     /// The replicas' timeout per attempt, in milliseconds.
     #[arg(long, default_value_t = 1000)]
     timeout_ms: u64,
+    /// How long a pending intent is left alone before a recovery claims
+    /// it, in milliseconds (default: three timeouts and a second, longer
+    /// than any create through the proxy can take). Shorter, recoveries
+    /// race creates still in flight: the check shows what the journal
+    /// does then.
+    #[arg(long)]
+    grace_ms: Option<u64>,
     /// Orders in flight at once in each replica.
     #[arg(long, default_value_t = 8)]
     concurrency: usize,
@@ -158,13 +169,17 @@ fn settings(args: RunArgs) -> Settings {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs())
     });
+    let timeout = Duration::from_millis(args.timeout_ms.max(1));
     Settings {
+        grace: args
+            .grace_ms
+            .map_or(timeout * 3 + Duration::from_secs(1), Duration::from_millis),
         replicas: args.replicas.max(1),
         creates: args.creates,
         kills: args.kills,
         journal: args.journal,
         seed,
-        timeout: Duration::from_millis(args.timeout_ms.max(1)),
+        timeout,
         concurrency: args.concurrency,
         rates: FaultRates([
             args.answer_lost,
