@@ -83,7 +83,7 @@ struct RunArgs {
     #[arg(long)]
     grace_ms: Option<u64>,
     /// Orders in flight at once in each replica.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 16)]
     concurrency: usize,
     /// Chance per create: forwarded, the answer dropped.
     #[arg(long, default_value_t = 0.04)]
