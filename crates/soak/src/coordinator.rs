@@ -110,9 +110,12 @@ pub(crate) async fn run(settings: Settings) -> Result<bool, String> {
     let tally = drive(&settings, &location, &proxy).await?;
 
     let journal = location.open().await?;
+    // The replicas' settings: its recovery waits for their longest create.
     let client = Client::builder()
         .base_url(sandbox.base_url())
         .credentials(sandbox.api_key(), sandbox.api_secret())
+        .timeout(settings.timeout)
+        .retry_policy(crate::replica::retry_policy(settings.timeout))
         .journal(Arc::clone(&journal))
         .build()
         .map_err(|e| format!("cannot build the recovering client: {e}"))?;

@@ -97,6 +97,13 @@ impl Recovery {
     }
 }
 
+/// The replicas' retry policy: waits no longer than an attempt's `timeout`,
+/// so a create's deadline (the lease a killed replica leaves, and the grace
+/// a recovery waits) stays a few times the timeout.
+pub(crate) fn retry_policy(timeout: Duration) -> partner_sdk_dtone::RetryPolicy {
+    partner_sdk_dtone::RetryPolicy::default().with_max_delay(timeout)
+}
+
 /// Everything the orders in flight share.
 struct Context {
     client: Client,
@@ -118,6 +125,7 @@ pub(crate) async fn run(plan: Plan) -> Result<String, String> {
         )
         .timeout(plan.timeout)
         .connect_timeout(plan.timeout)
+        .retry_policy(retry_policy(plan.timeout))
         .journal(Arc::clone(&journal))
         .build()
         .map_err(|e| format!("cannot build the DT One client: {e}"))?;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use partner_sdk_journal::tokio_postgres::{self, NoTls};
+use partner_sdk_journal::deadpool_postgres::tokio_postgres::{self, NoTls};
 use partner_sdk_journal::{JournalStore, PostgresJournal, SqliteJournal};
 
 /// Where the journal of a run is.

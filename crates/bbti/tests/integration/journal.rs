@@ -236,7 +236,8 @@ async fn a_delivery_whose_transaction_was_cancelled_is_not_done() {
         .expect(1)
         .mount(&s.api)
         .await;
-    let journal = Arc::new(MemoryJournal::new());
+    let clock = JournalClock::new();
+    let journal = Arc::new(clock.journal());
     let client = s.builder().journal(journal.clone()).build().unwrap();
     let err = client.register_delivery(&pickup).await.unwrap_err();
     assert!(err.outcome_unknown_key().is_some(), "{err:?}");
@@ -246,6 +247,7 @@ async fn a_delivery_whose_transaction_was_cancelled_is_not_done() {
         "transactionId",
         pickup.transaction_id.as_str(),
     );
+    clock.advance(Duration::from_secs(3600));
     let report = client.recover_older_than(Duration::ZERO).await.unwrap();
     assert_eq!(report.not_done, vec![key.clone()]);
     match journal.get(&key).await.unwrap().unwrap().state {

@@ -197,7 +197,8 @@ async fn a_declined_or_withdrawn_application_settles_its_payment_request_not_don
             .mount(&server)
             .await;
     }
-    let journal = Arc::new(MemoryJournal::new());
+    let clock = partner_sdk_test_kit::JournalClock::new();
+    let journal = Arc::new(clock.journal());
     let client = builder_for(&server)
         .journal(journal.clone())
         .build()
@@ -206,6 +207,7 @@ async fn a_declined_or_withdrawn_application_settles_its_payment_request_not_don
         let err = client.request_application_payment(id).await.unwrap_err();
         assert!(err.outcome_unknown_key().is_some(), "{err:?}");
     }
+    clock.advance(Duration::from_secs(3600));
     let report = client.recover_older_than(Duration::ZERO).await.unwrap();
     assert_eq!(report.not_done, vec![key("app-7"), key("app-8")]);
     for (id, status) in [("app-7", "DECLINED"), ("app-8", "WITHDRAW")] {

@@ -31,7 +31,7 @@ async fn server() -> MockServer {
 /// Brighte's refusal of a create that repeats what it was sent.
 fn refusal() -> ResponseTemplate {
     ResponseTemplate::new(400).set_body_json(serde_json::json!({
-        "status": 4000,
+        "status": 4402,
         "message": format!("{EMAIL} is already registered"),
         "errors": {"email": EMAIL, "firstName": FIRST, "lastName": LAST, "mobile": PHONE},
     }))
@@ -101,7 +101,7 @@ async fn a_refused_create_keeps_none_of_the_customers_details() {
     for (operation, err) in errors {
         let api = err.api().expect("Brighte's refusal");
         assert_eq!(api.operation(), operation);
-        assert_eq!(api.code(), Some("4000"), "{operation}: the code stays");
+        assert_eq!(api.code(), Some("4402"), "{operation}: the code stays");
         assert!(api.body().is_empty(), "{operation}");
         assert_hidden(operation, &format!("{err} {err:?} {err:#?}"));
     }

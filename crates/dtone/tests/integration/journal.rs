@@ -357,7 +357,8 @@ async fn a_failed_transaction_settles_not_done_by_create_or_resolve_and_by_recov
             .mount(&server)
             .await;
     }
-    let journal = Arc::new(MemoryJournal::new());
+    let clock = JournalClock::new();
+    let journal = Arc::new(clock.journal());
     let client = journalled(&server, journal.clone());
     let err = client
         .create_or_resolve(Category::FixedValueRecharges, &topup("order-8"))
@@ -376,6 +377,7 @@ async fn a_failed_transaction_settles_not_done_by_create_or_resolve_and_by_recov
         .await
         .unwrap_err();
     assert!(err.outcome_unknown_key().is_some(), "{err:?}");
+    clock.advance(Duration::from_secs(3600));
     let report = client
         .recover_older_than(std::time::Duration::ZERO)
         .await

@@ -18,8 +18,8 @@ use crate::defaults::DEFAULT_AUTH_DEADLINE;
 use crate::error::{Error, JournalledError, OutcomeUnknownError, Result};
 use crate::retry::RetryPolicy;
 
-/// What a create's lease holds beyond its attempts, waits and login: 10 s.
-const LEASE_MARGIN: Duration = Duration::from_secs(10);
+/// What a create's lease holds beyond its attempts, waits and login: 5 s.
+const LEASE_MARGIN: Duration = Duration::from_secs(5);
 
 /// The intent journal as a transport holds it: the store, each of its calls
 /// bounded by a time limit, and the longest create the transport sends under
@@ -153,15 +153,15 @@ impl JournalStore for Journal {
 }
 
 /// The longest a create can take with attempts of `attempt_timeout` under
-/// `retry`: every attempt at its timeout and one more (a login refused and
-/// redone), two logins at [`DEFAULT_AUTH_DEADLINE`], the longest wait before
-/// each retry, and a 10 s margin. The sender's lease runs this long from
+/// `retry`: every attempt at its timeout and one more (sent again after a
+/// fresh login), a login at [`DEFAULT_AUTH_DEADLINE`], the longest wait
+/// before each retry, and a 5 s margin. The sender's lease runs this long from
 /// `begin`, renewed while the create waits.
 pub fn create_deadline(attempt_timeout: Duration, retry: RetryPolicy) -> Duration {
     let attempts = retry.max_attempts.max(1);
     attempt_timeout
         .saturating_mul(attempts.saturating_add(1))
-        .saturating_add(DEFAULT_AUTH_DEADLINE.saturating_mul(2))
+        .saturating_add(DEFAULT_AUTH_DEADLINE)
         .saturating_add(retry.max_delay.saturating_mul(attempts - 1))
         .saturating_add(LEASE_MARGIN)
 }
@@ -463,10 +463,10 @@ mod tests {
         let retry = RetryPolicy::default()
             .with_max_attempts(3)
             .with_max_delay(Duration::from_secs(20));
-        // 4 x 30 s + 2 x 10 s + 2 x 20 s + 10 s.
+        // 4 x 30 s + 10 s + 2 x 20 s + 5 s.
         assert_eq!(
             create_deadline(Duration::from_secs(30), retry),
-            Duration::from_secs(190)
+            Duration::from_secs(175)
         );
         assert_eq!(
             create_deadline(Duration::MAX, retry),
