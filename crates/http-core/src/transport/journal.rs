@@ -197,7 +197,7 @@ impl Transport {
     ///    A request without a reconcile key is [`Error::Config`]; an error
     ///    of `begin` (the journal's time bound included), or the key
     ///    journalled pending or done for another request
-    ///    ([`JournalError::Conflict`](partner_sdk_journal::JournalError::Conflict)),
+    ///    ([`JournalError::Conflict`]),
     ///    is [`Error::Journal`]; an intent pending or done for this very
     ///    request is [`Error::Journalled`] with its state. In each case
     ///    **nothing is sent**.
