@@ -265,65 +265,68 @@ impl PostgresJournal {
             .map_err(|e| JournalError::unavailable(step, e))
     }
 
+    /// Runs `call` on a connection of the pool. A connection found lost
+    /// is dropped from the pool and `call` made once more on another (the
+    /// statement did not run, or a begin made again finds its own intent:
+    /// `Existing`, never a second send).
+    async fn on_connection<T, F, Fut>(&self, step: JournalStep, call: F) -> Result<T, JournalError>
+    where
+        F: Fn(Object) -> Fut,
+        Fut: Future<Output = (Object, Result<T, tokio_postgres::Error>)>,
+    {
+        let mut retried = false;
+        loop {
+            let (client, result) = call(self.client(step).await?).await;
+            match result {
+                Ok(value) => return Ok(value),
+                Err(e) if connection_lost(&client, &e) && !retried => {
+                    drop(Object::take(client));
+                    retried = true;
+                }
+                Err(e) => {
+                    if connection_lost(&client, &e) {
+                        drop(Object::take(client));
+                    }
+                    return Err(JournalError::unavailable(step, e));
+                }
+            }
+        }
+    }
+
     /// Runs `sql` (prepared once per connection) with `params`, returning
-    /// the rows. A connection found lost is dropped from the pool and the
-    /// call made once more on another (the statement did not run, or a
-    /// begin made again finds its own intent: `Existing`, never a second
-    /// send).
+    /// the rows.
     async fn query(
         &self,
         step: JournalStep,
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<tokio_postgres::Row>, JournalError> {
-        let mut retried = false;
-        loop {
-            let client = self.client(step).await?;
+        self.on_connection(step, |client| async move {
             let result = match client.prepare_cached(sql).await {
                 Ok(statement) => client.query(&statement, params).await,
                 Err(e) => Err(e),
             };
-            match result {
-                Ok(rows) => return Ok(rows),
-                Err(e) if connection_lost(&client, &e) => {
-                    drop(Object::take(client));
-                    if retried {
-                        return Err(JournalError::unavailable(step, e));
-                    }
-                    retried = true;
-                }
-                Err(e) => return Err(JournalError::unavailable(step, e)),
-            }
-        }
+            (client, result)
+        })
+        .await
     }
 
-    /// Runs `sql` as [`query`](Self::query) does, returning how many rows
-    /// it changed.
+    /// Runs `sql` (prepared once per connection) with `params`, returning
+    /// how many rows it changed.
     async fn execute(
         &self,
         step: JournalStep,
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<u64, JournalError> {
-        let mut retried = false;
-        loop {
-            let client = self.client(step).await?;
+        self.on_connection(step, |client| async move {
             let result = match client.prepare_cached(sql).await {
                 Ok(statement) => client.execute(&statement, params).await,
                 Err(e) => Err(e),
             };
-            match result {
-                Ok(changed) => return Ok(changed),
-                Err(e) if connection_lost(&client, &e) => {
-                    drop(Object::take(client));
-                    if retried {
-                        return Err(JournalError::unavailable(step, e));
-                    }
-                    retried = true;
-                }
-                Err(e) => return Err(JournalError::unavailable(step, e)),
-            }
-        }
+            (client, result)
+        })
+        .await
     }
 
     async fn select(
