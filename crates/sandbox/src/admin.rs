@@ -44,8 +44,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 use crate::faults::{FaultRule, Faults};
 use crate::guard;
 
-/// The path prefix of the admin API on every fake.
-pub const ADMIN_PREFIX: &str = "/__sandbox";
+pub use crate::guard::{ADMIN_PREFIX, WebhookUrlError};
 
 type StateFn = Arc<dyn Fn() -> Value + Send + Sync>;
 type WebhookFn = Arc<dyn Fn(Option<String>) -> Result<(), WebhookUrlError> + Send + Sync>;
@@ -53,21 +52,6 @@ type WebhookFn = Arc<dyn Fn(Option<String>) -> Result<(), WebhookUrlError> + Sen
 /// How long an [`AdminClient`] call waits for the whole answer by default;
 /// [`AdminClient::timeout`] changes it.
 pub const DEFAULT_ADMIN_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A webhook URL the sandbox refuses to deliver to.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum WebhookUrlError {
-    /// Not an http(s) URL with a host (shown without its user info).
-    #[error("not an http:// or https:// URL with a host: {0}")]
-    NotHttp(String),
-    /// Not on the loopback interface, and the sandbox was not started to
-    /// allow that (shown without its user info).
-    #[error(
-        "{0} is not a loopback URL: the sandbox delivers webhooks to localhost, 127.0.0.0/8 or [::1] only, unless started with --allow-remote-webhooks (allow_remote_webhooks(true) in process)"
-    )]
-    Remote(String),
-}
 
 /// What a fake hands the admin API.
 pub(crate) struct Admin {

@@ -25,7 +25,23 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use serde_json::json;
 use wiremock::{Match, Request, ResponseTemplate};
 
-use crate::admin::{ADMIN_PREFIX, WebhookUrlError};
+/// The path prefix of the admin API on every fake.
+pub const ADMIN_PREFIX: &str = "/__sandbox";
+
+/// A webhook URL the sandbox refuses to deliver to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebhookUrlError {
+    /// Not an http(s) URL with a host (shown without its user info).
+    #[error("not an http:// or https:// URL with a host: {0}")]
+    NotHttp(String),
+    /// Not on the loopback interface, and the sandbox was not started to
+    /// allow that (shown without its user info).
+    #[error(
+        "{0} is not a loopback URL: the sandbox delivers webhooks to localhost, 127.0.0.0/8 or [::1] only, unless started with --allow-remote-webhooks (allow_remote_webhooks(true) in process)"
+    )]
+    Remote(String),
+}
 
 /// The paths a browser is meant to reach from another site: Brighte's
 /// checkout page.

@@ -39,8 +39,7 @@ pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// first resend comes after [`REDELIVERY_SCHEDULE`]`[0]`, 10 minutes.
 pub const OVERLOADED_RETRY_AFTER: Duration = REDELIVERY_SCHEDULE[0];
 
-/// The error a closure may return, boxed.
-pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+pub use super::notices::HandlerError;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 type OnConfirmed = dyn Fn(Application) -> BoxFuture<Result<Ack, HandlerError>> + Send + Sync;

@@ -10,7 +10,9 @@ use std::time::SystemTime;
 use futures_util::future::BoxFuture;
 
 use super::Ack;
-use super::handler::HandlerError;
+
+/// The error a closure (or a [`NoticeStore`]) may return, boxed.
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The most notices an [`InMemoryNoticeStore`] built with
 /// [`InMemoryNoticeStore::new`] remembers (10,000: a few MiB at most).
