@@ -14,9 +14,11 @@
 //!    then holds the answer past the client's timeout. The create ends in
 //!    `OutcomeUnknown`; the intent stays pending. A process that died at
 //!    this point would leave the same journal behind.
-//! 3. A new client opens the same file and calls `recover()`: it claims
-//!    the pending intent, looks it up by `external_id`, and settles it done
-//!    with DT One's transaction id. It never sends the create again.
+//! 3. A new client opens the same file and, once the lease the first
+//!    process held on the intent has run out (the create's deadline: here
+//!    one 500 ms attempt and a 2 s margin), calls `recover()`: it claims the
+//!    pending intent, looks it up by `external_id`, and settles it done with
+//!    DT One's transaction id. It never sends the create again.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,12 +41,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 async fn run(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     let sandbox = DtoneSandbox::start().await;
+    let (timeout, retry) = (Duration::from_millis(500), RetryPolicy::none());
     let build = |journal: Arc<dyn JournalStore>| {
         Client::builder()
             .base_url(sandbox.base_url())
             .credentials(sandbox.api_key(), sandbox.api_secret())
-            .timeout(Duration::from_millis(500))
-            .retry_policy(RetryPolicy::none())
+            .timeout(timeout)
+            .retry_policy(retry)
             .journal(journal)
             .build()
     };
@@ -66,10 +69,15 @@ async fn run(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     }
     drop(first);
 
-    // 3. The next process opens the same journal and recovers. In a service,
-    // `recover()` leaves intents younger than its grace period (2 minutes)
-    // alone, so creates still in flight are not resolved under their feet;
-    // this example has just "restarted", so it asks for every intent.
+    // 3. The next process opens the same journal and recovers. A create
+    // holds its intent for its whole deadline (all its attempts, waits and
+    // login), so that no recovery resolves it while it waits for its
+    // answer; a process that died leaves that lease to run out. DT One's
+    // requests are signed on the spot (no login): one 500 ms attempt and
+    // the margin.
+    let lease = partner_sdk::core::transport::create_deadline(timeout, retry, Duration::ZERO);
+    println!("waiting {lease:?} for the dead process's lease to run out");
+    tokio::time::sleep(lease).await;
     let journal = Arc::new(SqliteJournal::open(path).await?);
     let second = build(journal.clone())?;
     let report = second.recover_older_than(Duration::ZERO).await?;

@@ -175,6 +175,10 @@ impl Auth for HmacNonceAuth {
     fn ready(&self) -> Option<Result<AuthHeaders>> {
         Some(self.credentials())
     }
+
+    fn login_deadline(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }
 
 #[cfg(test)]

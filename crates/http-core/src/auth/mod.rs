@@ -88,6 +88,14 @@ pub trait Auth: Send + Sync + fmt::Debug + 'static {
     fn sends_credentials(&self) -> bool {
         true
     }
+
+    /// The longest a login of this strategy may hold a request back (by
+    /// default [`DEFAULT_AUTH_DEADLINE`](crate::defaults::DEFAULT_AUTH_DEADLINE));
+    /// zero for a strategy that never logs in. A create's lease in the
+    /// intent journal counts it ([`create_deadline`](crate::transport::create_deadline)).
+    fn login_deadline(&self) -> std::time::Duration {
+        crate::defaults::DEFAULT_AUTH_DEADLINE
+    }
 }
 
 /// No authentication (public endpoints).
@@ -105,5 +113,9 @@ impl Auth for NoAuth {
 
     fn sends_credentials(&self) -> bool {
         false
+    }
+
+    fn login_deadline(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
     }
 }

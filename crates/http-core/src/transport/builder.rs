@@ -210,6 +210,7 @@ impl TransportBuilder {
                 self.settings.journal_timeout(),
                 self.settings.timeout(),
                 self.settings.retry(),
+                self.auth.login_deadline(),
             )
         });
         let mut path_base = base.clone();

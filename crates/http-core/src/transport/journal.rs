@@ -14,12 +14,11 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 
 use super::{Request, Transport};
-use crate::defaults::DEFAULT_AUTH_DEADLINE;
 use crate::error::{Error, JournalledError, OutcomeUnknownError, Result};
 use crate::retry::RetryPolicy;
 
-/// What a create's lease holds beyond its attempts, waits and login: 5 s.
-const LEASE_MARGIN: Duration = Duration::from_secs(5);
+/// What a create's lease holds beyond its attempts, waits and login: 2 s.
+const LEASE_MARGIN: Duration = Duration::from_secs(2);
 
 /// The intent journal as a transport holds it: the store, each of its calls
 /// bounded by a time limit, and the longest create the transport sends under
@@ -32,6 +31,7 @@ const LEASE_MARGIN: Duration = Duration::from_secs(5);
 pub struct Journal {
     store: Arc<dyn JournalStore>,
     timeout: Duration,
+    login: Duration,
     longest_create: Duration,
 }
 
@@ -46,18 +46,27 @@ impl std::fmt::Debug for Journal {
 
 impl Journal {
     /// `store`, its calls bounded by `timeout`, for a transport whose
-    /// attempts time out after `attempt_timeout` under `retry`.
+    /// attempts time out after `attempt_timeout` under `retry`, a login
+    /// taking up to `login`.
     pub(crate) fn new(
         store: Arc<dyn JournalStore>,
         timeout: Duration,
         attempt_timeout: Duration,
         retry: RetryPolicy,
+        login: Duration,
     ) -> Self {
         Self {
             store,
             timeout,
-            longest_create: create_deadline(attempt_timeout, retry),
+            login,
+            longest_create: create_deadline(attempt_timeout, retry, login),
         }
+    }
+
+    /// The longest a login of the transport's auth takes
+    /// ([`Auth::login_deadline`](crate::auth::Auth::login_deadline)).
+    pub fn login_deadline(&self) -> Duration {
+        self.login
     }
 
     /// The store, unbounded.
@@ -153,15 +162,19 @@ impl JournalStore for Journal {
 }
 
 /// The longest a create can take with attempts of `attempt_timeout` under
-/// `retry`: every attempt at its timeout and one more (sent again after a
-/// fresh login), a login at [`DEFAULT_AUTH_DEADLINE`], the longest wait
-/// before each retry, and a 5 s margin. The sender's lease runs this long from
+/// `retry` and logins of up to `login`: every attempt at its timeout, one
+/// more and a login when the auth logs in (a refused login redone), the
+/// longest wait before each retry, and a 2 s margin. The sender's lease runs this long from
 /// `begin`, renewed while the create waits.
-pub fn create_deadline(attempt_timeout: Duration, retry: RetryPolicy) -> Duration {
+pub fn create_deadline(attempt_timeout: Duration, retry: RetryPolicy, login: Duration) -> Duration {
     let attempts = retry.max_attempts.max(1);
+    let sends = match login.is_zero() {
+        true => attempts,
+        false => attempts.saturating_add(1),
+    };
     attempt_timeout
-        .saturating_mul(attempts.saturating_add(1))
-        .saturating_add(DEFAULT_AUTH_DEADLINE)
+        .saturating_mul(sends)
+        .saturating_add(login)
         .saturating_add(retry.max_delay.saturating_mul(attempts - 1))
         .saturating_add(LEASE_MARGIN)
 }
@@ -242,7 +255,11 @@ impl Transport {
             .map(|p| p.as_bytes())
             .chain(std::iter::once(request.body.as_deref().unwrap_or_default()));
         let intent = NewIntent::new(key, RequestDigest::of_parts(parts));
-        let deadline = create_deadline(self.attempt_timeout(&request), self.retry_policy());
+        let deadline = create_deadline(
+            self.attempt_timeout(&request),
+            self.retry_policy(),
+            journal.login_deadline(),
+        );
         let lease = match journal.begin(&intent, deadline).await {
             Ok(Begin::Fresh(lease)) => lease,
             Ok(Begin::Existing(existing)) => {
@@ -405,6 +422,7 @@ mod tests {
             Duration::from_secs(10),
             Duration::from_secs(30),
             RetryPolicy::default(),
+            Duration::from_secs(10),
         );
         let deadline = journal.longest_create();
         let key = IntentKey::new("p", "create", "id", "k");
@@ -463,13 +481,19 @@ mod tests {
         let retry = RetryPolicy::default()
             .with_max_attempts(3)
             .with_max_delay(Duration::from_secs(20));
-        // 4 x 30 s + 10 s + 2 x 20 s + 5 s.
+        let login = Duration::from_secs(10);
+        // With a login: 4 x 30 s + 10 s + 2 x 20 s + 2 s.
         assert_eq!(
-            create_deadline(Duration::from_secs(30), retry),
-            Duration::from_secs(175)
+            create_deadline(Duration::from_secs(30), retry, login),
+            Duration::from_secs(172)
+        );
+        // A signature computed on the spot: 3 x 30 s + 2 x 20 s + 2 s.
+        assert_eq!(
+            create_deadline(Duration::from_secs(30), retry, Duration::ZERO),
+            Duration::from_secs(132)
         );
         assert_eq!(
-            create_deadline(Duration::MAX, retry),
+            create_deadline(Duration::MAX, retry, login),
             Duration::MAX,
             "absurd settings saturate"
         );
