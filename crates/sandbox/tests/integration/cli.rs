@@ -84,16 +84,16 @@ impl Drop for Running {
     }
 }
 
-/// A base port whose four successors are free now.
+/// A base port whose five successors are free now.
 fn free_base() -> u16 {
     for _ in 0..50 {
         let probe = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = probe.local_addr().unwrap().port();
         drop(probe);
-        if base > u16::MAX - 5 {
+        if base > u16::MAX - 6 {
             continue;
         }
-        let free = (1..=4).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok());
+        let free = (1..=5).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok());
         if free {
             return base;
         }
@@ -305,7 +305,10 @@ async fn listen_forwards_the_sandboxs_deliveries_and_inspect_shows_them() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(fakes, ["bbti", "brighte", "dtone", "tradein-promo"]);
+    assert_eq!(
+        fakes,
+        ["bbti", "brighte", "dtone", "dtone-dvs", "tradein-promo"]
+    );
     let brighte_state = &state["brighte"];
     assert_eq!(brighte_state["applications"][0]["status"], "DECLINED");
     let answers: Vec<&Value> = brighte_state["webhook_deliveries"]
