@@ -15,14 +15,27 @@ use super::{
     SYNC_HOLD_LIMIT, Shared, Tx, number, simulated_outcome,
 };
 
-/// An error answer in DVS's shape.
-struct Fail(ResponseTemplate);
+/// An error answer: its HTTP status, DVS code and message.
+struct Fail {
+    status: u16,
+    code: u32,
+    message: String,
+}
+
+impl Fail {
+    /// The answer in DVS's shape `{"errors":[{"code":..,"message":..}]}`.
+    fn response(self) -> ResponseTemplate {
+        ResponseTemplate::new(self.status)
+            .set_body_json(json!({"errors": [{"code": self.code, "message": self.message}]}))
+    }
+}
 
 fn error(status: u16, code: u32, message: &str) -> Fail {
-    Fail(
-        ResponseTemplate::new(status)
-            .set_body_json(json!({"errors": [{"code": code, "message": message}]})),
-    )
+    Fail {
+        status,
+        code,
+        message: message.to_owned(),
+    }
 }
 
 fn bad(message: &str) -> Fail {
@@ -51,7 +64,7 @@ impl Respond for Router {
             *count = count.saturating_add(1);
             RATE_LIMIT.saturating_sub(*count)
         };
-        let answer = route(s, req).unwrap_or_else(|f| f.0);
+        let answer = route(s, req).unwrap_or_else(Fail::response);
         answer
             .insert_header("x-ratelimit-limit", RATE_LIMIT.to_string().as_str())
             .insert_header("x-ratelimit-remaining", remaining.to_string().as_str())
@@ -499,7 +512,7 @@ fn requested_amount(body: &Value, side: &str, product: &Value) -> Result<Decimal
     let value = &body[side];
     let amount = value["amount"]
         .as_f64()
-        .and_then(|a| Decimal::from_f64_retain(a))
+        .and_then(Decimal::from_f64_retain)
         .map(|a| a.round_dp(6).normalize())
         .ok_or_else(|| bad(&format!("{side}.amount is required")))?;
     let range = &product[side];
