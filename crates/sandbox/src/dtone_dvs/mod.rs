@@ -579,10 +579,10 @@ impl Shared {
         out
     }
 
-    /// Available, holding: available → holding on a create, holding
+    /// Available and holding: available → holding on a create, holding
     /// captured on `COMPLETED`, voided on `CANCELLED`/`DECLINED`, reversed
     /// on `REVERSED`.
-    fn balance(&self, st: &State, at: Instant) -> Value {
+    fn funds(&self, st: &State, at: Instant) -> (Decimal, Decimal) {
         let (mut holding, mut captured) = (Decimal::ZERO, Decimal::ZERO);
         for tx in &st.transactions {
             match self.status_at(tx, at).class {
@@ -591,7 +591,15 @@ impl Shared {
                 _ => {}
             }
         }
-        let available = Decimal::from(INITIAL_BALANCE_USD) - holding - captured;
+        (
+            Decimal::from(INITIAL_BALANCE_USD) - holding - captured,
+            holding,
+        )
+    }
+
+    /// The balance's JSON as of `at` (see [`Shared::funds`]).
+    fn balance(&self, st: &State, at: Instant) -> Value {
+        let (available, holding) = self.funds(st, at);
         json!({
             "id": 1, "unit_type": "CURRENCY", "unit": "USD",
             "available": number(available), "holding": number(holding), "credit_limit": 0

@@ -639,11 +639,7 @@ fn create(s: &Arc<Shared>, req: &Request, sync: bool) -> Answer {
             "Transaction external ID has already been used",
         ));
     }
-    let available = match s.balance(&st, now)["available"].as_f64() {
-        Some(a) => Decimal::from_f64_retain(a).unwrap_or_default(),
-        None => Decimal::ZERO,
-    };
-    if cost > available {
+    if cost > s.funds(&st, now).0 {
         return Err(error(400, 1006001, "Insufficient balance"));
     }
     let (src_unit, dst_unit) = (
