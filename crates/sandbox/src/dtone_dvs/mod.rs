@@ -57,6 +57,8 @@
 //! some, `X-Next-Page`/`X-Prev-Page`. Every answer of the API carries
 //! `X-RateLimit-Limit` ([`RATE_LIMIT`] a minute) and `X-RateLimit-Remaining`;
 //! a 429 comes from the fault queue ([`DtoneDvsSandbox::inject_fault`]).
+//! Products and promotions answer `Content-Language: en` (the catalogue
+//! has no other language).
 //!
 //! Callbacks: a create with `callback_url` gets the transaction JSON (as
 //! `GET /transactions/{id}` answers it) POSTed there on each later status

@@ -64,7 +64,17 @@ impl Respond for Router {
             *count = count.saturating_add(1);
             RATE_LIMIT.saturating_sub(*count)
         };
-        let answer = route(s, req).unwrap_or_else(Fail::response);
+        let mut answer = route(s, req).unwrap_or_else(Fail::response);
+        if ["/products", "/promotions"]
+            .iter()
+            .any(|p| req.url.path().starts_with(&format!("{BASE_PATH}{p}")))
+        {
+            // The catalogue's texts are in English whatever the
+            // `Accept-Language`.
+            answer = answer
+                .insert_header("content-language", "en")
+                .insert_header("vary", "Accept-Language");
+        }
         answer
             .insert_header("x-ratelimit-limit", RATE_LIMIT.to_string().as_str())
             .insert_header("x-ratelimit-remaining", remaining.to_string().as_str())

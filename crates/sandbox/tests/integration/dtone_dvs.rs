@@ -280,7 +280,9 @@ async fn lists_page_with_dvs_headers() {
     assert_eq!(ids(&second.body), [4]);
     assert_eq!(second.header("x-next-page"), None);
     assert_eq!(second.header("x-prev-page"), Some("1"));
+    assert_eq!(first.header("content-language"), Some("en"));
     let default = dvs.get("/operators").await;
+    assert_eq!(default.header("content-language"), None);
     assert_eq!(default.header("x-per-page"), Some("50"));
     assert_eq!(dvs.get("/operators?per_page=100").await.status, 200);
     for bad in ["per_page=101", "per_page=0", "page=0", "page=x"] {
