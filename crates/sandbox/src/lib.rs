@@ -1,4 +1,5 @@
-//! In-process fake servers of the four partner APIs.
+//! In-process fake servers of the four partner APIs (DT One's two: Goods
+//! & Services and DVS).
 //!
 //! Each provider module starts a loopback HTTP server (a wiremock
 //! `MockServer` with stateful responders) that behaves like the documented
@@ -17,8 +18,8 @@
 //! Use it from your own tests by enabling the facade's `sandbox` feature in
 //! `[dev-dependencies]`; start one provider alone with its own type
 //! ([`bbti::BbtiSandbox`], [`brighte::BrighteSandbox`],
-//! [`tradein_promo::TradeinPromoSandbox`], [`dtone::DtoneSandbox`]), or all four
-//! with [`Sandbox::start`]. `cargo run -p partner-sdk-sandbox --bin partner-sandbox -- serve` runs the same
+//! [`tradein_promo::TradeinPromoSandbox`], [`dtone::DtoneSandbox`],
+//! [`dtone_dvs::DtoneDvsSandbox`]), or all of them with [`Sandbox::start`]. `cargo run -p partner-sdk-sandbox --bin partner-sandbox -- serve` runs the same
 //! servers on fixed loopback ports for curl or non-Rust callers.
 //!
 //! Beside the providers' APIs, every fake serves an admin API
@@ -38,6 +39,7 @@ pub mod admin;
 pub mod bbti;
 pub mod brighte;
 pub mod dtone;
+pub mod dtone_dvs;
 pub mod faults;
 mod guard;
 mod server;
@@ -47,9 +49,10 @@ pub mod trigger;
 pub use self::bbti::BbtiSandbox;
 pub use self::brighte::BrighteSandbox;
 pub use self::dtone::DtoneSandbox;
+pub use self::dtone_dvs::DtoneDvsSandbox;
 pub use self::tradein_promo::TradeinPromoSandbox;
 
-/// All four fake providers, each on its own loopback port.
+/// Every fake provider API, each on its own loopback port.
 pub struct Sandbox {
     /// The BBTI fake (API and OAuth2 token server).
     pub bbti: BbtiSandbox,
@@ -57,8 +60,10 @@ pub struct Sandbox {
     pub brighte: BrighteSandbox,
     /// The trade-in promotion fake (API and token server).
     pub tradein_promo: TradeinPromoSandbox,
-    /// The DT One fake.
+    /// The DT One Goods & Services fake.
     pub dtone: DtoneSandbox,
+    /// The DT One DVS fake.
+    pub dtone_dvs: DtoneDvsSandbox,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -68,24 +73,27 @@ impl std::fmt::Debug for Sandbox {
             .field("brighte", &self.brighte.base_url())
             .field("tradein_promo", &self.tradein_promo.base_url())
             .field("dtone", &self.dtone.base_url())
+            .field("dtone_dvs", &self.dtone_dvs.base_url())
             .finish()
     }
 }
 
 impl Sandbox {
-    /// Starts the four fake servers on ephemeral loopback ports.
+    /// Starts the five fake servers on ephemeral loopback ports.
     pub async fn start() -> Sandbox {
-        let (bbti, brighte, tradein_promo, dtone) = tokio::join!(
+        let (bbti, brighte, tradein_promo, dtone, dtone_dvs) = tokio::join!(
             BbtiSandbox::start(),
             BrighteSandbox::start(),
             TradeinPromoSandbox::start(),
             DtoneSandbox::start(),
+            DtoneDvsSandbox::start(),
         );
         Sandbox {
             bbti,
             brighte,
             tradein_promo,
             dtone,
+            dtone_dvs,
         }
     }
 

@@ -1,6 +1,6 @@
-//! `partner-sandbox`: the four fake providers from the command line.
+//! `partner-sandbox`: the fake providers from the command line.
 //!
-//! - `serve [--port BASE]` runs the fakes on 127.0.0.1:BASE+1 … BASE+4
+//! - `serve [--port BASE]` runs the fakes on 127.0.0.1:BASE+1 … BASE+5
 //!   (default BASE 18080), each with its admin API under `/__sandbox`;
 //! - `trigger brighte-webhook` signs and posts a Brighte notice to any URL;
 //! - `listen --forward-to URL` forwards the running Brighte fake's

@@ -15,9 +15,9 @@ pub(crate) struct FaultArgs {
     provider: Provider,
     #[command(subcommand)]
     kind: Kind,
-    /// Base port of the `serve`: the fakes are on BASE+1 … BASE+4.
+    /// Base port of the `serve`: the fakes are on BASE+1 … BASE+5.
     #[arg(long = "port", value_name = "BASE", global = true, default_value_t = DEFAULT_BASE,
-          value_parser = clap::value_parser!(u16).range(0..=i64::from(u16::MAX - 4)))]
+          value_parser = clap::value_parser!(u16).range(0..=i64::from(u16::MAX - 5)))]
     base: u16,
     /// Only requests with this method get it (e.g. POST).
     #[arg(long, global = true, value_name = "METHOD")]

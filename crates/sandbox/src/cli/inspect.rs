@@ -11,7 +11,7 @@ use super::{Base, Provider};
 pub(crate) struct Inspect {
     #[command(flatten)]
     base: Base,
-    /// Only this fake (all four by default).
+    /// Only this fake (all five by default).
     #[arg(long, value_enum)]
     provider: Option<Provider>,
     /// Prints one JSON object, keyed by fake, instead of tables.

@@ -8,7 +8,7 @@ mod trigger;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// The default base port: the fakes listen on BASE+1 … BASE+4.
+/// The default base port: the fakes listen on BASE+1 … BASE+5.
 pub(crate) const DEFAULT_BASE: u16 = 18080;
 
 /// The four partner APIs, faked offline on loopback.
@@ -21,11 +21,11 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Runs the four fakes on 127.0.0.1:BASE+1 (BBTI), +2 (Brighte), +3
-    /// (trade-in promotion), +4 (DT One), each with its admin API under
-    /// /__sandbox, until Ctrl-C. The admin API answers loopback Host names
-    /// only; webhooks go to loopback URLs only unless
-    /// --allow-remote-webhooks.
+    /// Runs the five fakes on 127.0.0.1:BASE+1 (BBTI), +2 (Brighte), +3
+    /// (trade-in promotion), +4 (DT One Goods & Services), +5 (DT One DVS),
+    /// each with its admin API under /__sandbox, until Ctrl-C. The admin
+    /// API answers loopback Host names only; webhooks and callbacks go to
+    /// loopback URLs only unless --allow-remote-webhooks.
     Serve(serve::Serve),
     /// Sends a signed notification to a receiver, as the provider would.
     #[command(subcommand)]
@@ -44,13 +44,13 @@ enum Command {
 /// The base port of a `serve`.
 #[derive(Debug, Clone, Copy, Args)]
 pub(crate) struct Base {
-    /// Base port: the fakes are on BASE+1 … BASE+4.
+    /// Base port: the fakes are on BASE+1 … BASE+5.
     #[arg(long = "port", value_name = "BASE", default_value_t = DEFAULT_BASE,
-          value_parser = clap::value_parser!(u16).range(0..=i64::from(u16::MAX - 4)))]
+          value_parser = clap::value_parser!(u16).range(0..=i64::from(u16::MAX - 5)))]
     pub(crate) base: u16,
 }
 
-/// One of the four fakes.
+/// One of the five fakes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Provider {
     /// Belong BBTI, on BASE+1.
@@ -59,16 +59,19 @@ pub(crate) enum Provider {
     Brighte,
     /// The carrier trade-in promotion, on BASE+3.
     TradeinPromo,
-    /// DT One, on BASE+4.
+    /// DT One Goods & Services, on BASE+4.
     Dtone,
+    /// DT One DVS, on BASE+5.
+    DtoneDvs,
 }
 
 impl Provider {
-    pub(crate) const ALL: [Provider; 4] = [
+    pub(crate) const ALL: [Provider; 5] = [
         Provider::Bbti,
         Provider::Brighte,
         Provider::TradeinPromo,
         Provider::Dtone,
+        Provider::DtoneDvs,
     ];
 
     /// Its port for a `serve` on `base`.
@@ -78,6 +81,7 @@ impl Provider {
             Provider::Brighte => 2,
             Provider::TradeinPromo => 3,
             Provider::Dtone => 4,
+            Provider::DtoneDvs => 5,
         };
         base.saturating_add(offset)
     }
@@ -89,6 +93,7 @@ impl Provider {
             Provider::Brighte => "brighte",
             Provider::TradeinPromo => "tradein-promo",
             Provider::Dtone => "dtone",
+            Provider::DtoneDvs => "dtone-dvs",
         }
     }
 }

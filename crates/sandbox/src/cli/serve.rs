@@ -1,4 +1,4 @@
-//! `partner-sandbox serve`: the four fakes on fixed loopback ports.
+//! `partner-sandbox serve`: the five fakes on fixed loopback ports.
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -6,7 +6,9 @@ use std::time::Duration;
 use clap::Args;
 use partner_sdk_sandbox::admin::ADMIN_PREFIX;
 use partner_sdk_sandbox::brighte::DEFAULT_WEBHOOK_TIMEOUT;
-use partner_sdk_sandbox::{BbtiSandbox, BrighteSandbox, DtoneSandbox, TradeinPromoSandbox};
+use partner_sdk_sandbox::{
+    BbtiSandbox, BrighteSandbox, DtoneDvsSandbox, DtoneSandbox, TradeinPromoSandbox,
+};
 
 use super::{Base, Provider};
 
@@ -14,13 +16,13 @@ use super::{Base, Provider};
 pub(crate) struct Serve {
     #[command(flatten)]
     base: Base,
-    /// Lets the Brighte fake deliver webhooks to URLs off the loopback
-    /// interface (by default only localhost, 127.0.0.0/8 and ::1 are
-    /// accepted).
+    /// Lets the Brighte fake deliver webhooks, and the DT One DVS fake
+    /// callbacks, to URLs off the loopback interface (by default only
+    /// localhost, 127.0.0.0/8 and ::1 are accepted).
     #[arg(long)]
     allow_remote_webhooks: bool,
-    /// How long one webhook delivery waits for the receiver's answer
-    /// before counting as no answer (and being resent).
+    /// How long one webhook or callback delivery waits for the receiver's
+    /// answer before counting as no answer (and being resent).
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_WEBHOOK_TIMEOUT.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     webhook_timeout: u64,
@@ -33,11 +35,12 @@ fn bind(port: u16) -> Result<TcpListener, String> {
 
 pub(super) async fn run(args: Serve) -> Result<(), String> {
     let base = args.base.base;
-    let [l1, l2, l3, l4] = [
+    let [l1, l2, l3, l4, l5] = [
         bind(Provider::Bbti.port(base))?,
         bind(Provider::Brighte.port(base))?,
         bind(Provider::TradeinPromo.port(base))?,
         bind(Provider::Dtone.port(base))?,
+        bind(Provider::DtoneDvs.port(base))?,
     ];
     let bbti = BbtiSandbox::start_on(l1).await;
     let brighte = BrighteSandbox::builder()
@@ -47,6 +50,11 @@ pub(super) async fn run(args: Serve) -> Result<(), String> {
         .await;
     let promo = TradeinPromoSandbox::start_on(l3).await;
     let dtone = DtoneSandbox::start_on(l4).await;
+    let dvs = DtoneDvsSandbox::builder()
+        .allow_remote_callbacks(args.allow_remote_webhooks)
+        .callback_timeout(Duration::from_secs(args.webhook_timeout))
+        .start_on(l5)
+        .await;
 
     println!("partner-sdk sandbox (Ctrl-C to stop)");
     println!("BBTI           api  {}", bbti.base_url());
@@ -73,11 +81,17 @@ pub(super) async fn run(args: Serve) -> Result<(), String> {
         promo.client_secret(),
         promo.scope()
     );
-    println!("DT One         api  {}", dtone.base_url());
+    println!("DT One GS      api  {}", dtone.base_url());
     println!(
         "               api key {}  api secret {}",
         dtone.api_key(),
         dtone.api_secret()
+    );
+    println!("DT One DVS     api  {}", dvs.base_url());
+    println!(
+        "               Basic user {}  password {}",
+        dvs.api_key(),
+        dvs.api_secret()
     );
     println!(
         "               webhooks: {} URLs, {} s per delivery",

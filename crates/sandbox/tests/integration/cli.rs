@@ -1,7 +1,7 @@
 //! `partner-sandbox` driven as a process: `serve` on free ports (and its
 //! `--allow-remote-webhooks`), `trigger` against a test receiver, `listen`
 //! forwarding to it (POST only, no URL password printed), `inspect --json`
-//! parsed, `fault`, and exit code 2 with a message for bad input to every
+//! parsed, `fault` (on the DT One DVS fake too), and exit code 2 with a message for bad input to every
 //! subcommand.
 
 use std::io::{BufRead as _, BufReader};
@@ -84,16 +84,16 @@ impl Drop for Running {
     }
 }
 
-/// A base port whose four successors are free now.
+/// A base port whose five successors are free now.
 fn free_base() -> u16 {
     for _ in 0..50 {
         let probe = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = probe.local_addr().unwrap().port();
         drop(probe);
-        if base > u16::MAX - 5 {
+        if base > u16::MAX - 6 {
             continue;
         }
-        let free = (1..=4).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok());
+        let free = (1..=5).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok());
         if free {
             return base;
         }
@@ -305,7 +305,10 @@ async fn listen_forwards_the_sandboxs_deliveries_and_inspect_shows_them() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(fakes, ["bbti", "brighte", "dtone", "tradein-promo"]);
+    assert_eq!(
+        fakes,
+        ["bbti", "brighte", "dtone", "dtone-dvs", "tradein-promo"]
+    );
     let brighte_state = &state["brighte"];
     assert_eq!(brighte_state["applications"][0]["status"], "DECLINED");
     let answers: Vec<&Value> = brighte_state["webhook_deliveries"]
@@ -481,6 +484,45 @@ async fn fault_queues_on_a_running_serve_and_inspect_lists_it() {
     let out = run(&["inspect", "--port", &port, "--json", "--provider", "dtone"]).await;
     let state: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(state["dtone"]["faults"], Value::Array(vec![]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_hosts_the_dvs_fake_which_fault_and_inspect_reach() {
+    use partner_sdk_sandbox::dtone_dvs::{API_KEY, API_SECRET};
+    let (_serve, base) = serve().await;
+    let port = base.to_string();
+    let out = run(&["fault", "dtone-dvs", "rate-limited", "--port", &port]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let http = partner_sdk_core::exchange::http_client_builder()
+        .unwrap()
+        .build()
+        .unwrap();
+    let services = format!("http://127.0.0.1:{}/v1/services", base + 5);
+    let get = || {
+        http.get(&services)
+            .basic_auth(API_KEY, Some(API_SECRET))
+            .send()
+    };
+    assert_eq!(get().await.unwrap().status().as_u16(), 429);
+    let ok = get().await.unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    assert_eq!(ok.headers()["x-total"], "3");
+    let out = run(&[
+        "inspect",
+        "--port",
+        &port,
+        "--json",
+        "--provider",
+        "dtone-dvs",
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let state: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dvs = &state["dtone-dvs"];
+    assert_eq!(dvs["provider"], "dtone-dvs");
+    assert_eq!(dvs["balances"][0]["available"], 1000.0);
+    assert_eq!(dvs["transactions"], Value::Array(vec![]));
+    assert_eq!(dvs["faults"], Value::Array(vec![]));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -9,6 +9,7 @@ mod brighte_prefixes;
 mod cli;
 mod dtone;
 mod dtone_bills;
+mod dtone_dvs;
 mod faults;
 mod guard;
 mod tradein_promo;
