@@ -107,18 +107,27 @@ impl MemoryJournal {
     /// intents, down to nine tenths of the capacity. `false` when nothing
     /// could be dropped (all pending).
     fn make_room(&self, intents: &mut HashMap<IntentKey, Intent>) -> bool {
-        let mut settled: Vec<(SystemTime, IntentKey)> = intents
+        let mut settled: Vec<(SystemTime, &IntentKey)> = intents
             .iter()
             .filter(|(_, intent)| !intent.state.is_pending())
-            .map(|(key, intent)| (settled_at(intent), key.clone()))
+            .map(|(key, intent)| (settled_at(intent), key))
             .collect();
         if settled.is_empty() {
             return false;
         }
-        settled.sort_unstable_by_key(|(at, _)| *at);
-        let excess = intents.len() + 1 - self.capacity * 9 / 10;
-        for (_, key) in settled.into_iter().take(excess.max(1)) {
-            intents.remove(&key);
+        let excess = (intents.len() + 1)
+            .saturating_sub(self.capacity * 9 / 10)
+            .clamp(1, settled.len());
+        // The `excess` oldest, without sorting the rest.
+        if excess < settled.len() {
+            settled.select_nth_unstable_by_key(excess - 1, |(at, _)| *at);
+        }
+        let oldest: Vec<IntentKey> = settled[..excess]
+            .iter()
+            .map(|(_, key)| (*key).clone())
+            .collect();
+        for key in &oldest {
+            intents.remove(key);
         }
         true
     }
