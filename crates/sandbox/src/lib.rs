@@ -37,6 +37,7 @@
 pub mod admin;
 pub mod bbti;
 pub mod brighte;
+pub mod cassette;
 pub mod dtone;
 pub mod faults;
 mod guard;
