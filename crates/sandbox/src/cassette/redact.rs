@@ -38,7 +38,6 @@ const SECRET_WORDS: &[&str] = &[
     "signature",
     "hmac",
     "nonce",
-    "key",
     "apikey",
     "session",
     "cookie",
@@ -50,10 +49,25 @@ const SECRET_WORDS: &[&str] = &[
 const SECRET_PARTS: &[&str] = &[
     "client_id",
     "api_id",
+    "api_key",
+    "access_key",
+    "session_key",
+    "private_key",
+    "public_key",
+    "secret_key",
     "access_token",
     "refresh_token",
     "secret",
 ];
+
+/// Names that are a credential for one provider only.
+fn provider_secrets(provider: Provider) -> &'static [&'static str] {
+    match provider {
+        // The Checkout URL's public key.
+        Provider::Brighte => &["key"],
+        Provider::Bbti | Provider::TradeinPromo | Provider::Dtone => &[],
+    }
+}
 
 /// Name parts that mark personal data or a bearer link wherever they
 /// appear in a name (the test kit's privacy table, and more).
@@ -112,7 +126,7 @@ fn provider_containers(provider: Provider) -> &'static [&'static str] {
             "debit_party_identifier",
         ],
         Provider::Brighte => &["joint_applicant", "vendor_notes"],
-        Provider::Bbti => &["barcode", "qr_code", "delivery_detail"],
+        Provider::Bbti => &["barcode", "qr_code"],
         Provider::TradeinPromo => &["serial_number"],
     }
 }
@@ -253,8 +267,7 @@ fn leaf_text(value: &Value) -> Option<String> {
 /// (names, dates of birth, phone, mobile and account numbers, addresses,
 /// e-mails, IMEIs, PINs, links, applicants) and, per provider, whole
 /// objects (DT One's sender, recipient, beneficiary and party
-/// identifiers; Brighte's joint applicant; BBTI's delivery details and
-/// barcodes), plus the fields added with [`with_field`](Self::with_field).
+/// identifiers; Brighte's joint applicant; BBTI's barcodes), plus the fields added with [`with_field`](Self::with_field).
 pub struct Redactor {
     provider: Provider,
     extra: BTreeSet<String>,
@@ -302,7 +315,10 @@ impl Redactor {
 
     fn classify(&self, name: &str) -> Option<Class> {
         let name = normalise(name);
-        if has_word(&name, SECRET_WORDS) || SECRET_PARTS.iter().any(|p| name.contains(p)) {
+        if has_word(&name, SECRET_WORDS)
+            || SECRET_PARTS.iter().any(|p| name.contains(p))
+            || provider_secrets(self.provider).contains(&name.as_str())
+        {
             return Some(Class::Secret);
         }
         let personal = self.extra.contains(&name)
@@ -359,7 +375,7 @@ impl Redactor {
             }
             Value::String(_) | Value::Number(_) => match class {
                 Some(Class::Secret) => {
-                    if let Some(text) = leaf_text(value) {
+                    if let Some(text) = leaf_text(value).filter(|t| !t.is_empty()) {
                         self.learn_secret(&text);
                         *value = Value::String(REDACTED.to_owned());
                     }

@@ -6,6 +6,7 @@
 mod bbti;
 mod brighte;
 mod brighte_prefixes;
+mod cassette;
 mod cli;
 mod dtone;
 mod dtone_bills;
