@@ -158,6 +158,10 @@ pub struct Cassette {
     /// One), which a replay's base URL carries too.
     #[serde(default)]
     pub base_path: String,
+    /// Field names redacted as personal data beyond the provider's rules;
+    /// a replay applies them too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redact_fields: Vec<String>,
     /// The interactions, in the order they happened.
     pub interactions: Vec<Interaction>,
 }
@@ -170,6 +174,7 @@ impl Cassette {
             sdk_version: SDK_VERSION.to_owned(),
             provider,
             base_path: String::new(),
+            redact_fields: Vec::new(),
             interactions: Vec::new(),
         }
     }

@@ -488,14 +488,19 @@ impl RecorderBuilder {
     pub async fn start(self) -> Result<Recorder, CassetteError> {
         let (origin, base_path) = upstream_origin(&self.upstream)?;
         let mut redactor = Redactor::new(self.provider);
-        for field in &self.fields {
-            redactor = redactor.with_field(field);
-        }
         let mut cassette = match &self.existing {
             Some(path) if path.exists() => Cassette::load_for(self.provider, path)?,
             _ => Cassette::new(self.provider),
         };
         cassette.base_path = base_path.clone();
+        for field in self.fields {
+            if !cassette.redact_fields.contains(&field) {
+                cassette.redact_fields.push(field);
+            }
+        }
+        for field in &cassette.redact_fields {
+            redactor = redactor.with_field(field);
+        }
         let used = vec![false; cassette.interactions.len()];
         let client = crate::server::http_client(None).map_err(CassetteError::Serve)?;
         let engine = Engine {
@@ -599,7 +604,7 @@ impl Replayer {
     /// Serves the cassette at `path` (of this SDK version) on an ephemeral
     /// loopback port.
     pub async fn start(path: impl AsRef<Path>) -> Result<Replayer, CassetteError> {
-        Replayer::serve(Cassette::load(path)?, Vec::new(), None).await
+        Replayer::serve(Cassette::load(path)?, None).await
     }
 
     /// Serves the cassette at `path`, checking that it is `provider`'s.
@@ -607,18 +612,18 @@ impl Replayer {
         provider: Provider,
         path: impl AsRef<Path>,
     ) -> Result<Replayer, CassetteError> {
-        Replayer::serve(Cassette::load_for(provider, path)?, Vec::new(), None).await
+        Replayer::serve(Cassette::load_for(provider, path)?, None).await
     }
 
-    /// Serves `cassette` with the provider's redaction and `fields` added
-    /// to it (the fields it was recorded with), on `listener` if given.
+    /// Serves `cassette` with its provider's redaction and the fields it
+    /// was recorded with, on `listener` if given (else an ephemeral
+    /// loopback port).
     pub async fn serve(
         cassette: Cassette,
-        fields: Vec<String>,
         listener: Option<std::net::TcpListener>,
     ) -> Result<Replayer, CassetteError> {
         let mut redactor = Redactor::new(cassette.provider);
-        for field in &fields {
+        for field in &cassette.redact_fields {
             redactor = redactor.with_field(field);
         }
         let base_path = cassette.base_path.clone();
