@@ -423,7 +423,7 @@ fn upstream_origin(upstream: &str) -> Result<(String, String), CassetteError> {
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use partner_sdk_sandbox::cassette::{Provider, Recorder};
 ///
-/// let recorder = Recorder::start(Provider::Dtone, "https://preprod-dvs-api.dtone.com/v1").await?;
+/// let recorder = Recorder::start(Provider::Dtone, "https://dtone-preprod.example/v1.1").await?;
 /// let client = partner_sdk_dtone::Client::builder()
 ///     .base_url(recorder.base_url())
 ///     .credentials("key", "secret")

@@ -470,7 +470,10 @@ impl Redactor {
                 continue;
             }
             let secret = matches!(self.classify(&name), Some(Class::Secret));
-            if secret {
+            // A nonce, HMAC or signature changes on every request: it is
+            // redacted in its header and not looked for elsewhere.
+            let one_off = has_word(&normalise(&name), &["nonce", "hmac", "signature"]);
+            if secret && !one_off {
                 self.learn_secret(value);
                 if let Some((scheme, credential)) = value.trim().split_once(' ') {
                     self.learn_secret(credential);
