@@ -446,7 +446,6 @@ impl std::fmt::Debug for Recorder {
 }
 
 /// Settings of a [`Recorder`] before it starts.
-#[derive(Debug)]
 pub struct RecorderBuilder {
     provider: Provider,
     upstream: String,
@@ -454,6 +453,17 @@ pub struct RecorderBuilder {
     existing: Option<PathBuf>,
     autosave: Option<PathBuf>,
     listener: Option<std::net::TcpListener>,
+}
+
+/// The upstream URL may carry credentials: it is not printed.
+impl std::fmt::Debug for RecorderBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecorderBuilder")
+            .field("provider", &self.provider)
+            .field("fields", &self.fields)
+            .field("existing", &self.existing)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RecorderBuilder {
@@ -663,5 +673,53 @@ impl Replayer {
         } else {
             Err(CassetteError::Mismatches(tape.mismatches))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn request(method: &str, path: &str, body: Value) -> RecordedRequest {
+        RecordedRequest {
+            method: method.into(),
+            path: path.into(),
+            query: None,
+            headers: BTreeMap::new(),
+            body: Body::Json(body),
+        }
+    }
+
+    #[test]
+    fn differences_name_the_part_and_the_json_pointer() {
+        let recorded = request(
+            "POST",
+            "/v1/transactions",
+            json!({"amount": 19, "to": ["<phone-1>"]}),
+        );
+        let got = request(
+            "POST",
+            "/v1/transactions",
+            json!({"amount": 20, "to": ["<phone-1>"]}),
+        );
+        assert_eq!(
+            differences(&got, &recorded),
+            ["body /amount is 20, recorded 19"]
+        );
+        let got = request(
+            "PUT",
+            "/v1/transaction",
+            json!({"amount": 19, "to": ["<phone-1>"], "x": 1}),
+        );
+        assert_eq!(
+            differences(&got, &recorded),
+            [
+                "method PUT, recorded POST",
+                "path /v1/transaction, recorded /v1/transactions",
+                "body /x is not in the recorded body",
+            ]
+        );
+        assert!(differences(&recorded, &recorded).is_empty());
     }
 }

@@ -75,3 +75,63 @@ pub(super) async fn run(args: Record) -> Result<(), String> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use crate::cli::Cli;
+
+    #[test]
+    fn record_needs_a_provider_an_upstream_and_a_file() {
+        let ok = [
+            "partner-sandbox",
+            "record",
+            "--provider",
+            "tradein-promo",
+            "--upstream",
+            "https://example.test/v1",
+            "--out",
+            "promo.json",
+            "--redact-field",
+            "loyaltyNumber",
+        ];
+        assert!(Cli::try_parse_from(ok).is_ok());
+        for bad in [
+            vec![
+                "partner-sandbox",
+                "record",
+                "--provider",
+                "dtone",
+                "--out",
+                "x.json",
+            ],
+            vec![
+                "partner-sandbox",
+                "record",
+                "--provider",
+                "paypal",
+                "--upstream",
+                "https://example.test",
+                "--out",
+                "x.json",
+            ],
+            vec![
+                "partner-sandbox",
+                "record",
+                "--provider",
+                "dtone",
+                "--upstream",
+                "ftp://example.test",
+                "--out",
+                "x.json",
+            ],
+        ] {
+            let err = Cli::try_parse_from(&bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}");
+        }
+        assert!(
+            Cli::try_parse_from(["partner-sandbox", "serve", "--replay", "dtone.json"]).is_ok()
+        );
+    }
+}
