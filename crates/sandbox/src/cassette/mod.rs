@@ -84,6 +84,9 @@ pub enum CassetteError {
     /// The upstream URL is not an http(s) URL with a host.
     #[error("upstream {0:?} is not an http:// or https:// URL with a host")]
     Upstream(String),
+    /// A recording mode was asked for without an upstream URL.
+    #[error("mode {0:?} forwards to an upstream, and none was given")]
+    NoUpstream(Mode),
     /// The loopback server cannot start.
     #[error("cannot serve on loopback: {0}")]
     Serve(String),
@@ -149,7 +152,7 @@ impl Session {
 
 /// Starts a cassette session for `provider` on the file at `path`: in
 /// [`Mode::Record`] and [`Mode::RecordMissing`] requests go to `upstream`
-/// (required there, [`CassetteError::Upstream`] without it); in
+/// (required there, [`CassetteError::NoUpstream`] without it); in
 /// [`Mode::Replay`] the upstream is not used.
 pub async fn start(
     mode: Mode,
@@ -163,13 +166,13 @@ pub async fn start(
             Replayer::start_for(provider, path).await?,
         )),
         Mode::Record => {
-            let upstream = upstream.ok_or_else(|| CassetteError::Upstream(String::new()))?;
+            let upstream = upstream.ok_or(CassetteError::NoUpstream(mode))?;
             Ok(Session::Recording(
                 Recorder::start(provider, upstream).await?,
             ))
         }
         Mode::RecordMissing => {
-            let upstream = upstream.ok_or_else(|| CassetteError::Upstream(String::new()))?;
+            let upstream = upstream.ok_or(CassetteError::NoUpstream(mode))?;
             Ok(Session::Recording(
                 Recorder::record_missing(provider, path, upstream).await?,
             ))
