@@ -29,6 +29,9 @@
 //! after the request was processed). The same abilities are methods of
 //! each sandbox (`state()`, `inject_fault`, `clear_faults`), and
 //! [`trigger`] posts signed Brighte notices to any receiver.
+//!
+//! [`cassette`] records a real provider's answers through a loopback proxy,
+//! redacted, and replays them offline.
 #![cfg_attr(doctest, doc = include_str!("../README.md"))]
 #![cfg_attr(
     not(test),
@@ -38,6 +41,7 @@
 pub mod admin;
 pub mod bbti;
 pub mod brighte;
+pub mod cassette;
 pub mod dtone;
 pub mod dtone_dvs;
 pub mod faults;

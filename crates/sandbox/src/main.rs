@@ -5,7 +5,9 @@
 //! - `trigger brighte-webhook` signs and posts a Brighte notice to any URL;
 //! - `listen --forward-to URL` forwards the running Brighte fake's
 //!   deliveries to a local app;
-//! - `inspect` prints the fakes' state; `fault` queues a fault.
+//! - `inspect` prints the fakes' state; `fault` queues a fault;
+//! - `record --provider P --upstream URL --out FILE` proxies to a provider
+//!   and writes a redacted cassette; `serve --replay FILE` answers from it.
 //!
 //! `partner-sandbox <command> --help` describes each. A usage error exits
 //! with status 2, a failure at run time with 1.

@@ -3,6 +3,8 @@
 mod fault;
 mod inspect;
 mod listen;
+mod record;
+mod replay;
 mod serve;
 mod trigger;
 
@@ -39,6 +41,10 @@ enum Command {
     /// Queues a fault for the next matching request to a running `serve`'s
     /// fake, or clears the queue.
     Fault(fault::FaultArgs),
+    /// Runs a loopback proxy to a provider's URL that writes every exchange
+    /// to a cassette, credentials and personal data redacted, until
+    /// Ctrl-C; `serve --replay` answers from it offline.
+    Record(record::Record),
 }
 
 /// The base port of a `serve`.
@@ -115,6 +121,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), String> {
         Command::Listen(listen) => listen::run(listen).await,
         Command::Inspect(inspect) => inspect::run(inspect).await,
         Command::Fault(fault) => fault::run(fault).await,
+        Command::Record(record) => record::run(record).await,
     }
 }
 

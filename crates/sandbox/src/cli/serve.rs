@@ -26,6 +26,10 @@ pub(crate) struct Serve {
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_WEBHOOK_TIMEOUT.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     webhook_timeout: u64,
+    /// Answers from this cassette (written by `record`) instead of running
+    /// the fakes, on its provider's port.
+    #[arg(long, value_name = "FILE")]
+    replay: Option<std::path::PathBuf>,
 }
 
 fn bind(port: u16) -> Result<TcpListener, String> {
@@ -35,6 +39,9 @@ fn bind(port: u16) -> Result<TcpListener, String> {
 
 pub(super) async fn run(args: Serve) -> Result<(), String> {
     let base = args.base.base;
+    if let Some(path) = &args.replay {
+        return super::replay::run(path, base).await;
+    }
     let [l1, l2, l3, l4, l5] = [
         bind(Provider::Bbti.port(base))?,
         bind(Provider::Brighte.port(base))?,

@@ -6,6 +6,8 @@
 mod bbti;
 mod brighte;
 mod brighte_prefixes;
+mod cassette;
+mod cassette_cli;
 mod cli;
 mod dtone;
 mod dtone_bills;
