@@ -23,8 +23,10 @@ pub enum Provider {
     Brighte,
     /// The carrier trade-in promotion API.
     TradeinPromo,
-    /// DT One.
+    /// DT One's Goods & Services API.
     Dtone,
+    /// DT One's DVS API.
+    DtoneDvs,
 }
 
 impl Provider {
@@ -35,6 +37,7 @@ impl Provider {
             Provider::Brighte => "brighte",
             Provider::TradeinPromo => "tradein-promo",
             Provider::Dtone => "dtone",
+            Provider::DtoneDvs => "dtone-dvs",
         }
     }
 }
@@ -54,10 +57,13 @@ impl std::str::FromStr for Provider {
             Provider::Brighte,
             Provider::TradeinPromo,
             Provider::Dtone,
+            Provider::DtoneDvs,
         ]
         .into_iter()
         .find(|p| p.name() == text)
-        .ok_or_else(|| format!("unknown provider {text:?} (bbti, brighte, tradein-promo or dtone)"))
+        .ok_or_else(|| {
+            format!("unknown provider {text:?} (bbti, brighte, tradein-promo, dtone or dtone-dvs)")
+        })
     }
 }
 

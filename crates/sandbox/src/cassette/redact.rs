@@ -65,7 +65,7 @@ fn provider_secrets(provider: Provider) -> &'static [&'static str] {
     match provider {
         // The Checkout URL's public key.
         Provider::Brighte => &["key"],
-        Provider::Bbti | Provider::TradeinPromo | Provider::Dtone => &[],
+        Provider::Bbti | Provider::TradeinPromo | Provider::Dtone | Provider::DtoneDvs => &[],
     }
 }
 
@@ -118,7 +118,7 @@ const PERSONAL_WORDS: &[&str] = &[
 /// personal, per provider.
 fn provider_containers(provider: Provider) -> &'static [&'static str] {
     match provider {
-        Provider::Dtone => &[
+        Provider::Dtone | Provider::DtoneDvs => &[
             "sender",
             "recipient",
             "beneficiary",

@@ -39,6 +39,7 @@ pub(super) fn cassette_provider(provider: Provider) -> cassette::Provider {
         Provider::Brighte => cassette::Provider::Brighte,
         Provider::TradeinPromo => cassette::Provider::TradeinPromo,
         Provider::Dtone => cassette::Provider::Dtone,
+        Provider::DtoneDvs => cassette::Provider::DtoneDvs,
     }
 }
 

@@ -14,6 +14,7 @@ pub(super) async fn run(path: &Path, base: u16) -> Result<(), String> {
         CassetteProvider::Brighte => Provider::Brighte,
         CassetteProvider::TradeinPromo => Provider::TradeinPromo,
         CassetteProvider::Dtone => Provider::Dtone,
+        CassetteProvider::DtoneDvs => Provider::DtoneDvs,
     };
     let port = provider.port(base);
     let listener = std::net::TcpListener::bind(("127.0.0.1", port))
