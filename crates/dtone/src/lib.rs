@@ -39,6 +39,7 @@
 pub mod bills;
 pub mod client;
 pub mod discovery;
+pub mod dvs;
 pub mod error;
 pub mod products;
 mod recovery;
