@@ -85,3 +85,5 @@ pub use transactions::{
     AdditionalIdentifier, PartyIdentifier, Person, Pin, StatementIdentifier, StatusClass,
     StatusClassInfo, Transaction, TransactionProduct, TransactionQuery, TransactionStatus, Values,
 };
+
+partner_sdk_core::provider_reexports!();

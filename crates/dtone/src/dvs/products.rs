@@ -1,6 +1,6 @@
 //! Products: the `oneOf` of five product types chosen by `type`.
 //!
-//! Every product carries the common fields; a PIN purchase adds [`pin`](Product::pin),
+//! Every product carries the common fields; a PIN purchase adds [`redemption`](Product::redemption),
 //! a payment adds [`payment`](Product::payment), a ranged product gives
 //! ranges where a fixed one gives amounts ([`Value`]) and its
 //! accepted calculation modes. A product whose `type` this SDK does not
@@ -190,9 +190,11 @@ pub struct Product {
     /// Exchange rates.
     #[serde(default)]
     pub rates: Option<Rates>,
-    /// PIN details (PIN purchases).
-    #[serde(default)]
-    pub pin: Option<PinInfo>,
+    /// How the PIN of a PIN purchase is redeemed, its validity and terms
+    /// (the product's `pin` object; the PIN itself comes with the
+    /// transaction).
+    #[serde(default, rename = "pin")]
+    pub redemption: Option<PinInfo>,
     /// Payment terms (payments).
     #[serde(default)]
     pub payment: Option<PaymentInfo>,

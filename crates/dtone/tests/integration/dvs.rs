@@ -428,12 +428,12 @@ async fn products_of_the_five_types_decode() {
     assert_eq!(rb.amount.base.range().and_then(|r| r.max), Some(dec("500")));
     assert_eq!(rb.additional_information.as_deref(), Some("Airtime"));
 
-    let pin = p.items[2].pin.as_ref().unwrap();
+    let pin = p.items[2].redemption.as_ref().unwrap();
     assert_eq!(pin.usage_info, ["Redeem at the store's website"]);
     assert_eq!(pin.validity.as_ref().and_then(|v| v.quantity), Some(12));
     assert_eq!(pin.terms.as_deref(), Some("Non-refundable"));
     assert_eq!(
-        p.items[3].pin.as_ref().map(|p| p.validity.is_none()),
+        p.items[3].redemption.as_ref().map(|p| p.validity.is_none()),
         Some(true)
     );
 
