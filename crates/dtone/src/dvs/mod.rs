@@ -14,7 +14,7 @@
 //! benefits and status).
 //!
 //! Every listing is paged by `page` and `per_page` (at most
-//! [`MAX_PER_PAGE`]): `list_<things>` returns one [`Page`](partner_sdk_core::Page)
+//! [`MAX_PER_PAGE`]): `list_<things>` returns one [`Page`]
 //! (its `next` read from DT One's `X-Next-Page` header) and `<things>`
 //! an [`ItemStream`] over every page, stopping on the last page and after
 //! the transport's `max_pages`.
@@ -39,7 +39,7 @@
 //! Decoding never fails on something new: statuses, types and units are
 //! open enums (an unknown value kept in `Other`), a product of an unknown
 //! type is kept with its common fields, unknown fields are ignored, and
-//! money is [`Decimal`](partner_sdk_core::Decimal).
+//! money is [`Decimal`].
 
 pub mod balances;
 pub mod benefit_types;
