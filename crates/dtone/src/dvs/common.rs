@@ -185,7 +185,7 @@ impl Value {
 
 /// An amount or a range in a unit: a product's `source` and
 /// `destination`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[non_exhaustive]
 pub struct Quantity {
     /// Unit type.
@@ -195,7 +195,8 @@ pub struct Quantity {
     #[serde(default, deserialize_with = "opt_string")]
     pub unit: Option<String>,
     /// The amount, or the range of amounts.
-    pub amount: Value,
+    #[serde(default)]
+    pub amount: Option<Value>,
 }
 
 /// A price: an amount or a range in a unit, and a fee. A retail price may
@@ -257,11 +258,12 @@ pub struct Validity {
 }
 
 /// The amounts of a benefit: each fixed or a range.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[non_exhaustive]
 pub struct BenefitAmount {
     /// Base amount.
-    pub base: Value,
+    #[serde(default)]
+    pub base: Option<Value>,
     /// Promotion bonus.
     #[serde(default)]
     pub promotion_bonus: Option<Value>,
@@ -287,6 +289,7 @@ pub struct Benefit {
     #[serde(default, deserialize_with = "opt_string")]
     pub unit: Option<String>,
     /// The amounts.
+    #[serde(default)]
     pub amount: BenefitAmount,
     /// Further details, when given.
     #[serde(default, deserialize_with = "opt_string")]

@@ -219,15 +219,18 @@ impl Product {
 
     /// The destination amount of a fixed product.
     pub fn destination_amount(&self) -> Option<partner_sdk_core::Decimal> {
-        self.destination.as_ref().and_then(|d| d.amount.fixed())
+        self.destination
+            .as_ref()
+            .and_then(|d| d.amount.as_ref())
+            .and_then(Value::fixed)
     }
 
     /// The destination range of a ranged product.
     pub fn destination_range(&self) -> Option<&super::Range> {
-        self.destination.as_ref().and_then(|d| match &d.amount {
-            Value::Range(r) => Some(r),
-            Value::Fixed(_) => None,
-        })
+        self.destination
+            .as_ref()
+            .and_then(|d| d.amount.as_ref())
+            .and_then(Value::range)
     }
 }
 

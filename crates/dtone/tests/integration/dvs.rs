@@ -375,7 +375,7 @@ async fn products_of_the_five_types_decode() {
     let source = fixed.source.as_ref().unwrap();
     assert_eq!(source.unit_type, Some(UnitType::Currency));
     assert_eq!(source.unit.as_deref(), Some("USD"));
-    assert_eq!(source.amount, Value::Fixed(dec("12.35")));
+    assert_eq!(source.amount, Some(Value::Fixed(dec("12.35"))));
     let wholesale = fixed.prices.as_ref().unwrap().wholesale.as_ref().unwrap();
     assert_eq!(wholesale.amount, Some(Value::Fixed(dec("12.35"))));
     assert_eq!(wholesale.fee, Some(dec("0.15")));
@@ -391,7 +391,7 @@ async fn products_of_the_five_types_decode() {
     );
     let benefit = &fixed.benefits[0];
     assert_eq!(benefit.kind, BenefitType::Talktime);
-    assert_eq!(benefit.amount.base, Value::Fixed(dec("100")));
+    assert_eq!(benefit.amount.base, Some(Value::Fixed(dec("100"))));
     assert_eq!(
         benefit.amount.total_including_tax,
         Some(Value::Fixed(dec("112")))
@@ -425,7 +425,14 @@ async fn products_of_the_five_types_decode() {
         (None, None, None)
     );
     let rb = &ranged.benefits[0];
-    assert_eq!(rb.amount.base.range().and_then(|r| r.max), Some(dec("500")));
+    assert_eq!(
+        rb.amount
+            .base
+            .as_ref()
+            .and_then(Value::range)
+            .and_then(|r| r.max),
+        Some(dec("500"))
+    );
     assert_eq!(rb.additional_information.as_deref(), Some("Airtime"));
 
     let pin = p.items[2].redemption.as_ref().unwrap();
@@ -471,7 +478,28 @@ async fn a_product_of_an_unknown_type_is_kept() {
     assert_eq!((got.id, got.name.as_str()), (3001, "Claro 100 GTQ"));
     let dest = got.destination.as_ref().unwrap();
     assert_eq!(dest.unit_type, Some(UnitType::Other("DATA".into())));
-    assert_eq!(dest.amount, Value::Fixed(dec("5")));
+    assert_eq!(dest.amount, Some(Value::Fixed(dec("5"))));
+}
+
+/// Amounts sent as `null` leave their field empty; the rest decodes.
+#[tokio::test]
+async fn null_amounts_do_not_break_a_product() {
+    let server = MockServer::start().await;
+    let mut product: serde_json::Value = serde_json::from_str(&first_of("products.json")).unwrap();
+    product["source"]["amount"] = json!(null);
+    product["benefits"][0]["amount"]["base"] = json!(null);
+    get("/products/3001")
+        .respond_with(json_answer(&product.to_string()))
+        .mount(&server)
+        .await;
+    let got = client(&server).get_product(3001, None).await.unwrap();
+    assert_eq!(got.source.as_ref().map(|s| s.amount.is_none()), Some(true));
+    assert_eq!(got.benefits[0].amount.base, None);
+    assert_eq!(
+        got.benefits[0].amount.total_including_tax,
+        Some(Value::Fixed(dec("112")))
+    );
+    assert_eq!(got.destination_amount(), Some(dec("100")));
 }
 
 #[tokio::test]
