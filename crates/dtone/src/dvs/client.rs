@@ -50,9 +50,8 @@ impl Client {
         request: Request,
         page: u32,
     ) -> Result<Page<T, u32>> {
-        let response = self.transport.execute(request).await?;
-        let items: Vec<T> = response.json()?;
-        Ok(Page::new(items, next_page(response.headers(), page)))
+        let (items, headers) = self.transport.send_with_headers(request).await?;
+        Ok(Page::new(items, next_page(&headers, page)))
     }
 
     /// Every item of a listing from page `first` on: `request(page)` builds

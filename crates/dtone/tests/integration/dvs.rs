@@ -648,6 +648,35 @@ async fn an_unknown_status_and_class_are_kept() {
     assert!(!got.is_final() && !got.is_success() && !got.has_failed());
 }
 
+/// A transaction listing that does not decode fails without the answer's
+/// values: transactions hold the parties' personal data.
+#[tokio::test]
+async fn an_unreadable_transaction_page_keeps_no_personal_value() {
+    let server = MockServer::start().await;
+    let body = json!([{
+        "id": 1, "external_id": "order-1",
+        "credit_party_identifier": {"mobile_number": "+6595123100"},
+        "benefits": 5
+    }]);
+    get("/transactions")
+        .respond_with(page(&body.to_string(), 1, 1))
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .list_transactions(&TransactionQuery::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.as_core(),
+            Some(partner_sdk_dtone::core::Error::Decode(_))
+        ),
+        "{err:?}"
+    );
+    let shown = format!("{err:?} {err}");
+    assert!(!shown.contains("+6595123100"), "{shown}");
+}
+
 #[tokio::test]
 async fn balances_list_and_stream() {
     let server = MockServer::start().await;
