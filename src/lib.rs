@@ -7,7 +7,7 @@
 //! | `bbti` | [`bbti`] | Belong BBTI buy-back / trade-in |
 //! | `brighte` | [`brighte`] | Brighte consumer green finance |
 //! | `tradein-promo` | [`tradein_promo`] | carrier trade-in promotion |
-//! | `dtone` | [`dtone`] | DT One Goods & Services |
+//! | `dtone` | [`dtone`] | DT One: Goods & Services ([`dtone::Client`]) and DVS v1 ([`dtone::dvs::Client`]) |
 //! | `sandbox` (off by default) | [`sandbox`] | offline fake servers of all four |
 //! | `brighte-webhook-handler` (off by default) | `brighte::webhook::WebhookHandler` | the Brighte webhook receiver as an axum router and a tower service (`brighte-webhook-service`: the tower service alone) |
 //!

@@ -4,6 +4,7 @@
 //! every type whose fields are named like personal data has a row, so a new
 //! type is one row here.
 
+use partner_sdk::dtone::dvs;
 use partner_sdk::{bbti, brighte, dtone, tradein_promo};
 use partner_sdk_test_kit::privacy::{Row, assert_never_printed, personal_types};
 use rust_decimal::Decimal;
@@ -359,6 +360,67 @@ fn tradein_promo_rows() -> Vec<Row> {
     ]
 }
 
+/// DT One's DVS types: the answers decoded from JSON (they have no public
+/// constructor), the requests built.
+fn dvs_rows() -> Vec<Row> {
+    let person = json!({
+        "first_name": FIRST, "last_name": LAST, "middle_name": MIDDLE, "email": EMAIL,
+        "mobile_number": PHONE, "address_text": ADDRESS, "address_city": CITY,
+        "address_postal_code": ZIP, "address_country_iso_code": "SGP",
+    });
+    let party = json!({"mobile_number": PHONE, "account_number": ACCOUNT_NUMBER});
+    let tx = json!({
+        "id": 1, "external_id": "order-1", "sender": person, "beneficiary": person,
+        "credit_party_identifier": party, "debit_party_identifier": party,
+        "pin": {"code": PIN, "serial": "SN-1"},
+        "additional_identifier": {"purchaser_id": CUSTOM},
+    });
+    vec![
+        Row::new(
+            "Person",
+            serde_json::from_value::<dvs::Person>(person.clone()).unwrap(),
+            &[FIRST, LAST, MIDDLE, EMAIL, PHONE, ADDRESS, CITY, ZIP],
+        )
+        .readable(&["SGP"]),
+        Row::new(
+            "PartyIdentifier",
+            serde_json::from_value::<dvs::PartyIdentifier>(party.clone()).unwrap(),
+            &[PHONE, ACCOUNT_NUMBER],
+        ),
+        Row::new(
+            "Transaction",
+            serde_json::from_value::<dvs::Transaction>(tx).unwrap(),
+            &[FIRST, LAST, EMAIL, PHONE, ACCOUNT_NUMBER, PIN, CUSTOM],
+        )
+        .readable(&["order-1", "SN-1"]),
+        Row::new(
+            "TransactionQuery",
+            dvs::TransactionQuery::new()
+                .external_id("order-1")
+                .credit_party_mobile_number(PHONE)
+                .credit_party_account_number(ACCOUNT_NUMBER),
+            &[PHONE, ACCOUNT_NUMBER],
+        )
+        .readable(&["order-1"]),
+        Row::new(
+            "CreditParty",
+            dvs::CreditParty::account_number(ACCOUNT_NUMBER).account_qualifier(CUSTOM),
+            &[ACCOUNT_NUMBER, CUSTOM],
+        ),
+        Row::new(
+            "MobileNumberLookup",
+            dvs::MobileNumberLookup::new(PHONE).per_page(10),
+            &[PHONE],
+        ),
+        Row::new(
+            "StatementInquiry",
+            dvs::StatementInquiry::new(3005, ACCOUNT_NUMBER).account_qualifier(CUSTOM),
+            &[ACCOUNT_NUMBER, CUSTOM],
+        )
+        .readable(&["3005"]),
+    ]
+}
+
 /// A bill as `get_bill` answers it (a `Bill` has no public constructor).
 async fn bill() -> dtone::Bill {
     let server = MockServer::start().await;
@@ -388,6 +450,7 @@ async fn rows() -> Vec<Row> {
     let mut rows = bbti_rows();
     rows.extend(brighte_rows());
     rows.extend(dtone_rows(bill().await));
+    rows.extend(dvs_rows());
     rows.extend(tradein_promo_rows());
     rows
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use futures::{Stream, StreamExt as _};
 use partner_sdk::core::reqwest::StatusCode;
 use partner_sdk::core::{self as sdk_core, Url};
+use partner_sdk::dtone::dvs;
 use partner_sdk::{bbti, brighte, dtone, tradein_promo};
 use partner_sdk_test_kit::Aged;
 
@@ -79,6 +80,7 @@ fn every_provider_shares_the_vocabulary() {
     shared_vocabulary!(brighte);
     shared_vocabulary!(tradein_promo);
     shared_vocabulary!(dtone);
+    shared_vocabulary!(dvs);
 
     // Assumed token lifetime, for the OAuth2 providers.
     let _: fn(bbti::ClientBuilder, Duration) -> bbti::ClientBuilder =
@@ -398,6 +400,13 @@ impl Record for brighte::Content {}
 impl Record for tradein_promo::PromotionResponse {}
 impl Record for dtone::Transaction {}
 impl Record for dtone::Bill {}
+impl Record for dvs::Service {}
+impl Record for dvs::Country {}
+impl Record for dvs::Operator {}
+impl Record for dvs::Promotion {}
+impl Record for dvs::Campaign {}
+impl Record for dvs::Product {}
+impl Record for dvs::Transaction {}
 
 /// `list_<things>`: an `async fn` answering a [`Listing`].
 fn listing<T: Listing, E, F: Future<Output = Result<T, E>>>(call: F) -> F {
@@ -503,22 +512,29 @@ struct Declared {
 }
 
 /// Every `pub fn` of an `impl Client` block in the sources of
-/// `crates/<dir>/src`.
+/// `crates/<dir>/src`, or of `crates/<crate>/src/<module>` for a `dir` of
+/// `<crate>/<module>` (a second client in a crate, DT One's `dvs`). A
+/// subdirectory with a `client.rs` of its own holds another client and is
+/// left to its own rows.
 fn declared_methods(dir: &str) -> Vec<Declared> {
     fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
-                sources(&path, out);
+                if !path.join("client.rs").exists() {
+                    sources(&path, out);
+                }
             } else if path.extension().is_some_and(|e| e == "rs") {
                 out.push(path);
             }
         }
     }
+    let (krate, module) = dir.split_once('/').unwrap_or((dir, ""));
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("crates")
-        .join(dir)
-        .join("src");
+        .join(krate)
+        .join("src")
+        .join(module);
     let mut files = Vec::new();
     sources(&root, &mut files);
     let mut methods = Vec::new();
@@ -1022,4 +1038,136 @@ async fn every_dtone_method_sends_under_its_own_name() {
         }
     }
     check_rows("dtone", "dtone", &["builder", "base_url"], &rows);
+}
+
+/// DT One's DVS client, every public method against wiremock answering
+/// each path with an empty page or a minimal record: the rows check names
+/// and kinds, not answers (those are the DVS tests' in the crate).
+#[tokio::test]
+async fn every_dvs_method_sends_under_its_own_name() {
+    use dvs::{
+        BalanceQuery, CampaignQuery, CountryQuery, CreditParty, CreditPartyLookup,
+        MobileNumberLookup, OperatorQuery, PageQuery, ProductQuery, PromotionQuery, ServiceQuery,
+        StatementInquiry, TransactionQuery,
+    };
+    use wiremock::matchers::{method, path_regex};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let one = r#"{"type": "FIXED_VALUE_RECHARGE"}"#;
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/v1/[a-z-]+/[^/]+$"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(one, "application/json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/v1/lookup/credit-party-status$"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("{}", "application/json"))
+        .mount(&server)
+        .await;
+    Mock::given(path_regex(r"^/v1/"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("[]", "application/json"))
+        .mount(&server)
+        .await;
+    let ops = Arc::new(Operations::default());
+    let client = dvs::Client::builder()
+        .base_url(format!("{}/v1", server.uri()))
+        .credentials("key", "secret")
+        .hooks(ops.clone())
+        .build()
+        .unwrap();
+    let mut rows = Vec::new();
+    let _ = op!(
+        rows,
+        ops,
+        listing,
+        client.list_services(&ServiceQuery::new())
+    );
+    let _ = op!(rows, ops, stream, client.services(&ServiceQuery::new()));
+    let _ = op!(rows, ops, record, client.get_service(1));
+    let _ = op!(
+        rows,
+        ops,
+        listing,
+        client.list_countries(&CountryQuery::new())
+    );
+    let _ = op!(rows, ops, stream, client.countries(&CountryQuery::new()));
+    let _ = op!(rows, ops, record, client.get_country("GTM"));
+    let _ = op!(
+        rows,
+        ops,
+        listing,
+        client.list_operators(&OperatorQuery::new())
+    );
+    let _ = op!(rows, ops, stream, client.operators(&OperatorQuery::new()));
+    let _ = op!(rows, ops, record, client.get_operator(1959));
+    let _ = op!(
+        rows,
+        ops,
+        listing,
+        client.list_benefit_types(&PageQuery::new())
+    );
+    let _ = op!(rows, ops, stream, client.benefit_types(&PageQuery::new()));
+    let _ = op!(
+        rows,
+        ops,
+        listing,
+        client.list_promotions(&PromotionQuery::new())
+    );
+    let _ = op!(rows, ops, stream, client.promotions(&PromotionQuery::new()));
+    let _ = op!(rows, ops, record, client.get_promotion(501, None));
+    let _ = op!(
+        rows,
+        ops,
+        listing,
+        client.list_campaigns(&CampaignQuery::new())
+    );
+    let _ = op!(rows, ops, stream, client.campaigns(&CampaignQuery::new()));
+    let _ = op!(rows, ops, record, client.get_campaign(77));
+    let _ = op!(
+        rows,
+        ops,
+        listing,
+        client.list_products(&ProductQuery::new())
+    );
+    let _ = op!(rows, ops, stream, client.products(&ProductQuery::new()));
+    let _ = op!(rows, ops, record, client.get_product(3001, Some("es")));
+    let _ = op!(rows, ops, record, client.get_transaction(9));
+    let _ = op!(
+        rows,
+        ops,
+        listing,
+        client.list_transactions(&TransactionQuery::new())
+    );
+    let _ = op!(
+        rows,
+        ops,
+        stream,
+        client.transactions(&TransactionQuery::new())
+    );
+    let _ = op!(
+        rows,
+        ops,
+        listing,
+        client.list_balances(&BalanceQuery::new())
+    );
+    let _ = op!(rows, ops, stream, client.balances(&BalanceQuery::new()));
+    let number = MobileNumberLookup::new("+6595123100");
+    let _ = op!(
+        rows,
+        ops,
+        listing,
+        client.list_mobile_number_operators(&number)
+    );
+    let _ = op!(rows, ops, other, client.lookup_mobile_number(&number));
+    let inquiry = StatementInquiry::new(3005, "ACC-1");
+    let _ = op!(rows, ops, other, client.lookup_statements(&inquiry));
+    let party = CreditPartyLookup::new(1, CreditParty::mobile_number("+6595123100"));
+    let _ = op!(
+        rows,
+        ops,
+        other,
+        client.lookup_credit_party_benefits(&party)
+    );
+    let _ = op!(rows, ops, other, client.lookup_credit_party_status(&party));
+    check_rows("dtone dvs", "dtone/dvs", &["builder", "base_url"], &rows);
 }

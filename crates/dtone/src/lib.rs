@@ -1,4 +1,6 @@
-//! Typed async client for the DT One Goods & Services API (v1.1).
+//! Typed async client for the DT One Goods & Services API (v1.1), and in
+//! [`dvs`] one for DT One's Digital Value Services API (DVS v1), the API a
+//! new DT One account is given keys for.
 //!
 //! Discovery (countries, services, operators), products grouped by their six
 //! categories, suggested values of variable recharges, account-number
@@ -39,6 +41,7 @@
 pub mod bills;
 pub mod client;
 pub mod discovery;
+pub mod dvs;
 pub mod error;
 pub mod products;
 mod recovery;

@@ -520,7 +520,7 @@ impl ProductFilter {
             return Err(partner_sdk_core::Error::invalid_input(field, reason).into());
         }
         check_opt_id("filter.operator_id", self.operator_id)?;
-        check_opt_id(other.0, other.1)
+        Ok(check_opt_id(other.0, other.1)?)
     }
 }
 

@@ -3,12 +3,14 @@
 
 use partner_sdk_core::Error;
 
-use crate::error::Result;
+/// The checks fail with the core's error, which both the Goods & Services
+/// and the DVS error types convert from.
+type Result<T> = std::result::Result<T, Error>;
 
 /// A DT One id (service, country, operator, product): positive.
 pub(crate) fn check_id(field: &'static str, id: i64) -> Result<()> {
     if id <= 0 {
-        return Err(Error::invalid_input(field, "must be a positive id").into());
+        return Err(Error::invalid_input(field, "must be a positive id"));
     }
     Ok(())
 }
@@ -23,10 +25,13 @@ pub(crate) fn check_opt_id(field: &'static str, id: Option<i64>) -> Result<()> {
 pub(crate) fn check_text<'a>(field: &'static str, value: &'a str) -> Result<&'a str> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        return Err(Error::invalid_input(field, "must not be empty").into());
+        return Err(Error::invalid_input(field, "must not be empty"));
     }
     if value.chars().any(char::is_control) {
-        return Err(Error::invalid_input(field, "must not contain control characters").into());
+        return Err(Error::invalid_input(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(trimmed)
 }

@@ -1,5 +1,6 @@
-//! Secrets (API key, API secret, HMAC signatures, voucher PINs) never appear
-//! in logs at TRACE level, in `Debug` output of public types, or in errors.
+//! Secrets (API key, API secret, HMAC signatures, the DVS client's Basic
+//! header, voucher PINs) never appear in logs at TRACE level, in `Debug`
+//! output of public types, or in errors.
 //!
 //! In its own test binary, apart from `tests/integration/`: the log capture
 //! is a thread-local subscriber, and tests running beside it on other
@@ -12,7 +13,7 @@ mod common;
 use std::time::Duration;
 
 use common::{KEY, SECRET};
-use partner_sdk_dtone::{Category, Client, TransactionRequest};
+use partner_sdk_dtone::{Category, Client, TransactionRequest, dvs};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -96,12 +97,66 @@ async fn secrets_never_appear_in_logs_debug_or_errors() {
             .sender(partner_sdk_dtone::Party::new().first_name("A"))
     ));
 
+    // The DVS client sends key and secret in every request's Basic header.
+    let dvs_tx = json!({
+        "id": 9, "external_id": "d-1",
+        "status": {"id": 70000, "message": "COMPLETED", "class": {"id": 7, "message": "COMPLETED"}},
+        "pin": {"code": PIN, "serial": "SN-9"}
+    });
+    Mock::given(method("GET"))
+        .and(path("/v1/transactions/9"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&dvs_tx))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/balances"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"errors":[{"code":1000401,"message":"Unauthorized"}]})),
+        )
+        .mount(&server)
+        .await;
+    let dvs_builder = dvs::Client::builder()
+        .base_url(format!("{}/v1", server.uri()))
+        .credentials(KEY, SECRET)
+        .timeout(Duration::from_millis(200))
+        .retry_policy(common::fast_retry());
+    debug.push(format!("{dvs_builder:?}"));
+    let dvs_client = dvs_builder.build().unwrap();
+    debug.push(format!("{dvs_client:?}"));
+    let dvs_tx = dvs_client.get_transaction(9).await.unwrap();
+    assert_eq!(
+        dvs_tx.pin.as_ref().and_then(|p| p.code.as_deref()),
+        Some(PIN)
+    );
+    debug.push(format!("{dvs_tx:?}"));
+    for e in [
+        dvs_client
+            .list_balances(&dvs::BalanceQuery::new())
+            .await
+            .unwrap_err(),
+        dvs_client.get_product(0, None).await.unwrap_err(),
+    ] {
+        debug.push(format!("{e:?}"));
+        debug.push(e.to_string());
+    }
+    let basic: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|r| r.headers.get("authorization"))
+        .map(|v| v.to_str().unwrap().trim_start_matches("Basic ").to_owned())
+        .collect();
+    assert!(!basic.is_empty());
+
     let sent_macs: Vec<String> = server
         .received_requests()
         .await
         .unwrap()
         .iter()
-        .map(|r| r.headers["x-transferto-hmac"].to_str().unwrap().to_owned())
+        .filter_map(|r| r.headers.get("x-transferto-hmac"))
+        .map(|v| v.to_str().unwrap().to_owned())
         .collect();
     assert!(!sent_macs.is_empty());
 
@@ -116,5 +171,8 @@ async fn secrets_never_appear_in_logs_debug_or_errors() {
     }
     for mac in sent_macs {
         assert!(!all.contains(&mac), "signature leaked");
+    }
+    for encoded in basic {
+        assert!(!all.contains(&encoded), "Basic credentials leaked");
     }
 }

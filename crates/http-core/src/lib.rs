@@ -42,8 +42,8 @@ pub mod signature;
 pub mod transport;
 
 pub use auth::{
-    Auth, ClientCredentials, CredentialPlacement, HmacHeaders, HmacNonceAuth, NoAuth, Session,
-    SessionAuth,
+    Auth, BasicAuth, ClientCredentials, CredentialPlacement, HmacHeaders, HmacNonceAuth, NoAuth,
+    Session, SessionAuth,
 };
 pub use error::{
     AnswerUnreadableError, ApiError, AuthError, ConfigError, DecodeError, Error, InvalidInputError,

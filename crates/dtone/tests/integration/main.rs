@@ -6,6 +6,7 @@
 
 mod bills;
 mod common;
+mod dvs;
 mod endpoints;
 mod exactly_once;
 mod faults;

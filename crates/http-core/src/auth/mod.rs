@@ -18,7 +18,8 @@
 //! | [`NoAuth`] | here | public endpoints |
 //! | [`ClientCredentials`] | `oauth2.rs` | OAuth2 client credentials (BBTI, trade-in promotion) |
 //! | [`SessionAuth`] | `session.rs` | a provider login function (Brighte) |
-//! | [`HmacNonceAuth`] | `hmac.rs` | per-request key, nonce and signature (DT One) |
+//! | [`HmacNonceAuth`] | `hmac.rs` | per-request key, nonce and signature (DT One Goods & Services) |
+//! | [`BasicAuth`] | `basic.rs` | HTTP Basic user and password (DT One DVS) |
 
 use std::fmt;
 use std::future::Future;
@@ -28,11 +29,13 @@ use reqwest::header::HeaderMap;
 
 use crate::error::Result;
 
+mod basic;
 mod cache;
 mod hmac;
 mod oauth2;
 mod session;
 
+pub use basic::BasicAuth;
 pub use cache::CredentialCache;
 pub use hmac::{HmacHeaders, HmacNonceAuth, NONCE_PROCESS_DIGITS};
 pub use oauth2::{ClientCredentials, CredentialPlacement};

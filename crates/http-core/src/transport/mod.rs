@@ -157,6 +157,19 @@ impl Transport {
         })
     }
 
+    /// Sends `request` and decodes a JSON answer into `T` exactly as
+    /// [`send`](Self::send) does, and hands back the answer's headers with
+    /// it: for a listing whose paging is in headers.
+    pub fn send_with_headers<T: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = Result<(T, HeaderMap)>> {
+        self.run(request, |t, request, response| {
+            let value = t.decode_success(request, &response)?;
+            Ok((value, response.headers))
+        })
+    }
+
     /// Sends `request` and ignores the body of a successful answer. A
     /// DELETE that finds nothing after an attempt that may have done it
     /// succeeds (see [`send_delete`](Self::send_delete)).

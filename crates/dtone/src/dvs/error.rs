@@ -1,0 +1,254 @@
+//! DVS errors: the `{"errors":[{"code":..,"message":..}]}` body, its
+//! documented codes, and the module's [`Error`] type.
+
+use partner_sdk_core::reqwest::StatusCode;
+use partner_sdk_core::{ApiError, ErrorBody, ErrorFields};
+use serde::Deserialize;
+
+/// Result alias of the DVS client.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A stream of items over every page of a DVS listing: boxed, `Send` and
+/// `Unpin` ([`partner_sdk_core::ItemStream`]) over this module's [`Error`].
+pub type ItemStream<T, E = Error> = partner_sdk_core::ItemStream<T, E>;
+
+/// Everything a DVS call can fail with.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Transport, API, decode, input, timeout, pagination or
+    /// unknown-outcome error.
+    #[error(transparent)]
+    Http(#[from] partner_sdk_core::Error),
+}
+
+partner_sdk_core::provider_error!(Error, code: ErrorCode, body: ApiErrorBody);
+
+impl Error {
+    /// Every `{code, message}` entry of an API error body.
+    pub fn errors(&self) -> Vec<ErrorEntry> {
+        self.api_body().map(|b| b.errors).unwrap_or_default()
+    }
+}
+
+partner_sdk_core::error_code! {
+    /// DVS error codes (the document's table, plus [`ErrorCode::Other`]),
+    /// sent as numbers.
+    pub enum ErrorCode: u32 {
+        /// 1000400 (HTTP 400): bad request.
+        BadRequest = 1000400,
+        /// 1000401 (HTTP 401): unauthorized.
+        Unauthorized = 1000401,
+        /// 1000404 (HTTP 404): resource not found.
+        NotFound = 1000404,
+        /// 1000429 (HTTP 429): too many requests.
+        TooManyRequests = 1000429,
+        /// 1003001 (HTTP 404): product not available in your account.
+        ProductNotAvailable = 1003001,
+        /// 1003002 (HTTP 400): requested product amount out of range.
+        AmountOutOfRange = 1003002,
+        /// 1003003 (HTTP 400): requested product unit invalid.
+        InvalidUnit = 1003003,
+        /// 1003101 (HTTP 404): benefits not defined for available products.
+        BenefitsNotDefined = 1003101,
+        /// 1003201 (HTTP 404): promotion not found.
+        PromotionNotFound = 1003201,
+        /// 1003301 (HTTP 404): campaign not found.
+        CampaignNotFound = 1003301,
+        /// 1005003 (HTTP 400): credit party mobile number invalid.
+        InvalidCreditPartyMobileNumber = 1005003,
+        /// 1005004 (HTTP 404): service not found.
+        ServiceNotFound = 1005004,
+        /// 1005005 (HTTP 404): country not found.
+        CountryNotFound = 1005005,
+        /// 1005006 (HTTP 404): operator not found.
+        OperatorNotFound = 1005006,
+        /// 1005503 (HTTP 400): sender mobile number invalid.
+        InvalidSenderMobileNumber = 1005503,
+        /// 1006001 (HTTP 400): insufficient balance.
+        InsufficientBalance = 1006001,
+        /// 1006003 (HTTP 400): debit party mobile number invalid.
+        InvalidDebitPartyMobileNumber = 1006003,
+        /// 1006009 (HTTP 404): account balance not found.
+        BalanceNotFound = 1006009,
+        /// 1006503 (HTTP 400): beneficiary mobile number invalid.
+        InvalidBeneficiaryMobileNumber = 1006503,
+        /// 1007001 (HTTP 400): the transaction's `external_id` was already used.
+        ExternalIdReused = 1007001,
+        /// 1007002 (HTTP 400): the transaction was already confirmed.
+        AlreadyConfirmed = 1007002,
+        /// 1007004 (HTTP 400): the transaction can no longer be confirmed.
+        ConfirmTooLate = 1007004,
+        /// 1007005 (HTTP 400): the transaction was already cancelled.
+        AlreadyCancelled = 1007005,
+        /// 1007007 (HTTP 400): the transaction can no longer be cancelled.
+        CancelTooLate = 1007007,
+        /// 1007500 (HTTP 400): method not supported by the operator.
+        MethodNotSupported = 1007500,
+        /// 1008004 (HTTP 404): transaction not found.
+        TransactionNotFound = 1008004,
+        /// 1009001 (HTTP 500): unexpected error.
+        Unexpected = 1009001,
+        /// 1009503 (HTTP 503): service unavailable, retry later.
+        RetryLater = 1009503,
+    }
+}
+
+impl ErrorCode {
+    /// Whether this code says DT One failed on its side, not that it
+    /// refused the request: 1009001 (unexpected error) and 1009503 (retry
+    /// later). Such an answer to a create proves nothing about it.
+    pub fn is_internal_error(&self) -> bool {
+        matches!(self, ErrorCode::Unexpected | ErrorCode::RetryLater)
+    }
+
+    /// Whether this code says the record asked for does not exist: 1000404
+    /// and the not-found codes of each resource.
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            ErrorCode::NotFound
+                | ErrorCode::ProductNotAvailable
+                | ErrorCode::PromotionNotFound
+                | ErrorCode::CampaignNotFound
+                | ErrorCode::ServiceNotFound
+                | ErrorCode::CountryNotFound
+                | ErrorCode::OperatorNotFound
+                | ErrorCode::BalanceNotFound
+                | ErrorCode::TransactionNotFound
+        )
+    }
+}
+
+/// One entry of a DVS error body.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[non_exhaustive]
+pub struct ErrorEntry {
+    /// Numeric code (0 when absent or not a number).
+    #[serde(default, deserialize_with = "code_or_zero")]
+    pub code: u32,
+    /// Message, when given.
+    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
+    pub message: Option<String>,
+}
+
+impl ErrorEntry {
+    /// The typed code.
+    pub fn error_code(&self) -> ErrorCode {
+        ErrorCode::from_code(self.code)
+    }
+}
+
+fn code_or_zero<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = partner_sdk_core::decode::opt_i64(d).unwrap_or(None);
+    Ok(v.and_then(|v| u32::try_from(v).ok()).unwrap_or(0))
+}
+
+/// The DVS error body: `{"errors": [{"code": .., "message": ..}]}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct ApiErrorBody {
+    /// The entries, in the order sent (never empty in a body read by
+    /// [`from_body`](Self::from_body)).
+    #[serde(
+        default,
+        deserialize_with = "partner_sdk_core::decode::null_as_default"
+    )]
+    pub errors: Vec<ErrorEntry>,
+}
+
+impl ApiErrorBody {
+    /// Reads a body with a non-empty `errors` list; anything else is
+    /// `None`. Never fails.
+    pub fn from_body(body: &[u8]) -> Option<Self> {
+        serde_json::from_slice::<ApiErrorBody>(body)
+            .ok()
+            .filter(|b| !b.errors.is_empty())
+    }
+
+    /// The body of an API error, when it has this shape.
+    pub fn from_api(api: &ApiError) -> Option<Self> {
+        Self::from_body(api.body())
+    }
+
+    /// The typed code of the first entry.
+    pub fn error_code(&self) -> Option<ErrorCode> {
+        self.errors.first().map(ErrorEntry::error_code)
+    }
+}
+
+/// Reads the DVS `{"errors":[{code, message}]}` error bodies.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DvsErrorBody;
+
+fn first_code(fields: &ErrorFields) -> Option<ErrorCode> {
+    fields.code.as_deref().and_then(ErrorCode::parse)
+}
+
+impl ErrorBody for DvsErrorBody {
+    fn parse(&self, _status: StatusCode, body: &[u8]) -> ErrorFields {
+        let Some(body) = ApiErrorBody::from_body(body) else {
+            return ErrorFields::default();
+        };
+        let first = body.errors.first();
+        ErrorFields {
+            code: first.filter(|e| e.code != 0).map(|e| e.code.to_string()),
+            message: first.and_then(|e| e.message.clone()),
+        }
+    }
+
+    /// A 404 in DVS's own body, or one of its not-found codes
+    /// ([`ErrorCode::is_not_found`]); a gateway's bare 404 page is not.
+    fn is_not_found(&self, status: StatusCode, fields: &ErrorFields) -> bool {
+        match first_code(fields) {
+            Some(code) => code.is_not_found(),
+            None => status == StatusCode::NOT_FOUND && fields.message.is_some(),
+        }
+    }
+
+    /// The first entry's code is one of [`ErrorCode::is_internal_error`].
+    fn is_internal_error(&self, _status: StatusCode, fields: &ErrorFields) -> bool {
+        first_code(fields).is_some_and(|code| code.is_internal_error())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_body_reads_its_codes() {
+        let body = br#"{"errors": [{"code": 1007001, "message": "Transaction external ID has already been used"}]}"#;
+        let parsed = ApiErrorBody::from_body(body).unwrap();
+        assert_eq!(parsed.error_code(), Some(ErrorCode::ExternalIdReused));
+        let fields = DvsErrorBody.parse(StatusCode::BAD_REQUEST, body);
+        assert_eq!(fields.code.as_deref(), Some("1007001"));
+        assert!(!DvsErrorBody.is_not_found(StatusCode::BAD_REQUEST, &fields));
+        assert!(!DvsErrorBody.is_internal_error(StatusCode::BAD_REQUEST, &fields));
+        for none in [&br#"{"errors": []}"#[..], br#"{"errors": null}"#, b"<html>"] {
+            assert_eq!(ApiErrorBody::from_body(none), None);
+        }
+    }
+
+    #[test]
+    fn not_found_and_internal_codes_are_told_apart() {
+        let fields = |code: u32| ErrorFields {
+            code: Some(code.to_string()),
+            message: Some("m".into()),
+        };
+        for code in [1008004, 1000404, 1005006, 1003201] {
+            assert!(
+                DvsErrorBody.is_not_found(StatusCode::NOT_FOUND, &fields(code)),
+                "{code}"
+            );
+        }
+        for code in [1009001, 1009503] {
+            assert!(
+                DvsErrorBody.is_internal_error(StatusCode::INTERNAL_SERVER_ERROR, &fields(code))
+            );
+            assert!(!DvsErrorBody.is_not_found(StatusCode::NOT_FOUND, &fields(code)));
+        }
+        assert!(!DvsErrorBody.is_not_found(StatusCode::NOT_FOUND, &ErrorFields::default()));
+        assert_eq!(ErrorCode::from_code(1234567), ErrorCode::Other(1234567));
+    }
+}
