@@ -65,6 +65,10 @@ impl Auth for BasicAuth {
     fn ready(&self) -> Option<Result<AuthHeaders>> {
         Some(Ok(self.headers()))
     }
+
+    fn login_deadline(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }
 
 #[cfg(test)]
