@@ -659,10 +659,11 @@ impl JournalClock {
     }
 }
 
-/// A journal store whose senders' leases expire at once and whose intents
-/// are all older than any grace period: what a journal looks like once a
-/// killed sender's lease has run out, so a test's `recover()` claims the
-/// intent just written without waiting.
+/// A journal store whose senders' leases (taken by `begin`) expire at once
+/// and whose intents are all older than any grace period: what a journal
+/// looks like once a killed sender's lease has run out, so a test's
+/// `recover()` claims the intent just written without waiting. Renewals
+/// (a recovery's) are kept as asked.
 pub struct Aged(pub std::sync::Arc<dyn partner_sdk_journal::JournalStore>);
 
 impl std::fmt::Debug for Aged {
@@ -694,9 +695,11 @@ impl partner_sdk_journal::JournalStore for Aged {
         &self,
         key: &partner_sdk_journal::IntentKey,
         lease: u32,
-        _duration: std::time::Duration,
+        duration: std::time::Duration,
     ) -> Result<bool, partner_sdk_journal::JournalError> {
-        self.0.renew(key, lease, std::time::Duration::ZERO).await
+        // A recovery's renewal holds (two replicas never resolve one
+        // intent); a sender of these tests answers before it renews.
+        self.0.renew(key, lease, duration).await
     }
 
     async fn claim_pending(
