@@ -209,8 +209,8 @@ partner_sdk_core::provider_recovery! {
     /// `transaction_id` (its status not final yet included: it exists), or
     /// not done naming its status when it failed
     /// ([`Transaction::has_failed`](crate::Transaction::has_failed)); DT One knows none (1000404), it is settled not
-    /// done (never created: sending it again, under a new `external_id`, is
-    /// yours to decide); a look-up that fails leaves it pending ("unknown"
+    /// done (never created: sending it again, under the same `external_id`,
+    /// is yours to decide); a look-up that fails leaves it pending ("unknown"
     /// in the report) for the next recovery. Each intent is claimed with a
     /// lease first, so replicas sharing a journal never resolve one twice.
     /// Never sends a create.

@@ -793,8 +793,11 @@ impl Client {
     /// failed). One not found stays pending: the same
     /// request sent again is then refused as journalled
     /// ([`partner_sdk_core::Error::Journalled`]) until [`Client::recover`]
-    /// settles it, after its grace period; one settled not done is sent
-    /// again only under a new `external_id`.
+    /// settles it, after its grace period; one settled not done is begun
+    /// again and sent under the same `external_id` (its next attempt), which
+    /// DT One takes when no transaction holds that id (the create was
+    /// refused, or never made); a failed transaction keeps its id, so an
+    /// order sent again after one needs a new `external_id`.
     pub fn create_or_resolve<'a>(
         &'a self,
         category: Category,

@@ -99,9 +99,10 @@ pub enum Error {
     /// This create is journalled already under its key, for the same request
     /// (a retry, perhaps after a crash), and was not sent again. Its
     /// [`state`](JournalledError::state) says where it stands: done (its
-    /// outcome is the answer), not done (send again under a new key), or
-    /// pending (sent earlier with an unknown outcome, or in flight
-    /// elsewhere: `recover()` resolves it).
+    /// outcome is the answer) or pending (sent earlier with an unknown
+    /// outcome, or in flight elsewhere: `recover()` resolves it). A key
+    /// settled not done is not `Journalled`: the journal begins it again
+    /// and the create is sent as its next attempt.
     #[error(transparent)]
     Journalled(Box<JournalledError>),
     /// A paginated listing was stopped because it would not end: the server
