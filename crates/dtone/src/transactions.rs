@@ -891,7 +891,7 @@ impl Transaction {
 /// `+` or `00`) compare by their digits after that prefix, so
 /// `+62 812-3456` and `00628123456` match; any other account (an e-mail
 /// address, an account number with letters) compares exactly.
-fn same_account(sent: &str, found: &str) -> bool {
+pub(crate) fn same_account(sent: &str, found: &str) -> bool {
     match (phone_digits(sent), phone_digits(found)) {
         (Some(sent), Some(found)) => sent == found,
         _ => sent == found,

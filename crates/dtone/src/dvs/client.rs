@@ -5,7 +5,9 @@ use partner_sdk_core::paginate::paginate_with;
 use partner_sdk_core::provider::BuilderParts;
 use partner_sdk_core::reqwest::header::HeaderMap;
 use partner_sdk_core::{BasicAuth, Credentials, Page, Request, Transport};
+use partner_sdk_journal::JournalStore;
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 
 use super::error::{DvsErrorBody, ItemStream, Result};
 
@@ -117,9 +119,21 @@ impl ClientBuilder {
 
     partner_sdk_core::http_settings_methods!(parts.settings);
 
+    /// The intent journal every create and confirm is written to before it
+    /// is sent (none by default). With one, a create is begun under its
+    /// `external_id` and a confirm under its transaction id, and settled
+    /// with DT One's answer; a call whose intent cannot be written is not
+    /// sent, a reused `external_id` for another request is refused before
+    /// sending, and a process that died mid-call finds out with
+    /// [`Client::recover`]. See [`partner_sdk_journal`].
+    pub fn journal(mut self, journal: Arc<dyn JournalStore>) -> Self {
+        self.parts.journal = Some(journal);
+        self
+    }
+
     /// Validates the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
-        let builder = self.parts.transport("dtone")?;
+        let builder = self.parts.transport("dtone-dvs")?;
         let (key, secret) = self.parts.credentials.required()?;
         let auth = BasicAuth::new(&key, &secret)?;
         Ok(Client {

@@ -2,11 +2,17 @@
 //! documented codes, and the module's [`Error`] type.
 
 use partner_sdk_core::reqwest::StatusCode;
-use partner_sdk_core::{ApiError, ErrorBody, ErrorFields};
+use partner_sdk_core::{ApiError, ErrorBody, ErrorFields, ReconcileKey};
 use serde::Deserialize;
+
+use super::transactions::TransactionStatus;
 
 /// Result alias of the DVS client.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A call of the DVS client: a boxed `Send` future of its result, run
+/// when first polled.
+pub type Call<'a, T, E = Error> = partner_sdk_core::provider::Call<'a, T, E>;
 
 /// A stream of items over every page of a DVS listing: boxed, `Send` and
 /// `Unpin` ([`partner_sdk_core::ItemStream`]) over this module's [`Error`].
@@ -20,6 +26,66 @@ pub enum Error {
     /// unknown-outcome error.
     #[error(transparent)]
     Http(#[from] partner_sdk_core::Error),
+    /// [`Client::create_or_resolve`](super::Client::create_or_resolve)
+    /// found a transaction under this `external_id` that is not the one
+    /// requested: the id was used for another order. Nothing was returned
+    /// as this transaction; the request was not created under this id.
+    #[error(transparent)]
+    ExternalIdConflict(Box<ExternalIdConflictError>),
+    /// The transaction found under the request's `external_id` is this
+    /// request's, and it failed at DT One (its status class is rejected,
+    /// cancelled, declined or reversed): nothing was delivered. A journalled
+    /// intent is settled not done.
+    #[error(transparent)]
+    TransactionFailed(Box<TransactionFailedError>),
+}
+
+/// The fields of [`Error::TransactionFailed`]: the create under this key
+/// exists at DT One and failed.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "dtone-dvs create_transaction: the transaction under {} {} failed at DT One (status {})",
+    key.field(),
+    key.value(),
+    status.message
+)]
+pub struct TransactionFailedError {
+    /// The key: `external_id` and its value.
+    pub key: ReconcileKey,
+    /// DT One's transaction id.
+    pub transaction_id: i64,
+    /// Its status, as DT One sent it.
+    pub status: TransactionStatus,
+}
+
+impl From<TransactionFailedError> for Error {
+    fn from(e: TransactionFailedError) -> Self {
+        Error::TransactionFailed(Box::new(e))
+    }
+}
+
+/// The fields of [`Error::ExternalIdConflict`]: the transaction found under
+/// the request's `external_id` is another one.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "dtone-dvs create_transaction: {} {} belongs to another transaction (it differs in {})",
+    key.field(),
+    key.value(),
+    mismatched.join(", ")
+)]
+pub struct ExternalIdConflictError {
+    /// The reused key: `external_id` and its value.
+    pub key: ReconcileKey,
+    /// The fields in which the transaction found differs from the request:
+    /// `product_id`, `credit_party_identifier`, `source`, `destination`
+    /// (never their values: a party's number is personal data).
+    pub mismatched: Vec<&'static str>,
+}
+
+impl From<ExternalIdConflictError> for Error {
+    fn from(e: ExternalIdConflictError) -> Self {
+        Error::ExternalIdConflict(Box::new(e))
+    }
 }
 
 partner_sdk_core::provider_error!(Error, code: ErrorCode, body: ApiErrorBody);

@@ -8,10 +8,13 @@
 //! [`Client`](crate::Client). The two share no keys, ids or endpoints.
 //!
 //! This module covers DVS's discovery (services, countries, operators,
-//! benefit types, promotions, campaigns, products), transactions (look-up
-//! by id and listing with filters, `external_id` among them), balances and
-//! look-ups (mobile number to operators, statement inquiry, credit-party
-//! benefits and status).
+//! benefit types, promotions, campaigns, products), transactions (create,
+//! asynchronous or synchronous, confirm, cancel, look-up by id and listing
+//! with filters, `external_id` among them), balances and look-ups (mobile
+//! number to operators, statement inquiry, credit-party benefits and
+//! status). Creates and confirms follow the family's money-safety rules
+//! and go through the intent journal when the client has one
+//! ([`ClientBuilder::journal`], [`Client::recover`]).
 //!
 //! Every listing is paged by `page` and `per_page` (at most
 //! [`MAX_PER_PAGE`]): `list_<things>` returns one [`Page`]
@@ -54,6 +57,7 @@ pub mod lookups;
 pub mod operators;
 pub mod products;
 pub mod promotions;
+mod recovery;
 
 pub mod services;
 pub mod transactions;
@@ -69,7 +73,10 @@ pub use common::{
     UnitType, Validity, Value,
 };
 pub use countries::{Country, CountryQuery};
-pub use error::{ApiErrorBody, DvsErrorBody, Error, ErrorCode, ErrorEntry, ItemStream, Result};
+pub use error::{
+    ApiErrorBody, Call, DvsErrorBody, Error, ErrorCode, ErrorEntry, ExternalIdConflictError,
+    ItemStream, Result, TransactionFailedError,
+};
 pub use lookups::{
     CreditParty, CreditPartyBenefit, CreditPartyLookup, CreditPartyStatus, MobileNumberLookup,
     MobileNumberOperator, Statement, StatementDates, StatementInquiry,
@@ -82,8 +89,9 @@ pub use products::{
 pub use promotions::{Promotion, PromotionOperator, PromotionQuery};
 pub use services::{Service, ServiceQuery, SubService};
 pub use transactions::{
-    AdditionalIdentifier, PartyIdentifier, Person, Pin, StatementIdentifier, StatusClass,
-    StatusClassInfo, Transaction, TransactionProduct, TransactionQuery, TransactionStatus, Values,
+    AdditionalIdentifier, MAX_EXTERNAL_ID_LEN, MAX_SYNC_WAIT, PartyIdentifier, Person, Pin,
+    RequestedAmount, Resolution, StatementIdentifier, StatusClass, StatusClassInfo, Transaction,
+    TransactionProduct, TransactionQuery, TransactionRequest, TransactionStatus, Values,
 };
 
 partner_sdk_core::provider_reexports!();

@@ -7,6 +7,7 @@
 mod bills;
 mod common;
 mod dvs;
+mod dvs_money;
 mod endpoints;
 mod exactly_once;
 mod faults;

@@ -350,6 +350,23 @@ impl DtoneDvsSandbox {
         API_SECRET
     }
 
+    /// A DVS client for this sandbox: its base URL and credentials, the
+    /// client's defaults otherwise (built anew on each call; clients are
+    /// cheap to clone, keep one).
+    pub fn client(&self) -> partner_sdk_dtone::dvs::Client {
+        self.client_builder()
+            .build()
+            .unwrap_or_else(|e| unreachable!("the sandbox's own settings are valid: {e}"))
+    }
+
+    /// A DVS client builder set for this sandbox (base URL and
+    /// credentials), to add a journal, hooks or timeouts before building.
+    pub fn client_builder(&self) -> partner_sdk_dtone::dvs::ClientBuilder {
+        partner_sdk_dtone::dvs::Client::builder()
+            .base_url(self.base_url())
+            .credentials(API_KEY, API_SECRET)
+    }
+
     /// Number of transactions created so far.
     pub fn transaction_count(&self) -> usize {
         self.shared.lock().transactions.len()

@@ -1,5 +1,6 @@
 //! Transactions: their types (status and status class, parties, values,
-//! PIN), the look-up by id and the listing with filters.
+//! PIN), the look-up by id and the listing with filters; the calls that move
+//! money are in [`money`], the create's body in [`request`].
 //!
 //! DT One says to branch on a status's **class**, the status itself only
 //! adding detail: [`StatusClass`] names the eight classes, and
@@ -9,7 +10,13 @@
 use partner_sdk_core::decode::{i64_or_zero, opt_i64, opt_string, string};
 use partner_sdk_core::secret::redacted;
 use partner_sdk_core::{Page, Request};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+pub mod money;
+pub mod request;
+
+pub use money::{MAX_SYNC_WAIT, Resolution};
+pub use request::{MAX_EXTERNAL_ID_LEN, RequestedAmount, TransactionRequest};
 
 use super::Client;
 use super::common::{
@@ -134,17 +141,29 @@ impl TransactionStatus {
 }
 
 /// A party's identifier: mobile number, account number and qualifier.
-#[derive(Clone, PartialEq, Eq, Default, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PartyIdentifier {
     /// Mobile number (E.164).
-    #[serde(default, deserialize_with = "opt_string")]
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mobile_number: Option<String>,
     /// Account number.
-    #[serde(default, deserialize_with = "opt_string")]
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub account_number: Option<String>,
     /// Account qualifier.
-    #[serde(default, deserialize_with = "opt_string")]
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub account_qualifier: Option<String>,
 }
 
@@ -160,39 +179,103 @@ impl std::fmt::Debug for PartyIdentifier {
     }
 }
 
+impl PartyIdentifier {
+    /// A party known by its mobile number (E.164, e.g. `+6281234567100`).
+    pub fn mobile_number(number: impl Into<String>) -> Self {
+        PartyIdentifier {
+            mobile_number: Some(number.into()),
+            ..Self::default()
+        }
+    }
+
+    /// A party known by its account number.
+    pub fn account_number(number: impl Into<String>) -> Self {
+        PartyIdentifier {
+            account_number: Some(number.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Adds the account qualifier the product asks for.
+    pub fn with_account_qualifier(mut self, qualifier: impl Into<String>) -> Self {
+        self.account_qualifier = Some(qualifier.into());
+        self
+    }
+}
+
 /// A sender or beneficiary.
-#[derive(Clone, PartialEq, Eq, Default, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Person {
     /// Last name.
-    #[serde(default, deserialize_with = "opt_string")]
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_name: Option<String>,
     /// First name.
-    #[serde(default, deserialize_with = "opt_string")]
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub first_name: Option<String>,
     /// Middle name.
-    #[serde(default, deserialize_with = "opt_string")]
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub middle_name: Option<String>,
     /// Nationality (ISO 3166-1 alpha-3).
-    #[serde(default, deserialize_with = "opt_string")]
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub nationality_country_iso_code: Option<String>,
     /// Mobile number (E.164).
-    #[serde(default, deserialize_with = "opt_string")]
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mobile_number: Option<String>,
     /// Email address.
-    #[serde(default, deserialize_with = "opt_string")]
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub email: Option<String>,
     /// Street address.
-    #[serde(default, deserialize_with = "opt_string")]
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub address_text: Option<String>,
     /// City.
-    #[serde(default, deserialize_with = "opt_string")]
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub address_city: Option<String>,
     /// Country (ISO 3166-1 alpha-3).
-    #[serde(default, deserialize_with = "opt_string")]
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub address_country_iso_code: Option<String>,
     /// Postal code.
-    #[serde(default, deserialize_with = "opt_string")]
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub address_postal_code: Option<String>,
 }
 
@@ -218,24 +301,103 @@ impl std::fmt::Debug for Person {
     }
 }
 
+impl Person {
+    /// A person with no field set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `last_name`.
+    pub fn last_name(mut self, value: impl Into<String>) -> Self {
+        self.last_name = Some(value.into());
+        self
+    }
+
+    /// Sets `first_name`.
+    pub fn first_name(mut self, value: impl Into<String>) -> Self {
+        self.first_name = Some(value.into());
+        self
+    }
+
+    /// Sets `middle_name`.
+    pub fn middle_name(mut self, value: impl Into<String>) -> Self {
+        self.middle_name = Some(value.into());
+        self
+    }
+
+    /// Sets `nationality_country_iso_code`.
+    pub fn nationality_country_iso_code(mut self, value: impl Into<String>) -> Self {
+        self.nationality_country_iso_code = Some(value.into());
+        self
+    }
+
+    /// Sets `mobile_number`.
+    pub fn mobile_number(mut self, value: impl Into<String>) -> Self {
+        self.mobile_number = Some(value.into());
+        self
+    }
+
+    /// Sets `email`.
+    pub fn email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+
+    /// Sets `address_text`.
+    pub fn address_text(mut self, value: impl Into<String>) -> Self {
+        self.address_text = Some(value.into());
+        self
+    }
+
+    /// Sets `address_city`.
+    pub fn address_city(mut self, value: impl Into<String>) -> Self {
+        self.address_city = Some(value.into());
+        self
+    }
+
+    /// Sets `address_country_iso_code`.
+    pub fn address_country_iso_code(mut self, value: impl Into<String>) -> Self {
+        self.address_country_iso_code = Some(value.into());
+        self
+    }
+
+    /// Sets `address_postal_code`.
+    pub fn address_postal_code(mut self, value: impl Into<String>) -> Self {
+        self.address_postal_code = Some(value.into());
+        self
+    }
+}
+
 /// The statement a payment settles.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct StatementIdentifier {
     /// Statement reference.
-    #[serde(default, deserialize_with = "opt_string")]
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reference: Option<String>,
     /// Due date (`YYYY-MM-DD` as sent).
-    #[serde(default, deserialize_with = "opt_string")]
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub due_date: Option<String>,
 }
 
 /// Further identifiers of a transaction.
-#[derive(Clone, PartialEq, Eq, Default, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AdditionalIdentifier {
     /// The purchaser's id.
-    #[serde(default, deserialize_with = "opt_string")]
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub purchaser_id: Option<String>,
 }
 
