@@ -45,7 +45,7 @@ fn held(sandbox: &DtoneSandbox, external_id: &str) -> Vec<String> {
 
 /// Polls `future` at most `polls` times, letting the runtime run (I/O,
 /// timers) between polls, and drops it unless it completed.
-async fn poll_then_drop<F: Future>(future: F, polls: usize) -> Option<F::Output> {
+pub(crate) async fn poll_then_drop<F: Future>(future: F, polls: usize) -> Option<F::Output> {
     let mut future = std::pin::pin!(future);
     for _ in 0..polls {
         if let Poll::Ready(output) = futures::poll!(future.as_mut()) {

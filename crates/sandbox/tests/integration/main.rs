@@ -12,6 +12,7 @@ mod cli;
 mod dtone;
 mod dtone_bills;
 mod dtone_dvs;
+mod dtone_dvs_client;
 mod faults;
 mod guard;
 mod tradein_promo;
