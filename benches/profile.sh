@@ -41,7 +41,7 @@ run() { # tool side calls provider -> total
 }
 
 printf '%-8s %-9s %18s %18s\n' provider side "instructions/call" "blocks/call"
-for provider in BBTI DT Brighte; do
+for provider in BBTI DT Brighte DVS; do
     for side in sdk baseline; do
         i_lo=$(run callgrind "$side" "$low" "$provider")
         i_hi=$(run callgrind "$side" "$high" "$provider")

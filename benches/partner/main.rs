@@ -11,6 +11,7 @@ mod bbti;
 mod brighte;
 mod cpu;
 mod dtone;
+mod dtone_dvs;
 mod price_list;
 mod support;
 
@@ -330,6 +331,7 @@ fn main() {
         if wanted('1') {
             bbti::overhead(&mut report).await;
             dtone::overhead(&mut report).await;
+            dtone_dvs::overhead(&mut report).await;
             brighte::overhead(&mut report).await;
         }
         if wanted('2') {

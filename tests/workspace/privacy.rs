@@ -418,6 +418,18 @@ fn dvs_rows() -> Vec<Row> {
             &[ACCOUNT_NUMBER, CUSTOM],
         )
         .readable(&["3005"]),
+        Row::new(
+            "TransactionRequest",
+            dvs::TransactionRequest::new("order-1", 3001)
+                .credit_party(dvs::PartyIdentifier::mobile_number(PHONE))
+                .debit_party(dvs::PartyIdentifier::account_number(ACCOUNT_NUMBER))
+                .sender(dvs::Person::new().first_name(FIRST).email(EMAIL))
+                .beneficiary(dvs::Person::new().last_name(LAST).address_city(CITY))
+                .purchaser_id(CUSTOM)
+                .callback_url(EKYC_URL),
+            &[PHONE, ACCOUNT_NUMBER, FIRST, EMAIL, LAST, CITY, CUSTOM, EKYC_URL],
+        )
+        .readable(&["order-1", "3001"]),
     ]
 }
 
