@@ -427,7 +427,16 @@ fn dvs_rows() -> Vec<Row> {
                 .beneficiary(dvs::Person::new().last_name(LAST).address_city(CITY))
                 .purchaser_id(CUSTOM)
                 .callback_url(EKYC_URL),
-            &[PHONE, ACCOUNT_NUMBER, FIRST, EMAIL, LAST, CITY, CUSTOM, EKYC_URL],
+            &[
+                PHONE,
+                ACCOUNT_NUMBER,
+                FIRST,
+                EMAIL,
+                LAST,
+                CITY,
+                CUSTOM,
+                EKYC_URL,
+            ],
         )
         .readable(&["order-1", "3001"]),
     ]
