@@ -7,6 +7,9 @@
 #
 #   benches/build-cost.sh [tls ...]     # default: rustls rustls-aws-lc
 #
+# PARTNER_BUILD_COST_API=dvs builds the DT One DVS pair instead of the Goods
+# & Services one (default `gs`).
+#
 # PARTNER_BUILD_COST_RUNS=n (default 1) builds each app n times, the two
 # apps alternating, and reports the median of each: on a shared machine a
 # build's CPU-seconds move by several per cent from one run to the next.
@@ -17,7 +20,8 @@
 # the process's provider, or reqwest's `rustls`.
 #
 # The apps are benches/build-cost/sdk.rs (partner-sdk with only `dtone`)
-# and benches/build-cost/plain.rs (reqwest, serde, hmac, sha2, base64), each
+# and benches/build-cost/plain.rs (reqwest, serde, hmac, sha2, base64), or
+# for DVS sdk_dvs.rs and plain_dvs.rs (reqwest's Basic auth, serde), each
 # built as its own package with this repository's Cargo.lock, so both get
 # the same versions of what they share. The builds run one after another;
 # CPU-seconds hardly depend on the machine's load, wall time does.
@@ -26,6 +30,12 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 tls_choices=("$@")
 [ ${#tls_choices[@]} -gt 0 ] || tls_choices=(rustls rustls-aws-lc)
+api=${PARTNER_BUILD_COST_API:-gs}
+case $api in
+gs) suffix= ;;
+dvs) suffix=_dvs ;;
+*) echo "unknown API: $api (gs or dvs)" >&2; exit 2 ;;
+esac
 out=${PARTNER_BUILD_COST_DIR:-$(mktemp -d)}
 [ -n "${PARTNER_BUILD_COST_DIR:-}" ] || trap 'rm -rf "$out"' EXIT
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is required (GNU time)" >&2; exit 1; }
@@ -52,7 +62,7 @@ manifest() { # side tls
         *) echo "unknown TLS choice: $tls" >&2; exit 2 ;;
         esac
         printf 'serde = { version = "1", features = ["derive"] }\nserde_json = "1"\n'
-        printf 'hmac = "0.12"\nsha2 = "0.10"\nbase64 = "0.23"\n'
+        [ "$api" = dvs ] || printf 'hmac = "0.12"\nsha2 = "0.10"\nbase64 = "0.23"\n'
         ;;
     esac
     printf 'tokio = { version = "1", default-features = false, features = ["rt", "macros"] }\n'
@@ -63,7 +73,7 @@ build() { # side tls run -> "wall cpu bytes"
     rm -rf "$dir"
     mkdir -p "$dir"
     manifest "$side" "$tls" >"$dir/Cargo.toml"
-    cp "$repo/benches/build-cost/$side.rs" "$dir/main.rs"
+    cp "$repo/benches/build-cost/$side$suffix.rs" "$dir/main.rs"
     cp "$repo/Cargo.lock" "$dir/Cargo.lock"
     (cd "$dir" && cargo fetch -q >/dev/null 2>&1 || true)
     (cd "$dir" && CARGO_TARGET_DIR="$dir/target" CARGO_INCREMENTAL=0 RUSTC_WRAPPER='' \
@@ -78,7 +88,7 @@ build() { # side tls run -> "wall cpu bytes"
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 runs=${PARTNER_BUILD_COST_RUNS:-1}
-printf '%-14s %-6s %9s %9s %10s   (median of %s)\n' tls app "wall s" "CPU s" "MB" "$runs"
+printf '%-14s %-6s %9s %9s %10s   (%s, median of %s)\n' tls app "wall s" "CPU s" "MB" "$api" "$runs"
 for tls in "${tls_choices[@]}"; do
     : >"$out/$tls.sdk" && : >"$out/$tls.plain"
     for run in $(seq "$runs"); do

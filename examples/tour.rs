@@ -15,6 +15,7 @@
 //! | Brighte | `BRIGHTE_BASE_URL`, `BRIGHTE_PUBLIC_KEY`, optional `BRIGHTE_PRIVATE_KEY`, `BRIGHTE_REDIRECT_URL`, `BRIGHTE_API_ID`, `BRIGHTE_API_SECRET` | `brighte_checkout` |
 //! | trade-in promotion | `PROMO_BASE_URL`, `PROMO_TOKEN_URL`, `PROMO_CLIENT_ID`, `PROMO_CLIENT_SECRET`, `PROMO_SCOPE` | `tradein_promo` |
 //! | DT One | `DTONE_API_KEY`, `DTONE_API_SECRET`, optional `DTONE_BASE_URL`, `DTONE_BILL_PRODUCT_ID` | `dtone_topup` |
+//! | DT One DVS | `DVS_API_KEY`, `DVS_API_SECRET`, optional `DVS_BASE_URL`, `DVS_MOBILE_NUMBER`, `DVS_CALLBACK_URL` | `dtone_dvs_topup` |
 
 use std::error::Error;
 
@@ -26,6 +27,9 @@ mod bbti_flow;
 #[allow(dead_code)]
 #[path = "brighte_checkout.rs"]
 mod brighte_flow;
+#[allow(dead_code)]
+#[path = "dtone_dvs_topup.rs"]
+mod dtone_dvs_flow;
 #[allow(dead_code)]
 #[path = "dtone_topup.rs"]
 mod dtone_flow;
@@ -53,6 +57,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
     section("DT One: products listed → account verified → simulated recharge → bill paid in full");
     dtone_flow::run().await?;
 
-    println!("\ntour complete: 4 providers");
+    section(
+        "DT One DVS: discover → number looked up → async top-up → callback → confirmed by fetch → balance moved",
+    );
+    dtone_dvs_flow::run().await?;
+
+    println!("\ntour complete: 4 providers, DT One's two APIs");
     Ok(())
 }
