@@ -6,6 +6,7 @@
 //! while (a timeout, a connection error, a 5xx, a 429) is polled again; a
 //! definite refusal (401, 1008004 not found, ...) ends the wait at once.
 
+use std::future::Future;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -151,7 +152,9 @@ impl Client {
     /// The first poll is sent at once; then each wait follows `options`
     /// (a 429's `Retry-After` lengthens it). Transient failures of a poll
     /// keep the wait going; a definite refusal ends it
-    /// ([`WaitError::Poll`]). Each poll is cut at the deadline. Only `GET`s
+    /// ([`WaitError::Poll`]). Each poll is cut at the deadline; when the
+    /// next wait would reach it, the call waits until the deadline and
+    /// returns [`WaitError::Deadline`] without another poll. Only `GET`s
     /// are sent: use it without a callback URL, or to settle a transaction
     /// whose callback did not come.
     pub async fn wait_for_final(
@@ -159,41 +162,59 @@ impl Client {
         transaction_id: i64,
         options: &WaitOptions,
     ) -> Result<Transaction, WaitError> {
-        let start = Instant::now();
-        let deadline = start.checked_add(options.deadline).unwrap_or(start);
-        let mut interval = options
-            .first_interval
-            .min(options.max_interval)
-            .max(MIN_INTERVAL);
-        let mut last_status = None;
-        let mut polls = 0u32;
-        loop {
-            polls = polls.saturating_add(1);
-            let poll = tokio::time::timeout_at(deadline, self.get_transaction(transaction_id));
-            let mut wait = interval;
-            match poll.await {
-                Ok(Ok(transaction)) if transaction.is_final() => return Ok(transaction),
-                Ok(Ok(transaction)) => last_status = transaction.status,
-                Ok(Err(error)) if is_transient(&error) => {
-                    if let Some(after) = error.api().and_then(|api| api.retry_after()) {
-                        wait = wait.max(after);
-                    }
+        poll_until_final(transaction_id, options, || {
+            self.get_transaction(transaction_id)
+        })
+        .await
+    }
+}
+
+/// The loop of [`Client::wait_for_final`] over `poll`, one look-up of the
+/// transaction per call.
+async fn poll_until_final<F, Fut>(
+    transaction_id: i64,
+    options: &WaitOptions,
+    mut poll: F,
+) -> Result<Transaction, WaitError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Transaction, Error>>,
+{
+    let start = Instant::now();
+    let deadline = start.checked_add(options.deadline).unwrap_or(start);
+    let mut interval = options
+        .first_interval
+        .min(options.max_interval)
+        .max(MIN_INTERVAL);
+    let mut last_status = None;
+    let mut polls = 0u32;
+    loop {
+        polls = polls.saturating_add(1);
+        let mut wait = interval;
+        match tokio::time::timeout_at(deadline, poll()).await {
+            Ok(Ok(transaction)) if transaction.is_final() => return Ok(transaction),
+            Ok(Ok(transaction)) => last_status = transaction.status,
+            Ok(Err(error)) if is_transient(&error) => {
+                if let Some(after) = error.api().and_then(|api| api.retry_after()) {
+                    wait = wait.max(after);
                 }
-                Ok(Err(error)) => return Err(WaitError::Poll(error)),
-                Err(_) => {}
             }
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(WaitError::Deadline {
-                    transaction_id,
-                    last_status,
-                    waited: now.duration_since(start),
-                    polls,
-                });
-            }
-            tokio::time::sleep_until(now.checked_add(wait).unwrap_or(deadline).min(deadline)).await;
-            interval = options.next(interval).max(MIN_INTERVAL);
+            Ok(Err(error)) => return Err(WaitError::Poll(error)),
+            Err(_) => {}
         }
+        let wake = Instant::now().checked_add(wait).unwrap_or(deadline);
+        if wake >= deadline {
+            // No poll is sent at or after the deadline: it would be cut.
+            tokio::time::sleep_until(deadline).await;
+            return Err(WaitError::Deadline {
+                transaction_id,
+                last_status,
+                waited: Instant::now().duration_since(start),
+                polls,
+            });
+        }
+        tokio::time::sleep_until(wake).await;
+        interval = options.next(interval).max(MIN_INTERVAL);
     }
 }
 
@@ -229,5 +250,190 @@ mod tests {
                 Duration::from_secs(200)
             )
         );
+    }
+
+    use std::collections::VecDeque;
+    use std::sync::{Arc, Mutex};
+
+    use partner_sdk_core::reqwest::{Method, StatusCode};
+    use partner_sdk_core::{ApiError, ErrorFields};
+
+    use super::super::error::ErrorCode;
+
+    fn in_status(status: &str) -> Result<Transaction, Error> {
+        let body = format!(
+            r#"{{"id": 7, "status": {{"id": 1, "message": "{status}", "class": {{"id": 1, "message": "{status}"}}}}}}"#
+        );
+        Ok(serde_json::from_str(&body).unwrap())
+    }
+
+    fn api(status: u16, code: Option<u32>) -> Result<Transaction, Error> {
+        let fields = ErrorFields {
+            code: code.map(|c| c.to_string()),
+            message: Some("m".into()),
+        };
+        let api = ApiError::new(
+            "dtone",
+            "get_transaction",
+            Method::GET,
+            "/transactions/7",
+            StatusCode::from_u16(status).unwrap(),
+            fields,
+            b"{}",
+        );
+        Err(Error::Http(partner_sdk_core::Error::Api(Box::new(api))))
+    }
+
+    /// Answers `answers` in turn (the last one again once they run out),
+    /// noting when each poll came, from the start.
+    struct Script {
+        answers: Mutex<VecDeque<Result<Transaction, Error>>>,
+        at: Mutex<Vec<Duration>>,
+        start: Instant,
+    }
+
+    impl Script {
+        fn new(answers: Vec<Result<Transaction, Error>>) -> Arc<Script> {
+            Arc::new(Script {
+                answers: Mutex::new(answers.into()),
+                at: Mutex::new(Vec::new()),
+                start: Instant::now(),
+            })
+        }
+
+        async fn run(self: &Arc<Self>, options: &WaitOptions) -> Result<Transaction, WaitError> {
+            let script = Arc::clone(self);
+            poll_until_final(7, options, move || {
+                let script = Arc::clone(&script);
+                async move {
+                    script.at.lock().unwrap().push(script.start.elapsed());
+                    let mut answers = script.answers.lock().unwrap();
+                    if answers.len() > 1 {
+                        answers.pop_front().unwrap()
+                    } else {
+                        answers.front().unwrap().clone()
+                    }
+                }
+            })
+            .await
+        }
+
+        fn at(&self) -> Vec<u64> {
+            self.at
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_millis() as u64)
+                .collect()
+        }
+    }
+
+    fn options() -> WaitOptions {
+        WaitOptions::new()
+            .first_interval(Duration::from_secs(1))
+            .factor(2.0)
+            .max_interval(Duration::from_secs(5))
+            .deadline(Duration::from_secs(60))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pending_then_final_polls_with_backoff_to_its_cap() {
+        let mut answers: Vec<_> = (0..5).map(|_| in_status("SUBMITTED")).collect();
+        answers.push(in_status("COMPLETED"));
+        let script = Script::new(answers);
+        let done = script.run(&options()).await.unwrap();
+        assert!(done.is_success());
+        // Waits of 1, 2, 4, then 5 (the cap), 5 seconds.
+        assert_eq!(script.at(), [0, 1000, 3000, 7000, 12000, 17000]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_deadline_is_a_typed_error_with_the_last_status() {
+        let script = Script::new(vec![in_status("CREATED"), in_status("CONFIRMED")]);
+        let err = script
+            .run(&options().deadline(Duration::from_secs(10)))
+            .await
+            .unwrap_err();
+        match &err {
+            WaitError::Deadline {
+                transaction_id,
+                last_status,
+                waited,
+                polls,
+            } => {
+                assert_eq!(*transaction_id, 7);
+                let last = last_status.as_ref().unwrap();
+                assert_eq!(last.message, "CONFIRMED");
+                assert_eq!(*waited, Duration::from_secs(10));
+                // At 0, 1, 3 and 7 s: the next would come after the deadline.
+                assert_eq!(*polls, 4);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(script.at(), [0, 1000, 3000, 7000]);
+        assert_eq!(err.last_status().unwrap().message, "CONFIRMED");
+        let text = err.to_string();
+        assert!(
+            text.contains("transaction 7") && text.contains("CONFIRMED"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn transient_failures_keep_polling() {
+        let script = Script::new(vec![
+            api(503, Some(1009503)),
+            api(500, Some(1009001)),
+            api(502, None),
+            api(429, Some(1000429)),
+            in_status("DECLINED"),
+        ]);
+        let done = script.run(&options()).await.unwrap();
+        assert!(done.has_failed());
+        assert_eq!(script.at().len(), 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_definite_refusal_ends_the_wait_at_once() {
+        for (status, code) in [(401, 1000401), (404, 1008004), (400, 1000400)] {
+            let script = Script::new(vec![api(status, Some(code)), in_status("COMPLETED")]);
+            let err = script.run(&options()).await.unwrap_err();
+            match &err {
+                WaitError::Poll(e) => assert_eq!(e.code(), Some(ErrorCode::from_code(code))),
+                other => panic!("{other:?}"),
+            }
+            assert_eq!(script.at(), [0], "{status}");
+            assert!(err.last_status().is_none());
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_poll_that_hangs_is_cut_at_the_deadline() {
+        let start = Instant::now();
+        let options = options().deadline(Duration::from_secs(30));
+        let err = poll_until_final(7, &options, std::future::pending)
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            WaitError::Deadline {
+                polls: 1,
+                last_status: None,
+                ..
+            }
+        ));
+        assert_eq!(start.elapsed(), Duration::from_secs(30));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_zero_interval_still_waits_the_floor() {
+        let script = Script::new(vec![
+            in_status("CREATED"),
+            in_status("CREATED"),
+            in_status("COMPLETED"),
+        ]);
+        let options = options().first_interval(Duration::ZERO).factor(1.0);
+        script.run(&options).await.unwrap();
+        assert_eq!(script.at(), [0, 100, 200]);
     }
 }

@@ -7,6 +7,9 @@
 mod bills;
 mod common;
 mod dvs;
+#[cfg(feature = "dvs-callback-handler")]
+mod dvs_callback;
+mod dvs_wait;
 mod endpoints;
 mod exactly_once;
 mod faults;
