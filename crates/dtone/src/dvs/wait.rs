@@ -9,11 +9,13 @@
 use std::future::Future;
 use std::time::Duration;
 
+use partner_sdk_core::Request;
 use tokio::time::Instant;
 
 use super::client::Client;
 use super::error::Error;
 use super::transactions::{Transaction, TransactionStatus};
+use crate::validate::check_id;
 
 /// The default first wait between polls: 1 s.
 pub const DEFAULT_FIRST_INTERVAL: Duration = Duration::from_secs(1);
@@ -162,8 +164,13 @@ impl Client {
         transaction_id: i64,
         options: &WaitOptions,
     ) -> Result<Transaction, WaitError> {
-        poll_until_final(transaction_id, options, || {
-            self.get_transaction(transaction_id)
+        check_id("transaction_id", transaction_id).map_err(Error::from)?;
+        poll_until_final(transaction_id, options, || async {
+            // `get_transaction`'s request, under this method's name.
+            let req = Request::get("wait_for_final", "/transactions/{transaction_id}")
+                .param(transaction_id)
+                .sensitive_answer();
+            Ok(self.transport.send(req).await?)
         })
         .await
     }

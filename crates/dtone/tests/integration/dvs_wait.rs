@@ -128,6 +128,13 @@ async fn an_unknown_transaction_ends_the_wait_at_once() {
         other => panic!("{other:?}"),
     }
     assert_eq!(gets(&server).await, 1);
+    // An id that cannot be one is refused before anything is sent.
+    let err = client.wait_for_final(0, &quick()).await.unwrap_err();
+    assert!(
+        matches!(&err, WaitError::Poll(e) if e.is_invalid_input()),
+        "{err:?}"
+    );
+    assert_eq!(gets(&server).await, 1);
 }
 
 #[tokio::test]
