@@ -8,6 +8,7 @@
 extern crate dtone as partner_sdk_dtone;
 
 mod bill_payments;
+mod dvs_callback;
 mod endpoints;
 mod facade;
 mod journal;
