@@ -25,15 +25,20 @@ pub const DEFAULT_FACTOR: f64 = 2.0;
 pub const DEFAULT_MAX_INTERVAL: Duration = Duration::from_secs(15);
 /// The shortest wait between polls, whatever the options say: 100 ms.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
+/// The default jitter: each wait shortened by up to 20 %, at random.
+pub const DEFAULT_JITTER: f64 = 0.2;
 /// The default deadline of a wait: 200 s, past the 180 s DT One holds a
 /// synchronous create.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(200);
 
 /// How [`Client::wait_for_final`] polls: the first wait, the factor each
-/// wait grows by, the longest wait, and the deadline of the whole wait.
+/// wait grows by, the longest wait, the jitter, and the deadline of the
+/// whole wait.
 ///
 /// The waits are `first`, `first × factor`, `first × factor²`, ... up to
-/// `max_interval`; a 429's `Retry-After` lengthens the next one. No wait
+/// `max_interval`, each shortened at random by up to `jitter` of itself (so
+/// that many waits started together spread out), never below
+/// [`MIN_INTERVAL`]; a 429's `Retry-After` lengthens the next one. No wait
 /// goes past the deadline.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
@@ -45,6 +50,9 @@ pub struct WaitOptions {
     pub factor: f64,
     /// Longest wait between polls.
     pub max_interval: Duration,
+    /// The fraction of each wait that may be taken off at random, from 0
+    /// (none) to 1 (not a number reads as 0).
+    pub jitter: f64,
     /// How long to poll in all, from the call.
     pub deadline: Duration,
 }
@@ -55,6 +63,7 @@ impl Default for WaitOptions {
             first_interval: DEFAULT_FIRST_INTERVAL,
             factor: DEFAULT_FACTOR,
             max_interval: DEFAULT_MAX_INTERVAL,
+            jitter: DEFAULT_JITTER,
             deadline: DEFAULT_DEADLINE,
         }
     }
@@ -62,7 +71,7 @@ impl Default for WaitOptions {
 
 impl WaitOptions {
     /// The defaults: [`DEFAULT_FIRST_INTERVAL`], [`DEFAULT_FACTOR`],
-    /// [`DEFAULT_MAX_INTERVAL`], [`DEFAULT_DEADLINE`].
+    /// [`DEFAULT_MAX_INTERVAL`], [`DEFAULT_JITTER`], [`DEFAULT_DEADLINE`].
     pub fn new() -> Self {
         Self::default()
     }
@@ -85,6 +94,12 @@ impl WaitOptions {
         self
     }
 
+    /// Sets the fraction of each wait that may be taken off at random.
+    pub fn jitter(mut self, jitter: f64) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
     /// Sets the deadline of the whole wait.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
@@ -98,6 +113,16 @@ impl WaitOptions {
         Duration::try_from_secs_f64(interval.as_secs_f64() * factor)
             .unwrap_or(self.max_interval)
             .min(self.max_interval)
+    }
+
+    /// `wait` shortened by a random part of up to `jitter` of it.
+    fn jittered(&self, wait: Duration, rng: &mut fastrand::Rng) -> Duration {
+        let jitter = if self.jitter > 0.0 {
+            self.jitter.min(1.0)
+        } else {
+            0.0
+        };
+        Duration::try_from_secs_f64(wait.as_secs_f64() * (1.0 - jitter * rng.f64())).unwrap_or(wait)
     }
 }
 
@@ -165,7 +190,8 @@ impl Client {
         options: &WaitOptions,
     ) -> Result<Transaction, WaitError> {
         check_id("transaction_id", transaction_id).map_err(Error::from)?;
-        poll_until_final(transaction_id, options, || async {
+        let mut rng = fastrand::Rng::new();
+        poll_until_final(transaction_id, options, &mut rng, || async {
             // `get_transaction`'s request, under this method's name.
             let req = Request::get("wait_for_final", "/transactions/{transaction_id}")
                 .param(transaction_id)
@@ -181,6 +207,7 @@ impl Client {
 async fn poll_until_final<F, Fut>(
     transaction_id: i64,
     options: &WaitOptions,
+    rng: &mut fastrand::Rng,
     mut poll: F,
 ) -> Result<Transaction, WaitError>
 where
@@ -197,7 +224,7 @@ where
     let mut polls = 0u32;
     loop {
         polls = polls.saturating_add(1);
-        let mut wait = interval;
+        let mut wait = options.jittered(interval, rng).max(MIN_INTERVAL);
         match tokio::time::timeout_at(deadline, poll()).await {
             Ok(Ok(transaction)) if transaction.is_final() => return Ok(transaction),
             Ok(Ok(transaction)) => last_status = transaction.status,
@@ -249,11 +276,18 @@ mod tests {
         assert_eq!(o.next(Duration::from_secs(2)), Duration::from_secs(3));
         let d = WaitOptions::default();
         assert_eq!(
-            (d.first_interval, d.factor, d.max_interval, d.deadline),
+            (
+                d.first_interval,
+                d.factor,
+                d.max_interval,
+                d.jitter,
+                d.deadline
+            ),
             (
                 Duration::from_secs(1),
                 2.0,
                 Duration::from_secs(15),
+                0.2,
                 Duration::from_secs(200)
             )
         );
@@ -309,8 +343,17 @@ mod tests {
         }
 
         async fn run(self: &Arc<Self>, options: &WaitOptions) -> Result<Transaction, WaitError> {
+            self.run_with(options, &mut fastrand::Rng::with_seed(7))
+                .await
+        }
+
+        async fn run_with(
+            self: &Arc<Self>,
+            options: &WaitOptions,
+            rng: &mut fastrand::Rng,
+        ) -> Result<Transaction, WaitError> {
             let script = Arc::clone(self);
-            poll_until_final(7, options, move || {
+            poll_until_final(7, options, rng, move || {
                 let script = Arc::clone(&script);
                 async move {
                     script.at.lock().unwrap().push(script.start.elapsed());
@@ -340,6 +383,7 @@ mod tests {
             .first_interval(Duration::from_secs(1))
             .factor(2.0)
             .max_interval(Duration::from_secs(5))
+            .jitter(0.0)
             .deadline(Duration::from_secs(60))
     }
 
@@ -418,7 +462,8 @@ mod tests {
     async fn a_poll_that_hangs_is_cut_at_the_deadline() {
         let start = Instant::now();
         let options = options().deadline(Duration::from_secs(30));
-        let err = poll_until_final(7, &options, std::future::pending)
+        let mut rng = fastrand::Rng::with_seed(7);
+        let err = poll_until_final(7, &options, &mut rng, std::future::pending)
             .await
             .unwrap_err();
         assert!(matches!(
@@ -442,5 +487,52 @@ mod tests {
         let options = options().first_interval(Duration::ZERO).factor(1.0);
         script.run(&options).await.unwrap();
         assert_eq!(script.at(), [0, 100, 200]);
+    }
+
+    #[test]
+    fn jitter_takes_off_at_most_its_fraction() {
+        let mut rng = fastrand::Rng::with_seed(11);
+        let second = Duration::from_secs(1);
+        for jitter in [0.0, -1.0, f64::NAN] {
+            let o = options().jitter(jitter);
+            assert_eq!(o.jittered(second, &mut rng), second, "{jitter}");
+        }
+        let o = options().jitter(0.5);
+        let waits: Vec<Duration> = (0..100).map(|_| o.jittered(second, &mut rng)).collect();
+        assert!(waits.iter().all(|w| *w > second / 2 && *w <= second));
+        assert!(waits.iter().any(|w| *w < second * 3 / 4), "{waits:?}");
+        // More than all of it reads as all of it: never below zero.
+        let o = options().jitter(5.0);
+        assert!((0..100).all(|_| o.jittered(second, &mut rng) <= second));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn jittered_waits_stay_within_their_bounds_and_the_backoff_goes_on() {
+        let mut answers: Vec<_> = (0..5).map(|_| in_status("SUBMITTED")).collect();
+        answers.push(in_status("COMPLETED"));
+        let script = Script::new(answers);
+        let options = options().jitter(0.5);
+        let mut rng = fastrand::Rng::with_seed(3);
+        script.run_with(&options, &mut rng).await.unwrap();
+        let at = script.at();
+        let gaps: Vec<u64> = at.windows(2).map(|w| w[1] - w[0]).collect();
+        // The un-jittered waits are 1, 2, 4, 5, 5 seconds; each gap is more
+        // than half of its wait and at most all of it.
+        for (gap, base) in gaps.iter().zip([1000u64, 2000, 4000, 5000, 5000]) {
+            assert!(*gap > base / 2 && *gap <= base, "{gaps:?}");
+        }
+        assert_ne!(gaps, [1000, 2000, 4000, 5000, 5000], "jittered");
+        // The same seed gives the same waits.
+        let again = Script::new(
+            (0..5)
+                .map(|_| in_status("SUBMITTED"))
+                .chain([in_status("COMPLETED")])
+                .collect(),
+        );
+        again
+            .run_with(&options, &mut fastrand::Rng::with_seed(3))
+            .await
+            .unwrap();
+        assert_eq!(again.at(), at);
     }
 }
