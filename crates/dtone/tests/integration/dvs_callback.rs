@@ -369,3 +369,34 @@ async fn the_transaction_in_the_debug_of_what_was_handled_is_redacted() {
     let debug = format!("{handler:?}");
     assert!(!debug.contains(crate::common::SECRET), "{debug}");
 }
+
+#[tokio::test]
+async fn through_the_tower_service_a_body_that_does_not_arrive_in_time_is_408() {
+    use std::convert::Infallible;
+
+    use bytes::Bytes;
+    use http_body_util::{Full, StreamBody};
+    use tower_service::Service as _;
+
+    let server = MockServer::start().await;
+    get_transaction(7)
+        .respond_with(json_answer(&transaction(7, 70000, "COMPLETED")))
+        .mount(&server)
+        .await;
+    let seen = Seen::default();
+    let mut handler = recording(&server, &seen).body_timeout(Duration::from_millis(100));
+    let never = futures::stream::pending::<Result<http_body::Frame<Bytes>, Infallible>>();
+    let request = http::Request::post("/cb")
+        .body(StreamBody::new(never))
+        .unwrap();
+    let answer = handler.call(request).await.unwrap();
+    assert_eq!(answer.status(), 408);
+    assert_eq!(count(&server).await, 0);
+    let request = http::Request::post("/cb")
+        .body(Full::new(Bytes::from_static(br#"{"id": 7}"#)))
+        .unwrap();
+    let answer = handler.call(request).await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(seen.calls(), ["7 COMPLETED"]);
+    assert_eq!(assert_only_gets(&server, 7).await, 1);
+}
