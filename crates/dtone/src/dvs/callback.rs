@@ -304,13 +304,15 @@ fn posted_id(body: &[u8]) -> Result<i64, CallbackError> {
 }
 
 /// One status of one transaction: the key its handling is remembered by.
+/// The status is named by its id, which DT One keeps stable (its text may
+/// be reworded); by its text only when it has no id.
 fn status_key(transaction: &Transaction) -> NoticeKey {
-    let (status_id, status) = transaction
-        .status
-        .as_ref()
-        .map(|s| (s.id.to_string(), s.message.clone()))
-        .unwrap_or_default();
-    NoticeKey::new([transaction.id.to_string(), status_id, status])
+    let status = match &transaction.status {
+        Some(s) if s.id != 0 => s.id.to_string(),
+        Some(s) => format!("-{}", s.message),
+        None => String::new(),
+    };
+    NoticeKey::new([transaction.id.to_string(), status])
 }
 
 impl CallbackHandler {
@@ -561,6 +563,20 @@ mod tests {
                 other => panic!("{body:?}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_status_is_keyed_by_its_id_or_else_its_text() {
+        let tx = |body: &str| serde_json::from_str::<Transaction>(body).unwrap();
+        let worded = tx(r#"{"id": 5, "status": {"id": 70000, "message": "COMPLETED"}}"#);
+        let reworded = tx(r#"{"id": 5, "status": {"id": 70000, "message": "Completed"}}"#);
+        assert_eq!(status_key(&worded), status_key(&reworded));
+        assert_eq!(status_key(&worded).to_string(), "1:5:70000");
+        let no_id = tx(r#"{"id": 5, "status": {"message": "COMPLETED"}}"#);
+        assert_eq!(status_key(&no_id).to_string(), "1:5:-COMPLETED");
+        assert_ne!(status_key(&no_id), status_key(&tx(r#"{"id": 5}"#)));
+        let other = tx(r#"{"id": 6, "status": {"id": 70000, "message": "COMPLETED"}}"#);
+        assert_ne!(status_key(&worded), status_key(&other));
     }
 
     #[test]
