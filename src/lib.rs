@@ -10,6 +10,7 @@
 //! | `dtone` | [`dtone`] | DT One: Goods & Services ([`dtone::Client`]) and DVS v1 ([`dtone::dvs::Client`]) |
 //! | `sandbox` (off by default) | [`sandbox`] | offline fake servers of all four |
 //! | `brighte-webhook-handler` (off by default) | `brighte::webhook::WebhookHandler` | the Brighte webhook receiver as an axum router and a tower service (`brighte-webhook-service`: the tower service alone) |
+//! | `dtone-dvs-callback-handler` (off by default) | `dtone::dvs::callback::CallbackHandler` | the DT One DVS callback receiver as an axum router and a tower service (`dtone-dvs-callback-service`: the tower service alone) |
 //!
 //! TLS: `rustls` (default; rustls on `ring`), `rustls-aws-lc` or `native-tls`. Shared machinery (errors, retry
 //! policy, decoding helpers) is in [`core`] (the `partner-sdk-core` crate);

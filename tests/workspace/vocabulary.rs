@@ -1132,6 +1132,8 @@ async fn every_dvs_method_sends_under_its_own_name() {
     let _ = op!(rows, ops, stream, client.products(&ProductQuery::new()));
     let _ = op!(rows, ops, record, client.get_product(3001, Some("es")));
     let _ = op!(rows, ops, record, client.get_transaction(9));
+    let quick = dvs::WaitOptions::new().deadline(Duration::from_millis(50));
+    let _ = op!(rows, ops, other, client.wait_for_final(9, &quick));
     let _ = op!(
         rows,
         ops,

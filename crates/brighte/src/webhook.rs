@@ -89,7 +89,9 @@ pub use handler::{
     OVERLOADED_RETRY_AFTER, Verdict, WebhookHandler,
 };
 #[cfg(feature = "webhook-service")]
-pub use notices::{DEFAULT_NOTICE_CAPACITY, InMemoryNoticeStore, NoticeKey, NoticeStore};
+pub use partner_sdk_core::receiver::{
+    DEFAULT_NOTICE_CAPACITY, InMemoryNoticeStore, NoticeKey, NoticeStore,
+};
 
 /// Delays between redeliveries after an answer other than 200 or 406:
 /// 10 min, 10 min, 15 min, 30 min, 1 h, 2 h, 4 h.

@@ -45,3 +45,14 @@ pub const MAX_TOKEN_RESPONSE_BODY: u64 = 1024 * 1024;
 /// reads as 24 hours, and any value beyond the retry policy's `max_delay`
 /// ends the call anyway.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+/// Largest notification body a receiver reads, by default (64 KiB; a
+/// webhook or callback is a few kilobytes at most).
+pub const DEFAULT_MAX_NOTICE_BODY: usize = 64 * 1024;
+/// How long a receiver waits for a notification's whole body, by default:
+/// 10 s.
+pub const DEFAULT_NOTICE_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many notifications a receiver handles at once, by default: 16.
+pub const DEFAULT_MAX_CONCURRENT_NOTICES: usize = 16;
+/// The most notices an in-memory store of handled notices remembers, by
+/// default (10,000: a few MiB at most).
+pub const DEFAULT_NOTICE_CAPACITY: usize = 10_000;

@@ -36,6 +36,9 @@ pub mod options;
 pub mod otel;
 pub mod paginate;
 pub mod provider;
+#[cfg(feature = "receiver")]
+#[cfg_attr(docsrs, doc(cfg(feature = "receiver")))]
+pub mod receiver;
 pub mod retry;
 pub mod secret;
 pub mod settings;

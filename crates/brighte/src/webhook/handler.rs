@@ -1,18 +1,19 @@
 //! `WebhookHandler`: the webhook flow of [`crate::webhook`] ready to mount
 //! (features `webhook-service`, `webhook-handler`).
 
-use std::collections::HashSet;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
+use http_body_util::Full;
+use partner_sdk_core::receiver::{
+    self, BodyError, InFlight, InMemoryNoticeStore, NoticeKey, NoticeStore,
+};
 
-use super::notices::{InMemoryNoticeStore, NoticeKey, NoticeStore};
 use super::{Ack, CONFIRM_TOLERANCE, REDELIVERY_SCHEDULE, WebhookClaims, WebhookPayload};
 use crate::applications::Application;
 use crate::client::Client;
@@ -20,7 +21,7 @@ use crate::signing::Verifier;
 
 /// The largest body [`WebhookHandler`] reads (64 KiB; a Brighte notice is
 /// a few hundred bytes). A longer one is answered 400.
-pub const MAX_WEBHOOK_BODY: usize = 64 * 1024;
+pub const MAX_WEBHOOK_BODY: usize = receiver::DEFAULT_MAX_NOTICE_BODY;
 
 /// How many notices a [`WebhookHandler`] fetches and hands to its closure
 /// at once, by default (16). Brighte sends a vendor's notices one status
@@ -28,18 +29,18 @@ pub const MAX_WEBHOOK_BODY: usize = 64 * 1024;
 /// [`Ack::Overloaded`] and resent by Brighte 10 minutes later, while a
 /// flood of notices forged on one valid triple costs at most this many
 /// fetches in flight.
-pub const DEFAULT_MAX_CONCURRENT: usize = 16;
+pub const DEFAULT_MAX_CONCURRENT: usize = receiver::DEFAULT_MAX_CONCURRENT_NOTICES;
 
 /// How long a [`WebhookHandler`] waits for a request's whole body, by
 /// default (10 s for a notice of a few hundred bytes); then it answers
 /// [`Ack::RequestTimeout`] (408) without running anything.
-pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_BODY_TIMEOUT: Duration = receiver::DEFAULT_NOTICE_BODY_TIMEOUT;
 
 /// The `Retry-After` of an [`Ack::Overloaded`] answer (600 s): Brighte's
 /// first resend comes after [`REDELIVERY_SCHEDULE`]`[0]`, 10 minutes.
 pub const OVERLOADED_RETRY_AFTER: Duration = REDELIVERY_SCHEDULE[0];
 
-pub use super::notices::HandlerError;
+pub use partner_sdk_core::receiver::HandlerError;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 type OnConfirmed = dyn Fn(Application) -> BoxFuture<Result<Ack, HandlerError>> + Send + Sync;
@@ -177,9 +178,8 @@ struct Inner {
     on_answer: Option<Arc<OnAnswer>>,
     max_body: usize,
     body_timeout: Duration,
-    max_concurrent: usize,
     store: Arc<dyn NoticeStore>,
-    in_flight: Arc<Mutex<HashSet<NoticeKey>>>,
+    in_flight: InFlight<NoticeKey>,
 }
 
 impl Inner {
@@ -213,23 +213,6 @@ impl Inner {
         ack
     }
 
-    fn in_flight(&self) -> MutexGuard<'_, HashSet<NoticeKey>> {
-        self.in_flight.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// A slot for `key`, unless the limit is reached or `key` is in flight.
-    fn claim<'a>(&'a self, key: &'a NoticeKey) -> Result<Slot<'a>, Refused> {
-        let mut in_flight = self.in_flight();
-        if in_flight.contains(key) {
-            return Err(Refused::SameNotice);
-        }
-        if in_flight.len() >= self.max_concurrent {
-            return Err(Refused::Busy(self.max_concurrent));
-        }
-        in_flight.insert(key.clone());
-        Ok(Slot { inner: self, key })
-    }
-
     /// Until when a notice signed at `timestamp` can still be accepted.
     fn window_end(&self, timestamp: i64) -> SystemTime {
         let window = self.verifier.age_bound().max(CONFIRM_TOLERANCE);
@@ -238,44 +221,6 @@ impl Inner {
     }
 }
 
-/// A notice being handled; frees its place when dropped, also when the
-/// request is abandoned half-way.
-struct Slot<'a> {
-    inner: &'a Inner,
-    key: &'a NoticeKey,
-}
-
-impl Drop for Slot<'_> {
-    fn drop(&mut self) {
-        self.inner.in_flight().remove(self.key);
-    }
-}
-
-/// Why a notice was not handled now.
-#[derive(Debug)]
-enum Refused {
-    Busy(usize),
-    SameNotice,
-    SlowBody(Duration),
-}
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Refused::Busy(limit) => write!(
-                f,
-                "{limit} notices are being handled, the handler's limit: resend later"
-            ),
-            Refused::SameNotice => f.write_str("this notice is being handled already"),
-            Refused::SlowBody(limit) => {
-                write!(f, "the body did not arrive within {} ms", limit.as_millis())
-            }
-        }
-    }
-}
-
-impl std::error::Error for Refused {}
-
 impl std::fmt::Debug for WebhookHandler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebhookHandler")
@@ -283,7 +228,7 @@ impl std::fmt::Debug for WebhookHandler {
             .field("verifier", &self.inner.verifier)
             .field("max_body", &self.inner.max_body)
             .field("body_timeout", &self.inner.body_timeout)
-            .field("max_concurrent", &self.inner.max_concurrent)
+            .field("max_concurrent", &self.inner.in_flight.limit())
             .field("store", &self.inner.store)
             .finish_non_exhaustive()
     }
@@ -319,9 +264,8 @@ impl WebhookHandler {
                 on_answer: None,
                 max_body: MAX_WEBHOOK_BODY,
                 body_timeout: DEFAULT_BODY_TIMEOUT,
-                max_concurrent: DEFAULT_MAX_CONCURRENT,
                 store: Arc::new(InMemoryNoticeStore::new()),
-                in_flight: Arc::new(Mutex::new(HashSet::new())),
+                in_flight: InFlight::new(DEFAULT_MAX_CONCURRENT),
             }),
         }
     }
@@ -332,7 +276,7 @@ impl WebhookHandler {
     /// notices whose signature verified and that are not answered from
     /// the store; it is this handler's and its clones', per process.
     pub fn max_concurrent(mut self, limit: usize) -> Self {
-        Arc::make_mut(&mut self.inner).max_concurrent = limit.max(1);
+        Arc::make_mut(&mut self.inner).in_flight = InFlight::new(limit);
         self
     }
 
@@ -379,11 +323,12 @@ impl WebhookHandler {
                 return inner.answer(Some(&claims), None, Some(&error), Ack::for_error(&error));
             }
         };
-        let key = NoticeKey::new(timestamp, &raw.token, &claims.application_id);
-        if let Ok(Some(ack)) = inner.store.seen(&key).await {
+        let key = super::notices::notice_key(timestamp, &raw.token, &claims.application_id);
+        let seen = inner.store.seen(&key).await.ok().flatten();
+        if let Some(ack) = seen.and_then(Ack::from_status_code) {
             return inner.observe(Some(&claims), None, None, ack, true);
         }
-        let _slot = match inner.claim(&key) {
+        let _slot = match inner.in_flight.claim(&key) {
             Ok(slot) => slot,
             Err(refused) => {
                 return inner.answer(Some(&claims), None, Some(&refused), Ack::Overloaded);
@@ -402,7 +347,7 @@ impl WebhookHandler {
                     // A failed record only lets a resend through again.
                     let _ = inner
                         .store
-                        .record(&key, ack, inner.window_end(timestamp))
+                        .record(&key, ack.status_code(), inner.window_end(timestamp))
                         .await;
                 }
                 inner.answer(Some(&claims), kept.as_ref(), None, ack)
@@ -430,25 +375,9 @@ impl WebhookHandler {
     }
 }
 
-fn response(status: http::StatusCode) -> http::Response<Full<Bytes>> {
-    let mut response = http::Response::new(Full::new(Bytes::new()));
-    *response.status_mut() = status;
-    response
-}
-
 fn answer(ack: Ack) -> http::Response<Full<Bytes>> {
-    let mut answer = response(status_of(ack));
-    if ack == Ack::Overloaded {
-        answer.headers_mut().insert(
-            http::header::RETRY_AFTER,
-            http::HeaderValue::from(OVERLOADED_RETRY_AFTER.as_secs()),
-        );
-    }
-    answer
-}
-
-fn status_of(ack: Ack) -> http::StatusCode {
-    http::StatusCode::from_u16(ack.status_code()).unwrap_or(http::StatusCode::SERVICE_UNAVAILABLE)
+    let retry_after = (ack == Ack::Overloaded).then_some(OVERLOADED_RETRY_AFTER);
+    receiver::empty_response(ack.status_code(), retry_after)
 }
 
 impl<B> tower_service::Service<http::Request<B>> for WebhookHandler
@@ -468,31 +397,17 @@ where
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let handler = self.clone();
         Box::pin(async move {
-            if request.method() != http::Method::POST {
-                let mut refused = response(http::StatusCode::METHOD_NOT_ALLOWED);
-                refused
-                    .headers_mut()
-                    .insert(http::header::ALLOW, http::HeaderValue::from_static("POST"));
-                return Ok(refused);
-            }
             let (max, limit) = (handler.inner.max_body, handler.inner.body_timeout);
-            let read = Limited::new(request.into_body(), max).collect();
-            let body = match tokio::time::timeout(limit, read).await {
-                Ok(Ok(collected)) => collected.to_bytes(),
-                Ok(Err(error)) => {
-                    let ack = if error.is::<LengthLimitError>() {
-                        Ack::Malformed
-                    } else {
-                        Ack::RetryLater
+            let body = match receiver::read_body(request, max, limit).await {
+                Ok(body) => body,
+                Err(BodyError::NotPost) => return Ok(receiver::empty_response(405, None)),
+                Err(error) => {
+                    let ack = match &error {
+                        BodyError::TooLarge(_) => Ack::Malformed,
+                        BodyError::Slow(_) => Ack::RequestTimeout,
+                        _ => Ack::RetryLater,
                     };
-                    let ack = handler.inner.answer(None, None, Some(error.as_ref()), ack);
-                    return Ok(answer(ack));
-                }
-                Err(_) => {
-                    let refused = Refused::SlowBody(limit);
-                    let ack = handler
-                        .inner
-                        .answer(None, None, Some(&refused), Ack::RequestTimeout);
+                    let ack = handler.inner.answer(None, None, Some(&error), ack);
                     return Ok(answer(ack));
                 }
             };

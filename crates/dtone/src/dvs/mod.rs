@@ -46,6 +46,9 @@
 
 pub mod balances;
 pub mod benefit_types;
+#[cfg(feature = "dvs-callback-service")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dvs-callback-service")))]
+pub mod callback;
 pub mod campaigns;
 
 pub mod client;
@@ -61,9 +64,12 @@ mod recovery;
 
 pub mod services;
 pub mod transactions;
+pub mod wait;
 
 pub use balances::{Balance, BalanceQuery};
 pub use benefit_types::{BenefitTypeInfo, PageQuery};
+#[cfg(feature = "dvs-callback-service")]
+pub use callback::{CallbackAck, CallbackError, CallbackHandled, CallbackHandler};
 pub use campaigns::{Campaign, CampaignQuery};
 pub use client::{Client, ClientBuilder, MAX_PER_PAGE, PREPRODUCTION_URL, PRODUCTION_URL};
 pub use common::ProductRef;
@@ -93,5 +99,6 @@ pub use transactions::{
     RequestedAmount, Resolution, StatementIdentifier, StatusClass, StatusClassInfo, Transaction,
     TransactionProduct, TransactionQuery, TransactionRequest, TransactionStatus, Values,
 };
+pub use wait::{WaitError, WaitOptions};
 
 partner_sdk_core::provider_reexports!();

@@ -25,7 +25,7 @@ use crate::common::{KEY, SECRET, fast_retry};
 /// `Basic base64("test-api-key-7781:test-api-secret-Zq93")`, computed
 /// independently:
 /// `python3 -c 'import base64; print(base64.b64encode(b"test-api-key-7781:test-api-secret-Zq93").decode())'`.
-const BASIC: &str = "Basic dGVzdC1hcGkta2V5LTc3ODE6dGVzdC1hcGktc2VjcmV0LVpxOTM=";
+pub(crate) const BASIC: &str = "Basic dGVzdC1hcGkta2V5LTc3ODE6dGVzdC1hcGktc2VjcmV0LVpxOTM=";
 
 fn fixture(name: &str) -> String {
     let path = format!("{}/tests/fixtures/dvs/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -41,7 +41,7 @@ fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
 }
 
-fn builder(server: &MockServer) -> dvs::ClientBuilder {
+pub(crate) fn builder(server: &MockServer) -> dvs::ClientBuilder {
     Client::builder()
         .base_url(format!("{}/v1", server.uri()))
         .credentials(KEY, SECRET)

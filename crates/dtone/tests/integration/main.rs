@@ -8,6 +8,9 @@ mod bills;
 mod common;
 mod dvs;
 mod dvs_money;
+#[cfg(feature = "dvs-callback-handler")]
+mod dvs_callback;
+mod dvs_wait;
 mod endpoints;
 mod exactly_once;
 mod faults;
