@@ -8,9 +8,9 @@
 extern crate dtone as partner_sdk_dtone;
 
 mod bill_payments;
+mod dvs_callback;
 mod dvs_journal;
 mod dvs_openapi;
-mod dvs_callback;
 mod endpoints;
 mod facade;
 mod journal;

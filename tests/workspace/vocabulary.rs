@@ -128,7 +128,12 @@ fn resolves_to<T, F: std::future::Future<Output = T>>(_: F) {}
 /// builder's `journal`, and `recover()` / `recover_older_than(grace)`
 /// answering the core's one `RecoveryReport`. Compiled, never run.
 #[allow(dead_code, clippy::let_underscore_future)]
-fn journal_and_recovery(bbti: &bbti::Client, brighte: &brighte::Client, dtone: &dtone::Client) {
+fn journal_and_recovery(
+    bbti: &bbti::Client,
+    brighte: &brighte::Client,
+    dtone: &dtone::Client,
+    dvs_client: &dvs::Client,
+) {
     use partner_sdk::journal::{JournalStore, RecoveryReport};
     use std::sync::Arc;
 
@@ -145,6 +150,7 @@ fn journal_and_recovery(bbti: &bbti::Client, brighte: &brighte::Client, dtone: &
     recovery_vocabulary!(bbti, bbti);
     recovery_vocabulary!(brighte, brighte);
     recovery_vocabulary!(dtone, dtone);
+    recovery_vocabulary!(dvs, dvs_client);
 }
 
 fn send_unpin<T: Send + Unpin>(_: &T) {}
@@ -154,7 +160,12 @@ fn send_unpin<T: Send + Unpin>(_: &T) {}
 /// `Send` and `Unpin`, resolving to the provider's `Result`. Compiled, never
 /// run.
 #[allow(dead_code, clippy::let_underscore_future)]
-fn creates_return_a_call(bbti: &bbti::Client, brighte: &brighte::Client, dtone: &dtone::Client) {
+fn creates_return_a_call(
+    bbti: &bbti::Client,
+    brighte: &brighte::Client,
+    dtone: &dtone::Client,
+    dvs_client: &dvs::Client,
+) {
     let pricing = bbti::PriceProductRequest::default();
     let create: bbti::Call<'_, bbti::PriceResponse> = bbti.price_products(&pricing);
     send_unpin(&create);
@@ -168,6 +179,12 @@ fn creates_return_a_call(bbti: &bbti::Client, brighte: &brighte::Client, dtone: 
     let create: dtone::Call<'_, dtone::Transaction> = dtone.create_transaction(category, &request);
     send_unpin(&create);
     let _: dtone::Call<'_, dtone::Transaction> = dtone.create_or_resolve(category, &request);
+
+    let order = dvs::TransactionRequest::new("order-1", 3001);
+    let create: dvs::Call<'_, dvs::Transaction> = dvs_client.create_transaction(&order);
+    send_unpin(&create);
+    resolves_to::<dvs::Result<dvs::Transaction>, _>(create);
+    let _: dvs::Call<'_, dvs::Transaction> = dvs_client.confirm_transaction(1);
 }
 
 /// The field an invalid credential names, for every provider.
@@ -1069,10 +1086,12 @@ async fn every_dvs_method_sends_under_its_own_name() {
         .mount(&server)
         .await;
     let ops = Arc::new(Operations::default());
+    let journal = Arc::new(Aged(Arc::new(partner_sdk::journal::MemoryJournal::new())));
     let client = dvs::Client::builder()
         .base_url(format!("{}/v1", server.uri()))
         .credentials("key", "secret")
         .hooks(ops.clone())
+        .journal(journal.clone())
         .build()
         .unwrap();
     let mut rows = Vec::new();
@@ -1171,5 +1190,39 @@ async fn every_dvs_method_sends_under_its_own_name() {
         client.lookup_credit_party_benefits(&party)
     );
     let _ = op!(rows, ops, other, client.lookup_credit_party_status(&party));
+    let order = |id: &str| dvs::TransactionRequest::new(id, 3001);
+    let _ = op!(rows, ops, create, client.create_transaction(&order("v-1")));
+    let wait = Duration::from_secs(1);
+    let _ = op!(
+        rows,
+        ops,
+        create,
+        client.create_transaction_sync(&order("v-2"), wait)
+    );
+    let _ = op!(rows, ops, create, client.create_or_resolve(&order("v-3")));
+    let _ = op!(rows, ops, other, client.find_by_external_id("v-4"));
+    let _ = op!(rows, ops, create, client.confirm_transaction(9));
+    let _ = op!(rows, ops, create, client.confirm_transaction_sync(10, wait));
+    let _ = op!(rows, ops, other, client.cancel_transaction(9));
+    for (value, recover_older_than) in [("lost-1", false), ("lost-2", true)] {
+        pending(
+            &journal,
+            "dtone-dvs",
+            "create_transaction",
+            "external_id",
+            value,
+        )
+        .await;
+        if recover_older_than {
+            let _ = op!(
+                rows,
+                ops,
+                recovery,
+                client.recover_older_than(Duration::from_secs(60))
+            );
+        } else {
+            let _ = op!(rows, ops, recovery, client.recover());
+        }
+    }
     check_rows("dtone dvs", "dtone/dvs", &["builder", "base_url"], &rows);
 }

@@ -7,9 +7,9 @@
 mod bills;
 mod common;
 mod dvs;
-mod dvs_money;
 #[cfg(feature = "dvs-callback-handler")]
 mod dvs_callback;
+mod dvs_money;
 mod dvs_wait;
 mod endpoints;
 mod exactly_once;
