@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize, Serializer};
 use time::Date;
 
@@ -161,10 +162,27 @@ pub mod wire {
 
     /// Money as a JSON number written with the decimal's own digits
     /// (`15000`, `165.47`, `7000.10`), never through `f64`.
-    pub use partner_sdk_core::encode::decimal_number as money;
+    ///
+    /// The text goes out through `serde_json`'s `RawValue`, so it is exact
+    /// in JSON; other serde formats see `serde_json`'s raw-value wrapper.
+    pub fn money<S: Serializer>(d: &Decimal, s: S) -> std::result::Result<S::Ok, S::Error> {
+        // `Decimal`'s text is a plain decimal number (no exponent), which is
+        // always a valid JSON number.
+        let raw = serde_json::value::RawValue::from_string(d.to_string())
+            .map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
+    }
 
     /// Optional money as a JSON number.
-    pub use partner_sdk_core::encode::opt_decimal_number as opt_money;
+    pub fn opt_money<S: Serializer>(
+        d: &Option<Decimal>,
+        s: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => money(d, s),
+            None => s.serialize_none(),
+        }
+    }
 
     /// A boolean as integer `1` or `0` (Brighte's `boolean` type).
     pub fn flag<S: Serializer>(b: &bool, s: S) -> std::result::Result<S::Ok, S::Error> {

@@ -24,7 +24,6 @@
 pub mod auth;
 pub mod decode;
 pub mod defaults;
-pub mod encode;
 pub mod error;
 pub mod error_body;
 pub mod exchange;

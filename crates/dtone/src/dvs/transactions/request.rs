@@ -3,10 +3,11 @@
 
 use std::fmt;
 
-use partner_sdk_core::encode::decimal_number;
+use std::str::FromStr;
+
 use partner_sdk_core::secret::redacted;
 use partner_sdk_core::{Decimal, ReconcileKey};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use super::{AdditionalIdentifier, PartyIdentifier, Person, StatementIdentifier, Transaction};
 use crate::dvs::common::{Amount, CalculationMode, UnitType};
@@ -17,8 +18,12 @@ use crate::validate::{check_id, check_text};
 /// The longest `external_id` DT One takes.
 pub const MAX_EXTERNAL_ID_LEN: usize = 40;
 
-/// An amount a create asks for: `{unit_type, unit, amount}`, the amount
-/// sent as a JSON number with its own digits.
+/// An amount a create asks for: `{unit_type, unit, amount}`.
+///
+/// DVS reads `amount` as a double: it is sent as the JSON number whose
+/// value is exactly this decimal (`100.50` goes out as `100.5`), and an
+/// amount no double holds exactly (more than 15 significant digits) is
+/// refused by [`TransactionRequest::validate`], never rounded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct RequestedAmount {
@@ -27,7 +32,7 @@ pub struct RequestedAmount {
     /// Unit: an ISO 4217 currency code for [`UnitType::Currency`].
     pub unit: String,
     /// The amount.
-    #[serde(serialize_with = "decimal_number")]
+    #[serde(serialize_with = "exact_double")]
     pub amount: Decimal,
 }
 
@@ -44,6 +49,25 @@ impl RequestedAmount {
     /// An amount of money in `currency` (ISO 4217, e.g. `USD`).
     pub fn currency(currency: impl Into<String>, amount: Decimal) -> Self {
         Self::new(UnitType::Currency, currency, amount)
+    }
+}
+
+/// The double whose value is exactly `d`, if one is: the shortest text of
+/// the nearest double (what JSON writers print) reads back as `d`.
+fn double_of(d: &Decimal) -> Option<f64> {
+    let f = f64::from_str(&d.to_string()).ok()?;
+    let back = Decimal::from_str(&f.to_string()).ok()?;
+    (f.is_finite() && back == *d).then_some(f)
+}
+
+/// Serialises a decimal as the JSON number of the same value ([`double_of`]);
+/// one no double holds exactly is an error, never rounded.
+fn exact_double<S: Serializer>(d: &Decimal, s: S) -> std::result::Result<S::Ok, S::Error> {
+    match double_of(d) {
+        Some(f) => s.serialize_f64(f),
+        None => Err(serde::ser::Error::custom(
+            "an amount with more digits than a double holds exactly",
+        )),
     }
 }
 
@@ -230,6 +254,12 @@ impl TransactionRequest {
                 if a.amount <= Decimal::ZERO {
                     return bad(field, "amount must be positive");
                 }
+                if double_of(&a.amount).is_none() {
+                    return bad(
+                        field,
+                        "amount has more digits than DVS reads exactly (a double: at most 15 significant digits)",
+                    );
+                }
                 check_text(field, &a.unit)?;
             }
         }
@@ -316,7 +346,6 @@ impl TransactionRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::str::FromStr;
 
     fn dec(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
@@ -333,8 +362,31 @@ mod tests {
         let body = serde_json::to_string(&req).unwrap();
         assert_eq!(
             body,
-            r#"{"external_id":"order-1","product_id":42,"calculation_mode":"DESTINATION_AMOUNT","destination":{"unit_type":"CURRENCY","unit":"IDR","amount":50000.00},"auto_confirm":true,"credit_party_identifier":{"mobile_number":"+6281234567100"},"callback_url":"https://shop.example/dvs/callback"}"#
+            r#"{"external_id":"order-1","product_id":42,"calculation_mode":"DESTINATION_AMOUNT","destination":{"unit_type":"CURRENCY","unit":"IDR","amount":50000.0},"auto_confirm":true,"credit_party_identifier":{"mobile_number":"+6281234567100"},"callback_url":"https://shop.example/dvs/callback"}"#
         );
+    }
+
+    #[test]
+    fn amounts_go_out_as_the_double_of_the_same_value_or_not_at_all() {
+        for (text, sent) in [
+            ("100.50", "100.5"),
+            ("0.1", "0.1"),
+            ("12.35", "12.35"),
+            ("50000", "50000.0"),
+            ("999999999999.99", "999999999999.99"),
+        ] {
+            let amount = RequestedAmount::currency("USD", dec(text));
+            let json = serde_json::to_value(&amount).unwrap();
+            assert_eq!(json["amount"].to_string(), sent, "{text}");
+            assert_eq!(Decimal::from_str(sent).unwrap(), dec(text));
+        }
+        let too_fine = RequestedAmount::currency("USD", dec("1.0000000000000000001"));
+        assert!(serde_json::to_value(&too_fine).is_err());
+        let e = TransactionRequest::new("order-1", 42)
+            .source_amount(too_fine)
+            .validate()
+            .unwrap_err();
+        assert_eq!(e.invalid_field(), Some("source"), "{e}");
     }
 
     #[test]
