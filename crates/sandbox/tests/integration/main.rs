@@ -5,6 +5,7 @@
 
 mod bbti;
 mod brighte;
+mod brighte_checkout_page;
 mod brighte_prefixes;
 mod cassette;
 mod cassette_cli;
