@@ -449,6 +449,31 @@ impl BrighteSandbox {
         self.shared.lock().failing_fetches = count;
     }
 
+    /// Moves an application to `status` now, as Brighte's assessment
+    /// would, and sends that status's signed webhook (with its resends);
+    /// the simulated status change still to come, if any, is dropped.
+    /// `false` when there is no such application.
+    pub fn set_application_status(&self, application_id: &str, status: ApplicationStatus) -> bool {
+        let reference = {
+            let mut st = self.shared.lock();
+            let Some(app) = st.apps.iter_mut().find(|a| a.id == application_id) else {
+                return false;
+            };
+            app.paid = status == ApplicationStatus::Paid;
+            app.first = status.clone();
+            app.second = None;
+            app.reference.clone()
+        };
+        deliver(
+            &self.shared,
+            application_id.to_owned(),
+            reference,
+            status,
+            Duration::ZERO,
+        );
+        true
+    }
+
     /// Every webhook delivery attempt so far, in order.
     pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
         self.shared.lock().deliveries.clone()
@@ -609,6 +634,18 @@ fn deliver(
     let shared = Arc::clone(shared);
     rt.spawn(async move {
         tokio::time::sleep(delay).await;
+        // A later status change comes only if nothing moved the
+        // application elsewhere meanwhile.
+        let moved = !delay.is_zero() && {
+            let st = shared.lock();
+            st.apps
+                .iter()
+                .find(|a| a.id == app_id)
+                .is_none_or(|a| shared.status_of(a) != status)
+        };
+        if moved {
+            return;
+        }
         let Some(url) = shared.lock().webhook_url.clone() else {
             return;
         };
