@@ -42,6 +42,7 @@ pub mod admin;
 pub mod bbti;
 pub mod brighte;
 pub mod cassette;
+pub mod dashboard;
 pub mod dtone;
 pub mod dtone_dvs;
 pub mod faults;

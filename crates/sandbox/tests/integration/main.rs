@@ -10,6 +10,7 @@ mod brighte_prefixes;
 mod cassette;
 mod cassette_cli;
 mod cli;
+mod dashboard;
 mod dtone;
 mod dtone_bills;
 mod dtone_dvs;
