@@ -18,7 +18,9 @@
 //!
 //! With no environment it runs against the in-process sandbox, whose
 //! checkout page lets you Approve, Refer, Decline or Cancel, and whose
-//! webhooks come to this shop. To use a real Brighte environment instead,
+//! webhooks come to this shop; the shop's pages link to the sandbox's
+//! dashboard, where the application, its webhook deliveries and a form
+//! moving it to another status (the signed webhook follows) are. To use a real Brighte environment instead,
 //! set `BRIGHTE_BASE_URL`, `BRIGHTE_PUBLIC_KEY`, `BRIGHTE_PRIVATE_KEY`,
 //! `BRIGHTE_API_ID` and `BRIGHTE_API_SECRET` (Brighte then sends webhooks
 //! to the URL registered with it, which must reach this shop).
@@ -43,18 +45,22 @@ use brighte::checkout::{
 use brighte::webhook::WebhookHandler;
 use brighte::{Application, ApplicationStatus, Verifier};
 use rust_decimal::Decimal;
+use sandbox::Sandbox;
 use sandbox::brighte::{BrighteSandbox, PRIVATE_KEY, PUBLIC_KEY};
+use sandbox::dashboard::Dashboard;
 
 #[tokio::main]
 async fn main() -> Res<()> {
-    let (shop, sandbox) = match std::env::var("BRIGHTE_BASE_URL") {
-        Ok(base) => (real(&base)?, None),
+    let (shop, sandbox, _dashboard) = match std::env::var("BRIGHTE_BASE_URL") {
+        Ok(base) => (real(&base)?, None, None),
         Err(_) => {
-            let sandbox = BrighteSandbox::start().await;
-            (Shop::on_sandbox(&sandbox)?, Some(sandbox))
+            let sandbox = Arc::new(Sandbox::start().await);
+            let dashboard = Dashboard::start(Arc::clone(&sandbox)).await?;
+            let shop = Shop::on_sandbox(&sandbox.brighte, Some(dashboard.url()))?;
+            (shop, Some(sandbox), Some(dashboard))
         }
     };
-    let url = serve(shop, sandbox.as_ref()).await?;
+    let url = serve(shop, sandbox.as_ref().map(|s| &s.brighte)).await?;
     println!("open {url}");
     // Serves until the process is stopped (Ctrl-C).
     std::future::pending::<()>().await;
@@ -104,15 +110,18 @@ pub(crate) struct Shop {
     checkout_url: url::Url,
     webhooks: WebhookHandler,
     records: Arc<Records>,
+    /// The sandbox's dashboard, linked from every page.
+    dashboard: Option<String>,
 }
 
 impl Shop {
     /// A shop paying through `client`, verifying with `verifier`, posting
-    /// its form to `checkout_url`.
+    /// its form to `checkout_url`, linking to `dashboard`.
     pub(crate) fn new(
         client: brighte::Client,
         verifier: Verifier,
         checkout_url: url::Url,
+        dashboard: Option<&str>,
     ) -> Arc<Shop> {
         let records = Arc::new(Records::default());
         let recording = Arc::clone(&records);
@@ -134,15 +143,18 @@ impl Shop {
             checkout_url,
             webhooks,
             records,
+            dashboard: dashboard.map(str::to_owned),
         })
     }
 
-    /// A shop on the in-process sandbox (its keys and vendor credentials).
-    pub(crate) fn on_sandbox(sandbox: &BrighteSandbox) -> Res<Arc<Shop>> {
+    /// A shop on the in-process sandbox (its keys and vendor credentials),
+    /// linking to the sandbox's `dashboard`.
+    pub(crate) fn on_sandbox(sandbox: &BrighteSandbox, dashboard: Option<&str>) -> Res<Arc<Shop>> {
         Ok(Shop::new(
             sandbox.client(),
             Verifier::new(PRIVATE_KEY),
             checkout::checkout_url(&sandbox.base_url(), PUBLIC_KEY)?,
+            dashboard,
         ))
     }
 
@@ -163,6 +175,7 @@ fn real(base: &str) -> Res<Arc<Shop>> {
         client,
         Verifier::new(var("BRIGHTE_PRIVATE_KEY")?),
         checkout::checkout_url(base, &var("BRIGHTE_PUBLIC_KEY")?)?,
+        None,
     ))
 }
 
@@ -193,13 +206,19 @@ pub(crate) async fn serve(shop: Arc<Shop>, sandbox: Option<&BrighteSandbox>) -> 
 
 type Ctx = State<(Arc<Shop>, String)>;
 
-fn page(title: &str, body: &str, refresh: bool) -> Html<String> {
+fn page(shop: &Shop, title: &str, body: &str, refresh: bool) -> Html<String> {
+    let dashboard = shop.dashboard.as_deref().map_or_else(String::new, |url| {
+        format!(
+            "<p><small><a href=\"{}\" id=\"dashboard\">The sandbox's dashboard</a></small></p>",
+            escape_html(url)
+        )
+    });
     Html(format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{}\
          <title>{}</title><style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:auto;padding:1rem}}\
          button{{font:inherit;padding:.5rem 1rem}}</style></head><body>\
-         <h1>Solar Shop</h1>{body}</body></html>",
+         <h1>Solar Shop</h1>{body}{dashboard}</body></html>",
         if refresh {
             "<meta http-equiv=\"refresh\" content=\"1\">"
         } else {
@@ -235,6 +254,7 @@ async fn product(State((shop, base)): Ctx) -> Response {
     .into_form();
     match form {
         Ok(form) => page(
+            &shop,
             PRODUCT,
             &format!(
                 "<h2>{}</h2><p>$7,001.00, $700.00 deposit, the rest over 24 months.</p>\
@@ -321,6 +341,7 @@ async fn order_page(State((shop, _)): Ctx, Path(n): Path<u64>) -> Response {
         None => String::new(),
     };
     let mut response = page(
+        &shop,
         &order.reference,
         &format!(
             "<h2>Order {}</h2>{outcome}{webhook}<p><a href=\"/\">Shop again</a></p>",

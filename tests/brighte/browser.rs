@@ -19,7 +19,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use fantoccini::{Client, ClientBuilder, Locator};
+use partner_sdk::brighte::ApplicationStatus;
+use sandbox::dashboard::Dashboard;
 use serde_json::{Value, json};
 
 const REQUIRE_ENV: &str = "PARTNER_SDK_REQUIRE_BROWSER";
@@ -36,7 +40,7 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--window-size=900,800",
+    "--window-size=1100,760",
 ];
 
 /// `name` on `PATH`.
@@ -139,19 +143,25 @@ impl Browser {
 
     /// Waits (10 s at most) for the element `css`; its text.
     async fn text_of(&self, css: &str) -> String {
-        let found = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(css))
-            .await;
-        match found {
-            Ok(element) => element.text().await.expect("the element's text"),
-            Err(e) => panic!(
-                "no {css} on {}: {e}\n{}",
-                self.url().await,
-                self.client.source().await.unwrap_or_default()
-            ),
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            // Found on a page that reloads itself, the element may be gone
+            // by the time its text is read: then it is looked up again.
+            let error = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => match element.text().await {
+                    Ok(text) => return text,
+                    Err(e) => e,
+                },
+                Err(e) => e,
+            };
+            if Instant::now() >= deadline {
+                panic!(
+                    "no {css} on {}: {error}\n{}",
+                    self.url().await,
+                    self.client.source().await.unwrap_or_default()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -181,12 +191,36 @@ impl Browser {
         std::fs::write(path.join(format!("{name}.png")), png).expect("the screenshot is saved");
     }
 
+    /// Waits (10 s at most) until the element `css` reads `expected`.
+    async fn wait_for_css_text(&self, css: &str, expected: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            // The element may belong to a page being replaced.
+            let text = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if text == expected {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} reads {text:?}, never {expected:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Waits (10 s at most) until the page's text contains `text`; the
     /// page is reloaded by itself where it waits for something.
     async fn wait_for_text(&self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let body = self.text_of("body").await;
+            // The page reloads itself: the body read may be a replaced one.
+            let body = match self.client.find(Locator::Css("body")).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
             if body.contains(text) {
                 return;
             }
@@ -205,9 +239,10 @@ async fn checkout_in_a_browser_approve_decline_and_a_tampered_form() {
     let Some(browser) = Browser::start().await else {
         return;
     };
-    let sandbox = sandbox::Sandbox::start().await;
-    let shop = shop::Shop::on_sandbox(&sandbox.brighte).unwrap();
-    let shop_url = shop::serve(std::sync::Arc::clone(&shop), Some(&sandbox.brighte))
+    let sandbox = Arc::new(sandbox::Sandbox::start().await);
+    let dashboard = Dashboard::start(Arc::clone(&sandbox)).await.unwrap();
+    let shop = shop::Shop::on_sandbox(&sandbox.brighte, Some(dashboard.url())).unwrap();
+    let shop_url = shop::serve(Arc::clone(&shop), Some(&sandbox.brighte))
         .await
         .unwrap();
 
@@ -241,7 +276,7 @@ async fn checkout_in_a_browser_approve_decline_and_a_tampered_form() {
     let approved_id = apps[0]["id"].as_str().unwrap().to_owned();
     assert_eq!(
         shop.webhook_status(&approved_id),
-        Some(partner_sdk::brighte::ApplicationStatus::Approved)
+        Some(ApplicationStatus::Approved)
     );
     let deliveries: Vec<Value> = sandbox.brighte.state()["webhook_deliveries"]
         .as_array()
@@ -254,6 +289,51 @@ async fn checkout_in_a_browser_approve_decline_and_a_tampered_form() {
                 && d["status"] == "APPROVED"
                 && d["response_status"] == 200),
         "{deliveries:?}"
+    );
+
+    // The dashboard, from the shop's link: the application approved and
+    // its delivery answered 200.
+    browser.click("#dashboard").await;
+    let row = format!("#application-{approved_id}");
+    assert_eq!(
+        browser.text_of(&format!("{row} td.status")).await,
+        "APPROVED"
+    );
+    let deliveries = browser.text_of("#brighte-deliveries").await;
+    assert!(
+        deliveries.contains(&format!("{approved_id} APPROVED 1 200")),
+        "{deliveries}"
+    );
+    browser.goto(&format!("{}#brighte", dashboard.url())).await;
+    browser.screenshot("dashboard").await;
+    // Its action: the application moved to PAID, the signed webhook goes
+    // out, and the shop confirms it by fetch.
+    browser
+        .client
+        .find(Locator::Css(&format!("{row} select[name=status]")))
+        .await
+        .expect("the status menu")
+        .select_by_value("PAID")
+        .await
+        .expect("PAID chosen");
+    browser.click(&format!("{row} button")).await;
+    // The click loads the dashboard again (a redirect after the post).
+    browser
+        .wait_for_css_text(&format!("{row} td.status"), "PAID")
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while shop.webhook_status(&approved_id) != Some(ApplicationStatus::Paid) {
+        assert!(
+            Instant::now() < deadline,
+            "the PAID webhook never confirmed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    browser.goto(dashboard.url()).await;
+    let deliveries = browser.text_of("#brighte-deliveries").await;
+    assert!(
+        deliveries.contains(&format!("{approved_id} PAID 1 200")),
+        "{deliveries}"
     );
 
     // Decline.
