@@ -306,6 +306,32 @@ async fn checkout_in_a_browser_approve_decline_and_a_tampered_form() {
     );
     browser.goto(&format!("{}#brighte", dashboard.url())).await;
     browser.screenshot("dashboard").await;
+    // Readable on a phone: at a phone's width the page does not scroll
+    // sideways (wide tables scroll inside their own box).
+    browser
+        .client
+        .set_window_size(390, 844)
+        .await
+        .expect("a phone's window");
+    browser.goto(dashboard.url()).await;
+    let widths = browser
+        .client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .expect("the page's widths");
+    let (page_width, window_width) = (widths[0].as_u64(), widths[1].as_u64());
+    assert!(
+        page_width.is_some() && page_width <= window_width,
+        "the dashboard is wider than a phone: {widths}"
+    );
+    browser
+        .client
+        .set_window_size(1100, 760)
+        .await
+        .expect("a laptop's window");
     // Its action: the application moved to PAID, the signed webhook goes
     // out, and the shop confirms it by fetch.
     browser
