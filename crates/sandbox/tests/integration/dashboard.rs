@@ -449,3 +449,88 @@ async fn only_a_loopback_host_and_the_dashboards_own_forms() {
     // A GET does not act.
     assert_eq!(get(&format!("{url}actions/fault")).await.0, 405);
 }
+
+#[tokio::test]
+async fn a_move_or_settlement_drops_the_simulated_changes_still_to_come() {
+    // Brighte: $1001 financed is C.APPROV, then APPROVED after 5 minutes
+    // (1.5 s here); DVS: suffix 300 is SUBMITTED after 2.5 minutes and
+    // final after 5 (1.5 s and 3 s here).
+    let sandbox = Arc::new(Sandbox {
+        bbti: BbtiSandbox::start().await,
+        brighte: BrighteSandbox::builder().time_scale(0.005).start().await,
+        tradein_promo: TradeinPromoSandbox::start().await,
+        dtone: DtoneSandbox::start().await,
+        dtone_dvs: DtoneDvsSandbox::builder().time_scale(0.01).start().await,
+    });
+    let hooks = receiver().await;
+    sandbox
+        .brighte
+        .register_webhook(format!("{}/hooks", hooks.uri()));
+    let dashboard = Dashboard::start(Arc::clone(&sandbox)).await.unwrap();
+
+    let form = CheckoutRequest::new(
+        "http://127.0.0.1:9/done",
+        1001.into(),
+        0.into(),
+        24,
+        ProductCategoryName::BatteryStorage,
+        "Panels",
+    )
+    .into_form()
+    .unwrap();
+    sandbox.brighte.submit_checkout(&form).await.unwrap();
+    let app = sandbox.brighte.applications()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    wait_until("the C.APPROV webhook", || {
+        sandbox.brighte.webhook_deliveries().len() == 1
+    })
+    .await;
+    let moved = act(
+        &dashboard,
+        "brighte-status",
+        &format!("application={app}&status=DECLINED"),
+    )
+    .await;
+    assert_eq!(moved.status().as_u16(), 303);
+    let topup = pending_topup(
+        &sandbox,
+        "order-dash-3",
+        Some(&format!("{}/dvs", hooks.uri())),
+    )
+    .await;
+    wait_until("the CONFIRMED callback", || {
+        sandbox.dtone_dvs.callback_deliveries().len() == 1
+    })
+    .await;
+    let settled = act(
+        &dashboard,
+        "dvs-settle",
+        &format!("transaction={topup}&outcome=complete"),
+    )
+    .await;
+    assert_eq!(settled.status().as_u16(), 303);
+
+    // Past both simulated changes: none of them went out.
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let brighte: Vec<String> = sandbox
+        .brighte
+        .webhook_deliveries()
+        .iter()
+        .map(|d| d.status.clone())
+        .collect();
+    assert_eq!(brighte, ["C.APPROV", "DECLINED"]);
+    assert_eq!(sandbox.brighte.applications()[0]["status"], "DECLINED");
+    let dvs: Vec<String> = sandbox
+        .dtone_dvs
+        .callback_deliveries()
+        .iter()
+        .map(|d| d.status.clone())
+        .collect();
+    assert_eq!(dvs, ["CONFIRMED", "COMPLETED"]);
+    assert_eq!(
+        sandbox.dtone_dvs.transactions()[0]["status"]["message"],
+        "COMPLETED"
+    );
+}
