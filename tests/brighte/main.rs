@@ -8,6 +8,7 @@
 // package name.
 extern crate brighte as partner_sdk_brighte;
 
+mod browser;
 mod endpoints;
 mod facade;
 mod samples;

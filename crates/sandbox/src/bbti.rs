@@ -220,7 +220,8 @@ impl BbtiSandbox {
     }
 
     /// The fake's state, as the admin API's `GET /__sandbox/state` answers
-    /// it: `transactions`, `tokens_issued`, `faults`.
+    /// it: `transactions`, `timelines` (each transaction's statuses, by
+    /// id, each `{"at", "status"}`), `tokens_issued`, `faults`.
     pub fn state(&self) -> Value {
         admin(&self.state, &self.faults).state()
     }
@@ -240,7 +241,7 @@ impl BbtiSandbox {
     pub fn set_status(&self, transaction_id: &str, status: TransactionStatus) -> bool {
         match lock(&self.state).transactions.get_mut(transaction_id) {
             Some(tx) => {
-                tx.tx.status = status;
+                tx.set(status);
                 true
             }
             None => false,
@@ -258,6 +259,23 @@ fn transactions(state: &State) -> Vec<Value> {
     all.into_iter().map(|(_, tx)| tx).collect()
 }
 
+/// Each transaction's statuses, by id: `[{"at": ..., "status": ...}]`.
+fn timelines(state: &State) -> Value {
+    state
+        .transactions
+        .iter()
+        .map(|(id, tx)| {
+            let steps: Vec<Value> = tx
+                .timeline
+                .iter()
+                .map(|(at, status)| json!({ "at": at, "status": to_json(status) }))
+                .collect();
+            (id.clone(), Value::Array(steps))
+        })
+        .collect::<serde_json::Map<String, Value>>()
+        .into()
+}
+
 fn admin(state: &Arc<Mutex<State>>, faults: &Arc<Faults>) -> Admin {
     let state = Arc::clone(state);
     Admin {
@@ -265,7 +283,11 @@ fn admin(state: &Arc<Mutex<State>>, faults: &Arc<Faults>) -> Admin {
         faults: Arc::clone(faults),
         state: Arc::new(move || {
             let st = lock(&state);
-            json!({ "transactions": transactions(&st), "tokens_issued": st.tokens.len() })
+            json!({
+                "transactions": transactions(&st),
+                "timelines": timelines(&st),
+                "tokens_issued": st.tokens.len(),
+            })
         }),
         webhook: None,
     }
@@ -280,6 +302,21 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 struct Tx {
     tx: Transaction,
     kyc: bool,
+    /// Each status the transaction took, with when (RFC 3339).
+    timeline: Vec<(String, TransactionStatus)>,
+}
+
+impl Tx {
+    fn set(&mut self, status: TransactionStatus) {
+        self.timeline.push((now_text(), status.clone()));
+        self.tx.status = status;
+    }
+}
+
+fn now_text() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 struct State {
@@ -707,7 +744,14 @@ impl State {
         tx.product.offered_carrier_name = carrier_name;
         tx.product.offered_grade = grade;
         tx.product.offered_price = resp.price;
-        self.transactions.insert(id.clone(), Tx { tx, kyc: false });
+        self.transactions.insert(
+            id.clone(),
+            Tx {
+                timeline: vec![(now_text(), tx.status.clone())],
+                tx,
+                kyc: false,
+            },
+        );
         if let Some(s) = submission {
             self.submissions.insert(s.to_owned(), id);
         }
@@ -808,7 +852,7 @@ impl State {
             return rpc(400, 9, "eKYC already issued for this transaction");
         }
         tx.kyc = true;
-        tx.tx.status = TransactionStatus::KycApplied;
+        tx.set(TransactionStatus::KycApplied);
         ok(json!({"transactionId": id, "url": format!("{uri}/ekyc/{id}")}))
     }
 
@@ -877,7 +921,7 @@ impl State {
             }
             _ => return invalid("deliveryPattern is required"),
         }
-        tx.tx.status = TransactionStatus::DeliveryRegistered;
+        tx.set(TransactionStatus::DeliveryRegistered);
         let mut public = detail.clone();
         public.reservation_pw.clear();
         public.qr_code = partner_sdk_bbti::Image::default();
@@ -916,7 +960,7 @@ impl State {
                 p.confirmed_grade = p.offered_grade.clone();
                 p.confirmed_price = p.offered_price;
             }
-            tx.tx.status = next;
+            tx.set(next);
         }
         ok(body)
     }

@@ -25,7 +25,19 @@
 //!   the SHA-256 checksum and the fields, and redirects (302) to `redirect`
 //!   with `error_code=10000&transaction_id=...` or `error_code=10002&error_msg=...`,
 //!   plus `timestamp`, `token`, `signature` signed with [`PRIVATE_KEY`]. An
-//!   invalid `redirect` is a plain 400.
+//!   invalid `redirect` is a plain 400. That is how a program posting the
+//!   form (an `Accept` without `text/html`, as
+//!   [`BrighteSandbox::submit_checkout`] sends) is answered: decided at
+//!   once by the amount rule below.
+//! - A browser posting the form (an `Accept` naming `text/html`) gets
+//!   Brighte's hosted checkout page instead: the purchase, and Approve,
+//!   Refer, Decline and Cancel. A wrong checksum or field is an error page
+//!   (HTTP 400, nothing submitted), as on Brighte. The choice, posted from
+//!   that page to `/checkout/decide` (same origin only, once per
+//!   checkout), submits the application as APPROVED, REFER, DECLINED or
+//!   WITHDRAW, redirects (302) to `redirect` with `error_code=10000`, the
+//!   application id and the signed triple, and sends that status's signed
+//!   webhook.
 //! - Applications follow the sandbox rule on the last digit of the whole
 //!   dollars financed (total − deposit): 1 → C.APPROV then APPROVED,
 //!   2 → C.APPROV then DECLINED, 3 → REFER then APPROVED, 4 → REFER then
@@ -63,6 +75,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use askama::Template as _;
 use base64::Engine as _;
 use partner_sdk_brighte::checkout::{CheckoutForm, ProductCategoryName};
 use partner_sdk_brighte::{ApplicationStatus, webhook::REDELIVERY_SCHEDULE};
@@ -98,6 +111,8 @@ pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
 /// documentation tables' and its sample requests'.
 pub const VENDOR_PREFIXES: [&str; 2] = ["/rest/v1/vendor", "/rest/vendor/v1"];
 const PUBLIC: &str = "/rest/pub/v1";
+/// Where the hosted checkout page posts the customer's decision.
+const DECIDE_PATH: &str = "/checkout/decide";
 const HTML_404: &str =
     "<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>";
 
@@ -161,6 +176,8 @@ struct State {
     webhook_url: Option<String>,
     deliveries: Vec<WebhookDelivery>,
     failing_fetches: usize,
+    /// Hosted checkouts shown to a browser and not decided yet, by id.
+    checkouts: BTreeMap<String, Purchase>,
 }
 
 struct Shared {
@@ -432,6 +449,31 @@ impl BrighteSandbox {
         self.shared.lock().failing_fetches = count;
     }
 
+    /// Moves an application to `status` now, as Brighte's assessment
+    /// would, and sends that status's signed webhook (with its resends);
+    /// the simulated status change still to come, if any, is dropped.
+    /// `false` when there is no such application.
+    pub fn set_application_status(&self, application_id: &str, status: ApplicationStatus) -> bool {
+        let reference = {
+            let mut st = self.shared.lock();
+            let Some(app) = st.apps.iter_mut().find(|a| a.id == application_id) else {
+                return false;
+            };
+            app.paid = status == ApplicationStatus::Paid;
+            app.first = status.clone();
+            app.second = None;
+            app.reference.clone()
+        };
+        deliver(
+            &self.shared,
+            application_id.to_owned(),
+            reference,
+            status,
+            Duration::ZERO,
+        );
+        true
+    }
+
     /// Every webhook delivery attempt so far, in order.
     pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
         self.shared.lock().deliveries.clone()
@@ -592,6 +634,18 @@ fn deliver(
     let shared = Arc::clone(shared);
     rt.spawn(async move {
         tokio::time::sleep(delay).await;
+        // A later status change comes only if nothing moved the
+        // application elsewhere meanwhile.
+        let moved = !delay.is_zero() && {
+            let st = shared.lock();
+            st.apps
+                .iter()
+                .find(|a| a.id == app_id)
+                .is_none_or(|a| shared.status_of(a) != status)
+        };
+        if moved {
+            return;
+        }
         let Some(url) = shared.lock().webhook_url.clone() else {
             return;
         };
@@ -653,6 +707,9 @@ impl Respond for Router {
         let method = req.method.as_str().to_owned();
         if path == "/checkout" {
             return checkout(s, req);
+        }
+        if path == DECIDE_PATH {
+            return decide(s, req);
         }
         if let Some(rest) = path.strip_prefix(PUBLIC) {
             return match (method.as_str(), rest) {
@@ -1157,76 +1214,258 @@ fn finance(req: &Request) -> ResponseTemplate {
     }
 }
 
+/// A checkout whose form passed the checks, as the customer sees it on
+/// the hosted page until they decide.
+#[derive(Clone)]
+struct Purchase {
+    redirect: url::Url,
+    total: Decimal,
+    deposit: Decimal,
+    term: i64,
+    category: String,
+    description: String,
+    reference: Option<String>,
+}
+
+/// Checks a posted checkout form as Brighte does: the checksum over the
+/// six fields, then each field. The error is the message Brighte gives.
+fn check_checkout_form(form: &BTreeMap<String, String>) -> Result<Purchase, String> {
+    let get = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
+    let redirect = match url::Url::parse(get("redirect")) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+        _ => return Err("Invalid redirect URL".into()),
+    };
+    let fields = [
+        "redirect",
+        "total_purchase_amount",
+        "deposit_amount",
+        "repayment_term",
+        "product_category",
+        "product_description",
+    ];
+    let values: Vec<&str> = fields.iter().map(|f| get(f)).collect();
+    if !partner_sdk_core::signature::verify_hex(
+        &partner_sdk_brighte::checkout::checksum(&values),
+        get("checksum"),
+    ) {
+        return Err("Invalid checksum.".into());
+    }
+    let total = Decimal::from_str(get("total_purchase_amount"))
+        .map_err(|_| "Invalid total_purchase_amount.".to_owned())?;
+    let deposit = Decimal::from_str(get("deposit_amount"))
+        .map_err(|_| "Invalid deposit_amount.".to_owned())?;
+    if total <= Decimal::ZERO || deposit.is_sign_negative() || deposit > total {
+        return Err("Invalid deposit_amount.".into());
+    }
+    let term: i64 = get("repayment_term")
+        .parse()
+        .ok()
+        .filter(|t| (1..=120).contains(t))
+        .ok_or("Invalid repayment_term.")?;
+    if !ProductCategoryName::from(get("product_category")).is_accepted() {
+        return Err("Invalid product_category.".into());
+    }
+    if get("product_description").trim().is_empty() {
+        return Err("Invalid product_description.".into());
+    }
+    let reference = form
+        .get("reference_number")
+        .filter(|r| !r.is_empty())
+        .cloned();
+    if reference.as_ref().is_some_and(|r| r.chars().count() > 20) {
+        return Err("Invalid reference_number.".into());
+    }
+    Ok(Purchase {
+        redirect,
+        total,
+        deposit,
+        term,
+        category: get("product_category").to_owned(),
+        description: get("product_description").to_owned(),
+        reference,
+    })
+}
+
+/// Whether the request comes from a browser that wants a page (its
+/// `Accept` names `text/html`), not from a program posting the form.
+fn wants_page(req: &Request) -> bool {
+    req.headers
+        .get_all("accept")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.to_ascii_lowercase().contains("text/html"))
+}
+
+fn html(status: u16, page: Result<String, askama::Error>) -> ResponseTemplate {
+    match page {
+        Ok(body) => ResponseTemplate::new(status)
+            .insert_header("cache-control", "no-store")
+            .insert_header("x-frame-options", "DENY")
+            .set_body_raw(body, "text/html; charset=utf-8"),
+        Err(e) => ResponseTemplate::new(500).set_body_string(format!("page not rendered: {e}")),
+    }
+}
+
+fn error_page(status: u16, message: &str) -> ResponseTemplate {
+    html(status, pages::CheckoutError { message }.render())
+}
+
 fn checkout(s: &Arc<Shared>, req: &Request) -> ResponseTemplate {
     if req.method.as_str() != "POST" {
         return ResponseTemplate::new(405).set_body_string("Method not allowed");
     }
+    let page = wants_page(req);
     let key_ok = req
         .url
         .query_pairs()
         .any(|(k, v)| k == "key" && v == PUBLIC_KEY);
     if !key_ok {
-        return ResponseTemplate::new(403).set_body_string("Invalid API key");
+        return if page {
+            error_page(403, "Invalid API key")
+        } else {
+            ResponseTemplate::new(403).set_body_string("Invalid API key")
+        };
     }
     let form: BTreeMap<String, String> = url::form_urlencoded::parse(&req.body)
         .into_owned()
         .collect();
-    let get = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
-    let redirect = match url::Url::parse(get("redirect")) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") => u,
-        _ => return ResponseTemplate::new(400).set_body_string("Invalid redirect URL"),
+    let checked = check_checkout_form(&form);
+    if page {
+        // A browser: Brighte's page, where the customer decides (or the
+        // error page, as Brighte shows one).
+        return match checked {
+            Ok(purchase) => {
+                let id = s.random_hex(32);
+                let rendered = pages::Checkout {
+                    id: &id,
+                    decide_path: DECIDE_PATH,
+                    description: &purchase.description,
+                    category: &purchase.category,
+                    total: purchase.total,
+                    deposit: purchase.deposit,
+                    financed: purchase.total - purchase.deposit,
+                    term: purchase.term,
+                    reference: purchase.reference.as_deref(),
+                    merchant: shown_origin(&purchase.redirect),
+                }
+                .render();
+                s.lock().checkouts.insert(id, purchase);
+                html(200, rendered)
+            }
+            Err(message) => error_page(400, &message),
+        };
+    }
+    // A program: decided at once by the amount rule.
+    let redirect = match &checked {
+        Ok(purchase) => purchase.redirect.clone(),
+        Err(_) => {
+            match url::Url::parse(form.get("redirect").map(String::as_str).unwrap_or_default()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+                _ => return ResponseTemplate::new(400).set_body_string("Invalid redirect URL"),
+            }
+        }
     };
-    let result: Result<App, String> = (|| {
-        let fields = [
-            "redirect",
-            "total_purchase_amount",
-            "deposit_amount",
-            "repayment_term",
-            "product_category",
-            "product_description",
-        ];
-        let values: Vec<&str> = fields.iter().map(|f| get(f)).collect();
-        if !partner_sdk_core::signature::verify_hex(
-            &partner_sdk_brighte::checkout::checksum(&values),
-            get("checksum"),
-        ) {
-            return Err("Invalid checksum.".into());
-        }
-        let total = Decimal::from_str(get("total_purchase_amount"))
-            .map_err(|_| "Invalid total_purchase_amount.".to_owned())?;
-        let deposit = Decimal::from_str(get("deposit_amount"))
-            .map_err(|_| "Invalid deposit_amount.".to_owned())?;
-        if total <= Decimal::ZERO || deposit.is_sign_negative() || deposit > total {
-            return Err("Invalid deposit_amount.".into());
-        }
-        let term: i64 = get("repayment_term")
-            .parse()
-            .ok()
-            .filter(|t| (1..=120).contains(t))
-            .ok_or("Invalid repayment_term.")?;
-        if !ProductCategoryName::from(get("product_category")).is_accepted() {
-            return Err("Invalid product_category.".into());
-        }
-        if get("product_description").trim().is_empty() {
-            return Err("Invalid product_description.".into());
-        }
-        let reference = form
-            .get("reference_number")
-            .filter(|r| !r.is_empty())
-            .cloned();
-        if reference.as_ref().is_some_and(|r| r.chars().count() > 20) {
-            return Err("Invalid reference_number.".into());
-        }
-        Ok(new_app(
+    let result = checked.map(|p| {
+        new_app(
             s,
             ACCOUNT_ID,
-            total - deposit,
-            term,
-            get("product_category"),
-            get("product_description"),
-            reference,
-        ))
-    })();
+            p.total - p.deposit,
+            p.term,
+            &p.category,
+            &p.description,
+            p.reference,
+        )
+    });
+    finish_checkout(s, redirect, result)
+}
+
+/// The merchant's scheme, host and port, as the page names where the
+/// customer returns.
+fn shown_origin(url: &url::Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+/// What the customer chooses on the hosted checkout page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    Approve,
+    Refer,
+    Decline,
+    Cancel,
+}
+
+impl Decision {
+    fn parse(s: &str) -> Option<Decision> {
+        match s {
+            "approve" => Some(Decision::Approve),
+            "refer" => Some(Decision::Refer),
+            "decline" => Some(Decision::Decline),
+            "cancel" => Some(Decision::Cancel),
+            _ => None,
+        }
+    }
+
+    fn status(self) -> ApplicationStatus {
+        match self {
+            Decision::Approve => ApplicationStatus::Approved,
+            Decision::Refer => ApplicationStatus::Refer,
+            Decision::Decline => ApplicationStatus::Declined,
+            Decision::Cancel => ApplicationStatus::Withdraw,
+        }
+    }
+}
+
+/// `POST /checkout/decide`: the customer's choice on the hosted page
+/// ends the checkout it names, once.
+fn decide(s: &Arc<Shared>, req: &Request) -> ResponseTemplate {
+    if req.method.as_str() != "POST" {
+        return ResponseTemplate::new(405).set_body_string("Method not allowed");
+    }
+    // The decision is posted by the checkout page itself: same origin only.
+    let cross_site = req
+        .headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| !v.eq_ignore_ascii_case("same-origin") && !v.eq_ignore_ascii_case("none"));
+    if cross_site {
+        return error_page(403, "A checkout is decided on its own page only.");
+    }
+    let form: BTreeMap<String, String> = url::form_urlencoded::parse(&req.body)
+        .into_owned()
+        .collect();
+    let Some(decision) = form.get("decision").and_then(|d| Decision::parse(d)) else {
+        return error_page(400, "Choose Approve, Refer, Decline or Cancel.");
+    };
+    let id = form.get("checkout").map(String::as_str).unwrap_or_default();
+    let Some(purchase) = s.lock().checkouts.remove(id) else {
+        return error_page(
+            404,
+            "This checkout is not open: it was decided already, or never started.",
+        );
+    };
+    let status = decision.status();
+    let mut app = new_app(
+        s,
+        ACCOUNT_ID,
+        purchase.total - purchase.deposit,
+        purchase.term,
+        &purchase.category,
+        &purchase.description,
+        purchase.reference,
+    );
+    app.first = status;
+    app.second = None;
+    finish_checkout(s, purchase.redirect, Ok(app))
+}
+
+/// Redirects to the merchant with the signed triple: `error_code=10000`
+/// and the application id (kept, its webhooks sent), or `10002` and the
+/// message.
+fn finish_checkout(
+    s: &Arc<Shared>,
+    redirect: url::Url,
+    result: Result<App, String>,
+) -> ResponseTemplate {
     let mut location = redirect;
     {
         let mut q = location.query_pairs_mut();
@@ -1269,4 +1508,33 @@ fn checkout(s: &Arc<Shared>, req: &Request) -> ResponseTemplate {
         s.lock().apps.push(app);
     }
     ResponseTemplate::new(302).insert_header("location", location.as_str())
+}
+
+/// The hosted checkout's pages.
+mod pages {
+    use askama::Template;
+    use rust_decimal::Decimal;
+
+    /// The purchase and the four choices.
+    #[derive(Template)]
+    #[template(path = "checkout.html")]
+    pub(super) struct Checkout<'a> {
+        pub(super) id: &'a str,
+        pub(super) decide_path: &'a str,
+        pub(super) description: &'a str,
+        pub(super) category: &'a str,
+        pub(super) total: Decimal,
+        pub(super) deposit: Decimal,
+        pub(super) financed: Decimal,
+        pub(super) term: i64,
+        pub(super) reference: Option<&'a str>,
+        pub(super) merchant: String,
+    }
+
+    /// A form Brighte does not take.
+    #[derive(Template)]
+    #[template(path = "checkout_error.html")]
+    pub(super) struct CheckoutError<'a> {
+        pub(super) message: &'a str,
+    }
 }

@@ -30,6 +30,10 @@
 //! each sandbox (`state()`, `inject_fault`, `clear_faults`), and
 //! [`trigger`] posts signed Brighte notices to any receiver.
 //!
+//! [`dashboard`] shows every fake's state in a browser, with forms that
+//! act on it; a browser posting Brighte's checkout form gets Brighte's
+//! hosted checkout page ([`brighte`]).
+//!
 //! [`cassette`] records a real provider's answers through a loopback proxy,
 //! redacted, and replays them offline.
 #![cfg_attr(doctest, doc = include_str!("../README.md"))]
@@ -42,6 +46,7 @@ pub mod admin;
 pub mod bbti;
 pub mod brighte;
 pub mod cassette;
+pub mod dashboard;
 pub mod dtone;
 pub mod dtone_dvs;
 pub mod faults;

@@ -133,6 +133,8 @@ struct State {
     tokens: HashMap<String, Instant>,
     token_requests: u64,
     promotion_requests: u64,
+    /// Each valid trade-in look-up and its answer.
+    lookups: Vec<serde_json::Value>,
 }
 
 #[derive(Clone)]
@@ -159,6 +161,7 @@ impl Shared {
                     "token_requests": st.token_requests,
                     "promotion_requests": st.promotion_requests,
                     "tokens_valid": st.tokens.len(),
+                    "lookups": st.lookups,
                 })
             }),
             webhook: None,
@@ -312,7 +315,10 @@ impl TradeinPromoSandbox {
     }
 
     /// The fake's state, as the admin API's `GET /__sandbox/state` answers
-    /// it: `token_requests`, `promotion_requests`, `tokens_valid`, `faults`.
+    /// it: `token_requests`, `promotion_requests`, `tokens_valid`,
+    /// `lookups` (each valid look-up: when, by IMEI (its last four digits)
+    /// or model code, the conditions answered No, the HTTP status and the
+    /// outcome), `faults`.
     pub fn state(&self) -> serde_json::Value {
         self.shared.admin().state()
     }
@@ -446,11 +452,46 @@ impl Respond for PromotionResponder {
                 ),
             );
         }
-        evaluate(&request)
+        let (status, outcome, answer) = evaluate(&request);
+        let (by, device) = match request.identification() {
+            // An IMEI names one handset: shown by its last four digits.
+            DeviceIdentification::Imei(imei) => {
+                let imei = imei.trim();
+                let tail = imei
+                    .char_indices()
+                    .rev()
+                    .nth(3)
+                    .map_or(imei, |(i, _)| &imei[i..]);
+                ("imei", format!("…{tail}"))
+            }
+            DeviceIdentification::Device {
+                trade_in_model_code,
+                ..
+            } => ("model code", trade_in_model_code.trim().to_owned()),
+        };
+        let failed: Vec<String> = request
+            .get_condition_answers()
+            .iter()
+            .filter(|a| matches!(a.value.first(), Some(AnswerValue::No)))
+            .map(|a| a.name.to_string())
+            .collect();
+        self.0.lock().lookups.push(json!({
+            "at": time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            "by": by,
+            "device": device,
+            "conditions_failed": failed,
+            "status": status,
+            "outcome": outcome,
+        }));
+        answer
     }
 }
 
-fn evaluate(request: &PromotionRequest) -> ResponseTemplate {
+/// The answer to a valid request, and what it was for the look-up record:
+/// the HTTP status and the outcome in words.
+fn evaluate(request: &PromotionRequest) -> (u16, String, ResponseTemplate) {
     let (by_imei, key) = match request.identification() {
         DeviceIdentification::Imei(imei) => (true, imei.trim()),
         DeviceIdentification::Device {
@@ -467,10 +508,14 @@ fn evaluate(request: &PromotionRequest) -> ResponseTemplate {
         }
     }) else {
         let field = if by_imei { "imei" } else { "tradeInModelCode" };
-        return tmf_error(
+        return (
             404,
-            "Not Found",
-            format!("{field} {key} is not a known trade-in device"),
+            "unknown device".into(),
+            tmf_error(
+                404,
+                "Not Found",
+                format!("{field} {key} is not a known trade-in device"),
+            ),
         );
     };
 
@@ -480,10 +525,14 @@ fn evaluate(request: &PromotionRequest) -> ResponseTemplate {
             Some(AnswerValue::Yes) => {}
             Some(AnswerValue::No) => failed.push(answer.name.clone()),
             _ => {
-                return tmf_error(
+                return (
                     400,
-                    "Bad Request",
-                    format!("answer to {} must be Yes or No", answer.name),
+                    "invalid answer".into(),
+                    tmf_error(
+                        400,
+                        "Bad Request",
+                        format!("answer to {} must be Yes or No", answer.name),
+                    ),
                 );
             }
         }
@@ -494,12 +543,19 @@ fn evaluate(request: &PromotionRequest) -> ResponseTemplate {
         } else {
             SCENARIO2_RESPONSE
         };
-        return ResponseTemplate::new(200)
-            .set_body_raw(body.as_bytes().to_vec(), "application/json");
+        return (
+            200,
+            "the documentation's sample answer".into(),
+            ResponseTemplate::new(200).set_body_raw(body.as_bytes().to_vec(), "application/json"),
+        );
     }
     let has = |n: ConditionName| failed.contains(&n);
     if has(ConditionName::PowerOn) || has(ConditionName::Deactivated) {
-        return json_response(&PromotionResponse::not_eligible(QualificationType::TradeIn));
+        return (
+            200,
+            "not eligible".into(),
+            json_response(&PromotionResponse::not_eligible(QualificationType::TradeIn)),
+        );
     }
     let mut value = rule.value;
     if has(ConditionName::LcdFunctionality) {
@@ -517,7 +573,11 @@ fn evaluate(request: &PromotionRequest) -> ResponseTemplate {
                 .with_promo_type(PromoType::TradeIn),
         );
     }
-    json_response(&PromotionResponse::new(QualificationType::TradeIn, [item]))
+    (
+        200,
+        format!("{} qualifies at {value}", rule.model),
+        json_response(&PromotionResponse::new(QualificationType::TradeIn, [item])),
+    )
 }
 
 fn json_response(body: &PromotionResponse) -> ResponseTemplate {

@@ -10,7 +10,8 @@ mod trigger;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// The default base port: the fakes listen on BASE+1 … BASE+5.
+/// The default base port: the dashboard listens on BASE, the fakes on
+/// BASE+1 … BASE+5.
 pub(crate) const DEFAULT_BASE: u16 = 18080;
 
 /// The four partner APIs, faked offline on loopback.
@@ -25,7 +26,8 @@ pub(crate) struct Cli {
 enum Command {
     /// Runs the five fakes on 127.0.0.1:BASE+1 (BBTI), +2 (Brighte), +3
     /// (trade-in promotion), +4 (DT One Goods & Services), +5 (DT One DVS),
-    /// each with its admin API under /__sandbox, until Ctrl-C. The admin
+    /// each with its admin API under /__sandbox, and the dashboard (a web
+    /// page of what they hold) on BASE, until Ctrl-C. The admin
     /// API answers loopback Host names only; webhooks and callbacks go to
     /// loopback URLs only unless --allow-remote-webhooks.
     Serve(serve::Serve),
@@ -50,7 +52,7 @@ enum Command {
 /// The base port of a `serve`.
 #[derive(Debug, Clone, Copy, Args)]
 pub(crate) struct Base {
-    /// Base port: the fakes are on BASE+1 … BASE+5.
+    /// Base port: the dashboard is on BASE, the fakes on BASE+1 … BASE+5.
     #[arg(long = "port", value_name = "BASE", default_value_t = DEFAULT_BASE,
           value_parser = clap::value_parser!(u16).range(0..=i64::from(u16::MAX - 5)))]
     pub(crate) base: u16,

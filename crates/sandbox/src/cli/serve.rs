@@ -1,13 +1,16 @@
-//! `partner-sandbox serve`: the five fakes on fixed loopback ports.
+//! `partner-sandbox serve`: the five fakes on fixed loopback ports, and
+//! the dashboard on the base port.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
 use partner_sdk_sandbox::admin::ADMIN_PREFIX;
 use partner_sdk_sandbox::brighte::DEFAULT_WEBHOOK_TIMEOUT;
+use partner_sdk_sandbox::dashboard::Dashboard;
 use partner_sdk_sandbox::{
-    BbtiSandbox, BrighteSandbox, DtoneDvsSandbox, DtoneSandbox, TradeinPromoSandbox,
+    BbtiSandbox, BrighteSandbox, DtoneDvsSandbox, DtoneSandbox, Sandbox, TradeinPromoSandbox,
 };
 
 use super::{Base, Provider};
@@ -42,7 +45,8 @@ pub(super) async fn run(args: Serve) -> Result<(), String> {
     if let Some(path) = &args.replay {
         return super::replay::run(path, base).await;
     }
-    let [l1, l2, l3, l4, l5] = [
+    let [l0, l1, l2, l3, l4, l5] = [
+        bind(base)?,
         bind(Provider::Bbti.port(base))?,
         bind(Provider::Brighte.port(base))?,
         bind(Provider::TradeinPromo.port(base))?,
@@ -63,7 +67,25 @@ pub(super) async fn run(args: Serve) -> Result<(), String> {
         .start_on(l5)
         .await;
 
+    let sandbox = Arc::new(Sandbox {
+        bbti,
+        brighte,
+        tradein_promo: promo,
+        dtone,
+        dtone_dvs: dvs,
+    });
+    let dashboard = Dashboard::start_on(Arc::clone(&sandbox), l0)
+        .map_err(|e| format!("cannot serve the dashboard on 127.0.0.1:{base}: {e}"))?;
+    let Sandbox {
+        bbti,
+        brighte,
+        tradein_promo: promo,
+        dtone,
+        dtone_dvs: dvs,
+    } = &*sandbox;
+
     println!("partner-sdk sandbox (Ctrl-C to stop)");
+    println!("dashboard      {}  (open it in a browser)", dashboard.url());
     println!("BBTI           api  {}", bbti.base_url());
     println!("               token {}", bbti.token_url());
     println!(

@@ -414,6 +414,33 @@ impl DtoneDvsSandbox {
         true
     }
 
+    /// Completes (`completed`) or declines (`DECLINED`) a pending
+    /// transaction now, as the operator's answer would: one confirmed and
+    /// not final yet (`CONFIRMED` or `SUBMITTED`). Its holding is captured
+    /// or voided and its callback is posted; the later callbacks its
+    /// simulated delay had scheduled are not. `false` when there is no such
+    /// pending transaction.
+    pub fn settle(&self, transaction_id: u64, completed: bool) -> bool {
+        let now = Instant::now();
+        {
+            let mut st = self.shared.lock();
+            let Some(tx) = st.transactions.iter_mut().find(|t| t.id == transaction_id) else {
+                return false;
+            };
+            if !matches!(
+                self.shared.status_at(tx, now).name,
+                "CONFIRMED" | "SUBMITTED"
+            ) {
+                return false;
+            }
+            tx.outcome.status = if completed { "COMPLETED" } else { "DECLINED" };
+            tx.outcome.pin = completed && tx.outcome.pin;
+            tx.settled = Some(now);
+        }
+        routes::notify(&self.shared, transaction_id, now);
+        true
+    }
+
     /// The fake's state, as the admin API's `GET /__sandbox/state` answers
     /// it: `transactions`, `balances`, `callback_deliveries`, `faults`.
     pub fn state(&self) -> Value {
@@ -489,6 +516,9 @@ struct Tx {
     confirmed: Option<Instant>,
     cancelled: Option<Instant>,
     reversed: Option<Instant>,
+    /// When the outcome was set by hand ([`DtoneDvsSandbox::settle`]):
+    /// final from then on.
+    settled: Option<Instant>,
     outcome: SimulatedOutcome,
     callback_url: Option<String>,
     /// Wholesale price plus fee: what the create holds.
@@ -541,6 +571,9 @@ impl Shared {
             return status("CREATED");
         };
         let (submitted, done) = self.milestones(tx, confirmed);
+        if tx.settled.is_some_and(|t| t <= at) {
+            return status(tx.outcome.status);
+        }
         if at < submitted {
             status("CONFIRMED")
         } else if at < done {

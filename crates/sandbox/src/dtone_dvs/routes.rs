@@ -716,6 +716,7 @@ fn create(s: &Arc<Shared>, req: &Request, sync: bool) -> Answer {
         confirmed: auto_confirm.then_some(now),
         cancelled: None,
         reversed: None,
+        settled: None,
         outcome: simulated_outcome(identifier.as_deref()),
         callback_url,
         cost,
@@ -848,6 +849,9 @@ pub(super) fn notify(s: &Arc<Shared>, id: u64, at: Instant) {
             st.transactions
                 .iter()
                 .find(|t| t.id == id)
+                // A transaction settled by hand before `at` had its final
+                // callback then: only its reversal's callback is left.
+                .filter(|t| t.settled.is_none_or(|settled| settled >= at) || t.reversed == Some(at))
                 .and_then(|t| Some((t.callback_url.clone()?, s.render(t, at, true))))
         };
         let Some((url, body)) = found else {

@@ -93,7 +93,7 @@ fn free_base() -> u16 {
         if base > u16::MAX - 6 {
             continue;
         }
-        let free = (1..=5).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok());
+        let free = (0..=5).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok());
         if free {
             return base;
         }
@@ -523,6 +523,35 @@ async fn serve_hosts_the_dvs_fake_which_fault_and_inspect_reach() {
     assert_eq!(dvs["balances"][0]["available"], 1000.0);
     assert_eq!(dvs["transactions"], Value::Array(vec![]));
     assert_eq!(dvs["faults"], Value::Array(vec![]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_prints_the_dashboard_url_and_serves_it_on_the_base_port() {
+    let base = free_base();
+    let port = base.to_string();
+    let serve = Running::start(&["serve", "--port", &port]);
+    let mut seen = Vec::new();
+    let line = serve.wait_for("dashboard", &mut seen).await;
+    let url = format!("http://127.0.0.1:{base}/");
+    assert!(line.contains(&url), "{line}");
+    serve.wait_for("admin API", &mut seen).await;
+    let http = partner_sdk_core::exchange::http_client_builder()
+        .unwrap()
+        .build()
+        .unwrap();
+    let page = http.get(&url).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let page = page.text().await.unwrap();
+    for section in [
+        "bbti",
+        "brighte",
+        "tradein-promo",
+        "dtone",
+        "dtone-dvs",
+        "faults",
+    ] {
+        assert!(page.contains(&format!("id=\"{section}\"")), "{section}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -5,10 +5,12 @@
 
 mod bbti;
 mod brighte;
+mod brighte_checkout_page;
 mod brighte_prefixes;
 mod cassette;
 mod cassette_cli;
 mod cli;
+mod dashboard;
 mod dtone;
 mod dtone_bills;
 mod dtone_dvs;
