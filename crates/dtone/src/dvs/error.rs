@@ -5,8 +5,6 @@ use partner_sdk_core::reqwest::StatusCode;
 use partner_sdk_core::{ApiError, ErrorBody, ErrorFields, ReconcileKey};
 use serde::Deserialize;
 
-use super::transactions::TransactionStatus;
-
 /// Result alias of the DVS client.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -44,18 +42,18 @@ pub enum Error {
 /// exists at DT One and failed.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error(
-    "dtone-dvs create_transaction: the transaction under {} {} failed at DT One (status {})",
+    "dtone-dvs create_transaction: the transaction under {} {} failed at DT One (status {status})",
     key.field(),
-    key.value(),
-    status.message
+    key.value()
 )]
 pub struct TransactionFailedError {
     /// The key: `external_id` and its value.
     pub key: ReconcileKey,
     /// DT One's transaction id.
     pub transaction_id: i64,
-    /// Its status, as DT One sent it.
-    pub status: TransactionStatus,
+    /// Its status as DT One sent it, e.g. `DECLINED-BARRED-CREDIT-PARTY`
+    /// (its class is a failure: rejected, cancelled, declined or reversed).
+    pub status: String,
 }
 
 impl From<TransactionFailedError> for Error {

@@ -380,7 +380,7 @@ async fn create_or_resolve_reports_a_failed_transaction_and_settles_it_not_done(
     match e {
         Error::TransactionFailed(f) => {
             assert_eq!(f.transaction_id, 7);
-            assert_eq!(f.status.message, "DECLINED");
+            assert_eq!(f.status, "DECLINED");
         }
         other => panic!("{other:?}"),
     }

@@ -262,7 +262,11 @@ impl Client {
             return Err(TransactionFailedError {
                 key: request.reconcile_key(),
                 transaction_id: tx.id,
-                status: tx.status.clone().unwrap_or_default(),
+                status: tx
+                    .status
+                    .as_ref()
+                    .map(|s| s.message.clone())
+                    .unwrap_or_default(),
             }
             .into());
         }
