@@ -261,6 +261,23 @@ impl ErrorBody for DvsErrorBody {
         }
     }
 
+    /// A 2xx object with a non-empty top-level `errors` list is an error
+    /// (a listing is an array, a record an object without `errors`).
+    fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ErrorFields> {
+        use partner_sdk_core::decode::{TopLevel, starts_object, top_level_value};
+        if !starts_object(body) || top_level_value(body, "errors") == TopLevel::Absent {
+            return None;
+        }
+        let fields = self.parse(status, body);
+        (fields.code.is_some() || fields.message.is_some()).then_some(fields)
+    }
+
+    /// Errors are marked by the top-level `errors` list: `send` folds the
+    /// probe into the typed decode.
+    fn error_keys(&self) -> Option<&'static [&'static str]> {
+        Some(&["errors"])
+    }
+
     /// A 404 in DVS's own body, or one of its not-found codes
     /// ([`ErrorCode::is_not_found`]); a gateway's bare 404 page is not.
     fn is_not_found(&self, status: StatusCode, fields: &ErrorFields) -> bool {
@@ -291,6 +308,17 @@ mod tests {
         assert!(!DvsErrorBody.is_internal_error(StatusCode::BAD_REQUEST, &fields));
         for none in [&br#"{"errors": []}"#[..], br#"{"errors": null}"#, b"<html>"] {
             assert_eq!(ApiErrorBody::from_body(none), None);
+            assert_eq!(DvsErrorBody.error_in_success(StatusCode::OK, none), None);
+        }
+        let in_success = DvsErrorBody
+            .error_in_success(StatusCode::CREATED, body)
+            .unwrap();
+        assert_eq!(in_success.code.as_deref(), Some("1007001"));
+        for record in [
+            &br#"{"id": 7, "external_id": "e"}"#[..],
+            br#"[{"errors": [{"code": 1}]}]"#,
+        ] {
+            assert_eq!(DvsErrorBody.error_in_success(StatusCode::OK, record), None);
         }
     }
 

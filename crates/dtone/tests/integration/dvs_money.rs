@@ -1,7 +1,8 @@
 //! The DVS calls that move money against wiremock: what each create,
 //! confirm and cancel sends (path, Basic auth, body), how DT One's "already
 //! done" codes are read, `create_or_resolve` on 1007001, the journal and
-//! `recover()`, and the family's money-safety matrix over both creates.
+//! `recover()`, and the family's shared suites (money safety over both
+//! creates, hostile servers, faults, call options).
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -528,9 +529,12 @@ async fn recovery_settles_creates_and_confirms_by_what_dt_one_holds() {
 }
 
 /// DT One's DVS as the shared suites' subject: Basic auth on every request,
-/// a read of one transaction, and both creates.
+/// a read of one service, and both creates.
 mod suite {
-    use partner_sdk_dtone::dvs::{Client, Error, ErrorCode, TransactionRequest};
+    use partner_sdk_dtone::dvs::{
+        Client, Error, ErrorCode, MobileNumberLookup, TransactionRequest,
+    };
+    use partner_sdk_test_kit::subject::{BoxFuture, Outcome};
     use partner_sdk_test_kit::{Auth, Call, ErrorAnswer, Settings};
 
     use super::BASIC;
@@ -571,6 +575,10 @@ mod suite {
                 503,
                 r#"{"errors": [{"code": 1009503, "message": "Retry later"}]}"#,
             ),
+            (
+                201,
+                r#"{"errors": [{"code": 1009001, "message": "Unexpected error"}]}"#,
+            ),
         ];
 
         fn build(api: &str, _auth: &str, settings: &Settings) -> Client {
@@ -583,20 +591,15 @@ mod suite {
         }
 
         fn read() -> Call<Self> {
-            Call::new(
-                "get_transaction",
-                "GET",
-                "/v1/transactions/7",
-                |c: &Client| {
-                    Box::pin(async move {
-                        let tx = c.get_transaction(7).await?;
-                        assert_eq!(tx.id, 7);
-                        Ok(())
-                    })
-                },
-            )
-            .template("/transactions/{transaction_id}")
-            .answer(ACCEPTED)
+            Call::new("get_service", "GET", "/v1/services/1", |c: &Client| {
+                Box::pin(async move {
+                    let service = c.get_service(1).await?;
+                    assert_eq!(service.id, 1);
+                    Ok(())
+                })
+            })
+            .template("/services/{service_id}")
+            .answer(r#"{"id": 1, "name": "Mobile"}"#)
         }
 
         fn creates() -> Vec<Call<Self>> {
@@ -634,7 +637,51 @@ mod suite {
         }
     }
 
+    impl partner_sdk_test_kit::Ids for DtoneDvs {
+        fn id_calls<'a>(
+            client: &'a Client,
+            id: &'a str,
+        ) -> Vec<(&'static str, BoxFuture<'a, Outcome<Self>>)> {
+            vec![
+                (
+                    "country_iso_code",
+                    Box::pin(async move { client.get_country(id).await.map(drop) }),
+                ),
+                (
+                    "mobile_number",
+                    Box::pin(async move {
+                        let lookup = MobileNumberLookup::new(id);
+                        client.list_mobile_number_operators(&lookup).await.map(drop)
+                    }),
+                ),
+                (
+                    "external_id",
+                    Box::pin(async move { client.find_by_external_id(id).await.map(drop) }),
+                ),
+                (
+                    "external_id",
+                    Box::pin(async move {
+                        let order = TransactionRequest::new(id, 3001);
+                        client.create_transaction(&order).await.map(drop)
+                    }),
+                ),
+            ]
+        }
+    }
+
     mod money_safety {
         partner_sdk_test_kit::money_safety_suite!(super::DtoneDvs);
+    }
+
+    mod hostile {
+        partner_sdk_test_kit::hostile_suite!(super::DtoneDvs, ids);
+    }
+
+    mod faults {
+        partner_sdk_test_kit::faults_suite!(super::DtoneDvs);
+    }
+
+    mod options {
+        partner_sdk_test_kit::options_suite!(super::DtoneDvs, creates);
     }
 }
