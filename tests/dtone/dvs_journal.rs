@@ -229,3 +229,128 @@ mod crash {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+#[cfg(feature = "journal-postgres")]
+mod replicas {
+    //! Two DVS clients sharing one PostgreSQL journal recover together:
+    //! each intent, create or confirm, is looked up and settled once.
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use partner_sdk::journal::{Begin, NewIntent, PostgresJournal, RequestDigest};
+    use partner_sdk_core::{CallInfo, Hooks};
+    use partner_sdk_test_kit::{Aged, POSTGRES_URL_ENV as URL_ENV, postgres_test_url};
+
+    use super::*;
+
+    /// Counts the look-ups a client's recovery sends.
+    #[derive(Default)]
+    struct LookUps(AtomicUsize);
+
+    impl Hooks for LookUps {
+        fn before_send(&self, call: &CallInfo<'_>) {
+            if call.operation == "recover_older_than" {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_replicas_settle_each_dvs_intent_once() {
+        let Some(url) = postgres_test_url() else {
+            return;
+        };
+        let connect = || async {
+            PostgresJournal::connect(&url)
+                .await
+                .unwrap_or_else(|e| panic!("cannot use the PostgreSQL server at {URL_ENV}: {e:?}"))
+        };
+        let (a, b) = tokio::join!(connect(), connect());
+        let (a, b): (Arc<dyn JournalStore>, Arc<dyn JournalStore>) =
+            (Arc::new(Aged(Arc::new(a))), Arc::new(Aged(Arc::new(b))));
+        let sandbox = DtoneDvsSandbox::start().await;
+        let run = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let begin = |key: IntentKey| {
+            let a = a.clone();
+            async move {
+                let digest = RequestDigest::of(format!("{key:?}").as_bytes());
+                let intent = NewIntent::new(key, digest);
+                assert!(matches!(
+                    a.begin(&intent, Duration::ZERO).await.unwrap(),
+                    Begin::Fresh(_)
+                ));
+            }
+        };
+        // 30 creates whose process died after `begin`: the even ones
+        // reached DT One, the odd ones never left; and 10 confirms of
+        // created transactions, the even ones confirmed at DT One.
+        let ids: Vec<String> = (0..30).map(|i| format!("dvs-replica-{run}-{i}")).collect();
+        let plain = sandbox.client();
+        for (i, id) in ids.iter().enumerate() {
+            begin(create_key(id)).await;
+            if i % 2 == 0 {
+                plain.create_transaction(&topup(id)).await.unwrap();
+            }
+        }
+        let mut confirms = Vec::new();
+        for i in 0..10 {
+            let tx = plain
+                .create_transaction(&topup(&format!("dvs-confirm-{run}-{i}")))
+                .await
+                .unwrap();
+            begin(confirm_key(tx.id)).await;
+            if i % 2 == 0 {
+                plain.confirm_transaction(tx.id).await.unwrap();
+            }
+            confirms.push(tx.id);
+        }
+        let (count_a, count_b) = (Arc::new(LookUps::default()), Arc::new(LookUps::default()));
+        let replica = |journal: Arc<dyn JournalStore>, count: Arc<LookUps>| {
+            sandbox
+                .client_builder()
+                .journal(journal)
+                .hooks(count)
+                .build()
+                .unwrap()
+        };
+        let (replica_a, replica_b) = (
+            replica(a.clone(), count_a.clone()),
+            replica(b, count_b.clone()),
+        );
+        let (report_a, report_b) = tokio::join!(
+            replica_a.recover_older_than(Duration::ZERO),
+            replica_b.recover_older_than(Duration::ZERO)
+        );
+        let (report_a, report_b) = (report_a.unwrap(), report_b.unwrap());
+        // Each intent claimed was looked up once, by one replica.
+        assert_eq!(
+            count_a.0.load(Ordering::SeqCst) + count_b.0.load(Ordering::SeqCst),
+            report_a.len() + report_b.len()
+        );
+        let settled = |k: &IntentKey| {
+            let count = |lists: [&Vec<IntentKey>; 2]| {
+                lists
+                    .iter()
+                    .map(|l| l.iter().filter(|x| *x == k).count())
+                    .sum::<usize>()
+            };
+            (
+                count([&report_a.done, &report_b.done]),
+                count([&report_a.not_done, &report_b.not_done]),
+            )
+        };
+        for (i, id) in ids.iter().enumerate() {
+            let expected = if i % 2 == 0 { (1, 0) } else { (0, 1) };
+            assert_eq!(settled(&create_key(id)), expected, "{id}");
+        }
+        for (i, id) in confirms.iter().enumerate() {
+            let expected = if i % 2 == 0 { (1, 0) } else { (0, 1) };
+            assert_eq!(settled(&confirm_key(*id)), expected, "confirm {id}");
+            let state = a.get(&confirm_key(*id)).await.unwrap().unwrap().state;
+            assert!(!state.is_pending(), "{id}: {state:?}");
+        }
+    }
+}
