@@ -6,7 +6,7 @@
 
 use partner_sdk_core::transport::definite_outcome;
 use partner_sdk_core::{JournalledError, Request};
-use partner_sdk_journal::{Intent, IntentKey, IntentState, JournalStore as _, Outcome, Resolved};
+use partner_sdk_journal::{Intent, IntentKey, IntentState, Outcome, Resolved};
 
 use crate::Client;
 use crate::error::{Error, ErrorCode, ExternalIdConflictError, Result, TransactionFailedError};
@@ -105,8 +105,7 @@ impl Client {
 
     /// Settles the journalled intent of `tx` by what DT One says of it
     /// ([`found_outcome`]), when the client has a journal and the intent is
-    /// pending; a journal error is logged (the intent stays pending, a
-    /// recovery settles it).
+    /// pending (`Journal::settle_if_pending`).
     pub(crate) async fn settle_found(&self, category: Category, tx: &Transaction) {
         let Some(journal) = self.transport.journal() else {
             return;
@@ -123,15 +122,7 @@ impl Client {
                 provider_id: Some(tx.transaction_id.clone()),
             },
         };
-        match journal.get(&key).await {
-            Ok(Some(intent)) if intent.state.is_pending() => {
-                if let Err(e) = journal.settle(&key, intent.attempt, outcome).await {
-                    tracing::warn!(error = %e, "dtone: transaction found, journal not updated");
-                }
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "dtone: transaction found, journal not read"),
-        }
+        journal.settle_if_pending(&key, outcome).await;
     }
 
     /// What DT One says of one journalled create, asked as `operation`.

@@ -9,7 +9,7 @@
 //! `dtone-dvs`, so the Goods & Services client's recovery never sees them.
 
 use partner_sdk_core::transport::definite_outcome;
-use partner_sdk_journal::{Intent, IntentKey, JournalStore as _, Outcome, Resolved};
+use partner_sdk_journal::{Intent, IntentKey, Outcome, Resolved};
 
 use super::Client;
 use super::error::ErrorCode;
@@ -92,8 +92,7 @@ fn status_name(tx: &Transaction) -> &str {
 impl Client {
     /// Settles the journalled create of `tx` by what DT One says of it
     /// ([`found_outcome`]), when the client has a journal and the intent is
-    /// pending; a journal error is logged (the intent stays pending, a
-    /// recovery settles it).
+    /// pending (`Journal::settle_if_pending`).
     pub(crate) async fn settle_found(&self, tx: &Transaction) {
         let Some(journal) = self.transport.journal() else {
             return;
@@ -110,15 +109,7 @@ impl Client {
                 provider_id: Some(tx.id.to_string()),
             },
         };
-        match journal.get(&key).await {
-            Ok(Some(intent)) if intent.state.is_pending() => {
-                if let Err(e) = journal.settle(&key, intent.attempt, outcome).await {
-                    tracing::warn!(error = %e, "dtone-dvs: transaction found, journal not updated");
-                }
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "dtone-dvs: transaction found, journal not read"),
-        }
+        journal.settle_if_pending(&key, outcome).await;
     }
 
     /// What DT One says of one journalled create or confirm, asked as

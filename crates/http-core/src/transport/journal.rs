@@ -86,6 +86,33 @@ impl Journal {
         self.longest_create
     }
 
+    /// Settles the intent under `key` with `outcome` when it is pending
+    /// (under its current attempt), as a look-up at the provider found it;
+    /// a settled or unknown intent is left as it is. A journal error is
+    /// logged, never returned: the intent stays pending and a recovery
+    /// settles it.
+    pub async fn settle_if_pending(&self, key: &IntentKey, outcome: Outcome) {
+        match JournalStore::get(self, key).await {
+            Ok(Some(intent)) if intent.state.is_pending() => {
+                if let Err(e) = JournalStore::settle(self, key, intent.attempt, outcome).await {
+                    tracing::warn!(
+                        provider = key.provider(),
+                        operation = key.operation(),
+                        error = %e,
+                        "journal: a look-up's finding is not recorded; the intent stays pending for recovery"
+                    );
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(
+                provider = key.provider(),
+                operation = key.operation(),
+                error = %e,
+                "journal: the intent a look-up settles could not be read; it stays pending for recovery"
+            ),
+        }
+    }
+
     async fn bounded<T>(
         &self,
         step: JournalStep,
