@@ -40,18 +40,23 @@ pub enum Error {
     TransactionFailed(Box<TransactionFailedError>),
 }
 
-/// The fields of [`Error::TransactionFailed`]: the create under this key
-/// exists at DT One and failed.
+/// The fields of [`Error::TransactionFailed`] (and of the DVS client's
+/// `dvs::Error::TransactionFailed`): the create under this key exists at DT
+/// One and failed.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error(
-    "dtone create_transaction: the transaction under {} {} failed at DT One (status {status})",
+    "{provider} create_transaction: the transaction under {} {} failed at DT One (status {status})",
     key.field(),
     key.value()
 )]
 pub struct TransactionFailedError {
+    /// The client that found it: `dtone` (Goods & Services) or `dtone-dvs`.
+    pub provider: &'static str,
     /// The key: `external_id` and its value.
     pub key: ReconcileKey,
-    /// The transaction's `status` as DT One sent it.
+    /// The transaction's status as DT One sent it (Goods & Services: its
+    /// `status`; DVS: its status message, e.g.
+    /// `DECLINED-BARRED-CREDIT-PARTY`).
     pub status: String,
 }
 
@@ -61,22 +66,26 @@ impl From<TransactionFailedError> for Error {
     }
 }
 
-/// The fields of [`Error::ExternalIdConflict`]: the transaction found under
-/// the request's `external_id` is another one.
+/// The fields of [`Error::ExternalIdConflict`] (and of the DVS client's
+/// `dvs::Error::ExternalIdConflict`): the transaction found under the
+/// request's `external_id` is another one.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error(
-    "dtone create_transaction: {} {} belongs to another transaction (it differs in {})",
+    "{provider} create_transaction: {} {} belongs to another transaction (it differs in {})",
     key.field(),
     key.value(),
     mismatched.join(", ")
 )]
 pub struct ExternalIdConflictError {
+    /// The client that found it: `dtone` (Goods & Services) or `dtone-dvs`.
+    pub provider: &'static str,
     /// The reused key: `external_id` and its value.
     pub key: ReconcileKey,
-    /// The fields in which the transaction found differs from the
-    /// request: `simulation`, `product_id`, `account_number`,
-    /// `local_value` (never their values: an account number is personal
-    /// data).
+    /// The fields in which the transaction found differs from the request,
+    /// never their values (an account number is personal data): Goods &
+    /// Services `simulation`, `product_id`, `account_number`,
+    /// `local_value`; DVS `product_id`, `credit_party_identifier`,
+    /// `source`, `destination`.
     pub mismatched: Vec<&'static str>,
 }
 

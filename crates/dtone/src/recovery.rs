@@ -87,6 +87,7 @@ impl Client {
         let mismatched = request.differences(&tx);
         if !mismatched.is_empty() {
             return Err(ExternalIdConflictError {
+                provider: "dtone",
                 key: request.reconcile_key(),
                 mismatched,
             }
@@ -95,6 +96,7 @@ impl Client {
         self.settle_found(category, &tx).await;
         if tx.has_failed() {
             return Err(TransactionFailedError {
+                provider: "dtone",
                 key: request.reconcile_key(),
                 status: tx.status,
             }

@@ -2,7 +2,9 @@
 //! documented codes, and the module's [`Error`] type.
 
 use partner_sdk_core::reqwest::StatusCode;
-use partner_sdk_core::{ApiError, ErrorBody, ErrorFields, ReconcileKey};
+use partner_sdk_core::{ApiError, ErrorBody, ErrorFields};
+
+pub use crate::error::{ExternalIdConflictError, TransactionFailedError};
 use serde::Deserialize;
 
 /// Result alias of the DVS client.
@@ -38,46 +40,10 @@ pub enum Error {
     TransactionFailed(Box<TransactionFailedError>),
 }
 
-/// The fields of [`Error::TransactionFailed`]: the create under this key
-/// exists at DT One and failed.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error(
-    "dtone-dvs create_transaction: the transaction under {} {} failed at DT One (status {status})",
-    key.field(),
-    key.value()
-)]
-pub struct TransactionFailedError {
-    /// The key: `external_id` and its value.
-    pub key: ReconcileKey,
-    /// DT One's transaction id.
-    pub transaction_id: i64,
-    /// Its status as DT One sent it, e.g. `DECLINED-BARRED-CREDIT-PARTY`
-    /// (its class is a failure: rejected, cancelled, declined or reversed).
-    pub status: String,
-}
-
 impl From<TransactionFailedError> for Error {
     fn from(e: TransactionFailedError) -> Self {
         Error::TransactionFailed(Box::new(e))
     }
-}
-
-/// The fields of [`Error::ExternalIdConflict`]: the transaction found under
-/// the request's `external_id` is another one.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error(
-    "dtone-dvs create_transaction: {} {} belongs to another transaction (it differs in {})",
-    key.field(),
-    key.value(),
-    mismatched.join(", ")
-)]
-pub struct ExternalIdConflictError {
-    /// The reused key: `external_id` and its value.
-    pub key: ReconcileKey,
-    /// The fields in which the transaction found differs from the request:
-    /// `product_id`, `credit_party_identifier`, `source`, `destination`
-    /// (never their values: a party's number is personal data).
-    pub mismatched: Vec<&'static str>,
 }
 
 impl From<ExternalIdConflictError> for Error {

@@ -380,8 +380,12 @@ async fn create_or_resolve_reports_a_failed_transaction_and_settles_it_not_done(
         .unwrap_err();
     match e {
         Error::TransactionFailed(f) => {
-            assert_eq!(f.transaction_id, 7);
+            assert_eq!((f.key.field(), f.key.value()), ("external_id", "order-1"));
             assert_eq!(f.status, "DECLINED");
+            assert!(
+                f.to_string().starts_with("dtone-dvs create_transaction:"),
+                "{f}"
+            );
         }
         other => panic!("{other:?}"),
     }

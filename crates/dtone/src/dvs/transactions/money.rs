@@ -252,6 +252,7 @@ impl Client {
         let mismatched = request.differences(&tx);
         if !mismatched.is_empty() {
             return Err(ExternalIdConflictError {
+                provider: "dtone-dvs",
                 key: request.reconcile_key(),
                 mismatched,
             }
@@ -260,8 +261,8 @@ impl Client {
         self.settle_found(&tx).await;
         if tx.has_failed() {
             return Err(TransactionFailedError {
+                provider: "dtone-dvs",
                 key: request.reconcile_key(),
-                transaction_id: tx.id,
                 status: tx
                     .status
                     .as_ref()
