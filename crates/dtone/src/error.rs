@@ -220,16 +220,27 @@ impl ApiErrorBody {
     }
 }
 
-fn parse_errors(body: &[u8]) -> Option<Vec<ErrorEntry>> {
-    ApiErrorBody::from_body(body).map(|b| b.errors)
-}
-
-fn first_error(errors: &[ErrorEntry]) -> ErrorFields {
-    let first = errors.first();
-    ErrorFields {
+/// The first entry of an `{"errors": [{code, message}]}` body with a
+/// non-empty list, as the transport's fields; the body shape both DT One
+/// APIs (Goods & Services and DVS) send.
+pub(crate) fn error_fields(body: &[u8]) -> Option<ErrorFields> {
+    let body = ApiErrorBody::from_body(body)?;
+    let first = body.errors.first();
+    Some(ErrorFields {
         code: first.filter(|e| e.code != 0).map(|e| e.code.to_string()),
         message: first.and_then(|e| e.message.clone()),
+    })
+}
+
+/// The error a 2xx answer carries: an object with a non-empty top-level
+/// `errors` list ([`error_fields`]). A plain scan of the top-level keys
+/// first, the full read only when there is an `errors` key.
+pub(crate) fn error_in_2xx(body: &[u8]) -> Option<ErrorFields> {
+    use partner_sdk_core::decode::{TopLevel, starts_object, top_level_value};
+    if !starts_object(body) || top_level_value(body, "errors") == TopLevel::Absent {
+        return None;
     }
+    error_fields(body)
 }
 
 /// Reads DT One's `{"errors":[{code, message}]}` error bodies.
@@ -238,20 +249,12 @@ pub struct DtoneErrorBody;
 
 impl ErrorBody for DtoneErrorBody {
     fn parse(&self, _status: StatusCode, body: &[u8]) -> ErrorFields {
-        parse_errors(body)
-            .map(|e| first_error(&e))
-            .unwrap_or_default()
+        error_fields(body).unwrap_or_default()
     }
 
     /// A 2xx object with a non-empty top-level `errors` list is an error.
     fn error_in_success(&self, _status: StatusCode, body: &[u8]) -> Option<ErrorFields> {
-        // A plain scan of the top-level keys first, the full read only when
-        // there is an `errors` key.
-        use partner_sdk_core::decode::{TopLevel, starts_object, top_level_value};
-        if !starts_object(body) || top_level_value(body, "errors") == TopLevel::Absent {
-            return None;
-        }
-        parse_errors(body).map(|e| first_error(&e))
+        error_in_2xx(body)
     }
 
     /// Errors are marked by the top-level `errors` list: `send` folds the

@@ -216,26 +216,16 @@ fn first_code(fields: &ErrorFields) -> Option<ErrorCode> {
 }
 
 impl ErrorBody for DvsErrorBody {
+    /// The body has the Goods & Services API's shape: read by the same
+    /// code.
     fn parse(&self, _status: StatusCode, body: &[u8]) -> ErrorFields {
-        let Some(body) = ApiErrorBody::from_body(body) else {
-            return ErrorFields::default();
-        };
-        let first = body.errors.first();
-        ErrorFields {
-            code: first.filter(|e| e.code != 0).map(|e| e.code.to_string()),
-            message: first.and_then(|e| e.message.clone()),
-        }
+        crate::error::error_fields(body).unwrap_or_default()
     }
 
     /// A 2xx object with a non-empty top-level `errors` list is an error
     /// (a listing is an array, a record an object without `errors`).
-    fn error_in_success(&self, status: StatusCode, body: &[u8]) -> Option<ErrorFields> {
-        use partner_sdk_core::decode::{TopLevel, starts_object, top_level_value};
-        if !starts_object(body) || top_level_value(body, "errors") == TopLevel::Absent {
-            return None;
-        }
-        let fields = self.parse(status, body);
-        (fields.code.is_some() || fields.message.is_some()).then_some(fields)
+    fn error_in_success(&self, _status: StatusCode, body: &[u8]) -> Option<ErrorFields> {
+        crate::error::error_in_2xx(body)
     }
 
     /// Errors are marked by the top-level `errors` list: `send` folds the
