@@ -7,7 +7,7 @@
 //! | `bbti` | [`bbti`] | Belong BBTI buy-back / trade-in |
 //! | `brighte` | [`brighte`] | Brighte consumer green finance |
 //! | `tradein-promo` | [`tradein_promo`] | carrier trade-in promotion |
-//! | `dtone` | [`dtone`] | DT One: Goods & Services ([`dtone::Client`]) and DVS v1 ([`dtone::dvs::Client`]) |
+//! | `dtone` | [`dtone`] | DT One: Goods & Services ([`dtone::Client`]) and DVS v1 ([`dtone::dvs::Client`]); `dtone-gs` or `dtone-dvs` compiles one of the two |
 //! | `sandbox` (off by default) | [`sandbox`] | offline fake servers of all four |
 //! | `brighte-webhook-handler` (off by default) | `brighte::webhook::WebhookHandler` | the Brighte webhook receiver as an axum router and a tower service (`brighte-webhook-service`: the tower service alone) |
 //! | `dtone-dvs-callback-handler` (off by default) | `dtone::dvs::callback::CallbackHandler` | the DT One DVS callback receiver as an axum router and a tower service (`dtone-dvs-callback-service`: the tower service alone) |
@@ -28,8 +28,8 @@ pub use bbti;
 #[cfg(feature = "brighte")]
 #[cfg_attr(docsrs, doc(cfg(feature = "brighte")))]
 pub use brighte;
-#[cfg(feature = "dtone")]
-#[cfg_attr(docsrs, doc(cfg(feature = "dtone")))]
+#[cfg(any(feature = "dtone-gs", feature = "dtone-dvs"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "dtone-gs", feature = "dtone-dvs"))))]
 pub use dtone;
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]

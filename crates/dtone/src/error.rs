@@ -2,8 +2,12 @@
 //! documented codes, and the crate's [`Error`] type.
 
 use partner_sdk_core::reqwest::StatusCode;
-use partner_sdk_core::{ApiError, ErrorBody, ErrorFields, ReconcileKey};
-use serde::Deserialize;
+use partner_sdk_core::{ErrorBody, ErrorFields};
+
+pub use crate::shared::{
+    ApiErrorBody, ErrorEntry, ExternalIdConflictError, TransactionFailedError,
+};
+use crate::shared::{error_fields, error_in_2xx};
 
 /// Result alias of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -40,53 +44,10 @@ pub enum Error {
     TransactionFailed(Box<TransactionFailedError>),
 }
 
-/// The fields of [`Error::TransactionFailed`] (and of the DVS client's
-/// `dvs::Error::TransactionFailed`): the create under this key exists at DT
-/// One and failed.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error(
-    "{provider} create_transaction: the transaction under {} {} failed at DT One (status {status})",
-    key.field(),
-    key.value()
-)]
-pub struct TransactionFailedError {
-    /// The client that found it: `dtone` (Goods & Services) or `dtone-dvs`.
-    pub provider: &'static str,
-    /// The key: `external_id` and its value.
-    pub key: ReconcileKey,
-    /// The transaction's status as DT One sent it (Goods & Services: its
-    /// `status`; DVS: its status message, e.g.
-    /// `DECLINED-BARRED-CREDIT-PARTY`).
-    pub status: String,
-}
-
 impl From<TransactionFailedError> for Error {
     fn from(e: TransactionFailedError) -> Self {
         Error::TransactionFailed(Box::new(e))
     }
-}
-
-/// The fields of [`Error::ExternalIdConflict`] (and of the DVS client's
-/// `dvs::Error::ExternalIdConflict`): the transaction found under the
-/// request's `external_id` is another one.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error(
-    "{provider} create_transaction: {} {} belongs to another transaction (it differs in {})",
-    key.field(),
-    key.value(),
-    mismatched.join(", ")
-)]
-pub struct ExternalIdConflictError {
-    /// The client that found it: `dtone` (Goods & Services) or `dtone-dvs`.
-    pub provider: &'static str,
-    /// The reused key: `external_id` and its value.
-    pub key: ReconcileKey,
-    /// The fields in which the transaction found differs from the request,
-    /// never their values (an account number is personal data): Goods &
-    /// Services `simulation`, `product_id`, `account_number`,
-    /// `local_value`; DVS `product_id`, `credit_party_identifier`,
-    /// `source`, `destination`.
-    pub mismatched: Vec<&'static str>,
 }
 
 impl From<ExternalIdConflictError> for Error {
@@ -163,18 +124,6 @@ impl ErrorCode {
     }
 }
 
-/// One entry of a DT One error body.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
-#[non_exhaustive]
-pub struct ErrorEntry {
-    /// Numeric code (0 when absent or not a number).
-    #[serde(default, deserialize_with = "code_or_zero")]
-    pub code: u32,
-    /// Message, when given.
-    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
-    pub message: Option<String>,
-}
-
 impl ErrorEntry {
     /// The typed code.
     pub fn error_code(&self) -> ErrorCode {
@@ -182,65 +131,11 @@ impl ErrorEntry {
     }
 }
 
-fn code_or_zero<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let v = partner_sdk_core::decode::opt_i64(d).unwrap_or(None);
-    Ok(v.and_then(|v| u32::try_from(v).ok()).unwrap_or(0))
-}
-
-/// DT One's error body: `{"errors": [{"code": .., "message": ..}]}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[non_exhaustive]
-pub struct ApiErrorBody {
-    /// The entries, in the order sent (never empty in a body read by
-    /// [`from_body`](Self::from_body)).
-    #[serde(
-        default,
-        deserialize_with = "partner_sdk_core::decode::null_as_default"
-    )]
-    pub errors: Vec<ErrorEntry>,
-}
-
 impl ApiErrorBody {
-    /// Reads a body with a non-empty `errors` list; anything else is
-    /// `None`. Never fails.
-    pub fn from_body(body: &[u8]) -> Option<Self> {
-        serde_json::from_slice::<ApiErrorBody>(body)
-            .ok()
-            .filter(|b| !b.errors.is_empty())
-    }
-
-    /// The body of an API error, when it has this shape.
-    pub fn from_api(api: &ApiError) -> Option<Self> {
-        Self::from_body(api.body())
-    }
-
     /// The typed code of the first entry.
     pub fn error_code(&self) -> Option<ErrorCode> {
         self.errors.first().map(ErrorEntry::error_code)
     }
-}
-
-/// The first entry of an `{"errors": [{code, message}]}` body with a
-/// non-empty list, as the transport's fields; the body shape both DT One
-/// APIs (Goods & Services and DVS) send.
-pub(crate) fn error_fields(body: &[u8]) -> Option<ErrorFields> {
-    let body = ApiErrorBody::from_body(body)?;
-    let first = body.errors.first();
-    Some(ErrorFields {
-        code: first.filter(|e| e.code != 0).map(|e| e.code.to_string()),
-        message: first.and_then(|e| e.message.clone()),
-    })
-}
-
-/// The error a 2xx answer carries: an object with a non-empty top-level
-/// `errors` list ([`error_fields`]). A plain scan of the top-level keys
-/// first, the full read only when there is an `errors` key.
-pub(crate) fn error_in_2xx(body: &[u8]) -> Option<ErrorFields> {
-    use partner_sdk_core::decode::{TopLevel, starts_object, top_level_value};
-    if !starts_object(body) || top_level_value(body, "errors") == TopLevel::Absent {
-        return None;
-    }
-    error_fields(body)
 }
 
 /// Reads DT One's `{"errors":[{code, message}]}` error bodies.

@@ -38,29 +38,49 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+#[cfg(feature = "gs")]
 pub mod bills;
+#[cfg(feature = "gs")]
 pub mod client;
+#[cfg(feature = "gs")]
 pub mod discovery;
+#[cfg(feature = "dvs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dvs")))]
 pub mod dvs;
+#[cfg(feature = "gs")]
 pub mod error;
+#[cfg(feature = "gs")]
 pub mod products;
+#[cfg(feature = "gs")]
 mod recovery;
+#[cfg(any(feature = "gs", feature = "dvs"))]
+#[cfg_attr(not(feature = "gs"), allow(unreachable_pub, dead_code))]
+mod shared;
+#[cfg(feature = "gs")]
 pub mod transactions;
+#[cfg(any(feature = "gs", feature = "dvs"))]
 mod validate;
 
+#[cfg(feature = "gs")]
 pub use bills::{Bill, BillDetails, BillPayment};
+#[cfg(feature = "gs")]
 pub use client::{Client, ClientBuilder, PRODUCTION_URL, hmac_signature};
+#[cfg(feature = "gs")]
 pub use discovery::{Country, Operator, OperatorFilter, Ping, Service};
+#[cfg(feature = "gs")]
 pub use error::{
     ApiErrorBody, Call, DtoneErrorBody, Error, ErrorCode, ErrorEntry, ExternalIdConflictError,
     ItemStream, Result, TransactionFailedError,
 };
+#[cfg(feature = "gs")]
 pub use products::{
     AccountVerification, Category, FixedProduct, InfoPair, ProductFilter, ProductRef, Products,
     SuggestedValue, TaggedProduct, VariableProduct,
 };
+#[cfg(feature = "gs")]
 /// The date-time crate of [`Transaction::date`].
 pub use time;
+#[cfg(feature = "gs")]
 pub use transactions::{Party, Resolution, Transaction, TransactionRequest, Voucher};
 
 partner_sdk_core::provider_reexports!();

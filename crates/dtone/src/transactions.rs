@@ -21,6 +21,7 @@ use crate::Call;
 use crate::Client;
 use crate::error::{Error, ErrorCode, Result};
 use crate::products::Category;
+use crate::shared::same_account;
 use crate::validate::check_text;
 
 /// A person on either side of a transaction (all fields optional).
@@ -884,38 +885,6 @@ impl Transaction {
         FAILED.iter().any(|f| status.eq_ignore_ascii_case(f))
             || status.parse::<u64>().is_ok_and(|code| code >= 1_000_000)
     }
-}
-
-/// Whether two account numbers name the same account. Two phone numbers
-/// (text of digits with spaces, dashes, dots or parentheses, and a leading
-/// `+` or `00`) compare by their digits after that prefix, so
-/// `+62 812-3456` and `00628123456` match; any other account (an e-mail
-/// address, an account number with letters) compares exactly.
-pub(crate) fn same_account(sent: &str, found: &str) -> bool {
-    match (phone_digits(sent), phone_digits(found)) {
-        (Some(sent), Some(found)) => sent == found,
-        _ => sent == found,
-    }
-}
-
-/// The digits of a phone number written as [`same_account`] reads one;
-/// `None` for anything else.
-fn phone_digits(account: &str) -> Option<String> {
-    let text = account.trim();
-    let (plus, rest) = match text.strip_prefix('+') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    let punctuation = |c: char| matches!(c, ' ' | '-' | '.' | '(' | ')');
-    if !rest.chars().all(|c| c.is_ascii_digit() || punctuation(c)) {
-        return None;
-    }
-    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
-    let digits = match (plus, digits.strip_prefix("00")) {
-        (false, Some(international)) => international.to_owned(),
-        _ => digits,
-    };
-    (!digits.is_empty()).then_some(digits)
 }
 
 #[cfg(test)]

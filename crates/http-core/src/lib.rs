@@ -41,13 +41,16 @@ pub mod receiver;
 pub mod retry;
 pub mod secret;
 pub mod settings;
+#[cfg(feature = "signatures")]
+#[cfg_attr(docsrs, doc(cfg(feature = "signatures")))]
 pub mod signature;
 pub mod transport;
 
 pub use auth::{
-    Auth, BasicAuth, ClientCredentials, CredentialPlacement, HmacHeaders, HmacNonceAuth, NoAuth,
-    Session, SessionAuth,
+    Auth, BasicAuth, ClientCredentials, CredentialPlacement, NoAuth, Session, SessionAuth,
 };
+#[cfg(feature = "signatures")]
+pub use auth::{HmacHeaders, HmacNonceAuth};
 pub use error::{
     AnswerUnreadableError, ApiError, AuthError, ConfigError, DecodeError, Error, InvalidInputError,
     JournalledError, OutcomeUnknownError, PaginationError, PaginationStop, RedirectError,

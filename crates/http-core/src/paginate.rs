@@ -23,7 +23,7 @@ use std::hash::{Hash, Hasher};
 
 use futures_util::stream::BoxStream;
 use futures_util::{StreamExt as _, TryStreamExt as _, stream};
-use sha2::{Digest as _, Sha256};
+use xxhash_rust::xxh3::Xxh3;
 
 use crate::defaults::DEFAULT_MAX_PAGES;
 use crate::error::{Error, PaginationError, PaginationStop, Result};
@@ -169,25 +169,24 @@ where
     .boxed()
 }
 
-/// A cursor's SHA-256, truncated to 16 bytes: what the stream remembers of
-/// it. Two cursors collide with a probability of 2^-128.
+/// A cursor's 128-bit XXH3: what the stream remembers of it. It only
+/// tells a repeated cursor apart from a new one; a collision (2^-128 for
+/// two cursors a server did not craft) ends the listing with a cycle error,
+/// as a real repeat does, and reads nothing twice.
 fn digest<C: Hash>(cursor: &C) -> u128 {
-    struct Sha(Sha256);
-    impl Hasher for Sha {
+    struct Xxh(Xxh3);
+    impl Hasher for Xxh {
         fn write(&mut self, bytes: &[u8]) {
             self.0.update(bytes);
         }
         fn finish(&self) -> u64 {
-            // Never called: the digest is taken from the whole SHA-256.
+            // Never called: the digest is the whole 128 bits.
             0
         }
     }
-    let mut sha = Sha(Sha256::new());
-    cursor.hash(&mut sha);
-    let full = sha.0.finalize();
-    let mut first = [0u8; 16];
-    first.copy_from_slice(&full[..16]);
-    u128::from_be_bytes(first)
+    let mut xxh = Xxh(Xxh3::new());
+    cursor.hash(&mut xxh);
+    xxh.0.digest128()
 }
 
 /// A stream of items across all pages, starting at cursor `first`, capped

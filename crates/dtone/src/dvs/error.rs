@@ -4,7 +4,7 @@
 use partner_sdk_core::reqwest::StatusCode;
 use partner_sdk_core::{ApiError, ErrorBody, ErrorFields};
 
-pub use crate::error::{ExternalIdConflictError, TransactionFailedError};
+pub use crate::shared::{ExternalIdConflictError, TransactionFailedError};
 use serde::Deserialize;
 
 /// Result alias of the DVS client.
@@ -219,13 +219,13 @@ impl ErrorBody for DvsErrorBody {
     /// The body has the Goods & Services API's shape: read by the same
     /// code.
     fn parse(&self, _status: StatusCode, body: &[u8]) -> ErrorFields {
-        crate::error::error_fields(body).unwrap_or_default()
+        crate::shared::error_fields(body).unwrap_or_default()
     }
 
     /// A 2xx object with a non-empty top-level `errors` list is an error
     /// (a listing is an array, a record an object without `errors`).
     fn error_in_success(&self, _status: StatusCode, body: &[u8]) -> Option<ErrorFields> {
-        crate::error::error_in_2xx(body)
+        crate::shared::error_in_2xx(body)
     }
 
     /// Errors are marked by the top-level `errors` list: `send` folds the

@@ -31,12 +31,15 @@ use crate::error::Result;
 
 mod basic;
 mod cache;
+#[cfg(feature = "signatures")]
 mod hmac;
 mod oauth2;
 mod session;
 
 pub use basic::BasicAuth;
 pub use cache::CredentialCache;
+#[cfg(feature = "signatures")]
+#[cfg_attr(docsrs, doc(cfg(feature = "signatures")))]
 pub use hmac::{HmacHeaders, HmacNonceAuth, NONCE_PROCESS_DIGITS};
 pub use oauth2::{ClientCredentials, CredentialPlacement};
 pub use session::{LoginFn, Session, SessionAuth};

@@ -12,7 +12,7 @@ use serde::{Serialize, Serializer};
 use super::{AdditionalIdentifier, PartyIdentifier, Person, StatementIdentifier, Transaction};
 use crate::dvs::common::{Amount, CalculationMode, UnitType};
 use crate::dvs::error::Result;
-use crate::transactions::same_account;
+use crate::shared::same_account;
 use crate::validate::{check_id, check_text};
 
 /// The longest `external_id` DT One takes.
