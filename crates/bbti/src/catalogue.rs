@@ -557,6 +557,7 @@ impl Client {
     /// A `nextPageToken` the server already sent ends the stream with
     /// `Error::Pagination` (repeated cursor) instead of looping, and so does
     /// a listing longer than the builder's `max_pages`.
+    #[inline]
     pub fn models(&self, query: &ModelQuery) -> ItemStream<ModelAttributes> {
         let client = self.clone();
         let query = query.clone();
@@ -570,6 +571,7 @@ impl Client {
     }
 
     /// Every model with prices over all pages (see [`Client::models`]).
+    #[inline]
     pub fn prices(&self, query: &PriceQuery) -> ItemStream<ModelPrice> {
         let client = self.clone();
         let query = query.clone();

@@ -350,6 +350,7 @@ impl Client {
     /// Every application matching `query`, fetched page by page as the
     /// stream is polled (`pageNumber` from the query's page, default 1,
     /// while `hasMoreRecords`).
+    #[inline]
     pub fn applications(&self, query: &ListQuery) -> ItemStream<Application> {
         list_stream::<ApplicationsEnvelope>(self, listing("applications"), query)
     }

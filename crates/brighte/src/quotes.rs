@@ -198,6 +198,7 @@ impl Client {
 
     /// Every quote matching `query`, fetched page by page as polled.
     /// A missing `account_id` is the stream's first (and only) item, an error.
+    #[inline]
     pub fn quotes(&self, query: &ListQuery) -> ItemStream<Quote> {
         list_stream::<QuotesEnvelope>(self, listing("quotes"), query)
     }

@@ -309,6 +309,7 @@ impl Client {
     }
 
     /// Every user matching `query`, fetched page by page as polled.
+    #[inline]
     pub fn users(&self, query: &ListQuery) -> ItemStream<User> {
         list_stream::<UsersEnvelope>(self, listing("users"), query)
     }

@@ -83,6 +83,7 @@ impl Client {
     }
 
     /// `GET /balances`: every balance, page by page as polled.
+    #[inline]
     pub fn balances(&self, query: &BalanceQuery) -> ItemStream<Balance> {
         let query = query.clone();
         self.stream(query.page.unwrap_or(1), move |page| {

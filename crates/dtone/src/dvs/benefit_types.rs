@@ -54,6 +54,7 @@ impl Client {
     }
 
     /// `GET /benefit-types`: every benefit type, page by page as polled.
+    #[inline]
     pub fn benefit_types(&self, query: &PageQuery) -> ItemStream<BenefitTypeInfo> {
         let query = query.clone();
         self.stream(query.page.unwrap_or(1), move |page| {

@@ -95,6 +95,7 @@ impl Client {
     }
 
     /// `GET /campaigns`: every campaign, page by page as polled.
+    #[inline]
     pub fn campaigns(&self, query: &CampaignQuery) -> ItemStream<Campaign> {
         let query = query.clone();
         self.stream(query.page.unwrap_or(1), move |page| {

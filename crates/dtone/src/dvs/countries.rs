@@ -75,6 +75,7 @@ impl Client {
     }
 
     /// `GET /countries`: every country, page by page as polled.
+    #[inline]
     pub fn countries(&self, query: &CountryQuery) -> ItemStream<Country> {
         let query = query.clone();
         self.stream(query.page.unwrap_or(1), move |page| {

@@ -86,6 +86,7 @@ impl Client {
     }
 
     /// `GET /operators`: every operator, page by page as polled.
+    #[inline]
     pub fn operators(&self, query: &OperatorQuery) -> ItemStream<Operator> {
         let query = query.clone();
         self.stream(query.page.unwrap_or(1), move |page| {

@@ -352,6 +352,7 @@ impl Client {
     }
 
     /// `GET /products`: every product, page by page as polled.
+    #[inline]
     pub fn products(&self, query: &ProductQuery) -> ItemStream<Product> {
         let query = query.clone();
         self.stream(query.page.unwrap_or(1), move |page| {

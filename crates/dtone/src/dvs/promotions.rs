@@ -120,6 +120,7 @@ impl Client {
     }
 
     /// `GET /promotions`: every promotion, page by page as polled.
+    #[inline]
     pub fn promotions(&self, query: &PromotionQuery) -> ItemStream<Promotion> {
         let query = query.clone();
         self.stream(query.page.unwrap_or(1), move |page| {

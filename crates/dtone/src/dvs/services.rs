@@ -77,6 +77,7 @@ impl Client {
     }
 
     /// `GET /services`: every service, page by page as polled.
+    #[inline]
     pub fn services(&self, query: &ServiceQuery) -> ItemStream<Service> {
         let query = query.clone();
         self.stream(query.page.unwrap_or(1), move |page| {

@@ -755,6 +755,7 @@ impl Client {
 
     /// `GET /transactions`: every transaction matching `query`, page by
     /// page as polled.
+    #[inline]
     pub fn transactions(&self, query: &TransactionQuery) -> ItemStream<Transaction> {
         let query = query.clone();
         self.stream(query.page.unwrap_or(1), move |page| {
