@@ -14,14 +14,21 @@
 # apps alternating, and reports the median of each: on a shared machine a
 # build's CPU-seconds move by several per cent from one run to the next.
 #
+# PARTNER_BUILD_COST_CRATES=1 also times every rustc the builds run (a
+# RUSTC_WRAPPER writing each crate's user + system seconds) and prints,
+# per TLS choice, the crates whose CPU-seconds differ between the two apps
+# by more than 0.2 s, summed over the runs and divided by their number:
+# steadier than the whole build's seconds, and it names what the SDK adds.
+#
 # tls is the SDK's TLS feature: `rustls` (rustls on ring, the default) or
 # `rustls-aws-lc` (reqwest's own rustls, on aws-lc-rs). The hand-written app
 # uses the same TLS: reqwest's `rustls-no-provider` with ring installed as
 # the process's provider, or reqwest's `rustls`.
 #
-# The apps are benches/build-cost/sdk.rs (partner-sdk with only `dtone`)
-# and benches/build-cost/plain.rs (reqwest, serde, hmac, sha2, base64), or
-# for DVS sdk_dvs.rs and plain_dvs.rs (reqwest's Basic auth, serde), each
+# The apps are benches/build-cost/sdk.rs (partner-sdk with only
+# `dtone-gs`, the Goods & Services client) and benches/build-cost/plain.rs
+# (reqwest, serde, hmac, sha2, base64), or for DVS sdk_dvs.rs (only
+# `dtone-dvs`) and plain_dvs.rs (reqwest's Basic auth, serde), each
 # built as its own package with this repository's Cargo.lock, so both get
 # the same versions of what they share. The builds run one after another;
 # CPU-seconds hardly depend on the machine's load, wall time does.
@@ -32,11 +39,12 @@ tls_choices=("$@")
 [ ${#tls_choices[@]} -gt 0 ] || tls_choices=(rustls rustls-aws-lc)
 api=${PARTNER_BUILD_COST_API:-gs}
 case $api in
-gs) suffix= ;;
-dvs) suffix=_dvs ;;
+gs) suffix= feature=dtone-gs ;;
+dvs) suffix=_dvs feature=dtone-dvs ;;
 *) echo "unknown API: $api (gs or dvs)" >&2; exit 2 ;;
 esac
 out=${PARTNER_BUILD_COST_DIR:-$(mktemp -d)}
+mkdir -p "$out"
 [ -n "${PARTNER_BUILD_COST_DIR:-}" ] || trap 'rm -rf "$out"' EXIT
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is required (GNU time)" >&2; exit 1; }
 
@@ -46,7 +54,7 @@ manifest() { # side tls
     printf '[[bin]]\nname = "app"\npath = "main.rs"\n\n[workspace]\n\n'
     case $side in
     sdk)
-        printf '[dependencies]\npartner-sdk = { path = "%s", default-features = false, features = ["dtone", "%s"] }\n' "$repo" "$tls"
+        printf '[dependencies]\npartner-sdk = { path = "%s", default-features = false, features = ["%s", "%s"] }\n' "$repo" "$feature" "$tls"
         ;;
     plain)
         case $tls in
@@ -68,6 +76,19 @@ manifest() { # side tls
     printf 'tokio = { version = "1", default-features = false, features = ["rt", "macros"] }\n'
 }
 
+wrapper="$out/time-rustc"
+cat >"$wrapper" <<'WRAPPER'
+#!/usr/bin/env bash
+name=unknown
+prev=
+for arg in "$@"; do
+    [ "$prev" = --crate-name ] && name=$arg
+    prev=$arg
+done
+exec /usr/bin/time -a -o "$PARTNER_BUILD_COST_RUSTC_LOG" -f "$name %U %S" "$@"
+WRAPPER
+chmod +x "$wrapper"
+
 build() { # side tls run -> "wall cpu bytes"
     local side=$1 tls=$2 dir="$out/$2/$1-$3"
     rm -rf "$dir"
@@ -76,8 +97,10 @@ build() { # side tls run -> "wall cpu bytes"
     cp "$repo/benches/build-cost/$side$suffix.rs" "$dir/main.rs"
     cp "$repo/Cargo.lock" "$dir/Cargo.lock"
     (cd "$dir" && cargo fetch -q >/dev/null 2>&1 || true)
-    (cd "$dir" && CARGO_TARGET_DIR="$dir/target" CARGO_INCREMENTAL=0 RUSTC_WRAPPER='' \
-        /usr/bin/time -f '%e %U %S' -o "$dir/time" cargo build -q --release --offline >"$dir/log" 2>&1) || {
+    local rustc_wrapper=
+    [ "${PARTNER_BUILD_COST_CRATES:-0}" = 1 ] && rustc_wrapper=$wrapper
+    (cd "$dir" && CARGO_TARGET_DIR="$dir/target" CARGO_INCREMENTAL=0 RUSTC_WRAPPER="$rustc_wrapper" \
+        PARTNER_BUILD_COST_RUSTC_LOG="$out/$2.$1.rustc" /usr/bin/time -f '%e %U %S' -o "$dir/time" cargo build -q --release --offline >"$dir/log" 2>&1) || {
         cat "$dir/log" >&2
         exit 1
     }
@@ -90,7 +113,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 runs=${PARTNER_BUILD_COST_RUNS:-1}
 printf '%-14s %-6s %9s %9s %10s   (%s, median of %s)\n' tls app "wall s" "CPU s" "MB" "$api" "$runs"
 for tls in "${tls_choices[@]}"; do
-    : >"$out/$tls.sdk" && : >"$out/$tls.plain"
+    : >"$out/$tls.sdk" && : >"$out/$tls.plain" && : >"$out/$tls.sdk.rustc" && : >"$out/$tls.plain.rustc"
     for run in $(seq "$runs"); do
         build sdk "$tls" "$run" >>"$out/$tls.sdk"
         build plain "$tls" "$run" >>"$out/$tls.plain"
@@ -108,4 +131,16 @@ for tls in "${tls_choices[@]}"; do
         printf "%-14s %-6s %8.2fx %8.2fx %9.2fx\n", t, "ratio", sw / pw, sc / pc, sb / pb
     }'
     echo "$tls CPU s per run: sdk $(cut -d' ' -f2 "$out/$tls.sdk" | tr '\n' ' ')plain $(cut -d' ' -f2 "$out/$tls.plain" | tr '\n' ' ')"
+    if [ "${PARTNER_BUILD_COST_CRATES:-0}" = 1 ]; then
+        echo "$tls per crate (CPU s per build, sdk plain difference):"
+        awk -v runs="$runs" '
+            FNR == 1 { side++ }
+            NF == 3 && $2 ~ /^[0-9.]+$/ { cpu[$1, side] += $2 + $3; seen[$1] = 1 }
+            END {
+                for (c in seen) {
+                    d = (cpu[c, 1] - cpu[c, 2]) / runs
+                    if (d > 0.2 || d < -0.2) printf "  %-28s %7.2f %7.2f %+7.2f\n", c, cpu[c, 1] / runs, cpu[c, 2] / runs, d
+                }
+            }' "$out/$tls.sdk.rustc" "$out/$tls.plain.rustc" | sort -k4 -g -r
+    fi
 done

@@ -1,5 +1,5 @@
 //! The one-provider app of `benches/build-cost.sh`, SDK side: one DT One
-//! top-up through `partner-sdk` with only its `dtone` feature and a TLS choice.
+//! top-up through `partner-sdk` with only its `dtone-gs` feature and a TLS choice.
 //!
 //! It reads `DTONE_BASE_URL`, `DTONE_API_KEY` and `DTONE_API_SECRET`, so the
 //! built binary can be pointed at the sandbox (`partner-sandbox serve`).

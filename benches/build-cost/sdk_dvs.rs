@@ -1,6 +1,6 @@
 //! The DVS app of `benches/build-cost.sh dvs`, SDK side: one DT One DVS
 //! top-up (an asynchronous create confirmed on creation) through
-//! `partner-sdk` with only its `dtone` feature and a TLS choice.
+//! `partner-sdk` with only its `dtone-dvs` feature and a TLS choice.
 //!
 //! It reads `DVS_BASE_URL`, `DVS_API_KEY` and `DVS_API_SECRET`, so the built
 //! binary can be pointed at the sandbox (`partner-sandbox serve`, BASE+5).
