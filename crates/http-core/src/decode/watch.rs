@@ -6,7 +6,10 @@
 //! decode's deserializer at the top level only: it sees each top-level key
 //! as serde hands it to the typed value (escapes already resolved), so one
 //! pass both decodes and says whether a marking key was there. Values below
-//! the top level go to serde untouched.
+//! the top level go to serde untouched. The wrappers' methods only note and
+//! forward, and are `#[inline]` so that the optimizer folds them into the
+//! typed decode's loop over the keys (BENCHMARKS.md, "Instructions and
+//! allocations per call").
 
 use std::cell::Cell;
 use std::fmt;
@@ -39,19 +42,23 @@ struct Watch<'w> {
 }
 
 impl Watch<'_> {
+    #[inline]
     fn get(self) -> Seen {
         self.seen.get()
     }
+    #[inline]
     fn set(self, seen: Seen) {
         self.seen.set(seen);
     }
     /// The top-level value is not an object.
+    #[inline]
     fn not_object(self) {
         if self.get() == Seen::Pending {
             self.set(Seen::Clean);
         }
     }
     /// A key read as text.
+    #[inline]
     fn key_text(self, key: &[u8]) {
         if self.get() == Seen::Key {
             let marked = self.keys.iter().any(|k| k.as_bytes() == key);
@@ -59,12 +66,14 @@ impl Watch<'_> {
         }
     }
     /// A key read as a number or a boolean: no marking key is one.
+    #[inline]
     fn key_other(self) {
         if self.get() == Seen::Key {
             self.set(Seen::Object);
         }
     }
     /// A key read in a way the watch cannot follow.
+    #[inline]
     fn key_opaque(self) {
         self.set(Seen::Marked);
     }
@@ -94,6 +103,7 @@ pub(crate) fn decode_watching<T: DeserializeOwned>(
 /// visitor with `Self::visitor`.
 macro_rules! forward_deserialize {
     ($($method:ident)*) => {$(
+        #[inline]
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
             let watch = self.watch;
             self.de.$method(Self::visitor(visitor, watch))
@@ -172,6 +182,7 @@ macro_rules! forward_deserializer {
 /// `Watch::$note` first.
 macro_rules! forward_visit {
     ($note:ident; $($method:ident($ty:ty))*) => {$(
+        #[inline]
         fn $method<E: de::Error>(self, v: $ty) -> Result<Self::Value, E> {
             self.watch.$note();
             self.inner.$method(v)
@@ -186,6 +197,7 @@ struct Top<'w, D> {
 }
 
 impl<'w, D> Top<'w, D> {
+    #[inline]
     fn visitor<V>(inner: V, watch: Watch<'w>) -> TopVisitor<'w, V> {
         TopVisitor { inner, watch }
     }
@@ -233,46 +245,56 @@ impl<'de, 'w, V: Visitor<'de>> Visitor<'de> for TopVisitor<'w, V> {
         visit_string(String) visit_byte_buf(Vec<u8>)
     }
 
+    #[inline]
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         self.watch.not_object();
         self.inner.visit_str(v)
     }
+    #[inline]
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
         self.watch.not_object();
         self.inner.visit_borrowed_str(v)
     }
+    #[inline]
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
         self.watch.not_object();
         self.inner.visit_bytes(v)
     }
+    #[inline]
     fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
         self.watch.not_object();
         self.inner.visit_borrowed_bytes(v)
     }
+    #[inline]
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
         self.watch.not_object();
         self.inner.visit_none()
     }
+    #[inline]
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         self.watch.not_object();
         self.inner.visit_unit()
     }
+    #[inline]
     fn visit_some<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
         self.inner.visit_some(Top {
             de,
             watch: self.watch,
         })
     }
+    #[inline]
     fn visit_newtype_struct<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
         self.inner.visit_newtype_struct(Top {
             de,
             watch: self.watch,
         })
     }
+    #[inline]
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
         self.watch.not_object();
         self.inner.visit_seq(seq)
     }
+    #[inline]
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         if self.watch.get() == Seen::Pending {
             self.watch.set(Seen::Object);
@@ -282,6 +304,7 @@ impl<'de, 'w, V: Visitor<'de>> Visitor<'de> for TopVisitor<'w, V> {
             watch: self.watch,
         })
     }
+    #[inline]
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
         // An externally tagged enum reads the top-level key as its variant.
         self.watch.key_opaque();
@@ -298,6 +321,7 @@ struct TopMap<'w, A> {
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for TopMap<'_, A> {
     type Error = A::Error;
 
+    #[inline]
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
@@ -319,6 +343,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for TopMap<'_, A> {
         Ok(key)
     }
 
+    #[inline]
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
         self.map.next_value_seed(seed)
     }
@@ -337,6 +362,7 @@ struct KeySeed<'w, S> {
 impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, S> {
     type Value = S::Value;
 
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<S::Value, D::Error> {
         self.seed.deserialize(KeyDe {
             de,
@@ -352,6 +378,7 @@ struct KeyDe<'w, D> {
 }
 
 impl<'w, D> KeyDe<'w, D> {
+    #[inline]
     fn visitor<V>(inner: V, watch: Watch<'w>) -> KeyVisitor<'w, V> {
         KeyVisitor { inner, watch }
     }
@@ -392,58 +419,71 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, V> {
         visit_u128(u128) visit_f32(f32) visit_f64(f64) visit_char(char)
     }
 
+    #[inline]
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         self.watch.key_text(v.as_bytes());
         self.inner.visit_str(v)
     }
+    #[inline]
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
         self.watch.key_text(v.as_bytes());
         self.inner.visit_borrowed_str(v)
     }
+    #[inline]
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
         self.watch.key_text(v.as_bytes());
         self.inner.visit_string(v)
     }
+    #[inline]
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
         self.watch.key_text(v);
         self.inner.visit_bytes(v)
     }
+    #[inline]
     fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
         self.watch.key_text(v);
         self.inner.visit_borrowed_bytes(v)
     }
+    #[inline]
     fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<Self::Value, E> {
         self.watch.key_text(&v);
         self.inner.visit_byte_buf(v)
     }
+    #[inline]
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
         self.watch.key_opaque();
         self.inner.visit_none()
     }
+    #[inline]
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         self.watch.key_opaque();
         self.inner.visit_unit()
     }
+    #[inline]
     fn visit_some<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
         self.inner.visit_some(KeyDe {
             de,
             watch: self.watch,
         })
     }
+    #[inline]
     fn visit_newtype_struct<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
         self.inner.visit_newtype_struct(KeyDe {
             de,
             watch: self.watch,
         })
     }
+    #[inline]
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
         self.watch.key_opaque();
         self.inner.visit_seq(seq)
     }
+    #[inline]
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         self.watch.key_opaque();
         self.inner.visit_map(map)
     }
+    #[inline]
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
         self.watch.key_opaque();
         self.inner.visit_enum(data)
