@@ -235,25 +235,11 @@ mod replicas {
     //! Two DVS clients sharing one PostgreSQL journal recover together:
     //! each intent, create or confirm, is looked up and settled once.
 
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
+    use crate::support::LookUps;
     use partner_sdk::journal::{Begin, NewIntent, PostgresJournal, RequestDigest};
-    use partner_sdk_core::{CallInfo, Hooks};
     use partner_sdk_test_kit::{Aged, POSTGRES_URL_ENV as URL_ENV, postgres_test_url};
 
     use super::*;
-
-    /// Counts the look-ups a client's recovery sends.
-    #[derive(Default)]
-    struct LookUps(AtomicUsize);
-
-    impl Hooks for LookUps {
-        fn before_send(&self, call: &CallInfo<'_>) {
-            if call.operation == "recover_older_than" {
-                self.0.fetch_add(1, Ordering::SeqCst);
-            }
-        }
-    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn two_replicas_settle_each_dvs_intent_once() {
@@ -327,7 +313,7 @@ mod replicas {
         let (report_a, report_b) = (report_a.unwrap(), report_b.unwrap());
         // Each intent claimed was looked up once, by one replica.
         assert_eq!(
-            count_a.0.load(Ordering::SeqCst) + count_b.0.load(Ordering::SeqCst),
+            count_a.count() + count_b.count(),
             report_a.len() + report_b.len()
         );
         let settled = |k: &IntentKey| {

@@ -237,29 +237,14 @@ mod replicas {
     //! Two clients sharing one PostgreSQL journal recover together: each
     //! intent is looked up and settled once.
 
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
+    use crate::support::LookUps;
     use partner_sdk::journal::{NewIntent, PostgresJournal, RequestDigest};
-    use partner_sdk_core::{CallInfo, Hooks};
 
     use super::*;
 
     use partner_sdk_test_kit::{
         Aged, POSTGRES_URL_ENV as URL_ENV, postgres_test_url as server_url,
     };
-
-    /// Counts the look-ups by `external_id` a client's recovery sends
-    /// (under the recovery method's name; it never sends a create).
-    #[derive(Default)]
-    struct LookUps(AtomicUsize);
-
-    impl Hooks for LookUps {
-        fn before_send(&self, call: &CallInfo<'_>) {
-            if call.operation == "recover_older_than" {
-                self.0.fetch_add(1, Ordering::SeqCst);
-            }
-        }
-    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn two_replicas_resolve_each_intent_once() {
@@ -308,7 +293,7 @@ mod replicas {
         let (report_a, report_b) = (report_a.unwrap(), report_b.unwrap());
         // Each intent claimed was looked up once, by one replica.
         assert_eq!(
-            count_a.0.load(Ordering::SeqCst) + count_b.0.load(Ordering::SeqCst),
+            count_a.count() + count_b.count(),
             report_a.len() + report_b.len()
         );
         for (i, id) in ids.iter().enumerate() {
