@@ -99,8 +99,9 @@
 //!
 //! [`JournalStore`] is a trait, so a service can keep the journal in its own
 //! database, next to its orders. `begin` must be durable (committed) when it
-//! returns, since the create is sent right after. Implement it with
-//! [`macro@async_trait`] (re-exported here); build intents with [`Intent::new`],
+//! returns, since the create is sent right after. Each method returns a
+//! [`JournalFuture`]: write its body as `Box::pin(async move { .. })`; build
+//! intents with [`Intent::new`],
 //! begin an intent settled not done again with [`Intent::begin_again`], answer
 //! `begin` with [`Begin::against`] when the key holds a pending or done intent,
 //! and check a settle with [`Intent::check_settle`], so the semantics stay
@@ -124,13 +125,12 @@ mod sqlite;
 
 use std::borrow::Cow;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, SystemTime};
 
 use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 
-/// The attribute macro [`JournalStore`] is written with, for implementing it
-/// on a store of your own.
-pub use async_trait::async_trait;
 /// The PostgreSQL connection pool [`PostgresJournal::from_pool`] takes (and
 /// its `tokio_postgres`), at the versions this crate is built with.
 #[cfg(feature = "postgres")]
@@ -683,6 +683,10 @@ impl JournalError {
     }
 }
 
+/// What a [`JournalStore`] method returns: a boxed `Send` future, so that a
+/// store is held as `Arc<dyn JournalStore>`.
+pub type JournalFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, JournalError>> + Send + 'a>>;
+
 /// Where intents are kept. `Arc<dyn JournalStore>` is how clients hold one.
 ///
 /// Implementations must make `begin` atomic per key (two concurrent `begin`s
@@ -690,14 +694,13 @@ impl JournalError {
 /// `claim_pending` atomic per intent (two concurrent claims never return the
 /// same intent). Times are the store's; see the [module](self) for the
 /// protocol and its guarantees.
-#[async_trait]
 pub trait JournalStore: Send + Sync {
     /// Writes `intent` as pending before its create is sent, leased to the
     /// caller for `lease` from now (the create's whole deadline): a new key,
     /// or a key whose intent was settled not done (a new attempt, any
     /// digest), is [`Begin::Fresh`]. An error means the create must not be
     /// sent ([`JournalError::create_not_sent`]).
-    async fn begin(&self, intent: &NewIntent, lease: Duration) -> Result<Begin, JournalError>;
+    fn begin<'a>(&'a self, intent: &'a NewIntent, lease: Duration) -> JournalFuture<'a, Begin>;
 
     /// Records the definite outcome of `attempt` ([`Intent::attempt`],
     /// [`Lease::attempt`]) at the create under `key` and ends any lease on
@@ -705,50 +708,50 @@ pub trait JournalStore: Send + Sync {
     /// over (the key was begun again since) is
     /// [`JournalError::AlreadySettled`], so a late answer never settles a
     /// newer attempt.
-    async fn settle(
-        &self,
-        key: &IntentKey,
+    fn settle<'a>(
+        &'a self,
+        key: &'a IntentKey,
         attempt: u32,
         outcome: Outcome,
-    ) -> Result<(), JournalError>;
+    ) -> JournalFuture<'a, ()>;
 
     /// Extends the lease named `lease` (an [`Intent::leases`] number: the
     /// sender's [`Lease::number`], or a claimed intent's) on the pending
     /// intent under `key` to `duration` from now. `Ok(false)` when that
     /// lease is no longer held: the intent was settled, or claimed or begun
     /// again since.
-    async fn renew(
-        &self,
-        key: &IntentKey,
+    fn renew<'a>(
+        &'a self,
+        key: &'a IntentKey,
         lease: u32,
         duration: Duration,
-    ) -> Result<bool, JournalError>;
+    ) -> JournalFuture<'a, bool>;
 
     /// Claims up to `limit` pending intents of `provider` written at least
     /// `older_than` ago whose lease, if any, has expired, oldest first: each
     /// gets a lease of `lease` from now and one more [`Intent::leases`].
     /// The intents are returned as claimed.
-    async fn claim_pending(
-        &self,
-        provider: &str,
+    fn claim_pending<'a>(
+        &'a self,
+        provider: &'a str,
         older_than: Duration,
         lease: Duration,
         limit: usize,
-    ) -> Result<Vec<Intent>, JournalError>;
+    ) -> JournalFuture<'a, Vec<Intent>>;
 
     /// Ends the lease of a `claimed` intent whose look-up could not tell, so
     /// the next recovery may claim it at once. A no-op when the intent was
     /// settled or claimed again since (its [`Intent::leases`] differ).
-    async fn release(&self, claimed: &Intent) -> Result<(), JournalError>;
+    fn release<'a>(&'a self, claimed: &'a Intent) -> JournalFuture<'a, ()>;
 
     /// The intent under `key`, if any.
-    async fn get(&self, key: &IntentKey) -> Result<Option<Intent>, JournalError>;
+    fn get<'a>(&'a self, key: &'a IntentKey) -> JournalFuture<'a, Option<Intent>>;
 
     /// Deletes the intents settled (done or not done) at least `older_than`
     /// ago; pending intents are never deleted. Returns how many were
     /// deleted. A key pruned is a key never journalled: keep intents as long
     /// as a retry of their create may come.
-    async fn prune(&self, older_than: Duration) -> Result<u64, JournalError>;
+    fn prune<'a>(&'a self, older_than: Duration) -> JournalFuture<'a, u64>;
 }
 
 /// `d`, at most [`MAX_DURATION`].

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use super::{
-    Begin, Intent, IntentKey, JournalError, JournalStep, JournalStore, NewIntent, Outcome,
-    async_trait, clamp,
+    Begin, Intent, IntentKey, JournalError, JournalFuture, JournalStep, JournalStore, NewIntent,
+    Outcome, clamp,
 };
 
 /// How many intents a [`MemoryJournal`] holds by default (100 000).
@@ -140,135 +140,149 @@ fn settled_at(intent: &Intent) -> SystemTime {
     intent.lease_until.unwrap_or(intent.created_at)
 }
 
-#[async_trait]
 impl JournalStore for MemoryJournal {
-    async fn begin(&self, intent: &NewIntent, lease: Duration) -> Result<Begin, JournalError> {
-        let now = self.now();
-        let until = now.checked_add(clamp(lease)).unwrap_or(now);
-        let mut intents = self.lock();
-        if intents.len() >= self.capacity
-            && !intents.contains_key(&intent.key)
-            && !self.make_room(&mut intents)
-        {
-            return Err(JournalError::unavailable(
-                JournalStep::Begin,
-                "the memory journal is full of pending intents",
-            ));
-        }
-        // The key is copied before the look-up so the map hashes it once;
-        // an existing key (the rare case) wastes the copy.
-        match intents.entry(intent.key.clone()) {
-            Entry::Occupied(mut existing) => {
-                match existing.get_mut().begin_again(intent, now, until) {
-                    Some(lease) => Ok(Begin::Fresh(lease)),
-                    None => Begin::against(existing.get().clone(), intent),
+    fn begin<'a>(&'a self, intent: &'a NewIntent, lease: Duration) -> JournalFuture<'a, Begin> {
+        Box::pin(async move {
+            let now = self.now();
+            let until = now.checked_add(clamp(lease)).unwrap_or(now);
+            let mut intents = self.lock();
+            if intents.len() >= self.capacity
+                && !intents.contains_key(&intent.key)
+                && !self.make_room(&mut intents)
+            {
+                return Err(JournalError::unavailable(
+                    JournalStep::Begin,
+                    "the memory journal is full of pending intents",
+                ));
+            }
+            // The key is copied before the look-up so the map hashes it once;
+            // an existing key (the rare case) wastes the copy.
+            match intents.entry(intent.key.clone()) {
+                Entry::Occupied(mut existing) => {
+                    match existing.get_mut().begin_again(intent, now, until) {
+                        Some(lease) => Ok(Begin::Fresh(lease)),
+                        None => Begin::against(existing.get().clone(), intent),
+                    }
+                }
+                Entry::Vacant(vacant) => {
+                    let mut fresh = Intent::new(vacant.key().clone(), intent.digest, now);
+                    let lease = fresh.take_lease(until);
+                    vacant.insert(fresh);
+                    Ok(Begin::Fresh(lease))
                 }
             }
-            Entry::Vacant(vacant) => {
-                let mut fresh = Intent::new(vacant.key().clone(), intent.digest, now);
-                let lease = fresh.take_lease(until);
-                vacant.insert(fresh);
-                Ok(Begin::Fresh(lease))
-            }
-        }
+        })
     }
 
-    async fn settle(
-        &self,
-        key: &IntentKey,
+    fn settle<'a>(
+        &'a self,
+        key: &'a IntentKey,
         attempt: u32,
         outcome: Outcome,
-    ) -> Result<(), JournalError> {
-        let mut intents = self.lock();
-        let intent = intents
-            .get_mut(key)
-            .ok_or_else(|| JournalError::not_found(key))?;
-        if intent.check_settle(attempt, &outcome)? {
-            intent.state = outcome.into();
-            intent.lease_until = Some(self.now());
-        }
-        Ok(())
+    ) -> JournalFuture<'a, ()> {
+        Box::pin(async move {
+            let mut intents = self.lock();
+            let intent = intents
+                .get_mut(key)
+                .ok_or_else(|| JournalError::not_found(key))?;
+            if intent.check_settle(attempt, &outcome)? {
+                intent.state = outcome.into();
+                intent.lease_until = Some(self.now());
+            }
+            Ok(())
+        })
     }
 
-    async fn renew(
-        &self,
-        key: &IntentKey,
+    fn renew<'a>(
+        &'a self,
+        key: &'a IntentKey,
         lease: u32,
         duration: Duration,
-    ) -> Result<bool, JournalError> {
-        let now = self.now();
-        match self.lock().get_mut(key) {
-            Some(intent) if intent.state.is_pending() && intent.leases == lease => {
-                intent.lease_until = Some(now.checked_add(clamp(duration)).unwrap_or(now));
-                Ok(true)
+    ) -> JournalFuture<'a, bool> {
+        Box::pin(async move {
+            let now = self.now();
+            match self.lock().get_mut(key) {
+                Some(intent) if intent.state.is_pending() && intent.leases == lease => {
+                    intent.lease_until = Some(now.checked_add(clamp(duration)).unwrap_or(now));
+                    Ok(true)
+                }
+                _ => Ok(false),
             }
-            _ => Ok(false),
-        }
+        })
     }
 
-    async fn claim_pending(
-        &self,
-        provider: &str,
+    fn claim_pending<'a>(
+        &'a self,
+        provider: &'a str,
         older_than: Duration,
         lease: Duration,
         limit: usize,
-    ) -> Result<Vec<Intent>, JournalError> {
-        let now = self.now();
-        let Some(written_before) = now.checked_sub(clamp(older_than)) else {
-            return Ok(Vec::new());
-        };
-        let lease_until = now.checked_add(clamp(lease)).unwrap_or(now);
-        let mut intents = self.lock();
-        let mut claimable: Vec<&mut Intent> = intents
-            .values_mut()
-            .filter(|intent| {
-                intent.state.is_pending()
-                    && intent.key.provider() == provider
-                    && intent.created_at <= written_before
-                    && intent.lease_until.is_none_or(|until| until <= now)
-            })
-            .collect();
-        claimable.sort_by_key(|intent| intent.created_at);
-        Ok(claimable
-            .into_iter()
-            .take(limit)
-            .map(|intent| {
-                intent.take_lease(lease_until);
-                intent.clone()
-            })
-            .collect())
+    ) -> JournalFuture<'a, Vec<Intent>> {
+        Box::pin(async move {
+            let now = self.now();
+            let Some(written_before) = now.checked_sub(clamp(older_than)) else {
+                return Ok(Vec::new());
+            };
+            let lease_until = now.checked_add(clamp(lease)).unwrap_or(now);
+            let mut intents = self.lock();
+            let mut claimable: Vec<&mut Intent> = intents
+                .values_mut()
+                .filter(|intent| {
+                    intent.state.is_pending()
+                        && intent.key.provider() == provider
+                        && intent.created_at <= written_before
+                        && intent.lease_until.is_none_or(|until| until <= now)
+                })
+                .collect();
+            claimable.sort_by_key(|intent| intent.created_at);
+            Ok(claimable
+                .into_iter()
+                .take(limit)
+                .map(|intent| {
+                    intent.take_lease(lease_until);
+                    intent.clone()
+                })
+                .collect())
+        })
     }
 
-    async fn release(&self, claimed: &Intent) -> Result<(), JournalError> {
-        if let Some(intent) = self.lock().get_mut(&claimed.key)
-            && intent.state.is_pending()
-            && intent.leases == claimed.leases
-        {
-            intent.lease_until = None;
-        }
-        Ok(())
-    }
-
-    async fn get(&self, key: &IntentKey) -> Result<Option<Intent>, JournalError> {
-        Ok(self.lock().get(key).map(|intent| {
-            let mut intent = intent.clone();
-            if !intent.state.is_pending() {
+    fn release<'a>(&'a self, claimed: &'a Intent) -> JournalFuture<'a, ()> {
+        Box::pin(async move {
+            if let Some(intent) = self.lock().get_mut(&claimed.key)
+                && intent.state.is_pending()
+                && intent.leases == claimed.leases
+            {
                 intent.lease_until = None;
             }
-            intent
-        }))
+            Ok(())
+        })
     }
 
-    async fn prune(&self, older_than: Duration) -> Result<u64, JournalError> {
-        let now = self.now();
-        let Some(settled_before) = now.checked_sub(clamp(older_than)) else {
-            return Ok(0);
-        };
-        let mut intents = self.lock();
-        let before = intents.len();
-        intents
-            .retain(|_, intent| intent.state.is_pending() || settled_at(intent) > settled_before);
-        Ok((before - intents.len()) as u64)
+    fn get<'a>(&'a self, key: &'a IntentKey) -> JournalFuture<'a, Option<Intent>> {
+        Box::pin(async move {
+            Ok(self.lock().get(key).map(|intent| {
+                let mut intent = intent.clone();
+                if !intent.state.is_pending() {
+                    intent.lease_until = None;
+                }
+                intent
+            }))
+        })
+    }
+
+    fn prune<'a>(&'a self, older_than: Duration) -> JournalFuture<'a, u64> {
+        Box::pin(async move {
+            let now = self.now();
+            let Some(settled_before) = now.checked_sub(clamp(older_than)) else {
+                return Ok(0);
+            };
+            let mut intents = self.lock();
+            let before = intents.len();
+            intents.retain(|_, intent| {
+                intent.state.is_pending() || settled_at(intent) > settled_before
+            });
+            Ok((before - intents.len()) as u64)
+        })
     }
 }
 

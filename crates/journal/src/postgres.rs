@@ -9,8 +9,8 @@ use tokio_postgres::types::ToSql;
 
 use super::row::{Row, duration_ms, outcome_columns, sql_limit, sql_u32};
 use super::{
-    Begin, Intent, IntentKey, JournalError, JournalStep, JournalStore, Lease, NewIntent, Outcome,
-    async_trait,
+    Begin, Intent, IntentKey, JournalError, JournalFuture, JournalStep, JournalStore, Lease,
+    NewIntent, Outcome,
 };
 
 /// The intents' table.
@@ -415,154 +415,165 @@ fn read_row(row: &tokio_postgres::Row, step: JournalStep) -> Result<Row, Journal
     read().map_err(|e| JournalError::unavailable(step, e))
 }
 
-#[async_trait]
 impl JournalStore for PostgresJournal {
-    async fn begin(&self, intent: &NewIntent, lease: Duration) -> Result<Begin, JournalError> {
-        let step = JournalStep::Begin;
-        let key = &intent.key;
-        let digest: &[u8] = intent.digest.as_bytes();
-        let lease_ms = duration_ms(lease);
-        let params: [&(dyn ToSql + Sync); 6] = [
-            &key.provider(),
-            &key.operation(),
-            &key.field(),
-            &key.value(),
-            &digest,
-            &lease_ms,
-        ];
-        // Twice at most: an intent that refused the write may be pruned
-        // before it is read; the second write then succeeds.
-        for _ in 0..2 {
-            let rows = self.query(step, &self.sql.begin, &params).await?;
-            if let Some(row) = rows.first() {
-                let numbers = (row.try_get::<_, i64>(0), row.try_get::<_, i64>(1));
-                let (Ok(attempt), Ok(number)) = numbers else {
-                    return Err(JournalError::Corrupt {
+    fn begin<'a>(&'a self, intent: &'a NewIntent, lease: Duration) -> JournalFuture<'a, Begin> {
+        Box::pin(async move {
+            let step = JournalStep::Begin;
+            let key = &intent.key;
+            let digest: &[u8] = intent.digest.as_bytes();
+            let lease_ms = duration_ms(lease);
+            let params: [&(dyn ToSql + Sync); 6] = [
+                &key.provider(),
+                &key.operation(),
+                &key.field(),
+                &key.value(),
+                &digest,
+                &lease_ms,
+            ];
+            // Twice at most: an intent that refused the write may be pruned
+            // before it is read; the second write then succeeds.
+            for _ in 0..2 {
+                let rows = self.query(step, &self.sql.begin, &params).await?;
+                if let Some(row) = rows.first() {
+                    let numbers = (row.try_get::<_, i64>(0), row.try_get::<_, i64>(1));
+                    let (Ok(attempt), Ok(number)) = numbers else {
+                        return Err(JournalError::Corrupt {
+                            step,
+                            what: "an attempt or lease number unreadable",
+                        });
+                    };
+                    let corrupt = || JournalError::Corrupt {
                         step,
-                        what: "an attempt or lease number unreadable",
-                    });
-                };
-                let corrupt = || JournalError::Corrupt {
-                    step,
-                    what: "an attempt or lease number out of range",
-                };
-                return Ok(Begin::Fresh(Lease {
-                    attempt: u32::try_from(attempt).map_err(|_| corrupt())?,
-                    number: u32::try_from(number).map_err(|_| corrupt())?,
-                }));
+                        what: "an attempt or lease number out of range",
+                    };
+                    return Ok(Begin::Fresh(Lease {
+                        attempt: u32::try_from(attempt).map_err(|_| corrupt())?,
+                        number: u32::try_from(number).map_err(|_| corrupt())?,
+                    }));
+                }
+                if let Some(existing) = self.select(key, step).await? {
+                    return Begin::against(existing, intent);
+                }
             }
-            if let Some(existing) = self.select(key, step).await? {
-                return Begin::against(existing, intent);
-            }
-        }
-        Err(JournalError::Corrupt {
-            step,
-            what: "an intent refused as existing but not found",
+            Err(JournalError::Corrupt {
+                step,
+                what: "an intent refused as existing but not found",
+            })
         })
     }
 
-    async fn settle(
-        &self,
-        key: &IntentKey,
+    fn settle<'a>(
+        &'a self,
+        key: &'a IntentKey,
         attempt: u32,
         outcome: Outcome,
-    ) -> Result<(), JournalError> {
-        let step = JournalStep::Settle;
-        let (state, provider_id, reason) = outcome_columns(&outcome);
-        let attempt_sql = sql_u32(attempt);
-        let params: [&(dyn ToSql + Sync); 8] = [
-            &key.provider(),
-            &key.operation(),
-            &key.field(),
-            &key.value(),
-            &state,
-            &provider_id,
-            &reason,
-            &attempt_sql,
-        ];
-        if self.execute(step, &self.sql.settle, &params).await? == 1 {
-            return Ok(());
-        }
-        // Not pending at this attempt: settled already (the same way is
-        // fine), begun again since, or never begun.
-        let intent = self
-            .select(key, step)
-            .await?
-            .ok_or_else(|| JournalError::not_found(key))?;
-        match intent.check_settle(attempt, &outcome)? {
-            // Pending at this attempt now: begun after the update ran.
-            true => Err(JournalError::not_found(key)),
-            false => Ok(()),
-        }
+    ) -> JournalFuture<'a, ()> {
+        Box::pin(async move {
+            let step = JournalStep::Settle;
+            let (state, provider_id, reason) = outcome_columns(&outcome);
+            let attempt_sql = sql_u32(attempt);
+            let params: [&(dyn ToSql + Sync); 8] = [
+                &key.provider(),
+                &key.operation(),
+                &key.field(),
+                &key.value(),
+                &state,
+                &provider_id,
+                &reason,
+                &attempt_sql,
+            ];
+            if self.execute(step, &self.sql.settle, &params).await? == 1 {
+                return Ok(());
+            }
+            // Not pending at this attempt: settled already (the same way is
+            // fine), begun again since, or never begun.
+            let intent = self
+                .select(key, step)
+                .await?
+                .ok_or_else(|| JournalError::not_found(key))?;
+            match intent.check_settle(attempt, &outcome)? {
+                // Pending at this attempt now: begun after the update ran.
+                true => Err(JournalError::not_found(key)),
+                false => Ok(()),
+            }
+        })
     }
 
-    async fn renew(
-        &self,
-        key: &IntentKey,
+    fn renew<'a>(
+        &'a self,
+        key: &'a IntentKey,
         lease: u32,
         duration: Duration,
-    ) -> Result<bool, JournalError> {
-        let lease = sql_u32(lease);
-        let duration = duration_ms(duration);
-        let params: [&(dyn ToSql + Sync); 6] = [
-            &key.provider(),
-            &key.operation(),
-            &key.field(),
-            &key.value(),
-            &lease,
-            &duration,
-        ];
-        Ok(self
-            .execute(JournalStep::Renew, &self.sql.renew, &params)
-            .await?
-            == 1)
+    ) -> JournalFuture<'a, bool> {
+        Box::pin(async move {
+            let lease = sql_u32(lease);
+            let duration = duration_ms(duration);
+            let params: [&(dyn ToSql + Sync); 6] = [
+                &key.provider(),
+                &key.operation(),
+                &key.field(),
+                &key.value(),
+                &lease,
+                &duration,
+            ];
+            Ok(self
+                .execute(JournalStep::Renew, &self.sql.renew, &params)
+                .await?
+                == 1)
+        })
     }
 
-    async fn claim_pending(
-        &self,
-        provider: &str,
+    fn claim_pending<'a>(
+        &'a self,
+        provider: &'a str,
         older_than: Duration,
         lease: Duration,
         limit: usize,
-    ) -> Result<Vec<Intent>, JournalError> {
-        let step = JournalStep::Claim;
-        let (older_than, lease, limit) = (
-            duration_ms(older_than),
-            duration_ms(lease),
-            sql_limit(limit),
-        );
-        let params: [&(dyn ToSql + Sync); 4] = [&provider, &older_than, &lease, &limit];
-        let rows = self.query(step, &self.sql.claim, &params).await?;
-        let mut claimed = rows
-            .iter()
-            .map(|row| read_row(row, step)?.into_intent(step))
-            .collect::<Result<Vec<_>, _>>()?;
-        claimed.sort_by_key(|intent| intent.created_at);
-        Ok(claimed)
+    ) -> JournalFuture<'a, Vec<Intent>> {
+        Box::pin(async move {
+            let step = JournalStep::Claim;
+            let (older_than, lease, limit) = (
+                duration_ms(older_than),
+                duration_ms(lease),
+                sql_limit(limit),
+            );
+            let params: [&(dyn ToSql + Sync); 4] = [&provider, &older_than, &lease, &limit];
+            let rows = self.query(step, &self.sql.claim, &params).await?;
+            let mut claimed = rows
+                .iter()
+                .map(|row| read_row(row, step)?.into_intent(step))
+                .collect::<Result<Vec<_>, _>>()?;
+            claimed.sort_by_key(|intent| intent.created_at);
+            Ok(claimed)
+        })
     }
 
-    async fn release(&self, claimed: &Intent) -> Result<(), JournalError> {
-        let key = &claimed.key;
-        let leases = sql_u32(claimed.leases);
-        let params: [&(dyn ToSql + Sync); 5] = [
-            &key.provider(),
-            &key.operation(),
-            &key.field(),
-            &key.value(),
-            &leases,
-        ];
-        self.execute(JournalStep::Release, &self.sql.release, &params)
-            .await
-            .map(drop)
+    fn release<'a>(&'a self, claimed: &'a Intent) -> JournalFuture<'a, ()> {
+        Box::pin(async move {
+            let key = &claimed.key;
+            let leases = sql_u32(claimed.leases);
+            let params: [&(dyn ToSql + Sync); 5] = [
+                &key.provider(),
+                &key.operation(),
+                &key.field(),
+                &key.value(),
+                &leases,
+            ];
+            self.execute(JournalStep::Release, &self.sql.release, &params)
+                .await
+                .map(drop)
+        })
     }
 
-    async fn get(&self, key: &IntentKey) -> Result<Option<Intent>, JournalError> {
-        self.select(key, JournalStep::Get).await
+    fn get<'a>(&'a self, key: &'a IntentKey) -> JournalFuture<'a, Option<Intent>> {
+        Box::pin(async move { self.select(key, JournalStep::Get).await })
     }
 
-    async fn prune(&self, older_than: Duration) -> Result<u64, JournalError> {
-        let older_than = duration_ms(older_than);
-        self.execute(JournalStep::Prune, &self.sql.prune, &[&older_than])
-            .await
+    fn prune<'a>(&'a self, older_than: Duration) -> JournalFuture<'a, u64> {
+        Box::pin(async move {
+            let older_than = duration_ms(older_than);
+            self.execute(JournalStep::Prune, &self.sql.prune, &[&older_than])
+                .await
+        })
     }
 }

@@ -9,8 +9,8 @@ use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
 use super::row::{Row, duration_ms, outcome_columns, sql_limit, sql_u32, to_ms};
 use super::{
-    Begin, Intent, IntentKey, JournalError, JournalStep, JournalStore, Lease, NewIntent, Outcome,
-    async_trait,
+    Begin, Intent, IntentKey, JournalError, JournalFuture, JournalStep, JournalStore, Lease,
+    NewIntent, Outcome,
 };
 
 /// How long a call waits for another connection's write lock on the file.
@@ -251,199 +251,213 @@ fn select(
         .transpose()
 }
 
-#[async_trait]
 impl JournalStore for SqliteJournal {
-    async fn begin(&self, intent: &NewIntent, lease: Duration) -> Result<Begin, JournalError> {
-        let intent = intent.clone();
-        self.run(JournalStep::Begin, move |conn| {
-            let step = JournalStep::Begin;
-            let key = &intent.key;
-            // Twice at most: an intent that refused the write may be pruned
-            // before it is read; the second write then succeeds.
-            for _ in 0..2 {
-                let now = to_ms(SystemTime::now());
-                let begun = conn
-                    .prepare_cached(BEGIN)
-                    .and_then(|mut statement| {
-                        statement
-                            .query_row(
-                                params![
-                                    key.provider(),
-                                    key.operation(),
-                                    key.field(),
-                                    key.value(),
-                                    intent.digest.as_bytes().as_slice(),
-                                    now,
-                                    now.saturating_add(duration_ms(lease)),
-                                ],
-                                |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)),
-                            )
-                            .optional()
-                    })
-                    .map_err(|e| JournalError::unavailable(step, e))?;
-                if let Some((attempt, number)) = begun {
-                    let corrupt = || JournalError::Corrupt {
-                        step,
-                        what: "an attempt or lease number out of range",
-                    };
-                    return Ok(Begin::Fresh(Lease {
-                        attempt: u32::try_from(attempt).map_err(|_| corrupt())?,
-                        number: u32::try_from(number).map_err(|_| corrupt())?,
-                    }));
+    fn begin<'a>(&'a self, intent: &'a NewIntent, lease: Duration) -> JournalFuture<'a, Begin> {
+        Box::pin(async move {
+            let intent = intent.clone();
+            self.run(JournalStep::Begin, move |conn| {
+                let step = JournalStep::Begin;
+                let key = &intent.key;
+                // Twice at most: an intent that refused the write may be pruned
+                // before it is read; the second write then succeeds.
+                for _ in 0..2 {
+                    let now = to_ms(SystemTime::now());
+                    let begun = conn
+                        .prepare_cached(BEGIN)
+                        .and_then(|mut statement| {
+                            statement
+                                .query_row(
+                                    params![
+                                        key.provider(),
+                                        key.operation(),
+                                        key.field(),
+                                        key.value(),
+                                        intent.digest.as_bytes().as_slice(),
+                                        now,
+                                        now.saturating_add(duration_ms(lease)),
+                                    ],
+                                    |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)),
+                                )
+                                .optional()
+                        })
+                        .map_err(|e| JournalError::unavailable(step, e))?;
+                    if let Some((attempt, number)) = begun {
+                        let corrupt = || JournalError::Corrupt {
+                            step,
+                            what: "an attempt or lease number out of range",
+                        };
+                        return Ok(Begin::Fresh(Lease {
+                            attempt: u32::try_from(attempt).map_err(|_| corrupt())?,
+                            number: u32::try_from(number).map_err(|_| corrupt())?,
+                        }));
+                    }
+                    if let Some(existing) = select(conn, key, step)? {
+                        return Begin::against(existing, &intent);
+                    }
                 }
-                if let Some(existing) = select(conn, key, step)? {
-                    return Begin::against(existing, &intent);
-                }
-            }
-            Err(JournalError::Corrupt {
-                step,
-                what: "an intent refused as existing but not found",
+                Err(JournalError::Corrupt {
+                    step,
+                    what: "an intent refused as existing but not found",
+                })
             })
+            .await
         })
-        .await
     }
 
-    async fn settle(
-        &self,
-        key: &IntentKey,
+    fn settle<'a>(
+        &'a self,
+        key: &'a IntentKey,
         attempt: u32,
         outcome: Outcome,
-    ) -> Result<(), JournalError> {
-        let key = key.clone();
-        self.run(JournalStep::Settle, move |conn| {
-            let step = JournalStep::Settle;
-            let (state, provider_id, reason) = outcome_columns(&outcome);
-            let updated = conn
-                .prepare_cached(SETTLE)
-                .and_then(|mut statement| {
-                    statement.execute(params![
-                        key.provider(),
-                        key.operation(),
-                        key.field(),
-                        key.value(),
-                        state,
-                        provider_id,
-                        reason,
-                        to_ms(SystemTime::now()),
-                        sql_u32(attempt),
-                    ])
-                })
-                .map_err(|e| JournalError::unavailable(step, e))?;
-            if updated == 1 {
-                return Ok(());
-            }
-            // Not pending at this attempt: settled already (the same way is
-            // fine), begun again since, or never begun.
-            let intent = select(conn, &key, step)?.ok_or_else(|| JournalError::not_found(&key))?;
-            match intent.check_settle(attempt, &outcome)? {
-                // Pending at this attempt now: begun after the update ran.
-                true => Err(JournalError::not_found(&key)),
-                false => Ok(()),
-            }
+    ) -> JournalFuture<'a, ()> {
+        Box::pin(async move {
+            let key = key.clone();
+            self.run(JournalStep::Settle, move |conn| {
+                let step = JournalStep::Settle;
+                let (state, provider_id, reason) = outcome_columns(&outcome);
+                let updated = conn
+                    .prepare_cached(SETTLE)
+                    .and_then(|mut statement| {
+                        statement.execute(params![
+                            key.provider(),
+                            key.operation(),
+                            key.field(),
+                            key.value(),
+                            state,
+                            provider_id,
+                            reason,
+                            to_ms(SystemTime::now()),
+                            sql_u32(attempt),
+                        ])
+                    })
+                    .map_err(|e| JournalError::unavailable(step, e))?;
+                if updated == 1 {
+                    return Ok(());
+                }
+                // Not pending at this attempt: settled already (the same way is
+                // fine), begun again since, or never begun.
+                let intent =
+                    select(conn, &key, step)?.ok_or_else(|| JournalError::not_found(&key))?;
+                match intent.check_settle(attempt, &outcome)? {
+                    // Pending at this attempt now: begun after the update ran.
+                    true => Err(JournalError::not_found(&key)),
+                    false => Ok(()),
+                }
+            })
+            .await
         })
-        .await
     }
 
-    async fn renew(
-        &self,
-        key: &IntentKey,
+    fn renew<'a>(
+        &'a self,
+        key: &'a IntentKey,
         lease: u32,
         duration: Duration,
-    ) -> Result<bool, JournalError> {
-        let key = key.clone();
-        self.run(JournalStep::Renew, move |conn| {
-            let until = to_ms(SystemTime::now()).saturating_add(duration_ms(duration));
-            conn.prepare_cached(RENEW)
-                .and_then(|mut statement| {
-                    statement.execute(params![
-                        key.provider(),
-                        key.operation(),
-                        key.field(),
-                        key.value(),
-                        sql_u32(lease),
-                        until,
-                    ])
-                })
-                .map(|updated| updated == 1)
-                .map_err(|e| JournalError::unavailable(JournalStep::Renew, e))
+    ) -> JournalFuture<'a, bool> {
+        Box::pin(async move {
+            let key = key.clone();
+            self.run(JournalStep::Renew, move |conn| {
+                let until = to_ms(SystemTime::now()).saturating_add(duration_ms(duration));
+                conn.prepare_cached(RENEW)
+                    .and_then(|mut statement| {
+                        statement.execute(params![
+                            key.provider(),
+                            key.operation(),
+                            key.field(),
+                            key.value(),
+                            sql_u32(lease),
+                            until,
+                        ])
+                    })
+                    .map(|updated| updated == 1)
+                    .map_err(|e| JournalError::unavailable(JournalStep::Renew, e))
+            })
+            .await
         })
-        .await
     }
 
-    async fn claim_pending(
-        &self,
-        provider: &str,
+    fn claim_pending<'a>(
+        &'a self,
+        provider: &'a str,
         older_than: Duration,
         lease: Duration,
         limit: usize,
-    ) -> Result<Vec<Intent>, JournalError> {
-        let provider = provider.to_owned();
-        self.run(JournalStep::Claim, move |conn| {
-            let step = JournalStep::Claim;
-            let now = to_ms(SystemTime::now());
-            let mut statement = conn
-                .prepare_cached(CLAIM)
-                .map_err(|e| JournalError::unavailable(step, e))?;
-            let rows = statement
-                .query_map(
-                    params![
-                        provider,
-                        now.saturating_sub(duration_ms(older_than)),
-                        now.saturating_add(duration_ms(lease)),
-                        now,
-                        sql_limit(limit),
-                    ],
-                    read_row,
-                )
-                .map_err(|e| JournalError::unavailable(step, e))?
-                .collect::<rusqlite::Result<Vec<Row>>>()
-                .map_err(|e| JournalError::unavailable(step, e))?;
-            let mut claimed = rows
-                .into_iter()
-                .map(|row| row.into_intent(step))
-                .collect::<Result<Vec<_>, _>>()?;
-            claimed.sort_by_key(|intent| intent.created_at);
-            Ok(claimed)
+    ) -> JournalFuture<'a, Vec<Intent>> {
+        Box::pin(async move {
+            let provider = provider.to_owned();
+            self.run(JournalStep::Claim, move |conn| {
+                let step = JournalStep::Claim;
+                let now = to_ms(SystemTime::now());
+                let mut statement = conn
+                    .prepare_cached(CLAIM)
+                    .map_err(|e| JournalError::unavailable(step, e))?;
+                let rows = statement
+                    .query_map(
+                        params![
+                            provider,
+                            now.saturating_sub(duration_ms(older_than)),
+                            now.saturating_add(duration_ms(lease)),
+                            now,
+                            sql_limit(limit),
+                        ],
+                        read_row,
+                    )
+                    .map_err(|e| JournalError::unavailable(step, e))?
+                    .collect::<rusqlite::Result<Vec<Row>>>()
+                    .map_err(|e| JournalError::unavailable(step, e))?;
+                let mut claimed = rows
+                    .into_iter()
+                    .map(|row| row.into_intent(step))
+                    .collect::<Result<Vec<_>, _>>()?;
+                claimed.sort_by_key(|intent| intent.created_at);
+                Ok(claimed)
+            })
+            .await
         })
-        .await
     }
 
-    async fn release(&self, claimed: &Intent) -> Result<(), JournalError> {
-        let key = claimed.key.clone();
-        let leases = sql_u32(claimed.leases);
-        self.run(JournalStep::Release, move |conn| {
-            conn.prepare_cached(RELEASE)
-                .and_then(|mut statement| {
-                    statement.execute(params![
-                        key.provider(),
-                        key.operation(),
-                        key.field(),
-                        key.value(),
-                        leases
-                    ])
-                })
-                .map(drop)
-                .map_err(|e| JournalError::unavailable(JournalStep::Release, e))
+    fn release<'a>(&'a self, claimed: &'a Intent) -> JournalFuture<'a, ()> {
+        Box::pin(async move {
+            let key = claimed.key.clone();
+            let leases = sql_u32(claimed.leases);
+            self.run(JournalStep::Release, move |conn| {
+                conn.prepare_cached(RELEASE)
+                    .and_then(|mut statement| {
+                        statement.execute(params![
+                            key.provider(),
+                            key.operation(),
+                            key.field(),
+                            key.value(),
+                            leases
+                        ])
+                    })
+                    .map(drop)
+                    .map_err(|e| JournalError::unavailable(JournalStep::Release, e))
+            })
+            .await
         })
-        .await
     }
 
-    async fn get(&self, key: &IntentKey) -> Result<Option<Intent>, JournalError> {
-        let key = key.clone();
-        self.run(JournalStep::Get, move |conn| {
-            select(conn, &key, JournalStep::Get)
+    fn get<'a>(&'a self, key: &'a IntentKey) -> JournalFuture<'a, Option<Intent>> {
+        Box::pin(async move {
+            let key = key.clone();
+            self.run(JournalStep::Get, move |conn| {
+                select(conn, &key, JournalStep::Get)
+            })
+            .await
         })
-        .await
     }
 
-    async fn prune(&self, older_than: Duration) -> Result<u64, JournalError> {
-        self.run(JournalStep::Prune, move |conn| {
-            let before = to_ms(SystemTime::now()).saturating_sub(duration_ms(older_than));
-            conn.prepare_cached(PRUNE)
-                .and_then(|mut statement| statement.execute(params![before]))
-                .map(|deleted| deleted as u64)
-                .map_err(|e| JournalError::unavailable(JournalStep::Prune, e))
+    fn prune<'a>(&'a self, older_than: Duration) -> JournalFuture<'a, u64> {
+        Box::pin(async move {
+            self.run(JournalStep::Prune, move |conn| {
+                let before = to_ms(SystemTime::now()).saturating_sub(duration_ms(older_than));
+                conn.prepare_cached(PRUNE)
+                    .and_then(|mut statement| statement.execute(params![before]))
+                    .map(|deleted| deleted as u64)
+                    .map_err(|e| JournalError::unavailable(JournalStep::Prune, e))
+            })
+            .await
         })
-        .await
     }
 }

@@ -672,66 +672,64 @@ impl std::fmt::Debug for Aged {
     }
 }
 
-#[partner_sdk_journal::async_trait]
 impl partner_sdk_journal::JournalStore for Aged {
-    async fn begin(
-        &self,
-        intent: &partner_sdk_journal::NewIntent,
+    fn begin<'a>(
+        &'a self,
+        intent: &'a partner_sdk_journal::NewIntent,
         _lease: std::time::Duration,
-    ) -> Result<partner_sdk_journal::Begin, partner_sdk_journal::JournalError> {
-        self.0.begin(intent, std::time::Duration::ZERO).await
+    ) -> partner_sdk_journal::JournalFuture<'a, partner_sdk_journal::Begin> {
+        self.0.begin(intent, std::time::Duration::ZERO)
     }
 
-    async fn settle(
-        &self,
-        key: &partner_sdk_journal::IntentKey,
+    fn settle<'a>(
+        &'a self,
+        key: &'a partner_sdk_journal::IntentKey,
         attempt: u32,
         outcome: partner_sdk_journal::Outcome,
-    ) -> Result<(), partner_sdk_journal::JournalError> {
-        self.0.settle(key, attempt, outcome).await
+    ) -> partner_sdk_journal::JournalFuture<'a, ()> {
+        self.0.settle(key, attempt, outcome)
     }
 
-    async fn renew(
-        &self,
-        key: &partner_sdk_journal::IntentKey,
+    fn renew<'a>(
+        &'a self,
+        key: &'a partner_sdk_journal::IntentKey,
         lease: u32,
         duration: std::time::Duration,
-    ) -> Result<bool, partner_sdk_journal::JournalError> {
+    ) -> partner_sdk_journal::JournalFuture<'a, bool> {
         // A recovery's renewal holds (two replicas never resolve one
         // intent); a sender of these tests answers before it renews.
-        self.0.renew(key, lease, duration).await
+        self.0.renew(key, lease, duration)
     }
 
-    async fn claim_pending(
-        &self,
-        provider: &str,
+    fn claim_pending<'a>(
+        &'a self,
+        provider: &'a str,
         _older_than: std::time::Duration,
         lease: std::time::Duration,
         limit: usize,
-    ) -> Result<Vec<partner_sdk_journal::Intent>, partner_sdk_journal::JournalError> {
+    ) -> partner_sdk_journal::JournalFuture<'a, Vec<partner_sdk_journal::Intent>> {
         self.0
             .claim_pending(provider, std::time::Duration::ZERO, lease, limit)
-            .await
     }
 
-    async fn release(
-        &self,
-        claimed: &partner_sdk_journal::Intent,
-    ) -> Result<(), partner_sdk_journal::JournalError> {
-        self.0.release(claimed).await
+    fn release<'a>(
+        &'a self,
+        claimed: &'a partner_sdk_journal::Intent,
+    ) -> partner_sdk_journal::JournalFuture<'a, ()> {
+        self.0.release(claimed)
     }
 
-    async fn get(
-        &self,
-        key: &partner_sdk_journal::IntentKey,
-    ) -> Result<Option<partner_sdk_journal::Intent>, partner_sdk_journal::JournalError> {
-        self.0.get(key).await
+    fn get<'a>(
+        &'a self,
+        key: &'a partner_sdk_journal::IntentKey,
+    ) -> partner_sdk_journal::JournalFuture<'a, Option<partner_sdk_journal::Intent>> {
+        self.0.get(key)
     }
 
-    async fn prune(
-        &self,
+    fn prune<'a>(
+        &'a self,
         older_than: std::time::Duration,
-    ) -> Result<u64, partner_sdk_journal::JournalError> {
-        self.0.prune(older_than).await
+    ) -> partner_sdk_journal::JournalFuture<'a, u64> {
+        self.0.prune(older_than)
     }
 }

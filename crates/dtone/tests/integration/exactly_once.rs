@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use partner_sdk_dtone::{Category, Client, TransactionRequest};
 use partner_sdk_journal::{
-    Begin, Intent, IntentKey, IntentState, JournalError, JournalStore, MemoryJournal, NewIntent,
-    Outcome, async_trait,
+    Begin, Intent, IntentKey, IntentState, JournalFuture, JournalStore, MemoryJournal, NewIntent,
+    Outcome,
 };
 use serde_json::json;
 use wiremock::matchers::method;
@@ -135,39 +135,38 @@ struct Stalled {
     inner: MemoryJournal,
 }
 
-#[async_trait]
 impl JournalStore for Stalled {
-    async fn begin(&self, intent: &NewIntent, lease: Duration) -> Result<Begin, JournalError> {
-        if self.begin {
-            std::future::pending::<()>().await;
-        }
-        self.inner.begin(intent, lease).await
+    fn begin<'a>(&'a self, intent: &'a NewIntent, lease: Duration) -> JournalFuture<'a, Begin> {
+        Box::pin(async move {
+            if self.begin {
+                std::future::pending::<()>().await;
+            }
+            self.inner.begin(intent, lease).await
+        })
     }
-    async fn settle(&self, _: &IntentKey, _: u32, _: Outcome) -> Result<(), JournalError> {
-        std::future::pending().await
+    fn settle<'a>(&'a self, _: &'a IntentKey, _: u32, _: Outcome) -> JournalFuture<'a, ()> {
+        Box::pin(std::future::pending())
     }
-    async fn renew(&self, key: &IntentKey, lease: u32, d: Duration) -> Result<bool, JournalError> {
-        self.inner.renew(key, lease, d).await
+    fn renew<'a>(&'a self, key: &'a IntentKey, lease: u32, d: Duration) -> JournalFuture<'a, bool> {
+        self.inner.renew(key, lease, d)
     }
-    async fn claim_pending(
-        &self,
-        provider: &str,
+    fn claim_pending<'a>(
+        &'a self,
+        provider: &'a str,
         older_than: Duration,
         lease: Duration,
         limit: usize,
-    ) -> Result<Vec<Intent>, JournalError> {
-        self.inner
-            .claim_pending(provider, older_than, lease, limit)
-            .await
+    ) -> JournalFuture<'a, Vec<Intent>> {
+        self.inner.claim_pending(provider, older_than, lease, limit)
     }
-    async fn release(&self, claimed: &Intent) -> Result<(), JournalError> {
-        self.inner.release(claimed).await
+    fn release<'a>(&'a self, claimed: &'a Intent) -> JournalFuture<'a, ()> {
+        self.inner.release(claimed)
     }
-    async fn get(&self, key: &IntentKey) -> Result<Option<Intent>, JournalError> {
-        self.inner.get(key).await
+    fn get<'a>(&'a self, key: &'a IntentKey) -> JournalFuture<'a, Option<Intent>> {
+        self.inner.get(key)
     }
-    async fn prune(&self, older_than: Duration) -> Result<u64, JournalError> {
-        self.inner.prune(older_than).await
+    fn prune<'a>(&'a self, older_than: Duration) -> JournalFuture<'a, u64> {
+        self.inner.prune(older_than)
     }
 }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 use partner_sdk_core::ReconcileKey;
 use partner_sdk_dtone::{Category, Client, TransactionRequest};
 use partner_sdk_journal::{
-    Begin, Intent, IntentKey, IntentState, JournalError, JournalStep, JournalStore, MemoryJournal,
-    NewIntent, Outcome, RequestDigest, async_trait,
+    Begin, Intent, IntentKey, IntentState, JournalError, JournalFuture, JournalStep, JournalStore,
+    MemoryJournal, NewIntent, Outcome, RequestDigest,
 };
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -91,34 +91,36 @@ async fn a_reused_key_for_another_request_is_refused_before_sending() {
 /// A store whose `begin` always fails.
 struct Broken;
 
-#[async_trait]
 impl JournalStore for Broken {
-    async fn begin(&self, _: &NewIntent, _: Duration) -> Result<Begin, JournalError> {
-        Err(JournalError::unavailable(JournalStep::Begin, "disk full"))
+    fn begin<'a>(&'a self, _: &'a NewIntent, _: Duration) -> JournalFuture<'a, Begin> {
+        Box::pin(std::future::ready(Err(JournalError::unavailable(
+            JournalStep::Begin,
+            "disk full",
+        ))))
     }
-    async fn settle(&self, _: &IntentKey, _: u32, _: Outcome) -> Result<(), JournalError> {
-        Ok(())
+    fn settle<'a>(&'a self, _: &'a IntentKey, _: u32, _: Outcome) -> JournalFuture<'a, ()> {
+        Box::pin(std::future::ready(Ok(())))
     }
-    async fn renew(&self, _: &IntentKey, _: u32, _: Duration) -> Result<bool, JournalError> {
-        Ok(false)
+    fn renew<'a>(&'a self, _: &'a IntentKey, _: u32, _: Duration) -> JournalFuture<'a, bool> {
+        Box::pin(std::future::ready(Ok(false)))
     }
-    async fn prune(&self, _: Duration) -> Result<u64, JournalError> {
-        Ok(0)
+    fn prune<'a>(&'a self, _: Duration) -> JournalFuture<'a, u64> {
+        Box::pin(std::future::ready(Ok(0)))
     }
-    async fn claim_pending(
-        &self,
-        _: &str,
+    fn claim_pending<'a>(
+        &'a self,
+        _: &'a str,
         _: Duration,
         _: Duration,
         _: usize,
-    ) -> Result<Vec<Intent>, JournalError> {
-        Ok(Vec::new())
+    ) -> JournalFuture<'a, Vec<Intent>> {
+        Box::pin(std::future::ready(Ok(Vec::new())))
     }
-    async fn release(&self, _: &Intent) -> Result<(), JournalError> {
-        Ok(())
+    fn release<'a>(&'a self, _: &'a Intent) -> JournalFuture<'a, ()> {
+        Box::pin(std::future::ready(Ok(())))
     }
-    async fn get(&self, _: &IntentKey) -> Result<Option<Intent>, JournalError> {
-        Ok(None)
+    fn get<'a>(&'a self, _: &'a IntentKey) -> JournalFuture<'a, Option<Intent>> {
+        Box::pin(std::future::ready(Ok(None)))
     }
 }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use futures_util::future::{Either, select};
 use partner_sdk_journal::{
-    Begin, Intent, IntentKey, JournalError, JournalStep, JournalStore, Lease, NewIntent, Outcome,
-    RequestDigest, async_trait,
+    Begin, Intent, IntentKey, JournalError, JournalFuture, JournalStep, JournalStore, Lease,
+    NewIntent, Outcome, RequestDigest,
 };
 use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
@@ -113,78 +113,71 @@ impl Journal {
         }
     }
 
-    async fn bounded<T>(
-        &self,
+    /// `call`, answered within the bound or [`JournalError::Unavailable`].
+    fn bounded<'a, T: Send + 'a>(
+        &'a self,
         step: JournalStep,
-        call: impl Future<Output = std::result::Result<T, JournalError>>,
-    ) -> std::result::Result<T, JournalError> {
-        match tokio::time::timeout(self.timeout, call).await {
-            Ok(result) => result,
-            Err(_) => Err(JournalError::unavailable(
-                step,
-                format!("no answer from the journal within {:?}", self.timeout),
-            )),
-        }
+        call: JournalFuture<'a, T>,
+    ) -> JournalFuture<'a, T> {
+        Box::pin(async move {
+            match tokio::time::timeout(self.timeout, call).await {
+                Ok(result) => result,
+                Err(_) => Err(JournalError::unavailable(
+                    step,
+                    format!("no answer from the journal within {:?}", self.timeout),
+                )),
+            }
+        })
     }
 }
 
-#[async_trait]
 impl JournalStore for Journal {
-    async fn begin(
-        &self,
-        intent: &NewIntent,
-        lease: Duration,
-    ) -> std::result::Result<Begin, JournalError> {
+    fn begin<'a>(&'a self, intent: &'a NewIntent, lease: Duration) -> JournalFuture<'a, Begin> {
         self.bounded(JournalStep::Begin, self.store.begin(intent, lease))
-            .await
     }
 
-    async fn settle(
-        &self,
-        key: &IntentKey,
+    fn settle<'a>(
+        &'a self,
+        key: &'a IntentKey,
         attempt: u32,
         outcome: Outcome,
-    ) -> std::result::Result<(), JournalError> {
+    ) -> JournalFuture<'a, ()> {
         self.bounded(
             JournalStep::Settle,
             self.store.settle(key, attempt, outcome),
         )
-        .await
     }
 
-    async fn renew(
-        &self,
-        key: &IntentKey,
+    fn renew<'a>(
+        &'a self,
+        key: &'a IntentKey,
         lease: u32,
         duration: Duration,
-    ) -> std::result::Result<bool, JournalError> {
+    ) -> JournalFuture<'a, bool> {
         self.bounded(JournalStep::Renew, self.store.renew(key, lease, duration))
-            .await
     }
 
-    async fn claim_pending(
-        &self,
-        provider: &str,
+    fn claim_pending<'a>(
+        &'a self,
+        provider: &'a str,
         older_than: Duration,
         lease: Duration,
         limit: usize,
-    ) -> std::result::Result<Vec<Intent>, JournalError> {
+    ) -> JournalFuture<'a, Vec<Intent>> {
         let claim = self.store.claim_pending(provider, older_than, lease, limit);
-        self.bounded(JournalStep::Claim, claim).await
+        self.bounded(JournalStep::Claim, claim)
     }
 
-    async fn release(&self, claimed: &Intent) -> std::result::Result<(), JournalError> {
+    fn release<'a>(&'a self, claimed: &'a Intent) -> JournalFuture<'a, ()> {
         self.bounded(JournalStep::Release, self.store.release(claimed))
-            .await
     }
 
-    async fn get(&self, key: &IntentKey) -> std::result::Result<Option<Intent>, JournalError> {
-        self.bounded(JournalStep::Get, self.store.get(key)).await
+    fn get<'a>(&'a self, key: &'a IntentKey) -> JournalFuture<'a, Option<Intent>> {
+        self.bounded(JournalStep::Get, self.store.get(key))
     }
 
-    async fn prune(&self, older_than: Duration) -> std::result::Result<u64, JournalError> {
+    fn prune<'a>(&'a self, older_than: Duration) -> JournalFuture<'a, u64> {
         self.bounded(JournalStep::Prune, self.store.prune(older_than))
-            .await
     }
 }
 
