@@ -4,10 +4,14 @@
 use partner_sdk_core::reqwest::StatusCode;
 use partner_sdk_core::{ErrorBody, ErrorFields};
 
-pub use crate::shared::{
-    ApiErrorBody, ErrorEntry, ExternalIdConflictError, TransactionFailedError,
-};
+pub use crate::shared::{ExternalIdConflictError, TransactionFailedError};
 use crate::shared::{error_fields, error_in_2xx};
+
+/// One entry of a Goods & Services error body, its code an [`ErrorCode`].
+pub type ErrorEntry = crate::shared::ErrorEntry<ErrorCode>;
+
+/// The Goods & Services error body: `{"errors": [{"code": .., "message": ..}]}`.
+pub type ApiErrorBody = crate::shared::ApiErrorBody<ErrorCode>;
 
 /// Result alias of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -121,20 +125,6 @@ impl ErrorCode {
             self,
             ErrorCode::InternalServerError | ErrorCode::TransactionTimeout
         )
-    }
-}
-
-impl ErrorEntry {
-    /// The typed code.
-    pub fn error_code(&self) -> ErrorCode {
-        ErrorCode::from_code(self.code)
-    }
-}
-
-impl ApiErrorBody {
-    /// The typed code of the first entry.
-    pub fn error_code(&self) -> Option<ErrorCode> {
-        self.errors.first().map(ErrorEntry::error_code)
     }
 }
 

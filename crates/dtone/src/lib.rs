@@ -54,8 +54,7 @@ pub mod products;
 #[cfg(feature = "gs")]
 mod recovery;
 #[cfg(any(feature = "gs", feature = "dvs"))]
-#[cfg_attr(not(feature = "gs"), allow(unreachable_pub, dead_code))]
-mod shared;
+pub mod shared;
 #[cfg(feature = "gs")]
 pub mod transactions;
 #[cfg(any(feature = "gs", feature = "dvs"))]

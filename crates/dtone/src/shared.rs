@@ -3,6 +3,9 @@
 //! a create found under its `external_id`, and how an account number found
 //! is compared with the one sent.
 
+use std::fmt;
+use std::marker::PhantomData;
+
 use partner_sdk_core::{ApiError, ErrorFields, ReconcileKey};
 use serde::Deserialize;
 
@@ -49,41 +52,93 @@ pub struct ExternalIdConflictError {
     pub mismatched: Vec<&'static str>,
 }
 
-/// One entry of a DT One error body.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+/// One entry of a DT One error body; `C` is its API's `ErrorCode` (the
+/// crate's `ErrorEntry` for Goods & Services, `dvs::ErrorEntry` for DVS:
+/// both APIs send the same shape, with codes of their own).
+#[derive(Deserialize)]
+#[serde(bound = "")]
 #[non_exhaustive]
-pub struct ErrorEntry {
+pub struct ErrorEntry<C> {
     /// Numeric code (0 when absent or not a number).
     #[serde(default, deserialize_with = "code_or_zero")]
     pub code: u32,
     /// Message, when given.
     #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
     pub message: Option<String>,
+    #[serde(skip)]
+    api: PhantomData<fn() -> C>,
 }
+
+impl<C: From<u32>> ErrorEntry<C> {
+    /// The typed code.
+    pub fn error_code(&self) -> C {
+        C::from(self.code)
+    }
+}
+
+impl<C> fmt::Debug for ErrorEntry<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ErrorEntry")
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .finish()
+    }
+}
+
+impl<C> Clone for ErrorEntry<C> {
+    fn clone(&self) -> Self {
+        Self {
+            code: self.code,
+            message: self.message.clone(),
+            api: PhantomData,
+        }
+    }
+}
+
+impl<C> Default for ErrorEntry<C> {
+    fn default() -> Self {
+        Self {
+            code: 0,
+            message: None,
+            api: PhantomData,
+        }
+    }
+}
+
+impl<C> PartialEq for ErrorEntry<C> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.code, &self.message) == (other.code, &other.message)
+    }
+}
+
+impl<C> Eq for ErrorEntry<C> {}
 
 fn code_or_zero<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     let v = partner_sdk_core::decode::opt_i64(d).unwrap_or(None);
     Ok(v.and_then(|v| u32::try_from(v).ok()).unwrap_or(0))
 }
 
-/// DT One's error body: `{"errors": [{"code": .., "message": ..}]}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+/// DT One's error body: `{"errors": [{"code": .., "message": ..}]}`; `C`
+/// is its API's `ErrorCode` (the crate's `ApiErrorBody` for Goods &
+/// Services, `dvs::ApiErrorBody` for DVS).
+#[derive(Deserialize)]
+#[serde(bound = "")]
 #[non_exhaustive]
-pub struct ApiErrorBody {
+pub struct ApiErrorBody<C> {
     /// The entries, in the order sent (never empty in a body read by
     /// [`from_body`](Self::from_body)).
     #[serde(
         default,
         deserialize_with = "partner_sdk_core::decode::null_as_default"
     )]
-    pub errors: Vec<ErrorEntry>,
+    pub errors: Vec<ErrorEntry<C>>,
 }
 
-impl ApiErrorBody {
+impl<C> ApiErrorBody<C> {
     /// Reads a body with a non-empty `errors` list; anything else is
     /// `None`. Never fails.
     pub fn from_body(body: &[u8]) -> Option<Self> {
-        serde_json::from_slice::<ApiErrorBody>(body)
+        serde_json::from_slice::<Self>(body)
             .ok()
             .filter(|b| !b.errors.is_empty())
     }
@@ -94,11 +149,48 @@ impl ApiErrorBody {
     }
 }
 
+impl<C: From<u32>> ApiErrorBody<C> {
+    /// The typed code of the first entry.
+    pub fn error_code(&self) -> Option<C> {
+        self.errors.first().map(ErrorEntry::error_code)
+    }
+}
+
+impl<C> fmt::Debug for ApiErrorBody<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiErrorBody")
+            .field("errors", &self.errors)
+            .finish()
+    }
+}
+
+impl<C> Clone for ApiErrorBody<C> {
+    fn clone(&self) -> Self {
+        Self {
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl<C> Default for ApiErrorBody<C> {
+    fn default() -> Self {
+        Self { errors: Vec::new() }
+    }
+}
+
+impl<C> PartialEq for ApiErrorBody<C> {
+    fn eq(&self, other: &Self) -> bool {
+        self.errors == other.errors
+    }
+}
+
+impl<C> Eq for ApiErrorBody<C> {}
+
 /// The first entry of an `{"errors": [{code, message}]}` body with a
 /// non-empty list, as the transport's fields; the body shape both DT One
 /// APIs (Goods & Services and DVS) send.
 pub(crate) fn error_fields(body: &[u8]) -> Option<ErrorFields> {
-    let body = ApiErrorBody::from_body(body)?;
+    let body = ApiErrorBody::<u32>::from_body(body)?;
     let first = body.errors.first();
     Some(ErrorFields {
         code: first.filter(|e| e.code != 0).map(|e| e.code.to_string()),

@@ -2,10 +2,9 @@
 //! documented codes, and the module's [`Error`] type.
 
 use partner_sdk_core::reqwest::StatusCode;
-use partner_sdk_core::{ApiError, ErrorBody, ErrorFields};
+use partner_sdk_core::{ErrorBody, ErrorFields};
 
 pub use crate::shared::{ExternalIdConflictError, TransactionFailedError};
-use serde::Deserialize;
 
 /// Result alias of the DVS client.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -150,62 +149,11 @@ impl ErrorCode {
     }
 }
 
-/// One entry of a DVS error body.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
-#[non_exhaustive]
-pub struct ErrorEntry {
-    /// Numeric code (0 when absent or not a number).
-    #[serde(default, deserialize_with = "code_or_zero")]
-    pub code: u32,
-    /// Message, when given.
-    #[serde(default, deserialize_with = "partner_sdk_core::decode::opt_string")]
-    pub message: Option<String>,
-}
-
-impl ErrorEntry {
-    /// The typed code.
-    pub fn error_code(&self) -> ErrorCode {
-        ErrorCode::from_code(self.code)
-    }
-}
-
-fn code_or_zero<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let v = partner_sdk_core::decode::opt_i64(d).unwrap_or(None);
-    Ok(v.and_then(|v| u32::try_from(v).ok()).unwrap_or(0))
-}
+/// One entry of a DVS error body, its code an [`ErrorCode`].
+pub type ErrorEntry = crate::shared::ErrorEntry<ErrorCode>;
 
 /// The DVS error body: `{"errors": [{"code": .., "message": ..}]}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[non_exhaustive]
-pub struct ApiErrorBody {
-    /// The entries, in the order sent (never empty in a body read by
-    /// [`from_body`](Self::from_body)).
-    #[serde(
-        default,
-        deserialize_with = "partner_sdk_core::decode::null_as_default"
-    )]
-    pub errors: Vec<ErrorEntry>,
-}
-
-impl ApiErrorBody {
-    /// Reads a body with a non-empty `errors` list; anything else is
-    /// `None`. Never fails.
-    pub fn from_body(body: &[u8]) -> Option<Self> {
-        serde_json::from_slice::<ApiErrorBody>(body)
-            .ok()
-            .filter(|b| !b.errors.is_empty())
-    }
-
-    /// The body of an API error, when it has this shape.
-    pub fn from_api(api: &ApiError) -> Option<Self> {
-        Self::from_body(api.body())
-    }
-
-    /// The typed code of the first entry.
-    pub fn error_code(&self) -> Option<ErrorCode> {
-        self.errors.first().map(ErrorEntry::error_code)
-    }
-}
+pub type ApiErrorBody = crate::shared::ApiErrorBody<ErrorCode>;
 
 /// Reads the DVS `{"errors":[{code, message}]}` error bodies.
 #[derive(Debug, Clone, Copy, Default)]

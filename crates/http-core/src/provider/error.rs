@@ -198,6 +198,13 @@ macro_rules! error_code {
                 ::std::matches!(self, $name::Other(_))
             }
         }
+
+        impl ::std::convert::From<$ty> for $name {
+            /// [`from_code`](Self::from_code).
+            fn from(code: $ty) -> Self {
+                Self::from_code(code)
+            }
+        }
     };
     (
         $(#[$meta:meta])*
