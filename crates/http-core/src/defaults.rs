@@ -32,14 +32,22 @@ pub const DEFAULT_AUTH_DEADLINE: Duration = Duration::from_secs(10);
 /// are reported as the request's (a provider may answer 401 both for an
 /// expired session and for a request naming something unknown), so forged
 /// or mistaken calls cost at most one extra login per this period: 30 s.
+#[cfg(feature = "session")]
+#[cfg_attr(docsrs, doc(cfg(feature = "session")))]
 pub const FRESH_SESSION_GRACE: Duration = Duration::from_secs(30);
 /// Lifetime assumed for a token or session whose answer gives none: 1 hour.
+#[cfg(any(feature = "oauth2", feature = "session"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "oauth2", feature = "session"))))]
 pub const DEFAULT_CREDENTIAL_LIFETIME: Duration = Duration::from_secs(3600);
 /// Bound: the longest a token or session is cached, whatever a server's
 /// `expires_in` or a builder's lifetime says (24 hours).
+#[cfg(any(feature = "oauth2", feature = "session"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "oauth2", feature = "session"))))]
 pub const MAX_CREDENTIAL_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// Bound: the largest token answer read (1 MiB; a token answer is a few
 /// kilobytes).
+#[cfg(feature = "oauth2")]
+#[cfg_attr(docsrs, doc(cfg(feature = "oauth2")))]
 pub const MAX_TOKEN_RESPONSE_BODY: u64 = 1024 * 1024;
 /// Bound: the longest `Retry-After` read (24 hours); a longer or absurd value
 /// reads as 24 hours, and any value beyond the retry policy's `max_delay`

@@ -1,9 +1,9 @@
 //! One request out, one answer in: the layer below both authentication and
 //! the retry loop.
 //!
-//! Token requests ([`ClientCredentials`](crate::auth::ClientCredentials)), logins
-//! and API calls all go through one function here, so every one of them gets the
-//! same limits, whatever the server sends:
+//! Token requests (OAuth2 client credentials), logins and API calls all go
+//! through one function here, so every one of them gets the same limits,
+//! whatever the server sends:
 //!
 //! - the attempt is bounded by its timeout on tokio's clock (paused time in
 //!   tests included), covering the send and the whole body read;

@@ -46,11 +46,16 @@ pub mod settings;
 pub mod signature;
 pub mod transport;
 
-pub use auth::{
-    Auth, BasicAuth, ClientCredentials, CredentialPlacement, NoAuth, Session, SessionAuth,
-};
+pub use auth::{Auth, BasicAuth, NoAuth};
+#[cfg(feature = "oauth2")]
+#[cfg_attr(docsrs, doc(cfg(feature = "oauth2")))]
+pub use auth::{ClientCredentials, CredentialPlacement};
 #[cfg(feature = "signatures")]
+#[cfg_attr(docsrs, doc(cfg(feature = "signatures")))]
 pub use auth::{HmacHeaders, HmacNonceAuth};
+#[cfg(feature = "session")]
+#[cfg_attr(docsrs, doc(cfg(feature = "session")))]
+pub use auth::{Session, SessionAuth};
 pub use error::{
     AnswerUnreadableError, ApiError, AuthError, ConfigError, DecodeError, Error, InvalidInputError,
     JournalledError, OutcomeUnknownError, PaginationError, PaginationStop, RedirectError,

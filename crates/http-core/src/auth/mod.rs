@@ -1,8 +1,8 @@
 //! Authentication strategies.
 //!
 //! An [`Auth`] gives each attempt the headers that authorise it. Strategies
-//! that log in ([`ClientCredentials`], [`SessionAuth`]) keep what they get in
-//! a [`CredentialCache`]: single-flight (N concurrent callers share one login
+//! that log in (`ClientCredentials`, `SessionAuth`) keep what they get in
+//! a `CredentialCache`: single-flight (N concurrent callers share one login
 //! attempt and its result, failure included), bounded by a deadline (10 s by
 //! default), refreshed `max(30 s, 10 % of lifetime)` before expiry (never
 //! more than half the lifetime early; a failed early refresh keeps the
@@ -13,13 +13,21 @@
 //! handed the transport's HTTP client on each [`Auth::authorize`], and sends
 //! through the same [exchange](crate::exchange) as every API call.
 //!
-//! | strategy | file | used by |
-//! |---|---|---|
-//! | [`NoAuth`] | here | public endpoints |
-//! | [`ClientCredentials`] | `oauth2.rs` | OAuth2 client credentials (BBTI, trade-in promotion) |
-//! | [`SessionAuth`] | `session.rs` | a provider login function (Brighte) |
-//! | [`HmacNonceAuth`] | `hmac.rs` | per-request key, nonce and signature (DT One Goods & Services) |
-//! | [`BasicAuth`] | `basic.rs` | HTTP Basic user and password (DT One DVS) |
+//! Every strategy but [`NoAuth`] and [`BasicAuth`] is behind a cargo feature
+//! of this crate (all on by default), turned on by the providers that use
+//! it, so that an application compiles only the ones its providers need;
+//! `CredentialCache` is there with `oauth2` or `session`.
+//!
+//! | strategy | feature | file | used by |
+//! |---|---|---|---|
+//! | [`NoAuth`] | | here | public endpoints |
+//! | `ClientCredentials` | `oauth2` | `oauth2.rs` | OAuth2 client credentials (BBTI, trade-in promotion) |
+//! | `SessionAuth` | `session` | `session.rs` | a provider login function (Brighte) |
+//! | `HmacNonceAuth` | `signatures` | `hmac.rs` | per-request key, nonce and signature (DT One Goods & Services) |
+//! | [`BasicAuth`] | | `basic.rs` | HTTP Basic user and password (DT One DVS) |
+
+// The strategies behind a feature are named above, not linked: a link to one
+// would break the docs of a build without its feature.
 
 use std::fmt;
 use std::future::Future;
@@ -30,18 +38,27 @@ use reqwest::header::HeaderMap;
 use crate::error::Result;
 
 mod basic;
+#[cfg(any(feature = "oauth2", feature = "session"))]
 mod cache;
 #[cfg(feature = "signatures")]
 mod hmac;
+#[cfg(feature = "oauth2")]
 mod oauth2;
+#[cfg(feature = "session")]
 mod session;
 
 pub use basic::BasicAuth;
+#[cfg(any(feature = "oauth2", feature = "session"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "oauth2", feature = "session"))))]
 pub use cache::CredentialCache;
 #[cfg(feature = "signatures")]
 #[cfg_attr(docsrs, doc(cfg(feature = "signatures")))]
 pub use hmac::{HmacHeaders, HmacNonceAuth, NONCE_PROCESS_DIGITS};
+#[cfg(feature = "oauth2")]
+#[cfg_attr(docsrs, doc(cfg(feature = "oauth2")))]
 pub use oauth2::{ClientCredentials, CredentialPlacement};
+#[cfg(feature = "session")]
+#[cfg_attr(docsrs, doc(cfg(feature = "session")))]
 pub use session::{LoginFn, Session, SessionAuth};
 
 /// A boxed, `Send` future, as returned by [`Auth`] methods.

@@ -61,7 +61,7 @@ impl fmt::Debug for Session {
 pub type LoginFn = Arc<dyn Fn() -> BoxFuture<'static, Result<Session>> + Send + Sync>;
 
 /// Generic "log in, then send these headers" authentication with the same
-/// single-flight cache as [`ClientCredentials`](super::ClientCredentials) (one login for all waiters,
+/// single-flight [`CredentialCache`](super::CredentialCache) as OAuth2 client credentials (one login for all waiters,
 /// bounded by [`DEFAULT_AUTH_DEADLINE`](crate::defaults::DEFAULT_AUTH_DEADLINE), lifetimes clamped to
 /// [`MAX_CREDENTIAL_LIFETIME`](crate::defaults::MAX_CREDENTIAL_LIFETIME)); logs in again once on 401.
 /// A session refused less than [`FRESH_SESSION_GRACE`] after its login
