@@ -7,10 +7,10 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, R
 use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
 
-use super::row::{Row, duration_ms, outcome_columns, sql_limit, sql_u32};
+use super::row::{Row, duration_ms, lease_of, outcome_columns, sql_limit, sql_u32};
 use super::{
-    Begin, Intent, IntentKey, JournalError, JournalFuture, JournalStep, JournalStore, Lease,
-    NewIntent, Outcome,
+    Begin, Intent, IntentKey, JournalError, JournalFuture, JournalStep, JournalStore, NewIntent,
+    Outcome,
 };
 
 /// The intents' table.
@@ -442,14 +442,7 @@ impl JournalStore for PostgresJournal {
                             what: "an attempt or lease number unreadable",
                         });
                     };
-                    let corrupt = || JournalError::Corrupt {
-                        step,
-                        what: "an attempt or lease number out of range",
-                    };
-                    return Ok(Begin::Fresh(Lease {
-                        attempt: u32::try_from(attempt).map_err(|_| corrupt())?,
-                        number: u32::try_from(number).map_err(|_| corrupt())?,
-                    }));
+                    return lease_of(attempt, number, step).map(Begin::Fresh);
                 }
                 if let Some(existing) = self.select(key, step).await? {
                     return Begin::against(existing, intent);

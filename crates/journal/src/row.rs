@@ -3,7 +3,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::{Intent, IntentKey, IntentState, JournalError, JournalStep, Outcome, RequestDigest};
+use super::{
+    Intent, IntentKey, IntentState, JournalError, JournalStep, Lease, Outcome, RequestDigest,
+};
 
 /// The `state`, `provider_id` and `reason` columns `outcome` is settled as.
 pub(crate) fn outcome_columns(outcome: &Outcome) -> (&'static str, Option<&str>, Option<&str>) {
@@ -11,6 +13,23 @@ pub(crate) fn outcome_columns(outcome: &Outcome) -> (&'static str, Option<&str>,
         Outcome::Done { provider_id } => ("done", provider_id.as_deref(), None),
         Outcome::NotDone { reason } => ("not_done", None, Some(reason.as_str())),
     }
+}
+
+/// The lease a `begin` took, from the `attempt` and `leases` columns it
+/// returned, or [`JournalError::Corrupt`] when either is out of range.
+pub(crate) fn lease_of(
+    attempt: i64,
+    number: i64,
+    step: JournalStep,
+) -> Result<Lease, JournalError> {
+    let corrupt = || JournalError::Corrupt {
+        step,
+        what: "an attempt or lease number out of range",
+    };
+    Ok(Lease {
+        attempt: u32::try_from(attempt).map_err(|_| corrupt())?,
+        number: u32::try_from(number).map_err(|_| corrupt())?,
+    })
 }
 
 /// One stored intent, as read from a row, before it is checked.

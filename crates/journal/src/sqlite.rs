@@ -7,10 +7,10 @@ use std::time::{Duration, SystemTime};
 
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
-use super::row::{Row, duration_ms, outcome_columns, sql_limit, sql_u32, to_ms};
+use super::row::{Row, duration_ms, lease_of, outcome_columns, sql_limit, sql_u32, to_ms};
 use super::{
-    Begin, Intent, IntentKey, JournalError, JournalFuture, JournalStep, JournalStore, Lease,
-    NewIntent, Outcome,
+    Begin, Intent, IntentKey, JournalError, JournalFuture, JournalStep, JournalStore, NewIntent,
+    Outcome,
 };
 
 /// How long a call waits for another connection's write lock on the file.
@@ -282,14 +282,7 @@ impl JournalStore for SqliteJournal {
                         })
                         .map_err(|e| JournalError::unavailable(step, e))?;
                     if let Some((attempt, number)) = begun {
-                        let corrupt = || JournalError::Corrupt {
-                            step,
-                            what: "an attempt or lease number out of range",
-                        };
-                        return Ok(Begin::Fresh(Lease {
-                            attempt: u32::try_from(attempt).map_err(|_| corrupt())?,
-                            number: u32::try_from(number).map_err(|_| corrupt())?,
-                        }));
+                        return lease_of(attempt, number, step).map(Begin::Fresh);
                     }
                     if let Some(existing) = select(conn, key, step)? {
                         return Begin::against(existing, &intent);
