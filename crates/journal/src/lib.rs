@@ -99,14 +99,77 @@
 //!
 //! [`JournalStore`] is a trait, so a service can keep the journal in its own
 //! database, next to its orders. `begin` must be durable (committed) when it
-//! returns, since the create is sent right after. Each method returns a
-//! [`JournalFuture`]: write its body as `Box::pin(async move { .. })`; build
-//! intents with [`Intent::new`],
-//! begin an intent settled not done again with [`Intent::begin_again`], answer
-//! `begin` with [`Begin::against`] when the key holds a pending or done intent,
-//! and check a settle with [`Intent::check_settle`], so the semantics stay
-//! those of the stores shipped here. Run the conformance checks of this crate's
+//! returns, since the create is sent right after. Build intents with
+//! [`Intent::new`], begin an intent settled not done again with
+//! [`Intent::begin_again`], answer `begin` with [`Begin::against`] when the
+//! key holds a pending or done intent, and check a settle with
+//! [`Intent::check_settle`], so the semantics stay those of the stores
+//! shipped here. Run the conformance checks of this crate's
 //! `tests/integration/` against it.
+//!
+//! Each method returns a [`JournalFuture`], a boxed `Send` future: write
+//! its body as `Box::pin(async move { .. })`, or hand on another store's.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use partner_sdk_journal::{
+//!     Begin, Intent, IntentKey, JournalFuture, JournalStore, MemoryJournal, NewIntent, Outcome,
+//! };
+//!
+//! /// The memory store, counting the creates begun.
+//! #[derive(Default)]
+//! struct Counted(MemoryJournal, std::sync::atomic::AtomicU64);
+//!
+//! impl JournalStore for Counted {
+//!     fn begin<'a>(
+//!         &'a self,
+//!         intent: &'a NewIntent,
+//!         lease: Duration,
+//!     ) -> JournalFuture<'a, Begin> {
+//!         Box::pin(async move {
+//!             self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+//!             self.0.begin(intent, lease).await
+//!         })
+//!     }
+//!     fn settle<'a>(
+//!         &'a self,
+//!         key: &'a IntentKey,
+//!         attempt: u32,
+//!         outcome: Outcome,
+//!     ) -> JournalFuture<'a, ()> {
+//!         self.0.settle(key, attempt, outcome)
+//!     }
+//!     fn renew<'a>(
+//!         &'a self,
+//!         key: &'a IntentKey,
+//!         lease: u32,
+//!         duration: Duration,
+//!     ) -> JournalFuture<'a, bool> {
+//!         self.0.renew(key, lease, duration)
+//!     }
+//!     fn claim_pending<'a>(
+//!         &'a self,
+//!         provider: &'a str,
+//!         older_than: Duration,
+//!         lease: Duration,
+//!         limit: usize,
+//!     ) -> JournalFuture<'a, Vec<Intent>> {
+//!         self.0.claim_pending(provider, older_than, lease, limit)
+//!     }
+//!     fn release<'a>(&'a self, claimed: &'a Intent) -> JournalFuture<'a, ()> {
+//!         self.0.release(claimed)
+//!     }
+//!     fn get<'a>(&'a self, key: &'a IntentKey) -> JournalFuture<'a, Option<Intent>> {
+//!         self.0.get(key)
+//!     }
+//!     fn prune<'a>(&'a self, older_than: Duration) -> JournalFuture<'a, u64> {
+//!         self.0.prune(older_than)
+//!     }
+//! }
+//!
+//! let store: std::sync::Arc<dyn JournalStore> = std::sync::Arc::new(Counted::default());
+//! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(doctest, doc = include_str!("../README.md"))]
 #![cfg_attr(
