@@ -19,6 +19,8 @@
 # per TLS choice, the crates whose CPU-seconds differ between the two apps
 # by more than 0.2 s, summed over the runs and divided by their number:
 # steadier than the whole build's seconds, and it names what the SDK adds.
+# It also prints the sum over all crates of each crate's median rustc CPU
+# per app, and their ratio (C builds run by build scripts not included).
 #
 # tls is the SDK's TLS feature: `rustls` (rustls on ring, the default) or
 # `rustls-aws-lc` (reqwest's own rustls, on aws-lc-rs). The hand-written app
@@ -142,5 +144,22 @@ for tls in "${tls_choices[@]}"; do
                     if (d > 0.2 || d < -0.2) printf "  %-28s %7.2f %7.2f %+7.2f\n", c, cpu[c, 1] / runs, cpu[c, 2] / runs, d
                 }
             }' "$out/$tls.sdk.rustc" "$out/$tls.plain.rustc" | sort -k4 -g -r
+        # Each build's rustc lines end with the app's own crate (`app`).
+        awk '
+            FNR == 1 { side++; run = 1 }
+            NF == 3 && $2 ~ /^[0-9.]+$/ {
+                cpu[side, $1, run] += $2 + $3; seen[side, $1] = 1
+                if ($1 == "app") { runs[side] = run; run++ }
+            }
+            function median(s, c,   i, j, n, t, v) {
+                n = runs[s]
+                for (i = 1; i <= n; i++) v[i] = cpu[s, c, i] + 0
+                for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+                return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+            }
+            END {
+                for (k in seen) { split(k, p, SUBSEP); sum[p[1]] += median(p[1], p[2]) }
+                printf "  rustc CPU s summed over crates (each crate'"'"'s median): sdk %.1f plain %.1f ratio %.3fx\n", sum[1], sum[2], sum[1] / sum[2]
+            }' "$out/$tls.sdk.rustc" "$out/$tls.plain.rustc"
     fi
 done
