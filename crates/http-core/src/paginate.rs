@@ -19,7 +19,7 @@
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::hash::{Hash, Hasher};
+use std::hash::Hash;
 
 use futures_util::stream::BoxStream;
 use futures_util::{StreamExt as _, TryStreamExt as _, stream};
@@ -174,19 +174,9 @@ where
 /// two cursors a server did not craft) ends the listing with a cycle error,
 /// as a real repeat does, and reads nothing twice.
 fn digest<C: Hash>(cursor: &C) -> u128 {
-    struct Xxh(Xxh3);
-    impl Hasher for Xxh {
-        fn write(&mut self, bytes: &[u8]) {
-            self.0.update(bytes);
-        }
-        fn finish(&self) -> u64 {
-            // Never called: the digest is the whole 128 bits.
-            0
-        }
-    }
-    let mut xxh = Xxh(Xxh3::new());
+    let mut xxh = Xxh3::new();
     cursor.hash(&mut xxh);
-    xxh.0.digest128()
+    xxh.digest128()
 }
 
 /// A stream of items across all pages, starting at cursor `first`, capped
