@@ -55,7 +55,7 @@ pub struct ExternalIdConflictError {
 /// One entry of a DT One error body; `C` is its API's `ErrorCode` (the
 /// crate's `ErrorEntry` for Goods & Services, `dvs::ErrorEntry` for DVS:
 /// both APIs send the same shape, with codes of their own).
-#[derive(Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(bound = "")]
 #[non_exhaustive]
 pub struct ErrorEntry<C> {
@@ -85,16 +85,6 @@ impl<C> fmt::Debug for ErrorEntry<C> {
     }
 }
 
-impl<C> Clone for ErrorEntry<C> {
-    fn clone(&self) -> Self {
-        Self {
-            code: self.code,
-            message: self.message.clone(),
-            api: PhantomData,
-        }
-    }
-}
-
 impl<C> Default for ErrorEntry<C> {
     fn default() -> Self {
         Self {
@@ -105,14 +95,6 @@ impl<C> Default for ErrorEntry<C> {
     }
 }
 
-impl<C> PartialEq for ErrorEntry<C> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.code, &self.message) == (other.code, &other.message)
-    }
-}
-
-impl<C> Eq for ErrorEntry<C> {}
-
 fn code_or_zero<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     let v = partner_sdk_core::decode::opt_i64(d).unwrap_or(None);
     Ok(v.and_then(|v| u32::try_from(v).ok()).unwrap_or(0))
@@ -121,7 +103,7 @@ fn code_or_zero<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error>
 /// DT One's error body: `{"errors": [{"code": .., "message": ..}]}`; `C`
 /// is its API's `ErrorCode` (the crate's `ApiErrorBody` for Goods &
 /// Services, `dvs::ApiErrorBody` for DVS).
-#[derive(Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(bound = "")]
 #[non_exhaustive]
 pub struct ApiErrorBody<C> {
@@ -156,35 +138,11 @@ impl<C: From<u32>> ApiErrorBody<C> {
     }
 }
 
-impl<C> fmt::Debug for ApiErrorBody<C> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ApiErrorBody")
-            .field("errors", &self.errors)
-            .finish()
-    }
-}
-
-impl<C> Clone for ApiErrorBody<C> {
-    fn clone(&self) -> Self {
-        Self {
-            errors: self.errors.clone(),
-        }
-    }
-}
-
 impl<C> Default for ApiErrorBody<C> {
     fn default() -> Self {
         Self { errors: Vec::new() }
     }
 }
-
-impl<C> PartialEq for ApiErrorBody<C> {
-    fn eq(&self, other: &Self) -> bool {
-        self.errors == other.errors
-    }
-}
-
-impl<C> Eq for ApiErrorBody<C> {}
 
 /// The first entry of an `{"errors": [{code, message}]}` body with a
 /// non-empty list, as the transport's fields; the body shape both DT One
