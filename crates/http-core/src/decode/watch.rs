@@ -72,10 +72,13 @@ impl Watch<'_> {
             self.set(Seen::Object);
         }
     }
-    /// A key read in a way the watch cannot follow.
+    /// A key read in a way the watch cannot follow (an array's elements,
+    /// read with the watch clean, note nothing).
     #[inline]
     fn key_opaque(self) {
-        self.set(Seen::Marked);
+        if self.get() != Seen::Clean {
+            self.set(Seen::Marked);
+        }
     }
 }
 
@@ -113,16 +116,22 @@ macro_rules! forward_deserialize {
 
 /// Forwards every `deserialize_*` method but `deserialize_newtype_struct`
 /// (which each wrapper handles itself), wrapping the visitor with
-/// `Self::visitor`.
+/// `Self::visitor`, or for a sequence (`deserialize_seq`, `_tuple`,
+/// `_tuple_struct`) with `Self::$seq_visitor`.
 macro_rules! forward_deserializer {
-    () => {
+    ($seq_visitor:ident) => {
         forward_deserialize! {
             deserialize_any deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32
             deserialize_i64 deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32
             deserialize_u64 deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char
             deserialize_str deserialize_string deserialize_bytes deserialize_byte_buf
-            deserialize_option deserialize_unit deserialize_seq deserialize_map
+            deserialize_option deserialize_unit deserialize_map
             deserialize_identifier deserialize_ignored_any
+        }
+        #[inline]
+        fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+            let watch = self.watch;
+            self.de.deserialize_seq(Self::$seq_visitor(visitor, watch))
         }
         fn deserialize_unit_struct<V: Visitor<'de>>(
             self,
@@ -140,7 +149,7 @@ macro_rules! forward_deserializer {
         ) -> Result<V::Value, D::Error> {
             let watch = self.watch;
             self.de
-                .deserialize_tuple(len, Self::visitor(visitor, watch))
+                .deserialize_tuple(len, Self::$seq_visitor(visitor, watch))
         }
         fn deserialize_tuple_struct<V: Visitor<'de>>(
             self,
@@ -150,7 +159,7 @@ macro_rules! forward_deserializer {
         ) -> Result<V::Value, D::Error> {
             let watch = self.watch;
             self.de
-                .deserialize_tuple_struct(name, len, Self::visitor(visitor, watch))
+                .deserialize_tuple_struct(name, len, Self::$seq_visitor(visitor, watch))
         }
         fn deserialize_struct<V: Visitor<'de>>(
             self,
@@ -198,7 +207,15 @@ struct Top<'w, D> {
 
 impl<'w, D> Top<'w, D> {
     #[inline]
-    fn visitor<V>(inner: V, watch: Watch<'w>) -> TopVisitor<'w, V> {
+    fn visitor<V>(inner: V, watch: Watch<'w>) -> TopVisitor<'w, V, false> {
+        TopVisitor { inner, watch }
+    }
+    /// The visitor of a value read as a sequence: its elements go through
+    /// [`TopSeq`]. Only there, so that a struct's or a raw `Value`'s
+    /// decode keeps serde_json's own sequence (a struct read from an array
+    /// would otherwise compile a second decoder for each field's type).
+    #[inline]
+    fn seq_visitor<V>(inner: V, watch: Watch<'w>) -> TopVisitor<'w, V, true> {
         TopVisitor { inner, watch }
     }
 }
@@ -206,7 +223,7 @@ impl<'w, D> Top<'w, D> {
 impl<'de, D: Deserializer<'de>> Deserializer<'de> for Top<'_, D> {
     type Error = D::Error;
 
-    forward_deserializer!();
+    forward_deserializer!(seq_visitor);
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
@@ -225,13 +242,14 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Top<'_, D> {
     }
 }
 
-/// The visitor of the top-level value.
-struct TopVisitor<'w, V> {
+/// The visitor of the top-level value; `ELEMENTS`: a sequence's elements
+/// are read through [`TopSeq`].
+struct TopVisitor<'w, V, const ELEMENTS: bool> {
     inner: V,
     watch: Watch<'w>,
 }
 
-impl<'de, 'w, V: Visitor<'de>> Visitor<'de> for TopVisitor<'w, V> {
+impl<'de, 'w, V: Visitor<'de>, const ELEMENTS: bool> Visitor<'de> for TopVisitor<'w, V, ELEMENTS> {
     type Value = V::Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -292,7 +310,13 @@ impl<'de, 'w, V: Visitor<'de>> Visitor<'de> for TopVisitor<'w, V> {
     #[inline]
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
         self.watch.not_object();
-        self.inner.visit_seq(seq)
+        match ELEMENTS {
+            true => self.inner.visit_seq(TopSeq {
+                seq,
+                watch: self.watch,
+            }),
+            false => self.inner.visit_seq(seq),
+        }
     }
     #[inline]
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
@@ -309,6 +333,52 @@ impl<'de, 'w, V: Visitor<'de>> Visitor<'de> for TopVisitor<'w, V> {
         // An externally tagged enum reads the top-level key as its variant.
         self.watch.key_opaque();
         self.inner.visit_enum(data)
+    }
+}
+
+/// The elements of a top-level array, each read through [`Top`] with the
+/// watch already [`Seen::Clean`], so that it notes nothing: an element is
+/// then decoded by the same code as the same type at the top level (one
+/// deserializer per answer type whether it comes alone or in a list).
+struct TopSeq<'w, A> {
+    seq: A,
+    watch: Watch<'w>,
+}
+
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for TopSeq<'_, A> {
+    type Error = A::Error;
+
+    #[inline]
+    fn next_element_seed<S: DeserializeSeed<'de>>(
+        &mut self,
+        seed: S,
+    ) -> Result<Option<S::Value>, A::Error> {
+        self.seq.next_element_seed(ElementSeed {
+            seed,
+            watch: self.watch,
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.seq.size_hint()
+    }
+}
+
+/// One element's seed: hands serde a [`Top`] over the element.
+struct ElementSeed<'w, S> {
+    seed: S,
+    watch: Watch<'w>,
+}
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for ElementSeed<'_, S> {
+    type Value = S::Value;
+
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<S::Value, D::Error> {
+        self.seed.deserialize(Top {
+            de,
+            watch: self.watch,
+        })
     }
 }
 
@@ -387,7 +457,7 @@ impl<'w, D> KeyDe<'w, D> {
 impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyDe<'_, D> {
     type Error = D::Error;
 
-    forward_deserializer!();
+    forward_deserializer!(visitor);
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
@@ -543,6 +613,27 @@ mod tests {
         assert!(watch::<String>(r#""code""#, &["code"]).1);
         assert!(watch::<Option<Page>>("null", &["code"]).1);
         assert!(watch::<Value>("12", &["code"]).1);
+    }
+
+    #[test]
+    fn an_arrays_elements_decode_as_serde_does_and_note_nothing() {
+        #[derive(Debug, Deserialize, PartialEq)]
+        enum Tagged {
+            Models(Vec<Value>),
+        }
+        let body = r#"[{"models": [1], "code": 3}, {"nextPageToken": "n"}]"#;
+        let (pages, clean) = watch::<Vec<Page>>(body, &["code"]);
+        assert!(clean);
+        assert_eq!(
+            pages.unwrap(),
+            serde_json::from_str::<Vec<Page>>(body).unwrap()
+        );
+        let body = r#"[{"Models": []}, [{"Models": [{"code": 1}]}]]"#;
+        let (tagged, clean) = watch::<(Tagged, Vec<Tagged>)>(body, &["code"]);
+        assert!(clean);
+        assert_eq!(tagged.unwrap(), serde_json::from_str(body).unwrap());
+        let (failed, clean) = watch::<Vec<Page>>(r#"[{"models": 3}]"#, &["code"]);
+        assert!(failed.is_err() && clean);
     }
 
     #[test]
