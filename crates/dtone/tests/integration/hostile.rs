@@ -260,3 +260,103 @@ async fn a_201_that_does_not_decode_keeps_pins_out_and_create_or_resolve_reconci
     );
     server.verify().await;
 }
+
+/// DVS answers with numbers no transaction has: an id past `i64`, an id
+/// sent as a float, an amount past what JSON's numbers hold. Each is a
+/// typed error naming the field; a create so answered is an unreadable
+/// answer carrying its `external_id`, with no value from the answer (the
+/// mobile number) in its text.
+mod dvs_numbers {
+    use partner_sdk_core::ReconcileKey;
+    use partner_sdk_dtone::dvs::{Client, Error, PartyIdentifier, TransactionRequest};
+    use serde_json::json;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use crate::common::{KEY, SECRET, fast_retry};
+
+    const MOBILE: &str = "+6595123100";
+
+    fn client(server: &MockServer) -> Client {
+        Client::builder()
+            .base_url(format!("{}/v1", server.uri()))
+            .credentials(KEY, SECRET)
+            .retry_policy(fast_retry())
+            .build()
+            .unwrap()
+    }
+
+    fn transaction(id: serde_json::Value, product_id: serde_json::Value) -> String {
+        json!({
+            "id": id, "external_id": "order-big",
+            "product": {"id": product_id, "type": "FIXED_VALUE_RECHARGE", "name": "Top-up"},
+            "status": {"id": 10000, "message": "CREATED", "class": {"id": 1, "message": "CREATED"}},
+            "credit_party_identifier": {"mobile_number": MOBILE}
+        })
+        .to_string()
+    }
+
+    fn decode_path(e: &Error) -> String {
+        match e {
+            Error::Http(partner_sdk_core::Error::Decode(d)) => d.path().to_owned(),
+            other => panic!("not a decode error: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn absurd_numbers_in_a_read_are_decode_errors_naming_the_field() {
+        let absurd_amount = r#"{"id": 7, "external_id": "order-big", "prices": {"retail": {"unit_type": "CURRENCY", "unit": "USD", "amount": 1e400}}}"#;
+        let cases = [
+            (transaction(json!(1e300), json!(1)), "id"),
+            (transaction(json!(u64::MAX), json!(1)), "id"),
+            (transaction(json!(7), json!(u64::MAX)), "product.id"),
+            (absurd_amount.to_owned(), "prices.retail.amount"),
+        ];
+        for (body, field) in cases {
+            let server = MockServer::start().await;
+            Mock::given(method("GET"))
+                .and(path("/v1/transactions/7"))
+                .respond_with(
+                    ResponseTemplate::new(200).set_body_raw(body.clone(), "application/json"),
+                )
+                .expect(1)
+                .mount(&server)
+                .await;
+            let e = client(&server).get_transaction(7).await.unwrap_err();
+            assert_eq!(decode_path(&e), field, "{body}");
+            server.verify().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn an_absurd_number_in_a_create_answer_is_unreadable_with_its_key() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/v1/async/transactions"))
+            .respond_with(
+                ResponseTemplate::new(201)
+                    .set_body_raw(transaction(json!(u64::MAX), json!(1)), "application/json"),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let request = TransactionRequest::new("order-big", 1)
+            .credit_party(PartyIdentifier::mobile_number(MOBILE));
+        let e = client(&server)
+            .create_transaction(&request)
+            .await
+            .unwrap_err();
+        let Error::Http(partner_sdk_core::Error::AnswerUnreadable(unreadable)) = &e else {
+            panic!("not an unreadable answer: {e:?}");
+        };
+        assert_eq!(
+            unreadable.key,
+            Some(ReconcileKey::new("external_id", "order-big"))
+        );
+        assert!(unreadable.cause.contains("`id`"), "{}", unreadable.cause);
+        let text = format!("{e} {e:?}");
+        assert!(!text.contains("95123100"), "{text}");
+        assert!(!text.contains("18446744073709551615"), "{text}");
+        server.verify().await;
+    }
+}
