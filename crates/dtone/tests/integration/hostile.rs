@@ -273,17 +273,10 @@ mod dvs_numbers {
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
-    use crate::common::{KEY, SECRET, fast_retry};
-
     const MOBILE: &str = "+6595123100";
 
     fn client(server: &MockServer) -> Client {
-        Client::builder()
-            .base_url(format!("{}/v1", server.uri()))
-            .credentials(KEY, SECRET)
-            .retry_policy(fast_retry())
-            .build()
-            .unwrap()
+        crate::dvs::builder(server).build().unwrap()
     }
 
     fn transaction(id: serde_json::Value, product_id: serde_json::Value) -> String {
