@@ -8,7 +8,9 @@
 #   benches/build-cost.sh [tls ...]     # default: rustls rustls-aws-lc
 #
 # PARTNER_BUILD_COST_API=dvs builds the DT One DVS pair instead of the Goods
-# & Services one (default `gs`).
+# & Services one (default `gs`); `dvs-typed` the same SDK app against a
+# hand-written one that decodes the whole typed transaction (and the error
+# body) rather than the three fields it prints.
 #
 # PARTNER_BUILD_COST_RUNS=n (default 1) builds each app n times, the two
 # apps alternating, and reports the median of each: on a shared machine a
@@ -30,7 +32,8 @@
 # The apps are benches/build-cost/sdk.rs (partner-sdk with only
 # `dtone-gs`, the Goods & Services client) and benches/build-cost/plain.rs
 # (reqwest, serde, hmac, sha2, base64), or for DVS sdk_dvs.rs (only
-# `dtone-dvs`) and plain_dvs.rs (reqwest's Basic auth, serde), each
+# `dtone-dvs`) and plain_dvs.rs (reqwest's Basic auth, serde), or
+# plain_dvs_typed.rs (the same with rust_decimal) for `dvs-typed`, each
 # built as its own package with this repository's Cargo.lock, so both get
 # the same versions of what they share. The builds run one after another;
 # CPU-seconds hardly depend on the machine's load, wall time does.
@@ -41,9 +44,10 @@ tls_choices=("$@")
 [ ${#tls_choices[@]} -gt 0 ] || tls_choices=(rustls rustls-aws-lc)
 api=${PARTNER_BUILD_COST_API:-gs}
 case $api in
-gs) suffix= feature=dtone-gs ;;
-dvs) suffix=_dvs feature=dtone-dvs ;;
-*) echo "unknown API: $api (gs or dvs)" >&2; exit 2 ;;
+gs) sdk_src=sdk.rs plain_src=plain.rs feature=dtone-gs ;;
+dvs) sdk_src=sdk_dvs.rs plain_src=plain_dvs.rs feature=dtone-dvs ;;
+dvs-typed) sdk_src=sdk_dvs.rs plain_src=plain_dvs_typed.rs feature=dtone-dvs ;;
+*) echo "unknown API: $api (gs, dvs or dvs-typed)" >&2; exit 2 ;;
 esac
 out=${PARTNER_BUILD_COST_DIR:-$(mktemp -d)}
 mkdir -p "$out"
@@ -72,7 +76,10 @@ manifest() { # side tls
         *) echo "unknown TLS choice: $tls" >&2; exit 2 ;;
         esac
         printf 'serde = { version = "1", features = ["derive"] }\nserde_json = "1"\n'
-        [ "$api" = dvs ] || printf 'hmac = "0.12"\nsha2 = "0.10"\nbase64 = "0.23"\n'
+        case $api in
+        gs) printf 'hmac = "0.12"\nsha2 = "0.10"\nbase64 = "0.23"\n' ;;
+        dvs-typed) printf 'rust_decimal = { version = "1.36", default-features = false, features = ["std", "serde"] }\n' ;;
+        esac
         ;;
     esac
     printf 'tokio = { version = "1", default-features = false, features = ["rt", "macros"] }\n'
@@ -96,7 +103,9 @@ build() { # side tls run -> "wall cpu bytes"
     rm -rf "$dir"
     mkdir -p "$dir"
     manifest "$side" "$tls" >"$dir/Cargo.toml"
-    cp "$repo/benches/build-cost/$side$suffix.rs" "$dir/main.rs"
+    local src=$sdk_src
+    [ "$side" = sdk ] || src=$plain_src
+    cp "$repo/benches/build-cost/$src" "$dir/main.rs"
     cp "$repo/Cargo.lock" "$dir/Cargo.lock"
     (cd "$dir" && cargo fetch -q >/dev/null 2>&1 || true)
     local rustc_wrapper=
