@@ -309,9 +309,7 @@ mod dvs_numbers {
             let server = MockServer::start().await;
             Mock::given(method("GET"))
                 .and(path("/v1/transactions/7"))
-                .respond_with(
-                    ResponseTemplate::new(200).set_body_raw(body.clone(), "application/json"),
-                )
+                .respond_with(partner_sdk_test_kit::json_answer(&body))
                 .expect(1)
                 .mount(&server)
                 .await;
